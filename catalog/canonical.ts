@@ -1,0 +1,31 @@
+// Canonical JSON: object keys sorted, no insignificant whitespace, so the same
+// value always gives the same bytes and therefore the same digest.
+import { createHash } from "node:crypto";
+import type { CatalogBody, JsonValue } from "./model.js";
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    const out: { [key: string]: unknown } = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as { [key: string]: unknown })[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The content digest of a catalog body: what agents send as `have_digest`. */
+export function bodyDigest(body: CatalogBody): string {
+  const { certname, siteVersion, resources, edges } = body;
+  return sha256Hex(canonicalJson({ certname, siteVersion, resources, edges } satisfies CatalogBody as unknown as JsonValue));
+}

@@ -1,0 +1,49 @@
+// The catalog: what one node should look like. It is the payload of a signed
+// DSSE envelope (payloadType CATALOG_PAYLOAD_TYPE), serialised in canonical JSON.
+
+export const CATALOG_PAYLOAD_TYPE = "application/vnd.ancla.catalog.v1+json";
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Resource {
+  type: string;
+  title: string;
+  /** Desired properties (e.g. ensure, content, mode). */
+  properties: { [key: string]: JsonValue };
+  /** Report what would change but change nothing. */
+  noop?: boolean;
+  /** Values are redacted in reports and logs. */
+  sensitive?: boolean;
+}
+
+export type EdgeKind = "require" | "notify";
+
+/** `from` must be applied before `to`; a notify edge also sends `to` a refresh when `from` changed. */
+export interface Edge {
+  from: string;
+  to: string;
+  kind: EdgeKind;
+}
+
+/** The compiled, deterministic part of a catalog: same inputs, same bytes. */
+export interface CatalogBody {
+  certname: string;
+  siteVersion: string;
+  resources: Resource[];
+  edges: Edge[];
+}
+
+/** What the server signs: the body plus issuance metadata. */
+export interface Catalog extends CatalogBody {
+  apiVersion: "ancla/v1";
+  /** Per-node, strictly increasing with each newly signed catalog; agents refuse a lower one. */
+  serial: number;
+  /** SHA-256 (hex) of the canonical body: the "have" digest of check-ins. */
+  digest: string;
+  compiledAt: string;
+  expiresAt: string;
+}
+
+export function resourceRef(r: Pick<Resource, "type" | "title">): string {
+  return `${r.type}:${r.title}`;
+}
