@@ -91,7 +91,7 @@ function toServiceError(err: unknown): Partial<grpc.ServiceError> {
 
 /** The grpc-js ServiceDefinition for a protobuf-es service descriptor. */
 export function serviceDefinition(service: DescService): grpc.ServiceDefinition {
-  const def: grpc.ServiceDefinition = {};
+  const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
     def[method.localName] = {
       path: methodPath(service, method),
@@ -131,10 +131,17 @@ export function addService<S extends GenService<GenServiceMethods>>(
     } else if (method.methodKind === "server_streaming") {
       impl[method.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         if (isUndecodable(call.request)) {
-          call.destroy(Object.assign(new Error("malformed request"), { code: grpc.status.INVALID_ARGUMENT, details: `malformed ${method.input.typeName}` }));
+          failStream(call, new RpcError(grpc.status.INVALID_ARGUMENT, `malformed ${method.input.typeName}: ${call.request[undecodable]}`));
           return;
         }
-        void pump(handler(call.request, call) as AsyncIterable<unknown>, call);
+        let source: AsyncIterable<unknown>;
+        try {
+          source = handler(call.request, call) as AsyncIterable<unknown>;
+        } catch (err) {
+          failStream(call, err);
+          return;
+        }
+        void pump(source, call);
       };
     } else {
       throw new Error(`${method.name}: ${method.methodKind} methods are not supported by this adapter`);
@@ -151,8 +158,14 @@ async function pump(source: AsyncIterable<unknown>, call: grpc.ServerWritableStr
     }
     call.end();
   } catch (err) {
-    call.destroy(Object.assign(new Error(toServiceError(err).details), toServiceError(err)));
+    failStream(call, err);
   }
+}
+
+/** grpc-js turns an 'error' event on a server stream into the call's final status. */
+function failStream(call: grpc.ServerWritableStream<unknown, unknown>, err: unknown): void {
+  const status = toServiceError(err);
+  call.emit("error", Object.assign(new Error(status.details), status));
 }
 
 function deadline(options?: CallOptions): grpc.CallOptions {

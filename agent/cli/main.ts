@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// ancla-agent: bootstrap, run (once or as a daemon), facts.
+import { toJsonString } from "@bufbuild/protobuf";
+import { hostname } from "node:os";
+import { ReportSchema, type LogLine } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { bool, runCli, str, parseDuration, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { bootstrap } from "../bootstrap.js";
+import { collectCoreFacts } from "../facts/core.js";
+import { runDaemon } from "../run/daemon.js";
+import { runOnce } from "../run/once.js";
+import { loadSettings } from "../settings.js";
+import { stateLayout } from "../state/layout.js";
+import { formatReport } from "./print-report.js";
+
+const common = { "state-dir": { type: "string" }, config: { type: "string" } } as const;
+
+function settingsFrom(args: ParsedArgs) {
+  return loadSettings({ config: str(args, "config"), stateDir: str(args, "state-dir"), server: str(args, "server"), certname: str(args, "certname") });
+}
+
+function printLog(line: LogLine): void {
+  if (line.level === "debug") return;
+  process.stderr.write(`${line.level}: ${line.message}\n`);
+}
+
+const commands: Record<string, Subcommand> = {
+  bootstrap: {
+    usage: "bootstrap --server HOST:PORT --ca-fingerprint SHA256 [--token T] [--certname NAME] [--state-dir DIR] [--wait 2m]",
+    summary: "pin the server's CA, request a certificate and wait for it to be signed",
+    flags: { ...common, server: { type: "string" }, "ca-fingerprint": { type: "string" }, token: { type: "string" }, certname: { type: "string" }, wait: { type: "string" } },
+    async run(args) {
+      const server = str(args, "server");
+      const fingerprint = str(args, "ca-fingerprint");
+      if (!server || !fingerprint) throw usageError("bootstrap needs --server HOST:PORT and --ca-fingerprint SHA256 (printed by `ancla-server init`)");
+      const settings = settingsFrom(args);
+      await bootstrap({
+        server,
+        caFingerprint: fingerprint,
+        certname: str(args, "certname") ?? settings.certname ?? hostname().toLowerCase(),
+        token: str(args, "token"),
+        layout: stateLayout(settings.stateDir),
+        waitSeconds: parseDuration(str(args, "wait") ?? "2m"),
+        pollSeconds: 1,
+        timeoutMs: settings.timeout * 1000,
+        say: (line) => process.stdout.write(line + "\n"),
+      });
+      return 0;
+    },
+  },
+  run: {
+    usage: "run [--once] [--noop] [--json] [--state-dir DIR] [--config FILE]",
+    summary: "pull the catalog, converge, report (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
+    flags: { ...common, once: { type: "boolean" }, noop: { type: "boolean" }, json: { type: "boolean" } },
+    async run(args) {
+      const settings = settingsFrom(args);
+      const json = bool(args, "json");
+      const opts = { settings, noop: bool(args, "noop"), log: json ? undefined : printLog };
+      if (bool(args, "once")) {
+        const result = await runOnce(opts);
+        process.stdout.write((json ? toJsonString(ReportSchema, result.report) : formatReport(result.report)) + "\n");
+        return result.exitCode;
+      }
+      const stopped = new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+      });
+      await runDaemon(opts, {
+        stopped,
+        onRun: (r) => process.stdout.write((r instanceof Error ? `error: ${r.message}` : json ? toJsonString(ReportSchema, r.report) : formatReport(r.report)) + "\n"),
+      });
+      return 0;
+    },
+  },
+  facts: {
+    usage: "facts [--json]",
+    summary: "print this host's facts",
+    flags: { json: { type: "boolean" } },
+    async run(args) {
+      const facts = await collectCoreFacts();
+      process.stdout.write(JSON.stringify(facts, null, bool(args, "json") ? undefined : 2) + "\n");
+      return 0;
+    },
+  },
+};
+
+await runCli("ancla-agent", commands);

@@ -1,0 +1,88 @@
+// Which catalog this run applies: the server's (new or "not modified"), or,
+// when the server is away or cannot compile, the last verified one from the
+// cache. A catalog that fails verification is never applied, wherever it came from.
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Facts } from "../../catalog/compiler.js";
+import { envelopeFromMessage } from "../../catalog/envelope.js";
+import type { Catalog } from "../../catalog/model.js";
+import { AnclaError, isAnclaError } from "../../proto/errors.js";
+import { loadCachedEnvelope, saveCachedEnvelope } from "../state/catalog-cache.js";
+import type { StateLayout } from "../state/layout.js";
+import { saveMemory, type AgentMemory } from "../state/memory.js";
+import { asTransportError, isUnreachable, type AgentClient } from "../transport.js";
+import { verifyCatalog, type VerifyContext } from "./verify-catalog.js";
+
+export type CatalogSource = "server" | "cache" | "none";
+
+export interface Obtained {
+  catalog?: Catalog;
+  source: CatalogSource;
+  /** Why no catalog (or only the cached one) is applied. */
+  problems: AnclaError[];
+  serverReachable: boolean;
+}
+
+export interface ObtainOptions {
+  client: AgentClient;
+  layout: StateLayout;
+  facts: Facts;
+  memory: AgentMemory;
+  caCertPem: string;
+  certname: string;
+  server: string;
+  timeoutMs: number;
+}
+
+async function verifiedCache(opts: ObtainOptions, ctx: VerifyContext): Promise<{ catalog?: Catalog; problem?: AnclaError }> {
+  const cached = await loadCachedEnvelope(opts.layout);
+  if (!cached.envelope) return { problem: new AnclaError("ANCLA_E_NO_CATALOG", cached.reason) };
+  try {
+    return { catalog: verifyCatalog(cached.envelope, { ...ctx, checkExpiry: false }) };
+  } catch (err) {
+    const e = err as AnclaError;
+    return { problem: new AnclaError(e.code ?? "ANCLA_E_CATALOG_MALFORMED", `cached catalog refused: ${e.message}`) };
+  }
+}
+
+export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
+  const ctx: VerifyContext = { caCertPem: opts.caCertPem, certname: opts.certname, heldSerial: opts.memory.serial, now: new Date(), checkExpiry: true };
+  const cache = await verifiedCache(opts, ctx);
+  let response;
+  try {
+    response = await opts.client.getCatalog({ facts: opts.facts as JsonObject, haveDigest: cache.catalog?.digest ?? "" }, { timeoutMs: opts.timeoutMs });
+  } catch (err) {
+    return fallBackToCache(asTransportError(err, opts.server), cache, !isUnreachable(err));
+  }
+  const result = response.result;
+  if (result.case === "notModified" && cache.catalog?.digest === response.digest) {
+    return { catalog: cache.catalog, source: "server", problems: [], serverReachable: true };
+  }
+  if (result.case !== "catalog") {
+    return { source: "none", problems: [new AnclaError("ANCLA_E_CATALOG_MALFORMED", "the server answered without a catalog")], serverReachable: true };
+  }
+  const envelope = envelopeFromMessage(result.value);
+  let catalog: Catalog;
+  try {
+    catalog = verifyCatalog(envelope, ctx);
+  } catch (err) {
+    if (!isAnclaError(err)) throw err;
+    return { source: "none", problems: [err], serverReachable: true };
+  }
+  await saveCachedEnvelope(opts.layout, envelope);
+  // The serial is remembered as soon as a catalog is accepted (also in noop), so an older one is refused from now on.
+  await saveMemory(opts.layout, { ...opts.memory, serial: catalog.serial });
+  const problems = cache.problem && cache.problem.code !== "ANCLA_E_NO_CATALOG" ? [cache.problem] : [];
+  return { catalog, source: "server", problems, serverReachable: true };
+}
+
+/**
+ * The server is away, cannot compile for us, or refuses us. Away or unable to
+ * compile: keep converging to the last good catalog (like Puppet's cached
+ * catalog, CFEngine's autonomy). Refused (revoked, not ours): apply nothing.
+ */
+function fallBackToCache(err: Error, cache: { catalog?: Catalog; problem?: AnclaError }, reachable: boolean): Obtained {
+  const problem = err instanceof AnclaError ? err : new AnclaError("ANCLA_E_SERVER_UNREACHABLE", err.message);
+  const usesCache = problem.code === "ANCLA_E_SERVER_UNREACHABLE" || problem.code === "ANCLA_E_COMPILE";
+  if (usesCache && cache.catalog) return { catalog: cache.catalog, source: "cache", problems: [problem], serverReachable: reachable };
+  return { source: "none", problems: cache.problem ? [problem, cache.problem] : [problem], serverReachable: reachable };
+}

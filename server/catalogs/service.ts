@@ -1,0 +1,156 @@
+// Answers a node's check-in: the signed catalog it should hold, or "not
+// modified". Compiling is skipped when neither the site version nor the node's
+// (non-volatile) facts changed since the last compile; signing is skipped when a
+// compile gives the same body as the catalog already issued.
+import { formatProblem, type SiteCompiler, type Facts, type SiteProblem } from "../../catalog/compiler.js";
+import { bodyDigest, canonicalJson, sha256Hex } from "../../catalog/canonical.js";
+import { withoutVolatileFacts } from "../../catalog/facts.js";
+import { decodeEnvelope, encodeEnvelope } from "../../catalog/envelope.js";
+import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../catalog/model.js";
+import type { CertifiedKey } from "../../pki/ca.js";
+import { signEnvelope, type DsseEnvelope } from "../../pki/dsse.js";
+import { AnclaError } from "../../proto/errors.js";
+import type { ContentStore } from "./content-store.js";
+
+export interface StoredCatalog {
+  certname: string;
+  serial: number;
+  digest: string;
+  siteVersion: string;
+  inputsKey: string;
+  envelope: Uint8Array;
+  compiledAt: Date;
+}
+
+/** The part of the store this service needs. */
+export interface CatalogStore {
+  getCurrentCatalog(certname: string): StoredCatalog | undefined;
+  saveCatalog(c: StoredCatalog): void;
+  nextCatalogSerial(certname: string): number;
+  recordCompileFailure(certname: string, siteVersion: string, problems: SiteProblem[], at: Date): void;
+  clearCompileFailure(certname: string): void;
+}
+
+export type CheckinAnswer = { notModified: true; digest: string } | { notModified: false; digest: string; envelope: DsseEnvelope };
+
+export interface CatalogServiceOptions {
+  ttlSeconds: number;
+  now?: () => Date;
+}
+
+interface Issued {
+  inputsKey: string;
+  digest: string;
+  envelope: DsseEnvelope;
+  expiresAt: number;
+  /** content digests the node may fetch */
+  contents: Set<string>;
+}
+
+export class CatalogService {
+  /** Last issued catalog per node, so unchanged check-ins touch neither the compiler nor the database. */
+  private readonly issued = new Map<string, Issued>();
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly compiler: SiteCompiler,
+    private readonly signer: CertifiedKey,
+    private readonly content: ContentStore,
+    private readonly options: CatalogServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async checkin(certname: string, facts: Facts, haveDigest: string): Promise<CheckinAnswer> {
+    const siteVersion = await this.compiler.siteVersion();
+    const inputsKey = sha256Hex(canonicalJson({ siteVersion, facts: withoutVolatileFacts(facts) }));
+    const current = this.issued.get(certname) ?? this.loadIssued(certname);
+    const fresh = current !== undefined && this.isFresh(current);
+    if (current && fresh && current.inputsKey === inputsKey) return answer(current, haveDigest);
+
+    const result = await this.compiler.compile(certname, facts);
+    if (!result.ok) {
+      this.store.recordCompileFailure(certname, siteVersion, result.problems, this.now());
+      throw new AnclaError("ANCLA_E_COMPILE", `site ${siteVersion} does not compile for ${certname}: ${result.problems.length} problem(s), first: ${formatProblem(result.problems[0])}`);
+    }
+    this.store.clearCompileFailure(certname);
+    for (const [sha, bytes] of result.contents) await this.content.put(sha, bytes);
+    const digest = bodyDigest(result.body);
+    const contents = new Set(result.contents.keys());
+    if (current && fresh && current.digest === digest) {
+      const reused = { ...current, inputsKey, contents };
+      this.issued.set(certname, reused);
+      return answer(reused, haveDigest);
+    }
+    const issued = this.sign(result.body, digest, inputsKey, contents);
+    this.issued.set(certname, issued);
+    return answer(issued, haveDigest);
+  }
+
+  /** May `certname` fetch content `sha256`? Only what its current catalog names. */
+  mayFetch(certname: string, sha256: string): boolean {
+    const current = this.issued.get(certname) ?? this.loadIssued(certname);
+    return current?.contents.has(sha256) ?? false;
+  }
+
+  /** Re-signing before expiry keeps agents' held catalogs valid; half the TTL leaves room for missed runs. */
+  private isFresh(issued: Issued): boolean {
+    return issued.expiresAt - this.now().getTime() > (this.options.ttlSeconds * 1000) / 2;
+  }
+
+  private sign(body: CatalogBody, digest: string, inputsKey: string, contents: Set<string>): Issued {
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + this.options.ttlSeconds * 1000);
+    const catalog: Catalog = {
+      apiVersion: "ancla/v1",
+      ...body,
+      serial: this.store.nextCatalogSerial(body.certname),
+      digest,
+      compiledAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+    };
+    const envelope = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), this.signer);
+    this.store.saveCatalog({
+      certname: body.certname,
+      serial: catalog.serial,
+      digest,
+      siteVersion: body.siteVersion,
+      inputsKey,
+      envelope: encodeEnvelope(envelope),
+      compiledAt: now,
+    });
+    return { inputsKey, digest, envelope, expiresAt: expiresAt.getTime(), contents };
+  }
+
+  /** After a restart: the stored current catalog, so its serial and digest carry on. */
+  private loadIssued(certname: string): Issued | undefined {
+    const stored = this.store.getCurrentCatalog(certname);
+    if (!stored) return undefined;
+    const envelope = decodeEnvelope(stored.envelope);
+    const catalog = JSON.parse(Buffer.from(envelope.payload).toString("utf8")) as Catalog;
+    const issued: Issued = {
+      inputsKey: stored.inputsKey,
+      digest: stored.digest,
+      envelope,
+      expiresAt: Date.parse(catalog.expiresAt),
+      contents: contentDigests(catalog),
+    };
+    this.issued.set(certname, issued);
+    return issued;
+  }
+}
+
+function answer(issued: Issued, haveDigest: string): CheckinAnswer {
+  if (haveDigest === issued.digest) return { notModified: true, digest: issued.digest };
+  return { notModified: false, digest: issued.digest, envelope: issued.envelope };
+}
+
+function contentDigests(catalog: CatalogBody): Set<string> {
+  const out = new Set<string>();
+  for (const r of catalog.resources) {
+    const sha = r.properties.content_sha256;
+    if (typeof sha === "string") out.add(sha);
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+// The mTLS agent service: catalogs, reports, content. Each handler first
+// establishes who is calling from the peer certificate.
+import type { JsonObject } from "@bufbuild/protobuf";
+import { AgentService, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { ServiceHandlers } from "../../proto/grpc.js";
+import type { Facts } from "../../catalog/compiler.js";
+import { envelopeToMessage } from "../../catalog/envelope.js";
+import type { CatalogService } from "../catalogs/service.js";
+import { isSha256Hex, type ContentStore } from "../catalogs/content-store.js";
+import { authenticatePeer, type PeerTrust } from "./peer.js";
+import { rpcFail, toRpcError } from "./status.js";
+
+export interface AgentServiceDeps {
+  trust: PeerTrust;
+  catalogs: CatalogService;
+  content: ContentStore;
+  store: {
+    recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
+    saveReport(report: Report, receivedAt: Date): boolean;
+  };
+}
+
+/** Wraps a handler so every thrown error leaves as a proper gRPC status. */
+function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw toRpcError(err);
+    }
+  };
+}
+
+const MAX_RUN_ID = 128;
+
+function checkReport(report: Report | undefined, certname: string): Report {
+  if (!report) return rpcFail("ANCLA_E_INVALID_ARGUMENT", "ReportRun needs a report");
+  if (!report.runId || report.runId.length > MAX_RUN_ID) return rpcFail("ANCLA_E_INVALID_ARGUMENT", "report.run_id must be 1 to 128 characters");
+  if (report.certname !== certname) return rpcFail("ANCLA_E_PERMISSION_DENIED", `${certname} may not report for ${report.certname || "(empty certname)"}`);
+  return report;
+}
+
+export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof AgentService> {
+  return {
+    getCatalog: guarded(async (req, call) => {
+      const { certname } = authenticatePeer(call, deps.trust);
+      if (req.haveDigest && !isSha256Hex(req.haveDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_digest must be 64 lowercase hex characters");
+      const facts = (req.facts ?? {}) as JsonObject as Facts;
+      deps.store.recordCheckin(certname, facts, new Date());
+      const answer = await deps.catalogs.checkin(certname, facts, req.haveDigest);
+      return answer.notModified
+        ? { digest: answer.digest, result: { case: "notModified", value: {} } }
+        : { digest: answer.digest, result: { case: "catalog", value: envelopeToMessage(answer.envelope) } };
+    }),
+
+    reportRun: guarded(async (req, call) => {
+      const { certname } = authenticatePeer(call, deps.trust);
+      const report = checkReport(req.report, certname);
+      const now = new Date();
+      if (req.facts) deps.store.recordCheckin(certname, req.facts as JsonObject, now);
+      return { stored: deps.store.saveReport(report, now) };
+    }),
+
+    fetchContent: (req, call) => {
+      // Checked before the stream starts so a refusal is a status, not a broken stream.
+      const { certname } = authenticatePeer(call, deps.trust);
+      if (!isSha256Hex(req.sha256)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "sha256 must be 64 lowercase hex characters");
+      if (!deps.catalogs.mayFetch(certname, req.sha256)) rpcFail("ANCLA_E_NOT_FOUND", `no content ${req.sha256} in the catalog of ${certname}`);
+      return chunks(deps.content, req.sha256, Number(req.offset));
+    },
+  };
+}
+
+async function* chunks(content: ContentStore, sha256: string, offset: number) {
+  for await (const chunk of content.read(sha256, offset)) yield { offset: BigInt(chunk.offset), data: chunk.data };
+}
