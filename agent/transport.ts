@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { AgentService } from "../proto/gen/ancla/v1/agent_pb.js";
 import { BootstrapService } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { makeClient, type ServiceClient } from "../proto/grpc.js";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError, errorCatalog, type AnclaErrorCode } from "../proto/errors.js";
 import { fingerprintMatches } from "../pki/fingerprint.js";
 import type { StateLayout } from "./state/layout.js";
 
@@ -61,8 +61,11 @@ export function asTransportError(err: unknown, server: string): Error {
   if (err instanceof AnclaError) return err;
   if (isUnreachable(err)) return new AnclaError("ANCLA_E_SERVER_UNREACHABLE", `${server}: ${(err as grpc.ServiceError).details || "unavailable"}`);
   const e = err as grpc.ServiceError;
-  if (typeof e.code === "number") return new AnclaError(codeForStatus(e.code), e.details || e.message);
-  return err as Error;
+  if (typeof e.code !== "number") return err as Error;
+  // The server puts its stable code first in the details; keep it when it is one we know.
+  const m = /^(ANCLA_E_[A-Z_]+): (.*)$/s.exec(e.details ?? "");
+  if (m && m[1] in errorCatalog) return new AnclaError(m[1] as AnclaErrorCode, m[2]);
+  return new AnclaError(codeForStatus(e.code), e.details || e.message);
 }
 
 function codeForStatus(code: grpc.status) {

@@ -1,0 +1,95 @@
+// Real processes for end-to-end tests: the built CLIs (dist/), a server on
+// loopback with its own data dir, agents with their own state dirs.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+const BIN = {
+  server: join(ROOT, "dist/server/cli/main.js"),
+  agent: join(ROOT, "dist/agent/cli/main.js"),
+  ancla: join(ROOT, "dist/server/operator/main.js"),
+};
+
+export interface Exec {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a built CLI to completion. */
+export function cli(which: keyof typeof BIN, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Exec> {
+  if (!existsSync(BIN[which])) throw new Error(`${BIN[which]} is missing: run \`npm run build\` first`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN[which], ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** A free TCP port on loopback (so a restarted server can come back on the same address). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolvePromise(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  /** What agents dial: localhost (the name on the server certificate) and the gRPC port. */
+  grpc: string;
+  url: string;
+  logs(): string;
+  /** SIGTERM, and the exit code once it has stopped. */
+  stop(): Promise<number>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startServer(dataDir: string, grpcPort: number): Promise<RunningServer> {
+  const runtimeFile = join(dataDir, "runtime.json");
+  const child = spawn(process.execPath, [BIN.server, "start", "--data-dir", dataDir, "--grpc", `127.0.0.1:${grpcPort}`, "--http", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ANCLA_LOG_LEVEL: "warn" },
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number>((r) => child.on("exit", (code) => r(code ?? -1)));
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(runtimeFile)) {
+      const runtime = JSON.parse(readFileSync(runtimeFile, "utf8")) as { pid: number; url: string };
+      if (runtime.pid === child.pid) {
+        return {
+          child,
+          grpc: `localhost:${grpcPort}`,
+          url: runtime.url,
+          logs: () => output,
+          stop: () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        };
+      }
+    }
+    if (child.exitCode !== null) break;
+    await sleep(50);
+  }
+  child.kill("SIGKILL");
+  throw new Error(`server did not start:\n${output}`);
+}
