@@ -1,0 +1,234 @@
+// The certificate authority as a service: certificate requests from agents
+// (signed at once with a bootstrap token, otherwise queued for an operator),
+// signing, revocation and the CRL, and the tokens that grant all this.
+// Every state change is written to the audit log.
+import { X509Certificate } from "node:crypto";
+import picomatch from "picomatch";
+import { issueCertificate, randomSerialHex, type CertifiedKey } from "../../pki/ca.js";
+import { buildCrl } from "../../pki/crl.js";
+import { verifyCsr, type VerifiedCsr } from "../../pki/csr.js";
+import { normalizeSerialHex } from "../../pki/serial.js";
+import { AnclaError } from "../../proto/errors.js";
+import type { CertificateRecord, CertificateRequest, CertificateState, IssuedCertificate, Role, Store } from "../store/store.js";
+import { hashSecret, newSecret, newTokenId } from "./secrets.js";
+
+export type CertificateAnswerState = CertificateState | "unknown";
+
+export interface CsrAnswer {
+  state: "pending" | "signed" | "rejected";
+  certname: string;
+  certPem?: string;
+  message: string;
+}
+
+export interface CertificateSummary {
+  certname: string;
+  state: CertificateState;
+  publicKeySha256: string;
+  serialHex?: string;
+  notAfter?: Date;
+  requestedAt: Date;
+  signedAt?: Date;
+  revokedAt?: Date;
+}
+
+export interface BootstrapTokenOptions {
+  ttlSeconds: number;
+  /** Only certnames matching this glob (picomatch) may use the token. */
+  certnameGlob?: string;
+  /** Default true: the token signs one request, then it is spent. */
+  oneTime?: boolean;
+}
+
+export interface CreatedToken {
+  /** The secret; shown once, never stored. */
+  token: string;
+  id: string;
+  expiresAt: Date;
+}
+
+export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+/** Longest a bootstrap token may live: long-lived secrets that mint identities are a liability. */
+export const MAX_TOKEN_TTL_SECONDS = 365 * 86_400;
+/** How long a CRL is valid; it is rebuilt well before, and on every revocation. */
+const CRL_VALIDITY_MS = 7 * 86_400_000;
+
+export class CertificateService {
+  private crl?: { der: Uint8Array; builtAt: number };
+
+  constructor(
+    private readonly store: Store,
+    private readonly ca: CertifiedKey,
+    private readonly options: { agentCertDays: number },
+  ) {}
+
+  /**
+   * An agent's certificate request. Like Puppet, a certname keeps its key: a
+   * request for a different key while a certificate is live is rejected until an
+   * operator revokes it; a request for the same key gets the existing certificate.
+   */
+  submitCsr(csrPem: string, token: string | undefined, at: Date = new Date()): CsrAnswer {
+    const csr = verifyCsr(csrPem);
+    const { certname } = csr;
+    const live = this.store.liveCertificate(certname, at);
+    if (live) return this.answerForLive(live, csr, at);
+    const request: CertificateRequest = { certname, csrPem, publicKeySha256: csr.publicKeySha256, requestedAt: at };
+    if (token) return this.signWithToken(request, csr, token, at);
+    this.store.transaction(() => {
+      this.store.savePendingRequest(request);
+      this.audit(at, `agent:${certname}`, "csr.submit", certname, { publicKeySha256: csr.publicKeySha256 });
+    });
+    return { state: "pending", certname, message: `request for "${certname}" waits for an operator: ancla cert sign ${certname}` };
+  }
+
+  private answerForLive(live: CertificateRecord, csr: VerifiedCsr, at: Date): CsrAnswer {
+    const { certname } = csr;
+    if (live.publicKeySha256 === csr.publicKeySha256) {
+      return { state: "signed", certname, certPem: live.certPem, message: `"${certname}" already has a certificate for this key` };
+    }
+    this.audit(at, `agent:${certname}`, "csr.reject", certname, { reason: "certname has a live certificate for another key", publicKeySha256: csr.publicKeySha256 });
+    return {
+      state: "rejected",
+      certname,
+      message: `"${certname}" already has a signed certificate for another key; if this host was rebuilt, run \`ancla cert revoke ${certname}\` and bootstrap again`,
+    };
+  }
+
+  private signWithToken(request: CertificateRequest, csr: VerifiedCsr, token: string, at: Date): CsrAnswer {
+    const { certname } = request;
+    const record = this.store.findBootstrapToken(hashSecret(token));
+    const usable =
+      record !== undefined &&
+      record.expiresAt > at &&
+      !(record.oneTime && record.usedAt) &&
+      (record.certnameGlob === undefined || picomatch.isMatch(certname, record.certnameGlob));
+    // One message for every reason: a caller guessing tokens learns nothing about which part failed.
+    const refused = new AnclaError("ANCLA_E_TOKEN_INVALID", `the bootstrap token is invalid, expired, used, or not for "${certname}"`);
+    if (!usable) {
+      this.audit(at, `agent:${certname}`, "csr.token-refused", certname, { tokenId: record?.id ?? null });
+      throw refused;
+    }
+    // Issue before the transaction: RSA signing is slow, and the transaction only has to be atomic.
+    const issued = this.issue(certname, csr.publicKeyPem, at);
+    this.store.transaction(() => {
+      if (!this.store.claimBootstrapToken(record.id, at)) throw refused;
+      this.store.insertSignedCertificate(request, issued);
+      this.audit(at, `bootstrap-token:${record.id}`, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
+    });
+    return { state: "signed", certname, certPem: issued.certPem, message: `"${certname}" signed with bootstrap token ${record.id}` };
+  }
+
+  /** What an agent polling for its certificate learns: the certificate only for the key it asked with. */
+  getCertificate(certname: string, publicKeySha256: string): { state: CertificateAnswerState; certPem?: string; message: string } {
+    const row = this.store.certificateForKey(certname, publicKeySha256);
+    if (!row) return { state: "unknown", message: `no request from "${certname}" for this key` };
+    switch (row.state) {
+      case "signed":
+        return { state: "signed", certPem: row.certPem, message: `"${certname}" is signed` };
+      case "pending":
+        return { state: "pending", message: `request for "${certname}" waits for an operator: ancla cert sign ${certname}` };
+      case "revoked":
+        return { state: "revoked", message: `the certificate of "${certname}" was revoked` };
+      case "rejected":
+        return { state: "rejected", message: `the request of "${certname}" was rejected` };
+    }
+  }
+
+  /** Signs the waiting request of `certname`. */
+  sign(certname: string, actor: string, at: Date = new Date()): CertificateSummary {
+    const pending = this.store.pendingCertificate(certname);
+    if (!pending) {
+      if (this.store.liveCertificate(certname, at)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `"${certname}" is already signed and has no waiting request`);
+      throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `no waiting certificate request for "${certname}"`);
+    }
+    // Re-verified rather than trusted from the table: the key to certify comes from the CSR itself.
+    const issued = this.issue(certname, verifyCsr(pending.csrPem).publicKeyPem, at);
+    this.store.transaction(() => {
+      this.store.markCertificateSigned(pending.id, issued);
+      this.audit(at, actor, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
+    });
+    return summary({ ...pending, state: "signed", ...issued });
+  }
+
+  /** Revokes every signed certificate of `certname` and rebuilds the CRL. */
+  revoke(certname: string, actor: string, at: Date = new Date()): { certname: string; serials: string[] } {
+    const serials = this.store.transaction(() => {
+      const revoked = this.store.revokeCertificates(certname, at);
+      if (revoked.length > 0) this.audit(at, actor, "cert.revoke", certname, { serials: revoked });
+      return revoked;
+    });
+    if (serials.length === 0) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `"${certname}" has no signed certificate to revoke`);
+    this.crl = undefined;
+    return { certname, serials };
+  }
+
+  /** The newest request or certificate of every certname. */
+  list(): CertificateSummary[] {
+    return this.store.listCertificates().map(summary);
+  }
+
+  isRevoked(serialHex: string): boolean {
+    return this.store.isSerialRevoked(serialHex);
+  }
+
+  /** The CA's CRL (DER), cached; rebuilt after a revocation and before half its validity has passed. */
+  crlDer(now: Date = new Date()): Uint8Array {
+    if (!this.crl || now.getTime() - this.crl.builtAt > CRL_VALIDITY_MS / 2) {
+      const der = buildCrl(this.ca, this.store.revokedCertificates(), now, new Date(now.getTime() + CRL_VALIDITY_MS));
+      this.crl = { der, builtAt: now.getTime() };
+    }
+    return this.crl.der;
+  }
+
+  createBootstrapToken(opts: BootstrapTokenOptions, actor: string, at: Date = new Date()): CreatedToken {
+    const { ttlSeconds, certnameGlob } = opts;
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TOKEN_TTL_SECONDS) {
+      throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `token ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}, got ${ttlSeconds}`);
+    }
+    if (certnameGlob !== undefined && certnameGlob.trim() === "") throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", "the certname glob is empty; omit it to allow any certname");
+    const token = newSecret();
+    const id = newTokenId();
+    const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);
+    const oneTime = opts.oneTime ?? true;
+    this.store.transaction(() => {
+      this.store.insertBootstrapToken({ id, secretSha256: hashSecret(token), certnameGlob, expiresAt, oneTime, createdBy: actor, createdAt: at });
+      this.audit(at, actor, "token.create", id, { certnameGlob: certnameGlob ?? null, expiresAt: expiresAt.toISOString(), oneTime });
+    });
+    return { token, id, expiresAt };
+  }
+
+  /** An operator token for the HTTP API. */
+  createApiToken(role: Role, name: string, actor = "system", at: Date = new Date()): { token: string; id: string } {
+    if (!ROLES.includes(role)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `unknown role "${role}"; use one of ${ROLES.join(", ")}`);
+    const token = newSecret();
+    const id = newTokenId();
+    this.store.transaction(() => {
+      this.store.insertApiToken({ id, secretSha256: hashSecret(token), role, name, createdAt: at });
+      this.audit(at, actor, "api-token.create", id, { role, name });
+    });
+    return { token, id };
+  }
+
+  private issue(certname: string, publicKeyPem: string, at: Date): IssuedCertificate {
+    const serialHex = randomSerialHex();
+    const certPem = issueCertificate(this.ca, { commonName: certname, publicKeyPem, usage: "client", serialHex, validityDays: this.options.agentCertDays });
+    return { certPem, serialHex: normalizeSerialHex(serialHex), notAfter: new Date(new X509Certificate(certPem).validTo), signedAt: at };
+  }
+
+  private audit(at: Date, actor: string, action: string, target: string, detail: Record<string, unknown>): void {
+    this.store.appendAudit({ at, actor, action, target, detail });
+  }
+}
+
+function summary(r: Omit<CertificateRecord, "id" | "csrPem">): CertificateSummary {
+  return {
+    certname: r.certname,
+    state: r.state,
+    publicKeySha256: r.publicKeySha256,
+    serialHex: r.serialHex,
+    notAfter: r.notAfter,
+    requestedAt: r.requestedAt,
+    signedAt: r.signedAt,
+    revokedAt: r.revokedAt,
+  };
+}

@@ -1,0 +1,29 @@
+// The audit log, newest first, paged by id.
+import type { FastifyInstance } from "fastify";
+import { requireRole } from "../auth.js";
+import { auditView } from "../views.js";
+import type { ApiDeps } from "./deps.js";
+
+interface AuditQuery {
+  limit?: number;
+  before?: number;
+}
+
+const auditQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    limit: { type: "integer", minimum: 1, maximum: 1000 },
+    before: { type: "integer", minimum: 1 },
+  },
+} as const;
+
+export function auditRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get<{ Querystring: AuditQuery }>("/audit", { preHandler: requireRole("viewer"), schema: { querystring: auditQuerySchema } }, async (request) => {
+    const limit = request.query.limit ?? 100;
+    const entries = deps.store.listAudit({ limit, beforeId: request.query.before });
+    // A full page may have more behind it: hand back where to continue.
+    const next = entries.length === limit ? entries[entries.length - 1].id : null;
+    return { entries: entries.map(auditView), next_before: next };
+  });
+}

@@ -1,0 +1,11 @@
+import type { CertificateService } from "../../ca/service.js";
+import type { StatusOptions } from "../../status.js";
+import type { Store } from "../../store/store.js";
+
+/** What the route handlers work with. */
+export interface ApiDeps {
+  store: Store;
+  certs: CertificateService;
+  /** Evaluated per request: "now" moves. */
+  statusOptions(): StatusOptions;
+}

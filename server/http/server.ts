@@ -1,0 +1,67 @@
+// The HTTPS API for operators (fastify): JSON under /api/v1, bearer tokens with
+// roles, one error shape. The dashboard and /metrics mount on the same instance.
+import type { AddressInfo } from "node:net";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { CertificateService } from "../ca/service.js";
+import type { Logger } from "../log.js";
+import type { StatusOptions } from "../status.js";
+import type { Store } from "../store/store.js";
+import { authenticate } from "./auth.js";
+import { handleError, handleNotFound } from "./errors.js";
+import { auditRoutes } from "./routes/audit.js";
+import { certRoutes } from "./routes/certs.js";
+import type { ApiDeps } from "./routes/deps.js";
+import { nodeRoutes } from "./routes/nodes.js";
+import { tokenRoutes } from "./routes/tokens.js";
+
+export interface HttpApiOptions {
+  store: Store;
+  certs: CertificateService;
+  tlsCertPem: string;
+  tlsKeyPem: string;
+  host: string;
+  /** 0 picks a free port; the returned url has the real one. */
+  port: number;
+  logger: Logger;
+  /** How long a node may stay silent before it counts as unresponsive (default: three 30-minute runs). */
+  unresponsiveAfterMs?: number;
+}
+
+export interface HttpApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
+  const app = Fastify({
+    https: { cert: opts.tlsCertPem, key: opts.tlsKeyPem },
+    loggerInstance: opts.logger,
+    // Unknown body fields are an error, not silently dropped: a typo like "ttl" must not mean "default TTL".
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  const deps: ApiDeps = {
+    store: opts.store,
+    certs: opts.certs,
+    statusOptions: (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: opts.unresponsiveAfterMs }),
+  };
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  await app.register(async (api: FastifyInstance) => registerApi(api, deps), { prefix: "/api/v1" });
+  await app.listen({ host: opts.host, port: opts.port });
+  return { url: urlOf(app.server.address() as AddressInfo, opts.host), close: () => app.close() };
+}
+
+async function registerApi(api: FastifyInstance, deps: ApiDeps): Promise<void> {
+  api.addHook("onRequest", authenticate(deps.store));
+  certRoutes(api, deps);
+  tokenRoutes(api, deps);
+  nodeRoutes(api, deps);
+  auditRoutes(api, deps);
+}
+
+/** A URL a local client can dial: a wildcard bind is reached over loopback. */
+function urlOf(address: AddressInfo, host: string): string {
+  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
+  const name = wildcard ? (address.family === "IPv6" ? "::1" : "127.0.0.1") : host;
+  return `https://${name.includes(":") ? `[${name}]` : name}:${address.port}`;
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// `ancla`: the operator CLI. It talks to the server's HTTPS API; see
+// connection.ts for where it finds the URL, token and CA.
+import { runCli } from "../../proto/cli.js";
+import { certCommands } from "./cert.js";
+import { nodeCommands } from "./nodes.js";
+import { reportCommands } from "./report.js";
+import { tokenCommands } from "./token.js";
+
+await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...reportCommands });

@@ -1,0 +1,4 @@
+// The server's storage: the interface everything depends on, and its SQLite implementation.
+export * from "./store.js";
+export { openStore } from "./sqlite.js";
+export { migrate, migrations, type Migration } from "./migrations.js";

@@ -1,0 +1,123 @@
+// Shared fixtures for the server tests: temp stores, a real CA, agents' CSRs,
+// reports, and a real HTTPS API on loopback.
+import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { createCertificateAuthority, issueCertificate, randomSerialHex, type CertifiedKey } from "../../pki/ca.js";
+import { createCsr } from "../../pki/csr.js";
+import { generateKeyPair, type KeyPair } from "../../pki/keys.js";
+import { ReportSchema, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { CertificateService } from "../../server/ca/service.js";
+import { startHttpApi } from "../../server/http/server.js";
+import { createLogger } from "../../server/log.js";
+import { openStore, type Role, type Store } from "../../server/store/index.js";
+
+export interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export function tempDir(t: Teardown): string {
+  const dir = mkdtempSync(join(tmpdir(), "ancla-server-test-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function tempStore(t: Teardown): { store: Store; file: string } {
+  const file = join(tempDir(t), "ancla.db");
+  const store = openStore(file);
+  t.teardown(() => store.close());
+  return { store, file };
+}
+
+export function agentCsr(certname: string, keys: KeyPair = generateKeyPair()): { csrPem: string; keys: KeyPair } {
+  return { csrPem: createCsr(keys.privateKeyPem, certname), keys };
+}
+
+export function serverIdentity(ca: CertifiedKey): CertifiedKey {
+  const keys = generateKeyPair();
+  const certPem = issueCertificate(ca, {
+    commonName: "localhost",
+    publicKeyPem: keys.publicKeyPem,
+    usage: "server",
+    serialHex: randomSerialHex(),
+    validityDays: 1,
+    dnsNames: ["localhost"],
+  });
+  return { certPem, keyPem: keys.privateKeyPem };
+}
+
+export function report(init: MessageInitShape<typeof ReportSchema>): Report {
+  return create(ReportSchema, {
+    catalogDigest: "d".repeat(64),
+    siteVersion: "site-1",
+    startedAt: new Date().toISOString(),
+    durationMs: 1200,
+    status: "unchanged",
+    catalogSource: "server",
+    ...init,
+  });
+}
+
+export interface TestApi {
+  url: string;
+  ca: CertifiedKey;
+  store: Store;
+  certs: CertificateService;
+  tokens: Record<Role, string>;
+}
+
+/** A real API over HTTPS on 127.0.0.1, with one token per role. */
+export async function startTestApi(t: Teardown, opts: { unresponsiveAfterMs?: number } = {}): Promise<TestApi> {
+  const { store } = tempStore(t);
+  const ca = createCertificateAuthority("Test CA");
+  const tls = serverIdentity(ca);
+  const certs = new CertificateService(store, ca, { agentCertDays: 30 });
+  const api = await startHttpApi({
+    store,
+    certs,
+    tlsCertPem: tls.certPem,
+    tlsKeyPem: tls.keyPem,
+    host: "127.0.0.1",
+    port: 0,
+    logger: createLogger("test", { level: "silent" }),
+    ...opts,
+  });
+  t.teardown(() => api.close());
+  const tokens = {
+    viewer: certs.createApiToken("viewer", "test viewer").token,
+    operator: certs.createApiToken("operator", "test operator").token,
+    admin: certs.createApiToken("admin", "test admin").token,
+  };
+  return { url: api.url, ca, store, certs, tokens };
+}
+
+export interface RawResponse {
+  status: number;
+  body: unknown;
+}
+
+/** One HTTPS request, CA-pinned, with `body` sent verbatim (so tests can send broken JSON). */
+export function call(
+  api: Pick<TestApi, "url" | "ca">,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: string; contentType?: string } = {},
+): Promise<RawResponse> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers["content-type"] = opts.contentType ?? "application/json";
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, api.url), { method, headers, ca: api.ca.certPem, servername: "localhost" }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+      });
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}

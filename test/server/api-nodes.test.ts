@@ -1,0 +1,54 @@
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import t from "tap";
+import { ReportSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { call, report, startTestApi } from "./_helpers.js";
+
+t.test("nodes, node detail, latest report and the audit log over the API", async (t) => {
+  const api = await startTestApi(t);
+  const viewer = { token: api.tokens.viewer };
+  const now = new Date();
+  api.store.recordCheckin("web-01", { kernel: "linux" }, now);
+  const drift = report({
+    runId: "run-7",
+    certname: "web-01",
+    status: "changed",
+    catalogSerial: 3n,
+    counts: { total: 4, changed: 1, corrective: 1 },
+    events: [{ resource: "file:/etc/motd", property: "content", desired: '"hi"', actual: '"bye"', result: "changed", corrective: true }],
+  });
+  api.store.saveReport(drift, now);
+  api.store.saveReport(report({ runId: "run-8", certname: "db-01", status: "unchanged" }), now);
+
+  t.test("GET /nodes lists every node with its status; ?status= filters", async (t) => {
+    const all = (await call(api, "GET", "/api/v1/nodes", viewer)).body as { nodes: { certname: string; status: string }[] };
+    t.same(all.nodes.map((n) => [n.certname, n.status]), [["db-01", "unchanged"], ["web-01", "drifted"]]);
+    const drifted = (await call(api, "GET", "/api/v1/nodes?status=drifted", viewer)).body as { nodes: unknown[] };
+    t.match(drifted.nodes, [{ certname: "web-01", last_run_id: "run-7", counts: { corrective: 1 }, last_report_at: now.toISOString() }]);
+    t.equal(drifted.nodes.length, 1);
+  });
+
+  t.test("GET /nodes/:certname has facts and status", async (t) => {
+    const res = await call(api, "GET", "/api/v1/nodes/web-01", viewer);
+    t.equal(res.status, 200);
+    t.match(res.body, { certname: "web-01", status: "drifted", facts: { kernel: "linux" }, compile_failure: null });
+  });
+
+  t.test("GET /nodes/:certname/report is the protobuf JSON of the latest run", async (t) => {
+    const res = await call(api, "GET", "/api/v1/nodes/web-01/report", viewer);
+    t.equal(res.status, 200);
+    const back = fromJson(ReportSchema, res.body as JsonValue);
+    t.equal(back.runId, "run-7");
+    t.equal(back.catalogSerial, 3n);
+    t.same(back.events, drift.events);
+  });
+
+  t.test("GET /audit pages newest first", async (t) => {
+    api.certs.createBootstrapToken({ ttlSeconds: 60 }, "a");
+    api.certs.createBootstrapToken({ ttlSeconds: 60 }, "b");
+    const page = (await call(api, "GET", "/api/v1/audit?limit=1", viewer)).body as { entries: { id: number; actor: string }[]; next_before: number };
+    t.equal(page.entries.length, 1);
+    t.equal(page.entries[0].actor, "b");
+    const next = (await call(api, "GET", `/api/v1/audit?limit=1&before=${page.next_before}`, viewer)).body as { entries: { actor: string }[] };
+    t.equal(next.entries[0].actor, "a");
+  });
+});

@@ -1,0 +1,81 @@
+import t from "tap";
+import { createCertificateAuthority } from "../../pki/ca.js";
+import { publicKeySha256 } from "../../pki/keys.js";
+import { CertificateService } from "../../server/ca/service.js";
+import { agentCsr, tempStore } from "./_helpers.js";
+
+const ca = createCertificateAuthority("Pending CA");
+
+function service(t: Parameters<typeof tempStore>[0]) {
+  const { store } = tempStore(t);
+  return { store, certs: new CertificateService(store, ca, { agentCertDays: 7 }) };
+}
+
+t.test("without a token a request waits; an operator signs it; the agent then fetches it", async (t) => {
+  const { store, certs } = service(t);
+  const { csrPem, keys } = agentCsr("web-01");
+  const keyHash = publicKeySha256(keys.publicKeyPem);
+  const answer = certs.submitCsr(csrPem, undefined);
+  t.match(answer, { state: "pending", certname: "web-01" });
+  t.equal(answer.certPem, undefined);
+  t.match(answer.message, /ancla cert sign web-01/, "tells what to do");
+  t.equal(certs.getCertificate("web-01", keyHash).state, "pending");
+  t.same(certs.list().map((c) => [c.certname, c.state]), [["web-01", "pending"]]);
+
+  const signed = certs.sign("web-01", "token:ops");
+  t.equal(signed.state, "signed");
+  t.ok(signed.serialHex);
+  const fetched = certs.getCertificate("web-01", keyHash);
+  t.equal(fetched.state, "signed");
+  t.match(fetched.certPem, /BEGIN CERTIFICATE/);
+  t.same(certs.getCertificate("web-01", "0".repeat(64)), { state: "unknown", message: 'no request from "web-01" for this key' }, "no certificate for another key");
+  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.actor === "token:ops"), "audited with the operator");
+});
+
+t.test("a new request while pending replaces the old one", async (t) => {
+  const { certs } = service(t);
+  const first = agentCsr("web-01");
+  const second = agentCsr("web-01");
+  certs.submitCsr(first.csrPem, undefined);
+  certs.submitCsr(second.csrPem, undefined);
+  t.equal(certs.getCertificate("web-01", publicKeySha256(first.keys.publicKeyPem)).state, "unknown");
+  t.equal(certs.getCertificate("web-01", publicKeySha256(second.keys.publicKeyPem)).state, "pending");
+  t.equal(certs.list().length, 1);
+});
+
+t.test("a signed certname keeps its key: another key is rejected, the same key gets its certificate", async (t) => {
+  const { certs } = service(t);
+  const original = agentCsr("web-01");
+  certs.submitCsr(original.csrPem, undefined);
+  const signed = certs.sign("web-01", "ops");
+
+  const imposter = certs.submitCsr(agentCsr("web-01").csrPem, undefined);
+  t.equal(imposter.state, "rejected");
+  t.match(imposter.message, /already has a signed certificate.*ancla cert revoke web-01/);
+  t.equal(certs.list()[0].state, "signed", "the rejection changes nothing");
+
+  const { token } = certs.createBootstrapToken({ ttlSeconds: 60 }, "admin");
+  t.equal(certs.submitCsr(agentCsr("web-01").csrPem, token).state, "rejected", "not even with a token");
+
+  const again = certs.submitCsr(agentCsr("web-01", original.keys).csrPem, undefined);
+  t.equal(again.state, "signed");
+  t.equal(certs.list()[0].serialHex, signed.serialHex, "no new certificate issued");
+  t.match(again.certPem, /BEGIN CERTIFICATE/);
+});
+
+t.test("signing needs a waiting request", async (t) => {
+  const { certs } = service(t);
+  t.throws(() => certs.sign("nobody", "ops"), { code: "ANCLA_E_CERT_UNKNOWN" });
+  const { token } = certs.createBootstrapToken({ ttlSeconds: 60 }, "admin");
+  certs.submitCsr(agentCsr("web-01").csrPem, token);
+  t.throws(() => certs.sign("web-01", "ops"), { code: "ANCLA_E_INVALID_ARGUMENT", message: /already signed/ });
+});
+
+t.test("a token signs a request that was waiting, and it stops waiting", async (t) => {
+  const { store, certs } = service(t);
+  const { csrPem } = agentCsr("web-01");
+  certs.submitCsr(csrPem, undefined);
+  const { token } = certs.createBootstrapToken({ ttlSeconds: 60 }, "admin");
+  t.equal(certs.submitCsr(csrPem, token).state, "signed");
+  t.equal(store.pendingCertificate("web-01"), undefined);
+});

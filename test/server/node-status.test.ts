@@ -1,0 +1,107 @@
+import t from "tap";
+import { listNodes, nodeDetail, type NodeStatus } from "../../server/status.js";
+import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { report, tempStore, type Teardown } from "./_helpers.js";
+
+const now = new Date("2026-03-01T12:00:00Z");
+const minutesAgo = (m: number): Date => new Date(now.getTime() - m * 60_000);
+
+function statusAfter(t: Teardown, setup: (store: ReturnType<typeof tempStore>["store"]) => void): NodeStatus | undefined {
+  const { store } = tempStore(t);
+  setup(store);
+  return listNodes(store, { now }).find((n) => n.certname === "web-01")?.status;
+}
+
+function run(init: Omit<Parameters<typeof report>[0], "$typeName">): Report {
+  return report({ runId: `run-${Math.random()}`, certname: "web-01", ...init });
+}
+
+t.test("unchanged: the last run changed nothing", async (t) => {
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "unchanged" }), minutesAgo(5))), "unchanged");
+});
+
+t.test("changed: the last run made intentional changes", async (t) => {
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "changed", events: [{ resource: "package:nginx", result: "changed" }] }), minutesAgo(5))), "changed");
+});
+
+t.test("drifted: a corrective event in the last run", async (t) => {
+  const events = [{ resource: "file:/etc/motd", property: "content", result: "changed", corrective: true }];
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "changed", events }), minutesAgo(5))), "drifted");
+});
+
+t.test("failed outranks drift", async (t) => {
+  const events = [
+    { resource: "file:/etc/motd", result: "changed", corrective: true },
+    { resource: "service:nginx", result: "failed" },
+  ];
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "failed", events }), minutesAgo(5))), "failed");
+});
+
+t.test("noop-pending: a noop run held changes back", async (t) => {
+  const events = [{ resource: "package:nginx", result: "noop" }];
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "noop", noop: true, events }), minutesAgo(5))), "noop-pending");
+});
+
+t.test("a noop run with nothing to do is unchanged", async (t) => {
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "unchanged", noop: true }), minutesAgo(5))), "unchanged");
+});
+
+t.test("only the latest run counts", async (t) => {
+  const status = statusAfter(t, (s) => {
+    s.saveReport(run({ status: "failed", startedAt: minutesAgo(40).toISOString() }), minutesAgo(40));
+    s.saveReport(run({ status: "unchanged", startedAt: minutesAgo(10).toISOString() }), minutesAgo(10));
+  });
+  t.equal(status, "unchanged");
+});
+
+t.test("compile-failed: a compile failure newer than the last report", async (t) => {
+  const problems = [{ file: "nodes.yaml", line: 1, column: 1, message: "bad" }];
+  const failedAfter = statusAfter(t, (s) => {
+    s.saveReport(run({ status: "unchanged" }), minutesAgo(20));
+    s.recordCompileFailure("web-01", "v2", problems, minutesAgo(10));
+  });
+  t.equal(failedAfter, "compile-failed");
+  const reportedSince = statusAfter(t, (s) => {
+    s.recordCompileFailure("web-01", "v2", problems, minutesAgo(20));
+    s.saveReport(run({ status: "unchanged" }), minutesAgo(10));
+  });
+  t.equal(reportedSince, "unchanged", "a report after the failure supersedes it");
+});
+
+t.test("unresponsive: no report within the threshold (default 90 minutes)", async (t) => {
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "unchanged" }), minutesAgo(91))), "unresponsive");
+  t.equal(statusAfter(t, (s) => s.saveReport(run({ status: "unchanged" }), minutesAgo(89))), "unchanged");
+  t.equal(statusAfter(t, (s) => s.recordCheckin("web-01", {}, minutesAgo(200))), "unresponsive", "never reported, first seen long ago");
+});
+
+t.test("the threshold is a parameter", async (t) => {
+  const { store } = tempStore(t);
+  store.saveReport(run({ status: "unchanged" }), minutesAgo(20));
+  t.equal(listNodes(store, { now, unresponsiveAfterMs: 15 * 60_000 })[0].status, "unresponsive");
+  t.equal(listNodes(store, { now, unresponsiveAfterMs: 30 * 60_000 })[0].status, "unchanged");
+});
+
+t.test("unreported: checked in recently, no report yet", async (t) => {
+  t.equal(statusAfter(t, (s) => s.recordCheckin("web-01", {}, minutesAgo(1))), "unreported");
+});
+
+t.test("listNodes filters by status and carries the last run's summary", async (t) => {
+  const { store } = tempStore(t);
+  store.saveReport(report({ runId: "a", certname: "a-01", status: "changed", siteVersion: "v9", counts: { changed: 2, total: 5 } }), minutesAgo(1));
+  store.saveReport(report({ runId: "b", certname: "b-01", status: "failed" }), minutesAgo(1));
+  const changed = listNodes(store, { now, status: "changed" });
+  t.same(changed.map((n) => n.certname), ["a-01"]);
+  t.match(changed[0], { lastRunId: "a", siteVersion: "v9", counts: { changed: 2, total: 5 }, lastReportAt: minutesAgo(1) });
+  t.same(listNodes(store, { now }).map((n) => [n.certname, n.status]), [["a-01", "changed"], ["b-01", "failed"]]);
+});
+
+t.test("nodeDetail agrees with listNodes and adds facts and the compile failure", async (t) => {
+  const { store } = tempStore(t);
+  store.recordCheckin("web-01", { kernel: "linux" }, minutesAgo(2));
+  store.recordCompileFailure("web-01", "v3", [{ file: "m.yaml", line: 2, column: 3, message: "oops" }], minutesAgo(1));
+  const detail = nodeDetail(store, "web-01", { now });
+  t.equal(detail?.status, "compile-failed");
+  t.same(detail?.facts, { kernel: "linux" });
+  t.equal(detail?.compileFailure?.problems[0].message, "oops");
+  t.equal(nodeDetail(store, "nobody", { now }), undefined);
+});

@@ -1,0 +1,87 @@
+import t from "tap";
+import { report, tempStore } from "./_helpers.js";
+
+const received = new Date("2026-03-01T10:00:00Z");
+
+t.test("a redelivered report (same run id) is stored once", async (t) => {
+  const { store } = tempStore(t);
+  const first = report({ runId: "run-1", certname: "web-01", status: "changed", events: [{ resource: "file:/etc/motd", property: "content", result: "changed" }] });
+  t.equal(store.saveReport(first, received), true, "first delivery stored");
+
+  const again = report({ runId: "run-1", certname: "web-01", status: "failed", events: [{ resource: "x:y", result: "failed" }, { resource: "x:z", result: "failed" }] });
+  t.equal(store.saveReport(again, new Date(received.getTime() + 60_000)), false, "redelivery reports not stored");
+
+  const latest = store.latestReport("web-01");
+  t.equal(latest?.status, "changed", "the first delivery is what is kept");
+  t.equal(latest?.events.length, 1, "no events of the redelivery were added");
+  t.equal(store.latestReportSummary("web-01")?.receivedAt.getTime(), received.getTime());
+});
+
+t.test("the latest report is the latest run, even when an older one arrives later", async (t) => {
+  const { store } = tempStore(t);
+  store.saveReport(report({ runId: "new", certname: "web-01", startedAt: "2026-03-01T09:00:00Z" }), received);
+  store.saveReport(report({ runId: "queued", certname: "web-01", startedAt: "2026-03-01T08:00:00Z" }), new Date(received.getTime() + 1000));
+  t.equal(store.latestReport("web-01")?.runId, "new");
+});
+
+t.test("a report round-trips through the store with its events and counts", async (t) => {
+  const { store } = tempStore(t);
+  const r = report({
+    runId: "run-2",
+    certname: "db-01",
+    catalogSerial: 7n,
+    counts: { total: 3, changed: 1, corrective: 1 },
+    events: [{ resource: "file:/etc/hosts", property: "mode", desired: '"0644"', actual: '"0600"', result: "changed", corrective: true, message: "mode fixed" }],
+    logs: [{ level: "info", message: "done" }],
+  });
+  store.saveReport(r, received);
+  const back = store.latestReport("db-01");
+  t.equal(back?.catalogSerial, 7n);
+  t.same(back?.events[0], r.events[0]);
+  t.equal(back?.logs[0].message, "done");
+  const summary = store.latestReportSummary("db-01");
+  t.equal(summary?.hasCorrective, true);
+  t.same(summary?.counts, { total: 3, changed: 1, failed: 0, skipped: 0, corrective: 1 });
+  t.equal(store.getNode("db-01")?.certname, "db-01", "a report makes the node known");
+});
+
+t.test("a report without run id is refused", async (t) => {
+  const { store } = tempStore(t);
+  t.throws(() => store.saveReport(report({ runId: "", certname: "web-01" }), received), { code: "ANCLA_E_INVALID_ARGUMENT" });
+});
+
+t.test("catalogs: serials count up per node, the current one is the highest", async (t) => {
+  const { store } = tempStore(t);
+  t.equal(store.nextCatalogSerial("web-01"), 1);
+  const base = { certname: "web-01", siteVersion: "v1", inputsKey: "k", compiledAt: received };
+  store.saveCatalog({ ...base, serial: 1, digest: "a", envelope: new Uint8Array([1]) });
+  store.saveCatalog({ ...base, serial: 2, digest: "b", envelope: new Uint8Array([2, 3]) });
+  t.equal(store.nextCatalogSerial("web-01"), 3);
+  t.equal(store.nextCatalogSerial("db-01"), 1, "serials are per node");
+  const current = store.getCurrentCatalog("web-01");
+  t.equal(current?.digest, "b");
+  t.same([...(current?.envelope ?? [])], [2, 3]);
+  t.throws(() => store.saveCatalog({ ...base, serial: 2, digest: "c", envelope: new Uint8Array() }), { code: "ANCLA_E_INVALID_ARGUMENT" }, "a serial is never reused");
+});
+
+t.test("compile failures: the latest one per node, cleared on success", async (t) => {
+  const { store } = tempStore(t);
+  const problems = [{ file: "nodes.yaml", line: 3, column: 5, message: "unknown module" }];
+  store.recordCompileFailure("web-01", "v1", problems, received);
+  store.recordCompileFailure("web-01", "v2", problems, new Date(received.getTime() + 1));
+  t.equal(store.getCompileFailure("web-01")?.siteVersion, "v2");
+  t.same(store.getCompileFailure("web-01")?.problems, problems);
+  store.clearCompileFailure("web-01");
+  t.equal(store.getCompileFailure("web-01"), undefined);
+});
+
+t.test("check-ins: facts replace the stored ones only when sent", async (t) => {
+  const { store } = tempStore(t);
+  store.recordCheckin("web-01", { kernel: "linux" }, received);
+  store.recordCheckin("web-01", undefined, new Date(received.getTime() + 5000));
+  const node = store.getNode("web-01");
+  t.same(node?.facts, { kernel: "linux" });
+  t.equal(node?.factsUpdatedAt?.getTime(), received.getTime());
+  t.equal(node?.lastCheckinAt.getTime(), received.getTime() + 5000);
+  t.equal(node?.firstCheckinAt.getTime(), received.getTime());
+});
