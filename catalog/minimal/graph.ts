@@ -1,0 +1,82 @@
+// The checks that need every resource of the node at once: duplicate
+// `type:title`s, references to undeclared resources, and dependency cycles.
+import type { SiteProblem } from "../compiler.js";
+import type { Edge } from "../model.js";
+import type { Declared } from "./module.js";
+import { formatWhere } from "./yaml-file.js";
+
+/** The catalog edges of the declared resources, reporting what makes them unusable. */
+export function link(declared: Declared[], problems: SiteProblem[]): Edge[] {
+  const byRef = indexUnique(declared, problems);
+  const edges: Edge[] = [];
+  const seen = new Set<string>();
+  for (const d of declared) {
+    for (const r of d.relations) {
+      if (!byRef.has(r.ref)) {
+        problems.push({ ...r.where, message: `${r.kind}: ${r.ref} is not declared for this node` });
+        continue;
+      }
+      // require: the other resource comes first; notify: this one comes first and refreshes the other.
+      const edge: Edge = r.kind === "require" ? { from: r.ref, to: d.ref, kind: r.kind } : { from: d.ref, to: r.ref, kind: r.kind };
+      const key = `${edge.kind} ${edge.from} ${edge.to}`;
+      if (!seen.has(key)) edges.push(edge);
+      seen.add(key);
+    }
+  }
+  for (const cycle of cycles(declared, edges)) {
+    problems.push({ ...byRef.get(cycle[0])!.where, message: `dependency cycle between ${cycle.join(", ")}` });
+  }
+  return edges;
+}
+
+function indexUnique(declared: Declared[], problems: SiteProblem[]): Map<string, Declared> {
+  const byRef = new Map<string, Declared>();
+  for (const d of declared) {
+    const first = byRef.get(d.ref);
+    if (first) problems.push({ ...d.where, message: `duplicate resource ${d.ref}; first declared at ${formatWhere(first.where)}` });
+    else byRef.set(d.ref, d);
+  }
+  return byRef;
+}
+
+/**
+ * The strongly connected components that are cycles (Tarjan), each listed in
+ * declaration order so that the problem is reported at the first member.
+ */
+function cycles(declared: Declared[], edges: Edge[]): string[][] {
+  const order = new Map<string, number>();
+  for (const d of declared) if (!order.has(d.ref)) order.set(d.ref, order.size);
+  const next = new Map<string, string[]>();
+  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of next.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || (next.get(v) ?? []).includes(v)) found.push(component.sort((a, b) => order.get(a)! - order.get(b)!));
+  };
+  for (const ref of order.keys()) if (!index.has(ref)) visit(ref);
+  return found.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
+}
