@@ -31,15 +31,17 @@ export function isNodeStatus(s: string): s is NodeStatus {
 }
 
 /**
- * The status, most urgent first: a site that does not compile for the node
- * (newer than its last report) is the operator's to fix, so it outranks the
- * rest; then silence; then what the last run says.
+ * The status, most urgent first: a site that does not compile for the node is
+ * the operator's to fix, so it outranks the rest for as long as it stands (the
+ * failure is cleared by the next successful compile) — even though the agent
+ * keeps reporting runs of its cached catalog meanwhile; then silence; then
+ * what the last run says.
  */
 export function nodeStatus(node: NodeOverview, options: StatusOptions = {}): NodeStatus {
   const now = (options.now ?? new Date()).getTime();
   const threshold = options.unresponsiveAfterMs ?? DEFAULT_UNRESPONSIVE_AFTER_MS;
   const { latest, compileFailureAt } = node;
-  if (compileFailureAt && (!latest || compileFailureAt > latest.receivedAt)) return "compile-failed";
+  if (compileFailureAt) return "compile-failed";
   // A node that never reported is measured from its first contact.
   const silentSince = latest ? latest.receivedAt : node.firstCheckinAt;
   if (now - silentSince.getTime() > threshold) return "unresponsive";

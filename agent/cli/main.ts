@@ -18,8 +18,9 @@ function settingsFrom(args: ParsedArgs) {
   return loadSettings({ config: str(args, "config"), stateDir: str(args, "state-dir"), server: str(args, "server"), certname: str(args, "certname") });
 }
 
+/** Warnings and errors go to stderr as they happen; per-resource detail is in the report (stdout). */
 function printLog(line: LogLine): void {
-  if (line.level === "debug") return;
+  if (line.level === "debug" || line.level === "info") return;
   process.stderr.write(`${line.level}: ${line.message}\n`);
 }
 

@@ -3,9 +3,13 @@
 // the hash, which needs no constant-time compare of the secret itself.
 import { createHash, randomBytes } from "node:crypto";
 
-/** 32 random bytes, base64url: safe in a URL, a header and a shell. */
-export function newSecret(): string {
-  return randomBytes(32).toString("base64url");
+/**
+ * A prefix plus 32 random bytes in base64url: safe in a URL, a header and a
+ * shell. The prefix keeps a secret from starting with "-" (which command-line
+ * parsers take for a flag) and lets secret scanners recognise leaked tokens.
+ */
+export function newSecret(kind: "bootstrap" | "api"): string {
+  return `ancla_${kind === "bootstrap" ? "bt" : "at"}_${randomBytes(32).toString("base64url")}`;
 }
 
 /** A short public id for a token, shown in listings and the audit log. */

@@ -186,7 +186,7 @@ export class CertificateService {
       throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `token ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}, got ${ttlSeconds}`);
     }
     if (certnameGlob !== undefined && certnameGlob.trim() === "") throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", "the certname glob is empty; omit it to allow any certname");
-    const token = newSecret();
+    const token = newSecret("bootstrap");
     const id = newTokenId();
     const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);
     const oneTime = opts.oneTime ?? true;
@@ -200,7 +200,7 @@ export class CertificateService {
   /** An operator token for the HTTP API. */
   createApiToken(role: Role, name: string, actor = "system", at: Date = new Date()): { token: string; id: string } {
     if (!ROLES.includes(role)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `unknown role "${role}"; use one of ${ROLES.join(", ")}`);
-    const token = newSecret();
+    const token = newSecret("api");
     const id = newTokenId();
     this.store.transaction(() => {
       this.store.insertApiToken({ id, secretSha256: hashSecret(token), role, name, createdAt: at });

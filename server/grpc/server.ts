@@ -30,10 +30,12 @@ export interface GrpcEndpoint {
  * requiring, which is what a shared bootstrap + agent port needs.
  */
 function optionalClientCertCredentials(caPem: string, certPem: string, keyPem: string): grpc.ServerCredentials {
+  // Updates are delivered on the next tick: grpc-js registers its watcher only
+  // after adding these listeners, so a synchronous update would be lost.
   const provider: grpc.experimental.CertificateProvider = {
-    addCaCertificateListener: (listener) => listener({ caCertificate: Buffer.from(caPem) }),
+    addCaCertificateListener: (listener) => setImmediate(() => listener({ caCertificate: Buffer.from(caPem) })),
     removeCaCertificateListener: () => {},
-    addIdentityCertificateListener: (listener) => listener({ certificate: Buffer.from(certPem), privateKey: Buffer.from(keyPem) }),
+    addIdentityCertificateListener: (listener) => setImmediate(() => listener({ certificate: Buffer.from(certPem), privateKey: Buffer.from(keyPem) })),
     removeIdentityCertificateListener: () => {},
   };
   return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);

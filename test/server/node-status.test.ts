@@ -54,7 +54,7 @@ t.test("only the latest run counts", async (t) => {
   t.equal(status, "unchanged");
 });
 
-t.test("compile-failed: a compile failure newer than the last report", async (t) => {
+t.test("compile-failed: while a compile failure stands, whatever the agent reports from its cached catalog", async (t) => {
   const problems = [{ file: "nodes.yaml", line: 1, column: 1, message: "bad" }];
   const failedAfter = statusAfter(t, (s) => {
     s.saveReport(run({ status: "unchanged" }), minutesAgo(20));
@@ -65,7 +65,13 @@ t.test("compile-failed: a compile failure newer than the last report", async (t)
     s.recordCompileFailure("web-01", "v2", problems, minutesAgo(20));
     s.saveReport(run({ status: "unchanged" }), minutesAgo(10));
   });
-  t.equal(reportedSince, "unchanged", "a report after the failure supersedes it");
+  t.equal(reportedSince, "compile-failed", "a later run of the cached catalog does not hide it");
+  const fixed = statusAfter(t, (s) => {
+    s.recordCompileFailure("web-01", "v2", problems, minutesAgo(20));
+    s.clearCompileFailure("web-01");
+    s.saveReport(run({ status: "unchanged" }), minutesAgo(10));
+  });
+  t.equal(fixed, "unchanged", "a successful compile clears it");
 });
 
 t.test("unresponsive: no report within the threshold (default 90 minutes)", async (t) => {
