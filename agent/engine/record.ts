@@ -1,0 +1,68 @@
+// What a run reports: events (one per property out of line, or one per
+// failed/skipped resource), log lines and counts, as protobuf messages.
+// Redaction happens here, in one place, so no path can leak a sensitive value.
+import { create } from "@bufbuild/protobuf";
+import type { JsonValue } from "../../catalog/model.js";
+import { EventSchema, LogLineSchema, ResourceCountsSchema, type Event, type LogLine, type ResourceCounts } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { AnclaErrorCode } from "../../proto/errors.js";
+import type { PropertyChange } from "../providers/provider.js";
+
+export type LogLevel = "debug" | "info" | "warning" | "error";
+
+export const REDACTED = "[redacted]";
+
+export interface ChangeFlags {
+  sensitive: boolean;
+  corrective: boolean;
+  /** Reported only: the change was not made. */
+  noop: boolean;
+}
+
+export class RunRecord {
+  readonly events: Event[] = [];
+  readonly logs: LogLine[] = [];
+  readonly counts: ResourceCounts;
+
+  constructor(
+    total: number,
+    private readonly sink?: (line: LogLine) => void,
+  ) {
+    this.counts = create(ResourceCountsSchema, { total });
+  }
+
+  log(level: LogLevel, message: string, code: AnclaErrorCode | "" = ""): void {
+    const line = create(LogLineSchema, { time: new Date().toISOString(), level, message, code });
+    this.logs.push(line);
+    this.sink?.(line);
+  }
+
+  changes(ref: string, changes: readonly PropertyChange[], flags: ChangeFlags): void {
+    const result = flags.noop ? "noop" : "changed";
+    const kind = flags.corrective ? "corrective" : "intentional";
+    for (const change of changes) {
+      const desired = encode(change.desired, flags.sensitive);
+      const actual = encode(change.actual, flags.sensitive);
+      this.events.push(create(EventSchema, { resource: ref, property: change.property, desired, actual, result, corrective: flags.corrective }));
+      this.log("info", `${ref}: ${change.property} ${flags.noop ? "would change" : "changed"} from ${actual} to ${desired} (${kind}${flags.noop ? ", noop" : ""})`);
+    }
+    if (flags.noop) return;
+    this.counts.changed++;
+    if (flags.corrective) this.counts.corrective++;
+  }
+
+  failed(ref: string, property: string, message: string, code: AnclaErrorCode): void {
+    this.events.push(create(EventSchema, { resource: ref, property, result: "failed", message }));
+    this.counts.failed++;
+    this.log("error", `${ref}: ${property ? `${property}: ` : ""}${message}`, code);
+  }
+
+  skipped(ref: string, message: string): void {
+    this.events.push(create(EventSchema, { resource: ref, result: "skipped", message }));
+    this.counts.skipped++;
+    this.log("warning", `${ref}: ${message}`, "ANCLA_E_DEPENDENCY_FAILED");
+  }
+}
+
+function encode(value: JsonValue, sensitive: boolean): string {
+  return sensitive ? REDACTED : JSON.stringify(value);
+}

@@ -1,0 +1,12 @@
+// Every resource kind the agent can manage, in one table. A new kind
+// (package, service, user, exec, image) is a provider plus one line here.
+import type { Provider } from "./provider.js";
+import { fileProvider } from "./file.js";
+
+const providers: Readonly<Record<string, Provider>> = {
+  file: fileProvider,
+};
+
+export function providerFor(type: string): Provider | undefined {
+  return Object.hasOwn(providers, type) ? providers[type] : undefined;
+}
