@@ -9,7 +9,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const DEMO = join(ROOT, ".demo");
+const DEMO = process.env.ANCLA_DEMO_DIR ? resolve(process.env.ANCLA_DEMO_DIR) : join(ROOT, ".demo");
 const DATA = join(DEMO, "server");
 const STATE = join(DEMO, "agent");
 const SITE = join(ROOT, "examples/site");
@@ -51,7 +51,11 @@ function fingerprint(): string {
 
 async function startServer(grpcPort: number) {
   const runtime = join(DATA, "runtime.json");
-  const child = spawn(process.execPath, [SERVER, "start", "--data-dir", DATA, "--grpc", `127.0.0.1:${grpcPort}`, "--http", "127.0.0.1:0"], { stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(process.execPath, [SERVER, "start", "--data-dir", DATA, "--grpc", `127.0.0.1:${grpcPort}`, "--http", "127.0.0.1:0"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    // The demo narrates; the server only speaks up about problems.
+    env: { ...process.env, ANCLA_LOG_LEVEL: process.env.ANCLA_LOG_LEVEL ?? "warn" },
+  });
   for (let i = 0; i < 200; i++) {
     if (existsSync(runtime) && (JSON.parse(readFileSync(runtime, "utf8")) as { pid: number }).pid === child.pid) return child;
     if (child.exitCode !== null) throw new Error("the server exited; see its output above");
@@ -72,11 +76,12 @@ function agentRun(): DemoReport {
   return JSON.parse(r.stdout) as DemoReport;
 }
 
-/** A file with inline content from the agent's cached (signed) catalog, to show drift repair on. */
-function managedFileWithContent(): string | undefined {
+type DemoResource = { type: string; title: string; properties: { content?: string } };
+
+/** The resources of the agent's cached (signed) catalog. */
+function cachedResources(): DemoResource[] {
   const cached = JSON.parse(readFileSync(join(STATE, "catalog.json"), "utf8")) as { payload: string };
-  const catalog = JSON.parse(Buffer.from(cached.payload, "base64").toString("utf8")) as { resources: { type: string; title: string; properties: { content?: string } }[] };
-  return catalog.resources.find((r) => r.type === "file" && typeof r.properties.content === "string")?.title;
+  return (JSON.parse(Buffer.from(cached.payload, "base64").toString("utf8")) as { resources: DemoResource[] }).resources;
 }
 
 async function main(): Promise<void> {
@@ -93,7 +98,9 @@ async function main(): Promise<void> {
   }
   const first = agentRun();
   say(`4. First run: ${first.status}, ${first.counts?.changed ?? 0} resources changed`);
-  const drifted = managedFileWithContent();
+  const resources = cachedResources();
+  const drifted = resources.find((r) => r.type === "file" && typeof r.properties.content === "string")?.title;
+  const scratch = resources.find((r) => r.title.endsWith(`/${CERTNAME}`))?.title;
   if (drifted) {
     writeFileSync(drifted, "someone edited this by hand\n");
     const second = agentRun();
@@ -101,10 +108,10 @@ async function main(): Promise<void> {
   }
   say("");
   say("Where to look:");
-  say(`  files managed for ${CERTNAME}:   ${drifted ? join(drifted, "..") : "see examples/site/modules/*/module.yaml"}`);
-  say(`  nodes and their status:        node dist/server/operator/main.js nodes --data-dir ${relative(ROOT, DATA)}`);
-  say(`  the last report:               node dist/server/operator/main.js report show ${CERTNAME} --data-dir ${relative(ROOT, DATA)}`);
-  say(`  run the agent again:           node dist/agent/cli/main.js run --once --state-dir ${relative(ROOT, STATE)}`);
+  say(`  files managed for ${CERTNAME}: ${scratch ?? "see examples/site/modules/*/module.yaml"}`);
+  say(`  nodes and their status:      node dist/server/operator/main.js nodes --data-dir ${relative(ROOT, DATA)}`);
+  say(`  the last report:             node dist/server/operator/main.js report show ${CERTNAME} --data-dir ${relative(ROOT, DATA)}`);
+  say(`  run the agent again:         node dist/agent/cli/main.js run --once --state-dir ${relative(ROOT, STATE)}`);
   if (process.env.ANCLA_DEMO_EXIT === "1") {
     server.kill("SIGTERM");
     await new Promise((r) => server.once("exit", r));
