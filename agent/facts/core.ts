@@ -14,8 +14,6 @@ import { defaultRouteInterface, fqdn, osFamily, readOsRelease, virtualKind } fro
 
 export const FACT_SOURCE_TIMEOUT_MS = 150;
 
-/** Facts that change every run: the run loop leaves them out of the "facts changed, recompile" decision. */
-export const VOLATILE_FACTS: readonly string[] = ["uptime_seconds"];
 
 /** The value of `source`, or undefined when it fails or takes longer than `ms`. */
 export async function within<T>(source: Promise<T> | (() => Promise<T>), ms: number = FACT_SOURCE_TIMEOUT_MS): Promise<T | undefined> {

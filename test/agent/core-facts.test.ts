@@ -1,6 +1,7 @@
 import t from "tap";
 import { existsSync } from "node:fs";
-import { collectCoreFacts, VOLATILE_FACTS, within } from "../../agent/facts/core.js";
+import { collectCoreFacts, within } from "../../agent/facts/core.js";
+import { VOLATILE_FACTS } from "../../catalog/facts.js";
 import { osFamily, readOsRelease } from "../../agent/facts/local.js";
 
 t.test("core facts carry the stable names and finish under a second", async (t) => {
