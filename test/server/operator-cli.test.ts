@@ -37,7 +37,7 @@ t.test("ancla against a running API", async (t) => {
     const res = await ancla(["token", "create", "--ttl", "10m", "--certname-glob", "db-*"]);
     t.equal(res.code, 0, res.stderr);
     const token = res.stdout.trim();
-    t.match(token, /^[A-Za-z0-9_-]{43}$/);
+    t.match(token, /^ancla_bt_[A-Za-z0-9_-]{43}$/);
     t.match(res.stderr, /one-time, certnames matching db-\*, expires/);
     t.equal(api.certs.submitCsr(agentCsr("db-01").csrPem, token).state, "signed");
     const json = JSON.parse((await ancla(["token", "create", "--reusable", "--json"])).stdout) as { one_time: boolean; expires_at: string };
