@@ -53,7 +53,9 @@ function cpuSeconds(pid: number): number {
 }
 
 async function startServer(dataDir: string): Promise<{ pid: number; grpc: string; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [SERVER, "start", "--data-dir", dataDir, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"], { stdio: "ignore", env: { ...process.env, ANCLA_LOG_LEVEL: "warn" } });
+  // ANCLA_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = (process.env.ANCLA_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, SERVER, "start", "--data-dir", dataDir, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"], { stdio: "ignore", env: { ...process.env, ANCLA_LOG_LEVEL: "warn" } });
   const runtimeFile = join(dataDir, "runtime.json");
   for (let i = 0; i < 200; i++) {
     if (existsSync(runtimeFile)) {
@@ -70,7 +72,7 @@ async function startServer(dataDir: string): Promise<{ pid: number; grpc: string
 function createToken(url: string, adminToken: string, caPem: string): Promise<string> {
   const body = JSON.stringify({ ttl_seconds: 3600, one_time: false });
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/v1/tokens`, { method: "POST", ca: caPem, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" } }, (res) => {
+    const req = request(`${url}/api/v1/tokens`, { method: "POST", ca: caPem, servername: "localhost", headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" } }, (res) => {
       let text = "";
       res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => (res.statusCode === 200 || res.statusCode === 201 ? resolve((JSON.parse(text) as { token: string }).token) : reject(new Error(`token: ${res.statusCode} ${text}`))));

@@ -7,7 +7,7 @@ import type { Facts } from "../../catalog/compiler.js";
 import { envelopeToMessage } from "../../catalog/envelope.js";
 import type { CatalogService } from "../catalogs/service.js";
 import { isSha256Hex, type ContentStore } from "../catalogs/content-store.js";
-import { authenticatePeer, type PeerTrust } from "./peer.js";
+import { peerAuthenticator, type PeerTrust } from "./peer.js";
 import { rpcFail, toRpcError } from "./status.js";
 
 export interface AgentServiceDeps {
@@ -41,9 +41,10 @@ function checkReport(report: Report | undefined, certname: string): Report {
 }
 
 export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof AgentService> {
+  const authenticatePeer = peerAuthenticator(deps.trust);
   return {
     getCatalog: guarded(async (req, call) => {
-      const { certname } = authenticatePeer(call, deps.trust);
+      const { certname } = authenticatePeer(call);
       if (req.haveDigest && !isSha256Hex(req.haveDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_digest must be 64 lowercase hex characters");
       const facts = (req.facts ?? {}) as JsonObject as Facts;
       deps.store.recordCheckin(certname, facts, new Date());
@@ -54,7 +55,7 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
     }),
 
     reportRun: guarded(async (req, call) => {
-      const { certname } = authenticatePeer(call, deps.trust);
+      const { certname } = authenticatePeer(call);
       const report = checkReport(req.report, certname);
       const now = new Date();
       if (req.facts) deps.store.recordCheckin(certname, req.facts as JsonObject, now);
@@ -63,7 +64,7 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
 
     fetchContent: (req, call) => {
       // Checked before the stream starts so a refusal is a status, not a broken stream.
-      const { certname } = authenticatePeer(call, deps.trust);
+      const { certname } = authenticatePeer(call);
       if (!isSha256Hex(req.sha256)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "sha256 must be 64 lowercase hex characters");
       if (!deps.catalogs.mayFetch(certname, req.sha256)) rpcFail("ANCLA_E_NOT_FOUND", `no content ${req.sha256} in the catalog of ${certname}`);
       return chunks(deps.content, req.sha256, Number(req.offset));

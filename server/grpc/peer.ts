@@ -3,7 +3,7 @@
 // does not reject the handshake without one (the bootstrap service shares the
 // port), so every agent RPC checks the chain, validity and revocation here.
 import type { ServerUnaryCall } from "@grpc/grpc-js";
-import { verifyCertificate } from "../../pki/verify.js";
+import { verifyCertificate, type VerifiedCertificate } from "../../pki/verify.js";
 import { rpcFail } from "./status.js";
 
 export interface PeerIdentity {
@@ -19,15 +19,37 @@ export interface PeerTrust {
 /** Any call shape that exposes the TLS peer (unary and streaming calls both do). */
 export type CallWithPeer = Pick<ServerUnaryCall<unknown, unknown>, "getAuthContext">;
 
-export function authenticatePeer(call: CallWithPeer, trust: PeerTrust): PeerIdentity {
-  const raw = call.getAuthContext().sslPeerCertificate?.raw;
-  if (!raw) return rpcFail("ANCLA_E_UNAUTHENTICATED", "this service needs a client certificate; bootstrap the agent first");
-  let cert;
-  try {
-    cert = verifyCertificate(raw, trust.caCertPem, { usage: "client" });
-  } catch (err) {
-    return rpcFail("ANCLA_E_UNAUTHENTICATED", `client certificate refused: ${(err as Error).message}`);
-  }
-  if (trust.isRevoked(cert.serialHex)) return rpcFail("ANCLA_E_CERT_REVOKED", `certificate of ${cert.commonName} (serial ${cert.serialHex}) is revoked`);
-  return { certname: cert.commonName, serialHex: cert.serialHex };
+export type PeerAuthenticator = (call: CallWithPeer) => PeerIdentity;
+
+const MAX_CACHED = 10_000;
+
+/**
+ * Keeps verified certificates by their DER, so a check-in does not parse and
+ * verify the same certificate again (that was most of an unchanged check-in's
+ * CPU). Expiry and revocation are still checked on every call. Bounded: the
+ * oldest entry goes when full.
+ */
+export function peerAuthenticator(trust: PeerTrust): PeerAuthenticator {
+  const verified = new Map<string, VerifiedCertificate>();
+  const verifyOnce = (raw: Buffer): VerifiedCertificate => {
+    const key = raw.toString("base64");
+    const hit = verified.get(key);
+    if (hit && hit.notAfter.getTime() > Date.now()) return hit;
+    const cert = verifyCertificate(raw, trust.caCertPem, { usage: "client" });
+    if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value as string);
+    verified.set(key, cert);
+    return cert;
+  };
+  return (call) => {
+    const raw = call.getAuthContext().sslPeerCertificate?.raw;
+    if (!raw) return rpcFail("ANCLA_E_UNAUTHENTICATED", "this service needs a client certificate; bootstrap the agent first");
+    let cert: VerifiedCertificate;
+    try {
+      cert = verifyOnce(raw);
+    } catch (err) {
+      return rpcFail("ANCLA_E_UNAUTHENTICATED", `client certificate refused: ${(err as Error).message}`);
+    }
+    if (trust.isRevoked(cert.serialHex)) return rpcFail("ANCLA_E_CERT_REVOKED", `certificate of ${cert.commonName} (serial ${cert.serialHex}) is revoked`);
+    return { certname: cert.commonName, serialHex: cert.serialHex };
+  };
 }
