@@ -61,6 +61,13 @@ t.test("an agent converges a site, stays idempotent, and reports drift and inten
   t.ok(onServer.events?.some((e) => e.corrective === true), "the server sees it as corrective");
 
   writeFilesSite(site, root, 49, "v2");
+  const noop = await agent.run(["--noop"]);
+  t.equal(noop.code, 0, "a noop run changes nothing, so it exits 0");
+  const rn = parse(noop.stdout);
+  t.equal(rn.status, "noop", "pending changes are reported");
+  t.equal(rn.events?.filter((e) => e.result === "noop").length, 49, "one noop event per file that would change");
+  t.equal(readFileSync(file(1), "utf8"), "# f001.conf v1 for web-01\n", "the file is untouched");
+
   const intended = await agent.run();
   t.equal(intended.code, 2, "a site edit changes the files");
   const r4 = parse(intended.stdout);

@@ -114,6 +114,21 @@ t.test("the server and the agent refuse what they must", async (t) => {
     await fleet.restart();
   });
 
+  await t.test("an older catalog in the cache is refused once a newer one was accepted", async (t) => {
+    const cacheFile = join(web1.stateDir, "catalog.json");
+    const older = readFileSync(cacheFile, "utf8");
+    writeFilesSite(site, root, 3, "v2");
+    t.equal((await web1.run()).code, 2, "the newer catalog is applied");
+    const newer = readFileSync(cacheFile, "utf8");
+    writeFileSync(cacheFile, older);
+    await fleet.stop();
+    const report = parse((await web1.run()).stdout);
+    t.ok(codes(report).includes("ANCLA_E_CATALOG_STALE"), `stale refused: ${codes(report)}`);
+    t.equal(report.catalogSource, "none");
+    writeFileSync(cacheFile, newer);
+    await fleet.restart();
+  });
+
   await t.test("a site that stops compiling: the agent keeps its catalog, the server records the failure", async (t) => {
     writeFileSync(join(site, "nodes.yaml"), 'nodes:\n  - match: "*"\n    modules: [missing]\n');
     const victim = join(root, "web-01/f002.conf");
