@@ -10,17 +10,8 @@ import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../cata
 import type { CertifiedKey } from "../../pki/ca.js";
 import { signEnvelope, type DsseEnvelope } from "../../pki/dsse.js";
 import { AnclaError } from "../../proto/errors.js";
+import type { StoredCatalog } from "../store/store.js";
 import type { ContentStore } from "./content-store.js";
-
-export interface StoredCatalog {
-  certname: string;
-  serial: number;
-  digest: string;
-  siteVersion: string;
-  inputsKey: string;
-  envelope: Uint8Array;
-  compiledAt: Date;
-}
 
 /** The part of the store this service needs. */
 export interface CatalogStore {
