@@ -18,6 +18,8 @@ export interface AgentSettings {
   splay: number;
   /** Seconds a server call may take. */
   timeout: number;
+  /** Renew the agent certificate when it has fewer days left than this. */
+  renewBeforeDays: number;
 }
 
 /** What `bootstrap` records, so `run` needs no flags afterwards. */
@@ -27,7 +29,7 @@ export interface Enrollment {
   caFingerprint: string;
 }
 
-const DEFAULTS = { runInterval: 1800, splay: 60, timeout: 30 };
+const DEFAULTS = { runInterval: 1800, splay: 60, timeout: 30, renewBeforeDays: 30 };
 
 export function enrollmentPath(stateDir: string): string {
   return join(stateDir, "enrollment.json");
@@ -79,5 +81,6 @@ export function loadSettings(flags: SettingsFlags): AgentSettings {
     runInterval: pick<number>(file, "run_interval", "number", path) ?? DEFAULTS.runInterval,
     splay: pick<number>(file, "splay", "number", path) ?? DEFAULTS.splay,
     timeout: pick<number>(file, "timeout", "number", path) ?? DEFAULTS.timeout,
+    renewBeforeDays: pick<number>(file, "renew_before_days", "number", path) ?? DEFAULTS.renewBeforeDays,
   };
 }

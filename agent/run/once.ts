@@ -15,6 +15,7 @@ import { acquireRunLock } from "../state/lock.js";
 import { loadMemory, saveMemory } from "../state/memory.js";
 import { enqueueReport, listQueuedReports, removeQueuedReport } from "../state/report-queue.js";
 import { agentClient, isUnreachable, type AgentClient } from "../transport.js";
+import { renewIfDue, type RenewOptions } from "../renew.js";
 import { contentFetcher } from "./fetch-content.js";
 import { obtainCatalog, type Obtained } from "./obtain-catalog.js";
 import { exitCodeFor } from "./exit-code.js";
@@ -64,6 +65,8 @@ async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: Ret
   const memory = await loadMemory(layout);
   const obtained = await obtainCatalog({ client, layout, facts, memory, timeoutMs, ...enrolled });
   const logs = obtained.problems.map((p) => logLine(obtained.catalog ? "warning" : "err", p));
+  const renewed = obtained.serverReachable ? await renewal({ client, layout, ...enrolled, renewBeforeDays: opts.settings.renewBeforeDays, timeoutMs }) : undefined;
+  if (renewed) logs.push(renewed);
   logs.forEach((line) => opts.log?.(line));
 
   let outcome: ApplyOutcome | undefined;
@@ -84,6 +87,16 @@ async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: Ret
 
 function logLine(level: string, err: AnclaError): LogLine {
   return create(LogLineSchema, { time: new Date().toISOString(), level, message: err.line, code: err.code });
+}
+
+/** A failed renewal is a warning, not a failed run: the current certificate is still valid. */
+async function renewal(opts: RenewOptions): Promise<LogLine | undefined> {
+  try {
+    const until = await renewIfDue(opts);
+    return until && create(LogLineSchema, { time: new Date().toISOString(), level: "info", message: `certificate renewed, valid until ${until.toISOString()}` });
+  } catch (err) {
+    return logLine("warning", err instanceof AnclaError ? err : new AnclaError("ANCLA_E_CERT_INVALID", String(err)));
+  }
 }
 
 interface ReportParts {

@@ -134,6 +134,24 @@ export class CertificateService {
     }
   }
 
+  /**
+   * An agent renews its own certificate before it expires. The caller was
+   * authenticated by its current certificate, so no operator is needed; the
+   * old certificate stays valid until it expires, so a renewal that fails
+   * half-way never locks the agent out.
+   */
+  renew(certname: string, csrPem: string, at: Date = new Date()): { certPem: string; notAfter: Date } {
+    const csr = verifyCsr(csrPem);
+    if (csr.certname !== certname) throw new AnclaError("ANCLA_E_PERMISSION_DENIED", `"${certname}" may not request a certificate for "${csr.certname}"`);
+    const issued = this.issue(certname, csr.publicKeyPem, at);
+    const request: CertificateRequest = { certname, csrPem, publicKeySha256: csr.publicKeySha256, requestedAt: at };
+    this.store.transaction(() => {
+      this.store.insertSignedCertificate(request, issued);
+      this.audit(at, `agent:${certname}`, "cert.renew", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
+    });
+    return { certPem: issued.certPem, notAfter: issued.notAfter };
+  }
+
   /** Signs the waiting request of `certname`. */
   sign(certname: string, actor: string, at: Date = new Date()): CertificateSummary {
     const pending = this.store.pendingCertificate(certname);

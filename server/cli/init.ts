@@ -75,7 +75,7 @@ export function initDataDir(opts: InitOptions): InitResult {
     grpc: "0.0.0.0:8140",
     http: "127.0.0.1:8141",
     catalogTtlSeconds: 7 * 24 * 3600,
-    agentCertDays: 365,
+    agentCertDays: 90,
   };
   writePrivate(paths.settings, JSON.stringify(settings, null, 2) + "\n");
 

@@ -63,7 +63,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     caCertPem: ca.certPem,
     tlsCertPem: tls.certPem,
     tlsKeyPem: tls.keyPem,
-    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, store },
+    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, store, certs },
     bootstrap: { caCertPem: ca.certPem, certs },
   });
   const api = await startHttpApi({ store, certs, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, host: http.host, port: http.port, logger });

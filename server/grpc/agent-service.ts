@@ -14,6 +14,7 @@ export interface AgentServiceDeps {
   trust: PeerTrust;
   catalogs: CatalogService;
   content: ContentStore;
+  certs: { renew(certname: string, csrPem: string): { certPem: string } };
   store: {
     recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
     saveReport(report: Report, receivedAt: Date): boolean;
@@ -60,6 +61,11 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       const now = new Date();
       if (req.facts) deps.store.recordCheckin(certname, req.facts as JsonObject, now);
       return { stored: deps.store.saveReport(report, now) };
+    }),
+
+    renewCertificate: guarded(async (req, call) => {
+      const { certname } = authenticatePeer(call);
+      return { certPem: deps.certs.renew(certname, req.csrPem).certPem };
     }),
 
     fetchContent: (req, call) => {
