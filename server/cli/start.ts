@@ -2,7 +2,7 @@
 // from an initialised data dir until SIGTERM/SIGINT, then stop gracefully.
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { createMinimalCompiler } from "../../catalog/minimal/compiler.js";
+import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { AnclaError } from "../../proto/errors.js";
 import { CatalogService } from "../catalogs/service.js";
 import { ContentStore } from "../catalogs/content-store.js";
@@ -56,7 +56,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const store = openStore(paths.database);
   const certs = new CertificateService(store, ca, { agentCertDays: settings.agentCertDays });
   const content = new ContentStore(paths.content);
-  const catalogs = new CatalogService(store, createMinimalCompiler(settings.site), signer, content, { ttlSeconds: settings.catalogTtlSeconds });
+  const catalogs = new CatalogService(store, createSiteCompiler(settings.site), signer, content, { ttlSeconds: settings.catalogTtlSeconds });
 
   const grpc = await startGrpcEndpoint({
     address: grpcAddress,
