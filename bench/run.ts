@@ -1,12 +1,27 @@
-// `npm run bench`: every benchmark, printed as a table and as one JSON line
-// (so results can be compared between commits). Never part of `npm test`.
+// `npm run bench [-- NAME...]`: the benchmarks (all, or those named), each
+// printed as a table and as one JSON line so results can be compared between
+// commits. Never part of `npm test`. Tune with ANCLA_BENCH_* variables.
 import { benchCheckins } from "./checkins.js";
+import { benchCompile } from "./compile.js";
 
-const agents = Number(process.env.ANCLA_BENCH_AGENTS ?? 200);
-const rounds = Number(process.env.ANCLA_BENCH_ROUNDS ?? 5);
-const roundSeconds = Number(process.env.ANCLA_BENCH_ROUND_SECONDS ?? 3);
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-const results = await benchCheckins({ agents, rounds, roundSeconds });
-process.stdout.write(`check-ins: ${agents} simulated agents (100-resource catalogs), median of ${rounds} rounds of ${roundSeconds}s, server and agents share this machine\n`);
-for (const [name, value] of Object.entries(results)) process.stdout.write(`  ${name.padEnd(28)} ${Number.isInteger(value) ? value : value.toFixed(3)}\n`);
-process.stdout.write(JSON.stringify({ bench: "checkins", ...results }) + "\n");
+const benches: Record<string, { describe: string; run(): Promise<Record<string, number>> }> = {
+  compile: {
+    describe: "site compile, in-process on one core: a 1,000-resource catalog (p50/p90 of repeated compiles) and 1,000 nodes of 100 resources",
+    run: () => benchCompile({ repeats: env("ANCLA_BENCH_REPEATS", 50), nodes: env("ANCLA_BENCH_NODES", 1000) }),
+  },
+  checkins: {
+    describe: "check-ins against a real server process on loopback from simulated agents in this process (median of rounds)",
+    run: () => benchCheckins({ agents: env("ANCLA_BENCH_AGENTS", 200), rounds: env("ANCLA_BENCH_ROUNDS", 5), roundSeconds: env("ANCLA_BENCH_ROUND_SECONDS", 3) }),
+  },
+};
+
+const selected = process.argv.slice(2);
+for (const name of selected) if (!benches[name]) throw new Error(`unknown benchmark "${name}"; choose from ${Object.keys(benches).join(", ")}`);
+for (const name of selected.length ? selected : Object.keys(benches)) {
+  const results = await benches[name].run();
+  process.stdout.write(`${name}: ${benches[name].describe}\n`);
+  for (const [key, value] of Object.entries(results)) process.stdout.write(`  ${key.padEnd(30)} ${Number.isInteger(value) ? value : value.toFixed(3)}\n`);
+  process.stdout.write(JSON.stringify({ bench: name, ...results }) + "\n");
+}
