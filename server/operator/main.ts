@@ -2,9 +2,11 @@
 // `ancla`: the operator CLI. It talks to the server's HTTPS API; see
 // connection.ts for where it finds the URL, token and CA.
 import { runCli } from "../../proto/cli.js";
+import { catalogCommands } from "./catalog.js";
 import { certCommands } from "./cert.js";
 import { nodeCommands } from "./nodes.js";
 import { reportCommands } from "./report.js";
+import { siteCommands } from "./site.js";
 import { tokenCommands } from "./token.js";
 
-await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...reportCommands });
+await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...reportCommands, ...siteCommands, ...catalogCommands });
