@@ -1,12 +1,32 @@
 // `npm run bench [-- NAME...]`: the benchmarks (all, or those named), each
 // printed as a table and as one JSON line so results can be compared between
 // commits. Never part of `npm test`. Tune with ANCLA_BENCH_* variables.
+import { benchAgentVsPeers } from "./agent-vs-peers.js";
 import { benchCheckins } from "./checkins.js";
 import { benchCompile } from "./compile.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-const benches: Record<string, { describe: string; run(): Promise<Record<string, number>> }> = {
+type Flat = Record<string, number>;
+
+/** Flattens the peers' nested results ("N=100" → "ancla unchanged" → {wall, cpu, rssMb}) into rows. */
+function flattenPeers(): Flat {
+  const sizes = (process.env.ANCLA_BENCH_SIZES ?? "100,1000").split(",").map(Number);
+  const results = benchAgentVsPeers({ sizes, rounds: env("ANCLA_BENCH_ROUNDS", 5) });
+  const flat: Flat = {};
+  for (const [size, rows] of Object.entries(results)) {
+    for (const [row, sample] of Object.entries(rows)) {
+      for (const [metric, value] of Object.entries(sample)) flat[`${size} ${row} ${metric}`] = value;
+    }
+  }
+  return flat;
+}
+
+const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
+  "agent-vs-peers": {
+    describe: "ancla vs puppet apply vs cf-agent on the same files and execs: first converge, no-change, drift repair (median wall s, cpu s, peak RSS MB)",
+    run: async () => flattenPeers(),
+  },
   compile: {
     describe: "site compile, in-process on one core: a 1,000-resource catalog (p50/p90 of repeated compiles) and 1,000 nodes of 100 resources",
     run: () => benchCompile({ repeats: env("ANCLA_BENCH_REPEATS", 50), nodes: env("ANCLA_BENCH_NODES", 1000) }),

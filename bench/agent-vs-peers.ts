@@ -1,0 +1,230 @@
+// The agent against its peers: Ancla (masterless `apply --catalog`, the
+// bundled agent when built), Puppet (`puppet apply`) and CFEngine (`cf-agent`)
+// get the same desired state — N files with unique 4-line content (0644) in
+// N/10 directories (0755), 3 execs guarded by `creates`, 2 by `unless` — and
+// are timed on: first converge, a no-change run, and drift repair (every 10th
+// file edited and chmodded). Wall, CPU (user+sys) and peak RSS from GNU time,
+// median of R rounds, the tools alternated within each round. The trees they
+// leave are compared: all three must agree.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join, relative } from "node:path";
+
+const ROOT = join(import.meta.dirname, "../..");
+const WORK = "/var/tmp/ancla-bench-peers";
+
+interface Tool {
+  name: string;
+  /** Writes the tool's input for `tree` (once per N). */
+  prepare(tree: string, n: number): void;
+  /** The command converging `tree`. */
+  command(tree: string): string[];
+  /** Forget state between rounds (so "first converge" is one). */
+  reset(tree: string): void;
+}
+
+interface Sample {
+  wall: number;
+  cpu: number;
+  rssMb: number;
+}
+
+const dirs = (n: number) => Math.max(1, Math.floor(n / 10));
+const fileAt = (tree: string, i: number, n: number) => join(tree, `d${i % dirs(n)}`, `f${i}.conf`);
+const contentOf = (i: number) => `# managed file ${i}\nkey_${i} = value ${i * 7}\nsection = ${i % 13}\nend ${i}\n`;
+// Commands set their umask: the tools run commands with different ones (cf-agent 077), and the trees must agree.
+const execs = (tree: string) => ({
+  creates: [0, 1, 2].map((i) => {
+    const path = join(tree, "exec", `created-${i}`);
+    return { name: `c${i}`, path, command: `/bin/sh -c 'umask 022; /usr/bin/touch ${path}'` };
+  }),
+  unless: [0, 1].map((i) => {
+    const path = join(tree, "exec", `unless-${i}`);
+    return { name: `u${i}`, path, command: `/bin/sh -c 'umask 022; echo x > ${path}'` };
+  }),
+});
+
+function anclaCatalog(tree: string, n: number): object {
+  const resources: object[] = [{ type: "file", title: tree, properties: { ensure: "directory", mode: "0755" } }];
+  resources.push({ type: "file", title: join(tree, "exec"), properties: { ensure: "directory", mode: "0755" } });
+  for (let d = 0; d < dirs(n); d++) resources.push({ type: "file", title: join(tree, `d${d}`), properties: { ensure: "directory", mode: "0755" } });
+  for (let i = 0; i < n; i++) resources.push({ type: "file", title: fileAt(tree, i, n), properties: { ensure: "file", content: contentOf(i), mode: "0644" } });
+  const e = execs(tree);
+  for (const c of e.creates) resources.push({ type: "exec", title: c.name, properties: { command: c.command, creates: c.path, timeout: 60 } });
+  for (const u of e.unless) resources.push({ type: "exec", title: u.name, properties: { command: u.command, unless: `/usr/bin/test -f ${u.path}`, timeout: 60 } });
+  const execDir = `file:${join(tree, "exec")}`;
+  const edges = [...e.creates, ...e.unless].map((x) => ({ from: execDir, to: `exec:${x.name}`, kind: "require" }));
+  return { certname: "bench", siteVersion: "bench", resources, edges };
+}
+
+const puppetString = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\$/g, "\\$")}"`;
+
+function puppetManifest(tree: string, n: number): string {
+  const out = [`file { '${tree}': ensure => directory, mode => '0755' }`, `file { '${join(tree, "exec")}': ensure => directory, mode => '0755' }`];
+  for (let d = 0; d < dirs(n); d++) out.push(`file { '${join(tree, `d${d}`)}': ensure => directory, mode => '0755' }`);
+  for (let i = 0; i < n; i++) out.push(`file { '${fileAt(tree, i, n)}': ensure => file, content => ${puppetString(contentOf(i))}, mode => '0644' }`);
+  const e = execs(tree);
+  const req = `require => File['${join(tree, "exec")}']`;
+  for (const c of e.creates) out.push(`exec { '${c.name}': command => "${c.command}", creates => '${c.path}', ${req} }`);
+  for (const u of e.unless) out.push(`exec { '${u.name}': command => "${u.command}", unless => '/usr/bin/test -f ${u.path}', ${req} }`);
+  return out.join("\n") + "\n";
+}
+
+function cfPolicy(tree: string, n: number): string {
+  const files = [`    "${tree}/." create => "true", perms => m("0755");`, `    "${join(tree, "exec")}/." create => "true", perms => m("0755");`];
+  for (let d = 0; d < dirs(n); d++) files.push(`    "${join(tree, `d${d}`)}/." create => "true", perms => m("0755");`);
+  // CFEngine strings take newlines literally; its escapes are for quotes only.
+  for (let i = 0; i < n; i++) files.push(`    "${fileAt(tree, i, n)}" create => "true", content => "${contentOf(i)}", perms => m("0644");`);
+  const e = execs(tree);
+  const commands = [
+    ...e.creates.map((c) => `    "${c.command}" contain => shell, if => not(fileexists("${c.path}"));`),
+    ...e.unless.map((u) => `    "${u.command}" contain => shell, if => not(returnszero("/usr/bin/test -f ${u.path}", "noshell"));`),
+  ];
+  return [
+    'body common control { bundlesequence => { "bench" }; }',
+    'body perms m(mode) { mode => "$(mode)"; }',
+    'body contain shell { useshell => "useshell"; }',
+    "bundle agent bench {",
+    "  files:",
+    ...files,
+    "  commands:",
+    ...commands,
+    "}",
+    "",
+  ].join("\n");
+}
+
+function anclaAgentEntry(): string {
+  const bundled = join(ROOT, "dist/ancla-agent.mjs");
+  return existsSync(bundled) ? bundled : join(ROOT, "dist/agent/cli/main.js");
+}
+
+function tools(): Tool[] {
+  const input = (name: string, file: string) => join(WORK, "inputs", name, file);
+  return [
+    {
+      name: "ancla",
+      prepare: (tree, n) => writeInput(input("ancla", "catalog.json"), JSON.stringify(anclaCatalog(tree, n))),
+      command: () => [process.execPath, anclaAgentEntry(), "apply", "--catalog", input("ancla", "catalog.json"), "--state-dir", join(WORK, "state", "ancla")],
+      reset: () => rmSync(join(WORK, "state", "ancla"), { recursive: true, force: true }),
+    },
+    {
+      name: "puppet",
+      prepare: (tree, n) => writeInput(input("puppet", "site.pp"), puppetManifest(tree, n)),
+      command: () => {
+        const state = join(WORK, "state", "puppet");
+        return ["puppet", "apply", "--color=false", "--log_level=warning", "--vardir", join(state, "var"), "--confdir", join(state, "conf"), "--codedir", join(state, "code"), input("puppet", "site.pp")];
+      },
+      reset: () => rmSync(join(WORK, "state", "puppet"), { recursive: true, force: true }),
+    },
+    {
+      name: "cf-agent",
+      prepare: (tree, n) => {
+        writeInput(input("cf-agent", "bench.cf"), cfPolicy(tree, n));
+        chmodSync(input("cf-agent", "bench.cf"), 0o600); // cf-agent refuses policy others may write
+      },
+      command: () => ["cf-agent", "--no-lock", "--inform", "-f", input("cf-agent", "bench.cf")],
+      reset: () => undefined,
+    },
+  ];
+}
+
+function writeInput(path: string, text: string): void {
+  mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
+  writeFileSync(path, text);
+}
+
+function measure(cmd: string[]): Sample {
+  const r = spawnSync("/usr/bin/time", ["-f", "ANCLA_TIME %e %U %S %M", ...cmd], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const m = /ANCLA_TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`${cmd.join(" ")}: no timing (exit ${r.status}): ${r.stderr.slice(-500)}`);
+  // Exit codes differ by tool (puppet/ancla use 2 for "changed"); only crashes and failures count.
+  if (![0, 2].includes(r.status ?? -1)) throw new Error(`${cmd.join(" ")} exited ${r.status}: ${(r.stdout + r.stderr).slice(-800)}`);
+  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024 };
+}
+
+function drift(tree: string, n: number): void {
+  for (let i = 0; i < n; i += 10) {
+    writeFileSync(fileAt(tree, i, n), "edited by hand\n");
+    chmodSync(fileAt(tree, i, n), 0o600);
+  }
+}
+
+/** Relative path → "kind mode sha256" for every entry under `tree`. */
+function snapshot(tree: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      const st = lstatSync(full);
+      const rel = relative(tree, full);
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isDirectory()) {
+        out.set(rel, `dir ${mode}`);
+        walk(full);
+      } else {
+        out.set(rel, `file ${mode} ${createHash("sha256").update(readFileSync(full)).digest("hex")}`);
+      }
+    }
+  };
+  walk(tree);
+  return out;
+}
+
+function sameTree(a: Map<string, string>, b: Map<string, string>): string | undefined {
+  for (const [k, v] of a) if (b.get(k) !== v) return `${k}: ${v} vs ${b.get(k) ?? "missing"}`;
+  for (const k of b.keys()) if (!a.has(k)) return `${k}: missing vs present`;
+  return undefined;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+
+export type PeerResults = Record<string, Record<string, Sample>>;
+
+/** The tools installed here (ANCLA_BENCH_TOOLS=ancla,puppet limits the set). */
+export function available(): string[] {
+  const wanted = process.env.ANCLA_BENCH_TOOLS?.split(",");
+  return tools()
+    .map((t) => t.name)
+    .filter((name) => !wanted || wanted.includes(name))
+    .filter((name) => name === "ancla" || spawnSync("sh", ["-c", `command -v ${name === "cf-agent" ? "cf-agent" : "puppet"}`]).status === 0);
+}
+
+export function benchAgentVsPeers(opts: { sizes: number[]; rounds: number }): PeerResults {
+  const have = new Set(available());
+  const list = tools().filter((t) => have.has(t.name));
+  const results: PeerResults = {};
+  for (const n of opts.sizes) {
+    const samples: Record<string, Record<string, Sample[]>> = {};
+    for (const tool of list) tool.prepare(join(WORK, "trees", tool.name), n);
+    for (let round = 0; round < opts.rounds; round++) {
+      // Alternate who goes first, so caches and thermal state favour nobody.
+      const order = list.map((_, i) => list[(i + round) % list.length]);
+      const trees = new Map<string, Map<string, string>>();
+      for (const tool of order) {
+        const tree = join(WORK, "trees", tool.name);
+        rmSync(tree, { recursive: true, force: true });
+        mkdirSync(join(tree, ".."), { recursive: true });
+        tool.reset(tree);
+        const s = (samples[tool.name] ??= { first: [], unchanged: [], drift: [] });
+        s.first.push(measure(tool.command(tree)));
+        s.unchanged.push(measure(tool.command(tree)));
+        drift(tree, n);
+        s.drift.push(measure(tool.command(tree)));
+        trees.set(tool.name, snapshot(tree));
+      }
+      const [reference, ...others] = [...trees.entries()];
+      for (const [name, tree] of others) {
+        const diff = sameTree(reference[1], tree);
+        if (diff) throw new Error(`N=${n}: ${name} and ${reference[0]} disagree: ${diff}`);
+      }
+    }
+    for (const [name, phases] of Object.entries(samples)) {
+      for (const [phase, list] of Object.entries(phases)) {
+        ((results[`N=${n}`] ??= {})[`${name} ${phase}`] = { wall: median(list.map((x) => x.wall)), cpu: median(list.map((x) => x.cpu)), rssMb: median(list.map((x) => x.rssMb)) });
+      }
+    }
+  }
+  return results;
+}
