@@ -2,10 +2,12 @@
 // its provider's checkApply (apply = false in noop, so noop reports exactly
 // what a real run would do), dependents of a failure skipped, refreshes
 // delivered to notified resources, every change classified as drift or intent.
-import { resourceRef, type Catalog } from "../../catalog/model.js";
+// Before the first resource, each provider type may prepare (read the host in
+// bulk, plan a batch); every provider call runs under a timeout.
+import { resourceRef, type Catalog, type Resource } from "../../catalog/model.js";
 import type { Event, LogLine, ResourceCounts } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
-import { ResourceFailure, type Provider, type ProviderContext } from "../providers/provider.js";
+import { ResourceFailure, type Provider, type ProviderContext, type RefreshResult } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
 import { desiredDigest, isCorrective, nextMemory, type DesiredMemory } from "./drift.js";
 import { buildGraph, type GraphNode } from "./graph.js";
@@ -22,7 +24,12 @@ export interface ApplyContext {
   log?: (line: LogLine) => void;
   /** The provider table; defaults to the registry. Tests substitute their own kinds. */
   providers?: (type: string) => Provider | undefined;
+  /** Seconds a provider call may take when its provider does not say (exec does). */
+  defaultTimeoutSeconds?: number;
 }
+
+/** Generous: one call may be a batched apt install of every package in the catalog. */
+export const DEFAULT_TIMEOUT_SECONDS = 900;
 
 /** "noop": nothing was changed but changes are pending (a noop run, or resources flagged noop). */
 export type ApplyStatus = "changed" | "unchanged" | "failed" | "noop";
@@ -45,15 +52,24 @@ export async function applyCatalog(catalog: Catalog, ctx: ApplyContext): Promise
   return run.outcome();
 }
 
+/** A provider type whose prepare failed: every resource of it fails with this. */
+class PrepareFailure {
+  constructor(readonly message: string) {}
+}
+
 class Run {
   private readonly record: RunRecord;
-  private readonly providerCtx: ProviderContext;
-  private readonly providerFor: (type: string) => Provider | undefined;
+  private readonly baseProviderFor: (type: string) => Provider | undefined;
+  /** Per type: the provider prepared for this run, or why it could not be. */
+  private readonly prepared = new Map<string, Provider | PrepareFailure>();
+  private readonly nodes = new Map<string, GraphNode>();
   private readonly outcomes = new Map<string, NodeOutcome>();
   /** ref → digest of resources that ended this run in sync. */
   private readonly inSync = new Map<string, string>();
   /** Notified ref → the changed resources that notified it (or would have, in noop). */
   private readonly refreshes = new Map<string, { from: string[]; noop: boolean }>();
+  /** Resources really changed so far, for ProviderContext.changed. */
+  private readonly changed: Resource[] = [];
   private noopPending = false;
 
   constructor(
@@ -61,15 +77,16 @@ class Run {
     private readonly ctx: ApplyContext,
   ) {
     this.record = new RunRecord(catalog.resources.length, ctx.log);
-    this.providerCtx = { fetchContent: (sha256) => ctx.fetchContent(sha256) };
-    this.providerFor = ctx.providers ?? providerFor;
+    this.baseProviderFor = ctx.providers ?? providerFor;
   }
 
   async converge(): Promise<void> {
     const graph = buildGraph(this.catalog.resources, this.catalog.edges, (resource, isManaged) =>
-      this.providerFor(resource.type)?.autorequire?.(resource, isManaged) ?? [],
+      this.baseProviderFor(resource.type)?.autorequire?.(resource, isManaged) ?? [],
     );
+    for (const node of graph.order) if (!node.duplicate) this.nodes.set(node.ref, node);
     this.record.log("info", `applying catalog serial ${this.catalog.serial} (${this.catalog.resources.length} resources)${this.ctx.noop ? " in noop mode" : ""}`);
+    await this.prepareProviders();
     for (const node of graph.order) {
       const started = performance.now();
       const outcome = await this.evaluate(node);
@@ -77,6 +94,60 @@ class Run {
       if (!node.duplicate) this.outcomes.set(node.ref, outcome);
       this.record.log("debug", `${node.ref}: ${outcome} in ${(performance.now() - started).toFixed(1)} ms`);
     }
+  }
+
+  /** One prepare per type, in the order the types first appear. */
+  private async prepareProviders(): Promise<void> {
+    const byType = new Map<string, Resource[]>();
+    for (const resource of this.catalog.resources) byType.set(resource.type, [...(byType.get(resource.type) ?? []), resource]);
+    for (const [type, resources] of byType) {
+      const provider = this.baseProviderFor(type);
+      if (!provider?.prepare) continue;
+      const started = performance.now();
+      try {
+        this.prepared.set(type, await this.withTimeout(undefined, (ctx) => provider.prepare!(resources, ctx)));
+        this.record.log("debug", `${type}: prepared ${resources.length} resources in ${(performance.now() - started).toFixed(1)} ms`);
+      } catch (err) {
+        this.prepared.set(type, new PrepareFailure(`preparing ${type} resources failed: ${errorMessage(err)}`));
+      }
+    }
+  }
+
+  private providerFor(type: string): Provider | PrepareFailure | undefined {
+    return this.prepared.get(type) ?? this.baseProviderFor(type);
+  }
+
+  /** Runs one provider call with a fresh context whose signal aborts after the resource's timeout. */
+  private async withTimeout<T>(resource: { timeout?: number } | undefined, call: (ctx: ProviderContext) => Promise<T>): Promise<T> {
+    const seconds = resource?.timeout ?? this.ctx.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const controller = new AbortController();
+    const ctx: ProviderContext = {
+      fetchContent: (sha256) => this.ctx.fetchContent(sha256),
+      signal: controller.signal,
+      noop: this.ctx.noop,
+      changed: this.changed,
+      mayApplyNow: (ref) => this.mayApplyNow(ref),
+    };
+    if (seconds === 0) return call(ctx);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new ResourceFailure("", `timed out after ${seconds} s`));
+      }, seconds * 1000);
+    });
+    try {
+      // The engine stops waiting at the deadline; providers kill their children on the signal.
+      return await Promise.race([call(ctx), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private mayApplyNow(ref: string): boolean {
+    const node = this.nodes.get(ref);
+    if (!node || node.problem || this.ctx.noop || node.resource.noop === true || this.outcomes.has(ref)) return false;
+    return node.requires.every((dep) => this.outcomes.get(dep.ref) === "ok");
   }
 
   outcome(): ApplyOutcome {
@@ -101,26 +172,33 @@ class Run {
     }
     const provider = this.providerFor(node.resource.type);
     if (!provider) return this.fail(node, "", `this agent has no provider for resource type "${node.resource.type}"`, "ANCLA_E_RESOURCE_FAILED");
+    if (provider instanceof PrepareFailure) return this.fail(node, "", provider.message, "ANCLA_E_RESOURCE_FAILED");
+    const timeout = { timeout: provider.timeoutSeconds?.(node.resource) };
     try {
-      await this.checkApply(node, provider);
-      await this.deliverRefresh(node, provider);
+      const applied = await this.withTimeout(timeout, (ctx) => this.checkApply(node, provider, ctx));
+      await this.withTimeout(timeout, (ctx) => this.deliverRefresh(node, provider, ctx, applied));
       return "ok";
     } catch (err) {
       const property = err instanceof ResourceFailure ? err.property : "";
-      return this.fail(node, property, err instanceof Error ? err.message : String(err), isAnclaError(err) ? err.code : "ANCLA_E_RESOURCE_FAILED");
+      return this.fail(node, property, errorMessage(err), isAnclaError(err) ? err.code : "ANCLA_E_RESOURCE_FAILED");
     }
   }
 
-  private async checkApply(node: GraphNode, provider: Provider): Promise<void> {
+  /** True when changes were made. */
+  private async checkApply(node: GraphNode, provider: Provider, ctx: ProviderContext): Promise<boolean> {
     const { resource, ref } = node;
     const noop = this.ctx.noop || resource.noop === true;
     const digest = desiredDigest(resource);
-    const { changes, applied } = await provider.checkApply(resource, !noop, this.providerCtx);
-    if (changes.length === 0 || applied) this.inSync.set(ref, digest);
-    if (changes.length === 0) return;
+    const { changes, applied, unknown = [] } = await provider.checkApply(resource, !noop, ctx);
+    const sensitive = resource.sensitive === true;
+    if (unknown.length > 0) this.record.unknown(ref, unknown, sensitive);
+    // An unknown property is not known to be in sync: the memory keeps what it had.
+    if ((changes.length === 0 || applied) && unknown.length === 0) this.inSync.set(ref, digest);
+    if (changes.length === 0) return false;
     const corrective = isCorrective(this.ctx.memory, ref, digest);
-    this.record.changes(ref, changes, { sensitive: resource.sensitive === true, corrective, noop: !applied });
-    if (!applied) this.noopPending = true;
+    this.record.changes(ref, changes, { sensitive, corrective, noop: !applied });
+    if (applied) this.changed.push(resource);
+    else this.noopPending = true;
     for (const target of node.notifies) {
       const pending = this.refreshes.get(target) ?? { from: [], noop: true };
       pending.from.push(ref);
@@ -128,29 +206,40 @@ class Run {
       pending.noop &&= !applied;
       this.refreshes.set(target, pending);
     }
+    return applied;
   }
 
   /** Once per run, after the resource's own checkApply, whoever notified it. */
-  private async deliverRefresh(node: GraphNode, provider: Provider): Promise<void> {
+  private async deliverRefresh(node: GraphNode, provider: Provider, ctx: ProviderContext, changedItself: boolean): Promise<void> {
     const pending = this.refreshes.get(node.ref);
     if (!pending) return;
     const by = `notified by ${pending.from.join(", ")}`;
     if (pending.noop || this.ctx.noop || node.resource.noop === true) {
       this.record.log("info", `${node.ref}: would refresh (${by}, noop)`);
-    } else if (!provider.refresh) {
-      this.record.log("debug", `${node.ref}: ${node.resource.type} has no refresh action; ignoring (${by})`);
-    } else {
-      try {
-        await provider.refresh(node.resource, this.providerCtx);
-      } catch (err) {
-        throw new ResourceFailure("refresh", `refresh failed: ${err instanceof Error ? err.message : String(err)}`, "ANCLA_E_RESOURCE_FAILED", { cause: err });
-      }
-      this.record.log("info", `${node.ref}: refreshed (${by})`);
+      return;
     }
+    if (!provider.refresh) {
+      this.record.log("debug", `${node.ref}: ${node.resource.type} has no refresh action; ignoring (${by})`);
+      return;
+    }
+    let result: RefreshResult | void;
+    try {
+      result = await provider.refresh(node.resource, ctx);
+    } catch (err) {
+      throw new ResourceFailure("refresh", `refresh failed: ${errorMessage(err)}`, "ANCLA_E_RESOURCE_FAILED", { cause: err });
+    }
+    const unknown = result?.unknown === true;
+    const message = result?.message ? `${result.message} (${by})` : `refreshed (${by})`;
+    this.record.refreshed(node.ref, message, { sensitive: node.resource.sensitive === true, unknown, counted: changedItself });
+    this.record.log(unknown ? "warning" : "info", `${node.ref}: ${unknown ? `refresh unknown: ${message}` : `refreshed (${by})`}`);
   }
 
   private fail(node: GraphNode, property: string, message: string, code: AnclaErrorCode): NodeOutcome {
     this.record.failed(node.ref, property, message, code);
     return "failed";
   }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

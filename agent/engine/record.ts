@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import type { JsonValue } from "../../catalog/model.js";
 import { EventSchema, LogLineSchema, ResourceCountsSchema, type Event, type LogLine, type ResourceCounts } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { AnclaErrorCode } from "../../proto/errors.js";
-import type { PropertyChange } from "../providers/provider.js";
+import type { PropertyChange, UnknownProperty } from "../providers/provider.js";
 
 export type LogLevel = "debug" | "info" | "warning" | "error";
 
@@ -42,12 +42,31 @@ export class RunRecord {
     for (const change of changes) {
       const desired = encode(change.desired, flags.sensitive);
       const actual = encode(change.actual, flags.sensitive);
-      this.events.push(create(EventSchema, { resource: ref, property: change.property, desired, actual, result, corrective: flags.corrective }));
+      const message = change.message === undefined ? "" : flags.sensitive ? REDACTED : change.message;
+      this.events.push(create(EventSchema, { resource: ref, property: change.property, desired, actual, result, corrective: flags.corrective, message }));
       this.log("info", `${ref}: ${change.property} ${flags.noop ? "would change" : "changed"} from ${actual} to ${desired} (${kind}${flags.noop ? ", noop" : ""})`);
     }
     if (flags.noop) return;
     this.counts.changed++;
     if (flags.corrective) this.counts.corrective++;
+  }
+
+  /** Properties the provider could not decide here: reported, never guessed, never counted as changed or failed. */
+  unknown(ref: string, items: readonly UnknownProperty[], sensitive: boolean): void {
+    for (const item of items) {
+      this.events.push(create(EventSchema, { resource: ref, property: item.property, desired: encode(item.desired, sensitive), result: "unknown", message: item.reason }));
+      this.log("warning", `${ref}: ${item.property} unknown: ${item.reason}`);
+    }
+  }
+
+  /**
+   * A refresh (restart, re-run) is a change of its own, as in Puppet's reports;
+   * the resource is counted once however many of its properties also changed.
+   */
+  refreshed(ref: string, message: string, flags: { sensitive: boolean; unknown: boolean; counted: boolean }): void {
+    const result = flags.unknown ? "unknown" : "changed";
+    this.events.push(create(EventSchema, { resource: ref, property: "refresh", result, message: flags.sensitive ? REDACTED : message }));
+    if (!flags.unknown && !flags.counted) this.counts.changed++;
   }
 
   failed(ref: string, property: string, message: string, code: AnclaErrorCode): void {

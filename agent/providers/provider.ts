@@ -7,6 +7,18 @@ import { AnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 export interface ProviderContext {
   /** Content named by SHA-256 in the catalog. The provider verifies the digest itself. */
   fetchContent(sha256: string): Promise<Uint8Array>;
+  /** Aborted when the resource's time is up: stop, and kill what was started (see command.ts). */
+  signal: AbortSignal;
+  /** A noop run: nothing may change, not even ahead of its turn. */
+  noop: boolean;
+  /** Resources really changed so far in this run, in order (e.g. a unit file, so services daemon-reload). */
+  changed: readonly Resource[];
+  /**
+   * Whether `ref` may be changed now, ahead of its turn: it is not noop and all
+   * it requires already succeeded. Lets a provider batch (one apt call for
+   * every package that is ready) without breaking the order the site asked for.
+   */
+  mayApplyNow(ref: string): boolean;
 }
 
 /** One property that is not as desired. Values are what reports show (e.g. "sha256:<hex>" for content). */
@@ -14,6 +26,15 @@ export interface PropertyChange {
   property: string;
   desired: JsonValue;
   actual: JsonValue;
+  /** What happened, for the report (e.g. a command's output); redacted with the values when sensitive. */
+  message?: string;
+}
+
+/** A property the provider cannot observe or decide here without acting (e.g. a service where systemd is not running). */
+export interface UnknownProperty {
+  property: string;
+  desired: JsonValue;
+  reason: string;
 }
 
 export interface CheckResult {
@@ -21,13 +42,30 @@ export interface CheckResult {
   changes: PropertyChange[];
   /** True when the changes were made (checkApply was called with apply = true and there were changes). */
   applied: boolean;
+  /** Reported as "unknown": neither in sync nor failed, and never guessed. */
+  unknown?: UnknownProperty[];
+}
+
+/** What a refresh did, for the report; `unknown` when it could not be done here (and why). */
+export interface RefreshResult {
+  message: string;
+  unknown?: boolean;
 }
 
 export interface Provider {
   /** Compare the host with `resource`; when `apply` is true, also make it so. Throws on failure. */
   checkApply(resource: Resource, apply: boolean, ctx: ProviderContext): Promise<CheckResult>;
   /** React to a notify from a changed resource (e.g. restart a service). */
-  refresh?(resource: Resource, ctx: ProviderContext): Promise<void>;
+  refresh?(resource: Resource, ctx: ProviderContext): Promise<RefreshResult | void>;
+  /**
+   * Called once per run, before anything is applied, with every resource of
+   * this type: read the host's state in bulk (one dpkg status read, one
+   * systemctl call) and answer the provider to use for this run, which may
+   * hold that state and batch its changes.
+   */
+  prepare?(resources: readonly Resource[], ctx: ProviderContext): Promise<Provider>;
+  /** Seconds this resource may take (checkApply or refresh); 0: no limit. Undefined: the engine's default. */
+  timeoutSeconds?(resource: Resource): number | undefined;
   /**
    * Refs this resource requires whenever they are in the catalog, without the site
    * saying so (Puppet's autorequire); `isManaged` tells which refs are in the catalog.

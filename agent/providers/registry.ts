@@ -1,10 +1,12 @@
 // Every resource kind the agent can manage, in one table. A new kind
 // (package, service, user, exec, image) is a provider plus one line here.
 import type { Provider } from "./provider.js";
+import { execProvider } from "./exec.js";
 import { fileProvider } from "./file.js";
 
 const providers: Readonly<Record<string, Provider>> = {
   file: fileProvider,
+  exec: execProvider,
 };
 
 export function providerFor(type: string): Provider | undefined {
