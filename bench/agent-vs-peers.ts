@@ -182,6 +182,18 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 
 export type PeerResults = Record<string, Record<string, Sample>>;
 
+/** Installs Debian's puppet-agent and cfengine3 when missing (root only; the bench compares against them). */
+function installPeers(): void {
+  const missing = [
+    ["puppet", "puppet-agent"],
+    ["cf-agent", "cfengine3"],
+  ].filter(([bin]) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
+  if (missing.length === 0 || process.getuid?.() !== 0) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "update", "-qq"], { stdio: "inherit", env });
+  spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", ...missing.map(([, pkg]) => pkg)], { stdio: "inherit", env });
+}
+
 /** The tools installed here (ANCLA_BENCH_TOOLS=ancla,puppet limits the set). */
 export function available(): string[] {
   const wanted = process.env.ANCLA_BENCH_TOOLS?.split(",");
@@ -192,6 +204,7 @@ export function available(): string[] {
 }
 
 export function benchAgentVsPeers(opts: { sizes: number[]; rounds: number }): PeerResults {
+  installPeers();
   const have = new Set(available());
   const list = tools().filter((t) => have.has(t.name));
   const results: PeerResults = {};
