@@ -1,0 +1,110 @@
+// Turns a table of properties into a ResourceTypeSchema, so that each type's
+// file is a table plus the few rules that tie its properties together. The
+// same engine checks nested maps (image's `health`) through `record`.
+import type { JsonValue } from "../model.js";
+import { accept, isMap, reject, type Check, type JsonMap } from "./checks.js";
+import type { PropertyProblem, ResourceTypeSchema, Validated } from "./schema.js";
+
+export interface Property {
+  check: Check;
+  /** Filled in when the property is absent; a function of the title where the default is (exec's command). */
+  default?: JsonValue | ((title: string) => JsonValue);
+  required?: boolean;
+}
+
+export type PropertyTable = { readonly [name: string]: Property };
+
+/**
+ * A check across properties. Rules run only once every property passed its
+ * own check, so they see normalised values and never repeat a problem
+ * already reported (a bad `target` is not also a missing one).
+ */
+export type Rule = (properties: JsonMap) => PropertyProblem[];
+
+export interface TypeDefinition {
+  name: string;
+  title: Check;
+  properties: PropertyTable;
+  rules?: readonly Rule[];
+}
+
+export function defineType(def: TypeDefinition): ResourceTypeSchema {
+  return {
+    name: def.name,
+    properties: Object.keys(def.properties),
+    validate(title: string, properties: JsonMap): Validated {
+      const checkedTitle = def.title(title, "title");
+      const titleProblems = checkedTitle.ok ? [] : checkedTitle.errors.map((message) => ({ property: "", message }));
+      const result = checkTable(def.name, def.properties, def.rules ?? [], properties, title, "");
+      return { properties: result.properties, problems: [...titleProblems, ...result.problems] };
+    },
+  };
+}
+
+/**
+ * A nested map checked like a resource's properties. Its problems are
+ * reported on the enclosing property, with the full path (`health.http.url`)
+ * in the message.
+ */
+export function record(table: PropertyTable, rules: readonly Rule[] = []): Check {
+  return (value, name) => {
+    if (!isMap(value)) return reject(name, `a map with ${Object.keys(table).join(", ")}`, value);
+    const result = checkTable(`\`${name}\``, table, rules, value, "", `${name}.`);
+    return result.problems.length === 0 ? accept(result.properties) : { ok: false, errors: result.problems.map((p) => p.message) };
+  };
+}
+
+function checkTable(owner: string, table: PropertyTable, rules: readonly Rule[], given: JsonMap, title: string, prefix: string): Validated {
+  const properties: JsonMap = {};
+  const problems: PropertyProblem[] = [];
+  for (const [key, value] of Object.entries(given)) {
+    if (!Object.hasOwn(table, key)) {
+      problems.push({ property: key, message: unknownProperty(owner, prefix + key, Object.keys(table)) });
+      continue;
+    }
+    const checked = table[key].check(value, prefix + key);
+    if (checked.ok) properties[key] = checked.value;
+    else problems.push(...checked.errors.map((message) => ({ property: key, message })));
+  }
+  for (const [key, property] of Object.entries(table)) {
+    if (Object.hasOwn(given, key)) continue;
+    if (property.default !== undefined) {
+      properties[key] = typeof property.default === "function" ? property.default(title) : property.default;
+    } else if (property.required) {
+      problems.push({ property: key, message: `${owner} needs \`${prefix + key}\`` });
+    }
+  }
+  if (problems.length === 0) for (const rule of rules) problems.push(...rule(properties));
+  return { properties, problems };
+}
+
+function unknownProperty(owner: string, key: string, accepted: readonly string[]): string {
+  const name = key.slice(key.lastIndexOf(".") + 1);
+  const guess = closest(name, accepted);
+  const hint = guess === undefined ? "" : `; did you mean \`${guess}\`?`;
+  return `${owner} has no property \`${key}\`${hint} (it takes ${accepted.join(", ")})`;
+}
+
+/** The accepted name within a typo or two of `name` (a third of its length at most), if any. */
+function closest(name: string, accepted: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  let best: { word: string; distance: number } | undefined;
+  for (const word of accepted) {
+    const distance = editDistance(name, word);
+    if (distance <= limit && (best === undefined || distance < best.distance)) best = { word, distance };
+  }
+  return best?.word;
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}
