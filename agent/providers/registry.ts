@@ -3,10 +3,12 @@
 import type { Provider } from "./provider.js";
 import { execProvider } from "./exec.js";
 import { fileProvider } from "./file.js";
+import { packageProvider } from "./package.js";
 
 const providers: Readonly<Record<string, Provider>> = {
   file: fileProvider,
   exec: execProvider,
+  package: packageProvider,
 };
 
 export function providerFor(type: string): Provider | undefined {
