@@ -39,16 +39,22 @@ export const fileProvider: Provider = {
     return { changes: plan.changes, applied };
   },
 
-  // As in Puppet: a file requires its nearest managed ancestor directory.
+  // As in Puppet: a file requires its nearest managed ancestor directory, and its owner and group when managed.
   autorequire(resource: Resource, isManaged: (ref: string) => boolean): string[] {
-    if (!resource.title.startsWith("/") || resource.title === "/") return [];
-    for (let dir = dirname(resource.title); ; dir = dirname(dir)) {
-      const ref = resourceRef({ type: "file", title: dir });
-      if (isManaged(ref)) return [ref];
-      if (dir === "/") return [];
-    }
+    const { owner, group } = resource.properties;
+    const accounts = [typeof owner === "string" ? `user:${owner}` : "", typeof group === "string" ? `group:${group}` : ""];
+    return [managedParent(resource.title, isManaged), ...accounts].filter((ref): ref is string => !!ref && isManaged(ref));
   },
 };
+
+function managedParent(path: string, isManaged: (ref: string) => boolean): string | undefined {
+  if (!path.startsWith("/") || path === "/") return undefined;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const ref = resourceRef({ type: "file", title: dir });
+    if (isManaged(ref)) return ref;
+    if (dir === "/") return undefined;
+  }
+}
 
 async function planFor(spec: FileSpec, ctx: ProviderContext): Promise<Plan> {
   const actual = await observe(spec.path);

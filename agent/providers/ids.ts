@@ -2,6 +2,7 @@
 // /etc/group: no child processes, and the same answer `ls -l` gives for local
 // accounts. (Directory-service accounts need numeric ids in the catalog.)
 import { readFile } from "node:fs/promises";
+import { splitDatabase } from "./accounts.js";
 
 export type IdKind = "user" | "group";
 
@@ -20,11 +21,10 @@ export async function loadIdTable(kind: IdKind): Promise<IdTable> {
     if (err.code === "ENOENT") return "";
     throw err;
   });
-  for (const line of text.split("\n")) {
-    // name:password:id:...  (the same shape in passwd and group)
-    const [name, , idText] = line.split(":");
+  // name:password:id:...  (the same shape in passwd and group)
+  for (const [name, , idText] of splitDatabase(text)) {
     const id = Number(idText);
-    if (!name || name.startsWith("#") || idText === undefined || !/^\d+$/.test(idText)) continue;
+    if (!name || idText === undefined || !/^\d+$/.test(idText)) continue;
     if (!byName.has(name)) byName.set(name, id);
     if (!byId.has(id)) byId.set(id, name);
   }

@@ -3,12 +3,16 @@
 import type { Provider } from "./provider.js";
 import { execProvider } from "./exec.js";
 import { fileProvider } from "./file.js";
+import { groupProvider } from "./group.js";
 import { packageProvider } from "./package.js";
+import { userProvider } from "./user.js";
 
 const providers: Readonly<Record<string, Provider>> = {
   file: fileProvider,
   exec: execProvider,
   package: packageProvider,
+  user: userProvider,
+  group: groupProvider,
 };
 
 export function providerFor(type: string): Provider | undefined {
