@@ -136,16 +136,19 @@ function diffEdges(from: Edge[], to: Edge[]): CatalogDiff["edges"] {
 
 const MAX_SHOWN = 72;
 
-/** A value on one line: plain words bare, anything else as JSON, long values cut. */
+/** A value on one line: plain words bare, anything else as JSON, digests shortened, long values cut. */
 export function showValue(value: JsonValue | undefined): string {
   if (value === undefined) return "(unset)";
+  if (value === REDACTED) return value;
+  if (typeof value === "string" && /^sha256:[0-9a-f]{64}$/.test(value)) return `${value.slice(0, 19)}…`;
   const text = typeof value === "string" && /^[\w./:@+,=-]+$/.test(value) ? value : JSON.stringify(value);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }
 
-/** `key=value key=value`, for one-line summaries of a resource. */
+/** `key=value key=value`, for one-line summaries of a resource; `ensure` first, as people read it first. */
 export function showProperties(properties: Properties): string {
   return Object.entries(properties)
+    .sort(([a], [b]) => Number(b === "ensure") - Number(a === "ensure"))
     .map(([k, v]) => `${k}=${showValue(v)}`)
     .join(" ");
 }

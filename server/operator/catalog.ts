@@ -192,7 +192,9 @@ async function git(cwd: string, args: string[], failure: string): Promise<string
   }
 }
 
+/** What the tool said on stderr; its own "Command failed: ..." message repeats the command, not the reason. */
 function firstLine(err: unknown): string {
-  const e = err as { stderr?: string; message?: string };
-  return (e.stderr || e.message || "").trim().split("\n")[0];
+  const e = err as { stderr?: string; code?: unknown };
+  if (e.code === "ENOENT") return "not found on PATH";
+  return (e.stderr ?? "").trim().split("\n")[0];
 }

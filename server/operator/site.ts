@@ -66,7 +66,7 @@ function describeValidation(siteDir: string, results: NodeValidation[]): string 
   const lines: string[] = [];
   for (const r of results) {
     if (r.problems.length === 0) {
-      lines.push(`${r.certname}: ok, ${r.resources} resources`);
+      lines.push(`${r.certname}: ok, ${plural(r.resources ?? 0, "resource")}`);
       continue;
     }
     lines.push(`${r.certname}: ${plural(r.problems.length, "problem")}`);
