@@ -5,12 +5,14 @@ import { execProvider } from "./exec.js";
 import { fileProvider } from "./file.js";
 import { groupProvider } from "./group.js";
 import { packageProvider } from "./package.js";
+import { serviceProvider } from "./service.js";
 import { userProvider } from "./user.js";
 
 const providers: Readonly<Record<string, Provider>> = {
   file: fileProvider,
   exec: execProvider,
   package: packageProvider,
+  service: serviceProvider,
   user: userProvider,
   group: groupProvider,
 };
