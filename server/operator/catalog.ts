@@ -53,7 +53,8 @@ export const catalogCommands: Record<string, Subcommand> = {
       const site = str(args, "site");
       const opened: SiteRef[] = [];
       try {
-        opened.push(await openSiteRef(fromRef, site), await openSiteRef(toRef, site));
+        // One at a time, so that the first side is cleaned up when the second cannot be opened.
+        for (const ref of [fromRef, toRef]) opened.push(await openSiteRef(ref, site));
         const nodes = await selectNodes(args, { patterns: optionalList(str(args, "node")), synthetic: false });
         const results = await diffNodes(opened[0], opened[1], nodes);
         if (bool(args, "json")) process.stdout.write(JSON.stringify({ from: opened[0].label, to: opened[1].label, nodes: results }, null, 2) + "\n");

@@ -198,10 +198,10 @@ t.test("catalog diff", async (t) => {
     t.same(readdirSync(tmp), [], "the exported trees are removed");
     const worktree = await ancla(["catalog", "diff", "--site", site, "--from", "HEAD", "--to", site, "--facts-dir", FACTS], env);
     t.equal(worktree.code, 0, "a ref against the work tree: no differences");
-    const unknown = await ancla(["catalog", "diff", "--site", site, "--from", "no-such-branch", "--to", "HEAD", "--facts-dir", FACTS], env);
+    const unknown = await ancla(["catalog", "diff", "--site", site, "--from", "HEAD", "--to", "no-such-branch", "--facts-dir", FACTS], env);
     t.equal(unknown.code, 1);
     t.match(unknown.stderr, /^error: ANCLA_E_CONFIG: "no-such-branch" is neither a directory nor a commit of the repository at .*\n$/);
-    t.same(readdirSync(tmp), []);
+    t.same(readdirSync(tmp), [], "the side already exported is removed when the other fails");
   });
 });
 
