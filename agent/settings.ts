@@ -7,6 +7,7 @@ import { AnclaError } from "../proto/errors.js";
 
 export const DEFAULT_CONFIG = "/etc/ancla/agent.yaml";
 export const DEFAULT_STATE_DIR = "/var/lib/ancla";
+export const DEFAULT_FACTS_DIR = "/etc/ancla/facts.d";
 
 export interface AgentSettings {
   server?: string;
@@ -20,6 +21,8 @@ export interface AgentSettings {
   timeout: number;
   /** Renew the agent certificate when it has fewer days left than this. */
   renewBeforeDays: number;
+  /** External facts: executables and .json/.yaml files (agent/facts/external.ts). */
+  factsDir: string;
 }
 
 /** What `bootstrap` records, so `run` needs no flags afterwards. */
@@ -67,6 +70,7 @@ export interface SettingsFlags {
   stateDir?: string;
   server?: string;
   certname?: string;
+  factsDir?: string;
 }
 
 export function loadSettings(flags: SettingsFlags): AgentSettings {
@@ -82,5 +86,6 @@ export function loadSettings(flags: SettingsFlags): AgentSettings {
     splay: pick<number>(file, "splay", "number", path) ?? DEFAULTS.splay,
     timeout: pick<number>(file, "timeout", "number", path) ?? DEFAULTS.timeout,
     renewBeforeDays: pick<number>(file, "renew_before_days", "number", path) ?? DEFAULTS.renewBeforeDays,
+    factsDir: flags.factsDir ?? pick<string>(file, "facts_dir", "string", path) ?? DEFAULT_FACTS_DIR,
   };
 }

@@ -1,21 +1,26 @@
 #!/usr/bin/env node
-// ancla-agent: bootstrap, run (once or as a daemon), facts.
+// ancla-agent: bootstrap, run (once or as a daemon), apply (masterless), facts.
 import { toJsonString } from "@bufbuild/protobuf";
 import { hostname } from "node:os";
-import { ReportSchema, type LogLine } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { ReportSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { bool, runCli, str, parseDuration, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { bootstrap } from "../bootstrap.js";
-import { collectCoreFacts } from "../facts/core.js";
+import { collectFacts } from "../facts/all.js";
+import { applyMasterless } from "../masterless/apply.js";
 import { runDaemon } from "../run/daemon.js";
 import { runOnce } from "../run/once.js";
 import { loadSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";
 import { formatReport } from "./print-report.js";
 
-const common = { "state-dir": { type: "string" }, config: { type: "string" } } as const;
+const common = { "state-dir": { type: "string" }, config: { type: "string" }, "facts-dir": { type: "string" } } as const;
 
 function settingsFrom(args: ParsedArgs) {
-  return loadSettings({ config: str(args, "config"), stateDir: str(args, "state-dir"), server: str(args, "server"), certname: str(args, "certname") });
+  return loadSettings({ config: str(args, "config"), stateDir: str(args, "state-dir"), server: str(args, "server"), certname: str(args, "certname"), factsDir: str(args, "facts-dir") });
+}
+
+function printReport(report: Report, json: boolean): void {
+  process.stdout.write((json ? toJsonString(ReportSchema, report) : formatReport(report)) + "\n");
 }
 
 /** Warnings and errors go to stderr as they happen; per-resource detail is in the report (stdout). */
@@ -49,7 +54,7 @@ const commands: Record<string, Subcommand> = {
     },
   },
   run: {
-    usage: "run [--once] [--noop] [--json] [--state-dir DIR] [--config FILE]",
+    usage: "run [--once] [--noop] [--json] [--state-dir DIR] [--config FILE] [--facts-dir DIR]",
     summary: "pull the catalog, converge, report (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
     flags: { ...common, once: { type: "boolean" }, noop: { type: "boolean" }, json: { type: "boolean" } },
     async run(args) {
@@ -58,7 +63,7 @@ const commands: Record<string, Subcommand> = {
       const opts = { settings, noop: bool(args, "noop"), log: json ? undefined : printLog };
       if (bool(args, "once")) {
         const result = await runOnce(opts);
-        process.stdout.write((json ? toJsonString(ReportSchema, result.report) : formatReport(result.report)) + "\n");
+        printReport(result.report, json);
         return result.exitCode;
       }
       const stopped = new Promise<void>((resolve) => {
@@ -72,12 +77,36 @@ const commands: Record<string, Subcommand> = {
       return 0;
     },
   },
-  facts: {
-    usage: "facts [--json]",
-    summary: "print this host's facts",
-    flags: { json: { type: "boolean" } },
+  apply: {
+    usage: "apply SITE_DIR | --catalog FILE [--ca-file CA.pem] [--noop] [--json] [--certname NAME] [--state-dir DIR] [--facts-dir DIR]",
+    summary:
+      "masterless: compile SITE_DIR here with this host's facts, or read a catalog file (a catalog or its body as JSON, unsigned accepted; " +
+      "a DSSE envelope is verified when --ca-file is given), and converge (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
+    flags: { ...common, catalog: { type: "string" }, "ca-file": { type: "string" }, certname: { type: "string" }, noop: { type: "boolean" }, json: { type: "boolean" } },
+    positionals: [0, 1],
     async run(args) {
-      const facts = await collectCoreFacts();
+      const [siteDir] = args.positionals;
+      const catalogFile = str(args, "catalog");
+      if ((siteDir === undefined) === (catalogFile === undefined)) throw usageError("apply needs a SITE_DIR or --catalog FILE (one of them)");
+      if (str(args, "ca-file") !== undefined && catalogFile === undefined) throw usageError("--ca-file verifies a --catalog envelope; a SITE_DIR is compiled here");
+      const json = bool(args, "json");
+      const result = await applyMasterless({
+        settings: settingsFrom(args),
+        source: catalogFile === undefined ? { siteDir } : { catalogFile, caFile: str(args, "ca-file") },
+        noop: bool(args, "noop"),
+        log: json ? undefined : printLog,
+      });
+      printReport(result.report, json);
+      return result.exitCode;
+    },
+  },
+  facts: {
+    usage: "facts [--json] [--facts-dir DIR]",
+    summary: "print this host's facts: core facts and external ones (executables and .json/.yaml files in /etc/ancla/facts.d)",
+    flags: { json: { type: "boolean" }, config: { type: "string" }, "facts-dir": { type: "string" } },
+    async run(args) {
+      const { facts, problems } = await collectFacts(settingsFrom(args).factsDir);
+      for (const p of problems) process.stderr.write(`warning: external fact ${p}\n`);
       process.stdout.write(JSON.stringify(facts, null, bool(args, "json") ? undefined : 2) + "\n");
       return 0;
     },

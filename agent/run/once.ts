@@ -5,10 +5,11 @@ import { create, type JsonObject } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Facts } from "../../catalog/compiler.js";
+import type { Catalog } from "../../catalog/model.js";
 import { LogLineSchema, ReportSchema, ResourceCountsSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
 import { applyCatalog, type ApplyOutcome } from "../engine/apply.js";
-import { collectCoreFacts } from "../facts/core.js";
+import { collectFacts } from "../facts/all.js";
 import type { AgentSettings } from "../settings.js";
 import { stateLayout, type StateLayout } from "../state/layout.js";
 import { acquireRunLock } from "../state/lock.js";
@@ -17,7 +18,7 @@ import { enqueueReport, listQueuedReports, removeQueuedReport } from "../state/r
 import { agentClient, isUnreachable, type AgentClient } from "../transport.js";
 import { renewIfDue, type RenewOptions } from "../renew.js";
 import { contentFetcher } from "./fetch-content.js";
-import { obtainCatalog, type Obtained } from "./obtain-catalog.js";
+import { obtainCatalog } from "./obtain-catalog.js";
 import { exitCodeFor } from "./exit-code.js";
 
 export interface RunOnceOptions {
@@ -61,10 +62,13 @@ export async function runOnce(opts: RunOnceOptions): Promise<RunResult> {
 async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: ReturnType<typeof requireEnrollment>, client: AgentClient): Promise<RunResult> {
   const started = new Date();
   const timeoutMs = opts.settings.timeout * 1000;
-  const facts = await collectCoreFacts();
+  const { facts, problems: factProblems } = await collectFacts(opts.settings.factsDir);
   const memory = await loadMemory(layout);
   const obtained = await obtainCatalog({ client, layout, facts, memory, timeoutMs, ...enrolled });
-  const logs = obtained.problems.map((p) => logLine(obtained.catalog ? "warning" : "err", p));
+  const logs = [
+    ...factProblems.map((p) => logLine("warning", new AnclaError("ANCLA_E_CONFIG", `external fact ${p}`))),
+    ...obtained.problems.map((p) => logLine(obtained.catalog ? "warning" : "err", p)),
+  ];
   const renewed = obtained.serverReachable ? await renewal({ client, layout, ...enrolled, renewBeforeDays: opts.settings.renewBeforeDays, timeoutMs }) : undefined;
   if (renewed) logs.push(renewed);
   logs.forEach((line) => opts.log?.(line));
@@ -79,7 +83,7 @@ async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: Ret
     });
     if (!opts.noop) await saveMemory(layout, { serial: Math.max(memory.serial, obtained.catalog.serial), resources: outcome.memory });
   }
-  const report = buildReport({ runId: randomUUID(), certname: enrolled.certname, started, noop: opts.noop, obtained, outcome, logs });
+  const report = buildReport({ certname: enrolled.certname, started, noop: opts.noop, catalog: obtained.catalog, source: obtained.source, outcome, logs });
   await enqueueReport(layout, report);
   const delivery = obtained.serverReachable ? await deliverQueued(client, layout, facts, report.runId, timeoutMs) : { delivered: 0, stillQueued: (await listQueuedReports(layout)).length };
   return { report, exitCode: exitCodeFor(report), serverReachable: obtained.serverReachable, ...delivery };
@@ -99,20 +103,22 @@ async function renewal(opts: RenewOptions): Promise<LogLine | undefined> {
   }
 }
 
-interface ReportParts {
-  runId: string;
+export interface ReportParts {
   certname: string;
   started: Date;
   noop: boolean;
-  obtained: Obtained;
+  catalog?: Catalog;
+  /** Where the catalog came from: server, cache, none; masterless: site, file. */
+  source: string;
   outcome?: ApplyOutcome;
   logs: LogLine[];
 }
 
-function buildReport(p: ReportParts): Report {
-  const catalog = p.obtained.catalog;
+/** The run report, also for masterless runs (agent/masterless). */
+export function buildReport(p: ReportParts): Report {
+  const catalog = p.catalog;
   return create(ReportSchema, {
-    runId: p.runId,
+    runId: randomUUID(),
     certname: p.certname,
     catalogDigest: catalog?.digest ?? "",
     siteVersion: catalog?.siteVersion ?? "",
@@ -121,7 +127,7 @@ function buildReport(p: ReportParts): Report {
     durationMs: Date.now() - p.started.getTime(),
     status: p.outcome?.status ?? "failed",
     noop: p.noop,
-    catalogSource: p.obtained.source,
+    catalogSource: p.source,
     events: p.outcome?.events ?? [],
     logs: [...p.logs, ...(p.outcome?.logs ?? [])],
     counts: p.outcome?.counts ?? create(ResourceCountsSchema, {}),

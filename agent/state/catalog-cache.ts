@@ -44,7 +44,8 @@ export async function loadCachedEnvelope(layout: StateLayout): Promise<CachedEnv
   }
 }
 
-function parseStored(value: unknown): DsseEnvelope {
+/** The JSON form of an envelope (payload and signatures in base64), as cached here and as `apply --catalog` reads it. */
+export function parseStored(value: unknown): DsseEnvelope {
   const v = value as Partial<StoredEnvelope> | null;
   if (!v || typeof v !== "object") throw new Error("not a JSON object");
   if (typeof v.payloadType !== "string") throw new Error("payloadType is not a string");

@@ -1,0 +1,120 @@
+// Where a masterless run gets its catalog: compiled here from a site
+// directory (with this host's facts), or read from a file — a catalog body, a
+// full catalog, or a signed DSSE envelope. Unsigned catalogs are accepted:
+// without a server there is no signer, and whoever can write the file can run
+// the agent anyway. An envelope is verified when a CA is given (--ca-file),
+// and then counts like a server's catalog (certname, serial, expiry).
+import { readFile } from "node:fs/promises";
+import { canonicalJson, sha256Hex } from "../../catalog/canonical.js";
+import { formatProblem, type Facts } from "../../catalog/compiler.js";
+import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../catalog/model.js";
+import { createSiteCompiler } from "../../catalog/site/compiler.js";
+import { AnclaError } from "../../proto/errors.js";
+import { verifyCatalog } from "../run/verify-catalog.js";
+import { parseStored } from "../state/catalog-cache.js";
+
+export interface LoadedCatalog {
+  catalog: Catalog;
+  /** Report's catalogSource. */
+  source: "site" | "file";
+  /** Content by digest that came with it (a compile's files); empty for a catalog file. */
+  contents: ReadonlyMap<string, Uint8Array>;
+  /** A signature was checked against a CA: the catalog's serial may raise the held one. */
+  verified: boolean;
+  /** Said in the run's log (e.g. an envelope taken without checking its signature). */
+  warnings: string[];
+}
+
+export async function compileSite(siteDir: string, certname: string, facts: Facts): Promise<LoadedCatalog> {
+  const result = await createSiteCompiler(siteDir).compile(certname, facts);
+  if (!result.ok) {
+    throw new AnclaError("ANCLA_E_COMPILE", `${siteDir} does not compile for ${certname}:\n  ${result.problems.map(formatProblem).join("\n  ")}`);
+  }
+  return { catalog: fromBody(result.body), source: "site", contents: result.contents, verified: false, warnings: [] };
+}
+
+export interface CatalogFileOptions {
+  path: string;
+  certname: string;
+  /** PEM of the CA whose catalog signer must have signed an envelope. */
+  caCertPem?: string;
+  heldSerial: number;
+}
+
+export async function readCatalogFile(opts: CatalogFileOptions): Promise<LoadedCatalog> {
+  const doc = await readJson(opts.path);
+  const loaded = { source: "file" as const, contents: new Map<string, Uint8Array>() };
+  if (!isEnvelope(doc)) {
+    if (opts.caCertPem) throw new AnclaError("ANCLA_E_SIGNATURE_INVALID", `${opts.path} is not a signed envelope, but --ca-file asks for a verified catalog`);
+    return { ...loaded, catalog: asCatalog(doc, opts.path), verified: false, warnings: [] };
+  }
+  const env = parseEnvelope(doc, opts.path);
+  if (opts.caCertPem) {
+    const catalog = verifyCatalog(env, { caCertPem: opts.caCertPem, certname: opts.certname, heldSerial: opts.heldSerial, now: new Date(), checkExpiry: true });
+    return { ...loaded, catalog, verified: true, warnings: [] };
+  }
+  const payload = JSON.parse(Buffer.from(env.payload).toString("utf8")) as unknown;
+  return { ...loaded, catalog: asCatalog(payload, opts.path), verified: false, warnings: [`${opts.path}: signature not verified (no --ca-file)`] };
+}
+
+/** A locally compiled body as a catalog: serial 0, so it never raises the serial a server's catalogs are held to. */
+function fromBody(body: CatalogBody): Catalog {
+  const now = new Date();
+  return {
+    apiVersion: "ancla/v1",
+    ...body,
+    serial: 0,
+    digest: sha256Hex(canonicalJson(body)),
+    compiledAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 3600_000).toISOString(),
+  };
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new AnclaError("ANCLA_E_IO", `cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new AnclaError("ANCLA_E_CATALOG_MALFORMED", `${path} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function isEnvelope(doc: unknown): doc is { payloadType: unknown } {
+  return typeof doc === "object" && doc !== null && "payloadType" in doc && "signatures" in doc;
+}
+
+function parseEnvelope(doc: unknown, path: string) {
+  try {
+    const env = parseStored(doc);
+    if (env.payloadType !== CATALOG_PAYLOAD_TYPE) throw new Error(`payloadType is ${env.payloadType}, not ${CATALOG_PAYLOAD_TYPE}`);
+    return env;
+  } catch (err) {
+    throw new AnclaError("ANCLA_E_CATALOG_MALFORMED", `${path}: ${(err as Error).message}`);
+  }
+}
+
+/** A full catalog as it is, a body wrapped like a local compile; anything else is refused with what is wrong. */
+function asCatalog(doc: unknown, path: string): Catalog {
+  const problem = bodyProblem(doc);
+  if (problem) throw new AnclaError("ANCLA_E_CATALOG_MALFORMED", `${path}: ${problem}`);
+  const body = doc as CatalogBody & Partial<Catalog>;
+  return body.apiVersion === "ancla/v1" && typeof body.serial === "number" ? (body as Catalog) : fromBody({ certname: body.certname, siteVersion: body.siteVersion ?? "", resources: body.resources, edges: body.edges });
+}
+
+function bodyProblem(doc: unknown): string | undefined {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return "a catalog is a JSON object";
+  const d = doc as Record<string, unknown>;
+  if (typeof d.certname !== "string") return "certname is missing or not a string";
+  if (!Array.isArray(d.resources)) return "resources is missing or not a list";
+  if (!Array.isArray(d.edges)) return "edges is missing or not a list";
+  const bad = d.resources.findIndex((r) => typeof r?.type !== "string" || typeof r?.title !== "string" || typeof r?.properties !== "object" || r.properties === null);
+  if (bad >= 0) return `resources[${bad}] needs a type, a title and properties`;
+  const badEdge = d.edges.findIndex((e) => typeof e?.from !== "string" || typeof e?.to !== "string" || (e.kind !== "require" && e.kind !== "notify"));
+  if (badEdge >= 0) return `edges[${badEdge}] needs from, to and kind (require or notify)`;
+  return undefined;
+}
