@@ -9,10 +9,10 @@ const files = site({ base: "resources:\n  - type: file\n    title: /srv/a\n" });
 /** A compiler over `files` whose site version answers `versions` in turn, then the last one forever. */
 async function withVersions(t: Test, versions: string[]): Promise<SiteCompiler> {
   let call = 0;
-  const { createMinimalCompiler } = await t.mockImport<typeof import("../../catalog/minimal/compiler.js")>("../../catalog/minimal/compiler.js", {
+  const { createSiteCompiler } = await t.mockImport<typeof import("../../catalog/site/compiler.js")>("../../catalog/site/compiler.js", {
     "../../catalog/site-version.js": { siteVersion: async () => versions[Math.min(call++, versions.length - 1)] },
   });
-  return createMinimalCompiler(t.testdir(files));
+  return createSiteCompiler(t.testdir(files));
 }
 
 t.test("a version that moved once is compiled again and the catalog carries the new one", async (t) => {

@@ -1,14 +1,17 @@
-// Every problem of a site is reported at once, across files, not just the first.
+// Every problem of a site is reported at once, across files, not just the
+// first; a resource with a wrong property still takes part in the graph checks.
 import t from "tap";
 import { compileFiles, problemLines } from "./_helpers.js";
 
-t.test("problems from nodes.yaml, several modules and the graph come together", async (t) => {
+t.test("problems from ancla.yaml, nodes.yaml, data, several modules and the graph come together", async (t) => {
   const files = {
+    "ancla.yaml": "hierarchy: [common.yaml]\nextra: 1\n",
     "nodes.yaml": `nodes:
   - match: "*"
-    modules: [base, broken, web, ghost]
-    when: "true"
+    modules: [base, broken, web, ghost, dup]
+    params: { web: { port: eighty } }
 `,
+    data: { "common.yaml": "web.nope: 1\n" },
     modules: {
       base: {
         "module.yaml": `resources:
@@ -18,31 +21,33 @@ t.test("problems from nodes.yaml, several modules and the graph come together", 
     require: [file:/srv/missing]
   - type: user
     title: deploy
+    require: [file:/srv/a]
   - type: file
     title: /srv/\${facts.fqdn}
     source: files/../../x
 `,
       },
+      dup: { "module.yaml": "resources:\n  - type: file\n    title: /srv/a\n    colour: blue\n" },
       broken: { "module.yaml": "resources:\n  - type: file\n    title: [\n" },
       web: {
-        "module.yaml": `resources:
-  - type: file
-    title: /srv/a
-    colour: blue
+        "module.yaml": `params:
+  port: { type: int }
+resources: []
 `,
       },
     },
   };
   t.same(problemLines(await compileFiles(t, files)), [
-    "nodes.yaml:3:34: module ghost not found: modules/ghost/module.yaml does not exist",
-    "nodes.yaml:4:5: `when` is not supported yet by this compiler",
-    'modules/base/module.yaml:4:11: `mode` 0644 is read by YAML as a number; quote it: mode: "0644"',
-    "modules/base/module.yaml:5:15: require: file:/srv/missing is not declared for this node",
-    "modules/base/module.yaml:6:11: resource type user is not supported yet by this compiler (supported: file)",
-    "modules/base/module.yaml:9:17: `${facts.fqdn}`: only ${node.name} is supported by this compiler",
-    "modules/base/module.yaml:10:13: `source` must be a path inside the module's files/ directory, like files/motd, not \"files/../../x\"",
-    "modules/broken/module.yaml:4:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
-    "modules/web/module.yaml:3:12: duplicate resource file:/srv/a; first declared at modules/base/module.yaml:3:12",
-    "modules/web/module.yaml:4:5: unknown key `colour` (expected one of: type, title, ensure, content, source, mode, owner, group, require, notify)",
+    "ancla.yaml:2:1: for node web-01: unknown key `extra` (expected one of: hierarchy)",
+    "nodes.yaml:3:34: for node web-01: module ghost not found: modules/ghost/module.yaml does not exist",
+    'nodes.yaml:4:28: for node web-01: parameter web.port must be an int, not the string "eighty"',
+    'modules/base/module.yaml:4:5: for node web-01: `mode` must be an octal string like "0644", not the number 644; quote it, e.g. "0644"',
+    "modules/base/module.yaml:5:15: for node web-01: require: file:/srv/missing is not declared for this node",
+    "modules/base/module.yaml:10:17: for node web-01: `${facts.fqdn}`: field not found: fqdn",
+    "modules/base/module.yaml:11:13: for node web-01: `source` must be a path inside the module's files/ directory, like files/motd, not \"files/../../x\"",
+    "modules/broken/module.yaml:4:1: for node web-01: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    "data/common.yaml:1:1: for node web-01: module web has no parameter `nope` (it has: port)",
+    "modules/dup/module.yaml:3:12: for node web-01: duplicate resource file:/srv/a; first declared at modules/base/module.yaml:3:12",
+    "modules/dup/module.yaml:4:5: for node web-01: file has no property `colour` (it takes ensure, content, content_sha256, mode, owner, group, target, purge)",
   ]);
 });

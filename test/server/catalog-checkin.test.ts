@@ -6,7 +6,7 @@ import t from "tap";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Facts, SiteCompiler } from "../../catalog/compiler.js";
-import { createMinimalCompiler } from "../../catalog/minimal/compiler.js";
+import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
 import { createCertificateAuthority, issueCertificate, randomSerialHex } from "../../pki/ca.js";
 import { verifyEnvelope } from "../../pki/dsse.js";
@@ -53,7 +53,7 @@ function setup(t: { teardown(fn: () => unknown): void }) {
   const store = openStore(join(dir, "ancla.db"));
   t.teardown(() => store.close());
   const content = new ContentStore(join(dir, "content"));
-  const compiler = counting(createMinimalCompiler(site));
+  const compiler = counting(createSiteCompiler(site));
   const service = () => new CatalogService(store, compiler, signer, content, { ttlSeconds: 3600 });
   return { site, store, content, compiler, service };
 }

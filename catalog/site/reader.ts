@@ -48,19 +48,20 @@ export class Reader {
     return undefined;
   }
 
-  /**
-   * The entries of a mapping by key. Keys outside `known` are reported as
-   * unknown; keys in `notYet` belong to the full site language, which this
-   * compiler does not implement, and are reported rather than silently ignored.
-   */
-  fields(map: YAMLMap, known: readonly string[], notYet: readonly string[]): Map<string, Field> {
+  bool(node: unknown, what: string, at: Located): boolean | undefined {
+    const n = this.resolve(node);
+    if (isScalar(n) && typeof n.value === "boolean") return n.value;
+    this.report(n ?? at, `${what} must be true or false, not ${describe(n)}`);
+    return undefined;
+  }
+
+  /** The entries of a mapping by key; keys outside `known` are reported, with the list of known ones. */
+  fields(map: YAMLMap, known: readonly string[]): Map<string, Field> {
     const out = new Map<string, Field>();
     for (const pair of map.items) {
       const key = this.resolve(pair.key);
       if (!isScalar(key) || typeof key.value !== "string") {
         this.report(key ?? map, `keys must be strings, not ${describe(key)}`);
-      } else if (notYet.includes(key.value)) {
-        this.report(key, `\`${key.value}\` is not supported yet by this compiler`);
       } else if (!known.includes(key.value)) {
         this.report(key, `unknown key \`${key.value}\` (expected one of: ${known.join(", ")})`);
       } else {

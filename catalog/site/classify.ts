@@ -1,0 +1,36 @@
+// Classification of one node: the modules of every matching rule, each once,
+// in order of first appearance, and the rules' parameters, a later rule
+// overriding an earlier one for the same parameter.
+import type { Keyed } from "./resource-decl.js";
+import type { ModuleUse, Rule } from "./rules.js";
+import type { Scope } from "./scope.js";
+import { evaluate, type Sink } from "./value.js";
+
+export interface Classification {
+  modules: ModuleUse[];
+  /** module → parameter → the value the last matching rule gave it. */
+  params: Map<string, Map<string, Keyed>>;
+}
+
+export function classify(rules: Rule[], certname: string, scope: Scope, report: Sink): Classification {
+  const modules = new Map<string, ModuleUse>();
+  const params = new Map<string, Map<string, Keyed>>();
+  for (const rule of rules) {
+    if (!rule.matches(certname) || !holds(rule, scope, report)) continue;
+    for (const use of rule.modules) if (!modules.has(use.name)) modules.set(use.name, use);
+    for (const [module, values] of rule.params) {
+      const merged = params.get(module) ?? new Map<string, Keyed>();
+      for (const [name, value] of values) merged.set(name, value);
+      params.set(module, merged);
+    }
+  }
+  return { modules: [...modules.values()], params };
+}
+
+function holds(rule: Rule, scope: Scope, report: Sink): boolean {
+  if (!rule.when) return true;
+  const v = evaluate(rule.when, scope.cel, report);
+  if (v === undefined || typeof v === "boolean") return v === true;
+  report(rule.when.where, `\`when\` must give true or false, not ${JSON.stringify(v)}`);
+  return false;
+}

@@ -1,0 +1,54 @@
+// One node's catalog from a loaded site: classify, resolve the data
+// hierarchy, then per module its parameters and resources, then the graph.
+// Every problem found on the way is collected; any problem means no catalog.
+import type { CompileResult, Facts, SiteProblem } from "../compiler.js";
+import type { CatalogBody } from "../model.js";
+import { classify } from "./classify.js";
+import { link, type Declared } from "./graph.js";
+import { nodeData } from "./hierarchy.js";
+import { instantiate } from "./instantiate.js";
+import { resolveParams } from "./params.js";
+import { bind, nodeScope } from "./scope.js";
+import type { Site } from "./site.js";
+import type { Sink } from "./value.js";
+
+export async function compileNode(site: Site, version: string, certname: string, facts: Facts): Promise<CompileResult> {
+  const problems: SiteProblem[] = [...site.problems];
+  const report: Sink = (where, message) => problems.push({ ...where, message });
+  const contents = new Map<string, Uint8Array>();
+  const scope = nodeScope(certname, facts);
+  const classes = classify(site.rules, certname, scope, report);
+  const data = await nodeData(site, scope, problems, report);
+  const withData = bind(scope, "data", data.json);
+  const declared: Declared[] = [];
+  // One module at a time: the order of resources (and thus the catalog bytes) must not depend on I/O timing.
+  for (const use of classes.modules) {
+    const load = await site.module(use.name);
+    if (load.kind === "missing") {
+      report(use.where, `module ${use.name} not found: ${load.rel} does not exist`);
+      continue;
+    }
+    const { module } = load;
+    problems.push(...module.problems);
+    const params = resolveParams(module, classes.params.get(module.name), data, scope, report);
+    if (!params) continue;
+    declared.push(...(await instantiate({ module, contents, report }, bind(withData, "params", params.json, params.cel))));
+  }
+  const edges = link(declared, problems);
+  if (problems.length > 0) return { ok: false, problems: forNode(certname, problems) };
+  const body: CatalogBody = { certname, siteVersion: version, resources: declared.map((d) => d.resource!), edges };
+  return { ok: true, body, contents };
+}
+
+/**
+ * Each problem once (a loop repeats the same mistake per item), named after
+ * the node, in reading order: the site's settings and rules, then files as
+ * first met (data, modules), each top to bottom.
+ */
+function forNode(certname: string, problems: SiteProblem[]): SiteProblem[] {
+  const fileOrder = new Map<string, number>([["ancla.yaml", 0], ["nodes.yaml", 1]]);
+  for (const p of problems) if (!fileOrder.has(p.file)) fileOrder.set(p.file, fileOrder.size);
+  const unique = new Map<string, SiteProblem>();
+  for (const p of problems) unique.set(`${p.file}:${p.line}:${p.column}:${p.message}`, { ...p, message: `for node ${certname}: ${p.message}` });
+  return [...unique.values()].sort((a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || a.line - b.line || a.column - b.column);
+}

@@ -1,0 +1,7 @@
+// Loads keyed by name, done once per site version: concurrent compiles of one
+// site share the load in flight instead of reading the same file twice.
+export function once<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let hit = cache.get(key);
+  if (!hit) cache.set(key, (hit = load()));
+  return hit;
+}

@@ -1,0 +1,24 @@
+// What expressions and templates see, kept twice: as JSON for Liquid and as
+// CEL values for expressions. Each variable is converted once when it is
+// bound (facts once per compile, params once per module, each once per item).
+import type { Facts } from "../compiler.js";
+import type { Bindings } from "../expr/cel.js";
+import type { CelInput } from "@bufbuild/cel";
+import { toCel } from "../expr/convert.js";
+import type { JsonValue } from "../model.js";
+
+export interface Scope {
+  json: { [name: string]: JsonValue };
+  cel: Bindings;
+}
+
+/** `node` and `facts`: all that classification, the hierarchy and parameter values may use. */
+export function nodeScope(certname: string, facts: Facts): Scope {
+  const node = { name: certname };
+  return { json: { node, facts }, cel: { node: toCel(node), facts: toCel(facts) } };
+}
+
+/** `celValue` when the caller converted it with type hints (params: a `number` stays a double). */
+export function bind(scope: Scope, name: string, value: JsonValue, celValue: CelInput = toCel(value)): Scope {
+  return { json: { ...scope.json, [name]: value }, cel: { ...scope.cel, [name]: celValue } };
+}

@@ -1,0 +1,41 @@
+// ancla.yaml: the site's settings. Optional; today it holds the data
+// hierarchy, a list of paths under data/ interpolated per node.
+import { isScalar } from "yaml";
+import type { SiteProblem } from "../compiler.js";
+import type { CelCache } from "../expr/cel.js";
+import { Reader } from "./reader.js";
+import { compileValue, type Value } from "./value.js";
+import { loadYaml, type Where } from "./yaml-file.js";
+
+export interface Settings {
+  /** Most specific first; each a path under data/. */
+  hierarchy: Value[];
+  problems: SiteProblem[];
+}
+
+/** Hiera's default: without ancla.yaml, data comes from data/common.yaml alone. */
+const DEFAULT_HIERARCHY = "common.yaml";
+const AT_START: Where = { file: "ancla.yaml", line: 1, column: 1 };
+
+export async function loadSettings(siteDir: string, cel: CelCache): Promise<Settings> {
+  const defaults: Value[] = [{ kind: "constant", value: DEFAULT_HIERARCHY, where: AT_START }];
+  const loaded = await loadYaml(siteDir, "ancla.yaml");
+  if (loaded.kind === "missing") return { hierarchy: defaults, problems: [] };
+  if (loaded.kind === "invalid") return { hierarchy: defaults, problems: loaded.problems };
+  const problems: SiteProblem[] = [];
+  const reader = new Reader(loaded.file, problems);
+  const root = loaded.file.doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return { hierarchy: defaults, problems };
+  const top = reader.map(root, "ancla.yaml", root);
+  const field = top && reader.fields(top, ["hierarchy"]).get("hierarchy");
+  if (!field) return { hierarchy: defaults, problems };
+  const list = reader.seq(field.value, "`hierarchy`", field.key);
+  const hierarchy: Value[] = [];
+  for (const item of list?.items ?? []) {
+    const node = reader.resolve(item);
+    if (reader.string(node, "a hierarchy level", list) === undefined) continue;
+    const level = compileValue({ reader, cel }, node, list);
+    if (level) hierarchy.push(level);
+  }
+  return { hierarchy, problems };
+}
