@@ -26,7 +26,8 @@ const signer = {
 function writeSite(dir: string, motd: string): void {
   mkdirSync(join(dir, "modules/base/files"), { recursive: true });
   writeFileSync(join(dir, "nodes.yaml"), 'nodes:\n  - match: "*"\n    modules: [base]\n');
-  writeFileSync(join(dir, "modules/base/files/big.bin"), "x".repeat(10_000));
+  // Over the 16 KiB inline limit, so it travels by digest.
+  writeFileSync(join(dir, "modules/base/files/big.bin"), "x".repeat(20_000));
   writeFileSync(
     join(dir, "modules/base/module.yaml"),
     `resources:\n  - type: file\n    title: /etc/motd\n    content: "${motd} \${node.name}\\n"\n  - type: file\n    title: /etc/big.bin\n    source: files/big.bin\n`,
