@@ -123,8 +123,9 @@ export class DebianRoot {
 
   /** `ancla-agent apply --catalog` inside the root, with its JSON report parsed. */
   apply(catalog: unknown, ...flags: string[]): Run & { report: Report } {
-    writeFileSync(this.at("tmp/catalog.json"), JSON.stringify(catalog));
-    const result = this.run(["/usr/local/bin/node", AGENT, "apply", "--catalog", "/tmp/catalog.json", "--json", ...flags]);
+    // Not /tmp: a booted container mounts a fresh tmpfs there.
+    writeFileSync(this.at("root/catalog.json"), JSON.stringify(catalog));
+    const result = this.run(["/usr/local/bin/node", AGENT, "apply", "--catalog", "/root/catalog.json", "--json", ...flags]);
     let report: Report;
     try {
       report = JSON.parse(result.stdout) as Report;
