@@ -2,6 +2,7 @@
 // unrolled, conditions decided, strings interpolated, content resolved and
 // addressed, and every resource validated by its type's schema.
 import type { JsonValue, Resource } from "../model.js";
+import type { Rendered } from "../template/liquid.js";
 import { resourceType } from "../types/registry.js";
 import { addressBytes, addressText, type Addressed } from "./content.js";
 import type { Declared, Relation } from "./graph.js";
@@ -20,7 +21,13 @@ export interface Instantiating {
   report: Sink;
 }
 
-export async function instantiate(m: Instantiating, scope: Scope): Promise<Declared[]> {
+/** Per module and node: renders of templates that do not read `each` are the same for every item. */
+interface Running extends Instantiating {
+  rendered: Map<string, Rendered>;
+}
+
+export async function instantiate(module: Instantiating, scope: Scope): Promise<Declared[]> {
+  const m: Running = { ...module, rendered: new Map() };
   const out: Declared[] = [];
   for (const decl of m.module.resources) {
     for (const itemScope of iterations(decl, scope, m.report)) {
@@ -54,7 +61,7 @@ function boolOf(value: Value, what: string, scope: Scope, report: Sink): boolean
   return undefined;
 }
 
-async function declare(m: Instantiating, decl: ResourceDecl, scope: Scope): Promise<Declared | undefined> {
+async function declare(m: Running, decl: ResourceDecl, scope: Scope): Promise<Declared | undefined> {
   const { report } = m;
   const title = evaluate(decl.title.value, scope.cel, report);
   if (title !== undefined && typeof title !== "string") report(decl.title.value.where, `\`title\` must be a string, not ${describeJson(title)}`);
@@ -82,7 +89,7 @@ async function declare(m: Instantiating, decl: ResourceDecl, scope: Scope): Prom
   return { ...declared, resource };
 }
 
-async function resolveBody(m: Instantiating, decl: ResourceDecl, scope: Scope): Promise<Addressed | undefined> {
+async function resolveBody(m: Running, decl: ResourceDecl, scope: Scope): Promise<Addressed | undefined> {
   const body = decl.body!;
   const v = evaluate(body.value, scope.cel, m.report);
   if (v === undefined) return undefined;
@@ -92,7 +99,7 @@ async function resolveBody(m: Instantiating, decl: ResourceDecl, scope: Scope): 
   }
   if (body.kind === "content") return addressText(v, m.contents);
   if (body.kind === "template") {
-    const rendered = m.module.templates.render(v, scope.json);
+    const rendered = render(m, v, scope);
     if (rendered.ok) return addressText(rendered.text, m.contents);
     m.report(body.keyWhere, rendered.message);
     return undefined;
@@ -101,6 +108,14 @@ async function resolveBody(m: Instantiating, decl: ResourceDecl, scope: Scope): 
   if (read.ok) return addressBytes(read.bytes, m.contents, decl.type !== "image");
   m.report(body.value.where, read.message);
   return undefined;
+}
+
+function render(m: Running, name: string, scope: Scope): Rendered {
+  const { templates } = m.module;
+  if (templates.variables(name)?.has("each") !== false) return templates.render(name, scope.json);
+  let hit = m.rendered.get(name);
+  if (!hit) m.rendered.set(name, (hit = templates.render(name, scope.json)));
+  return hit;
 }
 
 /** A `type:title` string or a list of them. */

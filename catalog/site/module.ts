@@ -7,7 +7,7 @@ import { isScalar, type YAMLMap } from "yaml";
 import type { SiteProblem } from "../compiler.js";
 import type { CelCache } from "../expr/cel.js";
 import { moduleTemplates, type ModuleTemplates } from "../template/liquid.js";
-import { once } from "./once.js";
+import type { Loads } from "./once.js";
 import { PARAM_NAME, readParamSpec, type ParamSpec } from "./param-types.js";
 import { Reader } from "./reader.js";
 import { readResource, type ResourceDecl } from "./resource-decl.js";
@@ -27,7 +27,7 @@ export interface Module {
 
 export type ModuleLoad = { kind: "ok"; module: Module } | { kind: "missing"; rel: string };
 
-export async function loadModule(siteDir: string, name: string, cel: CelCache): Promise<ModuleLoad> {
+export async function loadModule(siteDir: string, name: string, cel: CelCache, loads: Loads): Promise<ModuleLoad> {
   const rel = `modules/${name}/module.yaml`;
   const dir = path.join(siteDir, "modules", name);
   const loaded = await loadYaml(siteDir, rel);
@@ -45,7 +45,7 @@ export async function loadModule(siteDir: string, name: string, cel: CelCache): 
       resources,
       templates: moduleTemplates(await readTemplates(path.join(dir, "templates"))),
       problems,
-      source: (relPath) => once(sources, relPath, () => readModuleSource(dir, relPath)),
+      source: (relPath) => loads.once(sources, relPath, () => readModuleSource(dir, relPath)),
     },
   };
 }

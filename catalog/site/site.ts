@@ -6,7 +6,7 @@ import { CelCache } from "../expr/cel.js";
 import { loadDataFile, type DataFile } from "./data-file.js";
 import { loadModule, type ModuleLoad } from "./module.js";
 import { readRules, type Rule } from "./rules.js";
-import { once } from "./once.js";
+import { Loads } from "./once.js";
 import { loadSettings, type Settings } from "./settings.js";
 import { loadYaml, problemAtStart } from "./yaml-file.js";
 
@@ -18,10 +18,13 @@ export interface Site {
   module(name: string): Promise<ModuleLoad>;
   /** `rel` is relative to data/. */
   dataFile(rel: string): Promise<DataFile>;
+  /** Every read from disk after the first load goes through here. */
+  loads: Loads;
 }
 
 export async function loadSite(root: string): Promise<Site> {
   const cel = new CelCache();
+  const loads = new Loads();
   const settings = await loadSettings(root, cel);
   const problems = [...settings.problems];
   const rules = await loadRules(root, cel, problems);
@@ -31,8 +34,9 @@ export async function loadSite(root: string): Promise<Site> {
     settings,
     rules,
     problems,
-    module: (name) => once(modules, name, () => loadModule(root, name, cel)),
-    dataFile: (rel) => once(dataFiles, rel, () => loadDataFile(root, `data/${rel}`, cel)),
+    module: (name) => loads.once(modules, name, () => loadModule(root, name, cel, loads)),
+    dataFile: (rel) => loads.once(dataFiles, rel, () => loadDataFile(root, `data/${rel}`, cel)),
+    loads,
   };
 }
 
