@@ -1,14 +1,11 @@
 #!/usr/bin/env node
 // ancla-agent: bootstrap, run (once or as a daemon), apply (masterless), facts.
+// Each command loads its modules when it runs: start-up is part of every run,
+// and `apply` or `facts` never need gRPC.
 import { toJsonString } from "@bufbuild/protobuf";
 import { hostname } from "node:os";
 import { ReportSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { bool, runCli, str, parseDuration, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
-import { bootstrap } from "../bootstrap.js";
-import { collectFacts } from "../facts/all.js";
-import { applyMasterless } from "../masterless/apply.js";
-import { runDaemon } from "../run/daemon.js";
-import { runOnce } from "../run/once.js";
 import { loadSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";
 import { formatReport } from "./print-report.js";
@@ -39,6 +36,7 @@ const commands: Record<string, Subcommand> = {
       const fingerprint = str(args, "ca-fingerprint");
       if (!server || !fingerprint) throw usageError("bootstrap needs --server HOST:PORT and --ca-fingerprint SHA256 (printed by `ancla-server init`)");
       const settings = settingsFrom(args);
+      const { bootstrap } = await import("../bootstrap.js");
       await bootstrap({
         server,
         caFingerprint: fingerprint,
@@ -62,6 +60,7 @@ const commands: Record<string, Subcommand> = {
       const json = bool(args, "json");
       const opts = { settings, noop: bool(args, "noop"), log: json ? undefined : printLog };
       if (bool(args, "once")) {
+        const { runOnce } = await import("../run/once.js");
         const result = await runOnce(opts);
         printReport(result.report, json);
         return result.exitCode;
@@ -70,6 +69,7 @@ const commands: Record<string, Subcommand> = {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
       });
+      const { runDaemon } = await import("../run/daemon.js");
       await runDaemon(opts, {
         stopped,
         onRun: (r) => process.stdout.write((r instanceof Error ? `error: ${r.message}` : json ? toJsonString(ReportSchema, r.report) : formatReport(r.report)) + "\n"),
@@ -90,6 +90,7 @@ const commands: Record<string, Subcommand> = {
       if ((siteDir === undefined) === (catalogFile === undefined)) throw usageError("apply needs a SITE_DIR or --catalog FILE (one of them)");
       if (str(args, "ca-file") !== undefined && catalogFile === undefined) throw usageError("--ca-file verifies a --catalog envelope; a SITE_DIR is compiled here");
       const json = bool(args, "json");
+      const { applyMasterless } = await import("../masterless/apply.js");
       const result = await applyMasterless({
         settings: settingsFrom(args),
         source: catalogFile === undefined ? { siteDir } : { catalogFile, caFile: str(args, "ca-file") },
@@ -105,6 +106,7 @@ const commands: Record<string, Subcommand> = {
     summary: "print this host's facts: core facts and external ones (executables and .json/.yaml files in /etc/ancla/facts.d)",
     flags: { json: { type: "boolean" }, config: { type: "string" }, "facts-dir": { type: "string" } },
     async run(args) {
+      const { collectFacts } = await import("../facts/all.js");
       const { facts, problems } = await collectFacts(settingsFrom(args).factsDir);
       for (const p of problems) process.stderr.write(`warning: external fact ${p}\n`);
       process.stdout.write(JSON.stringify(facts, null, bool(args, "json") ? undefined : 2) + "\n");

@@ -10,7 +10,7 @@ import { AnclaError } from "../../proto/errors.js";
 import { applyCatalog } from "../engine/apply.js";
 import { collectFacts } from "../facts/all.js";
 import { exitCodeFor } from "../run/exit-code.js";
-import { buildReport } from "../run/once.js";
+import { buildReport } from "../run/report.js";
 import type { AgentSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";
 import { acquireRunLock } from "../state/lock.js";

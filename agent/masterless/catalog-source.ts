@@ -8,7 +8,6 @@ import { readFile } from "node:fs/promises";
 import { canonicalJson, sha256Hex } from "../../catalog/canonical.js";
 import { formatProblem, type Facts } from "../../catalog/compiler.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../catalog/model.js";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { AnclaError } from "../../proto/errors.js";
 import { verifyCatalog } from "../run/verify-catalog.js";
 import { parseStored } from "../state/catalog-cache.js";
@@ -26,6 +25,8 @@ export interface LoadedCatalog {
 }
 
 export async function compileSite(siteDir: string, certname: string, facts: Facts): Promise<LoadedCatalog> {
+  // Loaded only here: the site language (CEL, Liquid) is most of what a --catalog run would otherwise load.
+  const { createSiteCompiler } = await import("../../catalog/site/compiler.js");
   const result = await createSiteCompiler(siteDir).compile(certname, facts);
   if (!result.ok) {
     throw new AnclaError("ANCLA_E_COMPILE", `${siteDir} does not compile for ${certname}:\n  ${result.problems.map(formatProblem).join("\n  ")}`);

@@ -2,11 +2,9 @@
 // The report is queued on disk before delivery is tried, so a run made while
 // the server is away is reported later and never lost.
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Facts } from "../../catalog/compiler.js";
-import type { Catalog } from "../../catalog/model.js";
-import { LogLineSchema, ReportSchema, ResourceCountsSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
 import { applyCatalog, type ApplyOutcome } from "../engine/apply.js";
 import { collectFacts } from "../facts/all.js";
@@ -19,6 +17,7 @@ import { agentClient, isUnreachable, type AgentClient } from "../transport.js";
 import { renewIfDue, type RenewOptions } from "../renew.js";
 import { contentFetcher } from "./fetch-content.js";
 import { obtainCatalog } from "./obtain-catalog.js";
+import { buildReport } from "./report.js";
 import { exitCodeFor } from "./exit-code.js";
 
 export interface RunOnceOptions {
@@ -101,37 +100,6 @@ async function renewal(opts: RenewOptions): Promise<LogLine | undefined> {
   } catch (err) {
     return logLine("warning", err instanceof AnclaError ? err : new AnclaError("ANCLA_E_CERT_INVALID", String(err)));
   }
-}
-
-export interface ReportParts {
-  certname: string;
-  started: Date;
-  noop: boolean;
-  catalog?: Catalog;
-  /** Where the catalog came from: server, cache, none; masterless: site, file. */
-  source: string;
-  outcome?: ApplyOutcome;
-  logs: LogLine[];
-}
-
-/** The run report, also for masterless runs (agent/masterless). */
-export function buildReport(p: ReportParts): Report {
-  const catalog = p.catalog;
-  return create(ReportSchema, {
-    runId: randomUUID(),
-    certname: p.certname,
-    catalogDigest: catalog?.digest ?? "",
-    siteVersion: catalog?.siteVersion ?? "",
-    catalogSerial: BigInt(catalog?.serial ?? 0),
-    startedAt: p.started.toISOString(),
-    durationMs: Date.now() - p.started.getTime(),
-    status: p.outcome?.status ?? "failed",
-    noop: p.noop,
-    catalogSource: p.source,
-    events: p.outcome?.events ?? [],
-    logs: [...p.logs, ...(p.outcome?.logs ?? [])],
-    counts: p.outcome?.counts ?? create(ResourceCountsSchema, {}),
-  });
 }
 
 /**
