@@ -5,6 +5,7 @@
 // the cache is never written). The agent runs INSIDE the root: this checkout
 // is bind-mounted read-only at /ancla and this node binary at
 // /usr/local/bin/node, so what runs is the built dist/ as it is.
+import t, { type Test } from "tap";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
@@ -24,6 +25,20 @@ export interface Run {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * A tap test with a fresh root (a chroot with /proc and /dev, unless `boot`
+ * is meant to follow), closed afterwards; skipped with the reason where
+ * system tests cannot run.
+ */
+export function rootTest(name: string, body: (root: DebianRoot, t: Test) => Promise<void>, opts: { chroot?: boolean; skip?: string | false } = {}): void {
+  t.test(name, { skip: skipReason() ?? opts.skip ?? false }, async (t) => {
+    const root = DebianRoot.open();
+    t.teardown(() => root.close());
+    if (opts.chroot !== false) root.enterable();
+    await body(root, t);
+  });
 }
 
 /** Why these tests cannot run here, or undefined when they can. */
