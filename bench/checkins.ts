@@ -57,7 +57,7 @@ async function startServer(dataDir: string): Promise<{ pid: number; grpc: string
   const nodeArgs = (process.env.ANCLA_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, SERVER, "start", "--data-dir", dataDir, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"], { stdio: "ignore", env: { ...process.env, ANCLA_LOG_LEVEL: "warn" } });
   const runtimeFile = join(dataDir, "runtime.json");
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     if (existsSync(runtimeFile)) {
       const rt = JSON.parse(readFileSync(runtimeFile, "utf8")) as { pid: number; grpc: string; url: string };
       if (rt.pid === child.pid) {

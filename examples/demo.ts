@@ -56,12 +56,12 @@ async function startServer(grpcPort: number) {
     // The demo narrates; the server only speaks up about problems.
     env: { ...process.env, ANCLA_LOG_LEVEL: process.env.ANCLA_LOG_LEVEL ?? "warn" },
   });
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     if (existsSync(runtime) && (JSON.parse(readFileSync(runtime, "utf8")) as { pid: number }).pid === child.pid) return child;
     if (child.exitCode !== null) throw new Error("the server exited; see its output above");
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error("the server did not start within 10 s");
+  throw new Error("the server did not start within 60 s");
 }
 
 interface DemoReport {

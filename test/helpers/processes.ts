@@ -71,7 +71,7 @@ export async function startServer(dataDir: string, grpcPort: number): Promise<Ru
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number>((r) => child.on("exit", (code) => r(code ?? -1)));
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     if (existsSync(runtimeFile)) {
       const runtime = JSON.parse(readFileSync(runtimeFile, "utf8")) as { pid: number; url: string };
       if (runtime.pid === child.pid) {
