@@ -99,7 +99,11 @@ class Run {
   /** One prepare per type, in the order the types first appear. */
   private async prepareProviders(): Promise<void> {
     const byType = new Map<string, Resource[]>();
-    for (const resource of this.catalog.resources) byType.set(resource.type, [...(byType.get(resource.type) ?? []), resource]);
+    for (const resource of this.catalog.resources) {
+      const list = byType.get(resource.type);
+      if (list) list.push(resource);
+      else byType.set(resource.type, [resource]);
+    }
     for (const [type, resources] of byType) {
       const provider = this.baseProviderFor(type);
       if (!provider?.prepare) continue;
@@ -117,9 +121,9 @@ class Run {
     return this.prepared.get(type) ?? this.baseProviderFor(type);
   }
 
-  /** Runs one provider call with a fresh context whose signal aborts after the resource's timeout. */
-  private async withTimeout<T>(resource: { timeout?: number } | undefined, call: (ctx: ProviderContext) => Promise<T>): Promise<T> {
-    const seconds = resource?.timeout ?? this.ctx.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  /** Runs one provider call with a fresh context whose signal aborts after `timeout` seconds (undefined: the default; 0: none). */
+  private async withTimeout<T>(timeout: number | undefined, call: (ctx: ProviderContext) => Promise<T>): Promise<T> {
+    const seconds = timeout ?? this.ctx.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     const controller = new AbortController();
     const ctx: ProviderContext = {
       fetchContent: (sha256) => this.ctx.fetchContent(sha256),
@@ -173,7 +177,7 @@ class Run {
     const provider = this.providerFor(node.resource.type);
     if (!provider) return this.fail(node, "", `this agent has no provider for resource type "${node.resource.type}"`, "ANCLA_E_RESOURCE_FAILED");
     if (provider instanceof PrepareFailure) return this.fail(node, "", provider.message, "ANCLA_E_RESOURCE_FAILED");
-    const timeout = { timeout: provider.timeoutSeconds?.(node.resource) };
+    const timeout = provider.timeoutSeconds?.(node.resource);
     try {
       const applied = await this.withTimeout(timeout, (ctx) => this.checkApply(node, provider, ctx));
       await this.withTimeout(timeout, (ctx) => this.deliverRefresh(node, provider, ctx, applied));
