@@ -1,7 +1,7 @@
 // A real Debian bookworm root for system tests. debootstrap builds it once
 // (minbase plus systemd, so it can also boot under systemd-nspawn) into a
-// temp dir that is renamed into the cache, so parallel test files never see a
-// half-built root; each test then gets a fresh overlay of it (instant, and
+// temp dir that is renamed into the cache, under a lock, so parallel test
+// files never see a half-built root nor build it twice; each test then gets a fresh overlay of it (instant, and
 // the cache is never written). The agent runs INSIDE the root: this checkout
 // is bind-mounted read-only at /ancla and this node binary at
 // /usr/local/bin/node, so what runs is the built dist/ as it is.
@@ -60,17 +60,45 @@ export function cachedRoot(): string {
   const root = join(CACHE, `debian-${SUITE}-${key}`);
   if (existsSync(join(root, ".ancla-complete"))) return root;
   mkdirSync(CACHE, { recursive: true });
+  // One builder at a time (test files run in parallel); the others wait for its root.
+  const lock = `${root}.lock`;
+  while (!tryLock(lock)) {
+    if (existsSync(join(root, ".ancla-complete"))) return root;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  }
+  try {
+    return existsSync(join(root, ".ancla-complete")) ? root : build(root);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Takes the lock file, or takes over one whose builder died. */
+function tryLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+    return true;
+  } catch {
+    let holder: number;
+    try {
+      holder = Number(readFileSync(lock, "utf8").trim());
+    } catch {
+      return false; // Released just now: try again.
+    }
+    // No pid yet: its builder is writing it.
+    if (!(holder > 0) || existsSync(`/proc/${holder}`)) return false;
+    rmSync(lock, { force: true });
+    return false;
+  }
+}
+
+function build(root: string): string {
   const building = mkdtempSync(join(CACHE, ".building-"));
   try {
     must("debootstrap", ["--variant=minbase", `--include=${INCLUDE.join(",")}`, SUITE, building, mirror()]);
     configureApt(building);
     writeFileSync(join(building, ".ancla-complete"), `${new Date().toISOString()}\n`);
-    try {
-      renameSync(building, root);
-    } catch {
-      // Another test file finished first: use its root.
-      if (!existsSync(join(root, ".ancla-complete"))) throw new Error(`cannot move ${building} to ${root}`);
-    }
+    renameSync(building, root);
   } finally {
     rmSync(building, { recursive: true, force: true });
   }
