@@ -12,6 +12,12 @@ export type Evaluated = { ok: true; value: JsonValue } | { ok: false; message: s
 
 export interface Program {
   readonly source: string;
+  /**
+   * Every identifier the expression names (variables, but also macro loop
+   * variables and function-like names: a superset of the variables it reads).
+   * A variable not in here cannot change what the expression gives.
+   */
+  readonly identifiers: ReadonlySet<string>;
   run(bindings: Bindings): Evaluated;
 }
 
@@ -37,8 +43,11 @@ export class CelCache {
 
 function compileCel(source: string): Compiled {
   let run: ReturnType<typeof plan>;
+  let identifiers: Set<string>;
   try {
-    run = plan(ENV, parse(source));
+    const parsed = parse(source);
+    identifiers = identifiersOf(parsed);
+    run = plan(ENV, parsed);
   } catch (err) {
     return parseProblem(source, err instanceof Error ? err.message : String(err));
   }
@@ -46,6 +55,7 @@ function compileCel(source: string): Compiled {
     ok: true,
     program: {
       source,
+      identifiers,
       run(bindings: Bindings): Evaluated {
         let result: unknown;
         try {
@@ -59,6 +69,28 @@ function compileCel(source: string): Compiled {
       },
     },
   };
+}
+
+/** The names of every identifier node in the parsed expression, however deep (a generic walk, so no kind of node is missed). */
+function identifiersOf(tree: unknown): Set<string> {
+  const out = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    const kind = (node as { exprKind?: { case?: string; value?: { name?: unknown } } }).exprKind;
+    if (kind?.case === "identExpr" && typeof kind.value?.name === "string") {
+      const name = kind.value.name;
+      out.add(name);
+      // `.each` names the root-level `each`.
+      if (name.startsWith(".")) out.add(name.slice(1));
+    }
+    for (const child of Object.values(node)) walk(child);
+  };
+  walk(tree);
+  return out;
 }
 
 function parseProblem(source: string, raw: string): Compiled {

@@ -10,7 +10,7 @@ import type { Module } from "./module.js";
 import { describeJson } from "./param-types.js";
 import type { ResourceDecl } from "./resource-decl.js";
 import { bind, type Scope } from "./scope.js";
-import { childAt, evaluate, type Sink, type Value } from "./value.js";
+import { childAt, evaluate, mayRead, type Sink, type Value } from "./value.js";
 import type { Where } from "./yaml-file.js";
 
 type Json = { [key: string]: JsonValue };
@@ -26,13 +26,38 @@ interface Running extends Instantiating {
   rendered: Map<string, Rendered>;
 }
 
+/**
+ * Evaluates one declaration's values for one of its scopes. Within a
+ * `for_each` the scopes differ only in `each`, so a value that does not read
+ * `each` (a `when` on facts, a mode, a relation to the module's directory)
+ * is evaluated for the first item and reused for the others, problems
+ * included (each problem is reported once per node anyway).
+ */
+type Evaluator = (value: Value, scope: Scope) => JsonValue | undefined;
+
+function evaluator(m: Running, decl: ResourceDecl): Evaluator {
+  if (!decl.forEach) return (value, scope) => evaluate(value, scope.cel, m.report);
+  const shared = new Map<Value, JsonValue | undefined>();
+  return (value, scope) => {
+    if (value.kind === "constant") return value.value;
+    if (mayRead(value, "each")) return evaluate(value, scope.cel, m.report);
+    if (shared.has(value)) return shared.get(value);
+    const v = evaluate(value, scope.cel, m.report);
+    shared.set(value, v);
+    return v;
+  };
+}
+
 export async function instantiate(module: Instantiating, scope: Scope): Promise<Declared[]> {
   const m: Running = { ...module, rendered: new Map() };
   const out: Declared[] = [];
   for (const decl of m.module.resources) {
+    const value = evaluator(m, decl);
     for (const itemScope of iterations(decl, scope, m.report)) {
-      if (!condition(decl, itemScope, m.report)) continue;
-      const d = await declare(m, decl, itemScope);
+      if (!condition(decl, itemScope, value, m.report)) continue;
+      // Only a `source:` body reads from disk; everything else stays synchronous.
+      const pending = declare(m, decl, itemScope, value);
+      const d = pending instanceof Promise ? await pending : pending;
       if (d) out.push(d);
     }
   }
@@ -50,33 +75,51 @@ function iterations(decl: ResourceDecl, scope: Scope, report: Sink): Scope[] {
   return [];
 }
 
-function condition(decl: ResourceDecl, scope: Scope, report: Sink): boolean {
-  return decl.when ? boolOf(decl.when, "`when`", scope, report) === true : true;
+function condition(decl: ResourceDecl, scope: Scope, value: Evaluator, report: Sink): boolean {
+  return decl.when ? boolOf(decl.when, "`when`", scope, value, report) === true : true;
 }
 
-function boolOf(value: Value, what: string, scope: Scope, report: Sink): boolean | undefined {
-  const v = evaluate(value, scope.cel, report);
-  if (v === undefined || typeof v === "boolean") return v;
-  report(value.where, `${what} must give true or false, not ${describeJson(v)}`);
+function boolOf(v: Value, what: string, scope: Scope, value: Evaluator, report: Sink): boolean | undefined {
+  const b = value(v, scope);
+  if (b === undefined || typeof b === "boolean") return b;
+  report(v.where, `${what} must give true or false, not ${describeJson(b)}`);
   return undefined;
 }
 
-async function declare(m: Running, decl: ResourceDecl, scope: Scope): Promise<Declared | undefined> {
+type Maybe<T> = T | Promise<T>;
+
+function declare(m: Running, decl: ResourceDecl, scope: Scope, value: Evaluator): Maybe<Declared | undefined> {
   const { report } = m;
-  const title = evaluate(decl.title.value, scope.cel, report);
+  const title = value(decl.title.value, scope);
   if (title !== undefined && typeof title !== "string") report(decl.title.value.where, `\`title\` must be a string, not ${describeJson(title)}`);
   const properties: Json = {};
   let ok = true;
   for (const p of decl.properties) {
-    const v = evaluate(p.value, scope.cel, report);
+    const v = value(p.value, scope);
     if (v === undefined) ok = false;
     else properties[p.key] = v;
   }
-  const body = decl.body && (await resolveBody(m, decl, scope));
+  if (!decl.body) return finish(m, decl, scope, value, title, properties, ok, undefined);
+  const body = resolveBody(m, decl, scope, value);
+  if (body instanceof Promise) return body.then((b) => finish(m, decl, scope, value, title, properties, ok, b));
+  return finish(m, decl, scope, value, title, properties, ok, body);
+}
+
+function finish(
+  m: Running,
+  decl: ResourceDecl,
+  scope: Scope,
+  value: Evaluator,
+  title: JsonValue | undefined,
+  properties: Json,
+  ok: boolean,
+  body: Addressed | undefined,
+): Declared | undefined {
+  const { report } = m;
   if (body) Object.assign(properties, body);
-  const relations = decl.relations.flatMap((r) => relationsOf(r.kind, r.value, scope, report));
-  const noop = decl.noop && boolOf(decl.noop, "`noop`", scope, report);
-  const sensitive = decl.sensitive && boolOf(decl.sensitive, "`sensitive`", scope, report);
+  const relations = decl.relations.flatMap((r) => relationsOf(r.kind, r.value, scope, value, report));
+  const noop = decl.noop && boolOf(decl.noop, "`noop`", scope, value, report);
+  const sensitive = decl.sensitive && boolOf(decl.sensitive, "`sensitive`", scope, value, report);
   if (typeof title !== "string") return undefined;
   const declared: Declared = { ref: `${decl.type}:${title}`, where: decl.title.value.where, relations };
   if (!ok || (decl.body && !body)) return declared;
@@ -86,12 +129,13 @@ async function declare(m: Running, decl: ResourceDecl, scope: Scope): Promise<De
   const resource: Resource = { type: decl.type, title, properties: validated.properties };
   if (noop) resource.noop = true;
   if (sensitive) resource.sensitive = true;
-  return { ...declared, resource };
+  declared.resource = resource;
+  return declared;
 }
 
-async function resolveBody(m: Running, decl: ResourceDecl, scope: Scope): Promise<Addressed | undefined> {
+function resolveBody(m: Running, decl: ResourceDecl, scope: Scope, value: Evaluator): Maybe<Addressed | undefined> {
   const body = decl.body!;
-  const v = evaluate(body.value, scope.cel, m.report);
+  const v = value(body.value, scope);
   if (v === undefined) return undefined;
   if (typeof v !== "string") {
     m.report(body.value.where, `\`${body.kind}\` must be a string, not ${describeJson(v)}`);
@@ -104,10 +148,11 @@ async function resolveBody(m: Running, decl: ResourceDecl, scope: Scope): Promis
     m.report(body.keyWhere, rendered.message);
     return undefined;
   }
-  const read = await m.module.source(v);
-  if (read.ok) return addressBytes(read.bytes, m.contents, decl.type !== "image");
-  m.report(body.value.where, read.message);
-  return undefined;
+  return m.module.source(v).then((read) => {
+    if (read.ok) return addressBytes(read.bytes, m.contents, decl.type !== "image");
+    m.report(body.value.where, read.message);
+    return undefined;
+  });
 }
 
 function render(m: Running, name: string, scope: Scope): Rendered {
@@ -119,8 +164,8 @@ function render(m: Running, name: string, scope: Scope): Rendered {
 }
 
 /** A `type:title` string or a list of them. */
-function relationsOf(kind: Relation["kind"], value: Value, scope: Scope, report: Sink): Relation[] {
-  const v = evaluate(value, scope.cel, report);
+function relationsOf(kind: Relation["kind"], value: Value, scope: Scope, evaluated: Evaluator, report: Sink): Relation[] {
+  const v = evaluated(value, scope);
   if (v === undefined) return [];
   const items = Array.isArray(v) ? v : [v];
   const out: Relation[] = [];

@@ -4,7 +4,7 @@
 // a problem found while evaluating (or type-checking) points at its source.
 import { isMap, isScalar, isSeq, type Node, type Scalar } from "yaml";
 import type { Bindings, CelCache, Program } from "../expr/cel.js";
-import { stringify } from "../expr/convert.js";
+import { markConstant, stringify } from "../expr/convert.js";
 import { splitInterpolation } from "../expr/interpolation.js";
 import type { JsonValue } from "../model.js";
 import { describe, type Reader } from "./reader.js";
@@ -44,7 +44,7 @@ export function compileValue(c: Compiling, node: Node | null, at: Located): Valu
   if (isSeq(node)) {
     const items = node.items.map((item) => compileValue(c, c.reader.resolve(item), node));
     if (!items.every((i): i is Value => i !== undefined)) return undefined;
-    return items.every(isConstant) ? { kind: "constant", value: items.map((i) => i.value), where, items } : { kind: "list", items, where };
+    return items.every(isConstant) ? { kind: "constant", value: constant(items.map((i) => i.value)), where, items } : { kind: "list", items, where };
   }
   if (isMap(node)) return compileMap(c, node.items, where);
   c.reader.report(node, `${describe(node)} is not a value the site language reads`);
@@ -109,7 +109,13 @@ function compileMap(c: Compiling, pairs: { key: unknown; value: unknown }[], whe
   if (!entries.every((e) => isConstant(e.value))) return { kind: "map", entries, where };
   const value: { [key: string]: JsonValue } = {};
   for (const e of entries) value[e.key] = (e.value as { value: JsonValue }).value;
-  return { kind: "constant", value, where, entries };
+  return { kind: "constant", value: constant(value), where, entries };
+}
+
+/** A list or map of constants: the same object for every node, never written to. */
+function constant(value: JsonValue): JsonValue {
+  markConstant(value);
+  return value;
 }
 
 /**
@@ -191,4 +197,28 @@ export function childAt(value: Value | undefined, key: string | number): Value |
   if (typeof key === "number") return value.kind === "list" || value.kind === "constant" ? value.items?.[key] : undefined;
   if (value.kind === "map" || value.kind === "constant") return value.entries?.find((e) => e.key === key)?.value;
   return undefined;
+}
+
+const namesRead = new WeakMap<Value, ReadonlySet<string>>();
+
+/** Whether evaluating `value` can depend on the variable `name` (false only when none of its expressions names it). */
+export function mayRead(value: Value, name: string): boolean {
+  let names = namesRead.get(value);
+  if (!names) namesRead.set(value, (names = identifiersIn(value)));
+  return names.has(name);
+}
+
+function identifiersIn(value: Value): ReadonlySet<string> {
+  switch (value.kind) {
+    case "constant":
+      return new Set();
+    case "expr":
+      return value.expr.program.identifiers;
+    case "text":
+      return new Set(value.pieces.flatMap((p) => (typeof p === "string" ? [] : [...p.program.identifiers])));
+    case "list":
+      return new Set(value.items.flatMap((i) => [...identifiersIn(i)]));
+    case "map":
+      return new Set(value.entries.flatMap((e) => [...identifiersIn(e.value)]));
+  }
 }
