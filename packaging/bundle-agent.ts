@@ -17,7 +17,8 @@ export async function bundleAgent(): Promise<{ file: string; bytes: number }> {
     platform: "node",
     format: "esm",
     target: "node20",
-    minifyWhitespace: true,
+    minify: true,
+    keepNames: false,
     legalComments: "none",
     logLevel: "warning",
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.

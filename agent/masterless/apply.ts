@@ -4,7 +4,6 @@
 import { create } from "@bufbuild/protobuf";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import type { Facts } from "../../catalog/compiler.js";
 import { LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
 import { applyCatalog } from "../engine/apply.js";
@@ -32,10 +31,9 @@ export async function applyMasterless(opts: MasterlessOptions): Promise<{ report
   const certname = opts.settings.certname ?? hostname().toLowerCase();
   const lock = await acquireRunLock(layout);
   try {
-    const { facts, problems } = await collectFacts(opts.settings.factsDir);
     const memory = await loadMemory(layout);
-    const loaded = await load(opts.source, certname, facts, memory.serial);
-    const logs = [...problems.map((p) => `external fact ${p}`), ...loaded.warnings].map(warning);
+    const { loaded, factProblems } = await load(opts.source, certname, opts.settings.factsDir, memory.serial);
+    const logs = [...factProblems.map((p) => `external fact ${p}`), ...loaded.warnings].map(warning);
     logs.forEach((line) => opts.log?.(line));
     const outcome = await applyCatalog(loaded.catalog, {
       noop: opts.noop,
@@ -54,8 +52,16 @@ export async function applyMasterless(opts: MasterlessOptions): Promise<{ report
   }
 }
 
-async function load(source: MasterlessSource, certname: string, facts: Facts, heldSerial: number): Promise<LoadedCatalog> {
-  if ("siteDir" in source) return compileSite(source.siteDir, certname, facts);
+/** Facts are gathered only to compile a site: a catalog file was compiled elsewhere, and a run should not pay for them. */
+async function load(source: MasterlessSource, certname: string, factsDir: string, heldSerial: number): Promise<{ loaded: LoadedCatalog; factProblems: string[] }> {
+  if ("siteDir" in source) {
+    const { facts, problems } = await collectFacts(factsDir);
+    return { loaded: await compileSite(source.siteDir, certname, facts), factProblems: problems };
+  }
+  return { loaded: await loadCatalogFile(source, certname, heldSerial), factProblems: [] };
+}
+
+async function loadCatalogFile(source: { catalogFile: string; caFile?: string }, certname: string, heldSerial: number): Promise<LoadedCatalog> {
   const caCertPem = source.caFile === undefined ? undefined : await readFile(source.caFile, "utf8").catch((err: Error) => {
     throw new AnclaError("ANCLA_E_IO", `cannot read --ca-file ${source.caFile}: ${err.message}`);
   });
