@@ -1,7 +1,12 @@
 // What a path is right now, read without following links.
+//
+// The checks use synchronous system calls: the engine converges one resource
+// at a time, and for thousands of small files the thread-pool round trips of
+// the promise API cost more than the calls themselves (measured: most of a
+// no-change run of 1,000 files was lstat/open/read/close scheduling).
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
+import { closeSync, createReadStream, fstatSync, lstatSync, openSync, readSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 
 /** How reports name what is at a path (the `ensure` actual value). */
 export type ActualKind = "absent" | "file" | "directory" | "link" | "other";
@@ -16,7 +21,7 @@ export interface Observed {
 
 export async function observe(path: string): Promise<Observed> {
   try {
-    const st = await lstat(path);
+    const st = lstatSync(path);
     const kind: ActualKind = st.isFile() ? "file" : st.isDirectory() ? "directory" : st.isSymbolicLink() ? "link" : "other";
     return { kind, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } catch (err) {
@@ -27,9 +32,24 @@ export async function observe(path: string): Promise<Observed> {
   }
 }
 
-/** SHA-256 (hex) of a file, streamed so a large file is never held in memory. */
+/** Files up to this size are hashed with one read; larger ones are streamed so they are never held in memory. */
+const SMALL_FILE = 1024 * 1024;
+
+/** SHA-256 (hex) of a file. */
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash("sha256");
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= SMALL_FILE) {
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      for (let n = -1; got < size && n !== 0; got += n) n = readSync(fd, buf, got, size - got, got);
+      return hash.update(buf.subarray(0, got)).digest("hex");
+    }
+  } finally {
+    closeSync(fd);
+  }
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
