@@ -76,7 +76,11 @@ function cycles(declared: Declared[], edges: Edge[]): string[][] {
   const order = new Map<string, number>();
   for (const d of declared) if (!order.has(d.ref)) order.set(d.ref, order.size);
   const next = new Map<string, string[]>();
-  for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  for (const e of edges) {
+    const out = next.get(e.from);
+    if (out) out.push(e.to);
+    else next.set(e.from, [e.to]);
+  }
 
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -89,6 +93,8 @@ function cycles(declared: Declared[], edges: Edge[]): string[][] {
     stack.push(v);
     onStack.add(v);
     for (const w of next.get(v) ?? []) {
+      // A resource nothing comes after is a component of its own and no cycle: it changes no one's `low`.
+      if (!next.has(w)) continue;
       if (!index.has(w)) {
         visit(w);
         low.set(v, Math.min(low.get(v)!, low.get(w)!));
@@ -106,6 +112,6 @@ function cycles(declared: Declared[], edges: Edge[]): string[][] {
     } while (w !== v);
     if (component.length > 1 || (next.get(v) ?? []).includes(v)) found.push(component.sort((a, b) => order.get(a)! - order.get(b)!));
   };
-  for (const ref of order.keys()) if (!index.has(ref)) visit(ref);
+  for (const ref of order.keys()) if (next.has(ref) && !index.has(ref)) visit(ref);
   return found.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
 }

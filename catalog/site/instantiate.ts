@@ -10,7 +10,7 @@ import type { Module } from "./module.js";
 import { describeJson } from "./param-types.js";
 import type { ResourceDecl } from "./resource-decl.js";
 import { bind, type Scope } from "./scope.js";
-import { childAt, evaluate, mayRead, type Sink, type Value } from "./value.js";
+import { childAt, evaluate, type Shared, type Sink, type Value } from "./value.js";
 import type { Where } from "./yaml-file.js";
 
 type Json = { [key: string]: JsonValue };
@@ -28,24 +28,16 @@ interface Running extends Instantiating {
 
 /**
  * Evaluates one declaration's values for one of its scopes. Within a
- * `for_each` the scopes differ only in `each`, so a value that does not read
- * `each` (a `when` on facts, a mode, a relation to the module's directory)
- * is evaluated for the first item and reused for the others, problems
- * included (each problem is reported once per node anyway).
+ * `for_each` the scopes differ only in `each`, so an expression that does not
+ * read `each` (a `when` on facts, `${node.name}` in a title) is evaluated for
+ * the first item and reused for the others, problems included (each problem
+ * is reported once per node anyway).
  */
 type Evaluator = (value: Value, scope: Scope) => JsonValue | undefined;
 
 function evaluator(m: Running, decl: ResourceDecl): Evaluator {
-  if (!decl.forEach) return (value, scope) => evaluate(value, scope.cel, m.report);
-  const shared = new Map<Value, JsonValue | undefined>();
-  return (value, scope) => {
-    if (value.kind === "constant") return value.value;
-    if (mayRead(value, "each")) return evaluate(value, scope.cel, m.report);
-    if (shared.has(value)) return shared.get(value);
-    const v = evaluate(value, scope.cel, m.report);
-    shared.set(value, v);
-    return v;
-  };
+  const shared: Shared | undefined = decl.forEach ? { varying: "each", results: new Map() } : undefined;
+  return (value, scope) => evaluate(value, scope.cel, m.report, shared);
 }
 
 export async function instantiate(module: Instantiating, scope: Scope): Promise<Declared[]> {

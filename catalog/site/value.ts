@@ -148,19 +148,30 @@ function isConstant(v: Value): v is Extract<Value, { kind: "constant" }> {
 export type Sink = (where: Where, message: string) => void;
 
 /** The value for one node's bindings; undefined after reporting every expression that failed. */
-export function evaluate(value: Value, bindings: Bindings, report: Sink): JsonValue | undefined {
+/**
+ * Results of expressions that do not read one variable, kept while only that
+ * variable changes between evaluations (a `for_each` item's `each`): such an
+ * expression gives the same result, and the same problem, every time.
+ */
+export interface Shared {
+  /** The variable that changes. */
+  varying: string;
+  results: Map<Expression, JsonValue | undefined>;
+}
+
+export function evaluate(value: Value, bindings: Bindings, report: Sink, shared?: Shared): JsonValue | undefined {
   switch (value.kind) {
     case "constant":
       return value.value;
     case "expr":
-      return run(value.expr, bindings, report);
+      return run(value.expr, bindings, report, shared);
     case "text": {
       let out = "";
       let ok = true;
       for (const piece of value.pieces) {
         if (typeof piece === "string") out += piece;
         else {
-          const v = run(piece, bindings, report);
+          const v = run(piece, bindings, report, shared);
           if (v === undefined) ok = false;
           else out += stringify(v);
         }
@@ -168,14 +179,14 @@ export function evaluate(value: Value, bindings: Bindings, report: Sink): JsonVa
       return ok ? out : undefined;
     }
     case "list": {
-      const items = value.items.map((i) => evaluate(i, bindings, report));
+      const items = value.items.map((i) => evaluate(i, bindings, report, shared));
       return items.every((i): i is JsonValue => i !== undefined) ? items : undefined;
     }
     case "map": {
       const out: { [key: string]: JsonValue } = {};
       let ok = true;
       for (const e of value.entries) {
-        const v = evaluate(e.value, bindings, report);
+        const v = evaluate(e.value, bindings, report, shared);
         if (v === undefined) ok = false;
         else out[e.key] = v;
       }
@@ -184,7 +195,15 @@ export function evaluate(value: Value, bindings: Bindings, report: Sink): JsonVa
   }
 }
 
-function run(expr: Expression, bindings: Bindings, report: Sink): JsonValue | undefined {
+function run(expr: Expression, bindings: Bindings, report: Sink, shared?: Shared): JsonValue | undefined {
+  if (!shared || expr.program.identifiers.has(shared.varying)) return runOnce(expr, bindings, report);
+  if (shared.results.has(expr)) return shared.results.get(expr);
+  const v = runOnce(expr, bindings, report);
+  shared.results.set(expr, v);
+  return v;
+}
+
+function runOnce(expr: Expression, bindings: Bindings, report: Sink): JsonValue | undefined {
   const result = expr.program.run(bindings);
   if (result.ok) return result.value;
   report(expr.where, `${expr.label}: ${result.message}`);
@@ -197,28 +216,4 @@ export function childAt(value: Value | undefined, key: string | number): Value |
   if (typeof key === "number") return value.kind === "list" || value.kind === "constant" ? value.items?.[key] : undefined;
   if (value.kind === "map" || value.kind === "constant") return value.entries?.find((e) => e.key === key)?.value;
   return undefined;
-}
-
-const namesRead = new WeakMap<Value, ReadonlySet<string>>();
-
-/** Whether evaluating `value` can depend on the variable `name` (false only when none of its expressions names it). */
-export function mayRead(value: Value, name: string): boolean {
-  let names = namesRead.get(value);
-  if (!names) namesRead.set(value, (names = identifiersIn(value)));
-  return names.has(name);
-}
-
-function identifiersIn(value: Value): ReadonlySet<string> {
-  switch (value.kind) {
-    case "constant":
-      return new Set();
-    case "expr":
-      return value.expr.program.identifiers;
-    case "text":
-      return new Set(value.pieces.flatMap((p) => (typeof p === "string" ? [] : [...p.program.identifiers])));
-    case "list":
-      return new Set(value.items.flatMap((i) => [...identifiersIn(i)]));
-    case "map":
-      return new Set(value.entries.flatMap((e) => [...identifiersIn(e.value)]));
-  }
 }

@@ -85,7 +85,27 @@ export const octalMode: Check = (v, name) => {
 };
 
 function normalPath(path: string): string {
+  if (isNormalAbsolute(path)) return path;
   return posix.normalize(path).replace(/(.)\/+$/, "$1");
+}
+
+/**
+ * What most paths are: absolute, no empty, `.` or `..` segment and no
+ * trailing `/` (bar `/` itself), which normalising leaves as it is. A quick
+ * scan instead of building the normalised copy to compare.
+ */
+function isNormalAbsolute(path: string): boolean {
+  if (path.charCodeAt(0) !== 47) return false;
+  if (path.length === 1) return true;
+  let segmentStart = 1;
+  for (let i = 1; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== 47) continue;
+    const length = i - segmentStart;
+    if (length === 0) return false;
+    if (path.charCodeAt(segmentStart) === 46 && (length === 1 || (length === 2 && path.charCodeAt(segmentStart + 1) === 46))) return false;
+    segmentStart = i + 1;
+  }
+  return true;
 }
 
 /** An absolute path as a property value, normalised ("/srv//app/" is "/srv/app"). */

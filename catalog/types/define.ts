@@ -29,15 +29,34 @@ export interface TypeDefinition {
 }
 
 export function defineType(def: TypeDefinition): ResourceTypeSchema {
+  const table = tableOf(def.properties);
+  const rules = def.rules ?? [];
   return {
     name: def.name,
-    properties: Object.keys(def.properties),
+    properties: table.keys,
     validate(title: string, properties: JsonMap): Validated {
       const checkedTitle = def.title(title, "title");
-      const titleProblems = checkedTitle.ok ? [] : checkedTitle.errors.map((message) => ({ property: "", message }));
-      const result = checkTable(def.name, def.properties, def.rules ?? [], properties, title, "");
+      const result = checkTable(def.name, table, rules, properties, title, "");
+      if (checkedTitle.ok) return result;
+      const titleProblems = checkedTitle.errors.map((message) => ({ property: "", message }));
       return { properties: result.properties, problems: [...titleProblems, ...result.problems] };
     },
+  };
+}
+
+/** A property table with what every check of it needs worked out once. */
+interface Table {
+  properties: PropertyTable;
+  keys: readonly string[];
+  /** The properties to fill in or insist on when absent. */
+  absent: readonly (readonly [string, Property])[];
+}
+
+function tableOf(properties: PropertyTable): Table {
+  return {
+    properties,
+    keys: Object.keys(properties),
+    absent: Object.entries(properties).filter(([, p]) => p.default !== undefined || p.required),
   };
 }
 
@@ -46,27 +65,28 @@ export function defineType(def: TypeDefinition): ResourceTypeSchema {
  * reported on the enclosing property, with the full path (`health.http.url`)
  * in the message.
  */
-export function record(table: PropertyTable, rules: readonly Rule[] = []): Check {
+export function record(properties: PropertyTable, rules: readonly Rule[] = []): Check {
+  const table = tableOf(properties);
   return (value, name) => {
-    if (!isMap(value)) return reject(name, `a map with ${Object.keys(table).join(", ")}`, value);
+    if (!isMap(value)) return reject(name, `a map with ${table.keys.join(", ")}`, value);
     const result = checkTable(`\`${name}\``, table, rules, value, "", `${name}.`);
     return result.problems.length === 0 ? accept(result.properties) : { ok: false, errors: result.problems.map((p) => p.message) };
   };
 }
 
-function checkTable(owner: string, table: PropertyTable, rules: readonly Rule[], given: JsonMap, title: string, prefix: string): Validated {
+function checkTable(owner: string, table: Table, rules: readonly Rule[], given: JsonMap, title: string, prefix: string): Validated {
   const properties: JsonMap = {};
   const problems: PropertyProblem[] = [];
-  for (const [key, value] of Object.entries(given)) {
-    if (!Object.hasOwn(table, key)) {
-      problems.push({ property: key, message: unknownProperty(owner, prefix + key, Object.keys(table)) });
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(table.properties, key)) {
+      problems.push({ property: key, message: unknownProperty(owner, prefix + key, table.keys) });
       continue;
     }
-    const checked = table[key].check(value, prefix + key);
+    const checked = table.properties[key].check(given[key], prefix + key);
     if (checked.ok) properties[key] = checked.value;
-    else problems.push(...checked.errors.map((message) => ({ property: key, message })));
+    else for (const message of checked.errors) problems.push({ property: key, message });
   }
-  for (const [key, property] of Object.entries(table)) {
+  for (const [key, property] of table.absent) {
     if (Object.hasOwn(given, key)) continue;
     if (property.default !== undefined) {
       properties[key] = typeof property.default === "function" ? property.default(title) : property.default;
