@@ -109,7 +109,8 @@ function finish(
 ): Declared | undefined {
   const { report } = m;
   if (body) Object.assign(properties, body);
-  const relations = decl.relations.flatMap((r) => relationsOf(r.kind, r.value, scope, value, report));
+  const relations: Relation[] = [];
+  for (const r of decl.relations) relations.push(...relationsOf(r.kind, r.value, scope, value, report));
   const noop = decl.noop && boolOf(decl.noop, "`noop`", scope, value, report);
   const sensitive = decl.sensitive && boolOf(decl.sensitive, "`sensitive`", scope, value, report);
   if (typeof title !== "string") return undefined;

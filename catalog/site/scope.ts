@@ -20,5 +20,21 @@ export function nodeScope(certname: string, facts: Facts): Scope {
 
 /** `celValue` when the caller converted it with type hints (params: a `number` stays a double). */
 export function bind(scope: Scope, name: string, value: JsonValue, celValue: CelInput = toCel(value)): Scope {
-  return { json: { ...scope.json, [name]: value }, cel: { ...scope.cel, [name]: celValue } };
+  return new Bound(scope, name, value, { ...scope.cel, [name]: celValue });
+}
+
+/** A scope with one more variable; its JSON (only templates read it) is put together when first asked for. */
+class Bound implements Scope {
+  private own: { [name: string]: JsonValue } | undefined;
+
+  constructor(
+    private readonly parent: Scope,
+    private readonly name: string,
+    private readonly value: JsonValue,
+    readonly cel: Bindings,
+  ) {}
+
+  get json(): { [name: string]: JsonValue } {
+    return (this.own ??= { ...this.parent.json, [this.name]: this.value });
+  }
 }

@@ -62,7 +62,8 @@ t.test("property: for random fact sets, two compilers give the same bytes", asyn
   const facts = fc.record({
     os: fc.record({ family: fc.constantFrom("debian", "redhat", "alpine") }),
     cpu: fc.record({ count: fc.integer({ min: 0, max: 64 }) }),
-    tags: fc.array(fc.stringMatching(/^[a-z]{1,6}$/), { maxLength: 5 }),
+    // Unique: two equal tags declare one file twice, a (correctly reported) duplicate, not a valid catalog.
+    tags: fc.uniqueArray(fc.stringMatching(/^[a-z]{1,6}$/), { maxLength: 5 }),
     extra: fc.jsonValue({ maxDepth: 2 }),
   });
   await fc.assert(
