@@ -60,3 +60,47 @@ t.test("when: false and for_each over an empty list declare nothing", async (t) 
   const base = "resources:\n  - { type: file, title: /srv/x, when: false }\n  - { type: file, title: '/srv/${each}', for_each: '[]' }\n";
   t.same(expectOk(t, await compileFiles(t, site({ base }))).body.resources, []);
 });
+
+// Within a for_each only `each` changes, so the compiler evaluates an expression that does not read it once per
+// declaration; these pin that the sharing changes nothing a site can see.
+t.test("for_each: expressions with and without each, shadowed each, constants given back as they are", async (t) => {
+  const base = `params:
+  ports: { type: list, of: number, default: [80, 443] }
+  sites: { type: list, of: map, default: [{ name: a, port: 1 }, { name: b, port: 2 }] }
+resources:
+  - type: file
+    for_each: params.sites
+    title: /srv/\${node.name}/\${each.name}
+    content: "\${facts.os.family} \${each.port} \${params.sites.filter(each, each.port > 1).size()} \${each}"
+    when: 'facts.os.family == "debian" && params.sites.exists(each, each.name == "b")'
+  - type: file
+    for_each: params.ports
+    title: /srv/port-\${each}
+    content: "\${each} \${params.ports} \${params.sites[1]}"
+`;
+  const { body } = expectOk(t, await compileFiles(t, site({ base }), "web-01", facts));
+  t.same(
+    body.resources.map((r) => [r.title, r.properties.content]),
+    [
+      ["/srv/web-01/a", 'debian 1 1 {"name":"a","port":1}'],
+      ["/srv/web-01/b", 'debian 2 1 {"name":"b","port":2}'],
+      ["/srv/port-80", '80 [80,443] {"name":"b","port":2}'],
+      ["/srv/port-443", '443 [80,443] {"name":"b","port":2}'],
+    ],
+  );
+});
+
+t.test("for_each: a failing expression that does not read each is reported once, at its place", async (t) => {
+  const base = `resources:
+  - type: file
+    for_each: "[1, 2, 3]"
+    title: /srv/\${each}
+    content: "\${facts.nope} \${each}"
+`;
+  const result = await compileFiles(t, site({ base }), "web-01", facts);
+  t.notOk(result.ok);
+  if (!result.ok) {
+    t.equal(result.problems.length, 1);
+    t.match(result.problems[0], { file: "modules/base/module.yaml", line: 5, message: /\$\{facts\.nope\}/ });
+  }
+});
