@@ -12,7 +12,10 @@
 //
 // Cheap: each file's hash is cached against its stat signature, so for an
 // unchanged tree a call is one readdir per directory and one stat per file.
-import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+// Those calls are synchronous: for a few hundred files the thread-pool round
+// trips of the promise API cost several times the calls themselves, and this
+// runs on every check-in and every compile.
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import path from "node:path";
 import { sha256Hex } from "./canonical.js";
 
@@ -26,17 +29,17 @@ const cache = new Map<string, Map<string, Cached>>();
 
 export async function siteVersion(siteDir: string): Promise<string> {
   const root = path.resolve(siteDir);
-  const content = `sha256:${await contentHash(root)}`;
-  const commit = await headCommit(root);
+  const content = `sha256:${contentHash(root)}`;
+  const commit = headCommit(root);
   return commit ? `git:${commit}+${content}` : content;
 }
 
-async function contentHash(root: string): Promise<string> {
+function contentHash(root: string): string {
   const previous = cache.get(root) ?? new Map<string, Cached>();
   const current = new Map<string, Cached>();
   const lines: string[] = [];
-  for (const rel of (await listFiles(root, "")).sort()) {
-    const entry = await hashFile(root, rel, previous.get(rel));
+  for (const rel of listFiles(root, "").sort()) {
+    const entry = hashFile(root, rel, previous.get(rel));
     current.set(rel, entry);
     lines.push(`${rel}\0${entry.hash}\n`);
   }
@@ -46,63 +49,75 @@ async function contentHash(root: string): Promise<string> {
 }
 
 /** Relative paths (with `/`) of the files and symlinks under `dir`, skipping .git. */
-async function listFiles(root: string, dir: string): Promise<string[]> {
+function listFiles(root: string, dir: string): string[] {
   const out: string[] = [];
-  for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
+  for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
     const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
     if (entry.name === ".git") continue;
-    if (entry.isDirectory()) out.push(...(await listFiles(root, rel)));
+    if (entry.isDirectory()) out.push(...listFiles(root, rel));
     else if (entry.isFile() || entry.isSymbolicLink()) out.push(rel);
   }
   return out;
 }
 
-async function hashFile(root: string, rel: string, cached: Cached | undefined): Promise<Cached> {
+function hashFile(root: string, rel: string, cached: Cached | undefined): Cached {
   const full = path.join(root, rel);
-  const st = await lstat(full);
+  const st: Stats = lstatSync(full);
   // ino and ctime too: an atomic replace (new inode) or a same-size rewrite within one mtime tick still shows.
   const signature = `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
   if (cached?.signature === signature) return cached;
   // A link is hashed as its target path; what it points to inside the site is hashed on its own.
-  const hash = st.isSymbolicLink() ? sha256Hex(`link:${await readlink(full)}`) : sha256Hex(await readFile(full));
+  const hash = st.isSymbolicLink() ? sha256Hex(`link:${readlinkSync(full)}`) : sha256Hex(readFileSync(full));
   return { signature, hash };
 }
 
 /** The HEAD commit of the repository holding `dir`, or undefined when there is none or it cannot be read cheaply. */
-async function headCommit(dir: string): Promise<string | undefined> {
-  const gitDir = await findGitDir(dir);
+function headCommit(dir: string): string | undefined {
+  const gitDir = findGitDir(dir);
   if (!gitDir) return undefined;
-  const head = (await readText(path.join(gitDir, "HEAD")))?.trim();
+  const head = readText(path.join(gitDir, "HEAD"))?.trim();
   if (!head) return undefined;
   if (!head.startsWith("ref: ")) return isSha(head) ? head : undefined;
   const ref = head.slice("ref: ".length);
   // Worktrees keep HEAD in their own git dir but the refs in the common one.
-  const common = (await readText(path.join(gitDir, "commondir")))?.trim();
+  const common = readText(path.join(gitDir, "commondir"))?.trim();
   const refsDir = common ? path.resolve(gitDir, common) : gitDir;
-  const loose = (await readText(path.join(refsDir, ref)))?.trim();
+  const loose = readText(path.join(refsDir, ref))?.trim();
   if (loose && isSha(loose)) return loose;
-  const packed = (await readText(path.join(refsDir, "packed-refs"))) ?? "";
+  const packed = readText(path.join(refsDir, "packed-refs")) ?? "";
   const line = packed.split("\n").find((l) => l.endsWith(` ${ref}`));
   const sha = line?.split(" ")[0];
   return sha && isSha(sha) ? sha : undefined;
 }
 
-async function findGitDir(start: string): Promise<string | undefined> {
+function findGitDir(start: string): string | undefined {
   for (let dir = start; ; dir = path.dirname(dir)) {
     const dotGit = path.join(dir, ".git");
-    const st = await lstat(dotGit).catch(() => undefined);
+    const st = lstatOrUndefined(dotGit);
     if (st?.isDirectory()) return dotGit;
     if (st?.isFile()) {
       // A worktree or submodule: `.git` is a file saying `gitdir: <path>`.
-      const pointer = (await readText(dotGit))?.match(/^gitdir: (.+)$/m)?.[1];
+      const pointer = readText(dotGit)?.match(/^gitdir: (.+)$/m)?.[1];
       return pointer ? path.resolve(dir, pointer.trim()) : undefined;
     }
     if (path.dirname(dir) === dir) return undefined;
   }
 }
 
-async function readText(file: string): Promise<string | undefined> {
-  return readFile(file, "utf8").catch(() => undefined);
+function lstatOrUndefined(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function isSha(s: string): boolean {

@@ -1,15 +1,16 @@
 // Asked on every check-in: an unchanged tree is only listed and stat'ed, never read again.
+import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import t from "tap";
 
 t.test("only new or changed files are read", async (t) => {
   const reads: string[] = [];
   const { siteVersion } = await t.mockImport<typeof import("../../catalog/site-version.js")>("../../catalog/site-version.js", {
-    "node:fs/promises": {
-      ...fsp,
-      readFile: (file: string, ...rest: unknown[]) => {
+    "node:fs": {
+      ...fs,
+      readFileSync: (file: string, ...rest: unknown[]) => {
         reads.push(String(file));
-        return (fsp.readFile as (...a: unknown[]) => Promise<unknown>)(file, ...rest);
+        return (fs.readFileSync as (...a: unknown[]) => unknown)(file, ...rest);
       },
     },
   });
