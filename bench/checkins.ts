@@ -5,7 +5,7 @@
 // back to back. Median of several rounds.
 import * as grpc from "@grpc/grpc-js";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { generateKeyPair } from "../pki/keys.js";
 import { AgentService } from "../proto/gen/ancla/v1/agent_pb.js";
 import { BootstrapService } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { makeClient, type ServiceClient } from "../proto/grpc.js";
+import { waitForRuntime } from "../server/runtime.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const SERVER = join(ROOT, "dist/server/cli/main.js");
@@ -56,17 +57,8 @@ async function startServer(dataDir: string): Promise<{ pid: number; grpc: string
   // ANCLA_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
   const nodeArgs = (process.env.ANCLA_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, SERVER, "start", "--data-dir", dataDir, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"], { stdio: "ignore", env: { ...process.env, ANCLA_LOG_LEVEL: "warn" } });
-  const runtimeFile = join(dataDir, "runtime.json");
-  for (let i = 0; i < 1200; i++) {
-    if (existsSync(runtimeFile)) {
-      const rt = JSON.parse(readFileSync(runtimeFile, "utf8")) as { pid: number; grpc: string; url: string };
-      if (rt.pid === child.pid) {
-        return { pid: rt.pid, grpc: `localhost:${rt.grpc.split(":").pop()}`, url: rt.url, stop: () => new Promise((r) => (child.once("exit", () => r()), child.kill("SIGTERM"))) };
-      }
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("server did not start");
+  const rt = await waitForRuntime(dataDir, child);
+  return { pid: rt.pid, grpc: `localhost:${rt.grpc.split(":").pop()}`, url: rt.url, stop: () => new Promise((r) => (child.once("exit", () => r()), child.kill("SIGTERM"))) };
 }
 
 function createToken(url: string, adminToken: string, caPem: string): Promise<string> {

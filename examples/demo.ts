@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitForRuntime } from "../server/runtime.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const DEMO = process.env.ANCLA_DEMO_DIR ? resolve(process.env.ANCLA_DEMO_DIR) : join(ROOT, ".demo");
@@ -44,24 +45,20 @@ function freePort(): Promise<number> {
   });
 }
 
-function fingerprint(): string {
+/** `ancla-server init`; returns the CA fingerprint the agent will pin. */
+function initServer(): string {
   const out = must(SERVER, ["init", "--data-dir", DATA, "--site", SITE, "--hostname", "localhost", "--json"]);
   return (JSON.parse(out) as { caFingerprint: string }).caFingerprint;
 }
 
 async function startServer(grpcPort: number) {
-  const runtime = join(DATA, "runtime.json");
   const child = spawn(process.execPath, [SERVER, "start", "--data-dir", DATA, "--grpc", `127.0.0.1:${grpcPort}`, "--http", "127.0.0.1:0"], {
     stdio: ["ignore", "inherit", "inherit"],
     // The demo narrates; the server only speaks up about problems.
     env: { ...process.env, ANCLA_LOG_LEVEL: process.env.ANCLA_LOG_LEVEL ?? "warn" },
   });
-  for (let i = 0; i < 1200; i++) {
-    if (existsSync(runtime) && (JSON.parse(readFileSync(runtime, "utf8")) as { pid: number }).pid === child.pid) return child;
-    if (child.exitCode !== null) throw new Error("the server exited; see its output above");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("the server did not start within 60 s");
+  await waitForRuntime(DATA, child);
+  return child;
 }
 
 interface DemoReport {
@@ -86,9 +83,10 @@ function cachedResources(): DemoResource[] {
 
 async function main(): Promise<void> {
   const fresh = !existsSync(join(DATA, "ca/ca.crt"));
-  const caFingerprint = fresh ? fingerprint() : JSON.parse(readFileSync(join(STATE, "enrollment.json"), "utf8")).caFingerprint;
+  const enrolled = fresh ? undefined : (JSON.parse(readFileSync(join(STATE, "enrollment.json"), "utf8")) as { caFingerprint: string; server: string });
+  const caFingerprint = enrolled?.caFingerprint ?? initServer();
   say(fresh ? `1. Initialised the server data dir ${relative(ROOT, DATA)}/ (CA ${caFingerprint.slice(0, 23)}...)` : `1. Reusing ${relative(ROOT, DATA)}/`);
-  const grpcPort = fresh ? await freePort() : Number((JSON.parse(readFileSync(join(STATE, "enrollment.json"), "utf8")).server as string).split(":")[1]);
+  const grpcPort = enrolled ? Number(enrolled.server.split(":")[1]) : await freePort();
   const server = await startServer(grpcPort);
   say(`2. Server listening: agents on localhost:${grpcPort} (mTLS gRPC), site ${relative(ROOT, SITE)}/`);
   if (fresh) {

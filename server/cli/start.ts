@@ -1,6 +1,6 @@
 // `ancla-server start`: serve agents (mTLS gRPC) and operators (HTTPS API)
 // from an initialised data dir until SIGTERM/SIGINT, then stop gracefully.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { AnclaError } from "../../proto/errors.js";
@@ -12,17 +12,12 @@ import { startGrpcEndpoint } from "../grpc/server.js";
 import { startHttpApi } from "../http/server.js";
 import { createLogger } from "../log.js";
 import { openStore } from "../store/sqlite.js";
+import { writeRuntime, type RuntimeInfo } from "../runtime.js";
 
 export interface StartOptions {
   dataDir: string;
   grpc?: string;
   http?: string;
-}
-
-export interface RuntimeInfo {
-  pid: number;
-  grpc: string;
-  url: string;
 }
 
 function read(path: string): string {
@@ -68,9 +63,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   });
   const api = await startHttpApi({ store, certs, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, host: http.host, port: http.port, logger });
   const runtime: RuntimeInfo = { pid: process.pid, grpc: grpc.address, url: api.url };
-  // Written whole and renamed into place: tools poll for this file and must never read half of it.
-  writeFileSync(`${paths.runtime}.tmp`, JSON.stringify(runtime, null, 2) + "\n", { mode: 0o644 });
-  renameSync(`${paths.runtime}.tmp`, paths.runtime);
+  writeRuntime(paths.runtime, runtime);
   logger.info({ grpc: grpc.address, api: api.url, site: settings.site }, "ancla-server listening");
 
   return {

@@ -5,18 +5,9 @@
 import t from "tap";
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { enroll, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { enroll, parseReport, startFleet, writeFilesSite } from "../helpers/fleet.js";
 
-interface ReportJson {
-  runId: string;
-  status: string;
-  catalogSource: string;
-  events?: { resource: string; property: string; result: string; corrective?: boolean }[];
-  counts?: { total?: number; changed?: number; corrective?: number };
-  logs?: { code?: string; message: string }[];
-}
-
-const parse = (stdout: string) => JSON.parse(stdout) as ReportJson;
+const parse = parseReport;
 
 t.test("an agent converges a site, stays idempotent, and reports drift and intent", async (t) => {
   const base = t.testdir({ site: {}, managed: {} });

@@ -8,16 +8,10 @@ import { readFileSync, writeFileSync, copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { AgentService } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { makeClient } from "../../proto/grpc.js";
-import { agentAt, enroll, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { agentAt, enroll, parseReport, startFleet, writeFilesSite, type ReportJson } from "../helpers/fleet.js";
 import { cli } from "../helpers/processes.js";
 
-interface ReportJson {
-  status: string;
-  catalogSource: string;
-  events?: unknown[];
-  logs?: { code?: string; message: string }[];
-}
-const parse = (stdout: string) => JSON.parse(stdout) as ReportJson;
+const parse = parseReport;
 const codes = (r: ReportJson) => (r.logs ?? []).map((l) => l.code).filter(Boolean);
 
 t.test("the server and the agent refuse what they must", async (t) => {

@@ -77,3 +77,15 @@ export async function enroll(fleet: Fleet, base: string, certname: string, token
   if (r.code !== 0) throw new Error(`bootstrap of ${certname} failed: ${r.stderr}`);
   return agent;
 }
+
+/** The JSON run report `ancla-agent run --json` prints (protobuf JSON: zero values are omitted). */
+export interface ReportJson {
+  runId: string;
+  status: string;
+  catalogSource: string;
+  events?: { resource: string; property: string; result: string; corrective?: boolean }[];
+  counts?: { total?: number; changed?: number; corrective?: number };
+  logs?: { code?: string; message: string }[];
+}
+
+export const parseReport = (stdout: string): ReportJson => JSON.parse(stdout) as ReportJson;

@@ -1,10 +1,11 @@
 // Real processes for end-to-end tests: the built CLIs (dist/), a server on
 // loopback with its own data dir, agents with their own state dirs.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitForRuntime } from "../../server/runtime.js";
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const BIN = {
@@ -59,10 +60,7 @@ export interface RunningServer {
   stop(): Promise<number>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function startServer(dataDir: string, grpcPort: number): Promise<RunningServer> {
-  const runtimeFile = join(dataDir, "runtime.json");
   const child = spawn(process.execPath, [BIN.server, "start", "--data-dir", dataDir, "--grpc", `127.0.0.1:${grpcPort}`, "--http", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ANCLA_LOG_LEVEL: "warn" },
@@ -71,25 +69,21 @@ export async function startServer(dataDir: string, grpcPort: number): Promise<Ru
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number>((r) => child.on("exit", (code) => r(code ?? -1)));
-  for (let i = 0; i < 1200; i++) {
-    if (existsSync(runtimeFile)) {
-      const runtime = JSON.parse(readFileSync(runtimeFile, "utf8")) as { pid: number; url: string };
-      if (runtime.pid === child.pid) {
-        return {
-          child,
-          grpc: `localhost:${grpcPort}`,
-          url: runtime.url,
-          logs: () => output,
-          stop: () => {
-            child.kill("SIGTERM");
-            return exited;
-          },
-        };
-      }
-    }
-    if (child.exitCode !== null) break;
-    await sleep(50);
+  let runtime;
+  try {
+    runtime = await waitForRuntime(dataDir, child);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw new Error(`${(err as Error).message}:\n${output}`);
   }
-  child.kill("SIGKILL");
-  throw new Error(`server did not start:\n${output}`);
+  return {
+    child,
+    grpc: `localhost:${grpcPort}`,
+    url: runtime.url,
+    logs: () => output,
+    stop: () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
 }
