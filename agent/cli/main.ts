@@ -115,4 +115,5 @@ const commands: Record<string, Subcommand> = {
   },
 };
 
-await runCli("ancla-agent", commands);
+// Not awaited at the top level: the same entry bundles as CommonJS for the single executable (issue 7), and runCli exits by itself.
+void runCli("ancla-agent", commands);
