@@ -5,10 +5,12 @@
 // Before the first resource, each provider type may prepare (read the host in
 // bulk, plan a batch); every provider call runs under a timeout.
 import { resourceRef, type Catalog, type Resource } from "../../catalog/model.js";
-import type { Event, LogLine, ResourceCounts } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { ResourceTimingSchema, type Event, type LogLine, type ResourceCounts, type ResourceTiming } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import { ResourceFailure, type Provider, type ProviderContext, type RefreshResult } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
+import type { ContentBucket } from "../state/bucket.js";
 import { desiredDigest, isCorrective, nextMemory, type DesiredMemory } from "./drift.js";
 import { buildGraph, type GraphNode } from "./graph.js";
 import { RunRecord } from "./record.js";
@@ -26,6 +28,8 @@ export interface ApplyContext {
   providers?: (type: string) => Provider | undefined;
   /** Seconds a provider call may take when its provider does not say (exec does). */
   defaultTimeoutSeconds?: number;
+  /** Where files keep the content they replace (the agent's <state>/bucket); none: nothing is kept. */
+  bucket?: ContentBucket;
 }
 
 /** Generous: one call may be a batched apt install of every package in the catalog. */
@@ -42,6 +46,8 @@ export interface ApplyOutcome {
   counts: ResourceCounts;
   /** The memory to keep for the next run (unchanged after a noop run). */
   memory: DesiredMemory;
+  /** Wall time of each evaluated resource (check, apply, refresh), in catalog order. */
+  timings: ResourceTiming[];
 }
 
 type NodeOutcome = "ok" | "failed" | "skipped";
@@ -71,6 +77,8 @@ class Run {
   /** Resources really changed so far, for ProviderContext.changed. */
   private readonly changed: Resource[] = [];
   private noopPending = false;
+  /** Milliseconds per evaluated node, by catalog index. */
+  private readonly durations: { index: number; ref: string; ms: number }[] = [];
 
   constructor(
     private readonly catalog: Catalog,
@@ -92,7 +100,9 @@ class Run {
       const outcome = await this.evaluate(node);
       // Dependents of a ref wait on its first declaration, never on a duplicate.
       if (!node.duplicate) this.outcomes.set(node.ref, outcome);
-      this.record.log("debug", `${node.ref}: ${outcome} in ${(performance.now() - started).toFixed(1)} ms`);
+      const ms = performance.now() - started;
+      this.durations.push({ index: node.index, ref: node.ref, ms });
+      this.record.log("debug", `${node.ref}: ${outcome} in ${ms.toFixed(1)} ms`);
     }
   }
 
@@ -131,6 +141,7 @@ class Run {
       noop: this.ctx.noop,
       changed: this.changed,
       mayApplyNow: (ref) => this.mayApplyNow(ref),
+      bucket: this.ctx.bucket,
     };
     if (seconds === 0) return call(ctx);
     let timer: NodeJS.Timeout | undefined;
@@ -157,7 +168,14 @@ class Run {
   outcome(): ApplyOutcome {
     const { events, logs, counts } = this.record;
     const memory = this.ctx.noop ? this.ctx.memory : nextMemory(this.ctx.memory, this.catalog.resources.map(resourceRef), this.inSync);
-    return { status: this.status(), events, logs, counts, memory };
+    return { status: this.status(), events, logs, counts, memory, timings: this.timings() };
+  }
+
+  /** Apply order is dependency order; reports list resources as the catalog does. */
+  private timings(): ResourceTiming[] {
+    return [...this.durations]
+      .sort((a, b) => a.index - b.index)
+      .map(({ ref, ms }) => create(ResourceTimingSchema, { resource: ref, durationMs: Math.round(ms) }));
   }
 
   private status(): ApplyStatus {

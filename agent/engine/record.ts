@@ -36,19 +36,25 @@ export class RunRecord {
     this.sink?.(line);
   }
 
+  /** Counted once per resource changed, and once per path a change names of its own (purged paths). */
   changes(ref: string, changes: readonly PropertyChange[], flags: ChangeFlags): void {
     const result = flags.noop ? "noop" : "changed";
     const kind = flags.corrective ? "corrective" : "intentional";
+    const subjects = new Set<string>();
     for (const change of changes) {
+      const resource = change.resource ?? ref;
+      subjects.add(resource);
       const desired = encode(change.desired, flags.sensitive);
       const actual = encode(change.actual, flags.sensitive);
       const message = change.message === undefined ? "" : flags.sensitive ? REDACTED : change.message;
-      this.events.push(create(EventSchema, { resource: ref, property: change.property, desired, actual, result, corrective: flags.corrective, message }));
-      this.log("info", `${ref}: ${change.property} ${flags.noop ? "would change" : "changed"} from ${actual} to ${desired} (${kind}${flags.noop ? ", noop" : ""})`);
+      // A diff shows the content itself: a sensitive resource has none.
+      const diff = flags.sensitive ? "" : (change.diff ?? "");
+      this.events.push(create(EventSchema, { resource, property: change.property, desired, actual, result, corrective: flags.corrective, message, diff }));
+      this.log("info", `${resource}: ${change.property} ${flags.noop ? "would change" : "changed"} from ${actual} to ${desired} (${kind}${flags.noop ? ", noop" : ""})`);
     }
     if (flags.noop) return;
-    this.counts.changed++;
-    if (flags.corrective) this.counts.corrective++;
+    this.counts.changed += subjects.size;
+    if (flags.corrective) this.counts.corrective += subjects.size;
   }
 
   /** Properties the provider could not decide here: reported, never guessed, never counted as changed or failed. */

@@ -11,6 +11,7 @@ import { collectFacts } from "../facts/all.js";
 import { exitCodeFor } from "../run/exit-code.js";
 import { buildReport } from "../run/report.js";
 import type { AgentSettings } from "../settings.js";
+import { ContentBucket } from "../state/bucket.js";
 import { stateLayout } from "../state/layout.js";
 import { acquireRunLock } from "../state/lock.js";
 import { loadMemory, saveMemory } from "../state/memory.js";
@@ -40,6 +41,7 @@ export async function applyMasterless(opts: MasterlessOptions): Promise<{ report
       fetchContent: contentFrom(loaded),
       memory: memory.resources,
       log: opts.log,
+      bucket: new ContentBucket(layout.bucket),
     });
     if (!opts.noop) {
       const serial = loaded.verified ? Math.max(memory.serial, loaded.catalog.serial) : memory.serial;

@@ -33,10 +33,16 @@ export async function observe(path: string): Promise<Observed> {
 }
 
 /** Files up to this size are hashed with one read; larger ones are streamed so they are never held in memory. */
-const SMALL_FILE = 1024 * 1024;
+export const SMALL_FILE = 1024 * 1024;
 
-/** SHA-256 (hex) of a file. */
-export async function hashFile(path: string): Promise<string> {
+export interface FileDigest {
+  sha256: string;
+  /** The bytes, when the file is small enough to have been read at once (for the bucket and the diff). */
+  bytes?: Buffer;
+}
+
+/** SHA-256 (hex) of a file, with its bytes when small: a changed file then needs no second read. */
+export async function readDigest(path: string): Promise<FileDigest> {
   const hash = createHash("sha256");
   const fd = openSync(path, "r");
   try {
@@ -45,13 +51,14 @@ export async function hashFile(path: string): Promise<string> {
       const buf = Buffer.allocUnsafe(size);
       let got = 0;
       for (let n = -1; got < size && n !== 0; got += n) n = readSync(fd, buf, got, size - got, got);
-      return hash.update(buf.subarray(0, got)).digest("hex");
+      const bytes = buf.subarray(0, got);
+      return { sha256: hash.update(bytes).digest("hex"), bytes };
     }
   } finally {
     closeSync(fd);
   }
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+  return { sha256: hash.digest("hex") };
 }
 
 export async function isEmptyDirectory(path: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { sha256Hex } from "../../catalog/canonical.js";
 import type { JsonValue, Resource } from "../../catalog/model.js";
 import { ResourceFailure } from "./provider.js";
 
-export type FileEnsure = "file" | "directory" | "absent";
+export type FileEnsure = "file" | "directory" | "link" | "absent";
 
 export interface FileSpec {
   path: string;
@@ -16,19 +16,29 @@ export interface FileSpec {
   mode?: number;
   owner?: string | number;
   group?: string | number;
+  /** ensure "link": the absolute path the link points to. */
+  target?: string;
+  /** ensure "directory": remove what the catalog does not manage beneath it. */
+  purge: boolean;
 }
 
-const KNOWN = new Set(["ensure", "content", "content_sha256", "mode", "owner", "group"]);
-const ENSURES: readonly FileEnsure[] = ["file", "directory", "absent"];
+const KNOWN = new Set(["ensure", "content", "content_sha256", "mode", "owner", "group", "target", "purge"]);
+const ENSURES: readonly FileEnsure[] = ["file", "directory", "link", "absent"];
 
 export function parseFileSpec(resource: Resource): FileSpec {
   const props = resource.properties;
   for (const key of Object.keys(props)) {
     if (!KNOWN.has(key)) throw new ResourceFailure(key, `file does not support the property "${key}"`);
   }
-  const spec: FileSpec = { path: parsePath(resource.title), ensure: parseEnsure(props.ensure) };
+  const spec: FileSpec = { path: parsePath(resource.title), ensure: parseEnsure(props.ensure), purge: parsePurge(props.purge) };
   spec.content = parseContent(props.content, props.content_sha256);
-  if (spec.content && spec.ensure !== "file") throw new ResourceFailure("content", `content only applies to ensure "file", not "${spec.ensure}"`);
+  onlyFor(spec, "content", spec.content !== undefined, "file");
+  onlyFor(spec, "purge", spec.purge, "directory");
+  if (props.target !== undefined) spec.target = parseTarget(props.target);
+  onlyFor(spec, "target", spec.target !== undefined, "link");
+  if (spec.ensure === "link" && spec.target === undefined) throw new ResourceFailure("target", 'ensure "link" needs target, the path the link points to');
+  // A symlink has no permission bits of its own on Linux: a mode would never be in sync.
+  if (props.mode !== undefined && spec.ensure === "link") throw new ResourceFailure("mode", 'mode does not apply to ensure "link" (a symlink has no mode of its own)');
   if (props.mode !== undefined) spec.mode = parseMode(props.mode);
   if (props.owner !== undefined) spec.owner = parseAccount("owner", props.owner);
   if (props.group !== undefined) spec.group = parseAccount("group", props.group);
@@ -42,7 +52,7 @@ export function formatMode(mode: number): string {
 function parsePath(title: string): string {
   if (!isAbsolute(title)) throw new ResourceFailure("", `file title must be an absolute path, not ${JSON.stringify(title)}`);
   // One spelling per path, so parent lookups (autorequire) and reports are unambiguous.
-  const normal = posix.normalize(title).replace(/(.)\/+$/, "$1");
+  const normal = normalise(title);
   if (normal !== title) throw new ResourceFailure("", `file title ${JSON.stringify(title)} is not a normalised path; write ${JSON.stringify(normal)}`);
   return title;
 }
@@ -51,6 +61,25 @@ function parseEnsure(value: JsonValue | undefined): FileEnsure {
   if (value === undefined) return "file";
   if (typeof value === "string" && (ENSURES as readonly string[]).includes(value)) return value as FileEnsure;
   throw new ResourceFailure("ensure", `ensure must be one of ${ENSURES.join(", ")}; got ${JSON.stringify(value)}`);
+}
+
+function onlyFor(spec: FileSpec, property: string, given: boolean, ensure: FileEnsure): void {
+  if (given && spec.ensure !== ensure) throw new ResourceFailure(property, `${property} only applies to ensure "${ensure}", not "${spec.ensure}"`);
+}
+
+function parsePurge(value: JsonValue | undefined): boolean {
+  if (value === undefined || typeof value === "boolean") return value === true;
+  throw new ResourceFailure("purge", `purge must be true or false; got ${JSON.stringify(value)}`);
+}
+
+function parseTarget(value: JsonValue): string {
+  if (typeof value !== "string" || !isAbsolute(value)) throw new ResourceFailure("target", `target must be an absolute path; got ${JSON.stringify(value)}`);
+  return normalise(value);
+}
+
+/** posix.normalize without a trailing slash: the spelling the compiler writes. */
+function normalise(path: string): string {
+  return posix.normalize(path).replace(/(.)\/+$/, "$1");
 }
 
 function parseContent(content: JsonValue | undefined, digest: JsonValue | undefined): FileSpec["content"] {

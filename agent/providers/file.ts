@@ -1,51 +1,67 @@
 // The `file` provider: regular files (inline or by-digest content), directories
-// and absence, with mode, owner and group. Every check builds a plan (the
-// changes plus the action that makes them); apply runs the action, noop doesn't.
-import { chmod, chown, mkdir, rmdir, unlink } from "node:fs/promises";
+// (optionally purged of what the catalog does not manage), symlinks and
+// absence, with mode, owner and group. Every check builds a plan (the changes
+// plus the action that makes them); apply runs the action, noop doesn't.
+import { chmod, mkdir, rmdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { sha256Hex } from "../../catalog/canonical.js";
 import { resourceRef, type Resource } from "../../catalog/model.js";
 import { fsyncDir, writeFileAtomic } from "../state/atomic-write.js";
-import { formatMode, parseFileSpec, type FileSpec } from "./file-spec.js";
-import { hashFile, isEmptyDirectory, observe, type Observed } from "./file-observe.js";
-import { describeId, ID_SOURCES, loadIdTable, resolveId, type IdKind, type IdTable } from "./ids.js";
+import { contentDiff } from "./file-diff.js";
+import { planLink } from "./file-link.js";
+import { isEmptyDirectory, observe, readDigest, type Observed } from "./file-observe.js";
+import {
+  attributeChanges,
+  bothPlans,
+  keepOld,
+  noChanges,
+  ownershipToFix,
+  setOwnership,
+  withParentHint,
+  type Account,
+  type Attributes,
+  type Keeper,
+  type Plan,
+} from "./file-plan.js";
+import { managedPaths, planPurge, type ManagedPaths } from "./file-purge.js";
+import { parseFileSpec, type FileSpec } from "./file-spec.js";
+import { ID_SOURCES, loadIdTable, resolveId, type IdKind } from "./ids.js";
 import { ResourceFailure, type PropertyChange, type Provider, type ProviderContext } from "./provider.js";
 
-interface Account {
-  id: number;
-  /** As the catalog spelled it: reports show the actual value the same way. */
-  desired: string | number;
-  table: IdTable;
+/** The file provider for a run; `managed` (the catalog's file paths) is known once prepared, and only needed to purge. */
+function fileProviderFor(managed?: ManagedPaths): Provider {
+  return {
+    async checkApply(resource: Resource, apply: boolean, ctx: ProviderContext) {
+      const spec = parseFileSpec(resource);
+      // Kept contents are readable on the host's disk: never those of a sensitive resource.
+      const keeper = resource.sensitive === true ? undefined : ctx.bucket;
+      const plan = await planFor(spec, { ctx, keeper, managed });
+      const applied = apply && plan.changes.length > 0;
+      if (applied) await plan.apply();
+      return { changes: plan.changes, applied };
+    },
+
+    // Only a catalog that purges pays for the set of managed paths.
+    async prepare(resources: readonly Resource[]) {
+      return resources.some((r) => r.properties.purge === true) ? fileProviderFor(managedPaths(resources)) : fileProvider;
+    },
+
+    // As in Puppet: a file requires its nearest managed ancestor directory, and its owner and group when managed.
+    autorequire(resource: Resource, isManaged: (ref: string) => boolean): string[] {
+      const { owner, group } = resource.properties;
+      const accounts = [typeof owner === "string" ? `user:${owner}` : "", typeof group === "string" ? `group:${group}` : ""];
+      return [managedParent(resource.title, isManaged), ...accounts].filter((ref): ref is string => !!ref && isManaged(ref));
+    },
+  };
 }
 
-/** Mode, owner and group as desired, with names resolved to ids. */
-interface Attributes {
-  mode?: number;
-  owner?: Account;
-  group?: Account;
+export const fileProvider: Provider = fileProviderFor();
+
+interface PlanContext {
+  ctx: ProviderContext;
+  keeper: Keeper;
+  managed?: ManagedPaths;
 }
-
-interface Plan {
-  changes: PropertyChange[];
-  apply(): Promise<void>;
-}
-
-export const fileProvider: Provider = {
-  async checkApply(resource: Resource, apply: boolean, ctx: ProviderContext) {
-    const spec = parseFileSpec(resource);
-    const plan = await planFor(spec, ctx);
-    const applied = apply && plan.changes.length > 0;
-    if (applied) await plan.apply();
-    return { changes: plan.changes, applied };
-  },
-
-  // As in Puppet: a file requires its nearest managed ancestor directory, and its owner and group when managed.
-  autorequire(resource: Resource, isManaged: (ref: string) => boolean): string[] {
-    const { owner, group } = resource.properties;
-    const accounts = [typeof owner === "string" ? `user:${owner}` : "", typeof group === "string" ? `group:${group}` : ""];
-    return [managedParent(resource.title, isManaged), ...accounts].filter((ref): ref is string => !!ref && isManaged(ref));
-  },
-};
 
 function managedParent(path: string, isManaged: (ref: string) => boolean): string | undefined {
   if (!path.startsWith("/") || path === "/") return undefined;
@@ -56,18 +72,25 @@ function managedParent(path: string, isManaged: (ref: string) => boolean): strin
   }
 }
 
-async function planFor(spec: FileSpec, ctx: ProviderContext): Promise<Plan> {
+async function planFor(spec: FileSpec, pc: PlanContext): Promise<Plan> {
   const actual = await observe(spec.path);
-  if (spec.ensure === "absent") return planAbsent(spec.path, actual);
+  if (spec.ensure === "absent") return planAbsent(spec.path, actual, pc.keeper);
   const attrs: Attributes = {
     mode: spec.mode,
     owner: await account("user", spec.owner),
     group: await account("group", spec.group),
   };
-  return spec.ensure === "directory" ? planDirectory(spec.path, actual, attrs) : planFile(spec, actual, attrs, ctx);
+  switch (spec.ensure) {
+    case "directory":
+      return planDirectory(spec, actual, attrs, pc);
+    case "link":
+      return planLink(spec.path, spec.target!, actual, attrs, pc.keeper);
+    default:
+      return planFile(spec, actual, attrs, pc);
+  }
 }
 
-async function planAbsent(path: string, actual: Observed): Promise<Plan> {
+async function planAbsent(path: string, actual: Observed, keeper: Keeper): Promise<Plan> {
   if (actual.kind === "absent") return noChanges();
   if (actual.kind === "directory" && !(await isEmptyDirectory(path))) {
     throw new ResourceFailure("ensure", `${path} is a directory that is not empty; ensure "absent" removes only files, links and empty directories`);
@@ -75,17 +98,23 @@ async function planAbsent(path: string, actual: Observed): Promise<Plan> {
   return {
     changes: [{ property: "ensure", desired: "absent", actual: actual.kind }],
     async apply() {
+      if (actual.kind === "file") await keepOld(keeper, path);
       await (actual.kind === "directory" ? rmdir(path) : unlink(path));
       await fsyncDir(dirname(path));
     },
   };
 }
 
-function planDirectory(path: string, actual: Observed, attrs: Attributes): Plan {
-  if (actual.kind === "directory") return planAttributes(path, actual, attrs);
+function planDirectory(spec: FileSpec, actual: Observed, attrs: Attributes, pc: PlanContext): Plan {
+  const { path } = spec;
+  if (actual.kind === "directory") {
+    const own = planAttributes(path, actual, attrs);
+    return spec.purge ? bothPlans(own, planPurge(path, requireManaged(pc, path), pc.keeper)) : own;
+  }
   if (actual.kind !== "absent") {
     throw new ResourceFailure("ensure", `${path} exists as a ${actual.kind}; ensure "directory" does not replace it (remove it first)`);
   }
+  // A directory made now is empty: nothing to purge.
   return {
     changes: [{ property: "ensure", desired: "directory", actual: "absent" }],
     async apply() {
@@ -98,7 +127,13 @@ function planDirectory(path: string, actual: Observed, attrs: Attributes): Plan 
   };
 }
 
-async function planFile(spec: FileSpec, actual: Observed, attrs: Attributes, ctx: ProviderContext): Promise<Plan> {
+/** The engine prepares every provider before a run; without the managed set a purge would remove managed files. */
+function requireManaged(pc: PlanContext, path: string): ManagedPaths {
+  if (pc.managed) return pc.managed;
+  throw new ResourceFailure("purge", `cannot purge ${path}: the file provider was not prepared with the catalog's managed paths`);
+}
+
+async function planFile(spec: FileSpec, actual: Observed, attrs: Attributes, pc: PlanContext): Promise<Plan> {
   const { path } = spec;
   if (actual.kind === "directory" || actual.kind === "other") {
     const what = actual.kind === "directory" ? "a directory" : "a special file (socket, fifo or device)";
@@ -108,18 +143,25 @@ async function planFile(spec: FileSpec, actual: Observed, attrs: Attributes, ctx
     // Absent, or a symlink: a link is replaced by a file, never written through.
     return {
       changes: [{ property: "ensure", desired: "file", actual: actual.kind }],
-      apply: () => writeContent(spec, attrs, undefined, ctx),
+      apply: async () => writeContent(spec, attrs, undefined, await desiredBytes(spec, pc.ctx)),
     };
   }
-  const actualDigest = spec.content ? await hashFile(path) : undefined;
-  if (!spec.content || actualDigest === spec.content.sha256) return planAttributes(path, actual, attrs);
+  if (!spec.content) return planAttributes(path, actual, attrs);
+  const old = await readDigest(path);
+  if (old.sha256 === spec.content.sha256) return planAttributes(path, actual, attrs);
+  const inline = spec.content.inline;
+  const content: PropertyChange = { property: "content", desired: `sha256:${spec.content.sha256}`, actual: `sha256:${old.sha256}` };
+  // Noop never fetches content (the digest is enough to compare): content by digest gets its diff once fetched to be written.
+  if (inline) content.diff = contentDiff(path, old.bytes, inline);
   return {
-    changes: [
-      { property: "content", desired: `sha256:${spec.content.sha256}`, actual: `sha256:${actualDigest}` },
-      ...attributeChanges(actual, attrs),
-    ],
-    // Mode and owner ride along on the temp file, so the new content never appears with the wrong ones.
-    apply: () => writeContent(spec, attrs, actual, ctx),
+    changes: [content, ...attributeChanges(actual, attrs)],
+    async apply() {
+      const data = await desiredBytes(spec, pc.ctx);
+      content.diff ??= contentDiff(path, old.bytes, data);
+      await keepOld(pc.keeper, path, old.bytes);
+      // Mode and owner ride along on the temp file, so the new content never appears with the wrong ones.
+      await writeContent(spec, attrs, actual, data);
+    },
   };
 }
 
@@ -128,28 +170,15 @@ function planAttributes(path: string, actual: Observed, attrs: Attributes): Plan
   return {
     changes,
     async apply() {
-      const owner = attrs.owner && attrs.owner.id !== actual.uid ? attrs.owner.id : undefined;
-      const group = attrs.group && attrs.group.id !== actual.gid ? attrs.group.id : undefined;
-      await setOwnership(path, owner, group);
+      const { uid, gid } = ownershipToFix(actual, attrs);
+      await setOwnership(path, uid, gid);
       if (attrs.mode !== undefined) await chmod(path, attrs.mode);
     },
   };
 }
 
-function attributeChanges(actual: Observed, attrs: Attributes): PropertyChange[] {
-  const changes: PropertyChange[] = [];
-  if (attrs.mode !== undefined && attrs.mode !== actual.mode) {
-    changes.push({ property: "mode", desired: formatMode(attrs.mode), actual: formatMode(actual.mode) });
-  }
-  for (const [property, acct, id] of [["owner", attrs.owner, actual.uid], ["group", attrs.group, actual.gid]] as const) {
-    if (acct && acct.id !== id) changes.push({ property, desired: acct.desired, actual: describeId(acct.table, id, acct.desired) });
-  }
-  return changes;
-}
-
 /** Replaces the file atomically. What the catalog leaves unmanaged keeps the old file's value. */
-async function writeContent(spec: FileSpec, attrs: Attributes, existing: Observed | undefined, ctx: ProviderContext): Promise<void> {
-  const data = await desiredBytes(spec, ctx);
+async function writeContent(spec: FileSpec, attrs: Attributes, existing: Observed | undefined, data: Uint8Array): Promise<void> {
   await withParentHint(spec.path, () =>
     writeFileAtomic(spec.path, data, {
       mode: attrs.mode ?? existing?.mode ?? 0o644,
@@ -179,28 +208,4 @@ async function account(kind: IdKind, desired: string | number | undefined): Prom
     throw new ResourceFailure(kind === "user" ? "owner" : "group", `no ${kind} named "${desired}" in ${ID_SOURCES[kind]}; create it first (and require it) or use a numeric id`);
   }
   return { id, desired, table };
-}
-
-async function setOwnership(path: string, uid: number | undefined, gid: number | undefined): Promise<void> {
-  if (uid !== undefined || gid !== undefined) await chown(path, uid ?? -1, gid ?? -1);
-}
-
-/** Puppet does not create missing parents, and neither do we; say so instead of a bare ENOENT. */
-async function withParentHint<T>(path: string, create: () => Promise<T>): Promise<T> {
-  try {
-    return await create();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw err;
-    throw new ResourceFailure(
-      "ensure",
-      `cannot create ${path}: its parent directory ${dirname(path)} does not exist or is not a directory; manage the parent in the catalog`,
-      "ANCLA_E_RESOURCE_FAILED",
-      { cause: err },
-    );
-  }
-}
-
-function noChanges(): Plan {
-  return { changes: [], apply: async () => undefined };
 }

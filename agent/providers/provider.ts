@@ -3,6 +3,7 @@
 // code path, so what a noop run reports is what a real run would do.
 import type { JsonValue, Resource } from "../../catalog/model.js";
 import { AnclaError, type AnclaErrorCode } from "../../proto/errors.js";
+import type { ContentBucket } from "../state/bucket.js";
 
 export interface ProviderContext {
   /** Content named by SHA-256 in the catalog. The provider verifies the digest itself. */
@@ -19,6 +20,8 @@ export interface ProviderContext {
    * every package that is ready) without breaking the order the site asked for.
    */
   mayApplyNow(ref: string): boolean;
+  /** Where replaced and removed file contents are kept (none in tests that do not ask for one). */
+  bucket?: ContentBucket;
 }
 
 /** One property that is not as desired. Values are what reports show (e.g. "sha256:<hex>" for content). */
@@ -28,6 +31,10 @@ export interface PropertyChange {
   actual: JsonValue;
   /** What happened, for the report (e.g. a command's output); redacted with the values when sensitive. */
   message?: string;
+  /** A unified diff of a content change (old → new), bounded; dropped when the resource is sensitive. */
+  diff?: string;
+  /** The ref this change is about when it is not the resource itself (a path purged beneath a directory). */
+  resource?: string;
 }
 
 /** A property the provider cannot observe or decide here without acting (e.g. a service where systemd is not running). */

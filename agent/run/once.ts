@@ -9,6 +9,7 @@ import { AnclaError } from "../../proto/errors.js";
 import { applyCatalog, type ApplyOutcome } from "../engine/apply.js";
 import { collectFacts } from "../facts/all.js";
 import type { AgentSettings } from "../settings.js";
+import { ContentBucket } from "../state/bucket.js";
 import { stateLayout, type StateLayout } from "../state/layout.js";
 import { acquireRunLock } from "../state/lock.js";
 import { loadMemory, saveMemory } from "../state/memory.js";
@@ -79,6 +80,7 @@ async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: Ret
       fetchContent: contentFetcher(client, enrolled.server, timeoutMs),
       memory: memory.resources,
       log: opts.log,
+      bucket: new ContentBucket(layout.bucket),
     });
     if (!opts.noop) await saveMemory(layout, { serial: Math.max(memory.serial, obtained.catalog.serial), resources: outcome.memory });
   }

@@ -33,6 +33,7 @@ export function buildReport(p: ReportParts): Report {
     events: p.outcome?.events ?? [],
     logs: [...p.logs, ...(p.outcome?.logs ?? [])],
     counts: p.outcome?.counts ?? create(ResourceCountsSchema, {}),
+    timings: p.outcome?.timings ?? [],
   });
 }
 

@@ -18,6 +18,8 @@ export interface StateLayout {
   /** Queued report files that could not be read, kept for a human to look at. */
   badReportsDir: string;
   runLock: string;
+  /** Contents the file provider replaced or removed, by SHA-256 (bounded). */
+  bucket: string;
 }
 
 export function stateLayout(stateDir: string): StateLayout {
@@ -34,5 +36,6 @@ export function stateLayout(stateDir: string): StateLayout {
     reportsDir,
     badReportsDir: join(reportsDir, "bad"),
     runLock: join(stateDir, "run.lock"),
+    bucket: join(stateDir, "bucket"),
   };
 }

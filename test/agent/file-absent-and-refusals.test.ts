@@ -58,11 +58,12 @@ t.test("bad properties are refused with the property named", async (t) => {
       ["", "failed"],
       ["", "failed"],
       ["mode", "failed"],
-      ["ensure", "failed"],
+      ["target", "failed"],
       ["source", "failed"],
       ["content", "failed"],
     ],
   );
   t.match(outcome.events[0].message, "must be an absolute path");
   t.match(outcome.events[1].message, 'write "/etc/x"');
+  t.match(outcome.events[3].message, 'ensure "link" needs target');
 });
