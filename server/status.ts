@@ -2,6 +2,7 @@
 // and how long it has been silent. One function, so the API, the CLI and the
 // dashboard can never disagree about what "drifted" means.
 import type { SiteProblem } from "../catalog/compiler.js";
+import { AnclaError } from "../proto/errors.js";
 import type { NodeOverview, NodeRecord, ReportCounts, ReportSummary, Store } from "./store/store.js";
 
 export const NODE_STATUSES = [
@@ -49,7 +50,13 @@ export function nodeStatus(node: NodeOverview, options: StatusOptions = {}): Nod
   return runStatus(latest);
 }
 
-function runStatus(r: ReportSummary): NodeStatus {
+/** What one run says, on its own: the status its node has while it is the latest run and nothing outranks it. */
+export type RunStatus = "failed" | "drifted" | "noop-pending" | "changed" | "unchanged";
+
+/** What runStatus reads of a report. */
+export type RunFacts = Pick<ReportSummary, "status" | "noop" | "counts" | "hasCorrective" | "hasPendingNoop" | "hasFailedEvent">;
+
+export function runStatus(r: RunFacts): RunStatus {
   if (r.status === "failed" || r.counts.failed > 0 || r.hasFailedEvent) return "failed";
   if (r.hasCorrective || r.counts.corrective > 0) return "drifted";
   if (r.noop && (r.status === "noop" || r.hasPendingNoop)) return "noop-pending";
@@ -64,9 +71,21 @@ export interface NodeSummary {
   /** When the server received the latest run's report. */
   lastReportAt?: Date;
   lastRunId?: string;
+  /** When the latest run started (the agent's clock). */
+  lastRunAt?: Date;
+  /** The latest run's own status, as the agent reported it (changed | unchanged | failed | noop). */
+  lastRunStatus?: string;
+  lastRunNoop?: boolean;
+  lastRunDurationMs?: number;
   catalogDigest?: string;
   siteVersion?: string;
   counts?: ReportCounts;
+  /** The latest run corrected drift. */
+  corrective?: boolean;
+  /** The latest run had a failure. */
+  failed?: boolean;
+  /** Since when the site has not compiled for the node. */
+  compileFailedAt?: Date;
 }
 
 export function summarizeNode(node: NodeOverview, options: StatusOptions = {}): NodeSummary {
@@ -77,16 +96,105 @@ export function summarizeNode(node: NodeOverview, options: StatusOptions = {}): 
     lastCheckinAt: node.lastCheckinAt,
     lastReportAt: r?.receivedAt,
     lastRunId: r?.runId,
+    lastRunAt: r?.startedAt,
+    lastRunStatus: r?.status,
+    lastRunNoop: r?.noop,
+    lastRunDurationMs: r?.durationMs,
     catalogDigest: r?.catalogDigest,
     siteVersion: r?.siteVersion,
     counts: r?.counts,
+    corrective: r && (r.hasCorrective || r.counts.corrective > 0),
+    failed: r && runStatus(r) === "failed",
+    compileFailedAt: node.compileFailureAt,
   };
 }
 
-/** Every node with its status, by certname; `status` keeps only the nodes in that status. */
-export function listNodes(store: Store, options: StatusOptions & { status?: NodeStatus } = {}): NodeSummary[] {
-  const all = store.nodeOverviews().map((n) => summarizeNode(n, options));
-  return options.status ? all.filter((n) => n.status === options.status) : all;
+export interface NodeQuery extends StatusOptions {
+  status?: NodeStatus;
+  /** Certname substring, case-insensitive. */
+  search?: string;
+  /** Dotted fact path equals value, e.g. { path: "os.family", value: "debian" }; compared as text. */
+  fact?: { path: string; value: string };
+  sort?: "certname" | "status" | "last_run";
+  order?: "asc" | "desc";
+  /** Default 100, at most 1000. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface NodePage {
+  /** All nodes matching the query, not just this page. */
+  total: number;
+  nodes: NodeSummary[];
+}
+
+export const DEFAULT_NODE_LIMIT = 100;
+export const MAX_NODE_LIMIT = 1000;
+
+/**
+ * One page of nodes with their status. Filtering, sorting and counting run in
+ * the store over per-node summaries kept on ingest; the status shown is
+ * computed here, by nodeStatus, from the same row.
+ */
+export function listNodes(store: Store, q: NodeQuery = {}): NodePage {
+  const options = statusOptions(q);
+  const limit = q.limit ?? DEFAULT_NODE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_NODE_LIMIT) {
+    throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `limit must be a whole number from 1 to ${MAX_NODE_LIMIT}, got ${limit}`);
+  }
+  const offset = q.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `offset must be a whole number from 0, got ${offset}`);
+  const page = store.queryNodes({
+    ...options,
+    status: q.status,
+    search: q.search || undefined,
+    fact: q.fact,
+    sort: q.sort ?? "certname",
+    order: q.order ?? "asc",
+    limit,
+    offset,
+  });
+  return { total: page.total, nodes: page.nodes.map((n) => summarizeNode(n, options)) };
+}
+
+/** How many nodes are in each status; every status is present. */
+export function fleetSummary(store: Store, o: StatusOptions = {}): { total: number; byStatus: Record<NodeStatus, number> } {
+  const counts = store.countNodesByStatus(statusOptions(o));
+  const byStatus = Object.fromEntries(NODE_STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<NodeStatus, number>;
+  return { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus };
+}
+
+export interface DriftDay {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  runs: number;
+  drifted: number;
+  failed: number;
+  changed: number;
+  unchanged: number;
+  /** Noop runs that held changes back (run status noop-pending). */
+  noop: number;
+}
+
+const DAY_MS = 86_400_000;
+export const MAX_HISTORY_DAYS = 366;
+
+/** Runs per UTC day by run status for the last `days` days up to today, oldest first; days without runs are zeros. */
+export function driftHistory(store: Store, o: { days: number; now?: Date }): DriftDay[] {
+  if (!Number.isInteger(o.days) || o.days < 1 || o.days > MAX_HISTORY_DAYS) {
+    throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `days must be a whole number from 1 to ${MAX_HISTORY_DAYS}, got ${o.days}`);
+  }
+  const today = Math.floor((o.now ?? new Date()).getTime() / DAY_MS) * DAY_MS;
+  const days = Array.from({ length: o.days }, (_, i) => new Date(today - (o.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
+  const stored = new Map(store.reportDays(days[0], days[days.length - 1]).map((d) => [d.day, d]));
+  return days.map((day) => {
+    const d = stored.get(day);
+    return { day, runs: d?.runs ?? 0, drifted: d?.drifted ?? 0, failed: d?.failed ?? 0, changed: d?.changed ?? 0, unchanged: d?.unchanged ?? 0, noop: d?.noop ?? 0 };
+  });
+}
+
+function statusOptions(o: StatusOptions): { now: Date; unresponsiveAfterMs: number } {
+  return { now: o.now ?? new Date(), unresponsiveAfterMs: o.unresponsiveAfterMs ?? DEFAULT_UNRESPONSIVE_AFTER_MS };
 }
 
 export interface NodeDetail extends NodeSummary {

@@ -2,11 +2,15 @@
 // migration is never edited, a change is a new entry. Times are Unix epoch
 // milliseconds (INTEGER) so comparisons and ordering are exact.
 import type { Database } from "better-sqlite3";
+import { runStatus } from "../status.js";
+import { flattenFacts } from "./facts.js";
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Fills what the SQL added from existing rows, when that needs code; same transaction as `sql`. */
+  data?(db: Database): void;
 }
 
 export const migrations: readonly Migration[] = [
@@ -120,7 +124,106 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_by_time ON audit_log (at DESC, id DESC);
     `,
   },
+  {
+    version: 2,
+    name: "node summaries, daily rollups, fact rows and report filters (issue 5)",
+    sql: `
+      -- Per-report flags and the run's own status (server/status.ts runStatus), written on ingest,
+      -- so listings and filters never look at events.
+      ALTER TABLE reports ADD COLUMN has_changes INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE reports ADD COLUMN has_corrective INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE reports ADD COLUMN has_pending_noop INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE reports ADD COLUMN has_failed_event INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE reports ADD COLUMN run_status TEXT NOT NULL DEFAULT 'unchanged';
+      UPDATE reports SET
+        has_changes      = EXISTS (SELECT 1 FROM events e WHERE e.report_id = reports.id AND e.result = 'changed'),
+        has_corrective   = EXISTS (SELECT 1 FROM events e WHERE e.report_id = reports.id AND e.corrective = 1),
+        has_pending_noop = EXISTS (SELECT 1 FROM events e WHERE e.report_id = reports.id AND e.result = 'noop'),
+        has_failed_event = EXISTS (SELECT 1 FROM events e WHERE e.report_id = reports.id AND e.result = 'failed');
+
+      -- The event's file diff (proto Event.diff), so a report's events page without parsing the report.
+      ALTER TABLE events ADD COLUMN diff TEXT NOT NULL DEFAULT '';
+
+      -- Report listings: newest first overall, by status, changes only, corrective only (keyset on started_at, id).
+      CREATE INDEX reports_by_time ON reports (started_at DESC, id DESC);
+      CREATE INDEX reports_by_status ON reports (status, started_at DESC, id DESC);
+      CREATE INDEX reports_with_changes ON reports (started_at DESC, id DESC) WHERE has_changes = 1;
+      CREATE INDEX reports_with_corrective ON reports (started_at DESC, id DESC) WHERE has_corrective = 1;
+      CREATE INDEX catalogs_by_digest ON catalogs (digest, id DESC);
+
+      -- Each node's latest run (by start time), kept in the same transaction as the report.
+      -- Status at query time needs only this row, the node row and compile_failures.
+      CREATE TABLE node_summaries (
+        certname     TEXT PRIMARY KEY,
+        report_id    INTEGER NOT NULL,
+        started_at   INTEGER NOT NULL,
+        received_at  INTEGER NOT NULL,
+        run_status   TEXT NOT NULL
+      );
+
+      -- Runs per UTC day (of their start) by run status, kept on ingest; retention leaves it alone.
+      CREATE TABLE report_days (
+        day        TEXT PRIMARY KEY,
+        runs       INTEGER NOT NULL DEFAULT 0,
+        failed     INTEGER NOT NULL DEFAULT 0,
+        drifted    INTEGER NOT NULL DEFAULT 0,
+        noop       INTEGER NOT NULL DEFAULT 0,
+        changed    INTEGER NOT NULL DEFAULT 0,
+        unchanged  INTEGER NOT NULL DEFAULT 0
+      );
+
+      -- Facts flattened to path/value rows on check-in, so "os.family = debian" is an index lookup.
+      CREATE TABLE node_facts (
+        certname  TEXT NOT NULL,
+        path      TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        PRIMARY KEY (certname, path)
+      ) WITHOUT ROWID;
+      CREATE INDEX node_facts_by_value ON node_facts (path, value);
+    `,
+    data: backfillIssue5,
+  },
 ];
+
+/** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */
+function backfillIssue5(db: Database): void {
+  const setStatus = db.prepare("UPDATE reports SET run_status = ? WHERE id = ?");
+  // .all(), not .iterate(): better-sqlite3 allows no other statement while an iterator is open.
+  for (const r of db.prepare("SELECT id, status, noop, counts, has_corrective, has_pending_noop, has_failed_event FROM reports").all() as Record<string, unknown>[]) {
+    const status = runStatus({
+      status: r.status as string,
+      noop: r.noop === 1,
+      counts: JSON.parse(r.counts as string),
+      hasCorrective: r.has_corrective === 1,
+      hasPendingNoop: r.has_pending_noop === 1,
+      hasFailedEvent: r.has_failed_event === 1,
+    });
+    setStatus.run(status, r.id);
+  }
+  // Events were stored in the report's order, so the n-th event row of a report is its n-th event.
+  const eventIds = db.prepare("SELECT id FROM events WHERE report_id = ? ORDER BY id");
+  const setDiff = db.prepare("UPDATE events SET diff = ? WHERE id = ?");
+  const reportJson = db.prepare("SELECT report FROM reports WHERE id = ?").pluck();
+  for (const id of db.prepare(`SELECT id FROM reports WHERE report LIKE '%"diff"%'`).pluck().all() as number[]) {
+    const events = (JSON.parse(reportJson.get(id) as string) as { events?: { diff?: string }[] }).events ?? [];
+    const ids = eventIds.all(id) as { id: number }[];
+    ids.forEach((e, i) => events[i]?.diff && setDiff.run(events[i].diff, e.id));
+  }
+  db.exec(`
+    INSERT INTO node_summaries (certname, report_id, started_at, received_at, run_status)
+    SELECT r.certname, r.id, r.started_at, r.received_at, r.run_status FROM reports r
+    WHERE r.id = (SELECT r2.id FROM reports r2 WHERE r2.certname = r.certname ORDER BY r2.started_at DESC, r2.id DESC LIMIT 1);
+    INSERT INTO report_days (day, runs, failed, drifted, noop, changed, unchanged)
+    SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch'), COUNT(*),
+      SUM(run_status = 'failed'), SUM(run_status = 'drifted'), SUM(run_status = 'noop-pending'),
+      SUM(run_status = 'changed'), SUM(run_status = 'unchanged')
+    FROM reports GROUP BY 1;
+  `);
+  const insertFact = db.prepare("INSERT INTO node_facts (certname, path, value) VALUES (?, ?, ?)");
+  for (const n of db.prepare("SELECT certname, facts FROM nodes WHERE facts IS NOT NULL").all() as { certname: string; facts: string }[]) {
+    for (const [path, value] of flattenFacts(JSON.parse(n.facts))) insertFact.run(n.certname, path, value);
+  }
+}
 
 /**
  * Brings the database to the latest version. Each migration runs in its own
@@ -143,6 +246,7 @@ export function migrate(db: Database, list: readonly Migration[] = migrations): 
       const again = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?").get(m.version);
       if (again) return;
       db.exec(m.sql);
+      m.data?.(db);
       record.run(m.version, m.name, Date.now());
       ran.push(m.version);
     }).immediate();

@@ -5,7 +5,10 @@ import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import type { SiteProblem } from "../../catalog/compiler.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { AnclaError } from "../../proto/errors.js";
-import { ReportSchema, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { EventSchema, ReportSchema, type Event, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { NODE_STATUSES, runStatus, type RunStatus } from "../status.js";
+import { flattenFacts } from "./facts.js";
 import { migrate } from "./migrations.js";
 import type {
   ApiTokenRecord,
@@ -15,10 +18,15 @@ import type {
   CertificateRequest,
   CertificateState,
   CompileFailure,
+  DayRollup,
+  EventQuery,
   IssuedCertificate,
+  NodeFilter,
   NodeOverview,
   NodeRecord,
   ReportCounts,
+  ReportPage,
+  ReportQuery,
   ReportSummary,
   Role,
   StoredAuditEntry,
@@ -53,15 +61,36 @@ const optStr = (v: unknown): string | undefined => (v === null || v === undefine
 
 const EMPTY_COUNTS: ReportCounts = { total: 0, changed: 0, failed: 0, skipped: 0, corrective: 0 };
 
-// The report columns plus the event flags status needs, for one report row `r`.
+// The columns of a ReportSummary, for one report row `r` (event flags are stored on ingest).
 const REPORT_SUMMARY_COLUMNS = `
   r.run_id, r.certname, r.status, r.noop, r.catalog_digest, r.site_version, r.started_at,
-  r.received_at, r.duration_ms, r.counts,
-  EXISTS (SELECT 1 FROM events e WHERE e.report_id = r.id AND e.corrective = 1) AS has_corrective,
-  EXISTS (SELECT 1 FROM events e WHERE e.report_id = r.id AND e.result = 'noop') AS has_pending_noop,
-  EXISTS (SELECT 1 FROM events e WHERE e.report_id = r.id AND e.result = 'failed') AS has_failed_event`;
+  r.received_at, r.duration_ms, r.counts, r.has_changes, r.has_corrective, r.has_pending_noop, r.has_failed_event`;
 
-const LATEST_REPORT_ID = `(SELECT id FROM reports WHERE certname = ? ORDER BY started_at DESC, id DESC LIMIT 1)`;
+const LATEST_REPORT_ID = `(SELECT report_id FROM node_summaries WHERE certname = ?)`;
+
+/**
+ * A node's status at @now, in SQL, for a row of nodes n / compile_failures cf /
+ * node_summaries s. The same order as nodeStatus in server/status.ts (compile
+ * failure, silence, no report yet, the latest run's status stored on ingest by
+ * runStatus); test/server/node-status-sql.test.ts holds the two to agreement.
+ */
+const NODE_STATUS_SQL = `CASE
+  WHEN cf.certname IS NOT NULL THEN 'compile-failed'
+  WHEN @now - COALESCE(s.received_at, n.first_checkin_at) > @threshold THEN 'unresponsive'
+  WHEN s.certname IS NULL THEN 'unreported'
+  ELSE s.run_status END`;
+
+const NODE_JOINS = `nodes n
+  LEFT JOIN compile_failures cf ON cf.certname = n.certname
+  LEFT JOIN node_summaries s ON s.certname = n.certname`;
+
+// Most urgent first, as NODE_STATUSES lists them.
+const STATUS_RANK_SQL = `CASE status_value ${NODE_STATUSES.map((st, i) => `WHEN '${st}' THEN ${i}`).join(" ")} END`;
+
+/** Which report_days column a run of each status counts in. */
+const DAY_COLUMN: Record<RunStatus, string> = { failed: "failed", drifted: "drifted", "noop-pending": "noop", changed: "changed", unchanged: "unchanged" };
+
+export const MAX_REPORT_PAGE = 500;
 
 class SqliteStore implements Store {
   private readonly cache = new Map<string, Statement>();
@@ -102,6 +131,20 @@ class SqliteStore implements Store {
 
   recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void {
     const factsJson = facts === undefined ? null : JSON.stringify(facts);
+    this.transaction(() => {
+      // Fact rows are rewritten only when the facts changed: most check-ins repeat them.
+      if (factsJson !== null && this.get(`SELECT facts FROM nodes WHERE certname = ?`, certname)?.facts !== factsJson) this.replaceFactRows(certname, facts);
+      this.upsertNode(certname, factsJson, at);
+    });
+  }
+
+  private replaceFactRows(certname: string, facts: unknown): void {
+    this.run(`DELETE FROM node_facts WHERE certname = ?`, certname);
+    const insert = this.stmt(`INSERT INTO node_facts (certname, path, value) VALUES (?, ?, ?)`);
+    for (const [path, value] of flattenFacts(facts)) insert.run(certname, path, value);
+  }
+
+  private upsertNode(certname: string, factsJson: string | null, at: Date): void {
     this.run(
       `INSERT INTO nodes (certname, first_checkin_at, last_checkin_at, facts, facts_updated_at)
        VALUES (@certname, @at, @at, @facts, CASE WHEN @facts IS NULL THEN NULL ELSE @at END)
@@ -130,37 +173,52 @@ class SqliteStore implements Store {
     };
   }
 
-  nodeOverviews(): NodeOverview[] {
+  queryNodes(q: NodeFilter): { total: number; nodes: NodeOverview[] } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { now: ms(q.now), threshold: q.unresponsiveAfterMs };
+    if (q.status !== undefined) {
+      where.push(`${NODE_STATUS_SQL} = @status`);
+      params.status = q.status;
+    }
+    if (q.search !== undefined) {
+      where.push(`n.certname LIKE @search ESCAPE '\\'`);
+      params.search = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    }
+    if (q.fact !== undefined) {
+      where.push(`n.certname IN (SELECT certname FROM node_facts WHERE path = @factPath AND value = @factValue)`);
+      Object.assign(params, { factPath: q.fact.path, factValue: q.fact.value });
+    }
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const total = this.get(`SELECT COUNT(*) AS c FROM ${NODE_JOINS} ${filter}`, params)!.c as number;
+    const order = nodeOrder(q.sort, q.order);
+    // The page is chosen from the summaries alone; only its rows are joined to their reports.
     const rows = this.all(
-      `SELECT n.certname AS node, n.first_checkin_at, n.last_checkin_at, cf.at AS failure_at, r.id AS report_id, ${REPORT_SUMMARY_COLUMNS}
-       FROM nodes n
-       LEFT JOIN compile_failures cf ON cf.certname = n.certname
-       LEFT JOIN reports r ON r.id = (SELECT id FROM reports WHERE certname = n.certname ORDER BY started_at DESC, id DESC LIMIT 1)
-       ORDER BY n.certname`,
+      `SELECT p.*, ${REPORT_SUMMARY_COLUMNS} FROM (
+         SELECT n.certname AS node, n.first_checkin_at, n.last_checkin_at, cf.at AS failure_at, s.report_id,
+                s.started_at AS last_started, ${NODE_STATUS_SQL} AS status_value
+         FROM ${NODE_JOINS} ${filter}
+         ORDER BY ${order} LIMIT @limit OFFSET @offset
+       ) p LEFT JOIN reports r ON r.id = p.report_id
+       ORDER BY ${order}`,
+      { ...params, limit: q.limit, offset: q.offset },
     );
-    return rows.map((r) => ({
-      certname: r.node as string,
-      firstCheckinAt: date(r.first_checkin_at),
-      lastCheckinAt: date(r.last_checkin_at),
-      compileFailureAt: optDate(r.failure_at),
-      latest: r.report_id === null ? undefined : reportSummary(r),
-    }));
+    return { total, nodes: rows.map(nodeOverview) };
+  }
+
+  countNodesByStatus(o: { now: Date; unresponsiveAfterMs: number }): Record<string, number> {
+    const rows = this.all(`SELECT ${NODE_STATUS_SQL} AS status, COUNT(*) AS c FROM ${NODE_JOINS} GROUP BY 1`, { now: ms(o.now), threshold: o.unresponsiveAfterMs });
+    return Object.fromEntries(rows.map((r) => [r.status as string, r.c as number]));
+  }
+
+  reportDays(fromDay: string, toDay: string): DayRollup[] {
+    return this.all(`SELECT * FROM report_days WHERE day BETWEEN ? AND ? ORDER BY day`, fromDay, toDay) as unknown as DayRollup[];
   }
 
   // ---- catalogs
 
   getCurrentCatalog(certname: string): StoredCatalog | undefined {
     const r = this.get(`SELECT * FROM catalogs WHERE certname = ? ORDER BY serial DESC LIMIT 1`, certname);
-    if (!r) return undefined;
-    return {
-      certname: r.certname as string,
-      serial: r.serial as number,
-      digest: r.digest as string,
-      siteVersion: r.site_version as string,
-      inputsKey: r.inputs_key as string,
-      envelope: new Uint8Array(r.envelope as Buffer),
-      compiledAt: date(r.compiled_at),
-    };
+    return r ? storedCatalog(r) : undefined;
   }
 
   saveCatalog(c: StoredCatalog): void {
@@ -182,6 +240,11 @@ class SqliteStore implements Store {
       }
       throw err;
     }
+  }
+
+  getCatalogByDigest(digest: string): StoredCatalog | undefined {
+    const r = this.get(`SELECT * FROM catalogs WHERE digest = ? ORDER BY id DESC LIMIT 1`, digest);
+    return r ? storedCatalog(r) : undefined;
   }
 
   nextCatalogSerial(certname: string): number {
@@ -211,13 +274,11 @@ class SqliteStore implements Store {
 
   getCompileFailure(certname: string): CompileFailure | undefined {
     const r = this.get(`SELECT * FROM compile_failures WHERE certname = ?`, certname);
-    if (!r) return undefined;
-    return {
-      certname: r.certname as string,
-      siteVersion: r.site_version as string,
-      problems: JSON.parse(r.problems as string) as SiteProblem[],
-      at: date(r.at),
-    };
+    return r ? compileFailure(r) : undefined;
+  }
+
+  listCompileFailures(): CompileFailure[] {
+    return this.all(`SELECT * FROM compile_failures ORDER BY at DESC, certname`).map(compileFailure);
   }
 
   // ---- reports
@@ -226,12 +287,16 @@ class SqliteStore implements Store {
     if (!report.runId) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", "the report has no run id");
     if (!report.certname) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `report ${report.runId} has no certname`);
     // The agent's clock decides run order (queued reports arrive late); an unreadable time falls back to arrival.
-    const started = Date.parse(report.startedAt);
+    const parsed = Date.parse(report.startedAt);
+    const started = Number.isNaN(parsed) ? ms(receivedAt) : parsed;
     const counts: ReportCounts = { ...EMPTY_COUNTS, ...countsOf(report) };
+    const flags = eventFlags(report.events);
+    const status = runStatus({ status: report.status, noop: report.noop, counts, ...flags });
     return this.transaction(() => {
       const inserted = this.stmt(
-        `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+        `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
+                              has_changes, has_corrective, has_pending_noop, has_failed_event, run_status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
       ).run(
         report.runId,
         report.certname,
@@ -239,32 +304,121 @@ class SqliteStore implements Store {
         report.noop ? 1 : 0,
         report.catalogDigest,
         report.siteVersion,
-        Number.isNaN(started) ? ms(receivedAt) : started,
+        started,
         ms(receivedAt),
         report.durationMs,
         JSON.stringify(counts),
         JSON.stringify(toJson(ReportSchema, report)),
+        flags.hasChanges ? 1 : 0,
+        flags.hasCorrective ? 1 : 0,
+        flags.hasPendingNoop ? 1 : 0,
+        flags.hasFailedEvent ? 1 : 0,
+        status,
       );
       if (inserted.changes === 0) return false;
+      const reportId = Number(inserted.lastInsertRowid);
       const insertEvent = this.stmt(
-        `INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const e of report.events) {
-        insertEvent.run(inserted.lastInsertRowid, e.resource, e.property, e.desired, e.actual, e.result, e.corrective ? 1 : 0, e.message);
+        insertEvent.run(reportId, e.resource, e.property, e.desired, e.actual, e.result, e.corrective ? 1 : 0, e.message, e.diff);
       }
       this.ensureNode(report.certname, receivedAt);
+      // The summary moves only to a later run: a queued report arriving late is history, not the node's state.
+      this.run(
+        `INSERT INTO node_summaries (certname, report_id, started_at, received_at, run_status) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (certname) DO UPDATE SET
+           report_id = excluded.report_id, started_at = excluded.started_at, received_at = excluded.received_at, run_status = excluded.run_status
+         WHERE (excluded.started_at, excluded.report_id) > (node_summaries.started_at, node_summaries.report_id)`,
+        report.certname,
+        reportId,
+        started,
+        ms(receivedAt),
+        status,
+      );
+      const column = DAY_COLUMN[status];
+      this.run(
+        `INSERT INTO report_days (day, runs, ${column}) VALUES (?, 1, 1) ON CONFLICT (day) DO UPDATE SET runs = runs + 1, ${column} = ${column} + 1`,
+        new Date(started).toISOString().slice(0, 10),
+      );
       return true;
     });
   }
 
   latestReport(certname: string): Report | undefined {
     const r = this.get(`SELECT report FROM reports WHERE id = ${LATEST_REPORT_ID}`, certname);
-    return r ? fromJson(ReportSchema, JSON.parse(r.report as string) as JsonValue) : undefined;
+    return r ? parseReport(r.report) : undefined;
   }
 
   latestReportSummary(certname: string): ReportSummary | undefined {
     const r = this.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.id = ${LATEST_REPORT_ID}`, certname);
     return r ? reportSummary(r) : undefined;
+  }
+
+  listReports(q: ReportQuery): ReportPage {
+    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_REPORT_PAGE) {
+      throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `limit must be a whole number from 1 to ${MAX_REPORT_PAGE}, got ${q.limit}`);
+    }
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: string, ...values: unknown[]): void => {
+      where.push(condition);
+      params.push(...values);
+    };
+    if (q.certname !== undefined) add(`r.certname = ?`, q.certname);
+    if (q.status !== undefined) add(`r.status = ?`, q.status);
+    // Literal conditions (not parameters), so the planner can pick the partial indexes.
+    if (q.changesOnly) add(`r.has_changes = 1`);
+    if (q.correctiveOnly) add(`r.has_corrective = 1`);
+    if (q.since !== undefined) add(`r.started_at >= ?`, ms(q.since));
+    if (q.cursor !== undefined) {
+      const c = decodeCursor(q.cursor);
+      add(`(r.started_at, r.id) < (?, ?)`, c.startedAt, c.id);
+    }
+    const rows = this.all(
+      `SELECT r.id, ${REPORT_SUMMARY_COLUMNS} FROM reports r ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
+      ...params,
+      q.limit + 1,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { reports: page.map(reportSummary), next: rows.length > q.limit ? encodeCursor(last.started_at as number, last.id as number) : undefined };
+  }
+
+  getReport(runId: string): Report | undefined {
+    const r = this.get(`SELECT report FROM reports WHERE run_id = ?`, runId);
+    return r ? parseReport(r.report) : undefined;
+  }
+
+  getReportSummary(runId: string): ReportSummary | undefined {
+    const r = this.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.run_id = ?`, runId);
+    return r ? reportSummary(r) : undefined;
+  }
+
+  reportEvents(runId: string, q: EventQuery): { total: number; events: Event[] } {
+    const where = [`report_id = (SELECT id FROM reports WHERE run_id = ?)`];
+    if (q.changesOnly) where.push(`result = 'changed'`);
+    if (q.correctiveOnly) where.push(`corrective = 1`);
+    const filter = where.join(" AND ");
+    const total = this.get(`SELECT COUNT(*) AS c FROM events WHERE ${filter}`, runId)!.c as number;
+    const rows = this.all(`SELECT * FROM events WHERE ${filter} ORDER BY id LIMIT ? OFFSET ?`, runId, q.limit, q.offset);
+    return { total, events: rows.map(eventOf) };
+  }
+
+  pruneReports(before: Date, batch: number): number {
+    // Events go with their report (ON DELETE CASCADE); a node's latest run stays, whatever its age.
+    return this.run(
+      `DELETE FROM reports WHERE id IN (
+         SELECT id FROM reports WHERE started_at < ? AND id NOT IN (SELECT report_id FROM node_summaries)
+         ORDER BY started_at LIMIT ?)`,
+      ms(before),
+      batch,
+    );
+  }
+
+  sizeBytes(): number {
+    return (this.db.pragma("page_count", { simple: true }) as number) * (this.db.pragma("page_size", { simple: true }) as number);
   }
 
   // ---- certificates
@@ -427,6 +581,82 @@ function countsOf(report: Report): Partial<ReportCounts> {
   return c ? { total: c.total, changed: c.changed, failed: c.failed, skipped: c.skipped, corrective: c.corrective } : {};
 }
 
+function eventFlags(events: readonly Event[]): { hasChanges: boolean; hasCorrective: boolean; hasPendingNoop: boolean; hasFailedEvent: boolean } {
+  return {
+    hasChanges: events.some((e) => e.result === "changed"),
+    hasCorrective: events.some((e) => e.corrective),
+    hasPendingNoop: events.some((e) => e.result === "noop"),
+    hasFailedEvent: events.some((e) => e.result === "failed"),
+  };
+}
+
+function parseReport(json: unknown): Report {
+  return fromJson(ReportSchema, JSON.parse(json as string) as JsonValue);
+}
+
+function eventOf(r: Row): Event {
+  return create(EventSchema, {
+    resource: r.resource as string,
+    property: r.property as string,
+    desired: r.desired as string,
+    actual: r.actual as string,
+    result: r.result as string,
+    corrective: r.corrective === 1,
+    message: r.message as string,
+    diff: r.diff as string,
+  });
+}
+
+function nodeOrder(sort: NodeFilter["sort"], order: NodeFilter["order"]): string {
+  const dir = order === "desc" ? "DESC" : "ASC";
+  if (sort === "status") return `${STATUS_RANK_SQL} ${dir}, node ASC`;
+  // Nodes that never reported go last either way.
+  if (sort === "last_run") return `last_started IS NULL, last_started ${dir}, node ASC`;
+  return `node ${dir}`;
+}
+
+function nodeOverview(r: Row): NodeOverview {
+  return {
+    certname: r.node as string,
+    firstCheckinAt: date(r.first_checkin_at),
+    lastCheckinAt: date(r.last_checkin_at),
+    compileFailureAt: optDate(r.failure_at),
+    latest: r.run_id === null ? undefined : reportSummary(r),
+  };
+}
+
+/** A keyset position (start time, row id) as an opaque token. */
+function encodeCursor(startedAt: number, id: number): string {
+  return Buffer.from(`${startedAt}.${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { startedAt: number; id: number } {
+  const m = /^(-?\d+)\.(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!m) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `invalid report cursor "${cursor}": pass the "next" value of a previous page`);
+  return { startedAt: Number(m[1]), id: Number(m[2]) };
+}
+
+function storedCatalog(r: Row): StoredCatalog {
+  return {
+    certname: r.certname as string,
+    serial: r.serial as number,
+    digest: r.digest as string,
+    siteVersion: r.site_version as string,
+    inputsKey: r.inputs_key as string,
+    envelope: new Uint8Array(r.envelope as Buffer),
+    compiledAt: date(r.compiled_at),
+  };
+}
+
+function compileFailure(r: Row): CompileFailure {
+  return {
+    certname: r.certname as string,
+    siteVersion: r.site_version as string,
+    problems: JSON.parse(r.problems as string) as SiteProblem[],
+    at: date(r.at),
+  };
+}
+
 function reportSummary(r: Row): ReportSummary {
   return {
     runId: r.run_id as string,
@@ -439,6 +669,7 @@ function reportSummary(r: Row): ReportSummary {
     receivedAt: date(r.received_at),
     durationMs: r.duration_ms as number,
     counts: JSON.parse(r.counts as string) as ReportCounts,
+    hasChanges: r.has_changes === 1,
     hasCorrective: r.has_corrective === 1,
     hasPendingNoop: r.has_pending_noop === 1,
     hasFailedEvent: r.has_failed_event === 1,

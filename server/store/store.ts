@@ -4,7 +4,7 @@
 // Methods are synchronous: better-sqlite3 is, and a row lookup on every RPC is
 // cheaper than a promise.
 import type { SiteProblem } from "../../catalog/compiler.js";
-import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { Event, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 
 export interface StoredCatalog {
   certname: string;
@@ -55,6 +55,8 @@ export interface ReportSummary {
   receivedAt: Date;
   durationMs: number;
   counts: ReportCounts;
+  /** Some event changed something (intentional or corrective). */
+  hasChanges: boolean;
   /** Some event was corrective (drift). */
   hasCorrective: boolean;
   /** Some event is a change a noop run held back. */
@@ -69,6 +71,66 @@ export interface NodeOverview {
   lastCheckinAt: Date;
   latest?: ReportSummary;
   compileFailureAt?: Date;
+}
+
+/**
+ * What a node list asks the store for. Status is evaluated in SQL at `now`
+ * from the stored summaries; server/status.ts owns what each status means and
+ * the tests hold the two to agreement.
+ */
+export interface NodeFilter {
+  now: Date;
+  unresponsiveAfterMs: number;
+  status?: string;
+  /** Certname substring, case-insensitive. */
+  search?: string;
+  /** A flattened fact path (dots between keys, array items by index) equal to a value, compared as text. */
+  fact?: { path: string; value: string };
+  sort: "certname" | "status" | "last_run";
+  order: "asc" | "desc";
+  limit: number;
+  offset: number;
+}
+
+export interface ReportQuery {
+  certname?: string;
+  /** The agent's report status: changed | unchanged | failed | noop. */
+  status?: string;
+  /** Reports with at least one changed event. */
+  changesOnly?: boolean;
+  /** Reports with at least one corrective event. */
+  correctiveOnly?: boolean;
+  /** Runs started at or after this time. */
+  since?: Date;
+  /** At most 500. */
+  limit: number;
+  /** Opaque keyset cursor from a previous page's `next`. */
+  cursor?: string;
+}
+
+export interface ReportPage {
+  reports: ReportSummary[];
+  /** The cursor of the next page; absent on the last page. */
+  next?: string;
+}
+
+export interface EventQuery {
+  changesOnly?: boolean;
+  correctiveOnly?: boolean;
+  limit: number;
+  offset: number;
+}
+
+/** Runs of one UTC day by the status of each run (server/status.ts runStatus), kept on ingest. */
+export interface DayRollup {
+  /** YYYY-MM-DD, UTC, of the run's start. */
+  day: string;
+  runs: number;
+  failed: number;
+  drifted: number;
+  noop: number;
+  changed: number;
+  unchanged: number;
 }
 
 export type CertificateState = "pending" | "signed" | "rejected" | "revoked";
@@ -147,10 +209,17 @@ export interface Store {
   /** A check-in: creates the node on first contact; facts, when given, replace the stored ones. */
   recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
   getNode(certname: string): NodeRecord | undefined;
-  nodeOverviews(): NodeOverview[];
+  /** One page of nodes matching the filter, with the number of all matches. */
+  queryNodes(q: NodeFilter): { total: number; nodes: NodeOverview[] };
+  /** How many nodes are in each status at `now` (statuses with no node are absent). */
+  countNodesByStatus(o: { now: Date; unresponsiveAfterMs: number }): Record<string, number>;
+  /** Daily rollups from `fromDay` to `toDay` inclusive (YYYY-MM-DD); days without runs are absent. */
+  reportDays(fromDay: string, toDay: string): DayRollup[];
 
   // Catalogs
   getCurrentCatalog(certname: string): StoredCatalog | undefined;
+  /** The newest stored catalog with this body digest (several nodes may share one). */
+  getCatalogByDigest(digest: string): StoredCatalog | undefined;
   saveCatalog(c: StoredCatalog): void;
   /** The serial the next catalog of this node gets: highest stored + 1, starting at 1. */
   nextCatalogSerial(certname: string): number;
@@ -159,6 +228,8 @@ export interface Store {
   recordCompileFailure(certname: string, siteVersion: string, problems: SiteProblem[], at: Date): void;
   clearCompileFailure(certname: string): void;
   getCompileFailure(certname: string): CompileFailure | undefined;
+  /** Every standing compile failure, newest first. */
+  listCompileFailures(): CompileFailure[];
 
   // Reports
   /** Stores the report and its events; false (storing nothing) when the run id is already stored. */
@@ -166,6 +237,21 @@ export interface Store {
   /** The node's most recent run (by start time). */
   latestReport(certname: string): Report | undefined;
   latestReportSummary(certname: string): ReportSummary | undefined;
+  /** Newest run first (by start time), keyset-paged. */
+  listReports(q: ReportQuery): ReportPage;
+  /** A stored report in full: events, logs, timings. */
+  getReport(runId: string): Report | undefined;
+  getReportSummary(runId: string): ReportSummary | undefined;
+  /** The events of a report in the order the agent sent them. */
+  reportEvents(runId: string, q: EventQuery): { total: number; events: Event[] };
+  /**
+   * Deletes up to `batch` reports (and their events) of runs started before
+   * `before`, except each node's latest run, which its summary stands on.
+   * Returns how many were deleted; call again until it returns less than `batch`.
+   */
+  pruneReports(before: Date, batch: number): number;
+  /** Bytes the database occupies (for metrics). */
+  sizeBytes(): number;
 
   // Certificates
   isSerialRevoked(serialHex: string): boolean;

@@ -9,7 +9,7 @@ const minutesAgo = (m: number): Date => new Date(now.getTime() - m * 60_000);
 function statusAfter(t: Teardown, setup: (store: ReturnType<typeof tempStore>["store"]) => void): NodeStatus | undefined {
   const { store } = tempStore(t);
   setup(store);
-  return listNodes(store, { now }).find((n) => n.certname === "web-01")?.status;
+  return listNodes(store, { now }).nodes.find((n) => n.certname === "web-01")?.status;
 }
 
 function run(init: Omit<Parameters<typeof report>[0], "$typeName">): Report {
@@ -83,8 +83,8 @@ t.test("unresponsive: no report within the threshold (default 90 minutes)", asyn
 t.test("the threshold is a parameter", async (t) => {
   const { store } = tempStore(t);
   store.saveReport(run({ status: "unchanged" }), minutesAgo(20));
-  t.equal(listNodes(store, { now, unresponsiveAfterMs: 15 * 60_000 })[0].status, "unresponsive");
-  t.equal(listNodes(store, { now, unresponsiveAfterMs: 30 * 60_000 })[0].status, "unchanged");
+  t.equal(listNodes(store, { now, unresponsiveAfterMs: 15 * 60_000 }).nodes[0].status, "unresponsive");
+  t.equal(listNodes(store, { now, unresponsiveAfterMs: 30 * 60_000 }).nodes[0].status, "unchanged");
 });
 
 t.test("unreported: checked in recently, no report yet", async (t) => {
@@ -95,10 +95,10 @@ t.test("listNodes filters by status and carries the last run's summary", async (
   const { store } = tempStore(t);
   store.saveReport(report({ runId: "a", certname: "a-01", status: "changed", siteVersion: "v9", counts: { changed: 2, total: 5 } }), minutesAgo(1));
   store.saveReport(report({ runId: "b", certname: "b-01", status: "failed" }), minutesAgo(1));
-  const changed = listNodes(store, { now, status: "changed" });
+  const changed = listNodes(store, { now, status: "changed" }).nodes;
   t.same(changed.map((n) => n.certname), ["a-01"]);
   t.match(changed[0], { lastRunId: "a", siteVersion: "v9", counts: { changed: 2, total: 5 }, lastReportAt: minutesAgo(1) });
-  t.same(listNodes(store, { now }).map((n) => [n.certname, n.status]), [["a-01", "changed"], ["b-01", "failed"]]);
+  t.same(listNodes(store, { now }).nodes.map((n) => [n.certname, n.status]), [["a-01", "changed"], ["b-01", "failed"]]);
 });
 
 t.test("nodeDetail agrees with listNodes and adds facts and the compile failure", async (t) => {

@@ -1,5 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
 import t from "tap";
+import { driftHistory, listNodes } from "../../server/status.js";
 import { migrate, migrations, openStore } from "../../server/store/index.js";
 import { tempDir } from "./_helpers.js";
 import { join } from "node:path";
@@ -38,4 +39,41 @@ t.test("the database runs in WAL mode", async (t) => {
   const db = new BetterSqlite3(file);
   t.teardown(() => db.close());
   t.equal(db.pragma("journal_mode", { simple: true }), "wal");
+});
+
+t.test("version 2 fills summaries, run statuses, diffs, daily rollups and fact rows from a version-1 database", async (t) => {
+  const file = join(tempDir(t), "v1.db");
+  const v1 = new BetterSqlite3(file);
+  migrate(v1, migrations.filter((m) => m.version === 1));
+  const at = (iso: string) => Date.parse(iso);
+  v1.prepare("INSERT INTO nodes (certname, first_checkin_at, last_checkin_at, facts, facts_updated_at) VALUES (?, ?, ?, ?, ?)").run(
+    "web-01", at("2026-03-01T00:00:00Z"), at("2026-03-01T00:00:00Z"), JSON.stringify({ os: { family: "debian" } }), at("2026-03-01T00:00:00Z"),
+  );
+  const insertReport = v1.prepare(
+    `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report)
+     VALUES (?, 'web-01', ?, 0, 'd', 'v1', ?, ?, 5, ?, ?)`,
+  );
+  const insertEvent = v1.prepare(`INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message) VALUES (?, ?, 'content', '', '', ?, ?, '')`);
+  const counts = JSON.stringify({ total: 1, changed: 1, failed: 0, skipped: 0, corrective: 1 });
+  const newer = { runId: "new", events: [{ resource: "file:/a", result: "changed" }, { resource: "file:/b", result: "changed", corrective: true, diff: "-x\n+y\n" }] };
+  const older = insertReport.run("old", "failed", at("2026-03-01T08:00:00Z"), at("2026-03-01T08:00:01Z"), counts, JSON.stringify({ runId: "old" })).lastInsertRowid;
+  insertEvent.run(older, "service:x", "failed", 0);
+  const latest = insertReport.run("new", "changed", at("2026-03-02T08:00:00Z"), at("2026-03-02T08:00:01Z"), counts, JSON.stringify(newer)).lastInsertRowid;
+  insertEvent.run(latest, "file:/a", "changed", 0);
+  insertEvent.run(latest, "file:/b", "changed", 1);
+  v1.close();
+
+  const store = openStore(file);
+  t.teardown(() => store.close());
+  const now = new Date("2026-03-02T09:00:00Z");
+  const [node] = listNodes(store, { now }).nodes;
+  t.match(node, { certname: "web-01", status: "drifted", lastRunId: "new", corrective: true });
+  t.same(listNodes(store, { now, fact: { path: "os.family", value: "debian" } }).total, 1, "facts indexed");
+  t.same(store.reportEvents("new", { limit: 10, offset: 0 }).events.map((e) => e.diff), ["", "-x\n+y\n"], "diffs copied from the report");
+  t.same(store.listReports({ changesOnly: true, limit: 10 }).reports.map((r) => r.runId), ["new"], "report flags filled");
+  t.same(
+    driftHistory(store, { days: 2, now }).map((d) => [d.day, d.runs, d.failed, d.drifted]),
+    [["2026-03-01", 1, 1, 0], ["2026-03-02", 1, 0, 1]],
+    "rollups from the stored runs",
+  );
 });

@@ -20,7 +20,8 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (status !== undefined && !isNodeStatus(status)) {
       throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `unknown status "${status}"; use one of ${NODE_STATUSES.join(", ")}`);
     }
-    return { nodes: listNodes(deps.store, { ...deps.statusOptions(), status }).map(nodeView) };
+    const page = listNodes(deps.store, { ...deps.statusOptions(), status });
+    return { total: page.total, nodes: page.nodes.map(nodeView) };
   });
 
   app.get<{ Params: CertnameParams }>("/nodes/:certname", viewer, async (request) => {

@@ -1,0 +1,56 @@
+// Retention deletes old runs in batches, keeps every node's latest run, and
+// leaves node status, summaries and the drift history as they were.
+import t from "tap";
+import { driftHistory, fleetSummary, listNodes } from "../../server/status.js";
+import { pruneReports, scheduleRetention } from "../../server/store/retention.js";
+import { createLogger } from "../../server/log.js";
+import { report, tempStore } from "./_helpers.js";
+
+const now = new Date("2026-03-31T12:00:00Z");
+const daysAgo = (d: number): Date => new Date(now.getTime() - d * 86_400_000);
+
+function seed(store: ReturnType<typeof tempStore>["store"]): void {
+  // Three nodes with a run a day for 60 days; node-c stopped 45 days ago, so its latest run is old.
+  for (const [certname, lastDay] of [["node-a", 0], ["node-b", 0], ["node-c", 45]] as const) {
+    for (let d = 59; d >= lastDay; d--) {
+      const corrective = d % 10 === 0;
+      const events = [{ resource: `file:/etc/${d}`, property: "content", result: "changed", corrective }];
+      store.saveReport(report({ runId: `${certname}-${d}`, certname, status: "changed", events, startedAt: daysAgo(d).toISOString() }), daysAgo(d));
+    }
+  }
+}
+
+t.test("reports past the cutoff go in batches; latest runs, summaries and rollups stay", async (t) => {
+  const { store } = tempStore(t);
+  seed(store);
+  const options = { now, unresponsiveAfterMs: 3 * 86_400_000 };
+  const nodesBefore = listNodes(store, options);
+  const summaryBefore = fleetSummary(store, options);
+  const historyBefore = driftHistory(store, { days: 60, now });
+
+  const deleted = await pruneReports(store, { days: 30, batch: 7, now: () => now });
+  // Runs started more than 30 days ago: node-a and node-b 29 each (days 31..59), node-c 14 (days 46..59, 45 is its latest).
+  t.equal(deleted, 29 + 29 + 14);
+  t.equal(store.listReports({ certname: "node-a", limit: 500 }).reports.length, 31);
+  t.same(store.listReports({ certname: "node-c", limit: 500 }).reports.map((r) => r.runId), ["node-c-45"], "node-c keeps its latest run");
+  t.equal(store.getReport("node-a-45"), undefined);
+  t.same(store.reportEvents("node-a-45", { limit: 10, offset: 0 }).total, 0, "events went with their report");
+  t.same(listNodes(store, options), nodesBefore, "node list and status unchanged");
+  t.same(fleetSummary(store, options), summaryBefore);
+  t.same(driftHistory(store, { days: 60, now }), historyBefore, "the daily rollups outlive the reports");
+  t.equal(store.latestReport("node-c")?.runId, "node-c-45");
+
+  t.equal(await pruneReports(store, { days: 30, batch: 7, now: () => now }), 0, "a second round finds nothing");
+  t.equal(await pruneReports(store, { days: 0, now: () => now }), 0, "0 days keeps everything");
+  store.saveReport(report({ runId: "node-c-new", certname: "node-c", startedAt: now.toISOString() }), now);
+  t.equal(await pruneReports(store, { days: 30, now: () => now }), 1, "once node-c reports again, its old latest run is prunable");
+});
+
+t.test("the schedule prunes at start and stops cleanly", async (t) => {
+  const { store } = tempStore(t);
+  seed(store);
+  const counts: number[] = [];
+  const schedule = scheduleRetention(store, { days: 30, now: () => now, logger: createLogger("test", { level: "silent" }), onPruned: (n) => counts.push(n) });
+  await schedule.stop();
+  t.same(counts, [72]);
+});
