@@ -24,6 +24,10 @@ const contentOnce: Rule = (p) =>
 const linkNeedsTarget: Rule = (p) =>
   p.ensure === "link" && p.target === undefined ? [{ property: "target", message: "`ensure: link` needs `target`, the path the link points to" }] : [];
 
+// A symlink has no permission bits of its own on Linux, so a mode on a link could never be in sync.
+const noModeOnLink: Rule = (p) =>
+  p.ensure === "link" && p.mode !== undefined ? [{ property: "mode", message: "`mode` does not apply to `ensure: link` (a symlink has no mode of its own)" }] : [];
+
 export const fileType: ResourceTypeSchema = defineType({
   name: "file",
   title: normalisedPath,
@@ -37,5 +41,5 @@ export const fileType: ResourceTypeSchema = defineType({
     target: { check: absolutePath },
     purge: { check: bool },
   },
-  rules: [contentOnce, onlyFor("content", "file"), onlyFor("content_sha256", "file"), onlyFor("target", "link"), linkNeedsTarget, onlyFor("purge", "directory")],
+  rules: [contentOnce, onlyFor("content", "file"), onlyFor("content_sha256", "file"), onlyFor("target", "link"), linkNeedsTarget, noModeOnLink, onlyFor("purge", "directory")],
 });

@@ -1,0 +1,84 @@
+// The content bucket: a file's old bytes are kept by digest before they are
+// replaced or removed, within a per-file cap and a total cap (oldest evicted
+// first); nothing is kept for sensitive resources, in noop, or when in sync.
+import t from "tap";
+import { readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { sha256Hex } from "../../../catalog/canonical.js";
+import { ContentBucket } from "../../../agent/state/bucket.js";
+import { apply, catalogOf, contentStore, file } from "../_helpers.js";
+
+const kept = async (bucket: ContentBucket): Promise<string[]> => (await readdir(bucket.dir).catch(() => [])).sort();
+
+t.test("replaced and removed contents are kept by digest; the event names the digest", async (t) => {
+  const root = t.testdir({ "a.conf": "version 1\n", "gone.conf": "bye\n", state: {} });
+  const bucket = new ContentBucket(join(root, "state/bucket"));
+  const outcome = await apply(catalogOf([file(join(root, "a.conf"), { content: "version 2\n" }), file(join(root, "gone.conf"), { ensure: "absent" })]), { bucket });
+  t.equal(outcome.events[0].actual, JSON.stringify(`sha256:${sha256Hex("version 1\n")}`), "the report names the kept digest");
+  t.same(await kept(bucket), [sha256Hex("version 1\n"), sha256Hex("bye\n")].sort());
+  t.equal(await readFile(bucket.pathOf(sha256Hex("version 1\n")), "utf8"), "version 1\n");
+  t.equal((await stat(bucket.pathOf(sha256Hex("bye\n")))).mode & 0o777, 0o600, "kept contents are readable by the agent only");
+  t.equal((await stat(bucket.dir)).mode & 0o777, 0o700);
+});
+
+t.test("content fetched by digest replaces a file the same way", async (t) => {
+  const root = t.testdir({ big: "old by digest\n", state: {} });
+  const bucket = new ContentBucket(join(root, "state/bucket"));
+  await apply(catalogOf([file(join(root, "big"), { content_sha256: sha256Hex("new by digest\n") })]), { bucket, fetchContent: contentStore("new by digest\n") });
+  t.same(await kept(bucket), [sha256Hex("old by digest\n")]);
+});
+
+t.test("nothing is kept when in sync, in noop, for a sensitive resource, or for a new file", async (t) => {
+  const root = t.testdir({ same: "same\n", noop: "before noop\n", secret: "old password\n", state: {} });
+  const bucket = new ContentBucket(join(root, "state/bucket"));
+  await apply(
+    catalogOf([
+      file(join(root, "same"), { content: "same\n" }),
+      file(join(root, "noop"), { content: "after\n" }, { noop: true }),
+      file(join(root, "secret"), { content: "new password\n" }, { sensitive: true }),
+      file(join(root, "new"), { content: "fresh\n" }),
+    ]),
+    { bucket },
+  );
+  t.equal(await readFile(join(root, "secret"), "utf8"), "new password\n", "the sensitive file was changed");
+  t.same(await kept(bucket), [], "and nothing was kept; the bucket directory is not even made");
+  await apply(catalogOf([file(join(root, "noop"), { content: "after\n" })]), { bucket, noop: true });
+  t.same(await kept(bucket), []);
+});
+
+t.test("a file over the per-file cap is not kept, and the change is still made", async (t) => {
+  const root = t.testdir({ large: "x".repeat(2000), small: "y", state: {} });
+  const bucket = new ContentBucket(join(root, "state/bucket"), { maxFileBytes: 1000, maxTotalBytes: 10_000 });
+  const outcome = await apply(catalogOf([file(join(root, "large"), { content: "short" }), file(join(root, "small"), { ensure: "absent" })]), { bucket });
+  t.equal(outcome.status, "changed");
+  t.equal(await readFile(join(root, "large"), "utf8"), "short");
+  t.same(await kept(bucket), [sha256Hex("y")]);
+});
+
+t.test("the total cap evicts the oldest first, also across runs", async (t) => {
+  const root = t.testdir({ state: {} });
+  const dir = join(root, "state/bucket");
+  const bucket = new ContentBucket(dir, { maxFileBytes: 100, maxTotalBytes: 250 });
+  const blob = (c: string) => c.repeat(100);
+  for (const c of ["a", "b"]) await bucket.keep(Buffer.from(blob(c)));
+  // An earlier run's entry, older than both (mtime is the age across runs).
+  const fresh = new ContentBucket(dir, bucket.limits);
+  await writeFile(join(dir, sha256Hex(blob("z"))), blob("z"));
+  await utimes(join(dir, sha256Hex(blob("z"))), new Date(1000), new Date(1000));
+  t.equal(await fresh.keep(Buffer.from(blob("c"))), sha256Hex(blob("c")));
+  t.same(await kept(fresh), [blob("b"), blob("c")].map((b) => sha256Hex(b)).sort(), "z (oldest) and then a went");
+
+  // Keeping b again makes it the newest, so c goes next.
+  await fresh.keep(Buffer.from(blob("b")));
+  await fresh.keep(Buffer.from(blob("d")));
+  t.same(await kept(fresh), [blob("b"), blob("d")].map((b) => sha256Hex(b)).sort());
+  t.equal(await fresh.keep(Buffer.from("x".repeat(101))), undefined, "over the per-file cap: not kept");
+});
+
+t.test("a bucket that cannot be written stops the change and says why", async (t) => {
+  const root = t.testdir({ f: "old\n", state: "a file where the bucket's parent should be" });
+  const bucket = new ContentBucket(join(root, "state/bucket"));
+  const outcome = await apply(catalogOf([file(join(root, "f"), { content: "new\n" })]), { bucket });
+  t.match(outcome.events, [{ property: "content", result: "failed", message: /could not keep the old content of .*\/f in .*state\/bucket before replacing it/ }]);
+  t.equal(await readFile(join(root, "f"), "utf8"), "old\n", "the old content is not lost");
+});
