@@ -1,5 +1,6 @@
 // The agent against its peers: Ancla (masterless `apply --catalog`, the
-// bundled agent when built), Puppet (`puppet apply`) and CFEngine (`cf-agent`)
+// bundled agent on the runtime it ships with, Node 24 with its compile cache
+// under the agent's state; ANCLA_BENCH_NODE=path picks another), Puppet (`puppet apply`) and CFEngine (`cf-agent`)
 // get the same desired state — N files with unique 4-line content (0644) in
 // N/10 directories (0755), 3 execs guarded by `creates`, 2 by `unless` — and
 // are timed on: first converge, a no-change run, and drift repair (every 10th
@@ -10,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
+import { ensureAgentRuntime } from "../packaging/agent-runtime.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const WORK = "/var/tmp/ancla-bench-peers";
@@ -20,6 +22,8 @@ interface Tool {
   prepare(tree: string, n: number): void;
   /** The command converging `tree`. */
   command(tree: string): string[];
+  /** Extra environment for the command. */
+  env?: Record<string, string>;
   /** Forget state between rounds (so "first converge" is one). */
   reset(tree: string): void;
 }
@@ -95,6 +99,15 @@ function cfPolicy(tree: string, n: number): string {
   ].join("\n");
 }
 
+/**
+ * The agent ships as one bundle on a current LTS runtime (packaging/agent-runtime.ts),
+ * whose compile cache keeps V8 from re-compiling the bundle on every run; a
+ * state reset drops the cache too, so "first" is a cold start.
+ */
+function anclaRuntime(): string {
+  return process.env.ANCLA_BENCH_NODE ?? ensureAgentRuntime();
+}
+
 function anclaAgentEntry(): string {
   const bundled = join(ROOT, "dist/ancla-agent.mjs");
   return existsSync(bundled) ? bundled : join(ROOT, "dist/agent/cli/main.js");
@@ -106,7 +119,8 @@ function tools(): Tool[] {
     {
       name: "ancla",
       prepare: (tree, n) => writeInput(input("ancla", "catalog.json"), JSON.stringify(anclaCatalog(tree, n))),
-      command: () => [process.execPath, anclaAgentEntry(), "apply", "--catalog", input("ancla", "catalog.json"), "--state-dir", join(WORK, "state", "ancla")],
+      command: () => [anclaRuntime(), anclaAgentEntry(), "apply", "--catalog", input("ancla", "catalog.json"), "--state-dir", join(WORK, "state", "ancla")],
+      env: { NODE_COMPILE_CACHE: join(WORK, "state", "ancla", "compile-cache") },
       reset: () => rmSync(join(WORK, "state", "ancla"), { recursive: true, force: true }),
     },
     {
@@ -135,8 +149,8 @@ function writeInput(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-function measure(cmd: string[]): Sample {
-  const r = spawnSync("/usr/bin/time", ["-f", "ANCLA_TIME %e %U %S %M", ...cmd], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+function measure(cmd: string[], env?: Record<string, string>): Sample {
+  const r = spawnSync("/usr/bin/time", ["-f", "ANCLA_TIME %e %U %S %M", ...cmd], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
   const m = /ANCLA_TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`${cmd.join(" ")}: no timing (exit ${r.status}): ${r.stderr.slice(-500)}`);
   // Exit codes differ by tool (puppet/ancla use 2 for "changed"); only crashes and failures count.
@@ -221,10 +235,10 @@ export function benchAgentVsPeers(opts: { sizes: number[]; rounds: number }): Pe
         mkdirSync(join(tree, ".."), { recursive: true });
         tool.reset(tree);
         const s = (samples[tool.name] ??= { first: [], unchanged: [], drift: [] });
-        s.first.push(measure(tool.command(tree)));
-        s.unchanged.push(measure(tool.command(tree)));
+        s.first.push(measure(tool.command(tree), tool.env));
+        s.unchanged.push(measure(tool.command(tree), tool.env));
         drift(tree, n);
-        s.drift.push(measure(tool.command(tree)));
+        s.drift.push(measure(tool.command(tree), tool.env));
         trees.set(tool.name, snapshot(tree));
       }
       const [reference, ...others] = [...trees.entries()];

@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import { LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
 import { applyCatalog } from "../engine/apply.js";
-import { collectFacts } from "../facts/all.js";
 import { exitCodeFor } from "../run/exit-code.js";
 import { buildReport } from "../run/report.js";
 import type { AgentSettings } from "../settings.js";
@@ -57,6 +56,8 @@ export async function applyMasterless(opts: MasterlessOptions): Promise<{ report
 /** Facts are gathered only to compile a site: a catalog file was compiled elsewhere, and a run should not pay for them. */
 async function load(source: MasterlessSource, certname: string, factsDir: string, heldSerial: number): Promise<{ loaded: LoadedCatalog; factProblems: string[] }> {
   if ("siteDir" in source) {
+    // Facts only for a compile here: a catalog file is compiled already, and gathering them (systeminformation) costs start-up.
+    const { collectFacts } = await import("../facts/all.js");
     const { facts, problems } = await collectFacts(factsDir);
     return { loaded: await compileSite(source.siteDir, certname, facts), factProblems: problems };
   }

@@ -9,7 +9,6 @@ import { canonicalJson, sha256Hex } from "../../catalog/canonical.js";
 import { formatProblem, type Facts } from "../../catalog/compiler.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../catalog/model.js";
 import { AnclaError } from "../../proto/errors.js";
-import { verifyCatalog } from "../run/verify-catalog.js";
 import { parseStored } from "../state/catalog-cache.js";
 
 export interface LoadedCatalog {
@@ -51,6 +50,8 @@ export async function readCatalogFile(opts: CatalogFileOptions): Promise<LoadedC
   }
   const env = parseEnvelope(doc, opts.path);
   if (opts.caCertPem) {
+    // Loaded only to verify: X.509 and DSSE (node-forge) would otherwise be a large part of every --catalog run's start-up.
+    const { verifyCatalog } = await import("../run/verify-catalog.js");
     const catalog = verifyCatalog(env, { caCertPem: opts.caCertPem, certname: opts.certname, heldSerial: opts.heldSerial, now: new Date(), checkExpiry: true });
     return { ...loaded, catalog, verified: true, warnings: [] };
   }

