@@ -3,6 +3,7 @@
 // dashboard can never disagree about what "drifted" means.
 import type { SiteProblem } from "../catalog/compiler.js";
 import { AnclaError } from "../proto/errors.js";
+import type { Event, Report } from "../proto/gen/ancla/v1/agent_pb.js";
 import type { NodeOverview, NodeRecord, ReportCounts, ReportSummary, Store } from "./store/store.js";
 
 export const NODE_STATUSES = [
@@ -56,6 +57,32 @@ export type RunStatus = "failed" | "drifted" | "noop-pending" | "changed" | "unc
 /** What runStatus reads of a report. */
 export type RunFacts = Pick<ReportSummary, "status" | "noop" | "counts" | "hasCorrective" | "hasPendingNoop" | "hasFailedEvent">;
 
+/** The event flags of a report, as the store keeps them beside it. */
+export function eventFlags(events: readonly Pick<Event, "result" | "corrective">[]): Pick<ReportSummary, "hasChanges" | "hasCorrective" | "hasPendingNoop" | "hasFailedEvent"> {
+  return {
+    hasChanges: events.some((e) => e.result === "changed"),
+    hasCorrective: events.some((e) => e.corrective),
+    hasPendingNoop: events.some((e) => e.result === "noop"),
+    hasFailedEvent: events.some((e) => e.result === "failed"),
+  };
+}
+
+/** A report's resource counts, zeros where the agent sent none. */
+export function countsOf(report: Report): ReportCounts {
+  const c = report.counts;
+  return { total: c?.total ?? 0, changed: c?.changed ?? 0, failed: c?.failed ?? 0, skipped: c?.skipped ?? 0, corrective: c?.corrective ?? 0 };
+}
+
+/** The run status of a report as an agent sent it. */
+export function reportRunStatus(report: Report): RunStatus {
+  return runStatus({ status: report.status, noop: report.noop, counts: countsOf(report), ...eventFlags(report.events) });
+}
+
+/**
+ * The store keeps each report's run status from ingest (filters and counts
+ * read it), so a change here needs a migration that recomputes reports.run_status
+ * and node_summaries.run_status, as migration 2 does.
+ */
 export function runStatus(r: RunFacts): RunStatus {
   if (r.status === "failed" || r.counts.failed > 0 || r.hasFailedEvent) return "failed";
   if (r.hasCorrective || r.counts.corrective > 0) return "drifted";

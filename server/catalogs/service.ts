@@ -27,6 +27,8 @@ export type CheckinAnswer = { notModified: true; digest: string } | { notModifie
 export interface CatalogServiceOptions {
   ttlSeconds: number;
   now?: () => Date;
+  /** Told each compile's wall time and outcome (server/metrics). */
+  onCompiled?: (seconds: number, ok: boolean) => void;
 }
 
 interface Issued {
@@ -60,7 +62,9 @@ export class CatalogService {
     const fresh = current !== undefined && this.isFresh(current);
     if (current && fresh && current.inputsKey === inputsKey) return answer(current, haveDigest);
 
+    const started = performance.now();
     const result = await this.compiler.compile(certname, facts);
+    this.options.onCompiled?.((performance.now() - started) / 1000, result.ok);
     if (!result.ok) {
       this.store.recordCompileFailure(certname, siteVersion, result.problems, this.now());
       throw new AnclaError("ANCLA_E_COMPILE", `site ${siteVersion} does not compile for ${certname}: ${result.problems.length} problem(s), first: ${formatProblem(result.problems[0])}`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // ancla-server: init a data dir, start serving.
-import { runCli, str, bool, type Subcommand } from "../../proto/cli.js";
+import { runCli, str, bool, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { DEFAULT_DATA_DIR } from "../datadir.js";
 import { initDataDir } from "./init.js";
 import { startServer } from "./start.js";
@@ -28,11 +28,23 @@ const commands: Record<string, Subcommand> = {
     },
   },
   start: {
-    usage: "start --data-dir DIR [--grpc HOST:PORT] [--http HOST:PORT]",
-    summary: "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141)",
-    flags: { "data-dir": { type: "string" }, grpc: { type: "string" }, http: { type: "string" } },
+    usage: "start --data-dir DIR [--grpc HOST:PORT] [--http HOST:PORT] [--report-retention-days N] [--unresponsive-after MINUTES]",
+    summary: "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141); reports are kept 30 days (0: forever)",
+    flags: {
+      "data-dir": { type: "string" },
+      grpc: { type: "string" },
+      http: { type: "string" },
+      "report-retention-days": { type: "string" },
+      "unresponsive-after": { type: "string" },
+    },
     async run(args) {
-      const server = await startServer({ dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR, grpc: str(args, "grpc"), http: str(args, "http") });
+      const server = await startServer({
+        dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR,
+        grpc: str(args, "grpc"),
+        http: str(args, "http"),
+        reportRetentionDays: wholeFlag(args, "report-retention-days", 0),
+        unresponsiveAfterMinutes: wholeFlag(args, "unresponsive-after", 1),
+      });
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
@@ -42,5 +54,14 @@ const commands: Record<string, Subcommand> = {
     },
   },
 };
+
+/** A whole-number flag ≥ min, or a usage error (exit 64) before anything starts. */
+function wholeFlag(args: ParsedArgs, flag: string, min: number): number | undefined {
+  const text = str(args, flag);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min) throw usageError(`--${flag} ${text}: expected a whole number from ${min}`);
+  return n;
+}
 
 await runCli("ancla-server", commands);

@@ -11,6 +11,9 @@ import { dataDirPaths, type DataDirPaths, type ServerSettings } from "../datadir
 import { startGrpcEndpoint } from "../grpc/server.js";
 import { startHttpApi } from "../http/server.js";
 import { createLogger } from "../log.js";
+import { ServerMetrics } from "../metrics/metrics.js";
+import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js";
+import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
 import { openStore } from "../store/sqlite.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
 
@@ -18,15 +21,41 @@ export interface StartOptions {
   dataDir: string;
   grpc?: string;
   http?: string;
+  /** Days a run report is kept (each node's latest is kept regardless); 0 keeps all. Overrides server.json. */
+  reportRetentionDays?: number;
+  /** Minutes of silence after which a node is unresponsive. Overrides server.json. */
+  unresponsiveAfterMinutes?: number;
+}
+
+/** Optional keys of server.json, read by `start` only (init leaves them out; the defaults apply). */
+interface OperationSettings {
+  reportRetentionDays?: number;
+  unresponsiveAfterMinutes?: number;
 }
 
 function read(path: string): string {
   return readFileSync(path, "utf8");
 }
 
-function loadSettings(paths: DataDirPaths): ServerSettings {
+function loadSettings(paths: DataDirPaths): ServerSettings & OperationSettings {
   if (!existsSync(paths.caCert)) throw new AnclaError("ANCLA_E_CA_MISSING", `${paths.caCert} not found`);
-  return JSON.parse(read(paths.settings)) as ServerSettings;
+  return JSON.parse(read(paths.settings)) as ServerSettings & OperationSettings;
+}
+
+/** A whole number ≥ min, or a config error naming where it came from. */
+function wholeNumber(value: unknown, min: number, where: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new AnclaError("ANCLA_E_CONFIG", `${where} must be a whole number from ${min}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function operationSettings(opts: StartOptions, settings: OperationSettings, paths: DataDirPaths): { retentionDays: number; unresponsiveAfterMs: number } {
+  const retention = opts.reportRetentionDays ?? settings.reportRetentionDays;
+  const silence = opts.unresponsiveAfterMinutes ?? settings.unresponsiveAfterMinutes;
+  return {
+    retentionDays: retention === undefined ? DEFAULT_RETENTION_DAYS : wholeNumber(retention, 0, `report retention days (--report-retention-days or reportRetentionDays in ${paths.settings})`),
+    unresponsiveAfterMs:
+      silence === undefined ? DEFAULT_UNRESPONSIVE_AFTER_MS : wholeNumber(silence, 1, `unresponsive-after minutes (--unresponsive-after or unresponsiveAfterMinutes in ${paths.settings})`) * 60_000,
+  };
 }
 
 function splitHostPort(address: string, flag: string): { host: string; port: number } {
@@ -44,6 +73,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const http = splitHostPort(opts.http ?? settings.http, "--http");
   splitHostPort(grpcAddress, "--grpc");
   const logger = createLogger("ancla-server");
+  const operations = operationSettings(opts, settings, paths);
 
   const ca = { certPem: read(paths.caCert), keyPem: read(paths.caKey) };
   const tls = { certPem: read(paths.serverCert), keyPem: read(paths.serverKey) };
@@ -51,20 +81,36 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const store = openStore(paths.database);
   const certs = new CertificateService(store, ca, { agentCertDays: settings.agentCertDays });
   const content = new ContentStore(paths.content);
-  const catalogs = new CatalogService(store, createSiteCompiler(settings.site), signer, content, { ttlSeconds: settings.catalogTtlSeconds });
+  const statusOptions = (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: operations.unresponsiveAfterMs });
+  const metrics = new ServerMetrics(store, statusOptions);
+  const catalogs = new CatalogService(store, createSiteCompiler(settings.site), signer, content, {
+    ttlSeconds: settings.catalogTtlSeconds,
+    onCompiled: (seconds, ok) => metrics.compiled(seconds, ok),
+  });
 
   const grpc = await startGrpcEndpoint({
     address: grpcAddress,
     caCertPem: ca.certPem,
     tlsCertPem: tls.certPem,
     tlsKeyPem: tls.keyPem,
-    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, store, certs },
+    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, store, certs, metrics },
     bootstrap: { caCertPem: ca.certPem, certs },
   });
-  const api = await startHttpApi({ store, certs, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, host: http.host, port: http.port, logger });
+  const api = await startHttpApi({
+    store,
+    certs,
+    tlsCertPem: tls.certPem,
+    tlsKeyPem: tls.keyPem,
+    host: http.host,
+    port: http.port,
+    logger,
+    unresponsiveAfterMs: operations.unresponsiveAfterMs,
+    metrics,
+  });
+  const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });
   const runtime: RuntimeInfo = { pid: process.pid, grpc: grpc.address, url: api.url };
   writeRuntime(paths.runtime, runtime);
-  logger.info({ grpc: grpc.address, api: api.url, site: settings.site }, "ancla-server listening");
+  logger.info({ grpc: grpc.address, api: api.url, site: settings.site, reportRetentionDays: operations.retentionDays }, "ancla-server listening");
 
   return {
     runtime,
@@ -72,6 +118,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       logger.info("shutting down");
       await grpc.shutdown(5000);
       await api.close();
+      await retention.stop();
       store.close();
       rmSync(paths.runtime, { force: true });
       logger.info("stopped");

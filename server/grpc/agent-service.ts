@@ -6,6 +6,7 @@ import type { ServiceHandlers } from "../../proto/grpc.js";
 import type { Facts } from "../../catalog/compiler.js";
 import { envelopeToMessage } from "../../catalog/envelope.js";
 import type { CatalogService } from "../catalogs/service.js";
+import type { AgentMetrics } from "../metrics/metrics.js";
 import { isSha256Hex, type ContentStore } from "../catalogs/content-store.js";
 import { peerAuthenticator, type PeerTrust } from "./peer.js";
 import { rpcFail, toRpcError } from "./status.js";
@@ -19,6 +20,7 @@ export interface AgentServiceDeps {
     recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
     saveReport(report: Report, receivedAt: Date): boolean;
   };
+  metrics?: AgentMetrics;
 }
 
 /** Wraps a handler so every thrown error leaves as a proper gRPC status. */
@@ -49,7 +51,11 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       if (req.haveDigest && !isSha256Hex(req.haveDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_digest must be 64 lowercase hex characters");
       const facts = (req.facts ?? {}) as JsonObject as Facts;
       deps.store.recordCheckin(certname, facts, new Date());
-      const answer = await deps.catalogs.checkin(certname, facts, req.haveDigest);
+      const answer = await deps.catalogs.checkin(certname, facts, req.haveDigest).catch((err: unknown) => {
+        deps.metrics?.checkin("failed");
+        throw err;
+      });
+      deps.metrics?.checkin(answer.notModified ? "not_modified" : "catalog");
       return answer.notModified
         ? { digest: answer.digest, result: { case: "notModified", value: {} } }
         : { digest: answer.digest, result: { case: "catalog", value: envelopeToMessage(answer.envelope) } };
@@ -60,7 +66,10 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       const report = checkReport(req.report, certname);
       const now = new Date();
       if (req.facts) deps.store.recordCheckin(certname, req.facts as JsonObject, now);
-      return { stored: deps.store.saveReport(report, now) };
+      const started = performance.now();
+      const stored = deps.store.saveReport(report, now);
+      deps.metrics?.report(report, stored, (performance.now() - started) / 1000);
+      return { stored };
     }),
 
     renewCertificate: guarded(async (req, call) => {

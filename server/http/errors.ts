@@ -35,10 +35,18 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
   const fst = err as Partial<FastifyError>;
   // Fastify's own request errors (unparsable JSON, schema validation, wrong media type) are the client's.
   if (typeof fst.statusCode === "number" && fst.statusCode >= 400 && fst.statusCode < 500) {
-    const what = fst.validation ? `invalid request: ${fst.message}` : `bad request: ${fst.message}`;
+    const what = fst.validation ? `invalid request: ${validationMessage(fst)}` : `bad request: ${fst.message}`;
     return { status: fst.statusCode, body: errorBody("ANCLA_E_INVALID_ARGUMENT", what) };
   }
   return { status: 500, body: errorBody(INTERNAL_CODE, "the server failed to handle the request; see its log") };
+}
+
+/** Ajv says "must be equal to one of the allowed values"; a person needs to see them. */
+function validationMessage(err: Partial<FastifyError>): string {
+  const first = err.validation?.[0];
+  const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+  if (first?.keyword !== "enum" || !allowed) return err.message ?? "";
+  return `${err.validationContext ?? "request"}${first.instancePath} must be one of ${allowed.join(", ")}`;
 }
 
 export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {

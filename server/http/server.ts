@@ -1,17 +1,23 @@
 // The HTTPS API for operators (fastify): JSON under /api/v1, bearer tokens with
 // roles, one error shape. The dashboard and /metrics mount on the same instance.
 import type { AddressInfo } from "node:net";
+import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { CertificateService } from "../ca/service.js";
 import type { Logger } from "../log.js";
+import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
 import type { Store } from "../store/store.js";
 import { authenticate } from "./auth.js";
 import { handleError, handleNotFound } from "./errors.js";
 import { auditRoutes } from "./routes/audit.js";
+import { catalogRoutes } from "./routes/catalogs.js";
 import { certRoutes } from "./routes/certs.js";
 import type { ApiDeps } from "./routes/deps.js";
+import { fleetRoutes } from "./routes/fleet.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { nodeRoutes } from "./routes/nodes.js";
+import { reportRoutes } from "./routes/reports.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
 export interface HttpApiOptions {
@@ -25,6 +31,8 @@ export interface HttpApiOptions {
   logger: Logger;
   /** How long a node may stay silent before it counts as unresponsive (default: three 30-minute runs). */
   unresponsiveAfterMs?: number;
+  /** Shared with the gRPC services so /metrics shows their counters; a fresh set when absent. */
+  metrics?: ServerMetrics;
 }
 
 export interface HttpApi {
@@ -46,7 +54,12 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   };
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  // Before the routes: swagger collects their schemas as they are added.
+  await app.register(swagger, OPENAPI);
   await app.register(async (api: FastifyInstance) => registerApi(api, deps), { prefix: "/api/v1" });
+  // The API's description is public (it holds no data), so clients can read it before they have a token.
+  app.get("/api/v1/openapi.json", async () => app.swagger());
+  await app.register(metricsRoutes(opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions), opts.store));
   await app.listen({ host: opts.host, port: opts.port });
   return { url: urlOf(app.server.address() as AddressInfo, opts.host), close: () => app.close() };
 }
@@ -56,8 +69,26 @@ async function registerApi(api: FastifyInstance, deps: ApiDeps): Promise<void> {
   certRoutes(api, deps);
   tokenRoutes(api, deps);
   nodeRoutes(api, deps);
+  reportRoutes(api, deps);
+  fleetRoutes(api, deps);
+  catalogRoutes(api, deps);
   auditRoutes(api, deps);
 }
+
+/** The OpenAPI document's frame; the paths come from the tagged routes' schemas (untagged ones, like the dashboard's, stay out). */
+const OPENAPI = {
+  openapi: {
+    openapi: "3.0.3",
+    info: {
+      title: "Ancla server API",
+      version: "1",
+      description: "Nodes, run reports and drift, catalogs, certificates, tokens and the audit log. Every route needs `Authorization: Bearer TOKEN`; roles viewer < operator < admin.",
+    },
+    components: { securitySchemes: { bearer: { type: "http" as const, scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+  },
+  hideUntagged: true,
+};
 
 /** A URL a local client can dial: a wildcard bind is reached over loopback. */
 function urlOf(address: AddressInfo, host: string): string {

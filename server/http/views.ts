@@ -1,9 +1,13 @@
 // The API's JSON shapes: snake_case keys, ISO-8601 times, absent values as null,
 // so every field is always present for scripts.
 import type { SiteProblem } from "../../catalog/compiler.js";
+import { shownProperties } from "../../catalog/diff.js";
+import { decodeEnvelope } from "../../catalog/envelope.js";
+import { resourceRef, type Catalog, type Edge, type JsonValue } from "../../catalog/model.js";
+import type { Event } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { CertificateSummary } from "../ca/service.js";
-import type { NodeDetail, NodeSummary } from "../status.js";
-import type { ReportCounts, StoredAuditEntry } from "../store/store.js";
+import { runStatus, type NodeDetail, type NodeSummary } from "../status.js";
+import type { CompileFailure, ReportCounts, ReportSummary, StoredAuditEntry, StoredCatalog } from "../store/store.js";
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
@@ -37,9 +41,17 @@ export interface NodeView {
   last_checkin_at: string;
   last_report_at: string | null;
   last_run_id: string | null;
+  last_run_at: string | null;
+  /** The agent's status of the latest run: changed | unchanged | failed | noop. */
+  last_run_status: string | null;
+  last_run_noop: boolean | null;
+  last_run_duration_ms: number | null;
   catalog_digest: string | null;
   site_version: string | null;
   counts: ReportCounts | null;
+  corrective: boolean | null;
+  failed: boolean | null;
+  compile_failed_at: string | null;
 }
 
 export function nodeView(n: NodeSummary): NodeView {
@@ -49,9 +61,16 @@ export function nodeView(n: NodeSummary): NodeView {
     last_checkin_at: n.lastCheckinAt.toISOString(),
     last_report_at: iso(n.lastReportAt),
     last_run_id: n.lastRunId ?? null,
+    last_run_at: iso(n.lastRunAt),
+    last_run_status: n.lastRunStatus ?? null,
+    last_run_noop: n.lastRunNoop ?? null,
+    last_run_duration_ms: n.lastRunDurationMs ?? null,
     catalog_digest: n.catalogDigest ?? null,
     site_version: n.siteVersion ?? null,
     counts: n.counts ?? null,
+    corrective: n.corrective ?? null,
+    failed: n.failed ?? null,
+    compile_failed_at: iso(n.compileFailedAt),
   };
 }
 
@@ -84,4 +103,98 @@ export interface AuditView {
 
 export function auditView(e: StoredAuditEntry): AuditView {
   return { id: e.id, at: e.at.toISOString(), actor: e.actor, action: e.action, target: e.target, detail: e.detail };
+}
+
+export interface ReportSummaryView {
+  run_id: string;
+  certname: string;
+  /** As the agent reported it: changed | unchanged | failed | noop. */
+  status: string;
+  /** What the run means for its node (failed, drifted, noop-pending, changed, unchanged). */
+  run_status: string;
+  noop: boolean;
+  catalog_digest: string;
+  site_version: string;
+  started_at: string;
+  received_at: string;
+  duration_ms: number;
+  counts: ReportCounts;
+  has_changes: boolean;
+  has_corrective: boolean;
+  has_failed_event: boolean;
+  has_pending_noop: boolean;
+}
+
+export function reportSummaryView(r: ReportSummary): ReportSummaryView {
+  return {
+    run_id: r.runId,
+    certname: r.certname,
+    status: r.status,
+    run_status: runStatus(r),
+    noop: r.noop,
+    catalog_digest: r.catalogDigest,
+    site_version: r.siteVersion,
+    started_at: r.startedAt.toISOString(),
+    received_at: r.receivedAt.toISOString(),
+    duration_ms: r.durationMs,
+    counts: r.counts,
+    has_changes: r.hasChanges,
+    has_corrective: r.hasCorrective,
+    has_failed_event: r.hasFailedEvent,
+    has_pending_noop: r.hasPendingNoop,
+  };
+}
+
+export interface EventView {
+  resource: string;
+  property: string;
+  desired: string;
+  actual: string;
+  result: string;
+  corrective: boolean;
+  message: string;
+  /** Unified diff of a file's content; empty when none (or redacted). */
+  diff: string;
+}
+
+export function eventView(e: Event): EventView {
+  return { resource: e.resource, property: e.property, desired: e.desired, actual: e.actual, result: e.result, corrective: e.corrective, message: e.message, diff: e.diff };
+}
+
+export interface CompileFailureView {
+  certname: string;
+  site_version: string;
+  at: string;
+  problems: SiteProblem[];
+}
+
+export function compileFailureView(f: CompileFailure): CompileFailureView {
+  return { certname: f.certname, site_version: f.siteVersion, at: f.at.toISOString(), problems: f.problems };
+}
+
+export interface CatalogView {
+  certname: string;
+  serial: number;
+  digest: string;
+  site_version: string;
+  compiled_at: string;
+  expires_at: string;
+  /** Properties as a person may see them: file content by digest, sensitive values redacted. */
+  resources: { ref: string; type: string; title: string; properties: Record<string, JsonValue> }[];
+  edges: Edge[];
+}
+
+/** A stored catalog decoded from its signed envelope (the bytes the agents verify). */
+export function catalogView(stored: StoredCatalog): CatalogView {
+  const catalog = JSON.parse(Buffer.from(decodeEnvelope(stored.envelope).payload).toString("utf8")) as Catalog;
+  return {
+    certname: catalog.certname,
+    serial: catalog.serial,
+    digest: catalog.digest,
+    site_version: catalog.siteVersion,
+    compiled_at: catalog.compiledAt,
+    expires_at: catalog.expiresAt,
+    resources: catalog.resources.map((r) => ({ ref: resourceRef(r), type: r.type, title: r.title, properties: shownProperties(r) })),
+    edges: catalog.edges,
+  };
 }

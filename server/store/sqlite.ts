@@ -1,15 +1,15 @@
 // The SQLite implementation of Store (better-sqlite3): one file, WAL so the
 // dashboard's reads never wait for an agent's write, versioned migrations.
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
-import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import type { SiteProblem } from "../../catalog/compiler.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { AnclaError } from "../../proto/errors.js";
-import { create } from "@bufbuild/protobuf";
 import { EventSchema, ReportSchema, type Event, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { NODE_STATUSES, runStatus, type RunStatus } from "../status.js";
+import { countsOf, eventFlags, NODE_STATUSES, runStatus, type RunStatus } from "../status.js";
 import { flattenFacts } from "./facts.js";
 import { migrate } from "./migrations.js";
+import { MAX_REPORT_PAGE } from "./store.js";
 import type {
   ApiTokenRecord,
   AuditEntry,
@@ -59,7 +59,6 @@ const date = (v: unknown): Date => new Date(v as number);
 const optDate = (v: unknown): Date | undefined => (v === null || v === undefined ? undefined : new Date(v as number));
 const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
 
-const EMPTY_COUNTS: ReportCounts = { total: 0, changed: 0, failed: 0, skipped: 0, corrective: 0 };
 
 // The columns of a ReportSummary, for one report row `r` (event flags are stored on ingest).
 const REPORT_SUMMARY_COLUMNS = `
@@ -89,8 +88,6 @@ const STATUS_RANK_SQL = `CASE status_value ${NODE_STATUSES.map((st, i) => `WHEN 
 
 /** Which report_days column a run of each status counts in. */
 const DAY_COLUMN: Record<RunStatus, string> = { failed: "failed", drifted: "drifted", "noop-pending": "noop", changed: "changed", unchanged: "unchanged" };
-
-export const MAX_REPORT_PAGE = 500;
 
 class SqliteStore implements Store {
   private readonly cache = new Map<string, Statement>();
@@ -289,7 +286,7 @@ class SqliteStore implements Store {
     // The agent's clock decides run order (queued reports arrive late); an unreadable time falls back to arrival.
     const parsed = Date.parse(report.startedAt);
     const started = Number.isNaN(parsed) ? ms(receivedAt) : parsed;
-    const counts: ReportCounts = { ...EMPTY_COUNTS, ...countsOf(report) };
+    const counts = countsOf(report);
     const flags = eventFlags(report.events);
     const status = runStatus({ status: report.status, noop: report.noop, counts, ...flags });
     return this.transaction(() => {
@@ -527,17 +524,11 @@ class SqliteStore implements Store {
 
   findBootstrapToken(secretSha256: string): BootstrapTokenRecord | undefined {
     const r = this.get(`SELECT * FROM tokens WHERE secret_sha256 = ?`, secretSha256);
-    if (!r) return undefined;
-    return {
-      id: r.id as string,
-      secretSha256: r.secret_sha256 as string,
-      certnameGlob: optStr(r.certname_glob),
-      expiresAt: date(r.expires_at),
-      oneTime: r.one_time === 1,
-      usedAt: optDate(r.used_at),
-      createdBy: r.created_by as string,
-      createdAt: date(r.created_at),
-    };
+    return r ? bootstrapToken(r) : undefined;
+  }
+
+  listBootstrapTokens(): BootstrapTokenRecord[] {
+    return this.all(`SELECT * FROM tokens ORDER BY created_at DESC, id`).map(bootstrapToken);
   }
 
   claimBootstrapToken(id: string, at: Date): boolean {
@@ -576,19 +567,6 @@ class SqliteStore implements Store {
   }
 }
 
-function countsOf(report: Report): Partial<ReportCounts> {
-  const c = report.counts;
-  return c ? { total: c.total, changed: c.changed, failed: c.failed, skipped: c.skipped, corrective: c.corrective } : {};
-}
-
-function eventFlags(events: readonly Event[]): { hasChanges: boolean; hasCorrective: boolean; hasPendingNoop: boolean; hasFailedEvent: boolean } {
-  return {
-    hasChanges: events.some((e) => e.result === "changed"),
-    hasCorrective: events.some((e) => e.corrective),
-    hasPendingNoop: events.some((e) => e.result === "noop"),
-    hasFailedEvent: events.some((e) => e.result === "failed"),
-  };
-}
 
 function parseReport(json: unknown): Report {
   return fromJson(ReportSchema, JSON.parse(json as string) as JsonValue);
@@ -673,6 +651,19 @@ function reportSummary(r: Row): ReportSummary {
     hasCorrective: r.has_corrective === 1,
     hasPendingNoop: r.has_pending_noop === 1,
     hasFailedEvent: r.has_failed_event === 1,
+  };
+}
+
+function bootstrapToken(r: Row): BootstrapTokenRecord {
+  return {
+    id: r.id as string,
+    secretSha256: r.secret_sha256 as string,
+    certnameGlob: optStr(r.certname_glob),
+    expiresAt: date(r.expires_at),
+    oneTime: r.one_time === 1,
+    usedAt: optDate(r.used_at),
+    createdBy: r.created_by as string,
+    createdAt: date(r.created_at),
   };
 }
 

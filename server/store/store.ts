@@ -92,6 +92,8 @@ export interface NodeFilter {
   offset: number;
 }
 
+export const MAX_REPORT_PAGE = 500;
+
 export interface ReportQuery {
   certname?: string;
   /** The agent's report status: changed | unchanged | failed | noop. */
@@ -275,6 +277,8 @@ export interface Store {
   findBootstrapToken(secretSha256: string): BootstrapTokenRecord | undefined;
   /** Marks the token used; false when it is one-time and already used (someone else won the race). */
   claimBootstrapToken(id: string, at: Date): boolean;
+  /** Newest first (secrets are stored hashed only). */
+  listBootstrapTokens(): BootstrapTokenRecord[];
 
   // Operator tokens
   insertApiToken(t: ApiTokenRecord): void;

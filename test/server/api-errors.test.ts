@@ -38,7 +38,7 @@ t.test("API errors are JSON with a status that fits", async (t) => {
   t.test("an unknown status filter: 400 listing the valid ones", async (t) => {
     const res = await call(api, "GET", "/api/v1/nodes?status=sad", admin);
     t.equal(res.status, 400);
-    t.match(res.body, { error: { message: /unknown status "sad".*drifted/ } });
+    t.match(res.body, { error: { code: "ANCLA_E_INVALID_ARGUMENT", message: /querystring\/status must be one of compile-failed, .*drifted/ } });
   });
 
   t.test("an unexpected failure: 500 without internals", async (t) => {

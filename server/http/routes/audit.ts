@@ -1,11 +1,12 @@
 // The audit log, newest first, paged by id.
 import type { FastifyInstance } from "fastify";
 import { requireRole } from "../auth.js";
+import { auditEntrySchema, responses } from "../schemas.js";
 import { auditView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
 interface AuditQuery {
-  limit?: number;
+  limit: number;
   before?: number;
 }
 
@@ -13,17 +14,28 @@ const auditQuerySchema = {
   type: "object",
   additionalProperties: false,
   properties: {
-    limit: { type: "integer", minimum: 1, maximum: 1000 },
+    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
     before: { type: "integer", minimum: 1 },
   },
 } as const;
 
+const auditPageSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["entries", "next_before"],
+  properties: { entries: { type: "array", items: auditEntrySchema }, next_before: { type: ["integer", "null"] } },
+} as const;
+
 export function auditRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get<{ Querystring: AuditQuery }>("/audit", { preHandler: requireRole("viewer"), schema: { querystring: auditQuerySchema } }, async (request) => {
-    const limit = request.query.limit ?? 100;
-    const entries = deps.store.listAudit({ limit, beforeId: request.query.before });
-    // A full page may have more behind it: hand back where to continue.
-    const next = entries.length === limit ? entries[entries.length - 1].id : null;
-    return { entries: entries.map(auditView), next_before: next };
-  });
+  app.get<{ Querystring: AuditQuery }>(
+    "/audit",
+    { preHandler: requireRole("viewer"), schema: { tags: ["audit"], summary: "who changed what and when, newest first", querystring: auditQuerySchema, response: responses(auditPageSchema) } },
+    async (request) => {
+      const { limit } = request.query;
+      const entries = deps.store.listAudit({ limit, beforeId: request.query.before });
+      // A full page may have more behind it: hand back where to continue.
+      const next = entries.length === limit ? entries[entries.length - 1].id : null;
+      return { entries: entries.map(auditView), next_before: next };
+    },
+  );
 }

@@ -1,6 +1,7 @@
-// Certificates: list, sign a waiting request, revoke.
+// Certificates: list (optionally only one state, e.g. the pending requests), sign a waiting request, revoke.
 import type { FastifyInstance } from "fastify";
 import { actorOf, requireRole } from "../auth.js";
+import { certnameParams, certSchema, responses } from "../schemas.js";
 import { certView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -8,15 +9,48 @@ interface CertnameParams {
   certname: string;
 }
 
-export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get("/certs", { preHandler: requireRole("viewer") }, async () => ({ certificates: deps.certs.list().map(certView) }));
+const tags = ["certificates"];
+const STATES = ["pending", "signed", "rejected", "revoked"] as const;
 
-  app.post<{ Params: CertnameParams }>("/certs/:certname/sign", { preHandler: requireRole("operator") }, async (request) =>
-    certView(deps.certs.sign(request.params.certname, actorOf(request))),
+export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get<{ Querystring: { state?: (typeof STATES)[number] } }>(
+    "/certs",
+    {
+      preHandler: requireRole("viewer"),
+      schema: {
+        tags,
+        summary: "the newest request or certificate of every certname; ?state=pending lists the waiting requests",
+        querystring: { type: "object", additionalProperties: false, properties: { state: { type: "string", enum: [...STATES] } } },
+        response: responses({ type: "object", additionalProperties: false, required: ["certificates"], properties: { certificates: { type: "array", items: certSchema } } }),
+      },
+    },
+    async (request) => {
+      const { state } = request.query;
+      const all = deps.certs.list();
+      return { certificates: (state ? all.filter((c) => c.state === state) : all).map(certView) };
+    },
   );
 
-  app.post<{ Params: CertnameParams }>("/certs/:certname/revoke", { preHandler: requireRole("operator") }, async (request) => {
-    const revoked = deps.certs.revoke(request.params.certname, actorOf(request));
-    return { certname: revoked.certname, revoked_serials: revoked.serials };
-  });
+  app.post<{ Params: CertnameParams }>(
+    "/certs/:certname/sign",
+    { preHandler: requireRole("operator"), schema: { tags, summary: "sign the waiting request of a node (audited)", params: certnameParams, response: responses(certSchema) } },
+    async (request) => certView(deps.certs.sign(request.params.certname, actorOf(request))),
+  );
+
+  app.post<{ Params: CertnameParams }>(
+    "/certs/:certname/revoke",
+    {
+      preHandler: requireRole("operator"),
+      schema: {
+        tags,
+        summary: "revoke every certificate of a node (audited)",
+        params: certnameParams,
+        response: responses({ type: "object", additionalProperties: false, required: ["certname", "revoked_serials"], properties: { certname: { type: "string" }, revoked_serials: { type: "array", items: { type: "string" } } } }),
+      },
+    },
+    async (request) => {
+      const revoked = deps.certs.revoke(request.params.certname, actorOf(request));
+      return { certname: revoked.certname, revoked_serials: revoked.serials };
+    },
+  );
 }

@@ -1,38 +1,97 @@
-// Nodes, their status and their latest report.
+// Nodes: the filtered, sorted, paged list; one node; its latest report; its current catalog.
 import type { FastifyInstance } from "fastify";
 import { toJson } from "@bufbuild/protobuf";
 import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
-import { isNodeStatus, listNodes, nodeDetail, NODE_STATUSES } from "../../status.js";
+import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
 import { requireRole } from "../auth.js";
-import { nodeDetailView, nodeView } from "../views.js";
+import { catalogSchema, certnameParams, nodeDetailSchema, nodeSchema, protoReportSchema, responses } from "../schemas.js";
+import { catalogView, nodeDetailView, nodeView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
 interface CertnameParams {
   certname: string;
 }
 
+interface NodesQuery {
+  status?: NodeStatus;
+  search?: string;
+  fact?: string;
+  sort?: "certname" | "status" | "last_run";
+  order?: "asc" | "desc";
+  limit?: number;
+  offset?: number;
+}
+
+const nodesQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    status: { type: "string", enum: [...NODE_STATUSES] },
+    search: { type: "string", maxLength: 256, description: "certname substring, case-insensitive" },
+    fact: { type: "string", pattern: "^[^=]+=", maxLength: 1024, description: "PATH=VALUE: a dotted fact path equal to a value, e.g. os.family=debian" },
+    sort: { type: "string", enum: ["certname", "status", "last_run"], default: "certname" },
+    order: { type: "string", enum: ["asc", "desc"], default: "asc" },
+    limit: { type: "integer", minimum: 1, maximum: MAX_NODE_LIMIT, default: 100 },
+    offset: { type: "integer", minimum: 0, default: 0 },
+  },
+} as const;
+
+const nodePageSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["total", "limit", "offset", "nodes"],
+  properties: { total: { type: "integer" }, limit: { type: "integer" }, offset: { type: "integer" }, nodes: { type: "array", items: nodeSchema } },
+} as const;
+
+/** "os.family=debian" → { path, value }; the value may itself hold "=". */
+function parseFact(fact: string | undefined): { path: string; value: string } | undefined {
+  if (fact === undefined) return undefined;
+  const i = fact.indexOf("=");
+  return { path: fact.slice(0, i), value: fact.slice(i + 1) };
+}
+
 export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const viewer = { preHandler: requireRole("viewer") };
+  const viewer = requireRole("viewer");
+  const tags = ["nodes"];
 
-  app.get<{ Querystring: { status?: string } }>("/nodes", viewer, async (request) => {
-    const { status } = request.query;
-    if (status !== undefined && !isNodeStatus(status)) {
-      throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `unknown status "${status}"; use one of ${NODE_STATUSES.join(", ")}`);
-    }
-    const page = listNodes(deps.store, { ...deps.statusOptions(), status });
-    return { total: page.total, nodes: page.nodes.map(nodeView) };
-  });
+  app.get<{ Querystring: NodesQuery }>(
+    "/nodes",
+    { preHandler: viewer, schema: { tags, summary: "nodes with their status, filtered, sorted and paged", querystring: nodesQuerySchema, response: responses(nodePageSchema) } },
+    async (request) => {
+      const { fact, ...q } = request.query;
+      const page = listNodes(deps.store, { ...deps.statusOptions(), ...q, fact: parseFact(fact) });
+      return { total: page.total, limit: q.limit, offset: q.offset, nodes: page.nodes.map(nodeView) };
+    },
+  );
 
-  app.get<{ Params: CertnameParams }>("/nodes/:certname", viewer, async (request) => {
-    const node = nodeDetail(deps.store, request.params.certname, deps.statusOptions());
-    if (!node) throw new AnclaError("ANCLA_E_NOT_FOUND", `no node "${request.params.certname}"`);
-    return nodeDetailView(node);
-  });
+  app.get<{ Params: CertnameParams }>(
+    "/nodes/:certname",
+    { preHandler: viewer, schema: { tags, summary: "one node: status, last run, facts, compile failure", params: certnameParams, response: responses(nodeDetailSchema) } },
+    async (request) => {
+      const node = nodeDetail(deps.store, request.params.certname, deps.statusOptions());
+      if (!node) throw new AnclaError("ANCLA_E_NOT_FOUND", `no node "${request.params.certname}"`);
+      return nodeDetailView(node);
+    },
+  );
 
-  app.get<{ Params: CertnameParams }>("/nodes/:certname/report", viewer, async (request) => {
-    const report = deps.store.latestReport(request.params.certname);
-    if (!report) throw new AnclaError("ANCLA_E_NOT_FOUND", `no report from "${request.params.certname}"`);
-    return toJson(ReportSchema, report);
-  });
+  app.get<{ Params: CertnameParams }>(
+    "/nodes/:certname/report",
+    { preHandler: viewer, schema: { tags, summary: "the node's latest run report (protobuf JSON)", params: certnameParams, response: responses(protoReportSchema) } },
+    async (request) => {
+      const report = deps.store.latestReport(request.params.certname);
+      if (!report) throw new AnclaError("ANCLA_E_NOT_FOUND", `no report from "${request.params.certname}"`);
+      return toJson(ReportSchema, report);
+    },
+  );
+
+  app.get<{ Params: CertnameParams }>(
+    "/nodes/:certname/catalog",
+    { preHandler: viewer, schema: { tags, summary: "the node's current catalog, decoded (sensitive values redacted)", params: certnameParams, response: responses(catalogSchema) } },
+    async (request) => {
+      const stored = deps.store.getCurrentCatalog(request.params.certname);
+      if (!stored) throw new AnclaError("ANCLA_E_NOT_FOUND", `no catalog compiled for "${request.params.certname}"`);
+      return catalogView(stored);
+    },
+  );
 }

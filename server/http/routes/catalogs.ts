@@ -1,0 +1,27 @@
+// Catalogs by digest: what a report's catalog_digest names, decoded.
+import type { FastifyInstance } from "fastify";
+import { AnclaError } from "../../../proto/errors.js";
+import { requireRole } from "../auth.js";
+import { catalogSchema, responses } from "../schemas.js";
+import { catalogView } from "../views.js";
+import type { ApiDeps } from "./deps.js";
+
+export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get<{ Params: { digest: string } }>(
+    "/catalogs/:digest",
+    {
+      preHandler: requireRole("viewer"),
+      schema: {
+        tags: ["catalogs"],
+        summary: "a catalog by its body digest (the newest issued with that digest), decoded",
+        params: { type: "object", required: ["digest"], properties: { digest: { type: "string", pattern: "^[0-9a-f]{64}$" } } },
+        response: responses(catalogSchema),
+      },
+    },
+    async (request) => {
+      const stored = deps.store.getCatalogByDigest(request.params.digest);
+      if (!stored) throw new AnclaError("ANCLA_E_NOT_FOUND", `no catalog with digest ${request.params.digest}`);
+      return catalogView(stored);
+    },
+  );
+}

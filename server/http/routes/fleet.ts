@@ -1,0 +1,59 @@
+// The fleet at a glance: counts by status, drift over time, standing compile failures.
+import type { FastifyInstance } from "fastify";
+import { driftHistory, fleetSummary, MAX_HISTORY_DAYS, NODE_STATUSES } from "../../status.js";
+import { requireRole } from "../auth.js";
+import { compileFailureSchema, responses } from "../schemas.js";
+import { compileFailureView } from "../views.js";
+import type { ApiDeps } from "./deps.js";
+
+const count = { type: "integer" } as const;
+
+const summarySchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["total", "by_status"],
+  properties: {
+    total: count,
+    by_status: { type: "object", additionalProperties: false, required: [...NODE_STATUSES], properties: Object.fromEntries(NODE_STATUSES.map((s) => [s, count])) },
+  },
+} as const;
+
+const daySchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["day", "runs", "drifted", "failed", "changed", "unchanged", "noop"],
+  properties: { day: { type: "string", format: "date" }, runs: count, drifted: count, failed: count, changed: count, unchanged: count, noop: count },
+} as const;
+
+export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const viewer = requireRole("viewer");
+  const tags = ["fleet"];
+
+  app.get("/fleet/summary", { preHandler: viewer, schema: { tags, summary: "how many nodes are in each status", response: responses(summarySchema) } }, async () => {
+    const s = fleetSummary(deps.store, deps.statusOptions());
+    return { total: s.total, by_status: s.byStatus };
+  });
+
+  app.get<{ Querystring: { days: number } }>(
+    "/fleet/drift",
+    {
+      preHandler: viewer,
+      schema: {
+        tags,
+        summary: "runs per UTC day by run status (drift over time), oldest first",
+        querystring: { type: "object", additionalProperties: false, properties: { days: { type: "integer", minimum: 1, maximum: MAX_HISTORY_DAYS, default: 30 } } },
+        response: responses({ type: "object", additionalProperties: false, required: ["days"], properties: { days: { type: "array", items: daySchema } } }),
+      },
+    },
+    async (request) => ({ days: driftHistory(deps.store, { days: request.query.days, now: deps.statusOptions().now }) }),
+  );
+
+  app.get(
+    "/compile-failures",
+    {
+      preHandler: viewer,
+      schema: { tags, summary: "nodes the site does not compile for, newest first", response: responses({ type: "object", additionalProperties: false, required: ["failures"], properties: { failures: { type: "array", items: compileFailureSchema } } }) },
+    },
+    async () => ({ failures: deps.store.listCompileFailures().map(compileFailureView) }),
+  );
+}

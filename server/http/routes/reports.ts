@@ -1,0 +1,117 @@
+// Reports: paged (keyset) with filters, one report in full, its events.
+import type { FastifyInstance } from "fastify";
+import { toJson } from "@bufbuild/protobuf";
+import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { AnclaError } from "../../../proto/errors.js";
+import { MAX_REPORT_PAGE } from "../../store/store.js";
+import { requireRole } from "../auth.js";
+import { eventSchema, protoReportSchema, reportSummarySchema, responses } from "../schemas.js";
+import { eventView, reportSummaryView } from "../views.js";
+import type { ApiDeps } from "./deps.js";
+
+interface ReportsQuery {
+  node?: string;
+  status?: string;
+  changes_only?: boolean;
+  corrective_only?: boolean;
+  since?: string;
+  limit: number;
+  cursor?: string;
+}
+
+interface EventsQuery {
+  changes_only?: boolean;
+  corrective_only?: boolean;
+  limit: number;
+  offset: number;
+}
+
+const reportsQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    node: { type: "string", minLength: 1, description: "certname" },
+    status: { type: "string", enum: ["changed", "unchanged", "failed", "noop"], description: "the run's status as the agent reported it" },
+    changes_only: { type: "boolean", description: "only runs with at least one changed event" },
+    corrective_only: { type: "boolean", description: "only runs that corrected drift" },
+    since: { type: "string", format: "date-time", description: "runs started at or after this time" },
+    limit: { type: "integer", minimum: 1, maximum: MAX_REPORT_PAGE, default: 50 },
+    cursor: { type: "string", maxLength: 200, description: "the `next` of the previous page" },
+  },
+} as const;
+
+const reportPageSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["reports", "next"],
+  properties: { reports: { type: "array", items: reportSummarySchema }, next: { type: ["string", "null"] } },
+} as const;
+
+const eventsQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    changes_only: { type: "boolean" },
+    corrective_only: { type: "boolean" },
+    limit: { type: "integer", minimum: 1, maximum: 1000, default: 200 },
+    offset: { type: "integer", minimum: 0, default: 0 },
+  },
+} as const;
+
+const eventPageSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["total", "events"],
+  properties: { total: { type: "integer" }, events: { type: "array", items: eventSchema } },
+} as const;
+
+const runIdParams = { type: "object", required: ["runId"], properties: { runId: { type: "string", minLength: 1, maxLength: 128 } } } as const;
+
+export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const viewer = requireRole("viewer");
+  const tags = ["reports"];
+
+  app.get<{ Querystring: ReportsQuery }>(
+    "/reports",
+    { preHandler: viewer, schema: { tags, summary: "run reports, newest first, keyset-paged", querystring: reportsQuerySchema, response: responses(reportPageSchema) } },
+    async (request) => {
+      const q = request.query;
+      const page = deps.store.listReports({
+        certname: q.node,
+        status: q.status,
+        changesOnly: q.changes_only,
+        correctiveOnly: q.corrective_only,
+        since: q.since === undefined ? undefined : new Date(q.since),
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return { reports: page.reports.map(reportSummaryView), next: page.next ?? null };
+    },
+  );
+
+  app.get<{ Params: { runId: string } }>(
+    "/reports/:runId",
+    { preHandler: viewer, schema: { tags, summary: "one run report in full (protobuf JSON): events, logs, timings", params: runIdParams, response: responses(protoReportSchema) } },
+    async (request) => toJson(ReportSchema, requireReport(deps, request.params.runId)),
+  );
+
+  app.get<{ Params: { runId: string }; Querystring: EventsQuery }>(
+    "/reports/:runId/events",
+    { preHandler: viewer, schema: { tags, summary: "the events of a run, paged, optionally only changes or only corrective ones", params: runIdParams, querystring: eventsQuerySchema, response: responses(eventPageSchema) } },
+    async (request) => {
+      const { runId } = request.params;
+      if (!deps.store.getReportSummary(runId)) throw notFound(runId);
+      const q = request.query;
+      const page = deps.store.reportEvents(runId, { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit, offset: q.offset });
+      return { total: page.total, events: page.events.map(eventView) };
+    },
+  );
+}
+
+function requireReport(deps: ApiDeps, runId: string) {
+  const report = deps.store.getReport(runId);
+  if (!report) throw notFound(runId);
+  return report;
+}
+
+const notFound = (runId: string) => new AnclaError("ANCLA_E_NOT_FOUND", `no report with run id "${runId}"`);

@@ -1,0 +1,106 @@
+// JSON schemas of the API's shapes (views.ts builds the values). Fastify
+// validates requests and serialises responses with them, and @fastify/swagger
+// turns them into /api/v1/openapi.json, so the document cannot drift from the code.
+import { NODE_STATUSES } from "../status.js";
+
+const str = { type: "string" } as const;
+const nullableStr = { type: ["string", "null"] } as const;
+const time = { type: "string", format: "date-time" } as const;
+const nullableTime = { type: ["string", "null"], format: "date-time" } as const;
+const int = { type: "integer" } as const;
+const bool = { type: "boolean" } as const;
+const anyObject = { type: "object", additionalProperties: true } as const;
+
+/** An object whose every listed property is always present. */
+function object<P extends Record<string, unknown>>(properties: P) {
+  return { type: "object", additionalProperties: false, required: Object.keys(properties), properties } as const;
+}
+
+export const errorSchema = object({ error: object({ code: str, message: str }) });
+
+export const countsSchema = object({ total: int, changed: int, failed: int, skipped: int, corrective: int });
+const nullableCounts = { ...countsSchema, type: ["object", "null"] } as const;
+
+export const nodeSchema = object({
+  certname: str,
+  status: { type: "string", enum: [...NODE_STATUSES] },
+  last_checkin_at: time,
+  last_report_at: nullableTime,
+  last_run_id: nullableStr,
+  last_run_at: nullableTime,
+  last_run_status: nullableStr,
+  last_run_noop: { type: ["boolean", "null"] },
+  last_run_duration_ms: { type: ["integer", "null"] },
+  catalog_digest: nullableStr,
+  site_version: nullableStr,
+  counts: nullableCounts,
+  corrective: { type: ["boolean", "null"] },
+  failed: { type: ["boolean", "null"] },
+  compile_failed_at: nullableTime,
+});
+
+const problemsSchema = { type: "array", items: anyObject } as const;
+
+export const compileFailureSchema = object({ certname: str, site_version: str, at: time, problems: problemsSchema });
+
+export const nodeDetailSchema = object({
+  ...nodeSchema.properties,
+  first_checkin_at: time,
+  facts: { type: ["object", "null"], additionalProperties: true },
+  facts_updated_at: nullableTime,
+  compile_failure: { type: ["object", "null"], additionalProperties: false, required: ["site_version", "at", "problems"], properties: { site_version: str, at: time, problems: problemsSchema } },
+});
+
+export const reportSummarySchema = object({
+  run_id: str,
+  certname: str,
+  status: str,
+  run_status: str,
+  noop: bool,
+  catalog_digest: str,
+  site_version: str,
+  started_at: time,
+  received_at: time,
+  duration_ms: int,
+  counts: countsSchema,
+  has_changes: bool,
+  has_corrective: bool,
+  has_failed_event: bool,
+  has_pending_noop: bool,
+});
+
+export const eventSchema = object({ resource: str, property: str, desired: str, actual: str, result: str, corrective: bool, message: str, diff: str });
+
+/** A report as protobuf JSON (ancla.v1.Report): camelCase, zero values left out. */
+export const protoReportSchema = { ...anyObject, description: "ancla.v1.Report in protobuf JSON form" } as const;
+
+export const catalogSchema = object({
+  certname: str,
+  serial: int,
+  digest: str,
+  site_version: str,
+  compiled_at: time,
+  expires_at: time,
+  resources: { type: "array", items: object({ ref: str, type: str, title: str, properties: anyObject }) },
+  edges: { type: "array", items: object({ from: str, to: str, kind: str }) },
+});
+
+export const certSchema = object({
+  certname: str,
+  state: str,
+  public_key_sha256: str,
+  serial: nullableStr,
+  not_after: nullableTime,
+  requested_at: time,
+  signed_at: nullableTime,
+  revoked_at: nullableTime,
+});
+
+export const auditEntrySchema = object({ id: int, at: time, actor: str, action: str, target: str, detail: anyObject });
+
+export const certnameParams = object({ certname: { type: "string", minLength: 1 } });
+
+/** Response schemas for a route: 200 (or `code`) and the error shape for everything else. */
+export function responses(ok: unknown, code = 200): Record<string, unknown> {
+  return { [code]: ok, "4xx": errorSchema, "5xx": errorSchema };
+}

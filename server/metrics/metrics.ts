@@ -1,0 +1,101 @@
+// The server's Prometheus metrics (prom-client), one registry per server so
+// two servers in one process (tests, benches) never share counters. The gRPC
+// and catalog services call the small hooks below; the fleet gauges and the
+// database size are read from the store when Prometheus scrapes.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { fleetSummary, NODE_STATUSES, reportRunStatus, type StatusOptions } from "../status.js";
+import type { Store } from "../store/store.js";
+
+/** How a check-in ended: the agent's catalog was current, a catalog was sent, or it failed (compile error, bad request). */
+export type CheckinResult = "not_modified" | "catalog" | "failed";
+
+/** What the agent-facing services report; ServerMetrics implements it. */
+export interface AgentMetrics {
+  checkin(result: CheckinResult): void;
+  /** A ReportRun handled: `stored` false for a redelivered run id; `seconds` is the server's time to store it. */
+  report(report: Report, stored: boolean, seconds: number): void;
+}
+
+export interface CompileMetrics {
+  compiled(seconds: number, ok: boolean): void;
+}
+
+export class ServerMetrics implements AgentMetrics, CompileMetrics {
+  readonly registry = new Registry();
+  private readonly reports = new Counter({ name: "ancla_reports_total", help: "Run reports stored, by what the run means for its node", labelNames: ["run_status"], registers: [this.registry] });
+  private readonly duplicates = new Counter({ name: "ancla_reports_duplicate_total", help: "Redelivered run reports (same run id), not stored again", registers: [this.registry] });
+  private readonly runDuration = new Histogram({
+    name: "ancla_run_duration_seconds",
+    help: "Agent run duration as reported",
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  private readonly ingest = new Histogram({
+    name: "ancla_report_ingest_seconds",
+    help: "Server time to store one run report (the server has no report queue: ReportRun stores before it answers; agents queue on disk)",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  private readonly checkins = new Counter({ name: "ancla_checkins_total", help: "Agent check-ins (GetCatalog) by result", labelNames: ["result"], registers: [this.registry] });
+  private readonly compileTime = new Histogram({
+    name: "ancla_catalog_compile_seconds",
+    help: "Catalog compile time (successful or not)",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly compileFailures = new Counter({ name: "ancla_catalog_compile_failures_total", help: "Compiles that failed (site problems)", registers: [this.registry] });
+  private readonly pruned = new Counter({ name: "ancla_reports_pruned_total", help: "Reports deleted by retention", registers: [this.registry] });
+
+  constructor(store: Store, statusOptions: () => StatusOptions) {
+    // Pre-set label values so every series exists from the first scrape (rate() needs a zero to start from).
+    for (const result of ["not_modified", "catalog", "failed"]) this.checkins.inc({ result }, 0);
+    new Gauge({
+      name: "ancla_nodes",
+      help: "Nodes by status, evaluated at scrape time",
+      labelNames: ["status"],
+      registers: [this.registry],
+      collect() {
+        const { byStatus } = fleetSummary(store, statusOptions());
+        for (const status of NODE_STATUSES) this.set({ status }, byStatus[status]);
+      },
+    });
+    new Gauge({
+      name: "ancla_database_size_bytes",
+      help: "Size of the server database",
+      registers: [this.registry],
+      collect() {
+        this.set(store.sizeBytes());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: "ancla_server_" });
+  }
+
+  checkin(result: CheckinResult): void {
+    this.checkins.inc({ result });
+  }
+
+  report(report: Report, stored: boolean, seconds: number): void {
+    if (!stored) {
+      this.duplicates.inc();
+      return;
+    }
+    this.reports.inc({ run_status: reportRunStatus(report) });
+    this.runDuration.observe(report.durationMs / 1000);
+    this.ingest.observe(seconds);
+  }
+
+  compiled(seconds: number, ok: boolean): void {
+    this.compileTime.observe(seconds);
+    if (!ok) this.compileFailures.inc();
+  }
+
+  prunedReports(count: number): void {
+    this.pruned.inc(count);
+  }
+
+  /** The text exposition format, and its content type. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
