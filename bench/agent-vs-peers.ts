@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
-import { ensureAgentRuntime } from "../packaging/agent-runtime.js";
+import { AGENT_NODE_FLAGS, ensureAgentRuntime } from "../packaging/agent-runtime.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const WORK = "/var/tmp/ancla-bench-peers";
@@ -119,7 +119,7 @@ function tools(): Tool[] {
     {
       name: "ancla",
       prepare: (tree, n) => writeInput(input("ancla", "catalog.json"), JSON.stringify(anclaCatalog(tree, n))),
-      command: () => [anclaRuntime(), anclaAgentEntry(), "apply", "--catalog", input("ancla", "catalog.json"), "--state-dir", join(WORK, "state", "ancla")],
+      command: () => [anclaRuntime(), ...AGENT_NODE_FLAGS, anclaAgentEntry(), "apply", "--catalog", input("ancla", "catalog.json"), "--state-dir", join(WORK, "state", "ancla")],
       env: { NODE_COMPILE_CACHE: join(WORK, "state", "ancla", "compile-cache") },
       reset: () => rmSync(join(WORK, "state", "ancla"), { recursive: true, force: true }),
     },
@@ -221,6 +221,7 @@ export function benchAgentVsPeers(opts: { sizes: number[]; rounds: number }): Pe
   installPeers();
   const have = new Set(available());
   const list = tools().filter((t) => have.has(t.name));
+  if (have.has("ancla")) process.stderr.write(`ancla: ${anclaRuntime()} ${AGENT_NODE_FLAGS.join(" ")} ${anclaAgentEntry()}\n`);
   const results: PeerResults = {};
   for (const n of opts.sizes) {
     const samples: Record<string, Record<string, Sample[]>> = {};

@@ -12,6 +12,14 @@ import { ROOT } from "./root.js";
 /** Pinned: a runtime change is a reviewed commit, like any dependency. */
 export const AGENT_RUNTIME_VERSION = "24.21.0";
 
+/**
+ * V8 flags the agent runs with, wherever it starts (the single executable bakes
+ * them in). A run is short and allocates little that lives: a 1 MiB young
+ * generation (V8's default grows to 16 MiB per semi-space) keeps the peak
+ * RSS of a 1,000-file run about 5 MB lower for no measurable CPU.
+ */
+export const AGENT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+
 export function agentRuntimeDir(version = AGENT_RUNTIME_VERSION): string {
   return join(ROOT, "dist/runtime", `node-v${version}`);
 }
