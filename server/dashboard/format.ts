@@ -1,0 +1,53 @@
+// Small, pure formatting for the pages: times, digests, JSON values.
+import { html, type SafeHtml } from "./html.js";
+
+/** A time as "3 min ago", with the exact UTC time on hover. */
+export function when(d: Date | undefined, now: Date = new Date()): SafeHtml {
+  if (!d) return html`<span class="muted">never</span>`;
+  return html`<time datetime="${d.toISOString()}" title="${d.toISOString()}">${ago(now.getTime() - d.getTime())}</time>`;
+}
+
+function ago(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 0) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+/** The first 12 hex digits, the whole digest on hover. */
+export function shortDigest(digest: string | undefined): SafeHtml {
+  if (!digest) return html`<span class="muted">—</span>`;
+  return html`<code title="${digest}">${digest.slice(0, 12)}</code>`;
+}
+
+/** A site version (a git commit or "sha256:..."), cut to a readable length, whole on hover. */
+export function version(v: string | undefined): SafeHtml {
+  if (!v) return html`<span class="muted">—</span>`;
+  return html`<code title="${v}">${v.length > 19 ? `${v.slice(0, 19)}…` : v}</code>`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** A stored JSON value as short text: strings without their quotes, long values cut (the cell is not the place for a whole file). */
+export function jsonText(value: unknown, max = 240): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max)}… (${count(text.length)} chars)` : text;
+}
+
+/** An event's desired/actual field (JSON-encoded by the agent, or "[redacted]") as text. */
+export function eventValue(encoded: string): string {
+  if (encoded === "") return "";
+  try {
+    return jsonText(JSON.parse(encoded));
+  } catch {
+    return jsonText(encoded);
+  }
+}
+
+export function ms(n: number): string {
+  return n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s`;
+}

@@ -1,0 +1,49 @@
+// The dashboard: server-rendered HTML on the API's fastify instance and port.
+// Mounted from server/http/server.ts with one line:
+//   await app.register(dashboardRoutes(deps))
+// Its own scope: the cookie and form parsers, an HTML error page and the
+// security headers apply to the dashboard only, never to /api/v1.
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import type { ApiDeps } from "../http/routes/deps.js";
+import { assetRoutes } from "./assets.js";
+import { renderError } from "./errors.js";
+import { certificateRoutes } from "./pages/certificates.js";
+import { fleetRoutes } from "./pages/fleet.js";
+import { loginRoutes } from "./pages/login.js";
+import { nodeRoutes } from "./pages/node.js";
+import { reportRoutes } from "./pages/report.js";
+import { requireSession } from "./session.js";
+
+/**
+ * No inline script or style, no framing, forms post only here. Pages hold
+ * fleet data, so no cache keeps them.
+ */
+const SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "same-origin",
+  "cache-control": "no-store",
+};
+
+export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    await app.register(cookie);
+    await app.register(formbody);
+    app.setErrorHandler(renderError);
+    app.addHook("onRequest", async (_request, reply) => {
+      void reply.headers(SECURITY_HEADERS);
+    });
+    assetRoutes(app);
+    loginRoutes(app, deps.store);
+    await app.register(async (pages: FastifyInstance) => {
+      pages.addHook("onRequest", requireSession(deps.store));
+      fleetRoutes(pages, deps);
+      nodeRoutes(pages, deps);
+      reportRoutes(pages, deps);
+      certificateRoutes(pages, deps.certs);
+    });
+  };
+}

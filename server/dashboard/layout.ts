@@ -1,0 +1,48 @@
+// The page shell: head, the top bar (sections, who is logged in, log out) and
+// the status badge every page shares.
+import type { ApiTokenRecord } from "../store/store.js";
+import { html, type HtmlValue, type SafeHtml } from "./html.js";
+
+export type Section = "fleet" | "certificates" | "none";
+
+export interface PageOptions {
+  title: string;
+  section: Section;
+  /** The logged-in token; absent on the login page. */
+  caller?: ApiTokenRecord;
+  body: HtmlValue;
+}
+
+export function page(o: PageOptions): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${o.title} · Ancla</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
+<script src="/assets/dashboard.js" defer></script>
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="/">Ancla</a>
+  ${o.caller && topNav(o.section, o.caller)}
+</header>
+<main>
+${o.body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+function topNav(section: Section, caller: ApiTokenRecord): SafeHtml {
+  const link = (s: Section, href: string, label: string): SafeHtml => html`<a href="${href}" class="${s === section ? "here" : ""}">${label}</a>`;
+  return html`<nav>${link("fleet", "/", "Fleet")}${link("certificates", "/certificates", "Certificates")}</nav>
+  <div class="who"><span>${caller.name} (${caller.role})</span>
+    <form class="inline" method="post" action="/logout"><button type="submit">Log out</button></form></div>`;
+}
+
+export function badge(status: string): SafeHtml {
+  return html`<span class="badge s-${status}">${status}</span>`;
+}

@@ -1,0 +1,73 @@
+// /certificates: waiting requests (sign, reject) and signed certificates
+// (revoke). Changes need the operator role and go through the CA service,
+// which writes the audit log, exactly as the API's /certs routes do.
+import type { FastifyInstance } from "fastify";
+import type { CertificateService, CertificateSummary } from "../../ca/service.js";
+import { actorOf, requireRole } from "../../http/auth.js";
+import type { ApiTokenRecord } from "../../store/store.js";
+import { html, pathOf, queryString, type SafeHtml } from "../html.js";
+import { badge, page } from "../layout.js";
+import { shortDigest, when } from "../format.js";
+
+interface CertnameParams {
+  certname: string;
+}
+
+const DONE: Record<string, string> = { signed: "Signed", revoked: "Revoked" };
+
+export function certificateRoutes(app: FastifyInstance, certs: CertificateService): void {
+  app.get<{ Querystring: { done?: string; certname?: string } }>("/certificates", async (request, reply) => {
+    const caller = request.apiToken!;
+    const { done, certname } = request.query;
+    const notice = done && certname && DONE[done] ? html`<p class="notice" role="status">${DONE[done]} ${certname}.</p>` : undefined;
+    const body = certificatesBody(certs.list(), canChange(caller), notice);
+    return reply.type("text/html; charset=utf-8").send(page({ title: "Certificates", section: "certificates", caller, body }));
+  });
+
+  const operator = { preHandler: requireRole("operator") };
+  app.post<{ Params: CertnameParams }>("/certificates/:certname/sign", operator, async (request, reply) => {
+    certs.sign(request.params.certname, actorOf(request));
+    return reply.redirect(`/certificates${queryString({ done: "signed", certname: request.params.certname })}`, 303);
+  });
+  app.post<{ Params: CertnameParams }>("/certificates/:certname/revoke", operator, async (request, reply) => {
+    certs.revoke(request.params.certname, actorOf(request));
+    return reply.redirect(`/certificates${queryString({ done: "revoked", certname: request.params.certname })}`, 303);
+  });
+}
+
+function canChange(caller: ApiTokenRecord): boolean {
+  return caller.role === "operator" || caller.role === "admin";
+}
+
+function certificatesBody(all: CertificateSummary[], operator: boolean, notice: SafeHtml | undefined): SafeHtml {
+  const pending = all.filter((c) => c.state === "pending");
+  const signed = all.filter((c) => c.state === "signed");
+  const other = all.filter((c) => c.state === "revoked" || c.state === "rejected");
+  return html`<h1>Certificates</h1>
+${notice}
+${!operator && html`<p class="muted">Your token has the viewer role: signing and revoking need the operator role.</p>`}
+<h2 id="pending">Waiting requests (${pending.length})</h2>
+${pending.length === 0
+    ? html`<p class="muted">No request is waiting.</p>`
+    : html`<table><thead><tr><th>Certname</th><th>Requested</th><th>Public key (SHA-256)</th>${operator && html`<th></th>`}</tr></thead><tbody>
+${pending.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${c.certname}</td><td>${when(c.requestedAt)}</td><td>${shortDigest(c.publicKeySha256)}</td>
+${operator && html`<td>${action(c.certname, "sign", "Sign", "primary")}</td>`}</tr>`)}
+</tbody></table>`}
+<h2 id="signed">Signed (${signed.length})</h2>
+${signed.length === 0
+    ? html`<p class="muted">No signed certificate.</p>`
+    : html`<table><thead><tr><th>Certname</th><th>Serial</th><th>Signed</th><th>Expires</th>${operator && html`<th></th>`}</tr></thead><tbody>
+${signed.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap"><a href="${pathOf("nodes", c.certname)}">${c.certname}</a></td><td>${shortDigest(c.serialHex)}</td>
+<td>${when(c.signedAt)}</td><td>${c.notAfter?.toISOString().slice(0, 10)}</td>
+${operator && html`<td>${action(c.certname, "revoke", "Revoke", "danger", `Revoke the certificate of ${c.certname}? Its agent is refused from its next call on.`)}</td>`}</tr>`)}
+</tbody></table>`}
+${other.length > 0 && html`<h2 id="revoked">Revoked and rejected (${other.length})</h2>
+<table><thead><tr><th>Certname</th><th>State</th><th>Requested</th><th>Revoked</th></tr></thead><tbody>
+${other.map((c) => html`<tr><td class="wrap">${c.certname}</td><td>${badge(c.state)}</td><td>${when(c.requestedAt)}</td><td>${when(c.revokedAt)}</td></tr>`)}
+</tbody></table>`}`;
+}
+
+function action(certname: string, verb: string, label: string, style: string, confirm?: string): SafeHtml {
+  return html`<form class="inline" method="post" action="${pathOf("certificates", certname, verb)}"${confirm ? html` data-confirm="${confirm}"` : ""}>
+<button class="${style}" type="submit">${label}</button></form>`;
+}

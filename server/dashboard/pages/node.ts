@@ -1,0 +1,98 @@
+// /nodes/:certname: status, compile failure (file:line:column), run timeline
+// (a page of recent reports, each linking to its report), the current
+// catalog's resources (decoded from the stored signed envelope) and facts.
+import type { FastifyInstance } from "fastify";
+import { decodeEnvelope } from "../../../catalog/envelope.js";
+import { formatProblem } from "../../../catalog/compiler.js";
+import type { Catalog, Resource } from "../../../catalog/model.js";
+import { nodeDetail, runStatus, type NodeDetail } from "../../status.js";
+import type { ReportSummary, StoredCatalog } from "../../store/store.js";
+import type { ApiDeps } from "../../http/routes/deps.js";
+import { count, jsonText, ms, shortDigest, version, when } from "../format.js";
+import { html, pathOf, queryString, type SafeHtml } from "../html.js";
+import { badge, page } from "../layout.js";
+import { sendError } from "../errors.js";
+
+/** Runs shown per timeline page. */
+const RUNS_PER_PAGE = 20;
+
+export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.get<{ Params: { certname: string }; Querystring: { runs?: string } }>("/nodes/:certname", async (request, reply) => {
+    const { certname } = request.params;
+    const node = nodeDetail(deps.store, certname, deps.statusOptions());
+    if (!node) return sendError(reply, request, 404, `no node "${certname}" has checked in`);
+    const runs = deps.store.listReports({ certname, limit: RUNS_PER_PAGE, cursor: request.query.runs || undefined });
+    const body = html`${overview(node)}
+${node.compileFailure && compileFailure(node)}
+${timeline(certname, runs.reports, runs.next, request.query.runs !== undefined)}
+${catalogSection(deps.store.getCurrentCatalog(certname))}
+${factsSection(node.facts)}`;
+    return reply.type("text/html; charset=utf-8").send(page({ title: certname, section: "fleet", caller: request.apiToken, body }));
+  });
+}
+
+function overview(n: NodeDetail): SafeHtml {
+  return html`<h1>${n.certname} ${badge(n.status)}</h1>
+<dl class="facts">
+  <dt>Last check-in</dt><dd>${when(n.lastCheckinAt)}</dd>
+  <dt>Last report</dt><dd>${when(n.lastReportAt)}${n.lastRunId && html` · <a href="${pathOf("reports", n.lastRunId)}">latest report</a>`}</dd>
+  <dt>First check-in</dt><dd>${when(n.firstCheckinAt)}</dd>
+  <dt>Site version</dt><dd>${version(n.siteVersion)}</dd>
+  <dt>Catalog</dt><dd>${shortDigest(n.catalogDigest)}</dd>
+</dl>`;
+}
+
+/** The site does not compile for this node: the operator's to fix, so every problem with its place. */
+function compileFailure(n: NodeDetail): SafeHtml {
+  const f = n.compileFailure!;
+  return html`<div class="problem" id="compile-failure">
+<strong>The site (version <code>${f.siteVersion}</code>) does not compile for this node</strong> since ${when(f.at)};
+the agent keeps applying its last good catalog.
+<ul>${f.problems.map((p) => html`<li><code>${formatProblem(p)}</code></li>`)}</ul></div>`;
+}
+
+function timeline(certname: string, runs: ReportSummary[], next: string | undefined, paged: boolean): SafeHtml {
+  return html`<h2 id="runs">Runs</h2>
+${runs.length === 0
+    ? html`<p class="muted">No report yet.</p>`
+    : html`<table id="run-list"><thead><tr><th>Started</th><th>Run</th><th>Status</th><th class="num">Changed</th><th class="num">Corrective</th><th class="num">Failed</th><th class="num">Duration</th><th>Site version</th></tr></thead><tbody>
+${runs.map(
+  (r) => html`<tr><td>${when(r.startedAt)}</td><td><a href="${pathOf("reports", r.runId)}"><code>${r.runId}</code></a></td><td>${badge(runStatus(r))}${r.noop && html` <span class="muted">noop</span>`}</td>
+<td class="num">${r.counts.changed}</td><td class="num">${r.counts.corrective}</td><td class="num">${r.counts.failed}</td><td class="num">${ms(r.durationMs)}</td><td>${version(r.siteVersion)}</td></tr>`,
+)}</tbody></table>`}
+<div class="pager">${paged && html`<a href="${pathOf("nodes", certname)}#runs">newest runs</a>`}${next && html`<a href="${pathOf("nodes", certname)}${queryString({ runs: next })}#runs">older runs →</a>`}</div>`;
+}
+
+function catalogSection(stored: StoredCatalog | undefined): SafeHtml {
+  if (!stored) return html`<h2 id="catalog">Catalog</h2><p class="muted">No catalog compiled yet.</p>`;
+  const catalog = JSON.parse(Buffer.from(decodeEnvelope(stored.envelope).payload).toString("utf8")) as Catalog;
+  return html`<h2 id="catalog">Catalog: ${count(catalog.resources.length)} resources</h2>
+<p class="muted">Serial ${catalog.serial}, compiled ${when(stored.compiledAt)} from site version ${version(catalog.siteVersion)}, digest ${shortDigest(catalog.digest)}.</p>
+<table><thead><tr><th>Resource</th><th>Properties</th></tr></thead><tbody>
+${catalog.resources.map((r) => html`<tr><td class="wrap"><code>${r.type}:${r.title}</code>${r.noop && html` <span class="badge s-noop">noop</span>`}${r.sensitive && html` <span class="badge">sensitive</span>`}</td><td class="wrap">${properties(r)}</td></tr>`)}
+</tbody></table>`;
+}
+
+/** A resource's desired properties, one per line; a sensitive resource's values stay hidden. */
+function properties(r: Resource): SafeHtml {
+  return html`${Object.entries(r.properties).map(([k, v]) => html`<div><span class="muted">${k}</span> <code>${r.sensitive ? "[redacted]" : jsonText(v, 160)}</code></div>`)}`;
+}
+
+function factsSection(facts: Record<string, unknown> | undefined): SafeHtml {
+  if (!facts) return html`<h2 id="facts">Facts</h2><p class="muted">No facts yet.</p>`;
+  return html`<h2 id="facts">Facts</h2>
+<p class="muted">Each value links to the fleet filtered by it.</p>
+${factTree(facts, "")}`;
+}
+
+/** Nested facts as nested lists; each scalar links to the fleet's fact filter by its dotted path (array items by index). */
+function factTree(value: Record<string, unknown>, prefix: string): SafeHtml {
+  return html`<dl class="facts">${Object.entries(value).map(([key, v]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const dd =
+      v !== null && typeof v === "object"
+        ? factTree(v as Record<string, unknown>, path)
+        : html`<a href="/${queryString({ fact: `${path}=${String(v)}` })}">${jsonText(v, 300)}</a>`;
+    return html`<dt><code>${key}</code></dt><dd class="wrap">${dd}</dd>`;
+  })}</dl>`;
+}

@@ -1,0 +1,56 @@
+// Whatever agents and operators put into certnames, facts, run ids, events,
+// diffs and logs is shown as text, never run as markup.
+import t from "tap";
+import { escapeHtml, html } from "../../server/dashboard/html.js";
+import { report, startTestApi } from "../server/_helpers.js";
+import { fetchPage } from "./_helpers.js";
+
+const XSS = `<script>alert("x")</script>`;
+const ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;";
+
+t.test("the html template escapes every interpolated value, nested ones too", async (t) => {
+  t.equal(escapeHtml(`<a href="x" title='y'>&</a>`), "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+  t.equal(html`<p title="${XSS}">${XSS}</p>`.value, `<p title="${ESCAPED}">${ESCAPED}</p>`);
+  t.equal(html`<ul>${["<b>", html`<li>${"&"}</li>`]}</ul>`.value, "<ul>&lt;b&gt;<li>&amp;</li></ul>", "arrays and nested templates");
+  t.equal(html`${undefined}${null}${false}${0}`.value, "0", "absent values render as nothing, zero as 0");
+});
+
+t.test("a hostile certname, fact, run id, event, diff and log line render escaped", async (t) => {
+  const api = await startTestApi(t);
+  const certname = `evil${XSS}`;
+  const runId = `run-${XSS}`;
+  api.store.recordCheckin(certname, { os: { family: XSS }, [XSS]: "key" }, new Date());
+  api.store.saveReport(
+    report({
+      runId,
+      certname,
+      status: "changed",
+      events: [{ resource: `file:/tmp/${XSS}`, property: "content", desired: JSON.stringify(XSS), actual: JSON.stringify("<img src=x onerror=alert(1)>"), result: "changed", corrective: true, diff: `--- a\n+++ b\n@@ -1 +1 @@\n-${XSS}\n+<img src=x onerror=alert(1)>\n` }],
+      logs: [{ time: new Date().toISOString(), level: "info", message: XSS }],
+      timings: [{ resource: `file:/tmp/${XSS}`, durationMs: 3 }],
+      counts: { total: 1, changed: 1, corrective: 1 },
+    }),
+    new Date(),
+  );
+  const pages = [
+    "/",
+    `/?q=${encodeURIComponent(XSS)}`,
+    `/?fact=${encodeURIComponent(`os.family=${XSS}`)}`,
+    `/nodes/${encodeURIComponent(certname)}`,
+    `/reports/${encodeURIComponent(runId)}`,
+  ];
+  for (const path of pages) {
+    const res = await fetchPage(api, path, { token: api.tokens.viewer });
+    t.equal(res.status, 200, `${path} answers`);
+    t.notMatch(res.text, /<script>alert|<img src=x/, `${path} carries no injected markup`);
+    t.match(res.text, "&lt;script&gt;alert", `${path} shows the text escaped`);
+  }
+  const node = await fetchPage(api, `/nodes/${encodeURIComponent(certname)}`, { token: api.tokens.viewer });
+  t.match(node.text, `href="/reports/${encodeURIComponent(runId)}"`, "links carry the run id URL-encoded");
+  const unknown = await fetchPage(api, `/nodes/${encodeURIComponent(XSS)}`, { token: api.tokens.viewer });
+  t.equal(unknown.status, 404);
+  t.notMatch(unknown.text, /<script>alert/, "the not-found message is escaped too");
+  const badStatus = await fetchPage(api, `/?status=${encodeURIComponent(XSS)}`, { token: api.tokens.viewer });
+  t.equal(badStatus.status, 400);
+  t.notMatch(badStatus.text, /<script>alert/, "an invalid filter is echoed escaped");
+});
