@@ -1,0 +1,121 @@
+// The fleet page filters, sorts and pages on the server (status, certname,
+// fact), and links keep the filters; the report page pages its events and
+// filters them to changes only on the server.
+import t from "tap";
+import { report, startTestApi, type TestApi } from "../server/_helpers.js";
+import { fetchPage } from "./_helpers.js";
+
+/** The certnames of the node list, in page order. */
+function listed(page: string): string[] {
+  return [...page.matchAll(/<tr data-certname="([^"]+)">/g)].map((m) => m[1]);
+}
+
+function seedFleet(api: TestApi): void {
+  const now = Date.now();
+  for (let i = 1; i <= 120; i++) {
+    const name = `node-${String(i).padStart(3, "0")}`;
+    const family = i % 3 === 0 ? "redhat" : "debian";
+    api.store.recordCheckin(name, { os: { family }, rack: `r${i % 4}` }, new Date(now - 1000));
+    const drifted = i % 10 === 0;
+    api.store.saveReport(
+      report({
+        runId: `run-${name}`,
+        certname: name,
+        status: drifted ? "changed" : "unchanged",
+        startedAt: new Date(now - i * 1000).toISOString(),
+        events: drifted ? [{ resource: "file:/etc/motd", property: "content", desired: '"a"', actual: '"b"', result: "changed", corrective: true }] : [],
+        counts: { total: 5, changed: drifted ? 1 : 0, corrective: drifted ? 1 : 0 },
+      }),
+      new Date(now - i * 1000),
+    );
+  }
+}
+
+t.test("the node list is filtered, sorted and paged on the server", async (t) => {
+  const api = await startTestApi(t);
+  seedFleet(api);
+  const get = async (path: string): Promise<string> => {
+    const res = await fetchPage(api, path, { token: api.tokens.viewer });
+    t.equal(res.status, 200, path);
+    return res.text;
+  };
+
+  const first = await get("/");
+  t.same(listed(first).slice(0, 2), ["node-001", "node-002"], "by certname");
+  t.equal(listed(first).length, 50, "50 nodes a page");
+  t.match(first, /Nodes 1–50 of 120/);
+  t.match(first, /data-status="drifted"><span class="n">12</, "the drifted tile counts 12");
+  t.match(first, /href="\/\?page=2#nodes">next/, "a next link");
+  const third = await get("/?page=3");
+  t.same(listed(third), Array.from({ length: 20 }, (_, i) => `node-${101 + i}`), "the last page has the rest");
+
+  const drifted = await get("/?status=drifted");
+  t.same(listed(drifted), ["node-010", "node-020", "node-030", "node-040", "node-050", "node-060", "node-070", "node-080", "node-090", "node-100", "node-110", "node-120"]);
+  t.match(drifted, /<option value="drifted" selected>/, "the form shows the filter in force");
+
+  const search = await get("/?q=NODE-11");
+  t.same(listed(search), Array.from({ length: 10 }, (_, i) => `node-${110 + i}`), "certname search, case-insensitive");
+
+  const fact = await get(`/?fact=${encodeURIComponent("os.family=redhat")}&status=drifted`);
+  t.same(listed(fact), ["node-030", "node-060", "node-090", "node-120"], "fact and status together");
+  t.match(fact, /href="\/\?status=drifted&amp;fact=os.family%3Dredhat&amp;sort=status#nodes"/, "sort links keep the filters");
+
+  const desc = await get("/?sort=certname&order=desc");
+  t.equal(listed(desc)[0], "node-120", "descending");
+  const byRun = await get("/?sort=last_run&order=desc");
+  t.equal(listed(byRun)[0], "node-001", "most recent run first");
+
+  const none = await get("/?q=nothing-like-this");
+  t.match(none, /No node matches these filters/);
+  const bad = await fetchPage(api, "/?fact=no-equals-sign", { token: api.tokens.viewer });
+  t.equal(bad.status, 400);
+  t.match(bad.text, /path=value/);
+});
+
+t.test("the report page pages events and filters changes on the server", async (t) => {
+  const api = await startTestApi(t);
+  api.store.recordCheckin("web-01", {}, new Date());
+  const events = Array.from({ length: 150 }, (_, i) => ({
+    resource: `file:/srv/f${String(i).padStart(3, "0")}`,
+    property: "content",
+    desired: '"new"',
+    actual: '"old"',
+    result: i % 3 === 0 ? "changed" : "skipped",
+    message: i % 3 === 0 ? "" : "skipped because a dependency failed",
+  }));
+  api.store.saveReport(report({ runId: "run-big", certname: "web-01", status: "failed", events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: "error", code: "ANCLA_E_X", message: "boom" }] }), new Date());
+
+  const all = await fetchPage(api, "/reports/run-big", { token: api.tokens.viewer });
+  t.equal(all.status, 200);
+  t.match(all.text, /Events \(150\)/);
+  t.equal([...all.text.matchAll(/<tr class="event">/g)].length, 100, "100 events a page");
+  t.match(all.text, /Page 1 of 2/);
+  t.match(all.text, /ANCLA_E_X<\/code> boom/, "log lines with their code");
+
+  const second = await fetchPage(api, "/reports/run-big?page=2", { token: api.tokens.viewer });
+  t.equal([...second.text.matchAll(/<tr class="event">/g)].length, 50, "the rest on page 2");
+
+  const changes = await fetchPage(api, "/reports/run-big?changes=1", { token: api.tokens.viewer });
+  t.match(changes.text, /Events \(50\)/, "only the 50 changed events");
+  t.notMatch(changes.text, /skipped because/, "no skipped event");
+  t.match(changes.text, /Showing changes only/);
+  t.notMatch(changes.text, /Page 1 of/, "one page");
+
+  const missing = await fetchPage(api, "/reports/no-such-run", { token: api.tokens.viewer });
+  t.equal(missing.status, 404);
+  t.match(missing.text, /no report with run id &quot;no-such-run&quot;/);
+});
+
+t.test("a node whose site does not compile shows each problem with file:line:column", async (t) => {
+  const api = await startTestApi(t);
+  api.store.recordCheckin("db-01", { os: { family: "debian" } }, new Date());
+  api.store.recordCompileFailure("db-01", "abc123", [{ file: "modules/db/module.yaml", line: 12, column: 7, message: "unknown parameter \"size\"" }], new Date());
+  const fleet = await fetchPage(api, "/?status=compile-failed", { token: api.tokens.viewer });
+  t.same(listed(fleet.text), ["db-01"], "listed as compile-failed");
+  const node = await fetchPage(api, "/nodes/db-01", { token: api.tokens.viewer });
+  t.equal(node.status, 200);
+  t.match(node.text, /<span class="badge s-compile-failed">compile-failed<\/span>/);
+  t.match(node.text, /<li><code>modules\/db\/module\.yaml:12:7: unknown parameter &quot;size&quot;<\/code><\/li>/);
+  t.match(node.text, /No report yet/);
+  t.match(node.text, /href="\/\?fact=os.family%3Ddebian"/, "facts link to the fleet filter");
+});
