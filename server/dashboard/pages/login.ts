@@ -43,7 +43,8 @@ function sendLogin(reply: FastifyReply, status: number, next: string, error?: st
   const body = html`<div class="login">
   <h1>Log in</h1>
   <p class="muted">Paste an operator API token. <code>ancla-server init</code> prints the first admin token
-  (also in <code>admin.token</code> in the server's data dir).</p>
+  (also in <code>admin.token</code> in the server's data dir); an admin makes more with
+  <code>POST /api/v1/api-tokens</code>.</p>
   ${error && html`<p class="error" role="alert">${error}</p>`}
   <form method="post" action="/login">
     <input type="hidden" name="next" value="${next}">
