@@ -11,6 +11,12 @@ export interface AtomicWriteOptions {
   mode?: number;
   uid?: number;
   gid?: number;
+  /**
+   * false: skip the fsyncs. Still atomic (old or new, never half of one to a
+   * reader), but a crash may lose the new file or leave it empty. Only for
+   * what can be lost, such as the content bucket's history.
+   */
+  durable?: boolean;
 }
 
 /** Temp files start with this prefix, so a leftover from a crash is recognisable. */
@@ -27,7 +33,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
       if (opts.uid !== undefined || opts.gid !== undefined) await handle.chown(opts.uid ?? -1, opts.gid ?? -1);
       // chmod after chown: chown clears setuid/setgid bits.
       await handle.chmod(opts.mode ?? 0o644);
-      await handle.sync();
+      if (opts.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -36,7 +42,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await unlink(temp).catch(() => undefined);
     throw err;
   }
-  await fsyncDir(dir);
+  if (opts.durable !== false) await fsyncDir(dir);
 }
 
 /** Makes a rename or create in `dir` durable. */

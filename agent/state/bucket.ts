@@ -3,6 +3,11 @@
 // `sha256:` a report names as the actual content can be looked up and restored.
 // Bounded twice: a file larger than the per-file cap is not kept, and the
 // oldest entries go once the bucket holds more than the total cap.
+//
+// The bucket is history, not state: its entries are written atomically but
+// without fsync, which would double the disk flushes of a drift repair. A
+// crash may lose an entry or leave it empty; an empty entry whose name is not
+// the digest of nothing is dropped when the bucket is next read.
 import { constants } from "node:fs";
 import { mkdir, open, readdir, stat, unlink, utimes } from "node:fs/promises";
 import { join } from "node:path";
@@ -19,6 +24,8 @@ export interface BucketLimits {
 export const DEFAULT_BUCKET_LIMITS: BucketLimits = { maxFileBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
 
 const DIGEST_NAME = /^[0-9a-f]{64}$/;
+/** The one entry that is rightly empty. */
+const EMPTY_DIGEST = sha256Hex("");
 
 export class ContentBucket {
   /** digest → size, oldest first (Map keeps insertion order); read from disk at the first keep of a run. */
@@ -46,7 +53,7 @@ export class ContentBucket {
       await utimes(this.pathOf(digest), now, now);
       entries.delete(digest);
     } else {
-      await writeFileAtomic(this.pathOf(digest), data, { mode: 0o600 });
+      await writeFileAtomic(this.pathOf(digest), data, { mode: 0o600, durable: false });
       this.total += data.length;
     }
     entries.set(digest, data.length);
@@ -72,7 +79,8 @@ export class ContentBucket {
     for (const name of await readdir(this.dir)) {
       if (!DIGEST_NAME.test(name)) continue;
       const st = await stat(join(this.dir, name));
-      found.push({ digest: name, size: st.size, mtimeMs: st.mtimeMs });
+      if (st.size === 0 && name !== EMPTY_DIGEST) await unlink(join(this.dir, name));
+      else found.push({ digest: name, size: st.size, mtimeMs: st.mtimeMs });
     }
     found.sort((a, b) => a.mtimeMs - b.mtimeMs);
     this.entries = new Map(found.map((e) => [e.digest, e.size]));

@@ -9,7 +9,10 @@ import { rootTest, type Report } from "./debian-root.js";
 const f = (title: string, properties: Resource["properties"] = {}): Resource => ({ type: "file", title, properties });
 
 /** The report fields this test reads beyond the shared Report shape. */
-type FullReport = Report & { events?: { diff?: string }[]; timings?: { resource: string; durationMs?: number }[] };
+type FullReport = Omit<Report, "events"> & {
+  events?: (NonNullable<Report["events"]>[number] & { diff?: string })[];
+  timings?: { resource: string; durationMs?: number }[];
+};
 
 rootTest("links replace and retarget, purge keeps what is managed, old content goes to the bucket", async (root, t) => {
   root.sh("mkdir -p /etc/app.d/local && echo stray > /etc/app.d/stray.conf && echo old > /etc/app.d/local/old.conf && echo 'listen 80' > /etc/app.d/main.conf && ln -s /etc/passwd /etc/app.d/escape");

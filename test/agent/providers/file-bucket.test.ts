@@ -82,3 +82,10 @@ t.test("a bucket that cannot be written stops the change and says why", async (t
   t.match(outcome.events, [{ property: "content", result: "failed", message: /could not keep the old content of .*\/f in .*state\/bucket before replacing it/ }]);
   t.equal(await readFile(join(root, "f"), "utf8"), "old\n", "the old content is not lost");
 });
+
+t.test("an entry a crash left empty is dropped when the bucket is next read; the empty content's own entry stays", async (t) => {
+  const root = t.testdir({ state: { bucket: { [sha256Hex("lost")]: "", [sha256Hex("")]: "", "not-a-digest": "" } } });
+  const bucket = new ContentBucket(join(root, "state/bucket"));
+  await bucket.keep(Buffer.from("new"));
+  t.same(await kept(bucket), [sha256Hex("new"), sha256Hex(""), "not-a-digest"].sort(), "only names the bucket made are its business");
+});
