@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // ancla-server: init a data dir, start serving.
-import { runCli, str, bool, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { runCli, str, bool, type Subcommand } from "../../proto/cli.js";
 import { DEFAULT_DATA_DIR } from "../datadir.js";
+import { wholeNumberFlag } from "./flags.js";
 import { initDataDir } from "./init.js";
 import { startServer } from "./start.js";
 
@@ -42,8 +43,8 @@ const commands: Record<string, Subcommand> = {
         dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR,
         grpc: str(args, "grpc"),
         http: str(args, "http"),
-        reportRetentionDays: wholeFlag(args, "report-retention-days", 0),
-        unresponsiveAfterMinutes: wholeFlag(args, "unresponsive-after", 1),
+        reportRetentionDays: wholeNumberFlag(args, "report-retention-days", 0),
+        unresponsiveAfterMinutes: wholeNumberFlag(args, "unresponsive-after", 1),
       });
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
@@ -54,14 +55,5 @@ const commands: Record<string, Subcommand> = {
     },
   },
 };
-
-/** A whole-number flag ≥ min, or a usage error (exit 64) before anything starts. */
-function wholeFlag(args: ParsedArgs, flag: string, min: number): number | undefined {
-  const text = str(args, flag);
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min) throw usageError(`--${flag} ${text}: expected a whole number from ${min}`);
-  return n;
-}
 
 await runCli("ancla-server", commands);

@@ -4,9 +4,10 @@
 import { runCli } from "../../proto/cli.js";
 import { catalogCommands } from "./catalog.js";
 import { certCommands } from "./cert.js";
+import { driftCommands } from "./drift.js";
 import { nodeCommands } from "./nodes.js";
 import { reportCommands } from "./report.js";
 import { siteCommands } from "./site.js";
 import { tokenCommands } from "./token.js";
 
-await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...reportCommands, ...siteCommands, ...catalogCommands });
+await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands });

@@ -1,31 +1,34 @@
-// `ancla nodes [--status S]` and `ancla node show NAME`
+// `ancla nodes [--status S] [--search TEXT] [--fact PATH=VALUE] [--sort KEY] [--limit N]`
+// and `ancla node show NAME`.
 import { formatProblem } from "../../catalog/compiler.js";
-import { str, usageError, type Subcommand } from "../../proto/cli.js";
+import { str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { wholeNumberFlag } from "../cli/flags.js";
 import type { NodeDetailView, NodeView } from "../http/views.js";
-import { isNodeStatus, NODE_STATUSES } from "../status.js";
+import { isNodeStatus, MAX_NODE_LIMIT, NODE_STATUSES } from "../status.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
 
 const flags = { ...CONNECTION_FLAGS, json: { type: "boolean" } } as const;
+const SORTS = ["certname", "status", "last_run"];
 
 export const nodeCommands: Record<string, Subcommand> = {
   nodes: {
-    usage: "nodes [--status S] [--json]",
+    usage: "nodes [--status S] [--search TEXT] [--fact PATH=VALUE] [--sort certname|status|last_run] [--limit N] [--json]",
     summary: `list nodes and their status (${NODE_STATUSES.join(", ")})`,
-    flags: { ...flags, status: { type: "string" } },
+    flags: { ...flags, status: { type: "string" }, search: { type: "string" }, fact: { type: "string" }, sort: { type: "string" }, limit: { type: "string" } },
     async run(args) {
-      const status = str(args, "status");
       // Checked here too, so a typo is a usage error (exit 64) before any network call.
-      if (status !== undefined && !isNodeStatus(status)) throw usageError(`unknown --status "${status}"; use one of ${NODE_STATUSES.join(", ")}`);
-      const query = status ? `?status=${encodeURIComponent(status)}` : "";
-      const { nodes } = await new ApiClient(resolveConnection(args)).get<{ nodes: NodeView[] }>(`/nodes${query}`);
-      print(args, nodes, () =>
-        table(
-          ["CERTNAME", "STATUS", "LAST REPORT", "SITE VERSION", "CHANGED", "FAILED", "CORRECTIVE"],
-          nodes.map((n) => [n.certname, n.status, when(n.last_report_at), n.site_version, n.counts?.changed, n.counts?.failed, n.counts?.corrective]),
-        ),
-      );
+      const query = nodesQuery(args);
+      const page = await new ApiClient(resolveConnection(args)).get<{ total: number; nodes: NodeView[] }>(`/nodes?${query}`);
+      print(args, page.nodes, () => {
+        const rows = table(
+          ["CERTNAME", "STATUS", "LAST RUN", "RESULT", "SITE VERSION", "CHANGED", "FAILED", "CORRECTIVE"],
+          page.nodes.map((n) => [n.certname, n.status, when(n.last_report_at), n.last_run_status, n.site_version, n.counts?.changed, n.counts?.failed, n.counts?.corrective]),
+        );
+        const more = page.total > page.nodes.length ? `(${page.nodes.length} of ${page.total} nodes; --limit shows more)\n` : "";
+        return rows + more;
+      });
       return 0;
     },
   },
@@ -42,12 +45,29 @@ export const nodeCommands: Record<string, Subcommand> = {
   },
 };
 
+function nodesQuery(args: ParsedArgs): URLSearchParams {
+  const query = new URLSearchParams();
+  const status = str(args, "status");
+  if (status !== undefined && !isNodeStatus(status)) throw usageError(`unknown --status "${status}"; use one of ${NODE_STATUSES.join(", ")}`);
+  const sort = str(args, "sort");
+  if (sort !== undefined && !SORTS.includes(sort)) throw usageError(`unknown --sort "${sort}"; use one of ${SORTS.join(", ")}`);
+  const fact = str(args, "fact");
+  if (fact !== undefined && !/^[^=]+=/.test(fact)) throw usageError(`--fact ${fact}: expected PATH=VALUE, e.g. os.family=debian`);
+  const limit = wholeNumberFlag(args, "limit", 1, MAX_NODE_LIMIT) ?? MAX_NODE_LIMIT;
+  for (const [key, value] of Object.entries({ status, search: str(args, "search"), fact, sort })) if (value !== undefined) query.set(key, value);
+  query.set("limit", String(limit));
+  return query;
+}
+
 function describeNode(n: NodeDetailView): string {
+  const c = n.counts;
   const lines = [
     `${n.certname}: ${n.status}`,
     `  first check-in  ${when(n.first_checkin_at)}`,
     `  last check-in   ${when(n.last_checkin_at)}`,
     `  last report     ${when(n.last_report_at) ?? "-"}${n.last_run_id ? ` (run ${n.last_run_id})` : ""}`,
+    `  last run        ${n.last_run_id ? `${n.last_run_status}${n.last_run_noop ? " (noop)" : ""}, started ${when(n.last_run_at)}, took ${n.last_run_duration_ms} ms` : "-"}`,
+    `  resources       ${c ? `${c.total} total, ${c.changed} changed, ${c.failed} failed, ${c.corrective} corrective` : "-"}`,
     `  site version    ${n.site_version ?? "-"}`,
     `  facts           ${n.facts ? `${Object.keys(n.facts).length} top-level, updated ${when(n.facts_updated_at)}` : "-"}`,
   ];

@@ -1,6 +1,7 @@
-// `ancla report show NAME`: the node's latest run, events first.
+// `ancla report show NAME [--run ID]`: the node's latest run (or the one named), events first.
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
-import type { Subcommand } from "../../proto/cli.js";
+import { str, type Subcommand } from "../../proto/cli.js";
+import { AnclaError } from "../../proto/errors.js";
 import { ReportSchema, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -8,14 +9,18 @@ import { print, table } from "./output.js";
 
 export const reportCommands: Record<string, Subcommand> = {
   "report show": {
-    usage: "report show NAME [--json]",
-    summary: "show the latest run report of a node",
-    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" } },
+    usage: "report show NAME [--run ID] [--json]",
+    summary: "show the latest run report of a node, or its run ID: events (with file diffs) and problems",
+    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" }, run: { type: "string" } },
     positionals: [1, 1],
     async run(args) {
-      const json = await new ApiClient(resolveConnection(args)).get<JsonValue>(`/nodes/${encodeURIComponent(args.positionals[0])}/report`);
+      const certname = args.positionals[0];
+      const runId = str(args, "run");
+      const path = runId === undefined ? `/nodes/${encodeURIComponent(certname)}/report` : `/reports/${encodeURIComponent(runId)}`;
+      const json = await new ApiClient(resolveConnection(args)).get<JsonValue>(path);
       // Parsed through the schema: a server speaking another report version fails here, loudly, not half-rendered.
       const report = fromJson(ReportSchema, json, { ignoreUnknownFields: true });
+      if (report.certname !== certname) throw new AnclaError("ANCLA_E_NOT_FOUND", `run ${runId} is a run of ${report.certname}, not of ${certname}`);
       print(args, json, () => describeReport(report));
       return 0;
     },
@@ -40,6 +45,7 @@ function describeReport(r: Report): string {
         r.events.map((e) => [e.result, e.resource, e.property, e.desired, e.actual, e.corrective ? "yes" : "", e.message]),
       );
   }
+  for (const e of r.events.filter((e) => e.diff)) text += `\n${e.resource}:\n${e.diff.endsWith("\n") ? e.diff : `${e.diff}\n`}`;
   const problems = r.logs.filter((l) => l.level === "error" || l.level === "warn");
   for (const l of problems) text += `${l.level}: ${l.code ? `${l.code}: ` : ""}${l.message}\n`;
   return text;

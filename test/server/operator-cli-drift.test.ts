@@ -1,0 +1,83 @@
+// The built `ancla` binary: nodes with filters, node show, report show --run, drift.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import t from "tap";
+import { cli } from "../helpers/processes.js";
+import { report, startTestApi, tempDir } from "./_helpers.js";
+
+t.test("ancla nodes, node show, report show --run and drift", async (t) => {
+  const api = await startTestApi(t);
+  const caFile = join(tempDir(t), "ca.crt");
+  writeFileSync(caFile, api.ca.certPem);
+  const noEnv = { ANCLA_URL: "", ANCLA_TOKEN: "", ANCLA_CA_FILE: "" };
+  const ancla = (args: string[]) => cli("ancla", [...args, "--url", api.url, "--token", api.tokens.viewer, "--ca-file", caFile], { env: noEnv });
+
+  const now = Date.now();
+  const ago = (m: number) => new Date(now - m * 60_000);
+  const diff = "--- /etc/motd\n+++ /etc/motd\n@@ -1 +1 @@\n-bye\n+hi\n";
+  const drift = [{ resource: "file:/etc/motd", property: "content", desired: "hi", actual: "bye", result: "changed", corrective: true, diff }];
+  api.store.recordCheckin("web-01", { os: { family: "debian" } }, ago(30));
+  api.store.recordCheckin("db-01", { os: { family: "redhat" } }, ago(30));
+  api.store.saveReport(report({ runId: "web-old", certname: "web-01", status: "failed", startedAt: ago(20).toISOString(), counts: { failed: 1 } }), ago(20));
+  api.store.saveReport(report({ runId: "web-new", certname: "web-01", status: "changed", events: drift, startedAt: ago(10).toISOString(), counts: { total: 4, changed: 1, corrective: 1 } }), ago(10));
+  api.store.saveReport(report({ runId: "db-1", certname: "db-01", status: "unchanged", startedAt: ago(5).toISOString() }), ago(5));
+
+  t.test("nodes: filters by fact and search, sorts by status, and says when the list is cut", async (t) => {
+    const table = await ancla(["nodes", "--sort", "status"]);
+    t.equal(table.code, 0, table.stderr);
+    t.match(table.stdout, /^CERTNAME\s+STATUS\s+LAST RUN\s+RESULT/);
+    t.match(table.stdout, /\nweb-01\s+drifted\s+\d{4}-\S+ \S+\s+changed\s+site-1\s+1\s+0\s+1\n/);
+    t.ok(table.stdout.indexOf("web-01") < table.stdout.indexOf("db-01"), "most urgent first");
+    const debian = JSON.parse((await ancla(["nodes", "--fact", "os.family=debian", "--json"])).stdout) as { certname: string }[];
+    t.same(debian.map((n) => n.certname), ["web-01"]);
+    const searched = JSON.parse((await ancla(["nodes", "--search", "DB", "--json"])).stdout) as { certname: string }[];
+    t.same(searched.map((n) => n.certname), ["db-01"]);
+    const cut = await ancla(["nodes", "--limit", "1"]);
+    t.match(cut.stdout, /\(1 of 2 nodes; --limit shows more\)\n$/);
+  });
+
+  t.test("node show: last run and its counts", async (t) => {
+    const shown = await ancla(["node", "show", "web-01"]);
+    t.equal(shown.code, 0, shown.stderr);
+    t.match(shown.stdout, /^web-01: drifted\n/);
+    t.match(shown.stdout, /last run\s+changed, started \d{4}-\S+ \S+, took 1200 ms/);
+    t.match(shown.stdout, /resources\s+4 total, 1 changed, 0 failed, 1 corrective/);
+  });
+
+  t.test("report show: the latest run with its diff; --run picks an older one", async (t) => {
+    const latest = await ancla(["report", "show", "web-01"]);
+    t.equal(latest.code, 0, latest.stderr);
+    t.match(latest.stdout, /^run web-new on web-01: changed/);
+    t.match(latest.stdout, /\nfile:\/etc\/motd:\n--- \/etc\/motd\n\+\+\+ \/etc\/motd\n@@ -1 \+1 @@\n-bye\n\+hi\n/);
+    const older = await ancla(["report", "show", "web-01", "--run", "web-old"]);
+    t.equal(older.code, 0, older.stderr);
+    t.match(older.stdout, /^run web-old on web-01: failed/);
+    t.equal((JSON.parse((await ancla(["report", "show", "web-01", "--run", "web-old", "--json"])).stdout) as { runId: string }).runId, "web-old");
+    const foreign = await ancla(["report", "show", "web-01", "--run", "db-1"]);
+    t.match(foreign, { code: 1, stderr: /ANCLA_E_NOT_FOUND: run db-1 is a run of db-01, not of web-01/ });
+    t.match(await ancla(["report", "show", "web-01", "--run", "nope"]), { code: 1, stderr: /ANCLA_E_NOT_FOUND/ });
+  });
+
+  t.test("drift: nodes by status and runs per day", async (t) => {
+    const out = await ancla(["drift", "--days", "2"]);
+    t.equal(out.code, 0, out.stderr);
+    t.match(out.stdout, /^STATUS\s+NODES\n/);
+    t.match(out.stdout, /\ndrifted\s+1\n/);
+    t.match(out.stdout, /\nunchanged\s+1\n/);
+    t.match(out.stdout, /\ntotal\s+2\n/);
+    t.match(out.stdout, /\nDAY\s+RUNS\s+DRIFTED\s+FAILED/);
+    const json = JSON.parse((await ancla(["drift", "--days", "2", "--json"])).stdout) as { total: number; by_status: Record<string, number>; days: { runs: number }[] };
+    t.equal(json.total, 2);
+    t.equal(json.by_status.drifted, 1);
+    t.equal(json.days.length, 2);
+    t.equal(json.days.reduce((n, d) => n + d.runs, 0), 3);
+  });
+
+  t.test("misuse is exit 64 before any request", async (t) => {
+    for (const args of [["nodes", "--sort", "size"], ["nodes", "--fact", "debian"], ["nodes", "--limit", "0"], ["drift", "--days", "many"]]) {
+      const res = await ancla(args);
+      t.equal(res.code, 64, args.join(" "));
+      t.match(res.stderr, /^error: ANCLA_E_USAGE/, args.join(" "));
+    }
+  });
+});
