@@ -33,16 +33,3 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
   return new SafeHtml(out);
 }
-
-/** A query string from the non-empty parameters (encoded; the template escapes the `&`s). */
-export function queryString(params: Record<string, string | number | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : "";
-}
-
-/** A path segment for a link: certnames and run ids go through encodeURIComponent. */
-export function pathOf(...segments: string[]): string {
-  return "/" + segments.map(encodeURIComponent).join("/");
-}

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { AnclaError } from "../../proto/errors.js";
 import { hashSecret } from "../ca/secrets.js";
 import type { ApiTokenRecord, Store } from "../store/store.js";
-import { queryString } from "./html.js";
+import { queryString } from "./urls.js";
 
 export const SESSION_COOKIE = "ancla_session";
 /** A pasted token stays for a working day; the token itself does not expire with it. */

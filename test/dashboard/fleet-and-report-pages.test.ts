@@ -119,3 +119,23 @@ t.test("a node whose site does not compile shows each problem with file:line:col
   t.match(node.text, /No report yet/);
   t.match(node.text, /href="\/\?fact=os.family%3Ddebian"/, "facts link to the fleet filter");
 });
+
+t.test("certificates are filtered by certname and the signed list is paged", async (t) => {
+  const api = await startTestApi(t);
+  const at = new Date();
+  for (let i = 1; i <= 150; i++) {
+    const certname = `host-${String(i).padStart(3, "0")}`;
+    const request = { certname, csrPem: "(not read by the listing)", publicKeySha256: "0".repeat(64), requestedAt: at };
+    api.store.insertSignedCertificate(request, { certPem: "(not read)", serialHex: i.toString(16).padStart(2, "0"), notAfter: new Date(at.getTime() + 86_400_000), signedAt: at });
+  }
+  const rows = (page: string): number => [...page.matchAll(/<tr data-certname="host-/g)].length;
+  const first = await fetchPage(api, "/certificates", { token: api.tokens.viewer });
+  t.match(first.text, /Signed \(150\)/);
+  t.equal(rows(first.text), 100, "100 a page");
+  t.match(first.text, /href="\/certificates\?page=2">next/);
+  const second = await fetchPage(api, "/certificates?page=2", { token: api.tokens.viewer });
+  t.equal(rows(second.text), 50);
+  const filtered = await fetchPage(api, "/certificates?q=HOST-14", { token: api.tokens.viewer });
+  t.match(filtered.text, /Signed \(10\)/, "host-140 to host-149");
+  t.equal(rows(filtered.text), 10);
+});

@@ -5,7 +5,8 @@ import type { FastifyInstance } from "fastify";
 import type { CertificateService, CertificateSummary } from "../../ca/service.js";
 import { actorOf, requireRole } from "../../http/auth.js";
 import type { ApiTokenRecord } from "../../store/store.js";
-import { html, pathOf, queryString, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../html.js";
+import { pageNumber, pathOf, queryString } from "../urls.js";
 import { badge, page } from "../layout.js";
 import { shortDigest, when } from "../format.js";
 
@@ -14,13 +15,30 @@ interface CertnameParams {
 }
 
 const DONE: Record<string, string> = { signed: "Signed", revoked: "Revoked" };
+/** Rows a page shows of the signed and of the revoked lists (a fleet has thousands). */
+const PER_PAGE = 100;
+
+interface CertificatesQuerystring {
+  done?: string;
+  certname?: string;
+  q?: string;
+  page?: string;
+}
+
+/** A certname filter and the page of the signed and revoked lists. */
+interface ListView {
+  q?: string;
+  page: number;
+}
 
 export function certificateRoutes(app: FastifyInstance, certs: CertificateService): void {
-  app.get<{ Querystring: { done?: string; certname?: string } }>("/certificates", async (request, reply) => {
+  app.get<{ Querystring: CertificatesQuerystring }>("/certificates", async (request, reply) => {
     const caller = request.apiToken!;
     const { done, certname } = request.query;
     const notice = done && certname && DONE[done] ? html`<p class="notice" role="status">${DONE[done]} ${certname}.</p>` : undefined;
-    const body = certificatesBody(certs.list(), canChange(caller), notice);
+    const view: ListView = { q: request.query.q?.trim().toLowerCase() || undefined, page: pageNumber(request.query.page) };
+    const shown = view.q ? certs.list().filter((c) => c.certname.includes(view.q!)) : certs.list();
+    const body = certificatesBody(shown, view, canChange(caller), notice);
     return reply.type("text/html; charset=utf-8").send(page({ title: "Certificates", section: "certificates", caller, body }));
   });
 
@@ -39,13 +57,20 @@ function canChange(caller: ApiTokenRecord): boolean {
   return caller.role === "operator" || caller.role === "admin";
 }
 
-function certificatesBody(all: CertificateSummary[], operator: boolean, notice: SafeHtml | undefined): SafeHtml {
+function certificatesBody(all: CertificateSummary[], view: ListView, operator: boolean, notice: SafeHtml | undefined): SafeHtml {
   const pending = all.filter((c) => c.state === "pending");
-  const signed = all.filter((c) => c.state === "signed");
-  const other = all.filter((c) => c.state === "revoked" || c.state === "rejected");
+  const allSigned = all.filter((c) => c.state === "signed");
+  const allOther = all.filter((c) => c.state === "revoked" || c.state === "rejected");
+  const from = (view.page - 1) * PER_PAGE;
+  const signed = allSigned.slice(from, from + PER_PAGE);
+  const other = allOther.slice(from, from + PER_PAGE);
   return html`<h1>Certificates</h1>
 ${notice}
 ${!operator && html`<p class="muted">Your token has the viewer role: signing and revoking need the operator role.</p>`}
+<form class="filters" method="get" action="/certificates">
+<label>Certname contains<input name="q" value="${view.q ?? ""}" placeholder="web-"></label><button type="submit">Filter</button>
+${view.q && html`<a href="/certificates">clear filter</a>`}
+</form>
 <h2 id="pending">Waiting requests (${pending.length})</h2>
 ${pending.length === 0
     ? html`<p class="muted">No request is waiting.</p>`
@@ -53,7 +78,7 @@ ${pending.length === 0
 ${pending.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${c.certname}</td><td>${when(c.requestedAt)}</td><td>${shortDigest(c.publicKeySha256)}</td>
 ${operator && html`<td>${action(c.certname, "sign", "Sign", "primary")}</td>`}</tr>`)}
 </tbody></table>`}
-<h2 id="signed">Signed (${signed.length})</h2>
+<h2 id="signed">Signed (${allSigned.length})</h2>
 ${signed.length === 0
     ? html`<p class="muted">No signed certificate.</p>`
     : html`<table><thead><tr><th>Certname</th><th>Serial</th><th>Signed</th><th>Expires</th>${operator && html`<th></th>`}</tr></thead><tbody>
@@ -61,10 +86,20 @@ ${signed.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap"><a h
 <td>${when(c.signedAt)}</td><td>${c.notAfter?.toISOString().slice(0, 10)}</td>
 ${operator && html`<td>${action(c.certname, "revoke", "Revoke", "danger", `Revoke the certificate of ${c.certname}? Its agent is refused from its next call on.`)}</td>`}</tr>`)}
 </tbody></table>`}
-${other.length > 0 && html`<h2 id="revoked">Revoked and rejected (${other.length})</h2>
+${allOther.length > 0 && html`<h2 id="revoked">Revoked and rejected (${allOther.length})</h2>
 <table><thead><tr><th>Certname</th><th>State</th><th>Requested</th><th>Revoked</th></tr></thead><tbody>
 ${other.map((c) => html`<tr><td class="wrap">${c.certname}</td><td>${badge(c.state)}</td><td>${when(c.requestedAt)}</td><td>${when(c.revokedAt)}</td></tr>`)}
-</tbody></table>`}`;
+</tbody></table>`}
+${pager(view, Math.max(allSigned.length, allOther.length))}`;
+}
+
+function pager(view: ListView, longest: number): SafeHtml {
+  const pages = Math.ceil(longest / PER_PAGE);
+  if (pages <= 1) return html``;
+  const href = (page: number): string => `/certificates${queryString({ q: view.q, page })}`;
+  return html`<div class="pager">Signed and revoked lists: page ${view.page} of ${pages}
+${view.page > 1 && html`<a href="${href(view.page - 1)}">← previous</a>`}
+${view.page < pages && html`<a href="${href(view.page + 1)}">next →</a>`}</div>`;
 }
 
 function action(certname: string, verb: string, label: string, style: string, confirm?: string): SafeHtml {

@@ -7,9 +7,9 @@ import type { ApiDeps } from "../../http/routes/deps.js";
 import { driftHistory, fleetSummary, isNodeStatus, listNodes, NODE_STATUSES, type NodeQuery, type NodeStatus, type NodeSummary } from "../../status.js";
 import { driftChart } from "../chart.js";
 import { count, shortDigest, version, when } from "../format.js";
-import { html, pathOf, queryString, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../html.js";
+import { pageNumber, pathOf, queryString } from "../urls.js";
 import { badge, page } from "../layout.js";
-import { pageNumber } from "./report.js";
 
 const NODES_PER_PAGE = 50;
 const CHART_DAYS = 30;

@@ -9,7 +9,8 @@ import { nodeDetail, runStatus, type NodeDetail } from "../../status.js";
 import type { ReportSummary, StoredCatalog } from "../../store/store.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { count, jsonText, ms, shortDigest, version, when } from "../format.js";
-import { html, pathOf, queryString, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../html.js";
+import { pathOf, queryString } from "../urls.js";
 import { badge, page } from "../layout.js";
 import { sendError } from "../errors.js";
 

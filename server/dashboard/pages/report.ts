@@ -8,7 +8,8 @@ import { runStatus } from "../../status.js";
 import { unifiedDiff } from "../diff.js";
 import { sendError } from "../errors.js";
 import { count, eventValue, ms, shortDigest, version } from "../format.js";
-import { html, pathOf, queryString, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../html.js";
+import { pageNumber, pathOf, queryString } from "../urls.js";
 import { badge, page } from "../layout.js";
 
 const EVENTS_PER_PAGE = 100;
@@ -35,12 +36,6 @@ ${logsSection(report)}
 ${timingsSection(report)}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: `Run ${runId}`, section: "fleet", caller: request.apiToken, body }));
   });
-}
-
-/** A 1-based page number from the query; anything else is page 1. */
-export function pageNumber(raw: string | undefined): number {
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
 /** The run's status in the node vocabulary (drifted, changed...), as the node page shows it. */

@@ -1,0 +1,20 @@
+// Links and query strings the pages write and read back.
+
+/** A query string from the non-empty parameters (encoded; the template escapes the `&`s). */
+export function queryString(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** A path segment for a link: certnames and run ids go through encodeURIComponent. */
+export function pathOf(...segments: string[]): string {
+  return "/" + segments.map(encodeURIComponent).join("/");
+}
+
+/** A 1-based page number from the query; anything else is page 1. */
+export function pageNumber(raw: string | undefined): number {
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
