@@ -15,13 +15,15 @@ const SERIES = [
 const WIDTH = 900;
 const HEIGHT = 180;
 const LEFT = 44;
+/** Room for today's label, centred under the last bar. */
+const RIGHT = 18;
 const BOTTOM = 22;
 const TOP = 8;
 
 export function driftChart(days: DriftDay[]): SafeHtml {
   const max = Math.max(1, ...days.map((d) => d.runs));
   const plotH = HEIGHT - TOP - BOTTOM;
-  const slot = (WIDTH - LEFT) / Math.max(1, days.length);
+  const slot = (WIDTH - LEFT - RIGHT) / Math.max(1, days.length);
   const barW = Math.max(2, slot * 0.72);
   const y = (v: number): number => TOP + plotH - (v / max) * plotH;
   const bars = days.map((d, i) => {
@@ -43,8 +45,8 @@ export function driftChart(days: DriftDay[]): SafeHtml {
   return html`<figure class="chart" id="drift-chart">
 <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" font-size="11" fill="#5f6b76"
   aria-label="Runs per day for the last ${days.length} days: ${drifted} drifted, ${failed} failed">
-<line x1="${LEFT}" y1="${TOP + plotH}" x2="${WIDTH}" y2="${TOP + plotH}" stroke="#d9dee3"/>
-<line x1="${LEFT}" y1="${TOP}" x2="${WIDTH}" y2="${TOP}" stroke="#eef1f4"/>
+<line x1="${LEFT}" y1="${TOP + plotH}" x2="${WIDTH - RIGHT}" y2="${TOP + plotH}" stroke="#d9dee3"/>
+<line x1="${LEFT}" y1="${TOP}" x2="${WIDTH - RIGHT}" y2="${TOP}" stroke="#eef1f4"/>
 <text x="${LEFT - 6}" y="${TOP + 4}" text-anchor="end">${max}</text>
 <text x="${LEFT - 6}" y="${TOP + plotH}" text-anchor="end">0</text>
 ${bars}
