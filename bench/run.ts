@@ -4,6 +4,7 @@
 import { benchAgentVsPeers } from "./agent-vs-peers.js";
 import { benchCheckins } from "./checkins.js";
 import { benchCompile } from "./compile.js";
+import { benchFleet } from "./fleet.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -34,6 +35,18 @@ const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
   checkins: {
     describe: "check-ins against a real server process on loopback from simulated agents in this process (median of rounds)",
     run: () => benchCheckins({ agents: env("ANCLA_BENCH_AGENTS", 200), rounds: env("ANCLA_BENCH_ROUNDS", 5), roundSeconds: env("ANCLA_BENCH_ROUND_SECONDS", 3) }),
+  },
+  fleet: {
+    describe: "10,000 nodes and 1,000,000 events in a real data dir: ReportRun ingest over mTLS gRPC, and server time (Server-Timing, ms) of the API and dashboard pages over HTTPS",
+    run: () =>
+      benchFleet({
+        nodes: env("ANCLA_BENCH_FLEET_NODES", 10_000),
+        reportsPerNode: env("ANCLA_BENCH_FLEET_REPORTS", 10),
+        eventsPerReport: env("ANCLA_BENCH_FLEET_EVENTS", 10),
+        agents: env("ANCLA_BENCH_FLEET_AGENTS", 50),
+        reportsPerAgent: env("ANCLA_BENCH_FLEET_AGENT_REPORTS", 40),
+        requests: env("ANCLA_BENCH_FLEET_REQUESTS", 30),
+      }),
   },
 };
 

@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { CertificateService } from "../ca/service.js";
-import { dashboardRoutes } from "../dashboard/index.js";
 import type { Logger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
@@ -55,13 +54,17 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   };
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  // `Server-Timing: app;dur=MS` (request received to reply serialised) on every answer, so dev tools
+  // and the fleet benchmark see the server's own time apart from the network's.
+  app.addHook("onSend", async (_request, reply) => {
+    void reply.header("server-timing", `app;dur=${reply.elapsedTime.toFixed(2)}`);
+  });
   // Before the routes: swagger collects their schemas as they are added.
   await app.register(swagger, OPENAPI);
   await app.register(async (api: FastifyInstance) => registerApi(api, deps), { prefix: "/api/v1" });
   // The API's description is public (it holds no data), so clients can read it before they have a token.
   app.get("/api/v1/openapi.json", async () => app.swagger());
   await app.register(metricsRoutes(opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions), opts.store));
-  await app.register(dashboardRoutes(deps));
   await app.listen({ host: opts.host, port: opts.port });
   return { url: urlOf(app.server.address() as AddressInfo, opts.host), close: () => app.close() };
 }

@@ -7,13 +7,13 @@ import { request } from "node:https";
 import t from "tap";
 import { debianFacts, startRealServer, type RealServer } from "./_server.js";
 
-function scrape(server: RealServer, token?: string): Promise<{ status: number; type: string; text: string }> {
+function scrape(server: RealServer, token?: string): Promise<{ status: number; type: string; timing: string; text: string }> {
   return new Promise((resolve, reject) => {
     const headers = token ? { authorization: `Bearer ${token}` } : undefined;
     const req = request(new URL("/metrics", server.url), { ca: server.ca.certPem, servername: "localhost", headers }, (res) => {
       let text = "";
       res.on("data", (d: Buffer) => (text += d.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), text }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), timing: String(res.headers["server-timing"]), text }));
     });
     req.on("error", reject);
     req.end();
@@ -42,6 +42,7 @@ t.test("/metrics counts what the agents did", async (t) => {
   const res = await scrape(server, (viewer.body as { token: string }).token);
   t.equal(res.status, 200);
   t.match(res.type, /^text\/plain/);
+  t.match(res.timing, /^app;dur=\d+\.\d\d$/, "every answer says how long the server took");
   const m = (series: string) => sample(res.text, series);
   t.equal(m('ancla_reports_total{run_status="drifted"}'), 1);
   t.equal(m('ancla_reports_total{run_status="failed"}'), 1);
