@@ -2,6 +2,10 @@
 // fact), and links keep the filters; the report page pages its events and
 // filters them to changes only on the server.
 import t from "tap";
+import { encodeEnvelope } from "../../catalog/envelope.js";
+import { canonicalJson } from "../../catalog/canonical.js";
+import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
+import { signEnvelope } from "../../pki/dsse.js";
 import { report, startTestApi, type TestApi } from "../server/_helpers.js";
 import { fetchPage } from "./_helpers.js";
 
@@ -138,4 +142,33 @@ t.test("certificates are filtered by certname and the signed list is paged", asy
   const filtered = await fetchPage(api, "/certificates?q=HOST-14", { token: api.tokens.viewer });
   t.match(filtered.text, /Signed \(10\)/, "host-140 to host-149");
   t.equal(rows(filtered.text), 10);
+});
+
+t.test("the node page lists the current catalog's resources, a sensitive one's values hidden", async (t) => {
+  const api = await startTestApi(t);
+  api.store.recordCheckin("web-01", {}, new Date());
+  const catalog: Catalog = {
+    apiVersion: "ancla/v1",
+    certname: "web-01",
+    siteVersion: "v7",
+    serial: 3,
+    digest: "e".repeat(64),
+    compiledAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    resources: [
+      { type: "package", title: "nginx", properties: { ensure: "installed" } },
+      { type: "file", title: "/etc/app/secret.conf", properties: { content: "password=hunter2", mode: "0600" }, sensitive: true },
+    ],
+    edges: [],
+  };
+  const envelope = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), api.ca);
+  api.store.saveCatalog({ certname: "web-01", serial: 3, digest: catalog.digest, siteVersion: "v7", inputsKey: "k", envelope: encodeEnvelope(envelope), compiledAt: new Date() });
+  const node = await fetchPage(api, "/nodes/web-01", { token: api.tokens.viewer });
+  t.equal(node.status, 200);
+  t.match(node.text, /Catalog: 2 resources/);
+  t.match(node.text, /<code>package:nginx<\/code>/);
+  t.match(node.text, /<span class="muted">ensure<\/span> <code>installed<\/code>/);
+  t.match(node.text, /<code>file:\/etc\/app\/secret\.conf<\/code>/);
+  t.notMatch(node.text, /hunter2/, "a sensitive resource's values are not shown");
+  t.match(node.text, /<span class="muted">content<\/span> <code>\[redacted\]<\/code>/);
 });
