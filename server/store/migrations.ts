@@ -183,6 +183,24 @@ export const migrations: readonly Migration[] = [
     `,
     data: backfillIssue5,
   },
+  {
+    version: 3,
+    name: "artifact store (issue 6)",
+    sql: `
+      -- Operator-pushed artifacts (images): NAME@VERSION names one SHA-256, for good.
+      -- The bytes live content-addressed under the data dir (server/artifacts/store.ts).
+      CREATE TABLE artifacts (
+        name        TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        pushed_by   TEXT NOT NULL,
+        pushed_at   INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+      CREATE INDEX artifacts_by_sha256 ON artifacts (sha256);
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */
