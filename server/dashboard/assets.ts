@@ -20,7 +20,7 @@ th { font-weight:600; color:var(--muted); background:var(--soft); white-space:no
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 code, pre, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:12.5px; }
 .wrap { word-break:break-all; } .nowrap { white-space:nowrap; }
-.muted { color:var(--muted); }
+.muted { color:var(--muted); } .failure { color:var(--failed); }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; background:var(--silent); white-space:nowrap; }
 .s-failed { background:var(--failed); } .s-drifted { background:var(--drifted); } .s-changed { background:var(--changed); }
 .s-unchanged { background:var(--unchanged); } .s-noop-pending, .s-noop { background:var(--noop); } .s-compile-failed { background:var(--compile); }

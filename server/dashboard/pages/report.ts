@@ -72,7 +72,7 @@ function eventRows(e: Event): SafeHtml {
   return html`<tr class="event"><td class="wrap"><code>${e.resource}</code></td><td><code>${e.property}</code></td>
 <td class="val wrap"><code>${eventValue(e.desired)}</code></td><td class="val wrap"><code>${eventValue(e.actual)}</code></td>
 <td>${badge(e.result)}</td><td>${kind(e)}</td></tr>
-${(e.message || e.diff) && html`<tr class="detail"><td></td><td colspan="5">${e.message && html`<div class="muted">${e.message}</div>`}${e.diff && unifiedDiff(e.diff)}</td></tr>`}`;
+${(e.message || e.diff) && html`<tr class="detail"><td></td><td colspan="5">${e.message && html`<div class="${e.result === "failed" ? "failure" : "muted"}">${e.message}</div>`}${e.diff && unifiedDiff(e.diff)}</td></tr>`}`;
 }
 
 /** Corrective: the host drifted from an unchanged desired state. Intentional: the catalog changed. */
