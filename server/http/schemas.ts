@@ -11,10 +11,17 @@ const int = { type: "integer" } as const;
 const bool = { type: "boolean" } as const;
 const anyObject = { type: "object", additionalProperties: true } as const;
 
-/** An object whose every listed property is always present. */
-function object<P extends Record<string, unknown>>(properties: P) {
+/** An object whose every listed property is always present (a response shape). */
+export function object<P extends Record<string, unknown>>(properties: P) {
   return { type: "object", additionalProperties: false, required: Object.keys(properties), properties } as const;
 }
+
+/** A query string or body: every property optional unless listed in `required`, no others allowed (a typo is a 400). */
+export function fields<P extends Record<string, unknown>>(properties: P, required: string[] = []) {
+  return { type: "object", additionalProperties: false, required, properties } as const;
+}
+
+export const arrayOf = <T>(items: T) => ({ type: "array", items }) as const;
 
 export const errorSchema = object({ error: object({ code: str, message: str }) });
 
@@ -98,7 +105,7 @@ export const certSchema = object({
 
 export const auditEntrySchema = object({ id: int, at: time, actor: str, action: str, target: str, detail: anyObject });
 
-export const certnameParams = object({ certname: { type: "string", minLength: 1 } });
+export const certnameParams = fields({ certname: { type: "string", minLength: 1 } }, ["certname"]);
 
 /** Response schemas for a route: 200 (or `code`) and the error shape for everything else. */
 export function responses(ok: unknown, code = 200): Record<string, unknown> {

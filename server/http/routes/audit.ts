@@ -1,7 +1,7 @@
 // The audit log, newest first, paged by id.
 import type { FastifyInstance } from "fastify";
 import { requireRole } from "../auth.js";
-import { auditEntrySchema, responses } from "../schemas.js";
+import { arrayOf, auditEntrySchema, fields, object, responses } from "../schemas.js";
 import { auditView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -10,21 +10,12 @@ interface AuditQuery {
   before?: number;
 }
 
-const auditQuerySchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-    before: { type: "integer", minimum: 1 },
-  },
-} as const;
+const auditQuerySchema = fields({
+  limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+  before: { type: "integer", minimum: 1 },
+});
 
-const auditPageSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["entries", "next_before"],
-  properties: { entries: { type: "array", items: auditEntrySchema }, next_before: { type: ["integer", "null"] } },
-} as const;
+const auditPageSchema = object({ entries: arrayOf(auditEntrySchema), next_before: { type: ["integer", "null"] } });
 
 export function auditRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: AuditQuery }>(

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { AnclaError } from "../../../proto/errors.js";
 import { requireRole } from "../auth.js";
-import { catalogSchema, responses } from "../schemas.js";
+import { catalogSchema, fields, responses } from "../schemas.js";
 import { catalogView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -14,7 +14,7 @@ export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         tags: ["catalogs"],
         summary: "a catalog by its body digest (the newest issued with that digest), decoded",
-        params: { type: "object", required: ["digest"], properties: { digest: { type: "string", pattern: "^[0-9a-f]{64}$" } } },
+        params: fields({ digest: { type: "string", pattern: "^[0-9a-f]{64}$" } }, ["digest"]),
         response: responses(catalogSchema),
       },
     },

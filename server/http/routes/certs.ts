@@ -1,7 +1,7 @@
 // Certificates: list (optionally only one state, e.g. the pending requests), sign a waiting request, revoke.
 import type { FastifyInstance } from "fastify";
 import { actorOf, requireRole } from "../auth.js";
-import { certnameParams, certSchema, responses } from "../schemas.js";
+import { arrayOf, certnameParams, certSchema, fields, object, responses } from "../schemas.js";
 import { certView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -20,8 +20,8 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         tags,
         summary: "the newest request or certificate of every certname; ?state=pending lists the waiting requests",
-        querystring: { type: "object", additionalProperties: false, properties: { state: { type: "string", enum: [...STATES] } } },
-        response: responses({ type: "object", additionalProperties: false, required: ["certificates"], properties: { certificates: { type: "array", items: certSchema } } }),
+        querystring: fields({ state: { type: "string", enum: [...STATES] } }),
+        response: responses(object({ certificates: arrayOf(certSchema) })),
       },
     },
     async (request) => {
@@ -45,7 +45,7 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags,
         summary: "revoke every certificate of a node (audited)",
         params: certnameParams,
-        response: responses({ type: "object", additionalProperties: false, required: ["certname", "revoked_serials"], properties: { certname: { type: "string" }, revoked_serials: { type: "array", items: { type: "string" } } } }),
+        response: responses(object({ certname: { type: "string" }, revoked_serials: arrayOf({ type: "string" }) })),
       },
     },
     async (request) => {

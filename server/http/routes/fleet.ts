@@ -2,28 +2,15 @@
 import type { FastifyInstance } from "fastify";
 import { driftHistory, fleetSummary, MAX_HISTORY_DAYS, NODE_STATUSES } from "../../status.js";
 import { requireRole } from "../auth.js";
-import { compileFailureSchema, responses } from "../schemas.js";
+import { arrayOf, compileFailureSchema, fields, object, responses } from "../schemas.js";
 import { compileFailureView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
 const count = { type: "integer" } as const;
 
-const summarySchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["total", "by_status"],
-  properties: {
-    total: count,
-    by_status: { type: "object", additionalProperties: false, required: [...NODE_STATUSES], properties: Object.fromEntries(NODE_STATUSES.map((s) => [s, count])) },
-  },
-} as const;
+const summarySchema = object({ total: count, by_status: object(Object.fromEntries(NODE_STATUSES.map((s) => [s, count]))) });
 
-const daySchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["day", "runs", "drifted", "failed", "changed", "unchanged", "noop"],
-  properties: { day: { type: "string", format: "date" }, runs: count, drifted: count, failed: count, changed: count, unchanged: count, noop: count },
-} as const;
+const daySchema = object({ day: { type: "string", format: "date" }, runs: count, drifted: count, failed: count, changed: count, unchanged: count, noop: count });
 
 export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const viewer = requireRole("viewer");
@@ -41,8 +28,8 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         tags,
         summary: "runs per UTC day by run status (drift over time), oldest first",
-        querystring: { type: "object", additionalProperties: false, properties: { days: { type: "integer", minimum: 1, maximum: MAX_HISTORY_DAYS, default: 30 } } },
-        response: responses({ type: "object", additionalProperties: false, required: ["days"], properties: { days: { type: "array", items: daySchema } } }),
+        querystring: fields({ days: { type: "integer", minimum: 1, maximum: MAX_HISTORY_DAYS, default: 30 } }),
+        response: responses(object({ days: arrayOf(daySchema) })),
       },
     },
     async (request) => ({ days: driftHistory(deps.store, { days: request.query.days, now: deps.statusOptions().now }) }),
@@ -52,7 +39,7 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
     "/compile-failures",
     {
       preHandler: viewer,
-      schema: { tags, summary: "nodes the site does not compile for, newest first", response: responses({ type: "object", additionalProperties: false, required: ["failures"], properties: { failures: { type: "array", items: compileFailureSchema } } }) },
+      schema: { tags, summary: "nodes the site does not compile for, newest first", response: responses(object({ failures: arrayOf(compileFailureSchema) })) },
     },
     async () => ({ failures: deps.store.listCompileFailures().map(compileFailureView) }),
   );

@@ -5,7 +5,7 @@ import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
 import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
 import { requireRole } from "../auth.js";
-import { catalogSchema, certnameParams, nodeDetailSchema, nodeSchema, protoReportSchema, responses } from "../schemas.js";
+import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeSchema, object, protoReportSchema, responses } from "../schemas.js";
 import { catalogView, nodeDetailView, nodeView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -23,26 +23,17 @@ interface NodesQuery {
   offset?: number;
 }
 
-const nodesQuerySchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    status: { type: "string", enum: [...NODE_STATUSES] },
-    search: { type: "string", maxLength: 256, description: "certname substring, case-insensitive" },
-    fact: { type: "string", pattern: "^[^=]+=", maxLength: 1024, description: "PATH=VALUE: a dotted fact path equal to a value, e.g. os.family=debian" },
-    sort: { type: "string", enum: ["certname", "status", "last_run"], default: "certname" },
-    order: { type: "string", enum: ["asc", "desc"], default: "asc" },
-    limit: { type: "integer", minimum: 1, maximum: MAX_NODE_LIMIT, default: 100 },
-    offset: { type: "integer", minimum: 0, default: 0 },
-  },
-} as const;
+const nodesQuerySchema = fields({
+  status: { type: "string", enum: [...NODE_STATUSES] },
+  search: { type: "string", maxLength: 256, description: "certname substring, case-insensitive" },
+  fact: { type: "string", pattern: "^[^=]+=", maxLength: 1024, description: "PATH=VALUE: a dotted fact path equal to a value, e.g. os.family=debian" },
+  sort: { type: "string", enum: ["certname", "status", "last_run"], default: "certname" },
+  order: { type: "string", enum: ["asc", "desc"], default: "asc" },
+  limit: { type: "integer", minimum: 1, maximum: MAX_NODE_LIMIT, default: 100 },
+  offset: { type: "integer", minimum: 0, default: 0 },
+});
 
-const nodePageSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["total", "limit", "offset", "nodes"],
-  properties: { total: { type: "integer" }, limit: { type: "integer" }, offset: { type: "integer" }, nodes: { type: "array", items: nodeSchema } },
-} as const;
+const nodePageSchema = object({ total: { type: "integer" }, limit: { type: "integer" }, offset: { type: "integer" }, nodes: arrayOf(nodeSchema) });
 
 /** "os.family=debian" → { path, value }; the value may itself hold "=". */
 function parseFact(fact: string | undefined): { path: string; value: string } | undefined {

@@ -5,7 +5,7 @@ import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
 import { MAX_REPORT_PAGE } from "../../store/store.js";
 import { requireRole } from "../auth.js";
-import { eventSchema, protoReportSchema, reportSummarySchema, responses } from "../schemas.js";
+import { arrayOf, eventSchema, fields, object, protoReportSchema, reportSummarySchema, responses } from "../schemas.js";
 import { eventView, reportSummaryView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -26,46 +26,28 @@ interface EventsQuery {
   offset: number;
 }
 
-const reportsQuerySchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    node: { type: "string", minLength: 1, description: "certname" },
-    status: { type: "string", enum: ["changed", "unchanged", "failed", "noop"], description: "the run's status as the agent reported it" },
-    changes_only: { type: "boolean", description: "only runs with at least one changed event" },
-    corrective_only: { type: "boolean", description: "only runs that corrected drift" },
-    since: { type: "string", format: "date-time", description: "runs started at or after this time" },
-    limit: { type: "integer", minimum: 1, maximum: MAX_REPORT_PAGE, default: 50 },
-    cursor: { type: "string", maxLength: 200, description: "the `next` of the previous page" },
-  },
-} as const;
+const reportsQuerySchema = fields({
+  node: { type: "string", minLength: 1, description: "certname" },
+  status: { type: "string", enum: ["changed", "unchanged", "failed", "noop"], description: "the run's status as the agent reported it" },
+  changes_only: { type: "boolean", description: "only runs with at least one changed event" },
+  corrective_only: { type: "boolean", description: "only runs that corrected drift" },
+  since: { type: "string", format: "date-time", description: "runs started at or after this time" },
+  limit: { type: "integer", minimum: 1, maximum: MAX_REPORT_PAGE, default: 50 },
+  cursor: { type: "string", maxLength: 200, description: "the `next` of the previous page" },
+});
 
-const reportPageSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["reports", "next"],
-  properties: { reports: { type: "array", items: reportSummarySchema }, next: { type: ["string", "null"] } },
-} as const;
+const reportPageSchema = object({ reports: arrayOf(reportSummarySchema), next: { type: ["string", "null"] } });
 
-const eventsQuerySchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    changes_only: { type: "boolean" },
-    corrective_only: { type: "boolean" },
-    limit: { type: "integer", minimum: 1, maximum: 1000, default: 200 },
-    offset: { type: "integer", minimum: 0, default: 0 },
-  },
-} as const;
+const eventsQuerySchema = fields({
+  changes_only: { type: "boolean" },
+  corrective_only: { type: "boolean" },
+  limit: { type: "integer", minimum: 1, maximum: 1000, default: 200 },
+  offset: { type: "integer", minimum: 0, default: 0 },
+});
 
-const eventPageSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["total", "events"],
-  properties: { total: { type: "integer" }, events: { type: "array", items: eventSchema } },
-} as const;
+const eventPageSchema = object({ total: { type: "integer" }, events: arrayOf(eventSchema) });
 
-const runIdParams = { type: "object", required: ["runId"], properties: { runId: { type: "string", minLength: 1, maxLength: 128 } } } as const;
+const runIdParams = fields({ runId: { type: "string", minLength: 1, maxLength: 128 } }, ["runId"]);
 
 export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const viewer = requireRole("viewer");

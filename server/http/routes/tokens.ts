@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/service.js";
 import type { Role } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";
-import { responses } from "../schemas.js";
+import { arrayOf, fields, object, responses } from "../schemas.js";
 import type { ApiDeps } from "./deps.js";
 
 interface TokenBody {
@@ -12,54 +12,33 @@ interface TokenBody {
   one_time?: boolean;
 }
 
-const tokenBodySchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ttl_seconds: { type: "integer", minimum: 1, maximum: MAX_TOKEN_TTL_SECONDS },
-    certname_glob: { type: ["string", "null"], minLength: 1 },
-    one_time: { type: "boolean" },
-  },
-} as const;
+const time = { type: "string", format: "date-time" } as const;
+const nullableStr = { type: ["string", "null"] } as const;
 
-const createdTokenSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["token", "id", "expires_at", "certname_glob", "one_time"],
-  properties: { token: { type: "string" }, id: { type: "string" }, expires_at: { type: "string", format: "date-time" }, certname_glob: { type: ["string", "null"] }, one_time: { type: "boolean" } },
-} as const;
+const tokenBodySchema = fields({
+  ttl_seconds: { type: "integer", minimum: 1, maximum: MAX_TOKEN_TTL_SECONDS },
+  certname_glob: { type: ["string", "null"], minLength: 1 },
+  one_time: { type: "boolean" },
+});
 
-const tokenListSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["tokens"],
-  properties: {
-    tokens: {
-      type: "array",
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["id", "certname_glob", "expires_at", "one_time", "used_at", "created_by", "created_at"],
-        properties: {
-          id: { type: "string" },
-          certname_glob: { type: ["string", "null"] },
-          expires_at: { type: "string", format: "date-time" },
-          one_time: { type: "boolean" },
-          used_at: { type: ["string", "null"], format: "date-time" },
-          created_by: { type: "string" },
-          created_at: { type: "string", format: "date-time" },
-        },
-      },
-    },
-  },
-} as const;
+const createdTokenSchema = object({ token: { type: "string" }, id: { type: "string" }, expires_at: time, certname_glob: nullableStr, one_time: { type: "boolean" } });
 
-const apiTokenBodySchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["role", "name"],
-  properties: { role: { type: "string", enum: [...ROLES] }, name: { type: "string", minLength: 1, maxLength: 100 } },
-} as const;
+const tokenListSchema = object({
+  tokens: arrayOf(
+    object({
+      id: { type: "string" },
+      certname_glob: nullableStr,
+      expires_at: time,
+      one_time: { type: "boolean" },
+      used_at: { ...nullableStr, format: "date-time" },
+      created_by: { type: "string" },
+      created_at: time,
+    }),
+  ),
+});
+
+const apiTokenBodySchema = fields({ role: { type: "string", enum: [...ROLES] }, name: { type: "string", minLength: 1, maxLength: 100 } }, ["role", "name"]);
+const apiTokenSchema = object({ token: { type: "string" }, id: { type: "string" }, role: { type: "string" }, name: { type: "string" } });
 
 const DEFAULT_TTL_SECONDS = 3600;
 const tags = ["tokens"];
@@ -102,7 +81,7 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags,
         summary: "create an API token with a role (audited), e.g. a viewer token for Prometheus; the secret is shown only here",
         body: apiTokenBodySchema,
-        response: responses({ type: "object", additionalProperties: false, required: ["token", "id", "role", "name"], properties: { token: { type: "string" }, id: { type: "string" }, role: { type: "string" }, name: { type: "string" } } }, 201),
+        response: responses(apiTokenSchema, 201),
       },
     },
     async (request, reply) => {
