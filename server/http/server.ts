@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { CertificateService } from "../ca/service.js";
+import { dashboardRoutes } from "../dashboard/index.js";
 import type { Logger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
@@ -65,6 +66,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   // The API's description is public (it holds no data), so clients can read it before they have a token.
   app.get("/api/v1/openapi.json", async () => app.swagger());
   await app.register(metricsRoutes(opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions), opts.store));
+  await app.register(dashboardRoutes(deps));
   await app.listen({ host: opts.host, port: opts.port });
   return { url: urlOf(app.server.address() as AddressInfo, opts.host), close: () => app.close() };
 }
