@@ -151,14 +151,18 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX reports_with_corrective ON reports (started_at DESC, id DESC) WHERE has_corrective = 1;
       CREATE INDEX catalogs_by_digest ON catalogs (digest, id DESC);
 
-      -- Each node's latest run (by start time), kept in the same transaction as the report.
-      -- Status at query time needs only this row, the node row and compile_failures.
+      -- One narrow row per node with all its status depends on, kept in the same transaction as
+      -- each write that changes it (first contact, report, compile failure): node lists, filters and
+      -- counts scan this table alone, never the wide nodes rows (facts) or reports.
       CREATE TABLE node_summaries (
-        certname     TEXT PRIMARY KEY,
-        report_id    INTEGER NOT NULL,
-        started_at   INTEGER NOT NULL,
-        received_at  INTEGER NOT NULL,
-        run_status   TEXT NOT NULL
+        certname           TEXT PRIMARY KEY,
+        first_checkin_at   INTEGER NOT NULL,
+        compile_failed_at  INTEGER,
+        -- the latest run by start time (the agent's clock), NULL until the first report
+        report_id          INTEGER,
+        started_at         INTEGER,
+        received_at        INTEGER,
+        run_status         TEXT
       );
 
       -- Runs per UTC day (of their start) by run status, kept on ingest; retention leaves it alone.
@@ -228,9 +232,11 @@ function backfillIssue5(db: Database): void {
     ids.forEach((e, i) => events[i]?.diff && setDiff.run(events[i].diff, e.id));
   }
   db.exec(`
-    INSERT INTO node_summaries (certname, report_id, started_at, received_at, run_status)
-    SELECT r.certname, r.id, r.started_at, r.received_at, r.run_status FROM reports r
-    WHERE r.id = (SELECT r2.id FROM reports r2 WHERE r2.certname = r.certname ORDER BY r2.started_at DESC, r2.id DESC LIMIT 1);
+    INSERT INTO node_summaries (certname, first_checkin_at, compile_failed_at)
+    SELECT n.certname, n.first_checkin_at, cf.at FROM nodes n LEFT JOIN compile_failures cf ON cf.certname = n.certname;
+    UPDATE node_summaries SET (report_id, started_at, received_at, run_status) = (
+      SELECT r.id, r.started_at, r.received_at, r.run_status FROM reports r
+      WHERE r.certname = node_summaries.certname ORDER BY r.started_at DESC, r.id DESC LIMIT 1);
     INSERT INTO report_days (day, runs, failed, drifted, noop, changed, unchanged)
     SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch'), COUNT(*),
       SUM(run_status = 'failed'), SUM(run_status = 'drifted'), SUM(run_status = 'noop-pending'),

@@ -68,20 +68,16 @@ const REPORT_SUMMARY_COLUMNS = `
 const LATEST_REPORT_ID = `(SELECT report_id FROM node_summaries WHERE certname = ?)`;
 
 /**
- * A node's status at @now, in SQL, for a row of nodes n / compile_failures cf /
- * node_summaries s. The same order as nodeStatus in server/status.ts (compile
- * failure, silence, no report yet, the latest run's status stored on ingest by
- * runStatus); test/server/node-status-sql.test.ts holds the two to agreement.
+ * A node's status at @now, in SQL, for a node_summaries row s. The same order
+ * as nodeStatus in server/status.ts (compile failure, silence, no report yet,
+ * the latest run's status stored on ingest by runStatus);
+ * test/server/node-status-sql.test.ts holds the two to agreement.
  */
 const NODE_STATUS_SQL = `CASE
-  WHEN cf.certname IS NOT NULL THEN 'compile-failed'
-  WHEN @now - COALESCE(s.received_at, n.first_checkin_at) > @threshold THEN 'unresponsive'
-  WHEN s.certname IS NULL THEN 'unreported'
+  WHEN s.compile_failed_at IS NOT NULL THEN 'compile-failed'
+  WHEN @now - COALESCE(s.received_at, s.first_checkin_at) > @threshold THEN 'unresponsive'
+  WHEN s.report_id IS NULL THEN 'unreported'
   ELSE s.run_status END`;
-
-const NODE_JOINS = `nodes n
-  LEFT JOIN compile_failures cf ON cf.certname = n.certname
-  LEFT JOIN node_summaries s ON s.certname = n.certname`;
 
 // Most urgent first, as NODE_STATUSES lists them.
 const STATUS_RANK_SQL = `CASE status_value ${NODE_STATUSES.map((st, i) => `WHEN '${st}' THEN ${i}`).join(" ")} END`;
@@ -132,6 +128,7 @@ class SqliteStore implements Store {
       // Fact rows are rewritten only when the facts changed: most check-ins repeat them.
       if (factsJson !== null && this.get(`SELECT facts FROM nodes WHERE certname = ?`, certname)?.facts !== factsJson) this.replaceFactRows(certname, facts);
       this.upsertNode(certname, factsJson, at);
+      this.ensureSummary(certname, at);
     });
   }
 
@@ -156,6 +153,12 @@ class SqliteStore implements Store {
   // A node exists from its first contact of any kind (a report, a failed compile), not only a check-in.
   private ensureNode(certname: string, at: Date): void {
     this.run(`INSERT OR IGNORE INTO nodes (certname, first_checkin_at, last_checkin_at) VALUES (@certname, @at, @at)`, { certname, at: ms(at) });
+    this.ensureSummary(certname, at);
+  }
+
+  // Created with the node row, so its first_checkin_at is the node's.
+  private ensureSummary(certname: string, at: Date): void {
+    this.run(`INSERT OR IGNORE INTO node_summaries (certname, first_checkin_at) VALUES (?, ?)`, certname, ms(at));
   }
 
   getNode(certname: string): NodeRecord | undefined {
@@ -178,24 +181,24 @@ class SqliteStore implements Store {
       params.status = q.status;
     }
     if (q.search !== undefined) {
-      where.push(`n.certname LIKE @search ESCAPE '\\'`);
+      where.push(`s.certname LIKE @search ESCAPE '\\'`);
       params.search = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     }
     if (q.fact !== undefined) {
-      where.push(`n.certname IN (SELECT certname FROM node_facts WHERE path = @factPath AND value = @factValue)`);
+      where.push(`s.certname IN (SELECT certname FROM node_facts WHERE path = @factPath AND value = @factValue)`);
       Object.assign(params, { factPath: q.fact.path, factValue: q.fact.value });
     }
     const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = this.get(`SELECT COUNT(*) AS c FROM ${NODE_JOINS} ${filter}`, params)!.c as number;
+    const total = this.get(`SELECT COUNT(*) AS c FROM node_summaries s ${filter}`, params)!.c as number;
     const order = nodeOrder(q.sort, q.order);
-    // The page is chosen from the summaries alone; only its rows are joined to their reports.
+    // The page is chosen from the summaries alone; only its rows are joined to their node and report rows.
     const rows = this.all(
-      `SELECT p.*, ${REPORT_SUMMARY_COLUMNS} FROM (
-         SELECT n.certname AS node, n.first_checkin_at, n.last_checkin_at, cf.at AS failure_at, s.report_id,
+      `SELECT p.*, n.last_checkin_at, ${REPORT_SUMMARY_COLUMNS} FROM (
+         SELECT s.certname AS node, s.first_checkin_at, s.compile_failed_at AS failure_at, s.report_id,
                 s.started_at AS last_started, ${NODE_STATUS_SQL} AS status_value
-         FROM ${NODE_JOINS} ${filter}
+         FROM node_summaries s ${filter}
          ORDER BY ${order} LIMIT @limit OFFSET @offset
-       ) p LEFT JOIN reports r ON r.id = p.report_id
+       ) p JOIN nodes n ON n.certname = p.node LEFT JOIN reports r ON r.id = p.report_id
        ORDER BY ${order}`,
       { ...params, limit: q.limit, offset: q.offset },
     );
@@ -203,7 +206,7 @@ class SqliteStore implements Store {
   }
 
   countNodesByStatus(o: { now: Date; unresponsiveAfterMs: number }): Record<string, number> {
-    const rows = this.all(`SELECT ${NODE_STATUS_SQL} AS status, COUNT(*) AS c FROM ${NODE_JOINS} GROUP BY 1`, { now: ms(o.now), threshold: o.unresponsiveAfterMs });
+    const rows = this.all(`SELECT ${NODE_STATUS_SQL} AS status, COUNT(*) AS c FROM node_summaries s GROUP BY 1`, { now: ms(o.now), threshold: o.unresponsiveAfterMs });
     return Object.fromEntries(rows.map((r) => [r.status as string, r.c as number]));
   }
 
@@ -254,6 +257,7 @@ class SqliteStore implements Store {
   recordCompileFailure(certname: string, siteVersion: string, problems: SiteProblem[], at: Date): void {
     this.transaction(() => {
       this.ensureNode(certname, at);
+      this.run(`UPDATE node_summaries SET compile_failed_at = ? WHERE certname = ?`, ms(at), certname);
       this.run(
         `INSERT INTO compile_failures (certname, site_version, problems, at) VALUES (?, ?, ?, ?)
          ON CONFLICT (certname) DO UPDATE SET site_version = excluded.site_version, problems = excluded.problems, at = excluded.at`,
@@ -266,7 +270,11 @@ class SqliteStore implements Store {
   }
 
   clearCompileFailure(certname: string): void {
-    this.run(`DELETE FROM compile_failures WHERE certname = ?`, certname);
+    this.transaction(() => {
+      if (this.run(`DELETE FROM compile_failures WHERE certname = ?`, certname) > 0) {
+        this.run(`UPDATE node_summaries SET compile_failed_at = NULL WHERE certname = ?`, certname);
+      }
+    });
   }
 
   getCompileFailure(certname: string): CompileFailure | undefined {
@@ -323,15 +331,9 @@ class SqliteStore implements Store {
       this.ensureNode(report.certname, receivedAt);
       // The summary moves only to a later run: a queued report arriving late is history, not the node's state.
       this.run(
-        `INSERT INTO node_summaries (certname, report_id, started_at, received_at, run_status) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (certname) DO UPDATE SET
-           report_id = excluded.report_id, started_at = excluded.started_at, received_at = excluded.received_at, run_status = excluded.run_status
-         WHERE (excluded.started_at, excluded.report_id) > (node_summaries.started_at, node_summaries.report_id)`,
-        report.certname,
-        reportId,
-        started,
-        ms(receivedAt),
-        status,
+        `UPDATE node_summaries SET report_id = @id, started_at = @started, received_at = @received, run_status = @status
+         WHERE certname = @certname AND (report_id IS NULL OR (started_at, report_id) < (@started, @id))`,
+        { id: reportId, started, received: ms(receivedAt), status, certname: report.certname },
       );
       const column = DAY_COLUMN[status];
       this.run(
@@ -407,7 +409,7 @@ class SqliteStore implements Store {
     // Events go with their report (ON DELETE CASCADE); a node's latest run stays, whatever its age.
     return this.run(
       `DELETE FROM reports WHERE id IN (
-         SELECT id FROM reports WHERE started_at < ? AND id NOT IN (SELECT report_id FROM node_summaries)
+         SELECT id FROM reports WHERE started_at < ? AND id NOT IN (SELECT report_id FROM node_summaries WHERE report_id IS NOT NULL)
          ORDER BY started_at LIMIT ?)`,
       ms(before),
       batch,

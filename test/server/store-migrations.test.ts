@@ -61,13 +61,18 @@ t.test("version 2 fills summaries, run statuses, diffs, daily rollups and fact r
   const latest = insertReport.run("new", "changed", at("2026-03-02T08:00:00Z"), at("2026-03-02T08:00:01Z"), counts, JSON.stringify(newer)).lastInsertRowid;
   insertEvent.run(latest, "file:/a", "changed", 0);
   insertEvent.run(latest, "file:/b", "changed", 1);
+  v1.prepare("INSERT INTO nodes (certname, first_checkin_at, last_checkin_at) VALUES ('db-01', ?, ?)").run(at("2026-03-02T07:00:00Z"), at("2026-03-02T07:00:00Z"));
+  v1.prepare("INSERT INTO compile_failures (certname, site_version, problems, at) VALUES ('db-01', 'v2', '[]', ?)").run(at("2026-03-02T07:00:00Z"));
+  v1.prepare("INSERT INTO nodes (certname, first_checkin_at, last_checkin_at) VALUES ('new-01', ?, ?)").run(at("2026-03-02T08:30:00Z"), at("2026-03-02T08:30:00Z"));
   v1.close();
 
   const store = openStore(file);
   t.teardown(() => store.close());
   const now = new Date("2026-03-02T09:00:00Z");
-  const [node] = listNodes(store, { now }).nodes;
+  const [db, fresh, node] = listNodes(store, { now }).nodes;
   t.match(node, { certname: "web-01", status: "drifted", lastRunId: "new", corrective: true });
+  t.match(db, { certname: "db-01", status: "compile-failed" }, "compile failures carried over");
+  t.match(fresh, { certname: "new-01", status: "unreported" }, "a node without reports");
   t.same(listNodes(store, { now, fact: { path: "os.family", value: "debian" } }).total, 1, "facts indexed");
   t.same(store.reportEvents("new", { limit: 10, offset: 0 }).events.map((e) => e.diff), ["", "-x\n+y\n"], "diffs copied from the report");
   t.same(store.listReports({ changesOnly: true, limit: 10 }).reports.map((r) => r.runId), ["new"], "report flags filled");
