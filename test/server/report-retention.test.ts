@@ -10,6 +10,8 @@ const now = new Date("2026-03-31T12:00:00Z");
 const daysAgo = (d: number): Date => new Date(now.getTime() - d * 86_400_000);
 
 function seed(store: ReturnType<typeof tempStore>["store"]): void {
+  // A node that never reported (no latest run) must not stop the pruning of the others.
+  store.recordCheckin("node-d", { os: { family: "debian" } }, daysAgo(1));
   // Three nodes with a run a day for 60 days; node-c stopped 45 days ago, so its latest run is old.
   for (const [certname, lastDay] of [["node-a", 0], ["node-b", 0], ["node-c", 45]] as const) {
     for (let d = 59; d >= lastDay; d--) {
