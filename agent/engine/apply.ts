@@ -30,6 +30,10 @@ export interface ApplyContext {
   defaultTimeoutSeconds?: number;
   /** Where files keep the content they replace (the agent's <state>/bucket); none: nothing is kept. */
   bucket?: ContentBucket;
+  /** Content by digest from a byte offset on (resumable downloads); default: fetchContent, sliced. */
+  streamContent?(sha256: string, offset: number): AsyncIterable<Uint8Array>;
+  /** The agent's state dir, where providers keep state across runs (an image's journal); none: providers that need it fail. */
+  stateDir?: string;
 }
 
 /** Generous: one call may be a batched apt install of every package in the catalog. */
@@ -74,6 +78,8 @@ class Run {
   private readonly inSync = new Map<string, string>();
   /** Notified ref → the changed resources that notified it (or would have, in noop). */
   private readonly refreshes = new Map<string, { from: string[]; noop: boolean }>();
+  /** "from\0to" pairs whose refresh `from` delivered ahead of `to`'s turn (ProviderContext.refreshNotified). */
+  private readonly refreshedEarly = new Set<string>();
   /** Resources really changed so far, for ProviderContext.changed. */
   private readonly changed: Resource[] = [];
   private noopPending = false;
@@ -119,7 +125,7 @@ class Run {
       if (!provider?.prepare) continue;
       const started = performance.now();
       try {
-        this.prepared.set(type, await this.withTimeout(undefined, (ctx) => provider.prepare!(resources, ctx)));
+        this.prepared.set(type, await this.withTimeout(undefined, undefined, (ctx) => provider.prepare!(resources, ctx)));
         this.record.log("debug", `${type}: prepared ${resources.length} resources in ${(performance.now() - started).toFixed(1)} ms`);
       } catch (err) {
         this.prepared.set(type, new PrepareFailure(`preparing ${type} resources failed: ${errorMessage(err)}`));
@@ -131,17 +137,24 @@ class Run {
     return this.prepared.get(type) ?? this.baseProviderFor(type);
   }
 
-  /** Runs one provider call with a fresh context whose signal aborts after `timeout` seconds (undefined: the default; 0: none). */
-  private async withTimeout<T>(timeout: number | undefined, call: (ctx: ProviderContext) => Promise<T>): Promise<T> {
+  /**
+   * Runs one provider call (for `node`, or a whole type's prepare) with a fresh
+   * context whose signal aborts after `timeout` seconds (undefined: the default; 0: none).
+   */
+  private async withTimeout<T>(node: GraphNode | undefined, timeout: number | undefined, call: (ctx: ProviderContext) => Promise<T>): Promise<T> {
     const seconds = timeout ?? this.ctx.defaultTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     const controller = new AbortController();
     const ctx: ProviderContext = {
       fetchContent: (sha256) => this.ctx.fetchContent(sha256),
+      streamContent: (sha256, offset) => (this.ctx.streamContent ? this.ctx.streamContent(sha256, offset) : sliced(this.ctx.fetchContent(sha256), offset)),
       signal: controller.signal,
       noop: this.ctx.noop,
       changed: this.changed,
       mayApplyNow: (ref) => this.mayApplyNow(ref),
       bucket: this.ctx.bucket,
+      stateDir: this.ctx.stateDir,
+      log: (level, message) => this.record.log(level, node ? `${node.ref}: ${message}` : message),
+      refreshNotified: () => (node ? this.refreshNotified(node, ctx) : Promise.reject(new Error("refreshNotified is for a resource's own checkApply"))),
     };
     if (seconds === 0) return call(ctx);
     let timer: NodeJS.Timeout | undefined;
@@ -197,8 +210,8 @@ class Run {
     if (provider instanceof PrepareFailure) return this.fail(node, "", provider.message, "ANCLA_E_RESOURCE_FAILED");
     const timeout = provider.timeoutSeconds?.(node.resource);
     try {
-      const applied = await this.withTimeout(timeout, (ctx) => this.checkApply(node, provider, ctx));
-      await this.withTimeout(timeout, (ctx) => this.deliverRefresh(node, provider, ctx, applied));
+      const applied = await this.withTimeout(node, timeout, (ctx) => this.checkApply(node, provider, ctx));
+      await this.withTimeout(node, timeout, (ctx) => this.deliverRefresh(node, provider, ctx, applied));
       return "ok";
     } catch (err) {
       const property = err instanceof ResourceFailure ? err.property : "";
@@ -222,6 +235,7 @@ class Run {
     if (applied) this.changed.push(resource);
     else this.noopPending = true;
     for (const target of node.notifies) {
+      if (this.refreshedEarly.has(`${ref}\0${target}`)) continue;
       const pending = this.refreshes.get(target) ?? { from: [], noop: true };
       pending.from.push(ref);
       // A refresh is real as soon as one notifier really changed.
@@ -240,6 +254,11 @@ class Run {
       this.record.log("info", `${node.ref}: would refresh (${by}, noop)`);
       return;
     }
+    await this.refreshOne(node, provider, ctx, by, changedItself);
+  }
+
+  /** A refresh through the provider, recorded; `counted`: the resource is already counted as changed. */
+  private async refreshOne(node: GraphNode, provider: Provider, ctx: ProviderContext, by: string, counted: boolean): Promise<void> {
     if (!provider.refresh) {
       this.record.log("debug", `${node.ref}: ${node.resource.type} has no refresh action; ignoring (${by})`);
       return;
@@ -252,14 +271,43 @@ class Run {
     }
     const unknown = result?.unknown === true;
     const message = result?.message ? `${result.message} (${by})` : `refreshed (${by})`;
-    this.record.refreshed(node.ref, message, { sensitive: node.resource.sensitive === true, unknown, counted: changedItself });
+    this.record.refreshed(node.ref, message, { sensitive: node.resource.sensitive === true, unknown, counted });
     this.record.log(unknown ? "warning" : "info", `${node.ref}: ${unknown ? `refresh unknown: ${message}` : `refreshed (${by})`}`);
+  }
+
+  /**
+   * ProviderContext.refreshNotified: `from` refreshes what it notifies now, in
+   * the context of its own call (its timeout). A target that is not ready (it
+   * requires something not yet applied, or failed) keeps its refresh for its turn.
+   */
+  private async refreshNotified(from: GraphNode, ctx: ProviderContext): Promise<void> {
+    if (this.ctx.noop || from.resource.noop === true) return;
+    for (const ref of from.notifies) {
+      const target = this.nodes.get(ref)!;
+      const provider = this.providerFor(target.resource.type);
+      const waiting = target.requires.find((dep) => dep.ref !== from.ref && this.outcomes.get(dep.ref) !== "ok");
+      if (target.problem || target.resource.noop === true || !provider || provider instanceof PrepareFailure || waiting) {
+        this.record.log("warning", `${ref}: not refreshed ahead of its turn for ${from.ref}${waiting ? ` (it requires ${waiting.ref}, not applied yet)` : ""}; it is refreshed when its turn comes`);
+        continue;
+      }
+      const key = `${from.ref}\0${ref}`;
+      // However often `from` asks (switch, then switch back), the target counts as changed once.
+      const counted = this.refreshedEarly.has(key);
+      this.refreshedEarly.add(key);
+      await this.refreshOne(target, provider, ctx, `notified by ${from.ref}`, counted);
+    }
   }
 
   private fail(node: GraphNode, property: string, message: string, code: AnclaErrorCode): NodeOutcome {
     this.record.failed(node.ref, property, message, code);
     return "failed";
   }
+}
+
+/** A stream from whole content, for callers that have only fetchContent (masterless contents, tests). */
+async function* sliced(whole: Promise<Uint8Array>, offset: number): AsyncIterable<Uint8Array> {
+  const data = await whole;
+  if (offset < data.length) yield data.subarray(offset);
 }
 
 function errorMessage(err: unknown): string {

@@ -41,6 +41,7 @@ export async function applyMasterless(opts: MasterlessOptions): Promise<{ report
       memory: memory.resources,
       log: opts.log,
       bucket: new ContentBucket(layout.bucket),
+      stateDir: layout.dir,
     });
     if (!opts.noop) {
       const serial = loaded.verified ? Math.max(memory.serial, loaded.catalog.serial) : memory.serial;

@@ -22,6 +22,25 @@ export interface ProviderContext {
   mayApplyNow(ref: string): boolean;
   /** Where replaced and removed file contents are kept (none in tests that do not ask for one). */
   bucket?: ContentBucket;
+  /**
+   * Content by digest as chunks from byte `offset` on: content too large to
+   * hold in memory (an image) goes to disk as it arrives, and a download cut
+   * short resumes from what is already there. The provider verifies the digest.
+   */
+  streamContent?(sha256: string, offset: number): AsyncIterable<Uint8Array>;
+  /** The agent's state dir: a provider keeps what must outlive a run under `<stateDir>/<type>/`. Absent when the caller keeps no state. */
+  stateDir?: string;
+  /** A line in the run's log under this resource's ref, as it happens (an image's steps). */
+  log?(level: "info" | "warning", message: string): void;
+  /**
+   * Refreshes now, ahead of their turn, the resources this one notifies and
+   * that are ready (all else they require succeeded): an image restarts what
+   * runs from it before its health check, and again after switching back.
+   * Those are then not refreshed again for this resource in this run. Throws
+   * when a refresh fails. (The engine gives this, streamContent and log to
+   * every call; a provider called on its own, as in a unit test, may lack them.)
+   */
+  refreshNotified?(): Promise<void>;
 }
 
 /** One property that is not as desired. Values are what reports show (e.g. "sha256:<hex>" for content). */

@@ -16,7 +16,7 @@ import { loadMemory, saveMemory } from "../state/memory.js";
 import { enqueueReport, listQueuedReports, removeQueuedReport } from "../state/report-queue.js";
 import { agentClient, isUnreachable, type AgentClient } from "../transport.js";
 import { renewIfDue, type RenewOptions } from "../renew.js";
-import { contentFetcher } from "./fetch-content.js";
+import { contentFetcher, contentStreamer } from "./fetch-content.js";
 import { obtainCatalog } from "./obtain-catalog.js";
 import { buildReport } from "./report.js";
 import { exitCodeFor } from "./exit-code.js";
@@ -78,9 +78,11 @@ async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: Ret
     outcome = await applyCatalog(obtained.catalog, {
       noop: opts.noop,
       fetchContent: contentFetcher(client, enrolled.server, timeoutMs),
+      streamContent: contentStreamer(client, enrolled.server, timeoutMs),
       memory: memory.resources,
       log: opts.log,
       bucket: new ContentBucket(layout.bucket),
+      stateDir: layout.dir,
     });
     if (!opts.noop) await saveMemory(layout, { serial: Math.max(memory.serial, obtained.catalog.serial), resources: outcome.memory });
   }
