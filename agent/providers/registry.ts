@@ -4,6 +4,7 @@ import type { Provider } from "./provider.js";
 import { execProvider } from "./exec.js";
 import { fileProvider } from "./file.js";
 import { groupProvider } from "./group.js";
+import { imageProvider } from "./image.js";
 import { packageProvider } from "./package.js";
 import { serviceProvider } from "./service.js";
 import { userProvider } from "./user.js";
@@ -15,6 +16,7 @@ const providers: Readonly<Record<string, Provider>> = {
   service: serviceProvider,
   user: userProvider,
   group: groupProvider,
+  image: imageProvider,
 };
 
 export function providerFor(type: string): Provider | undefined {

@@ -1,0 +1,71 @@
+// Unpacks a verified image (tar, or tar.gz: node-tar detects gzip) into a new
+// slot. Every entry is checked before anything is written, and one entry that
+// would land outside the slot refuses the whole image: an absolute path, a ".."
+// that climbs out, a symlink or hard link pointing out, a device or fifo.
+// (node-tar would skip such entries with a warning; a half image is worse than
+// none.) The tree is unpacked into a staging directory beside the slot and
+// renamed into place, so a slot either is complete or does not exist.
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { t as listTar, x as extractTar, type ReadEntry } from "tar";
+import { fsyncDir } from "../state/atomic-write.js";
+import { ResourceFailure } from "./provider.js";
+
+/** Staging directories start with this: a leftover from a killed run is recognisable (and removed). */
+export const STAGING_PREFIX = ".staging-";
+
+const ALLOWED = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"]);
+
+/** Unpacks `file` into `slotsDir/name`; resolves once the slot is complete and durable in its directory. */
+export async function unpackInto(file: string, slotsDir: string, name: string): Promise<void> {
+  await refuseEscapes(file);
+  await mkdir(slotsDir, { recursive: true, mode: 0o755 });
+  const staging = join(slotsDir, `${STAGING_PREFIX}${name}.${randomBytes(6).toString("hex")}`);
+  await mkdir(staging, { mode: 0o755 });
+  try {
+    // The image's files belong to the agent's user: ids in a tar built elsewhere mean nothing here.
+    await extractTar({ file, cwd: staging, strict: true, preserveOwner: false });
+    await rm(join(slotsDir, name), { recursive: true, force: true });
+    await rename(staging, join(slotsDir, name));
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    if (err instanceof ResourceFailure) throw err;
+    throw new ResourceFailure("content_sha256", `cannot unpack the image: ${(err as Error).message}`, "ANCLA_E_IMAGE_UNSAFE", { cause: err });
+  }
+  await fsyncDir(slotsDir);
+}
+
+async function refuseEscapes(file: string): Promise<void> {
+  const problems: string[] = [];
+  try {
+    await listTar({ file, strict: true, onReadEntry: (entry: ReadEntry) => {
+      const problem = escapeOf(entry.type, entry.path, entry.linkpath);
+      if (problem) problems.push(problem);
+    } });
+  } catch (err) {
+    throw new ResourceFailure("content_sha256", `the image is not a readable tar or tar.gz: ${(err as Error).message}`, "ANCLA_E_IMAGE_UNSAFE", { cause: err });
+  }
+  if (problems.length > 0) {
+    const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
+    throw new ResourceFailure("content_sha256", `the image is refused: ${problems.slice(0, 3).join("; ")}${more}`, "ANCLA_E_IMAGE_UNSAFE");
+  }
+}
+
+/** Why an entry may not be unpacked into a slot, or undefined when it may. */
+export function escapeOf(type: string, path: string, linkpath?: string): string | undefined {
+  if (!ALLOWED.has(type)) return `${JSON.stringify(path)} is a ${type}, not a file, directory or link`;
+  if (climbsOut(path)) return `${JSON.stringify(path)} is outside the slot`;
+  if (type === "SymbolicLink") {
+    // A symlink resolves from its own directory; an absolute target is outside by definition.
+    if (!linkpath || posix.isAbsolute(linkpath) || climbsOut(posix.join(posix.dirname(path), linkpath))) return `${JSON.stringify(path)} links to ${JSON.stringify(linkpath)}, outside the slot`;
+  }
+  if (type === "Link" && (!linkpath || climbsOut(linkpath))) return `${JSON.stringify(path)} is a hard link to ${JSON.stringify(linkpath)}, outside the slot`;
+  return undefined;
+}
+
+function climbsOut(path: string): boolean {
+  if (posix.isAbsolute(path)) return true;
+  const normal = posix.normalize(path);
+  return normal === ".." || normal.startsWith("../");
+}
