@@ -141,8 +141,8 @@ class Swap {
 
   /**
    * A switch a killed agent left behind. The catalog still names its digest:
-   * finish it (switch and refresh again if it may not have happened, then the
-   * health check). It names another: undo it and carry on towards that one.
+   * finish it (switch, refresh and health check again). It names another:
+   * undo it and carry on towards that one.
    * Returns the change when the switch was finished and committed.
    */
   private async recover(pending: PendingSwitch): Promise<PropertyChange | undefined> {
@@ -157,15 +157,11 @@ class Swap {
       this.log("info", `undid the interrupted switch: current is ${pending.from ? `slots/${pending.from}` : "absent"} again`);
       return undefined;
     }
+    // From the switch again, whichever step it reached: renaming the link again is harmless, and the
+    // health check then judges what runs after this run's own restart, not one from before the kill.
     const change: PropertyChange = { property: "content_sha256", desired: shown(digest), actual: pending.from ? `slots/${pending.from}` : "absent" };
-    change.message = pending.step === "activating" ? await this.activate() : await this.finishPendingCommit();
+    change.message = await this.activate();
     return change;
-  }
-
-  private async finishPendingCommit(): Promise<string> {
-    // The link may already point at the new slot; renaming it again is harmless.
-    await switchCurrent(this.spec.path, slotName(this.pending().to));
-    return this.gate();
   }
 
   private async prune(): Promise<void> {

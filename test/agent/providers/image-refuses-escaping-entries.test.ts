@@ -1,0 +1,85 @@
+// An image is unpacked only when every entry stays inside its slot: an
+// absolute path, a ".." that climbs out, a symlink or hard link pointing out
+// refuse the whole image before anything is written, and nothing is switched.
+import t from "tap";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { c as createTar } from "tar";
+import { applyCatalog } from "../../../agent/engine/apply.js";
+import { escapeOf } from "../../../agent/providers/image-unpack.js";
+import { sha256Hex } from "../../../catalog/canonical.js";
+import { catalogOf } from "../_helpers.js";
+import { imageStream, type Image } from "./_image-app.js";
+
+async function tarOf(dir: string, name: string, cwd: string, entries: string[]): Promise<Image> {
+  const file = join(dir, `${name}.tar`);
+  await createTar({ cwd, file, preservePaths: true }, entries);
+  const bytes = new Uint8Array(await readFile(file));
+  return { file, bytes, digest: sha256Hex(bytes) };
+}
+
+t.test("entries escaping the slot are named and refuse the image; nothing is unpacked or switched", async (t) => {
+  const dir = t.testdir({ src: { app: { "index.js": "ok\n", sub: { "f.txt": "f\n" } } }, outside: { "secret.txt": "secret\n" } });
+  const app = join(dir, "src/app");
+  await symlink("/etc", join(app, "etc-link"));
+  await symlink("../../outside", join(app, "sub/up-link"));
+  await symlink("f.txt", join(app, "sub/inside-link"));
+  const cases: [string, Image, RegExp][] = [
+    ["a symlink to an absolute path", await tarOf(dir, "abs-link", app, ["index.js", "etc-link"]), /"etc-link" links to "\/etc", outside the slot/],
+    ["a symlink climbing out", await tarOf(dir, "up-link", app, ["index.js", "sub/up-link"]), /"sub\/up-link" links to "..\/..\/outside", outside the slot/],
+    ["a path climbing out", await tarOf(dir, "dotdot", join(app, "sub"), ["f.txt", "../../../outside/secret.txt"]), /"..\/..\/..\/outside\/secret.txt" is outside the slot/],
+    ["an absolute path", await tarOf(dir, "absolute", app, ["index.js", join(dir, "outside/secret.txt")]), /is outside the slot/],
+  ];
+  for (const [what, image, reason] of cases) {
+    const path = join(dir, "srv", image.digest.slice(0, 8));
+    const before = readdirSync(join(dir, "outside"));
+    const outcome = await applyCatalog(catalogOf([{ type: "image", title: "webapp", properties: { path, content_sha256: image.digest, keep: 2 } }]), {
+      noop: false,
+      memory: {},
+      fetchContent: () => Promise.reject(new Error("streamed")),
+      streamContent: imageStream(image).stream,
+      stateDir: join(dir, "state"),
+    });
+    t.equal(outcome.status, "failed", what);
+    t.match(outcome.events[0], { result: "failed", code: undefined, message: reason }, what);
+    t.match(outcome.logs.map((l) => l.code).join(","), /ANCLA_E_IMAGE_UNSAFE/, `${what}: its own error code`);
+    t.same(existsSync(join(path, "slots")) ? readdirSync(join(path, "slots")) : [], [], `${what}: no slot, no staging left`);
+    t.notOk(existsSync(join(path, "current")), `${what}: nothing switched`);
+    t.same(readdirSync(join(dir, "outside")), before, `${what}: nothing written outside`);
+  }
+});
+
+t.test("links that stay inside the slot are unpacked as links", async (t) => {
+  const dir = t.testdir({ src: { app: { "index.js": "ok\n", sub: { "f.txt": "f\n" } } } });
+  const app = join(dir, "src/app");
+  await symlink("f.txt", join(app, "sub/same-dir"));
+  await symlink("../index.js", join(app, "sub/parent"));
+  await mkdir(join(app, "empty"));
+  await writeFile(join(app, "empty/.keep"), "");
+  const image = await tarOf(dir, "fine", app, ["index.js", "sub", "empty"]);
+  const path = join(dir, "srv/app");
+  const outcome = await applyCatalog(catalogOf([{ type: "image", title: "app", properties: { path, content_sha256: image.digest } }]), {
+    noop: false,
+    memory: {},
+    fetchContent: () => Promise.reject(new Error("streamed")),
+    streamContent: imageStream(image).stream,
+    stateDir: join(dir, "state"),
+  });
+  t.equal(outcome.status, "changed", outcome.logs.map((l) => l.message).join("\n"));
+  t.equal(readlinkSync(join(path, "current/sub/parent")), "../index.js");
+  t.equal(await readFile(join(path, "current/sub/same-dir"), "utf8"), "f\n");
+});
+
+t.test("escapeOf: the rules one entry at a time", async (t) => {
+  t.equal(escapeOf("File", "a/b/c.txt"), undefined);
+  t.equal(escapeOf("File", "./a/../b"), undefined, "a .. that stays inside");
+  t.match(escapeOf("File", "a/../../b"), /outside the slot/);
+  t.match(escapeOf("File", "/etc/passwd"), /outside the slot/);
+  t.equal(escapeOf("SymbolicLink", "a/b", "../c"), undefined);
+  t.match(escapeOf("SymbolicLink", "a/b", "../../c"), /links to/);
+  t.match(escapeOf("Link", "a/b", "../c"), /hard link/);
+  t.equal(escapeOf("Link", "a/b", "c/d"), undefined, "a hard link names a path from the archive root");
+  t.match(escapeOf("CharacterDevice", "dev/null"), /is a CharacterDevice/);
+  t.match(escapeOf("FIFO", "pipe"), /is a FIFO/);
+});
