@@ -125,17 +125,22 @@ class SqliteStore implements Store {
   recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void {
     const factsJson = facts === undefined ? null : JSON.stringify(facts);
     this.transaction(() => {
-      // Fact rows are rewritten only when the facts changed: most check-ins repeat them.
-      if (factsJson !== null && this.get(`SELECT facts FROM nodes WHERE certname = ?`, certname)?.facts !== factsJson) this.replaceFactRows(certname, facts);
+      if (facts !== undefined) this.updateFactRows(certname, facts);
       this.upsertNode(certname, factsJson, at);
       this.ensureSummary(certname, at);
     });
   }
 
-  private replaceFactRows(certname: string, facts: unknown): void {
-    this.run(`DELETE FROM node_facts WHERE certname = ?`, certname);
-    const insert = this.stmt(`INSERT INTO node_facts (certname, path, value) VALUES (?, ?, ?)`);
-    for (const [path, value] of flattenFacts(facts)) insert.run(certname, path, value);
+  // Only the rows that changed are written: a check-in usually repeats its facts but for uptime.
+  private updateFactRows(certname: string, facts: unknown): void {
+    const stored = new Map(this.all(`SELECT path, value FROM node_facts WHERE certname = ?`, certname).map((r) => [r.path as string, r.value as string]));
+    const upsert = this.stmt(`INSERT INTO node_facts (certname, path, value) VALUES (?, ?, ?) ON CONFLICT (certname, path) DO UPDATE SET value = excluded.value`);
+    for (const [path, value] of flattenFacts(facts)) {
+      if (stored.get(path) !== value) upsert.run(certname, path, value);
+      stored.delete(path);
+    }
+    const remove = this.stmt(`DELETE FROM node_facts WHERE certname = ? AND path = ?`);
+    for (const path of stored.keys()) remove.run(certname, path);
   }
 
   private upsertNode(certname: string, factsJson: string | null, at: Date): void {
