@@ -10,7 +10,7 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
   const caFile = join(tempDir(t), "ca.crt");
   writeFileSync(caFile, api.ca.certPem);
   const noEnv = { ANCLA_URL: "", ANCLA_TOKEN: "", ANCLA_CA_FILE: "" };
-  const ancla = (args: string[]) => cli("ancla", [...args, "--url", api.url, "--token", api.tokens.viewer, "--ca-file", caFile], { env: noEnv });
+  const ancla = (args: string[], token = api.tokens.viewer) => cli("ancla", [...args, "--url", api.url, "--token", token, "--ca-file", caFile], { env: noEnv });
 
   const now = Date.now();
   const ago = (m: number) => new Date(now - m * 60_000);
@@ -73,8 +73,19 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
     t.equal(json.days.reduce((n, d) => n + d.runs, 0), 3);
   });
 
+  t.test("api-token create: only the secret on stdout, it works with its role; admins only", async (t) => {
+    const made = await ancla(["api-token", "create", "--role", "viewer", "--name", "prometheus"], api.tokens.admin);
+    t.equal(made.code, 0, made.stderr);
+    t.match(made.stdout, /^ancla_at_[A-Za-z0-9_-]{43}\n$/);
+    t.match(made.stderr, /^API token [0-9a-f]+: viewer role, "prometheus"\n$/);
+    const nodes = await ancla(["nodes", "--json"], made.stdout.trim());
+    t.equal(nodes.code, 0, "the new token reads");
+    const denied = await ancla(["api-token", "create", "--role", "admin", "--name", "me"]);
+    t.match(denied, { code: 1, stderr: /ANCLA_E_PERMISSION_DENIED: .*admin role/ });
+  });
+
   t.test("misuse is exit 64 before any request", async (t) => {
-    for (const args of [["nodes", "--sort", "size"], ["nodes", "--fact", "debian"], ["nodes", "--limit", "0"], ["drift", "--days", "many"]]) {
+    for (const args of [["api-token", "create", "--role", "root", "--name", "x"], ["api-token", "create", "--role", "viewer"], ["nodes", "--sort", "size"], ["nodes", "--fact", "debian"], ["nodes", "--limit", "0"], ["drift", "--days", "many"]]) {
       const res = await ancla(args);
       t.equal(res.code, 64, args.join(" "));
       t.match(res.stderr, /^error: ANCLA_E_USAGE/, args.join(" "));
