@@ -33,6 +33,8 @@ export function dataDirPaths(dir: string) {
     adminToken: join(dir, "admin.token"),
     database: join(dir, "ancla.db"),
     content: join(dir, "content"),
+    /** Pushed artifacts (images), by SHA-256; their names are in the database. */
+    artifacts: join(dir, "artifacts"),
     /** Written by `start`: the URL the API actually listens on (port 0 resolved). */
     runtime: join(dir, "runtime.json"),
   };

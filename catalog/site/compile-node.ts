@@ -3,6 +3,7 @@
 // Every problem found on the way is collected; any problem means no catalog.
 import type { CompileResult, Facts, SiteProblem } from "../compiler.js";
 import type { CatalogBody } from "../model.js";
+import type { ArtifactLookup } from "./artifact.js";
 import { classify } from "./classify.js";
 import { link, type Declared } from "./graph.js";
 import { nodeData } from "./hierarchy.js";
@@ -12,7 +13,7 @@ import { bind, nodeScope } from "./scope.js";
 import type { Site } from "./site.js";
 import type { Sink } from "./value.js";
 
-export async function compileNode(site: Site, version: string, certname: string, facts: Facts): Promise<CompileResult> {
+export async function compileNode(site: Site, version: string, certname: string, facts: Facts, artifacts?: ArtifactLookup): Promise<CompileResult> {
   const problems: SiteProblem[] = [...site.problems];
   const report: Sink = (where, message) => problems.push({ ...where, message });
   const contents = new Map<string, Uint8Array>();
@@ -32,7 +33,7 @@ export async function compileNode(site: Site, version: string, certname: string,
     problems.push(...module.problems);
     const params = resolveParams(module, classes.params.get(module.name), data, scope, report);
     if (!params) continue;
-    declared.push(...(await instantiate({ module, contents, report }, bind(withData, "params", params.json, params.cel))));
+    declared.push(...(await instantiate({ module, contents, report, artifacts }, bind(withData, "params", params.json, params.cel))));
   }
   const edges = link(declared, problems);
   if (problems.length > 0) return { ok: false, problems: forNode(certname, problems) };

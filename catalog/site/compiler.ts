@@ -4,6 +4,7 @@
 import path from "node:path";
 import type { CompileResult, Facts, SiteCompiler } from "../compiler.js";
 import { siteVersion } from "../site-version.js";
+import type { ArtifactLookup } from "./artifact.js";
 import { compileNode } from "./compile-node.js";
 import { loadSite, type Site } from "./site.js";
 import { problemAtStart } from "./yaml-file.js";
@@ -11,7 +12,12 @@ import { problemAtStart } from "./yaml-file.js";
 /** Attempts before giving up on a site that keeps changing under the compiler. */
 const ATTEMPTS = 3;
 
-export function createSiteCompiler(siteDir: string): SiteCompiler {
+export interface SiteCompilerOptions {
+  /** Resolves `artifact: NAME@VERSION` (the server's artifact store); without it such a resource is a problem. */
+  artifacts?: ArtifactLookup;
+}
+
+export function createSiteCompiler(siteDir: string, options: SiteCompilerOptions = {}): SiteCompiler {
   const root = path.resolve(siteDir);
   let loaded: { version: string; site: Promise<Site> } | undefined;
   const siteAt = (version: string): { site: Promise<Site>; fresh: boolean } => {
@@ -21,7 +27,7 @@ export function createSiteCompiler(siteDir: string): SiteCompiler {
   };
   return {
     siteVersion: () => siteVersion(root),
-    compile: (certname: string, facts: Facts) => compileConsistent(root, siteAt, certname, facts),
+    compile: (certname: string, facts: Facts) => compileConsistent(root, siteAt, certname, facts, options.artifacts),
   };
 }
 
@@ -37,13 +43,14 @@ async function compileConsistent(
   siteAt: (version: string) => { site: Promise<Site>; fresh: boolean },
   certname: string,
   facts: Facts,
+  artifacts: ArtifactLookup | undefined,
 ): Promise<CompileResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const before = await siteVersion(root);
     const { site: loading, fresh } = siteAt(before);
     const site = await loading;
     const loadsBefore = site.loads.started;
-    const result = await compileNode(site, before, certname, facts);
+    const result = await compileNode(site, before, certname, facts, artifacts);
     if (!fresh && site.loads.started === loadsBefore) return result;
     if ((await siteVersion(root)) === before) return result;
   }

@@ -4,6 +4,7 @@
 import type { JsonValue, Resource } from "../model.js";
 import type { Rendered } from "../template/liquid.js";
 import { resourceType } from "../types/registry.js";
+import { resolveArtifact, type ArtifactLookup } from "./artifact.js";
 import { addressBytes, addressText, type Addressed } from "./content.js";
 import type { Declared, Relation } from "./graph.js";
 import type { Module } from "./module.js";
@@ -19,6 +20,8 @@ export interface Instantiating {
   module: Module;
   contents: Map<string, Uint8Array>;
   report: Sink;
+  /** The server's artifact store; none where there is no server (masterless). */
+  artifacts?: ArtifactLookup;
 }
 
 /** Per module and node: renders of templates that do not read `each` are the same for every item. */
@@ -135,6 +138,12 @@ function resolveBody(m: Running, decl: ResourceDecl, scope: Scope, value: Evalua
     return undefined;
   }
   if (body.kind === "content") return addressText(v, m.contents);
+  if (body.kind === "artifact") {
+    const resolved = resolveArtifact(v, m.artifacts);
+    if (resolved.ok) return resolved.addressed;
+    m.report(body.value.where, resolved.message);
+    return undefined;
+  }
   if (body.kind === "template") {
     const rendered = render(m, v, scope);
     if (rendered.ok) return addressText(rendered.text, m.contents);
@@ -178,6 +187,6 @@ function propertyWhere(decl: ResourceDecl, property: string): Where {
   if (top === "") return decl.title.value.where;
   const entry = decl.properties.find((p) => p.key === top);
   if (entry) return entry.keyWhere;
-  if (decl.body && (top === "content" || top === "content_sha256")) return decl.body.keyWhere;
+  if (decl.body && (top === "content" || top === "content_sha256" || top === "artifact")) return decl.body.keyWhere;
   return decl.title.keyWhere;
 }

@@ -9,7 +9,8 @@ import { whereOf, type Where } from "./yaml-file.js";
 
 export const RELATION_KINDS = ["require", "before", "notify", "subscribe"] as const;
 export type RelationKind = (typeof RELATION_KINDS)[number];
-export const BODY_KINDS = ["template", "source", "content"] as const;
+/** Where a resource's content comes from; `artifact` is an image in the server's artifact store. */
+export const BODY_KINDS = ["template", "source", "content", "artifact"] as const;
 export type BodyKind = (typeof BODY_KINDS)[number];
 
 const META_KEYS: readonly string[] = ["type", "title", "when", "for_each", ...RELATION_KINDS, "noop", "sensitive", ...BODY_KINDS];
@@ -27,7 +28,7 @@ export interface ResourceDecl {
   relations: (Keyed & { kind: RelationKind })[];
   noop?: Value;
   sensitive?: Value;
-  /** Where the resource's content comes from: at most one of template, source, content. */
+  /** Where the resource's content comes from: at most one of template, source, content, artifact. */
   body?: Keyed & { kind: BodyKind };
   properties: MapEntry[];
 }
@@ -46,10 +47,7 @@ export function readResource(c: Compiling, item: YAMLMap): ResourceDecl | undefi
     }
     const field: Field = { key, value: reader.resolve(pair.value) };
     if (META_KEYS.includes(key.value)) meta.set(key.value, field);
-    else if (key.value === "artifact") {
-      reader.report(key, "`artifact:` is not supported yet; ship the image in the module with `source: files/...`");
-      ok = false;
-    } else {
+    else {
       const value = compileValue(c, field.value, key);
       if (value) properties.push({ key: key.value, keyWhere: whereOf(reader.file, key), value });
       else ok = false;

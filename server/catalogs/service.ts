@@ -72,7 +72,8 @@ export class CatalogService {
     this.store.clearCompileFailure(certname);
     for (const [sha, bytes] of result.contents) await this.content.put(sha, bytes);
     const digest = bodyDigest(result.body);
-    const contents = new Set(result.contents.keys());
+    // What the catalog names, as after a restart (loadIssued): files' content and images from the artifact store alike.
+    const contents = contentDigests(result.body);
     if (current && fresh && current.digest === digest) {
       const reused = { ...current, inputsKey, contents };
       this.issued.set(certname, reused);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { AnclaError } from "../../proto/errors.js";
+import { ArtifactStore } from "../artifacts/store.js";
 import { CatalogService } from "../catalogs/service.js";
 import { ContentStore } from "../catalogs/content-store.js";
 import { CertificateService } from "../ca/service.js";
@@ -81,9 +82,11 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const store = openStore(paths.database);
   const certs = new CertificateService(store, ca, { agentCertDays: settings.agentCertDays });
   const content = new ContentStore(paths.content);
+  const artifacts = new ArtifactStore(paths.artifacts, paths.database);
   const statusOptions = (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: operations.unresponsiveAfterMs });
   const metrics = new ServerMetrics(store, statusOptions);
-  const catalogs = new CatalogService(store, createSiteCompiler(settings.site), signer, content, {
+  const compiler = createSiteCompiler(settings.site, { artifacts: (name, version) => artifacts.lookup(name, version)?.sha256 });
+  const catalogs = new CatalogService(store, compiler, signer, content, {
     ttlSeconds: settings.catalogTtlSeconds,
     onCompiled: (seconds, ok) => metrics.compiled(seconds, ok),
   });
@@ -93,7 +96,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     caCertPem: ca.certPem,
     tlsCertPem: tls.certPem,
     tlsKeyPem: tls.keyPem,
-    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, store, certs, metrics },
+    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, artifacts: artifacts.blobs, store, certs, metrics },
     bootstrap: { caCertPem: ca.certPem, certs },
   });
   const api = await startHttpApi({
@@ -106,6 +109,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     logger,
     unresponsiveAfterMs: operations.unresponsiveAfterMs,
     metrics,
+    artifacts,
   });
   const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });
   const runtime: RuntimeInfo = { pid: process.pid, grpc: grpc.address, url: api.url };
@@ -119,6 +123,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       await grpc.shutdown(5000);
       await api.close();
       await retention.stop();
+      artifacts.close();
       store.close();
       rmSync(paths.runtime, { force: true });
       logger.info("stopped");

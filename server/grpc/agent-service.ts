@@ -15,6 +15,8 @@ export interface AgentServiceDeps {
   trust: PeerTrust;
   catalogs: CatalogService;
   content: ContentStore;
+  /** Pushed artifacts' bytes (images named by `artifact:` in a site). */
+  artifacts?: ContentStore;
   certs: { renew(certname: string, csrPem: string): { certPem: string } };
   store: {
     recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
@@ -82,7 +84,11 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       const { certname } = authenticatePeer(call);
       if (!isSha256Hex(req.sha256)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "sha256 must be 64 lowercase hex characters");
       if (!deps.catalogs.mayFetch(certname, req.sha256)) rpcFail("ANCLA_E_NOT_FOUND", `no content ${req.sha256} in the catalog of ${certname}`);
-      return chunks(deps.content, req.sha256, Number(req.offset));
+      // Compiled content first; an image the catalog names from the artifact store otherwise.
+      const source = deps.content.has(req.sha256) ? deps.content : deps.artifacts?.has(req.sha256) ? deps.artifacts : undefined;
+      if (!source) return rpcFail("ANCLA_E_NOT_FOUND", `content ${req.sha256} is named in the catalog of ${certname} but not stored on this server`);
+      // From `offset` on: a download cut short resumes instead of starting over (an offset at or past the end sends nothing).
+      return chunks(source, req.sha256, Number(req.offset));
     },
   };
 }

@@ -21,6 +21,7 @@ const HTTP_STATUS: Partial<Record<AnclaErrorCode, number>> = {
   ANCLA_E_NOT_FOUND: 404,
   ANCLA_E_CERT_UNKNOWN: 404,
   ANCLA_E_CERT_PENDING: 409,
+  ANCLA_E_ARTIFACT_CONFLICT: 409,
 };
 
 /** The code gRPC uses for the same situation, so logs and clients see one vocabulary. */

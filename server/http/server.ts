@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { ArtifactStore } from "../artifacts/store.js";
 import type { CertificateService } from "../ca/service.js";
 import { dashboardRoutes } from "../dashboard/index.js";
 import type { Logger } from "../log.js";
@@ -11,6 +12,7 @@ import type { StatusOptions } from "../status.js";
 import type { Store } from "../store/store.js";
 import { authenticate } from "./auth.js";
 import { handleError, handleNotFound } from "./errors.js";
+import { artifactRoutes } from "./routes/artifacts.js";
 import { auditRoutes } from "./routes/audit.js";
 import { catalogRoutes } from "./routes/catalogs.js";
 import { certRoutes } from "./routes/certs.js";
@@ -34,6 +36,8 @@ export interface HttpApiOptions {
   unresponsiveAfterMs?: number;
   /** Shared with the gRPC services so /metrics shows their counters; a fresh set when absent. */
   metrics?: ServerMetrics;
+  /** Serves /api/v1/artifacts (push and list) when given. */
+  artifacts?: ArtifactStore;
 }
 
 export interface HttpApi {
@@ -63,6 +67,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   // Before the routes: swagger collects their schemas as they are added.
   await app.register(swagger, OPENAPI);
   await app.register(async (api: FastifyInstance) => registerApi(api, deps), { prefix: "/api/v1" });
+  if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store), { prefix: "/api/v1" });
   // The API's description is public (it holds no data), so clients can read it before they have a token.
   app.get("/api/v1/openapi.json", async () => app.swagger());
   await app.register(metricsRoutes(opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions), opts.store));

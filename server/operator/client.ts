@@ -1,6 +1,7 @@
 // A small HTTPS JSON client for the operator API, with the server's CA pinned.
 // node:https rather than fetch: Node 20's fetch cannot take a custom CA without undici.
 import { request } from "node:https";
+import type { Readable } from "node:stream";
 import { isIP } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { AnclaError } from "../../proto/errors.js";
@@ -36,14 +37,20 @@ export class ApiClient {
   }
 
   post<T>(path: string, body?: unknown): Promise<T> {
-    return this.send<T>("POST", path, body);
+    return this.send<T>("POST", path, body === undefined ? undefined : { json: body });
   }
 
-  private send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** PUTs a stream of `size` bytes (a file) as the body, without holding it in memory. */
+  put<T>(path: string, stream: Readable, size: number): Promise<T> {
+    return this.send<T>("PUT", path, { stream, size });
+  }
+
+  private send<T>(method: string, path: string, body?: { json: unknown } | { stream: Readable; size: number }): Promise<T> {
     const url = new URL(`/api/v1${path}`, this.conn.url);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body && "json" in body ? JSON.stringify(body.json) : undefined;
     const headers: Record<string, string> = { authorization: `Bearer ${this.conn.token}`, accept: "application/json" };
     if (payload !== undefined) headers["content-type"] = "application/json";
+    if (body && "stream" in body) Object.assign(headers, { "content-type": "application/octet-stream", "content-length": String(body.size) });
     return new Promise<T>((resolve, reject) => {
       const req = request(url, { method, headers, timeout: TIMEOUT_MS, ...tlsOptions(url, this.conn.caPem) }, (res) => {
         const chunks: Buffer[] = [];
@@ -59,7 +66,8 @@ export class ApiClient {
       });
       req.on("timeout", () => req.destroy(new AnclaError("ANCLA_E_SERVER_UNREACHABLE", `no answer from ${url.origin} within ${TIMEOUT_MS / 1000}s`)));
       req.on("error", (err) => reject(this.transportError(err, url)));
-      req.end(payload);
+      if (body && "stream" in body) body.stream.on("error", (err) => req.destroy(err)).pipe(req);
+      else req.end(payload);
     });
   }
 

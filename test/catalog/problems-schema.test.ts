@@ -37,9 +37,9 @@ t.test("schema problems sit at the property's key, title problems at the title",
   ]);
 });
 
-t.test("artifact: is not supported yet", async (t) => {
+t.test("artifact: needs the server's artifact store, which a compile without one (masterless) does not have", async (t) => {
   const base = "resources:\n  - type: image\n    title: webapp\n    artifact: webapp@2.1.0\n    path: /opt/webapp\n";
   t.same(problemLines(await compileFiles(t, site({ base }))), [
-    "modules/base/module.yaml:4:5: for node web-01: `artifact:` is not supported yet; ship the image in the module with `source: files/...`",
+    "modules/base/module.yaml:4:15: for node web-01: `artifact: webapp@2.1.0` needs the server's artifact store, and this compile has none (masterless, or outside the server); ship the image in the module with `source: files/...`, or let the server compile",
   ]);
 });
