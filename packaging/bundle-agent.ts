@@ -9,14 +9,18 @@ import { join } from "node:path";
 import { ROOT } from "./root.js";
 export const AGENT_BUNDLE = join(ROOT, "dist/ancla-agent.mjs");
 
-export async function bundleAgent(outfile = AGENT_BUNDLE): Promise<{ file: string; bytes: number }> {
+/**
+ * ESM for `node ancla-agent.mjs`; CommonJS for the single executable, whose
+ * main script Node 24 runs as CommonJS.
+ */
+export async function bundleAgent(outfile = AGENT_BUNDLE, format: "esm" | "cjs" = "esm"): Promise<{ file: string; bytes: number }> {
   const result = await build({
     entryPoints: [join(ROOT, "agent/cli/main.ts")],
     bundle: true,
     write: false,
     outfile,
     platform: "node",
-    format: "esm",
+    format,
     target: "node20",
     minify: true,
     keepNames: false,
@@ -24,9 +28,11 @@ export async function bundleAgent(outfile = AGENT_BUNDLE): Promise<{ file: strin
     charset: "ascii",
     logLevel: "warning",
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __anclaRequire } from 'node:module'; const require = __anclaRequire(import.meta.url);" },
+    banner: format === "esm" ? { js: "import { createRequire as __anclaRequire } from 'node:module'; const require = __anclaRequire(import.meta.url);" } : {},
   });
-  const text = asciiOnly(result.outputFiles[0].text);
+  const [output] = result.outputFiles ?? [];
+  if (!output) throw new Error("esbuild wrote no output");
+  const text = asciiOnly(output.text);
   const partial = `${outfile}.partial`;
   writeFileSync(partial, text, { mode: 0o755 });
   renameSync(partial, outfile);

@@ -1,0 +1,116 @@
+// The agent's commands: bootstrap, run (once or as a daemon), apply
+// (masterless), facts. Each loads its modules when it runs: start-up is part
+// of every run, and `apply` or `facts` never need gRPC. Apart from the entry
+// (main.ts) so packaging can render the manual page from the same table.
+import { toJsonString } from "@bufbuild/protobuf";
+import { hostname } from "node:os";
+import { ReportSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { bool, str, parseDuration, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { loadSettings } from "../settings.js";
+import { stateLayout } from "../state/layout.js";
+import { formatReport } from "./print-report.js";
+
+const common = { "state-dir": { type: "string" }, config: { type: "string" }, "facts-dir": { type: "string" } } as const;
+
+function settingsFrom(args: ParsedArgs) {
+  return loadSettings({ config: str(args, "config"), stateDir: str(args, "state-dir"), server: str(args, "server"), certname: str(args, "certname"), factsDir: str(args, "facts-dir") });
+}
+
+function printReport(report: Report, json: boolean): void {
+  process.stdout.write((json ? toJsonString(ReportSchema, report) : formatReport(report)) + "\n");
+}
+
+/** Warnings and errors go to stderr as they happen; per-resource detail is in the report (stdout). */
+function printLog(line: LogLine): void {
+  if (line.level === "debug" || line.level === "info") return;
+  process.stderr.write(`${line.level}: ${line.message}\n`);
+}
+
+export const commands: Record<string, Subcommand> = {
+  bootstrap: {
+    usage: "bootstrap --server HOST:PORT --ca-fingerprint SHA256 [--token T] [--certname NAME] [--state-dir DIR] [--wait 2m]",
+    summary: "pin the server's CA, request a certificate and wait for it to be signed",
+    flags: { ...common, server: { type: "string" }, "ca-fingerprint": { type: "string" }, token: { type: "string" }, certname: { type: "string" }, wait: { type: "string" } },
+    async run(args) {
+      const server = str(args, "server");
+      const fingerprint = str(args, "ca-fingerprint");
+      if (!server || !fingerprint) throw usageError("bootstrap needs --server HOST:PORT and --ca-fingerprint SHA256 (printed by `ancla-server init`)");
+      const settings = settingsFrom(args);
+      const { bootstrap } = await import("../bootstrap.js");
+      await bootstrap({
+        server,
+        caFingerprint: fingerprint,
+        certname: str(args, "certname") ?? settings.certname ?? hostname().toLowerCase(),
+        token: str(args, "token"),
+        layout: stateLayout(settings.stateDir),
+        waitSeconds: parseDuration(str(args, "wait") ?? "2m"),
+        pollSeconds: 1,
+        timeoutMs: settings.timeout * 1000,
+        say: (line) => process.stdout.write(line + "\n"),
+      });
+      return 0;
+    },
+  },
+  run: {
+    usage: "run [--once] [--noop] [--json] [--state-dir DIR] [--config FILE] [--facts-dir DIR]",
+    summary: "pull the catalog, converge, report (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
+    flags: { ...common, once: { type: "boolean" }, noop: { type: "boolean" }, json: { type: "boolean" } },
+    async run(args) {
+      const settings = settingsFrom(args);
+      const json = bool(args, "json");
+      const opts = { settings, noop: bool(args, "noop"), log: json ? undefined : printLog };
+      if (bool(args, "once")) {
+        const { runOnce } = await import("../run/once.js");
+        const result = await runOnce(opts);
+        printReport(result.report, json);
+        return result.exitCode;
+      }
+      const stopped = new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+      });
+      const { runDaemon } = await import("../run/daemon.js");
+      await runDaemon(opts, {
+        stopped,
+        onRun: (r) => process.stdout.write((r instanceof Error ? `error: ${r.message}` : json ? toJsonString(ReportSchema, r.report) : formatReport(r.report)) + "\n"),
+      });
+      return 0;
+    },
+  },
+  apply: {
+    usage: "apply SITE_DIR | --catalog FILE [--ca-file CA.pem] [--noop] [--json] [--certname NAME] [--state-dir DIR] [--facts-dir DIR]",
+    summary:
+      "masterless: compile SITE_DIR here with this host's facts, or read a catalog file (a catalog or its body as JSON, unsigned accepted; " +
+      "a DSSE envelope is verified when --ca-file is given), and converge (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
+    flags: { ...common, catalog: { type: "string" }, "ca-file": { type: "string" }, certname: { type: "string" }, noop: { type: "boolean" }, json: { type: "boolean" } },
+    positionals: [0, 1],
+    async run(args) {
+      const [siteDir] = args.positionals;
+      const catalogFile = str(args, "catalog");
+      if ((siteDir === undefined) === (catalogFile === undefined)) throw usageError("apply needs a SITE_DIR or --catalog FILE (one of them)");
+      if (str(args, "ca-file") !== undefined && catalogFile === undefined) throw usageError("--ca-file verifies a --catalog envelope; a SITE_DIR is compiled here");
+      const json = bool(args, "json");
+      const { applyMasterless } = await import("../masterless/apply.js");
+      const result = await applyMasterless({
+        settings: settingsFrom(args),
+        source: catalogFile === undefined ? { siteDir } : { catalogFile, caFile: str(args, "ca-file") },
+        noop: bool(args, "noop"),
+        log: json ? undefined : printLog,
+      });
+      printReport(result.report, json);
+      return result.exitCode;
+    },
+  },
+  facts: {
+    usage: "facts [--json] [--facts-dir DIR]",
+    summary: "print this host's facts: core facts and external ones (executables and .json/.yaml files in /etc/ancla/facts.d)",
+    flags: { json: { type: "boolean" }, config: { type: "string" }, "facts-dir": { type: "string" } },
+    async run(args) {
+      const { collectFacts } = await import("../facts/all.js");
+      const { facts, problems } = await collectFacts(settingsFrom(args).factsDir);
+      for (const p of problems) process.stderr.write(`warning: external fact ${p}\n`);
+      process.stdout.write(JSON.stringify(facts, null, bool(args, "json") ? undefined : 2) + "\n");
+      return 0;
+    },
+  },
+};

@@ -1,0 +1,55 @@
+// The agent as one executable: the bundle (CommonJS, which is what a Node 24
+// single executable application runs) injected into the pinned LTS runtime
+// with a V8 code cache made at build time, so hosts need no Node.js and a run
+// does not re-compile the bundle. `npm run package` builds it.
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { AnclaError } from "../proto/errors.js";
+import { AGENT_NODE_FLAGS, AGENT_RUNTIME_VERSION, ensureAgentRuntime } from "./agent-runtime.js";
+import { bundleAgent } from "./bundle-agent.js";
+import { ROOT } from "./root.js";
+
+export const AGENT_EXECUTABLE = join(ROOT, "dist/ancla-agent");
+
+/** The fuse Node's single-executable support looks for (documented constant). */
+const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+export interface BuiltExecutable {
+  file: string;
+  bytes: number;
+  runtime: string;
+}
+
+export async function buildAgentExecutable(outfile = AGENT_EXECUTABLE): Promise<BuiltExecutable> {
+  const node = ensureAgentRuntime();
+  const work = `${outfile}.build`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    const main = join(work, "agent.cjs");
+    await bundleAgent(main, "cjs");
+    const blob = join(work, "sea.blob");
+    const config = join(work, "sea-config.json");
+    writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: AGENT_NODE_FLAGS }));
+    const prep = spawnSync(node, ["--experimental-sea-config", config], { encoding: "utf8" });
+    if (prep.status !== 0) throw new AnclaError("ANCLA_E_IO", `preparing the executable's blob failed: ${prep.stderr.trim()}`);
+    const exe = join(work, "ancla-agent");
+    copyFileSync(node, exe);
+    chmodSync(exe, 0o755);
+    // The runtime ships with its symbol table: 14 MiB that a host never needs (stripped before the blob goes in).
+    const strip = spawnSync("strip", ["--strip-unneeded", exe], { encoding: "utf8" });
+    if (strip.status !== 0) throw new AnclaError("ANCLA_E_IO", `strip ${exe} failed: ${strip.stderr.trim() || strip.error?.message}`);
+    const { inject } = await import("postject");
+    await inject(exe, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: SEA_FUSE });
+    renameSync(exe, outfile);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { file: outfile, bytes: statSync(outfile).size, runtime: AGENT_RUNTIME_VERSION };
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const { file, bytes, runtime } = await buildAgentExecutable();
+  process.stdout.write(`${file}: ${(bytes / 1024 / 1024).toFixed(1)} MiB (Node ${runtime})\n`);
+}
