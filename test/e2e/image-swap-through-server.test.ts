@@ -2,9 +2,10 @@
 // operator pushes the app's images with `ancla artifact push`, the site names
 // them `artifact: app@VERSION`, the agent fetches them over mTLS FetchContent
 // (resuming a partial download from its offset), switches, restarts the app
-// and commits once its health probe passes.
+// and commits once its health probe passes. An image shipped in the module
+// (`source: files/...`) travels the same way from the server's content store.
 import t from "tap";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { enroll, parseReport, startFleet } from "../helpers/fleet.js";
 import { freePort } from "../helpers/processes.js";
@@ -28,6 +29,10 @@ function writeSite(site: string, app: Awaited<ReturnType<typeof appSetup>>, vers
     title: restart-webapp
     command: "${app.restartScript} ${app.pidFile} ${join(app.path, "current/app.mjs")} ${app.port}"
     refreshonly: true
+  - type: image
+    title: static
+    source: files/static.tar.gz
+    path: ${join(app.path, "../static")}
 `,
   );
 }
@@ -39,6 +44,9 @@ t.test("ancla artifact push, a site with artifact: app@1.0.0, the agent fetching
   t.teardown(() => stopApp(app));
   const [v1, v2] = [await buildImage(base, "1.0.0"), await buildImage(base, "2.0.0")];
   writeSite(site, app, "1.0.0");
+  // An image shipped in the module: compiled into the server's content store, served by FetchContent like file content.
+  mkdirSync(join(site, "modules/webapp/files"), { recursive: true });
+  copyFileSync((await buildImage(base, "static-1")).file, join(site, "modules/webapp/files/static.tar.gz"));
   const fleet = await startFleet(base, site);
   t.teardown(() => fleet.stop());
 
@@ -59,6 +67,7 @@ t.test("ancla artifact push, a site with artifact: app@1.0.0, the agent fetching
   t.match(r1.events?.find((e) => e.resource === "image:webapp"), { result: "changed", property: "content_sha256" });
   t.ok(r1.logs?.some((l) => l.message === `image:webapp: downloading sha256:${v1.digest} (resuming at byte ${half})`), "resumed from the offset");
   t.equal(await served(app), "1.0.0");
+  t.equal(readFileSync(join(app.path, "../static/current/VERSION"), "utf8"), "static-1\n", "source: files/... through the server");
 
   t.equal((await agent.run()).code, 0, "in sync");
 
