@@ -2,6 +2,7 @@
 // ancla-server: init a data dir, start serving.
 import { runCli, str, bool, type Subcommand } from "../../proto/cli.js";
 import { DEFAULT_DATA_DIR } from "../datadir.js";
+import { readServerConfig } from "./config.js";
 import { wholeNumberFlag } from "./flags.js";
 import { initDataDir } from "./init.js";
 import { startServer } from "./start.js";
@@ -29,22 +30,28 @@ const commands: Record<string, Subcommand> = {
     },
   },
   start: {
-    usage: "start --data-dir DIR [--grpc HOST:PORT] [--http HOST:PORT] [--report-retention-days N] [--unresponsive-after MINUTES]",
-    summary: "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141); reports are kept 30 days (0: forever)",
+    usage: "start [--config FILE] --data-dir DIR [--grpc HOST:PORT] [--http HOST:PORT] [--report-retention-days N] [--unresponsive-after MINUTES] [--agent-package FILE]",
+    summary:
+      "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141); reports are kept 30 days (0: forever); --agent-package: the agent .deb hosts install from /install.sh; flags win over --config (YAML)",
     flags: {
+      config: { type: "string" },
       "data-dir": { type: "string" },
+      "agent-package": { type: "string" },
       grpc: { type: "string" },
       http: { type: "string" },
       "report-retention-days": { type: "string" },
       "unresponsive-after": { type: "string" },
     },
     async run(args) {
+      const configFile = str(args, "config");
+      const config = configFile === undefined ? {} : readServerConfig(configFile);
       const server = await startServer({
-        dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR,
-        grpc: str(args, "grpc"),
-        http: str(args, "http"),
-        reportRetentionDays: wholeNumberFlag(args, "report-retention-days", 0),
-        unresponsiveAfterMinutes: wholeNumberFlag(args, "unresponsive-after", 1),
+        dataDir: str(args, "data-dir") ?? config.dataDir ?? DEFAULT_DATA_DIR,
+        grpc: str(args, "grpc") ?? config.grpc,
+        http: str(args, "http") ?? config.http,
+        reportRetentionDays: wholeNumberFlag(args, "report-retention-days", 0) ?? config.reportRetentionDays,
+        unresponsiveAfterMinutes: wholeNumberFlag(args, "unresponsive-after", 1) ?? config.unresponsiveAfterMinutes,
+        agentPackage: str(args, "agent-package") ?? config.agentPackage,
       });
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);

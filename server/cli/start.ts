@@ -26,6 +26,8 @@ export interface StartOptions {
   reportRetentionDays?: number;
   /** Minutes of silence after which a node is unresponsive. Overrides server.json. */
   unresponsiveAfterMinutes?: number;
+  /** The agent .deb hosts install from (GET /install.sh); no installer routes without it. */
+  agentPackage?: string;
 }
 
 /** Optional keys of server.json, read by `start` only (init leaves them out; the defaults apply). */
@@ -110,6 +112,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     unresponsiveAfterMs: operations.unresponsiveAfterMs,
     metrics,
     artifacts,
+    install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()) },
   });
   const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });
   const runtime: RuntimeInfo = { pid: process.pid, grpc: grpc.address, url: api.url };

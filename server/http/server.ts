@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { CertificateService } from "../ca/service.js";
 import { dashboardRoutes } from "../dashboard/index.js";
+import type { InstallOptions } from "../install/installer.js";
 import type { Logger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
@@ -18,6 +19,7 @@ import { catalogRoutes } from "./routes/catalogs.js";
 import { certRoutes } from "./routes/certs.js";
 import type { ApiDeps } from "./routes/deps.js";
 import { fleetRoutes } from "./routes/fleet.js";
+import { installRoutes } from "./routes/install.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { reportRoutes } from "./routes/reports.js";
@@ -38,6 +40,8 @@ export interface HttpApiOptions {
   metrics?: ServerMetrics;
   /** Serves /api/v1/artifacts (push and list) when given. */
   artifacts?: ArtifactStore;
+  /** Serves the agent installer (/install.sh, /install/ancla-agent.deb, /api/v1/install) when given. */
+  install?: InstallOptions;
 }
 
 export interface HttpApi {
@@ -68,6 +72,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   await app.register(swagger, OPENAPI);
   await app.register(async (api: FastifyInstance) => registerApi(api, deps), { prefix: "/api/v1" });
   if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store), { prefix: "/api/v1" });
+  if (opts.install) await app.register(installRoutes(opts.install, opts.store));
   // The API's description is public (it holds no data), so clients can read it before they have a token.
   app.get("/api/v1/openapi.json", async () => app.swagger());
   await app.register(metricsRoutes(opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions), opts.store));

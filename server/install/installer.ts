@@ -1,0 +1,83 @@
+// What the server tells a host that installs its agent from it: the agent
+// package (its SHA-256, computed once per version of the file), the TLS key
+// pin curl checks, the CA fingerprint bootstrap checks, and the install
+// script with all of them baked in.
+import { createHash, X509Certificate } from "node:crypto";
+import { createReadStream, statSync } from "node:fs";
+import { certificateFingerprint } from "../../pki/fingerprint.js";
+import { AnclaError } from "../../proto/errors.js";
+import { renderInstallScript } from "./script.js";
+
+export interface InstallOptions {
+  /** The agent .deb offered at /install/ancla-agent.deb. */
+  agentPackage: string;
+  caCertPem: string;
+  /** The HTTPS certificate, whose public key the install command pins. */
+  tlsCertPem: string;
+  /** The name in the server certificate: where hosts reach this server unless told otherwise. */
+  hostname: string;
+  grpcPort: number;
+}
+
+export interface InstallInfo {
+  hostname: string;
+  grpcPort: number;
+  pin: string;
+  caFingerprint: string;
+  agentPackage: { sha256: string; size: number };
+}
+
+/** curl's --pinnedpubkey form: sha256// and the base64 SHA-256 of the certificate's SubjectPublicKeyInfo (DER). */
+export function publicKeyPin(certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" });
+  return `sha256//${createHash("sha256").update(spki).digest("base64")}`;
+}
+
+export class Installer {
+  private readonly pin: string;
+  private readonly caFingerprint: string;
+  /** The package's digest, for the file as it was when hashed (an upgrade of the server package replaces it). */
+  private digest?: { key: string; sha256: string; size: number };
+
+  constructor(private readonly opts: InstallOptions) {
+    this.stat(); // A missing package is a start-up error, not a 404 a host meets later.
+    this.pin = publicKeyPin(opts.tlsCertPem);
+    this.caFingerprint = certificateFingerprint(opts.caCertPem);
+  }
+
+  get packageFile(): string {
+    return this.opts.agentPackage;
+  }
+
+  async info(): Promise<InstallInfo> {
+    return { hostname: this.opts.hostname, grpcPort: this.opts.grpcPort, pin: this.pin, caFingerprint: this.caFingerprint, agentPackage: await this.packageDigest() };
+  }
+
+  /** The script for a host that reached this server as `host` (HOST or HOST:PORT, from its request). */
+  async script(host: string): Promise<string> {
+    const { sha256 } = await this.packageDigest();
+    const name = host.replace(/:\d+$/, "");
+    return renderInstallScript({ origin: `https://${host}`, grpc: `${name}:${this.opts.grpcPort}`, pin: this.pin, caFingerprint: this.caFingerprint, debSha256: sha256 });
+  }
+
+  private stat(): { key: string; size: number } {
+    try {
+      const st = statSync(this.opts.agentPackage);
+      if (!st.isFile()) throw new AnclaError("ANCLA_E_CONFIG", `agent package ${this.opts.agentPackage} is not a file`);
+      return { key: `${st.size}:${st.mtimeMs}:${st.ino}`, size: st.size };
+    } catch (err) {
+      if (err instanceof AnclaError) throw err;
+      throw new AnclaError("ANCLA_E_CONFIG", `agent package ${this.opts.agentPackage}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+  }
+
+  private async packageDigest(): Promise<{ sha256: string; size: number }> {
+    const { key, size } = this.stat();
+    if (this.digest?.key !== key) {
+      const hash = createHash("sha256");
+      for await (const chunk of createReadStream(this.opts.agentPackage)) hash.update(chunk as Buffer);
+      this.digest = { key, sha256: hash.digest("hex"), size };
+    }
+    return { sha256: this.digest.sha256, size: this.digest.size };
+  }
+}
