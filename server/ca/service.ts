@@ -168,6 +168,21 @@ export class CertificateService {
     return summary({ ...pending, state: "signed", ...issued });
   }
 
+  /**
+   * Refuses the waiting request of `certname` (as `puppetserver ca clean` of a
+   * request): the agent polling for it is told it was rejected and stops; the
+   * host may bootstrap again later with a new request.
+   */
+  reject(certname: string, actor: string, at: Date = new Date()): CertificateSummary {
+    const pending = this.store.pendingCertificate(certname);
+    if (!pending) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `no waiting certificate request for "${certname}"`);
+    this.store.transaction(() => {
+      this.store.markCertificateRejected(pending.id);
+      this.audit(at, actor, "cert.reject", certname, { publicKeySha256: pending.publicKeySha256 });
+    });
+    return summary({ ...pending, state: "rejected" });
+  }
+
   /** Revokes every signed certificate of `certname` and rebuilds the CRL. */
   revoke(certname: string, actor: string, at: Date = new Date()): { certname: string; serials: string[] } {
     const serials = this.store.transaction(() => {

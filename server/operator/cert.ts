@@ -1,4 +1,4 @@
-// `ancla cert list | sign NAME | revoke NAME`
+// `ancla cert list | sign NAME | reject NAME | revoke NAME`
 import type { Subcommand } from "../../proto/cli.js";
 import type { CertView } from "../http/views.js";
 import { ApiClient } from "./client.js";
@@ -32,6 +32,17 @@ export const certCommands: Record<string, Subcommand> = {
     async run(args) {
       const cert = await new ApiClient(resolveConnection(args)).post<CertView>(path(args.positionals[0], "sign"));
       print(args, cert, () => `signed ${cert.certname} (serial ${cert.serial}, valid until ${when(cert.not_after)})\n`);
+      return 0;
+    },
+  },
+  "cert reject": {
+    usage: "cert reject NAME [--json]",
+    summary: "reject the waiting certificate request of a node (its agent stops waiting)",
+    flags,
+    positionals: [1, 1],
+    async run(args) {
+      const cert = await new ApiClient(resolveConnection(args)).post<CertView>(path(args.positionals[0], "reject"));
+      print(args, cert, () => `rejected the request of ${cert.certname}\n`);
       return 0;
     },
   },

@@ -494,6 +494,11 @@ class SqliteStore implements Store {
     if (changed === 0) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `certificate request ${id} is no longer pending`);
   }
 
+  markCertificateRejected(id: number): void {
+    const changed = this.run(`UPDATE certificates SET state = 'rejected' WHERE id = ? AND state = 'pending'`, id);
+    if (changed === 0) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `certificate request ${id} is no longer pending`);
+  }
+
   revokeCertificates(certname: string, at: Date): string[] {
     return this.transaction(() => {
       const serials = this.all(`SELECT serial_hex FROM certificates WHERE certname = ? AND state = 'signed'`, certname).map((r) => r.serial_hex as string);

@@ -266,6 +266,8 @@ export interface Store {
   savePendingRequest(req: CertificateRequest): void;
   insertSignedCertificate(req: CertificateRequest, issued: IssuedCertificate): void;
   markCertificateSigned(id: number, issued: IssuedCertificate): void;
+  /** A waiting request refused by an operator; throws when it is no longer pending. */
+  markCertificateRejected(id: number): void;
   /** Revokes every signed certificate of the node; returns their serials. */
   revokeCertificates(certname: string, at: Date): string[];
   /** The newest row per certname. */

@@ -1,7 +1,8 @@
 // Certificates in a real browser against a real server: an agent bootstraps
 // without a token and waits; a viewer sees the request but has no button and
 // is refused if it posts anyway; an operator signs it from the page, the
-// waiting agent gets its certificate, and revokes it again.
+// waiting agent gets its certificate, and revokes it again. A second request
+// is rejected from the page, and its waiting agent stops with that answer.
 import t from "tap";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -82,4 +83,15 @@ t.test("a viewer cannot sign; an operator signs and revokes from the page", { sk
 
   const audit = await fleet.ancla(["cert", "list", "--json"]);
   t.match(audit.stdout, /"state": "revoked"/, "the CA agrees");
+
+  const unwanted = cli("agent", ["bootstrap", ...args.slice(0, 4), "--certname", "stranger-01", "--state-dir", join(base, "agent-stranger-01"), "--wait", "90s"], { timeoutMs: 120_000 });
+  await waitForRequest(operator, "stranger-01");
+  operator.once("dialog", (d) => void d.accept());
+  await operator.click('tr[data-certname="stranger-01"] button:text("Reject")');
+  await operator.waitForURL((u) => u.searchParams.get("done") === "rejected");
+  t.match(await operator.textContent(".notice"), "Rejected the request of stranger-01.");
+  t.match(await operator.textContent("#revoked ~ table"), /stranger-01\s*rejected/, "listed as rejected");
+  const stopped = await unwanted;
+  t.not(stopped.code, 0, "the waiting agent stops");
+  t.match(stopped.stderr, /rejected/, `it says why (stderr: ${stopped.stderr})`);
 });

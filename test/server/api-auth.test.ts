@@ -41,6 +41,17 @@ t.test("API authentication and roles", async (t) => {
     ]);
   });
 
+  t.test("operators reject a waiting request; viewers may not", async (t) => {
+    api.certs.submitCsr(agentCsr("web-07").csrPem, undefined);
+    t.equal((await call(api, "POST", "/api/v1/certs/web-07/reject", { token: api.tokens.viewer })).status, 403);
+    const rejected = await call(api, "POST", "/api/v1/certs/web-07/reject", { token: api.tokens.operator });
+    t.equal(rejected.status, 200);
+    t.match(rejected.body, { certname: "web-07", state: "rejected" });
+    t.match(await call(api, "POST", "/api/v1/certs/web-07/reject", { token: api.tokens.operator }), { status: 404, body: { error: { code: "ANCLA_E_CERT_UNKNOWN" } } });
+    const audit = (await call(api, "GET", "/api/v1/audit", { token: api.tokens.viewer })).body as { entries: { action: string; actor: string }[] };
+    t.match(audit.entries[0], { action: "cert.reject", actor: /test operator/ });
+  });
+
   t.test("only admins create bootstrap tokens", async (t) => {
     const denied = await call(api, "POST", "/api/v1/tokens", { token: api.tokens.operator, body: "{}" });
     t.equal(denied.status, 403);

@@ -79,3 +79,19 @@ t.test("a token signs a request that was waiting, and it stops waiting", async (
   t.equal(certs.submitCsr(csrPem, token).state, "signed");
   t.equal(store.pendingCertificate("web-01"), undefined);
 });
+
+t.test("an operator rejects a waiting request: the agent is told, the rejection is audited, the host may ask again", async (t) => {
+  const { store, certs } = service(t);
+  const first = agentCsr("web-09");
+  certs.submitCsr(first.csrPem, undefined);
+  const rejected = certs.reject("web-09", "token:ops");
+  t.equal(rejected.state, "rejected");
+  t.same(certs.getCertificate("web-09", publicKeySha256(first.keys.publicKeyPem)), { state: "rejected", message: 'the request of "web-09" was rejected' });
+  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.reject" && e.actor === "token:ops" && e.target === "web-09"), "audited with the operator");
+  t.throws(() => certs.reject("web-09", "token:ops"), { code: "ANCLA_E_CERT_UNKNOWN" }, "nothing is waiting any more");
+  t.throws(() => certs.sign("web-09", "token:ops"), { code: "ANCLA_E_CERT_UNKNOWN" }, "a rejected request cannot be signed");
+
+  const second = agentCsr("web-09");
+  t.equal(certs.submitCsr(second.csrPem, undefined).state, "pending", "a new request waits again");
+  t.equal(certs.sign("web-09", "token:ops").state, "signed");
+});

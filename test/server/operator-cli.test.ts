@@ -33,6 +33,17 @@ t.test("ancla against a running API", async (t) => {
     t.equal(api.certs.list()[0].state, "revoked");
   });
 
+  t.test("cert reject refuses a waiting request", async (t) => {
+    api.certs.submitCsr(agentCsr("web-08").csrPem, undefined);
+    const rejected = await ancla(["cert", "reject", "web-08"]);
+    t.equal(rejected.code, 0, rejected.stderr);
+    t.equal(rejected.stdout, "rejected the request of web-08\n");
+    t.equal(api.certs.list().find((c) => c.certname === "web-08")?.state, "rejected");
+    const again = await ancla(["cert", "reject", "web-08"]);
+    t.equal(again.code, 1);
+    t.match(again.stderr, /ANCLA_E_CERT_UNKNOWN: no waiting certificate request for "web-08"/);
+  });
+
   t.test("token create prints only the secret on stdout, and it works", async (t) => {
     const res = await ancla(["token", "create", "--ttl", "10m", "--certname-glob", "db-*"]);
     t.equal(res.code, 0, res.stderr);

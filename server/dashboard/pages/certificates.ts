@@ -14,7 +14,13 @@ interface CertnameParams {
   certname: string;
 }
 
-const DONE: Record<string, string> = { signed: "Signed", revoked: "Revoked" };
+/** What each operator button does, and the notice shown after it (the "done" query parameter). */
+const CHANGES = {
+  sign: { done: "signed", notice: "Signed", run: (certs: CertificateService, certname: string, actor: string) => void certs.sign(certname, actor) },
+  reject: { done: "rejected", notice: "Rejected the request of", run: (certs: CertificateService, certname: string, actor: string) => void certs.reject(certname, actor) },
+  revoke: { done: "revoked", notice: "Revoked", run: (certs: CertificateService, certname: string, actor: string) => void certs.revoke(certname, actor) },
+} as const;
+const DONE: Record<string, string> = Object.fromEntries(Object.values(CHANGES).map((c) => [c.done, c.notice]));
 /** Rows a page shows of the signed and of the revoked lists (a fleet has thousands). */
 const PER_PAGE = 100;
 
@@ -43,14 +49,12 @@ export function certificateRoutes(app: FastifyInstance, certs: CertificateServic
   });
 
   const operator = { preHandler: requireRole("operator") };
-  app.post<{ Params: CertnameParams }>("/certificates/:certname/sign", operator, async (request, reply) => {
-    certs.sign(request.params.certname, actorOf(request));
-    return reply.redirect(`/certificates${queryString({ done: "signed", certname: request.params.certname })}`, 303);
-  });
-  app.post<{ Params: CertnameParams }>("/certificates/:certname/revoke", operator, async (request, reply) => {
-    certs.revoke(request.params.certname, actorOf(request));
-    return reply.redirect(`/certificates${queryString({ done: "revoked", certname: request.params.certname })}`, 303);
-  });
+  for (const [verb, change] of Object.entries(CHANGES)) {
+    app.post<{ Params: CertnameParams }>(`/certificates/:certname/${verb}`, operator, async (request, reply) => {
+      change.run(certs, request.params.certname, actorOf(request));
+      return reply.redirect(`/certificates${queryString({ done: change.done, certname: request.params.certname })}`, 303);
+    });
+  }
 }
 
 function canChange(caller: ApiTokenRecord): boolean {
@@ -66,7 +70,7 @@ function certificatesBody(all: CertificateSummary[], view: ListView, operator: b
   const other = allOther.slice(from, from + PER_PAGE);
   return html`<h1>Certificates</h1>
 ${notice}
-${!operator && html`<p class="muted">Your token has the viewer role: signing and revoking need the operator role.</p>`}
+${!operator && html`<p class="muted">Your token has the viewer role: signing, rejecting and revoking need the operator role.</p>`}
 <form class="filters" method="get" action="/certificates">
 <label>Certname contains<input name="q" value="${view.q ?? ""}" placeholder="web-"></label><button type="submit">Filter</button>
 ${view.q && html`<a href="/certificates">clear filter</a>`}
@@ -76,7 +80,7 @@ ${pending.length === 0
     ? html`<p class="muted">No request is waiting.</p>`
     : html`<table><thead><tr><th>Certname</th><th>Requested</th><th>Public key (SHA-256)</th>${operator && html`<th></th>`}</tr></thead><tbody>
 ${pending.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${c.certname}</td><td>${when(c.requestedAt)}</td><td>${shortDigest(c.publicKeySha256)}</td>
-${operator && html`<td>${action(c.certname, "sign", "Sign", "primary")}</td>`}</tr>`)}
+${operator && html`<td>${action(c.certname, "sign", "Sign", "primary")} ${action(c.certname, "reject", "Reject", "danger", `Reject the request of ${c.certname}? Its agent stops waiting and must bootstrap again.`)}</td>`}</tr>`)}
 </tbody></table>`}
 <h2 id="signed">Signed (${allSigned.length})</h2>
 ${signed.length === 0

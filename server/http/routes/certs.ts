@@ -1,4 +1,4 @@
-// Certificates: list (optionally only one state, e.g. the pending requests), sign a waiting request, revoke.
+// Certificates: list (optionally only one state, e.g. the pending requests), sign or reject a waiting request, revoke.
 import type { FastifyInstance } from "fastify";
 import { actorOf, requireRole } from "../auth.js";
 import { arrayOf, certnameParams, certSchema, fields, object, responses } from "../schemas.js";
@@ -35,6 +35,12 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
     "/certs/:certname/sign",
     { preHandler: requireRole("operator"), schema: { tags, summary: "sign the waiting request of a node (audited)", params: certnameParams, response: responses(certSchema) } },
     async (request) => certView(deps.certs.sign(request.params.certname, actorOf(request))),
+  );
+
+  app.post<{ Params: CertnameParams }>(
+    "/certs/:certname/reject",
+    { preHandler: requireRole("operator"), schema: { tags, summary: "reject the waiting request of a node (audited)", params: certnameParams, response: responses(certSchema) } },
+    async (request) => certView(deps.certs.reject(request.params.certname, actorOf(request))),
   );
 
   app.post<{ Params: CertnameParams }>(
