@@ -6,9 +6,10 @@ import { artifactCommands } from "./artifact.js";
 import { catalogCommands } from "./catalog.js";
 import { certCommands } from "./cert.js";
 import { driftCommands } from "./drift.js";
+import { installCommandCommands } from "./install-command.js";
 import { nodeCommands } from "./nodes.js";
 import { reportCommands } from "./report.js";
 import { siteCommands } from "./site.js";
 import { tokenCommands } from "./token.js";
 
-await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands });
+await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...installCommandCommands });
