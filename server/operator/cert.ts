@@ -8,6 +8,21 @@ import { print, table, when } from "./output.js";
 const flags = { ...CONNECTION_FLAGS, json: { type: "boolean" } } as const;
 const path = (name: string, action: string): string => `/certs/${encodeURIComponent(name)}/${action}`;
 
+/** `cert VERB NAME`: POST /certs/NAME/VERB, printing the certificate it answers with. */
+function certAction(verb: string, summary: string, describe: (cert: CertView) => string): Subcommand {
+  return {
+    usage: `cert ${verb} NAME [--json]`,
+    summary,
+    flags,
+    positionals: [1, 1],
+    async run(args) {
+      const cert = await new ApiClient(resolveConnection(args)).post<CertView>(path(args.positionals[0], verb));
+      print(args, cert, () => `${describe(cert)}\n`);
+      return 0;
+    },
+  };
+}
+
 export const certCommands: Record<string, Subcommand> = {
   "cert list": {
     usage: "cert list [--json]",
@@ -24,28 +39,8 @@ export const certCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
-  "cert sign": {
-    usage: "cert sign NAME [--json]",
-    summary: "sign the waiting certificate request of a node",
-    flags,
-    positionals: [1, 1],
-    async run(args) {
-      const cert = await new ApiClient(resolveConnection(args)).post<CertView>(path(args.positionals[0], "sign"));
-      print(args, cert, () => `signed ${cert.certname} (serial ${cert.serial}, valid until ${when(cert.not_after)})\n`);
-      return 0;
-    },
-  },
-  "cert reject": {
-    usage: "cert reject NAME [--json]",
-    summary: "reject the waiting certificate request of a node (its agent stops waiting)",
-    flags,
-    positionals: [1, 1],
-    async run(args) {
-      const cert = await new ApiClient(resolveConnection(args)).post<CertView>(path(args.positionals[0], "reject"));
-      print(args, cert, () => `rejected the request of ${cert.certname}\n`);
-      return 0;
-    },
-  },
+  "cert sign": certAction("sign", "sign the waiting certificate request of a node", (c) => `signed ${c.certname} (serial ${c.serial}, valid until ${when(c.not_after)})`),
+  "cert reject": certAction("reject", "reject the waiting certificate request of a node (its agent stops waiting)", (c) => `rejected the request of ${c.certname}`),
   "cert revoke": {
     usage: "cert revoke NAME [--json]",
     summary: "revoke every certificate of a node; it must bootstrap again",
