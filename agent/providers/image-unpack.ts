@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { t as listTar, x as extractTar, type ReadEntry } from "tar";
+import type { ReadEntry } from "tar";
 import { fsyncDir } from "../state/atomic-write.js";
 import { ResourceFailure } from "./provider.js";
 
@@ -19,13 +19,15 @@ const ALLOWED = new Set(["File", "OldFile", "ContiguousFile", "Directory", "Symb
 
 /** Unpacks `file` into `slotsDir/name`; resolves once the slot is complete and durable in its directory. */
 export async function unpackInto(file: string, slotsDir: string, name: string): Promise<void> {
-  await refuseEscapes(file);
+  // Loaded only to unpack: every run starts the agent, few runs swap an image.
+  const tar = await import("tar");
+  await refuseEscapes(tar, file);
   await mkdir(slotsDir, { recursive: true, mode: 0o755 });
   const staging = join(slotsDir, `${STAGING_PREFIX}${name}.${randomBytes(6).toString("hex")}`);
   await mkdir(staging, { mode: 0o755 });
   try {
     // The image's files belong to the agent's user: ids in a tar built elsewhere mean nothing here.
-    await extractTar({ file, cwd: staging, strict: true, preserveOwner: false });
+    await tar.x({ file, cwd: staging, strict: true, preserveOwner: false });
     await rm(join(slotsDir, name), { recursive: true, force: true });
     await rename(staging, join(slotsDir, name));
   } catch (err) {
@@ -36,10 +38,10 @@ export async function unpackInto(file: string, slotsDir: string, name: string): 
   await fsyncDir(slotsDir);
 }
 
-async function refuseEscapes(file: string): Promise<void> {
+async function refuseEscapes(tar: typeof import("tar"), file: string): Promise<void> {
   const problems: string[] = [];
   try {
-    await listTar({ file, strict: true, onReadEntry: (entry: ReadEntry) => {
+    await tar.t({ file, strict: true, onReadEntry: (entry: ReadEntry) => {
       const problem = escapeOf(entry.type, entry.path, entry.linkpath);
       if (problem) problems.push(problem);
     } });

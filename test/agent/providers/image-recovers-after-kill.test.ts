@@ -95,6 +95,11 @@ t.test("killed between switch and commit: the next run finishes the switch once 
   t.equal(await servedSoon(s.app, "2.0.0"), "2.0.0", "and the app restarted onto it");
   t.match(journal(s), { pending: { step: "pending-commit", to: v2 }, committed: v1 });
 
+  const noop = await cli("agent", [...applyArgs(s), "--noop"]);
+  t.equal(noop.code, 0, `a noop run only reports (stderr: ${noop.stderr})`);
+  t.match((JSON.parse(noop.stdout) as ReportJson).events?.find((e) => e.resource === "image:webapp"), { property: "state", result: "noop", message: /would finish or undo the switch to sha256:\w+ interrupted at pending-commit/ });
+  t.match(journal(s), { pending: { step: "pending-commit", to: v2 } }, "and leaves the journal as it was");
+
   await writeFile(s.go, "");
   const next = await cli("agent", applyArgs(s));
   t.equal(next.code, 2, next.stderr);
