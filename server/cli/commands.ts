@@ -1,0 +1,64 @@
+// The ancla-server commands, a table apart from main.ts so the package's
+// manual page is rendered from the same table `--help` prints.
+import { str, bool, type Subcommand } from "../../proto/cli.js";
+import { DEFAULT_DATA_DIR } from "../datadir.js";
+import { readServerConfig } from "./config.js";
+import { wholeNumberFlag } from "./flags.js";
+import { initDataDir } from "./init.js";
+import { startServer } from "./start.js";
+
+export const serverCommands: Record<string, Subcommand> = {
+  init: {
+    usage: "init --data-dir DIR [--site DIR] [--hostname NAME] [--json]",
+    summary: "create the CA, server certificate, catalog-signing key and first admin token",
+    flags: { "data-dir": { type: "string" }, site: { type: "string" }, hostname: { type: "string" }, json: { type: "boolean" } },
+    async run(args) {
+      const result = initDataDir({ dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR, site: str(args, "site"), hostname: str(args, "hostname") });
+      if (bool(args, "json")) {
+        process.stdout.write(JSON.stringify(result) + "\n");
+      } else {
+        process.stdout.write(
+          [
+            `Initialised ${result.dataDir} (site: ${result.site}, hostname: ${result.hostname})`,
+            `CA fingerprint: ${result.caFingerprint}`,
+            `Admin token:    ${result.adminToken}`,
+            "Agents pin the CA fingerprint: ancla-agent bootstrap --server HOST:8140 --ca-fingerprint <fingerprint> --token <bootstrap token>",
+          ].join("\n") + "\n",
+        );
+      }
+      return 0;
+    },
+  },
+  start: {
+    usage: "start [--config FILE] --data-dir DIR [--grpc HOST:PORT] [--http HOST:PORT] [--report-retention-days N] [--unresponsive-after MINUTES] [--agent-package FILE]",
+    summary:
+      "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141); reports are kept 30 days (0: forever); --agent-package: the agent .deb hosts install from /install.sh; flags win over --config (YAML)",
+    flags: {
+      config: { type: "string" },
+      "data-dir": { type: "string" },
+      "agent-package": { type: "string" },
+      grpc: { type: "string" },
+      http: { type: "string" },
+      "report-retention-days": { type: "string" },
+      "unresponsive-after": { type: "string" },
+    },
+    async run(args) {
+      const configFile = str(args, "config");
+      const config = configFile === undefined ? {} : readServerConfig(configFile);
+      const server = await startServer({
+        dataDir: str(args, "data-dir") ?? config.dataDir ?? DEFAULT_DATA_DIR,
+        grpc: str(args, "grpc") ?? config.grpc,
+        http: str(args, "http") ?? config.http,
+        reportRetentionDays: wholeNumberFlag(args, "report-retention-days", 0) ?? config.reportRetentionDays,
+        unresponsiveAfterMinutes: wholeNumberFlag(args, "unresponsive-after", 1) ?? config.unresponsiveAfterMinutes,
+        agentPackage: str(args, "agent-package") ?? config.agentPackage,
+      });
+      await new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+      });
+      await server.stop();
+      return 0;
+    },
+  },
+};
