@@ -2,13 +2,16 @@
 // operator pushes the app's images with `ancla artifact push`, the site names
 // them `artifact: app@VERSION`, the agent fetches them over mTLS FetchContent
 // (resuming a partial download from its offset), switches, restarts the app
-// and commits once its health probe passes. An image shipped in the module
+// and commits once its health probe passes; FetchContent serves a node only
+// what its catalog names, from any offset. An image shipped in the module
 // (`source: files/...`) travels the same way from the server's content store.
 import t from "tap";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { enroll, parseReport, startFleet } from "../helpers/fleet.js";
 import { freePort } from "../helpers/processes.js";
+import { agentClient } from "../../agent/transport.js";
+import { stateLayout } from "../../agent/state/layout.js";
 import { appSetup, buildImage, served, stopApp } from "../agent/providers/_image-app.js";
 
 function writeSite(site: string, app: Awaited<ReturnType<typeof appSetup>>, version: string): void {
@@ -77,6 +80,18 @@ t.test("ancla artifact push, a site with artifact: app@1.0.0, the agent fetching
   const conflict = await fleet.ancla(["artifact", "push", v1.file, "--name", "app", "--version", "2.0.0"]);
   t.equal(conflict.code, 1, "other bytes under a pushed version are refused");
   t.match(conflict.stderr, /ANCLA_E_ARTIFACT_CONFLICT: app@2\.0\.0 is sha256:/);
+  // FetchContent over the agent's own mTLS identity: what its catalog names, from any offset; nothing else.
+  const client = agentClient(fleet.server.grpc, stateLayout(agent.stateDir));
+  t.teardown(() => client.close());
+  const tail: Uint8Array[] = [];
+  for await (const chunk of client.fetchContent({ sha256: v1.digest, offset: BigInt(half) })) tail.push(chunk.data);
+  t.same(Buffer.concat(tail), Buffer.from(v1.bytes.subarray(half)), "the artifact from the offset on");
+  const notNamed = await (async () => {
+    for await (const _chunk of client.fetchContent({ sha256: v2.digest, offset: 0n })) return "served";
+    return "empty";
+  })().catch((err: Error) => err.message);
+  t.match(notNamed, new RegExp(`NOT_FOUND.*no content ${v2.digest} in the catalog of web-01`), "an artifact the node's catalog does not name is refused");
+
   const list = await fleet.ancla(["artifact", "list"]);
   t.equal(list.code, 0, list.stderr);
   t.match(list.stdout, /app@1\.0\.0 .*\napp@2\.0\.0|app@2\.0\.0 .*\napp@1\.0\.0/);
