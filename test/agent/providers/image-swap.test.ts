@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { applyCatalog, type ApplyOutcome } from "../../../agent/engine/apply.js";
 import { freePort } from "../../helpers/processes.js";
+import { catalogOf } from "../_helpers.js";
 import { appCatalog, appSetup, buildImage, httpHealth, imageStream, served, servedSoon, stopApp, type AppSetup, type Image } from "./_image-app.js";
 
 interface Bench {
@@ -140,4 +141,27 @@ t.test("keep: old slots are removed, never the current or the previous one", asy
   const record = JSON.parse(await readFile(join(b.state, "image", readdirSync(join(b.state, "image")).find((n) => n.endsWith(".json"))!), "utf8"));
   t.same(record.history, [b.v1.digest, b.v2.digest, v3.digest]);
   t.equal(record.committed, v3.digest);
+});
+
+t.test("a notified resource that still waits on something else is refreshed at its turn, once, not ahead of it", async (t) => {
+  const dir = t.testdir({});
+  const image = await buildImage(dir, "1.0.0");
+  const marker = join(dir, "restarted");
+  const outcome = await applyCatalog(
+    catalogOf(
+      [
+        { type: "image", title: "webapp", properties: { path: join(dir, "srv"), content_sha256: image.digest } },
+        { type: "file", title: join(dir, "app.conf"), properties: { content: "port=1\n" } },
+        { type: "exec", title: "restart", properties: { command: `echo restarted >> ${marker}`, refreshonly: true } },
+      ],
+      [
+        { from: "image:webapp", to: "exec:restart", kind: "notify" },
+        { from: `file:${join(dir, "app.conf")}`, to: "exec:restart", kind: "require" },
+      ],
+    ),
+    { noop: false, memory: {}, fetchContent: () => Promise.reject(new Error("streamed")), streamContent: imageStream(image).stream, stateDir: join(dir, "state") },
+  );
+  t.equal(outcome.status, "changed", messages(outcome));
+  t.match(messages(outcome), /exec:restart: not refreshed ahead of its turn for image:webapp \(it requires file:.*app\.conf, not applied yet\)/);
+  t.equal(await readFile(marker, "utf8"), "restarted\n", "refreshed once, after the file it requires");
 });
