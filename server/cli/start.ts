@@ -17,6 +17,7 @@ import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js"
 import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
 import { openStore } from "../store/sqlite.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
+import { statAgentPackage } from "../install/installer.js";
 
 export interface StartOptions {
   dataDir: string;
@@ -77,6 +78,8 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   splitHostPort(grpcAddress, "--grpc");
   const logger = createLogger("ancla-server");
   const operations = operationSettings(opts, settings, paths);
+  // Checked before anything listens: a wrong agent_package must not leave a half-started server.
+  if (opts.agentPackage !== undefined) statAgentPackage(opts.agentPackage);
 
   const ca = { certPem: read(paths.caCert), keyPem: read(paths.caKey) };
   const tls = { certPem: read(paths.serverCert), keyPem: read(paths.serverKey) };

@@ -27,6 +27,18 @@ export interface InstallInfo {
   agentPackage: { sha256: string; size: number };
 }
 
+/** The package's size and a key that changes when the file is replaced; a clear error when it is missing. */
+export function statAgentPackage(file: string): { key: string; size: number } {
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new AnclaError("ANCLA_E_CONFIG", `agent package ${file} is not a file`);
+    return { key: `${st.size}:${st.mtimeMs}:${st.ino}`, size: st.size };
+  } catch (err) {
+    if (err instanceof AnclaError) throw err;
+    throw new AnclaError("ANCLA_E_CONFIG", `agent package ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+}
+
 /** curl's --pinnedpubkey form: sha256// and the base64 SHA-256 of the certificate's SubjectPublicKeyInfo (DER). */
 export function publicKeyPin(certPem: string): string {
   const spki = new X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" });
@@ -40,7 +52,7 @@ export class Installer {
   private digest?: { key: string; sha256: string; size: number };
 
   constructor(private readonly opts: InstallOptions) {
-    this.stat(); // A missing package is a start-up error, not a 404 a host meets later.
+    statAgentPackage(opts.agentPackage); // A missing package is a start-up error, not a 404 a host meets later.
     this.pin = publicKeyPin(opts.tlsCertPem);
     this.caFingerprint = certificateFingerprint(opts.caCertPem);
   }
@@ -60,19 +72,8 @@ export class Installer {
     return renderInstallScript({ origin: `https://${host}`, grpc: `${name}:${this.opts.grpcPort}`, pin: this.pin, caFingerprint: this.caFingerprint, debSha256: sha256 });
   }
 
-  private stat(): { key: string; size: number } {
-    try {
-      const st = statSync(this.opts.agentPackage);
-      if (!st.isFile()) throw new AnclaError("ANCLA_E_CONFIG", `agent package ${this.opts.agentPackage} is not a file`);
-      return { key: `${st.size}:${st.mtimeMs}:${st.ino}`, size: st.size };
-    } catch (err) {
-      if (err instanceof AnclaError) throw err;
-      throw new AnclaError("ANCLA_E_CONFIG", `agent package ${this.opts.agentPackage}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-    }
-  }
-
   private async packageDigest(): Promise<{ sha256: string; size: number }> {
-    const { key, size } = this.stat();
+    const { key, size } = statAgentPackage(this.opts.agentPackage);
     if (this.digest?.key !== key) {
       const hash = createHash("sha256");
       for await (const chunk of createReadStream(this.opts.agentPackage)) hash.update(chunk as Buffer);

