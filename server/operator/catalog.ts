@@ -10,9 +10,11 @@ import { bodyDigest } from "../../catalog/canonical.js";
 import type { CompileResult, Facts, SiteProblem } from "../../catalog/compiler.js";
 import { diffCatalogs, formatCatalogDiff, isEmptyDiff, plural, showEdge, showProperties, shownProperties, summarizeDiff, type CatalogDiff } from "../../catalog/diff.js";
 import { resourceRef, type CatalogBody, type Edge } from "../../catalog/model.js";
+import type { ArtifactLookup } from "../../catalog/site/artifact.js";
 import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { AnclaError } from "../../proto/errors.js";
+import { operatorArtifactLookup } from "./artifact-lookup.js";
 import { CONNECTION_FLAGS } from "./connection.js";
 import { isDirectory, note, problemLine, readFactsFile, requireDirectory, selectNodes, type FactSet } from "./site.js";
 
@@ -22,15 +24,15 @@ export const EXIT_DIFFERENCES = 2;
 export const catalogCommands: Record<string, Subcommand> = {
   "catalog compile": {
     usage: "catalog compile --site DIR --node NAME [--facts FILE] [--json]",
-    summary: "compile one node's catalog locally and print it, or every problem (exit 1)",
-    flags: { site: { type: "string" }, node: { type: "string" }, facts: { type: "string" }, json: { type: "boolean" } },
+    summary: "compile one node's catalog locally and print it, or every problem (exit 1); artifacts are looked up on the server when one is configured",
+    flags: { ...CONNECTION_FLAGS, site: { type: "string" }, node: { type: "string" }, facts: { type: "string" }, json: { type: "boolean" } },
     async run(args) {
       const siteDir = await requireDirectory(required(args, "site", "catalog compile"), "site directory");
       const certname = required(args, "node", "catalog compile");
       const factsFile = str(args, "facts");
       if (factsFile === undefined) note(`no --facts: compiling ${certname} with empty facts`);
       const facts: Facts = factsFile === undefined ? {} : await readFactsFile(factsFile);
-      const result = await createSiteCompiler(siteDir).compile(certname, facts);
+      const result = await createSiteCompiler(siteDir, { artifacts: await operatorArtifactLookup(args, note) }).compile(certname, facts);
       if (bool(args, "json")) process.stdout.write(JSON.stringify(compiledJson(result), null, 2) + "\n");
       else process.stdout.write(result.ok ? describeCatalog(result.body) : problemsText(siteDir, result.problems));
       return result.ok ? 0 : 1;
@@ -56,7 +58,7 @@ export const catalogCommands: Record<string, Subcommand> = {
         // One at a time, so that the first side is cleaned up when the second cannot be opened.
         for (const ref of [fromRef, toRef]) opened.push(await openSiteRef(ref, site));
         const nodes = await selectNodes(args, { patterns: optionalList(str(args, "node")), synthetic: false });
-        const results = await diffNodes(opened[0], opened[1], nodes);
+        const results = await diffNodes(opened[0], opened[1], nodes, await operatorArtifactLookup(args, note));
         if (bool(args, "json")) process.stdout.write(JSON.stringify({ from: opened[0].label, to: opened[1].label, nodes: results }, null, 2) + "\n");
         else process.stdout.write(describeDiffs(opened[0], opened[1], results));
         if (results.some((r) => r.problems)) return 1;
@@ -124,8 +126,8 @@ interface NodeDiff {
   problems?: { from?: SiteProblem[]; to?: SiteProblem[] };
 }
 
-async function diffNodes(from: SiteRef, to: SiteRef, nodes: FactSet[]): Promise<NodeDiff[]> {
-  const [before, after] = [createSiteCompiler(from.dir), createSiteCompiler(to.dir)];
+async function diffNodes(from: SiteRef, to: SiteRef, nodes: FactSet[], artifacts: ArtifactLookup): Promise<NodeDiff[]> {
+  const [before, after] = [createSiteCompiler(from.dir, { artifacts }), createSiteCompiler(to.dir, { artifacts })];
   const results: NodeDiff[] = [];
   for (const { certname, facts } of nodes) {
     const [a, b] = [await before.compile(certname, facts), await after.compile(certname, facts)];

@@ -9,11 +9,13 @@ import picomatch from "picomatch";
 import { parse as parseYaml } from "yaml";
 import { formatProblem, type Facts, type SiteProblem } from "../../catalog/compiler.js";
 import { plural } from "../../catalog/diff.js";
+import type { ArtifactLookup } from "../../catalog/site/artifact.js";
 import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { AnclaError, isAnclaError } from "../../proto/errors.js";
 import type { NodeDetailView, NodeView } from "../http/views.js";
 import { ApiClient } from "./client.js";
+import { operatorArtifactLookup } from "./artifact-lookup.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 
 export interface FactSet {
@@ -35,7 +37,7 @@ export const siteCommands: Record<string, Subcommand> = {
     async run(args) {
       const siteDir = await requireDirectory(args.positionals[0], "site directory");
       const nodes = await selectNodes(args, { patterns: strings(args, "node"), synthetic: true });
-      const results = await validateAll(siteDir, nodes);
+      const results = await validateAll(siteDir, nodes, await operatorArtifactLookup(args, note));
       const failed = results.filter((r) => r.problems.length > 0);
       if (bool(args, "json")) process.stdout.write(JSON.stringify({ nodes: results }, null, 2) + "\n");
       else process.stdout.write(describeValidation(siteDir, results));
@@ -51,8 +53,8 @@ interface NodeValidation {
   problems: SiteProblem[];
 }
 
-async function validateAll(siteDir: string, nodes: FactSet[]): Promise<NodeValidation[]> {
-  const compiler = createSiteCompiler(siteDir);
+async function validateAll(siteDir: string, nodes: FactSet[], artifacts: ArtifactLookup): Promise<NodeValidation[]> {
+  const compiler = createSiteCompiler(siteDir, { artifacts });
   const results: NodeValidation[] = [];
   // One at a time: the output follows the node order, and a site is compiled by one core anyway.
   for (const { certname, facts } of nodes) {
