@@ -7,7 +7,7 @@
 import { isAnclaError } from "../../proto/errors.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
 import type { ParsedArgs } from "../../proto/cli.js";
-import { ApiClient } from "./client.js";
+import { ApiClient, ApiError } from "./client.js";
 import { resolveConnection } from "./connection.js";
 
 /** Stands for an artifact that could not be looked up: not a digest any content has. */
@@ -24,21 +24,22 @@ export async function operatorArtifactLookup(args: ParsedArgs, note: (line: stri
   try {
     artifacts = (await new ApiClient(resolveConnection(args)).get<{ artifacts: ArtifactJson[] }>("/artifacts")).artifacts;
   } catch (err) {
-    // Only "there is no server here" falls back; a server that refuses us is a real error to report.
+    // Only "there is no server here" (or one from before the artifact store) falls back; a server that refuses us is a real error.
+    if (err instanceof ApiError && err.status === 404) return uncheckedLookup(note, "the server has no artifact store (an older version)");
     if (!isAnclaError(err, "ANCLA_E_CONFIG") && !isAnclaError(err, "ANCLA_E_SERVER_UNREACHABLE")) throw err;
-    return uncheckedLookup(note);
+    return uncheckedLookup(note, "no server to look it up in (give --url/--token/--ca-file or --data-dir)");
   }
   const byRef = new Map(artifacts.map((a) => [`${a.name}@${a.version}`, a.sha256]));
   return (name, version) => byRef.get(`${name}@${version}`);
 }
 
-function uncheckedLookup(note: (line: string) => void): ArtifactLookup {
+function uncheckedLookup(note: (line: string) => void, why: string): ArtifactLookup {
   const said = new Set<string>();
   return (name, version) => {
     const ref = `${name}@${version}`;
     if (!said.has(ref)) {
       said.add(ref);
-      note(`artifact ${ref} not checked: no server to look it up in (give --url/--token/--ca-file or --data-dir); its digest shows as ${UNCHECKED_ARTIFACT_SHA256.slice(0, 12)}…`);
+      note(`artifact ${ref} not checked: ${why}; its digest shows as ${UNCHECKED_ARTIFACT_SHA256.slice(0, 12)}…`);
     }
     return UNCHECKED_ARTIFACT_SHA256;
   };
