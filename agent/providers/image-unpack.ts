@@ -4,10 +4,15 @@
 // that climbs out, a symlink or hard link pointing out, a device or fifo.
 // (node-tar would skip such entries with a warning; a half image is worse than
 // none.) The tree is unpacked into a staging directory beside the slot and
-// renamed into place, so a slot either is complete or does not exist.
+// renamed into place, so a slot either is complete or does not exist, and its
+// data is flushed to disk before the rename (one syncfs for the whole tree
+// rather than an fsync per file), so a power cut cannot leave a slot that
+// looks complete with empty files in it.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { promisify } from "node:util";
 import type { ReadEntry } from "tar";
 import { fsyncDir } from "../state/atomic-write.js";
 import { ResourceFailure } from "./provider.js";
@@ -28,6 +33,8 @@ export async function unpackInto(file: string, slotsDir: string, name: string): 
   try {
     // The image's files belong to the agent's user: ids in a tar built elsewhere mean nothing here.
     await tar.x({ file, cwd: staging, strict: true, preserveOwner: false });
+    // coreutils `sync --file-system`: syncfs(2), which Node does not expose.
+    await promisify(execFile)("sync", ["--file-system", staging]);
     await rm(join(slotsDir, name), { recursive: true, force: true });
     await rename(staging, join(slotsDir, name));
   } catch (err) {
