@@ -10,7 +10,7 @@
 // looks complete with empty files in it.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, statfs } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { promisify } from "node:util";
 import type { ReadEntry } from "tar";
@@ -26,8 +26,9 @@ const ALLOWED = new Set(["File", "OldFile", "ContiguousFile", "Directory", "Symb
 export async function unpackInto(file: string, slotsDir: string, name: string): Promise<void> {
   // Loaded only to unpack: every run starts the agent, few runs swap an image.
   const tar = await import("tar");
-  await refuseEscapes(tar, file);
+  const bytes = await refuseEscapes(tar, file);
   await mkdir(slotsDir, { recursive: true, mode: 0o755 });
+  await refuseWithoutRoom(slotsDir, bytes);
   const staging = join(slotsDir, `${STAGING_PREFIX}${name}.${randomBytes(6).toString("hex")}`);
   await mkdir(staging, { mode: 0o755 });
   try {
@@ -45,12 +46,15 @@ export async function unpackInto(file: string, slotsDir: string, name: string): 
   await fsyncDir(slotsDir);
 }
 
-async function refuseEscapes(tar: typeof import("tar"), file: string): Promise<void> {
+/** Refuses an image with an entry that would land outside its slot; otherwise its unpacked size in bytes. */
+async function refuseEscapes(tar: typeof import("tar"), file: string): Promise<number> {
   const problems: string[] = [];
+  let bytes = 0;
   try {
     await tar.t({ file, strict: true, onReadEntry: (entry: ReadEntry) => {
       const problem = escapeOf(entry.type, entry.path, entry.linkpath);
       if (problem) problems.push(problem);
+      bytes += entry.size ?? 0;
     } });
   } catch (err) {
     throw new ResourceFailure("content_sha256", `the image is not a readable tar or tar.gz: ${(err as Error).message}`, "ANCLA_E_IMAGE_UNSAFE", { cause: err });
@@ -58,6 +62,22 @@ async function refuseEscapes(tar: typeof import("tar"), file: string): Promise<v
   if (problems.length > 0) {
     const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
     throw new ResourceFailure("content_sha256", `the image is refused: ${problems.slice(0, 3).join("; ")}${more}`, "ANCLA_E_IMAGE_UNSAFE");
+  }
+  return bytes;
+}
+
+/**
+ * A gzip image can unpack to far more than it weighs; unpacking it into a
+ * full disk would fail half-way and could starve the host. Refused up front
+ * when the unpacked size would leave less than 5% of the file system free.
+ */
+async function refuseWithoutRoom(dir: string, bytes: number): Promise<void> {
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  const reserve = fs.blocks * fs.bsize * 0.05;
+  if (bytes > free - reserve) {
+    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    throw new ResourceFailure("content_sha256", `the image unpacks to ${mib(bytes)} and ${dir} has ${mib(free)} free (5% is kept free)`, "ANCLA_E_IMAGE_UNSAFE");
   }
 }
 
