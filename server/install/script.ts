@@ -85,7 +85,10 @@ actual=$(sha256sum "$deb" | cut -d ' ' -f 1)
 [ "$actual" = "$ANCLA_DEB_SHA256" ] ||
     fail "the agent package's SHA-256 is $actual, expected $ANCLA_DEB_SHA256; refused, nothing was installed"
 
-dpkg -i "$deb"
+# dpkg's errors stay on stderr; its progress (and the package's own "not
+# enrolled yet" hint, which this script acts on next) would only confuse.
+dpkg -i "$deb" >/dev/null
+echo "ancla install: ancla-agent $(dpkg-query -W -f '\${Version}' ancla-agent) installed; enrolling with $ANCLA_SERVER"
 # bootstrap itself refuses a CA whose fingerprint is not this one.
 set -- --server "$ANCLA_SERVER" --ca-fingerprint "$ANCLA_CA_FINGERPRINT" --token "$token"
 [ -z "$certname" ] || set -- "$@" --certname "$certname"

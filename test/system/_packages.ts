@@ -1,5 +1,22 @@
-// Polling for what a booted root does in its own time (a unit starting, a daemon's first run).
+// What the package system tests share: why they cannot run here, a booted
+// root that looks like a host, and polling for what it does in its own time
+// (a unit starting, a daemon's first run).
+import { writeFileSync } from "node:fs";
 import type { Test } from "tap";
+import { commandExists, type DebianRoot } from "./debian-root.js";
+
+/** Why the package tests are skipped here, or false when they can run. */
+export const packageTestSkip: string | false = !commandExists("systemd-nspawn")
+  ? "systemd-nspawn is missing (apt-get install systemd-container)"
+  : !commandExists("dpkg-deb")
+    ? "dpkg-deb is missing"
+    : false;
+
+/** Boots the root; debootstrap writes no /etc/hosts, and a real host has localhost in it (agents dial servers by name). */
+export async function bootHost(root: DebianRoot): Promise<void> {
+  await root.boot();
+  writeFileSync(root.at("etc/hosts"), "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
+}
 
 /** Waits until `check` holds, polling; passes with `what`, or fails the test with it when it never does. */
 export async function eventually(t: Test, what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {

@@ -17,8 +17,8 @@ import { waitForRuntime } from "../../server/runtime.js";
 import { cli, freePort, ROOT } from "../helpers/processes.js";
 import { writeFilesSite } from "../helpers/fleet.js";
 import { call } from "../server/_helpers.js";
-import { eventually } from "./_wait.js";
-import { commandExists, rootTest, type DebianRoot } from "./debian-root.js";
+import { bootHost, eventually, packageTestSkip } from "./_packages.js";
+import { rootTest, type DebianRoot } from "./debian-root.js";
 
 interface Server {
   dataDir: string;
@@ -58,8 +58,6 @@ function nothingInstalled(t: Test, root: DebianRoot, why: string): void {
   t.not(root.sh("test -e /usr/bin/ancla-agent -o -e /var/lib/ancla").code, 0, `${why}: no agent files, no state`);
 }
 
-const skip = commandExists("systemd-nspawn") ? (commandExists("dpkg-deb") ? false : "dpkg-deb is missing") : "systemd-nspawn is missing (apt-get install systemd-container)";
-
 rootTest(
   "a host installs the agent from the server with the printed one-liner, which refuses another server's key and a package that does not match",
   async (root, t) => {
@@ -73,8 +71,7 @@ rootTest(
     const server = await startServerProcess(t, base, "server", offered);
     const stranger = await startServerProcess(t, base, "stranger", offered);
 
-    await root.boot();
-    root.sh("printf '127.0.0.1 localhost\\n::1 localhost ip6-localhost ip6-loopback\\n' > /etc/hosts");
+    await bootHost(root);
     const curl = root.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl ca-certificates");
     t.equal(curl.code, 0, curl.stderr);
 
@@ -127,5 +124,5 @@ rootTest(
     const converged = root.at(`var/tmp/${certname}/f001.conf`);
     t.equal(existsSync(converged) && readFileSync(converged, "utf8"), `# f001.conf v1 for ${certname}\n`, "and the host converged to its catalog");
   },
-  { chroot: false, skip },
+  { chroot: false, skip: packageTestSkip },
 );

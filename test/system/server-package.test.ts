@@ -13,8 +13,8 @@ import { buildAgentDeb } from "../../packaging/deb/agent-deb.js";
 import { buildServerDeb } from "../../packaging/deb/server-deb.js";
 import { buildAgentExecutable } from "../../packaging/sea.js";
 import { publicKeyPin } from "../../server/install/installer.js";
-import { eventually } from "./_wait.js";
-import { commandExists, rootTest, type DebianRoot } from "./debian-root.js";
+import { bootHost, eventually, packageTestSkip } from "./_packages.js";
+import { rootTest, type DebianRoot } from "./debian-root.js";
 
 const DATA = "var/lib/ancla-server";
 
@@ -37,8 +37,6 @@ function mainPid(root: DebianRoot): string {
   return root.sh("systemctl show -p MainPID --value ancla-server").stdout.trim();
 }
 
-const skip = commandExists("systemd-nspawn") ? (commandExists("dpkg-deb") ? false : "dpkg-deb is missing") : "systemd-nspawn is missing (apt-get install systemd-container)";
-
 rootTest(
   "the server package installs as its own user, serves, answers ancla, upgrades in place, and purges clean",
   async (root, t) => {
@@ -49,8 +47,7 @@ rootTest(
     const v1 = (await buildServerDeb(agentDeb, "0.1.0", base)).file;
     const v2 = (await buildServerDeb(agentDeb, "0.1.1", base)).file;
 
-    await root.boot();
-    writeFileSync(root.at("etc/hosts"), "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
+    await bootHost(root);
     copyFileSync(v1, root.at("root/ancla-server_0.1.0.deb"));
     copyFileSync(v2, root.at("root/ancla-server_0.1.1.deb"));
 
@@ -132,5 +129,5 @@ rootTest(
       t.notOk(existsSync(root.at(gone)), `purge removed /${gone}`);
     }
   },
-  { chroot: false, skip },
+  { chroot: false, skip: packageTestSkip },
 );
