@@ -2,7 +2,10 @@
 // root that looks like a host, and polling for what it does in its own time
 // (a unit starting, a daemon's first run).
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Test } from "tap";
+import { buildAgentDeb } from "../../packaging/deb/agent-deb.js";
+import { buildAgentExecutable } from "../../packaging/sea.js";
 import { commandExists, type DebianRoot } from "./debian-root.js";
 
 /** Why the package tests are skipped here, or false when they can run. */
@@ -11,6 +14,12 @@ export const packageTestSkip: string | false = !commandExists("systemd-nspawn")
   : !commandExists("dpkg-deb")
     ? "dpkg-deb is missing"
     : false;
+
+/** The agent executable built once into `base` (the slow part), then packaged as each of `versions`. */
+export async function buildAgentDebs(base: string, ...versions: string[]): Promise<string[]> {
+  const exe = await buildAgentExecutable(join(base, "ancla-agent"));
+  return versions.map((version) => buildAgentDeb(exe.file, version, base).file);
+}
 
 /** Boots the root; debootstrap writes no /etc/hosts, and a real host has localhost in it (agents dial servers by name). */
 export async function bootHost(root: DebianRoot): Promise<void> {

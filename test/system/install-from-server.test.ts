@@ -10,14 +10,12 @@ import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Test } from "tap";
-import { buildAgentDeb } from "../../packaging/deb/agent-deb.js";
-import { buildAgentExecutable } from "../../packaging/sea.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { waitForRuntime } from "../../server/runtime.js";
 import { cli, freePort, ROOT } from "../helpers/processes.js";
 import { writeFilesSite } from "../helpers/fleet.js";
 import { call } from "../server/_helpers.js";
-import { bootHost, eventually, packageTestSkip } from "./_packages.js";
+import { bootHost, buildAgentDebs, eventually, packageTestSkip } from "./_packages.js";
 import { rootTest, type DebianRoot } from "./debian-root.js";
 
 interface Server {
@@ -63,9 +61,7 @@ rootTest(
   async (root, t) => {
     t.setTimeout(900_000);
     const base = t.testdir();
-    const exe = await buildAgentExecutable(join(base, "ancla-agent"));
-    const agentDeb = buildAgentDeb(exe.file, "0.1.0", base).file;
-    const otherDeb = buildAgentDeb(exe.file, "0.1.1", base).file;
+    const [agentDeb, otherDeb] = await buildAgentDebs(base, "0.1.0", "0.1.1");
     const offered = join(base, "offered.deb");
     copyFileSync(agentDeb, offered);
     const server = await startServerProcess(t, base, "server", offered);

@@ -8,12 +8,9 @@ import { createHash, X509Certificate } from "node:crypto";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import type { TLSSocket } from "node:tls";
-import { join } from "node:path";
-import { buildAgentDeb } from "../../packaging/deb/agent-deb.js";
 import { buildServerDeb } from "../../packaging/deb/server-deb.js";
-import { buildAgentExecutable } from "../../packaging/sea.js";
 import { publicKeyPin } from "../../server/install/installer.js";
-import { bootHost, eventually, packageTestSkip } from "./_packages.js";
+import { bootHost, buildAgentDebs, eventually, packageTestSkip } from "./_packages.js";
 import { rootTest, type DebianRoot } from "./debian-root.js";
 
 const DATA = "var/lib/ancla-server";
@@ -42,8 +39,7 @@ rootTest(
   async (root, t) => {
     t.setTimeout(900_000);
     const base = t.testdir();
-    const exe = await buildAgentExecutable(join(base, "ancla-agent"));
-    const agentDeb = buildAgentDeb(exe.file, "0.1.0", base).file;
+    const [agentDeb] = await buildAgentDebs(base, "0.1.0");
     const v1 = (await buildServerDeb(agentDeb, "0.1.0", base)).file;
     const v2 = (await buildServerDeb(agentDeb, "0.1.1", base)).file;
 
