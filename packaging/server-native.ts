@@ -91,8 +91,20 @@ function nodeGyp(): string {
   return found;
 }
 
+/**
+ * The environment without what would retarget the build: under `npm test` or
+ * `npm run`, npm exports its configuration as npm_config_* variables, and
+ * node-gyp lets them override its flags, so a host's `nodedir` setting (its own
+ * Node's headers) would build the module for the wrong runtime. NODE_OPTIONS
+ * is dropped too (tap adds loaders of the test runner's Node).
+ */
+function buildEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_config_")));
+  return { ...env, NODE_OPTIONS: "" };
+}
+
 function run(cmd: string, args: string[], cwd: string): void {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: "" } });
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: buildEnv() });
   if (r.status !== 0) throw new AnclaError("ANCLA_E_IO", `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || "").trim().split("\n").slice(-5).join("\n")}`);
 }
 
