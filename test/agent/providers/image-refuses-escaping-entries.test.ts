@@ -14,6 +14,17 @@ import { sha256Hex } from "../../../catalog/canonical.js";
 import { catalogOf } from "../_helpers.js";
 import { imageStream, type Image } from "./_image-app.js";
 
+/** Applies one image resource, its content streamed from `image`, with the agent state under `dir`. */
+function applyImage(dir: string, title: string, path: string, image: Image, extra: Record<string, number> = {}) {
+  return applyCatalog(catalogOf([{ type: "image", title, properties: { path, content_sha256: image.digest, ...extra } }]), {
+    noop: false,
+    memory: {},
+    fetchContent: () => Promise.reject(new Error("streamed")),
+    streamContent: imageStream(image).stream,
+    stateDir: join(dir, "state"),
+  });
+}
+
 async function tarOf(dir: string, name: string, cwd: string, entries: string[]): Promise<Image> {
   const file = join(dir, `${name}.tar`);
   await createTar({ cwd, file, preservePaths: true }, entries);
@@ -36,13 +47,7 @@ t.test("entries escaping the slot are named and refuse the image; nothing is unp
   for (const [what, image, reason] of cases) {
     const path = join(dir, "srv", image.digest.slice(0, 8));
     const before = readdirSync(join(dir, "outside"));
-    const outcome = await applyCatalog(catalogOf([{ type: "image", title: "webapp", properties: { path, content_sha256: image.digest, keep: 2 } }]), {
-      noop: false,
-      memory: {},
-      fetchContent: () => Promise.reject(new Error("streamed")),
-      streamContent: imageStream(image).stream,
-      stateDir: join(dir, "state"),
-    });
+    const outcome = await applyImage(dir, "webapp", path, image, { keep: 2 });
     t.equal(outcome.status, "failed", what);
     t.match(outcome.events[0], { result: "failed", code: undefined, message: reason }, what);
     t.match(outcome.logs.map((l) => l.code).join(","), /ANCLA_E_IMAGE_UNSAFE/, `${what}: its own error code`);
@@ -61,13 +66,7 @@ t.test("links that stay inside the slot are unpacked as links", async (t) => {
   await writeFile(join(app, "empty/.keep"), "");
   const image = await tarOf(dir, "fine", app, ["index.js", "sub", "empty"]);
   const path = join(dir, "srv/app");
-  const outcome = await applyCatalog(catalogOf([{ type: "image", title: "app", properties: { path, content_sha256: image.digest } }]), {
-    noop: false,
-    memory: {},
-    fetchContent: () => Promise.reject(new Error("streamed")),
-    streamContent: imageStream(image).stream,
-    stateDir: join(dir, "state"),
-  });
+  const outcome = await applyImage(dir, "app", path, image);
   t.equal(outcome.status, "changed", outcome.logs.map((l) => l.message).join("\n"));
   t.equal(readlinkSync(join(path, "current/sub/parent")), "../index.js");
   t.equal(await readFile(join(path, "current/sub/same-dir"), "utf8"), "f\n");
@@ -106,23 +105,11 @@ t.test("an image that would unpack past the free space is refused before a byte 
   // Unmounted here, not in a teardown: the test dir is removed before teardowns run.
   try {
     const path = join(small, "srv/app");
-    const outcome = await applyCatalog(catalogOf([{ type: "image", title: "app", properties: { path, content_sha256: image.digest } }]), {
-      noop: false,
-      memory: {},
-      fetchContent: () => Promise.reject(new Error("streamed")),
-      streamContent: imageStream(image).stream,
-      stateDir: join(dir, "state"),
-    });
+    const outcome = await applyImage(dir, "app", path, image);
     t.equal(outcome.status, "failed");
     t.match(outcome.events[0]?.message, /unpacks to 24\.0 MiB and .* has [\d.]+ MiB free \(5% is kept free\)/);
     t.same(existsSync(join(path, "slots")) ? readdirSync(join(path, "slots")) : [], [], "no slot, no staging left");
-    const bombed = await applyCatalog(catalogOf([{ type: "image", title: "bomb", properties: { path: join(small, "srv/bomb"), content_sha256: bomb.digest } }]), {
-      noop: false,
-      memory: {},
-      fetchContent: () => Promise.reject(new Error("streamed")),
-      streamContent: imageStream(bomb).stream,
-      stateDir: join(dir, "state"),
-    });
+    const bombed = await applyImage(dir, "bomb", join(small, "srv/bomb"), bomb);
     t.match(bombed.events[0]?.message, /max decompression ratio exceeded/, "the gzip bomb is refused too");
   } finally {
     spawnSync("umount", ["-l", small]);
