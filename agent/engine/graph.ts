@@ -2,6 +2,7 @@
 // where the edges leave a choice. Bad structure (a cycle, an edge to a resource
 // that is not in the catalog, a duplicate) becomes a problem on the resources
 // concerned, so the engine fails those and carries on with the rest.
+import { cyclicComponents } from "../../catalog/graph/scc.js";
 import { resourceRef, type Edge, type EdgeKind, type Resource } from "../../catalog/model.js";
 
 export interface GraphNode {
@@ -81,46 +82,18 @@ function addProblem(node: GraphNode, problem: string): void {
 }
 
 /**
- * Tarjan's strongly connected components: every member of a cycle gets a problem
- * naming the cycle, and the edges inside it are dropped so the rest still orders.
+ * Every member of a cycle gets a problem naming the cycle, and the edges
+ * inside it are dropped so the rest still orders.
  */
 function markCycles(nodes: GraphNode[], successors: Set<number>[]): void {
-  const indexOf = new Array<number>(nodes.length).fill(-1);
-  const low = new Array<number>(nodes.length).fill(0);
-  const onStack = new Array<boolean>(nodes.length).fill(false);
-  const stack: number[] = [];
-  let counter = 0;
-
-  const visit = (v: number): void => {
-    indexOf[v] = low[v] = counter++;
-    stack.push(v);
-    onStack[v] = true;
-    for (const w of successors[v]) {
-      if (indexOf[w] === -1) {
-        visit(w);
-        low[v] = Math.min(low[v], low[w]);
-      } else if (onStack[w]) {
-        low[v] = Math.min(low[v], indexOf[w]);
-      }
-    }
-    if (low[v] !== indexOf[v]) return;
-    const component: number[] = [];
-    let w: number;
-    do {
-      w = stack.pop()!;
-      onStack[w] = false;
-      component.push(w);
-    } while (w !== v);
-    if (component.length > 1 || successors[v].has(v)) breakCycle(nodes, successors, component);
-  };
-  for (let v = 0; v < nodes.length; v++) if (indexOf[v] === -1) visit(v);
+  for (const component of cyclicComponents(nodes.length, (v) => successors[v])) breakCycle(nodes, successors, component);
 }
 
 function breakCycle(nodes: GraphNode[], successors: Set<number>[], component: number[]): void {
   const members = new Set(component);
-  const names = component.sort((a, b) => a - b).map((i) => nodes[i].ref);
+  const problem = `dependency cycle among ${component.map((i) => nodes[i].ref).join(", ")}`;
   for (const i of component) {
-    addProblem(nodes[i], `dependency cycle among ${names.join(", ")}`);
+    addProblem(nodes[i], problem);
     for (const w of [...successors[i]]) if (members.has(w)) successors[i].delete(w);
   }
 }

@@ -2,6 +2,7 @@
 // `type:title`s, references to undeclared resources, and dependency cycles.
 import type { SiteProblem } from "../compiler.js";
 import type { Edge, Resource } from "../model.js";
+import { cyclicComponents } from "../graph/scc.js";
 import type { RelationKind } from "./resource-decl.js";
 import { formatWhere, type Where } from "./yaml-file.js";
 
@@ -68,50 +69,12 @@ function indexUnique(declared: Declared[], problems: SiteProblem[]): Map<string,
   return byRef;
 }
 
-/**
- * The strongly connected components that are cycles (Tarjan), each listed in
- * declaration order so that the problem is reported at the first member.
- */
+/** The dependency cycles, each listed in declaration order so that the problem is reported at the first member. */
 function cycles(declared: Declared[], edges: Edge[]): string[][] {
   const order = new Map<string, number>();
   for (const d of declared) if (!order.has(d.ref)) order.set(d.ref, order.size);
-  const next = new Map<string, string[]>();
-  for (const e of edges) {
-    const out = next.get(e.from);
-    if (out) out.push(e.to);
-    else next.set(e.from, [e.to]);
-  }
-
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const found: string[][] = [];
-  const visit = (v: string): void => {
-    index.set(v, index.size);
-    low.set(v, index.get(v)!);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of next.get(v) ?? []) {
-      // A resource nothing comes after is a component of its own and no cycle: it changes no one's `low`.
-      if (!next.has(w)) continue;
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) {
-        low.set(v, Math.min(low.get(v)!, index.get(w)!));
-      }
-    }
-    if (low.get(v) !== index.get(v)) return;
-    const component: string[] = [];
-    let w: string;
-    do {
-      w = stack.pop()!;
-      onStack.delete(w);
-      component.push(w);
-    } while (w !== v);
-    if (component.length > 1 || (next.get(v) ?? []).includes(v)) found.push(component.sort((a, b) => order.get(a)! - order.get(b)!));
-  };
-  for (const ref of order.keys()) if (next.has(ref) && !index.has(ref)) visit(ref);
-  return found.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
+  const refs = [...order.keys()];
+  const next = refs.map((): number[] => []);
+  for (const e of edges) next[order.get(e.from)!].push(order.get(e.to)!);
+  return cyclicComponents(refs.length, (v) => next[v]).map((component) => component.map((v) => refs[v]));
 }
