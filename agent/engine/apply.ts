@@ -230,7 +230,7 @@ class Run {
     // An unknown property is not known to be in sync: the memory keeps what it had.
     if ((changes.length === 0 || applied) && unknown.length === 0) this.inSync.set(ref, digest);
     if (changes.length === 0) return false;
-    const corrective = isCorrective(this.ctx.memory, ref, digest);
+    const corrective = isCorrective(this.ctx.memory, resource, digest);
     this.record.changes(ref, changes, { sensitive, corrective, noop: !applied });
     if (applied) this.changed.push(resource);
     else this.noopPending = true;
