@@ -35,14 +35,28 @@ function must(script: string, args: string[]): string {
   return r.stdout;
 }
 
-function freePort(): Promise<number> {
+/** Listens on `port` (0: any) and gives back the port it got, or undefined when it is taken. */
+function tryPort(port: number): Promise<number | undefined> {
   return new Promise((ok, fail) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
+    const s = createServer().listen(port, "127.0.0.1", () => {
+      const got = (s.address() as { port: number }).port;
+      s.close(() => ok(got));
     });
-    s.on("error", fail);
+    s.on("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? ok(undefined) : fail(err)));
   });
+}
+
+/**
+ * The README's ports (8140 for agents, 8141 for the dashboard) when they are
+ * free, so the URLs in the README work; any free port otherwise (a second
+ * checkout, a real server on the same host).
+ */
+async function pickPort(preferred: number): Promise<number> {
+  const got = await tryPort(preferred);
+  if (got !== undefined) return got;
+  const any = await tryPort(0);
+  if (any === undefined) throw new Error("no free port on 127.0.0.1");
+  return any;
 }
 
 /** `ancla-server init`; returns the CA fingerprint the agent will pin. */
@@ -51,8 +65,8 @@ function initServer(): string {
   return (JSON.parse(out) as { caFingerprint: string }).caFingerprint;
 }
 
-async function startServer(grpcPort: number) {
-  const child = spawn(process.execPath, [SERVER, "start", "--data-dir", DATA, "--grpc", `127.0.0.1:${grpcPort}`, "--http", "127.0.0.1:0"], {
+async function startServer(grpcPort: number, httpPort: number) {
+  const child = spawn(process.execPath, [SERVER, "start", "--data-dir", DATA, "--grpc", `127.0.0.1:${grpcPort}`, "--http", `127.0.0.1:${httpPort}`], {
     stdio: ["ignore", "inherit", "inherit"],
     // The demo narrates; the server only speaks up about problems.
     env: { ...process.env, ANCLA_LOG_LEVEL: process.env.ANCLA_LOG_LEVEL ?? "warn" },
@@ -85,9 +99,11 @@ async function main(): Promise<void> {
   const fresh = !existsSync(join(DATA, "ca/ca.crt"));
   const enrolled = fresh ? undefined : (JSON.parse(readFileSync(join(STATE, "enrollment.json"), "utf8")) as { caFingerprint: string; server: string });
   const caFingerprint = enrolled?.caFingerprint ?? initServer();
-  say(fresh ? `1. Initialised the server data dir ${relative(ROOT, DATA)}/ (CA ${caFingerprint.slice(0, 23)}...)` : `1. Reusing ${relative(ROOT, DATA)}/`);
-  const grpcPort = enrolled ? Number(enrolled.server.split(":")[1]) : await freePort();
-  const server = await startServer(grpcPort);
+  say(fresh ? `1. Initialised the server data dir ${relative(ROOT, DATA)}/ (CA fingerprint ${caFingerprint})` : `1. Reusing ${relative(ROOT, DATA)}/`);
+  // An enrolled agent knows the server by its address: keep the gRPC port it enrolled with.
+  const grpcPort = enrolled ? Number(enrolled.server.split(":")[1]) : await pickPort(8140);
+  const httpPort = await pickPort(8141);
+  const server = await startServer(grpcPort, httpPort);
   say(`2. Server listening: agents on localhost:${grpcPort} (mTLS gRPC), site ${relative(ROOT, SITE)}/`);
   if (fresh) {
     const token = (JSON.parse(must(ANCLA, ["token", "create", "--ttl", "10m", "--json", "--data-dir", DATA])) as { token: string }).token;
@@ -110,6 +126,8 @@ async function main(): Promise<void> {
   say(`  nodes and their status:      node dist/server/operator/main.js nodes --data-dir ${relative(ROOT, DATA)}`);
   say(`  the last report:             node dist/server/operator/main.js report show ${CERTNAME} --data-dir ${relative(ROOT, DATA)}`);
   say(`  run the agent again:         node dist/agent/cli/main.js run --once --state-dir ${relative(ROOT, STATE)}`);
+  say(`  the dashboard:               https://localhost:${httpPort}/ (your browser will warn: the server's certificate is from its own CA,`);
+  say(`                               ${relative(ROOT, DATA)}/ca/ca.crt); log in with the admin token in ${relative(ROOT, DATA)}/admin.token`);
   if (process.env.ANCLA_DEMO_EXIT === "1") {
     server.kill("SIGTERM");
     await new Promise((r) => server.once("exit", r));
