@@ -27,6 +27,22 @@ t.test("content by digest gets its diff when fetched to be written (noop fetches
   t.equal((await apply(catalog, { fetchContent })).events[0].diff, `--- ${path}\n+++ ${path}\n@@ -1,1 +1,1 @@\n-a\n+b\n`);
 });
 
+t.test("two one-line edits in a 3,000-line file: the report shows the two edits, not every line", async (t) => {
+  const before = lines(3000, "line");
+  const path = join(t.testdir({ f: before }), "f");
+  const after = before.replace("line 100\n", "LINE 100\n").replace("line 2900\n", "LINE 2900\n");
+  const diff = (await apply(catalogOf([file(path, { content: after })]))).events[0].diff;
+  t.equal(
+    diff,
+    [
+      `--- ${path}`, `+++ ${path}`,
+      "@@ -98,7 +98,7 @@", " line 97", " line 98", " line 99", "-line 100", "+LINE 100", " line 101", " line 102", " line 103",
+      "@@ -2898,7 +2898,7 @@", " line 2897", " line 2898", " line 2899", "-line 2900", "+LINE 2900", " line 2901", " line 2902", " line 2903",
+      "",
+    ].join("\n"),
+  );
+});
+
 t.test("a large diff is cut at a line and marked", async (t) => {
   const path = join(t.testdir({ f: lines(5000, "old") }), "f");
   const outcome = await apply(catalogOf([file(path, { content: lines(5000, "new") })]));
