@@ -6,7 +6,8 @@
 // the script is saved to a file and run only once fully downloaded (a pipe
 // into sh would run half a script, and hide a refused download behind sh's 0).
 import { bool, parseDuration, str, usageError, type Subcommand } from "../../proto/cli.js";
-import { ApiClient } from "./client.js";
+import { AnclaError } from "../../proto/errors.js";
+import { ApiClient, ApiError } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 
 interface InstallInfo {
@@ -49,7 +50,7 @@ export const installCommandCommands: Record<string, Subcommand> = {
     async run(args) {
       const conn = resolveConnection(args);
       const client = new ApiClient(conn);
-      const info = await client.get<InstallInfo>("/install");
+      const info = await installInfo(client);
       const origin = `https://${hostFor(str(args, "host"), info.hostname, new URL(conn.url).port || "443")}`;
       const created = await client.post<{ token: string; id: string; expires_at: string; one_time: boolean }>("/tokens", {
         ttl_seconds: parseDuration(str(args, "token-ttl") ?? "1h"),
@@ -69,6 +70,22 @@ export const installCommandCommands: Record<string, Subcommand> = {
     },
   },
 };
+
+/**
+ * The server's install details. A server started without an agent package has
+ * no install routes at all: say that and how to give it one, not "no route".
+ */
+async function installInfo(client: ApiClient): Promise<InstallInfo> {
+  try {
+    return await client.get<InstallInfo>("/install");
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+    throw new AnclaError(
+      "ANCLA_E_NOT_FOUND",
+      "this server offers no agent package to install: start it with --agent-package FILE (or agent_package: in server.yaml), e.g. the dist/packages/ancla-agent_*.deb that `npm run package` builds; the ancla-server .deb offers its own",
+    );
+  }
+}
 
 /** --host as given (a port added when missing), else the certificate's name with the API's port. */
 function hostFor(flag: string | undefined, certName: string, apiPort: string): string {

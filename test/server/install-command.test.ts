@@ -93,3 +93,12 @@ t.test("a viewer cannot print one (it creates a bootstrap token); values that co
   t.throws(() => installCommandLine({ origin: "https://h:1", pin: "sha256//x", token: "a'; reboot; '" }), { code: "ANCLA_E_USAGE" });
   t.throws(() => installCommandLine({ origin: "https://h:1 $(id)", pin: "sha256//x", token: "t" }), { code: "ANCLA_E_USAGE" });
 });
+
+t.test("a server without an agent package says so and how to give it one, and makes no token", async (t) => {
+  const server = await startRealServer(t);
+  const r = await cli("ancla", ["install-command", "--data-dir", server.dataDir]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /no agent package to install: start it with --agent-package FILE/);
+  t.notMatch(r.stderr, /no route/);
+  t.equal((await tokens(server)).length, 0, "no bootstrap token was created for nothing");
+});
