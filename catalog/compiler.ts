@@ -13,9 +13,13 @@ export interface SiteProblem {
   message: string;
 }
 
-export type CompileResult =
+export type CompileResult = (
   | { ok: true; body: CatalogBody; /** content referred to by sha256 (hex) in the body */ contents: Map<string, Uint8Array> }
-  | { ok: false; problems: SiteProblem[] };
+  | { ok: false; problems: SiteProblem[] }
+) & {
+  /** What compiles but is likely a mistake (an exec that runs on every run): shown to operators, never stops a catalog. */
+  warnings?: SiteProblem[];
+};
 
 export interface SiteCompiler {
   /** The git commit of the site, or a content hash when it is not a repository. Cheap enough to call on every check-in. */

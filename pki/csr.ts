@@ -4,6 +4,12 @@ import { AnclaError } from "../proto/errors.js";
 import { publicKeySha256 } from "./keys.js";
 
 const CERTNAME = /^[a-z0-9][a-z0-9._-]{0,252}$/;
+/**
+ * Largest CSR accepted, in characters of PEM. An agent's (RSA 2048, one CN) is
+ * about 1 KiB; anyone may submit one unauthenticated, so the parser and the
+ * database never see more than this.
+ */
+export const MAX_CSR_PEM_CHARS = 16 * 1024;
 const CERTNAME_RULE = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 253 characters";
 
 /** A PKCS#10 CSR for `certname` (subject CN), signed with `privateKeyPem`. Throws AnclaError(ANCLA_E_USAGE) for an invalid certname. */
@@ -27,6 +33,7 @@ export interface VerifiedCsr {
 
 /** Parses and verifies the CSR's self-signature and the certname's syntax; throws AnclaError(ANCLA_E_CSR_INVALID) with the reason. */
 export function verifyCsr(csrPem: string): VerifiedCsr {
+  if (csrPem.length > MAX_CSR_PEM_CHARS) throw new AnclaError("ANCLA_E_CSR_INVALID", `the CSR is ${csrPem.length} characters; at most ${MAX_CSR_PEM_CHARS} are accepted`);
   const csr = parseCsr(csrPem);
   if (!safeVerify(csr)) throw new AnclaError("ANCLA_E_CSR_INVALID", "the CSR's self-signature does not verify");
   const cn = csr.subject.getField("CN") as { value?: unknown } | null;

@@ -11,6 +11,15 @@ export function certificateFingerprint(certPem: string): string {
   return `SHA256:${new X509Certificate(certPem).fingerprint256}`;
 }
 
+/**
+ * "SHA256:AB:CD:..." of a SHA-256 given as hex: how a public key's fingerprint
+ * (keys.ts publicKeySha256) is shown, by the waiting agent and in `ancla cert
+ * list` alike, so an operator compares two identical strings.
+ */
+export function formatSha256(hex: string): string {
+  return `SHA256:${hex.toUpperCase().match(/../g)!.join(":")}`;
+}
+
 /** Accepts "SHA256:AB:CD..", "ab:cd..", or plain hex; returns 64 lowercase hex chars or throws AnclaError(ANCLA_E_USAGE). */
 export function normalizeFingerprint(input: string): string {
   const body = input.trim().replace(/^sha256:/i, "");

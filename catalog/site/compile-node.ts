@@ -16,6 +16,8 @@ import type { Sink } from "./value.js";
 export async function compileNode(site: Site, version: string, certname: string, facts: Facts, artifacts?: ArtifactLookup): Promise<CompileResult> {
   const problems: SiteProblem[] = [...site.problems];
   const report: Sink = (where, message) => problems.push({ ...where, message });
+  const warnings: SiteProblem[] = [];
+  const warn: Sink = (where, message) => warnings.push({ ...where, message });
   const contents = new Map<string, Uint8Array>();
   const scope = nodeScope(certname, facts);
   const classes = classify(site.rules, certname, scope, report);
@@ -33,12 +35,13 @@ export async function compileNode(site: Site, version: string, certname: string,
     problems.push(...module.problems);
     const params = resolveParams(module, classes.params.get(module.name), data, scope, report);
     if (!params) continue;
-    declared.push(...(await instantiate({ module, contents, report, artifacts }, bind(withData, "params", params.json, params.cel))));
+    declared.push(...(await instantiate({ module, contents, report, warn, artifacts }, bind(withData, "params", params.json, params.cel))));
   }
   const edges = link(declared, problems);
-  if (problems.length > 0) return { ok: false, problems: forNode(certname, problems) };
+  const found = warnings.length > 0 ? { warnings: forNode(certname, warnings) } : {};
+  if (problems.length > 0) return { ok: false, problems: forNode(certname, problems), ...found };
   const body: CatalogBody = { certname, siteVersion: version, resources: declared.map((d) => d.resource!), edges };
-  return { ok: true, body, contents };
+  return { ok: true, body, contents, ...found };
 }
 
 /**

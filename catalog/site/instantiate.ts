@@ -20,6 +20,8 @@ export interface Instantiating {
   module: Module;
   contents: Map<string, Uint8Array>;
   report: Sink;
+  /** Receives what a resource type finds valid but likely a mistake. */
+  warn: Sink;
   /** The server's artifact store; none where there is no server (masterless). */
   artifacts?: ArtifactLookup;
 }
@@ -122,6 +124,7 @@ function finish(
   const validated = resourceType(decl.type)!.validate(title, properties);
   for (const p of validated.problems) report(propertyWhere(decl, p.property), p.message);
   if (validated.problems.length > 0) return declared;
+  for (const w of validated.warnings ?? []) m.warn(propertyWhere(decl, w.property), `${declared.ref}: ${w.message}`);
   const resource: Resource = { type: decl.type, title, properties: validated.properties };
   if (noop) resource.noop = true;
   if (sensitive) resource.sensitive = true;

@@ -26,17 +26,21 @@ export interface TypeDefinition {
   title: Check;
   properties: PropertyTable;
   rules?: readonly Rule[];
+  /** Like rules, on valid properties, but what they find is a warning: it never stops a catalog. */
+  lints?: readonly Rule[];
 }
 
 export function defineType(def: TypeDefinition): ResourceTypeSchema {
   const table = tableOf(def.properties);
   const rules = def.rules ?? [];
+  const lints = def.lints ?? [];
   return {
     name: def.name,
     properties: table.keys,
     validate(title: string, properties: JsonMap): Validated {
       const checkedTitle = def.title(title, "title");
       const result = checkTable(def.name, table, rules, properties, title, "");
+      if (result.problems.length === 0 && lints.length > 0) result.warnings = lints.flatMap((lint) => lint(result.properties));
       if (checkedTitle.ok) return result;
       const titleProblems = checkedTitle.errors.map((message) => ({ property: "", message }));
       return { properties: result.properties, problems: [...titleProblems, ...result.problems] };

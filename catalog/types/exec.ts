@@ -4,7 +4,7 @@
 // refreshonly means false when absent.
 import type { JsonValue } from "../model.js";
 import { absolutePath, accept, accountName, bool, duration, isMap, nonEmptyString, reject, string, type Check, type JsonMap } from "./checks.js";
-import { defineType } from "./define.js";
+import { defineType, type Rule } from "./define.js";
 import type { ResourceTypeSchema } from "./schema.js";
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,6 +35,14 @@ const environment: Check = (v, name) => {
   return accept(map);
 };
 
+const GUARDS = ["creates", "unless", "onlyif"] as const;
+
+/** puppet-lint's check: an exec nothing guards runs on every agent run, which is rarely what was meant. */
+const unguarded: Rule = (p) =>
+  GUARDS.some((guard) => p[guard] !== undefined) || p.refreshonly === true
+    ? []
+    : [{ property: "", message: "this exec runs on every agent run: it has no `creates`, `unless`, `onlyif` or `refreshonly`" }];
+
 export const execType: ResourceTypeSchema = defineType({
   name: "exec",
   title: nonEmptyString,
@@ -49,4 +57,5 @@ export const execType: ResourceTypeSchema = defineType({
     cwd: { check: absolutePath },
     user: { check: accountName },
   },
+  lints: [unguarded],
 });

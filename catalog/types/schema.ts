@@ -14,6 +14,8 @@ export interface PropertyProblem {
 export interface Validated {
   properties: { [key: string]: JsonValue };
   problems: PropertyProblem[];
+  /** Valid, but likely not what was meant (an exec that runs every time); checked only when there are no problems. */
+  warnings?: PropertyProblem[];
 }
 
 export interface ResourceTypeSchema {

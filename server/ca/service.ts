@@ -7,9 +7,10 @@ import picomatch from "picomatch";
 import { issueCertificate, randomSerialHex, type CertifiedKey } from "../../pki/ca.js";
 import { buildCrl } from "../../pki/crl.js";
 import { verifyCsr, type VerifiedCsr } from "../../pki/csr.js";
+import { formatSha256 } from "../../pki/fingerprint.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { AnclaError } from "../../proto/errors.js";
-import type { CertificateRecord, CertificateRequest, CertificateState, IssuedCertificate, Role, Store } from "../store/store.js";
+import type { ApiTokenRecord, BootstrapTokenRecord, CertificateRecord, CertificateRequest, CertificateState, IssuedCertificate, Role, Store } from "../store/store.js";
 import { hashSecret, newSecret, newTokenId } from "./secrets.js";
 
 export type CertificateAnswerState = CertificateState | "unknown";
@@ -30,6 +31,9 @@ export interface CertificateSummary {
   requestedAt: Date;
   signedAt?: Date;
   revokedAt?: Date;
+  rejectedAt?: Date;
+  /** A waiting renewal of this expired certificate (serial). */
+  renewalOf?: string;
 }
 
 export interface BootstrapTokenOptions {
@@ -48,10 +52,13 @@ export interface CreatedToken {
 }
 
 export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
-/** Longest a bootstrap token may live: long-lived secrets that mint identities are a liability. */
-export const MAX_TOKEN_TTL_SECONDS = 365 * 86_400;
+/** Longest a bootstrap token may live: a week covers a provisioning wave; long-lived secrets that mint identities are a liability. */
+export const MAX_TOKEN_TTL_SECONDS = 7 * 86_400;
 /** How long a CRL is valid; it is rebuilt well before, and on every revocation. */
 const CRL_VALIDITY_MS = 7 * 86_400_000;
+/** Anyone may ask unauthenticated, so waiting requests are bounded in number and in age. */
+export const MAX_WAITING_REQUESTS = 1000;
+export const WAITING_REQUEST_TTL_MS = 7 * 86_400_000;
 
 export class CertificateService {
   private crl?: { der: Uint8Array; builtAt: number };
@@ -59,26 +66,60 @@ export class CertificateService {
   constructor(
     private readonly store: Store,
     private readonly ca: CertifiedKey,
-    private readonly options: { agentCertDays: number },
+    private readonly options: { agentCertDays: number; /** MAX_WAITING_REQUESTS unless told. */ maxWaitingRequests?: number },
   ) {}
 
   /**
    * An agent's certificate request. Like Puppet, a certname keeps its key: a
    * request for a different key while a certificate is live is rejected until an
    * operator revokes it; a request for the same key gets the existing certificate.
+   * A waiting request is never replaced by another key's (that would let anyone
+   * swap their key in for the host's); the same key asking again is answered
+   * as before. A request from the key of an expired, unrevoked certificate is a
+   * renewal: it always waits for an operator, a bootstrap token does not sign it.
    */
   submitCsr(csrPem: string, token: string | undefined, at: Date = new Date()): CsrAnswer {
     const csr = verifyCsr(csrPem);
     const { certname } = csr;
+    this.expireWaitingRequests(at);
     const live = this.store.liveCertificate(certname, at);
     if (live) return this.answerForLive(live, csr, at);
-    const request: CertificateRequest = { certname, csrPem, publicKeySha256: csr.publicKeySha256, requestedAt: at };
-    if (token) return this.signWithToken(request, csr, token, at);
+    // With no live certificate, a signed one for this key has expired.
+    const expired = this.store.signedCertificateForKey(certname, csr.publicKeySha256);
+    const request: CertificateRequest = { certname, csrPem, publicKeySha256: csr.publicKeySha256, requestedAt: at, renewalOf: expired?.serialHex };
+    if (token && !expired) return this.signWithToken(request, csr, token, at);
+    return this.waitForOperator(request, expired, at);
+  }
+
+  private waitForOperator(request: CertificateRequest, expired: CertificateRecord | undefined, at: Date): CsrAnswer {
+    const { certname, publicKeySha256 } = request;
+    const waiting = this.store.pendingCertificate(certname);
+    if (waiting && waiting.publicKeySha256 !== publicKeySha256) {
+      this.audit(at, `agent:${certname}`, "csr.refuse", certname, { reason: "another key's request waits", publicKeySha256, waitingPublicKeySha256: waiting.publicKeySha256 });
+      throw new AnclaError(
+        "ANCLA_E_CSR_CONFLICT",
+        `a request for "${certname}" with another key (${formatSha256(waiting.publicKeySha256)}) already waits; if it is not this host's, an operator rejects it (ancla cert reject ${certname}) and this host asks again`,
+      );
+    }
+    if (!waiting) {
+      const max = this.options.maxWaitingRequests ?? MAX_WAITING_REQUESTS;
+      if (this.store.countPendingRequests() >= max) {
+        throw new AnclaError("ANCLA_E_RESOURCE_EXHAUSTED", `${max} certificate requests already wait; an operator signs or rejects some (ancla cert list) before more are taken`);
+      }
+      this.store.transaction(() => {
+        this.store.savePendingRequest(request);
+        this.audit(at, `agent:${certname}`, "csr.submit", certname, { publicKeySha256, renewalOf: request.renewalOf ?? null });
+      });
+    }
+    return { state: "pending", certname, message: pendingMessage(certname, publicKeySha256, expired) };
+  }
+
+  /** Waiting requests older than WAITING_REQUEST_TTL_MS are dropped (audited); their agents have long stopped waiting. */
+  private expireWaitingRequests(at: Date): void {
     this.store.transaction(() => {
-      this.store.savePendingRequest(request);
-      this.audit(at, `agent:${certname}`, "csr.submit", certname, { publicKeySha256: csr.publicKeySha256 });
+      const names = this.store.expirePendingRequests(new Date(at.getTime() - WAITING_REQUEST_TTL_MS));
+      for (const certname of names) this.audit(at, "system", "csr.expire", certname, { olderThanDays: WAITING_REQUEST_TTL_MS / 86_400_000 });
     });
-    return { state: "pending", certname, message: `request for "${certname}" waits for an operator: ancla cert sign ${certname}` };
   }
 
   private answerForLive(live: CertificateRecord, csr: VerifiedCsr, at: Date): CsrAnswer {
@@ -100,6 +141,7 @@ export class CertificateService {
     const usable =
       record !== undefined &&
       record.expiresAt > at &&
+      !record.revokedAt &&
       !(record.oneTime && record.usedAt) &&
       (record.certnameGlob === undefined || picomatch.isMatch(certname, record.certnameGlob));
     // One message for every reason: a caller guessing tokens learns nothing about which part failed.
@@ -126,7 +168,7 @@ export class CertificateService {
       case "signed":
         return { state: "signed", certPem: row.certPem, message: `"${certname}" is signed` };
       case "pending":
-        return { state: "pending", message: `request for "${certname}" waits for an operator: ancla cert sign ${certname}` };
+        return { state: "pending", message: pendingMessage(certname, publicKeySha256) };
       case "revoked":
         return { state: "revoked", message: `the certificate of "${certname}" was revoked` };
       case "rejected":
@@ -138,11 +180,21 @@ export class CertificateService {
    * An agent renews its own certificate before it expires. The caller was
    * authenticated by its current certificate, so no operator is needed; the
    * old certificate stays valid until it expires, so a renewal that fails
-   * half-way never locks the agent out.
+   * half-way never locks the agent out. Only for the same key: a stolen
+   * certificate must not mint certificates for the thief's own key. Rotating
+   * the key is `ancla cert revoke` and a new bootstrap, which an operator approves.
    */
   renew(certname: string, csrPem: string, at: Date = new Date()): { certPem: string; notAfter: Date } {
     const csr = verifyCsr(csrPem);
     if (csr.certname !== certname) throw new AnclaError("ANCLA_E_PERMISSION_DENIED", `"${certname}" may not request a certificate for "${csr.certname}"`);
+    const current = this.store.liveCertificate(certname, at);
+    if (current?.publicKeySha256 !== csr.publicKeySha256) {
+      this.audit(at, `agent:${certname}`, "cert.renew-refused", certname, { reason: "another key than the current certificate's", publicKeySha256: csr.publicKeySha256 });
+      throw new AnclaError(
+        "ANCLA_E_PERMISSION_DENIED",
+        `a renewal of "${certname}" must use the key of its current certificate; to change the key, an operator revokes it (ancla cert revoke ${certname}) and the host bootstraps again`,
+      );
+    }
     const issued = this.issue(certname, csr.publicKeyPem, at);
     const request: CertificateRequest = { certname, csrPem, publicKeySha256: csr.publicKeySha256, requestedAt: at };
     this.store.transaction(() => {
@@ -154,6 +206,7 @@ export class CertificateService {
 
   /** Signs the waiting request of `certname`. */
   sign(certname: string, actor: string, at: Date = new Date()): CertificateSummary {
+    this.expireWaitingRequests(at);
     const pending = this.store.pendingCertificate(certname);
     if (!pending) {
       if (this.store.liveCertificate(certname, at)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `"${certname}" is already signed and has no waiting request`);
@@ -163,7 +216,7 @@ export class CertificateService {
     const issued = this.issue(certname, verifyCsr(pending.csrPem).publicKeyPem, at);
     this.store.transaction(() => {
       this.store.markCertificateSigned(pending.id, issued);
-      this.audit(at, actor, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
+      this.audit(at, actor, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString(), renewalOf: pending.renewalOf ?? null });
     });
     return summary({ ...pending, state: "signed", ...issued });
   }
@@ -174,13 +227,14 @@ export class CertificateService {
    * host may bootstrap again later with a new request.
    */
   reject(certname: string, actor: string, at: Date = new Date()): CertificateSummary {
+    this.expireWaitingRequests(at);
     const pending = this.store.pendingCertificate(certname);
     if (!pending) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `no waiting certificate request for "${certname}"`);
     this.store.transaction(() => {
-      this.store.markCertificateRejected(pending.id);
+      this.store.markCertificateRejected(pending.id, at);
       this.audit(at, actor, "cert.reject", certname, { publicKeySha256: pending.publicKeySha256 });
     });
-    return summary({ ...pending, state: "rejected" });
+    return summary({ ...pending, state: "rejected", rejectedAt: at });
   }
 
   /** Revokes every signed certificate of `certname` and rebuilds the CRL. */
@@ -195,8 +249,9 @@ export class CertificateService {
     return { certname, serials };
   }
 
-  /** The newest request or certificate of every certname. */
-  list(): CertificateSummary[] {
+  /** The newest request or certificate of every certname (expired waiting requests dropped first). */
+  list(at: Date = new Date()): CertificateSummary[] {
+    this.expireWaitingRequests(at);
     return this.store.listCertificates().map(summary);
   }
 
@@ -216,7 +271,7 @@ export class CertificateService {
   createBootstrapToken(opts: BootstrapTokenOptions, actor: string, at: Date = new Date()): CreatedToken {
     const { ttlSeconds, certnameGlob } = opts;
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TOKEN_TTL_SECONDS) {
-      throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `token ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}, got ${ttlSeconds}`);
+      throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `token ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS} (7 days), got ${ttlSeconds}`);
     }
     if (certnameGlob !== undefined && certnameGlob.trim() === "") throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", "the certname glob is empty; omit it to allow any certname");
     const token = newSecret("bootstrap");
@@ -242,6 +297,38 @@ export class CertificateService {
     return { token, id };
   }
 
+  /** Revokes a bootstrap token at once: it enrols no more agents. Revoking a revoked token changes nothing. */
+  revokeBootstrapToken(id: string, actor: string, at: Date = new Date()): BootstrapTokenRecord {
+    return this.store.transaction(() => {
+      const token = this.store.listBootstrapTokens().find((t) => t.id === id);
+      if (!token) throw new AnclaError("ANCLA_E_NOT_FOUND", `no bootstrap token "${id}"`);
+      if (token.revokedAt) return token;
+      this.store.revokeBootstrapToken(id, at);
+      this.audit(at, actor, "token.revoke", id, { certnameGlob: token.certnameGlob ?? null });
+      return { ...token, revokedAt: at };
+    });
+  }
+
+  /**
+   * Revokes an API token at once (its next request is a 401) and ends its
+   * dashboard sessions. The last live admin token stays: without it nobody
+   * could make tokens or revoke anything again.
+   */
+  revokeApiToken(id: string, actor: string, at: Date = new Date()): ApiTokenRecord {
+    return this.store.transaction(() => {
+      const token = this.store.getApiToken(id);
+      if (!token) throw new AnclaError("ANCLA_E_NOT_FOUND", `no API token "${id}"`);
+      if (token.revokedAt) return token;
+      const admins = this.store.listApiTokens().filter((t) => t.role === "admin" && !t.revokedAt);
+      if (token.role === "admin" && admins.length === 1) {
+        throw new AnclaError("ANCLA_E_LAST_ADMIN_TOKEN", `API token ${id} ("${token.name}") is the last live admin token; create another admin token first`);
+      }
+      this.store.revokeApiToken(id, at);
+      this.audit(at, actor, "api-token.revoke", id, { role: token.role, name: token.name });
+      return { ...token, revokedAt: at };
+    });
+  }
+
   private issue(certname: string, publicKeyPem: string, at: Date): IssuedCertificate {
     const serialHex = randomSerialHex();
     const certPem = issueCertificate(this.ca, { commonName: certname, publicKeyPem, usage: "client", serialHex, validityDays: this.options.agentCertDays });
@@ -263,5 +350,17 @@ function summary(r: Omit<CertificateRecord, "id" | "csrPem">): CertificateSummar
     requestedAt: r.requestedAt,
     signedAt: r.signedAt,
     revokedAt: r.revokedAt,
+    rejectedAt: r.rejectedAt,
+    renewalOf: r.renewalOf,
   };
+}
+
+/** What a waiting agent is told; it prints its own key fingerprint, so the operator can compare it with `ancla cert list`. */
+function pendingMessage(certname: string, publicKeySha256: string, expired?: CertificateRecord): string {
+  const key = formatSha256(publicKeySha256);
+  if (!expired) return `request for "${certname}" (key ${key}) waits for an operator: ancla cert sign ${certname}`;
+  return (
+    `the certificate of "${certname}" (serial ${expired.serialHex}) expired on ${expired.notAfter?.toISOString()}; ` +
+    `a renewal with the same key (${key}) waits for an operator: ancla cert sign ${certname}`
+  );
 }

@@ -2,6 +2,7 @@
 // bundle, certificate requests and polling for the signed certificate.
 import { BootstrapService, CertificateState } from "../../proto/gen/ancla/v1/bootstrap_pb.js";
 import type { ServiceHandlers } from "../../proto/grpc.js";
+import { PeerRateLimiter, peerHost, type RateLimit } from "./rate-limit.js";
 import { toRpcError } from "./status.js";
 
 type CertState = "pending" | "signed" | "rejected" | "revoked" | "unknown";
@@ -13,7 +14,17 @@ export interface BootstrapDeps {
     getCertificate(certname: string, publicKeySha256: string): { state: CertState; certPem?: string; message: string };
     crlDer(): Uint8Array;
   };
+  /** Certificate requests per peer address; BOOTSTRAP_RATE_LIMIT by default. */
+  rateLimit?: RateLimit;
 }
+
+/**
+ * A host asks once and then polls (GetCertificate, not limited: one indexed
+ * read). A burst covers a few hosts behind one address bootstrapping at
+ * once; after it, one request per 5 s. Requests signed with a valid
+ * bootstrap token are not counted: the token authenticates them.
+ */
+export const BOOTSTRAP_RATE_LIMIT: RateLimit = { burst: 20, perSecond: 0.2 };
 
 const wireState: Record<CertState, CertificateState> = {
   pending: CertificateState.PENDING,
@@ -24,6 +35,7 @@ const wireState: Record<CertState, CertificateState> = {
 };
 
 export function bootstrapHandlers(deps: BootstrapDeps): ServiceHandlers<typeof BootstrapService> {
+  const limiter = new PeerRateLimiter(deps.rateLimit ?? BOOTSTRAP_RATE_LIMIT);
   const attempt = <T>(fn: () => T): Promise<T> => {
     try {
       return Promise.resolve(fn());
@@ -33,10 +45,19 @@ export function bootstrapHandlers(deps: BootstrapDeps): ServiceHandlers<typeof B
   };
   return {
     getCABundle: () => attempt(() => ({ caCertPem: deps.caCertPem, crlDer: deps.certs.crlDer() })),
-    submitCSR: (req) =>
+    submitCSR: (req, call) =>
       attempt(() => {
-        const r = deps.certs.submitCsr(req.csrPem, req.token || undefined);
-        return { state: wireState[r.state], certname: r.certname, certPem: r.certPem ?? "", message: r.message };
+        const peer = peerHost(call.getPeer());
+        limiter.check(peer, "certificate requests");
+        let signedByToken = false;
+        try {
+          const r = deps.certs.submitCsr(req.csrPem, req.token || undefined);
+          signedByToken = req.token !== "" && r.state === "signed";
+          return { state: wireState[r.state], certname: r.certname, certPem: r.certPem ?? "", message: r.message };
+        } finally {
+          // Refused ones count too: a malformed CSR or a guessed token costs the server as much.
+          if (!signedByToken) limiter.spend(peer);
+        }
       }),
     getCertificate: (req) =>
       attempt(() => {

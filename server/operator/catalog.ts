@@ -16,7 +16,7 @@ import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../p
 import { AnclaError } from "../../proto/errors.js";
 import { operatorArtifactLookup } from "./artifact-lookup.js";
 import { CONNECTION_FLAGS } from "./connection.js";
-import { isDirectory, note, problemLine, readFactsFile, requireDirectory, selectNodes, type FactSet } from "./site.js";
+import { isDirectory, note, problemLine, readFactsFile, requireDirectory, selectNodes, warningLine, type FactSet } from "./site.js";
 
 /** `catalog diff` exits like diff(1), except that 1 is already "could not do it". */
 export const EXIT_DIFFERENCES = 2;
@@ -34,7 +34,11 @@ export const catalogCommands: Record<string, Subcommand> = {
       const facts: Facts = factsFile === undefined ? {} : await readFactsFile(factsFile);
       const result = await createSiteCompiler(siteDir, { artifacts: await operatorArtifactLookup(args, note) }).compile(certname, facts);
       if (bool(args, "json")) process.stdout.write(JSON.stringify(compiledJson(result), null, 2) + "\n");
-      else process.stdout.write(result.ok ? describeCatalog(result.body) : problemsText(siteDir, result.problems));
+      else {
+        process.stdout.write(result.ok ? describeCatalog(result.body) : problemsText(siteDir, result.problems));
+        // Beside the catalog, not in it: stdout stays what the agent would get.
+        for (const w of result.warnings ?? []) process.stderr.write(warningLine(siteDir, w) + "\n");
+      }
       return result.ok ? 0 : 1;
     },
   },
@@ -82,9 +86,10 @@ const optionalList = (value: string | undefined): string[] => (value === undefin
 
 /** --json: the catalog body as the agent receives it (sensitive values included), its digest, and the content it refers to. */
 function compiledJson(result: CompileResult): unknown {
-  if (!result.ok) return { ok: false, problems: result.problems };
+  const warnings = result.warnings ?? [];
+  if (!result.ok) return { ok: false, problems: result.problems, warnings };
   const contents = [...result.contents].map(([sha256, bytes]) => ({ sha256, size: bytes.length })).sort((a, b) => a.sha256.localeCompare(b.sha256));
-  return { ok: true, ...result.body, digest: bodyDigest(result.body), contents };
+  return { ok: true, ...result.body, digest: bodyDigest(result.body), contents, warnings };
 }
 
 /** One line per resource: its shown properties, what it waits for and whom it notifies (each edge once). */

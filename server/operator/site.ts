@@ -51,6 +51,8 @@ interface NodeValidation {
   /** Resources in the compiled catalog; absent when it did not compile. */
   resources?: number;
   problems: SiteProblem[];
+  /** Compiles, but likely a mistake (an exec that runs on every run): shown, never a failure. */
+  warnings: SiteProblem[];
 }
 
 async function validateAll(siteDir: string, nodes: FactSet[], artifacts: ArtifactLookup): Promise<NodeValidation[]> {
@@ -59,7 +61,8 @@ async function validateAll(siteDir: string, nodes: FactSet[], artifacts: Artifac
   // One at a time: the output follows the node order, and a site is compiled by one core anyway.
   for (const { certname, facts } of nodes) {
     const result = await compiler.compile(certname, facts);
-    results.push(result.ok ? { certname, resources: result.body.resources.length, problems: [] } : { certname, problems: result.problems });
+    const warnings = result.warnings ?? [];
+    results.push(result.ok ? { certname, resources: result.body.resources.length, problems: [], warnings } : { certname, problems: result.problems, warnings });
   }
   return results;
 }
@@ -67,19 +70,18 @@ async function validateAll(siteDir: string, nodes: FactSet[], artifacts: Artifac
 function describeValidation(siteDir: string, results: NodeValidation[]): string {
   const lines: string[] = [];
   for (const r of results) {
-    if (r.problems.length === 0) {
-      lines.push(`${r.certname}: ok, ${plural(r.resources ?? 0, "resource")}`);
-      continue;
-    }
-    lines.push(`${r.certname}: ${plural(r.problems.length, "problem")}`);
-    lines.push(...r.problems.map((p) => problemLine(siteDir, p)));
+    const warned = r.warnings.length > 0 ? `, ${plural(r.warnings.length, "warning")}` : "";
+    lines.push(r.problems.length === 0 ? `${r.certname}: ok, ${plural(r.resources ?? 0, "resource")}${warned}` : `${r.certname}: ${plural(r.problems.length, "problem")}${warned}`);
+    lines.push(...r.problems.map((p) => problemLine(siteDir, p)), ...r.warnings.map((w) => warningLine(siteDir, w)));
   }
   const failed = results.filter((r) => r.problems.length > 0);
   const total = failed.reduce((n, r) => n + r.problems.length, 0);
+  const warnings = results.reduce((n, r) => n + r.warnings.length, 0);
+  const warned = warnings > 0 ? ` (${plural(warnings, "warning")})` : "";
   lines.push(
     failed.length === 0
-      ? `${plural(results.length, "node")}: the site compiles for every one`
-      : `${plural(results.length, "node")}: ${failed.length} with problems (${plural(total, "problem")})`,
+      ? `${plural(results.length, "node")}: the site compiles for every one${warned}`
+      : `${plural(results.length, "node")}: ${failed.length} with problems (${plural(total, "problem")})${warned}`,
   );
   return lines.join("\n") + "\n";
 }
@@ -87,6 +89,11 @@ function describeValidation(siteDir: string, results: NodeValidation[]): string 
 /** `file:line:column: message`, the file relative to the current directory when the site dir was given relatively. */
 export function problemLine(siteDir: string, p: SiteProblem): string {
   return formatProblem({ ...p, file: path.isAbsolute(p.file) ? p.file : path.join(siteDir, p.file) });
+}
+
+/** `file:line:column: warning: message`, as compilers print theirs. */
+export function warningLine(siteDir: string, w: SiteProblem): string {
+  return problemLine(siteDir, { ...w, message: `warning: ${w.message}` });
 }
 
 // ---- which nodes, with which facts ----

@@ -205,6 +205,102 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX artifacts_by_sha256 ON artifacts (sha256);
     `,
   },
+  {
+    version: 4,
+    name: "certificate requests: rejection time, renewals of expired certificates, expiry of waiting requests (issues 11, 12)",
+    sql: `
+      -- When an operator rejected the request (shown as "rejected <time>", not as "revoked: never").
+      ALTER TABLE certificates ADD COLUMN rejected_at INTEGER;
+      -- A waiting request whose key is that of this expired, unrevoked certificate (serial):
+      -- a host that was offline past its certificate's validity asking back in.
+      ALTER TABLE certificates ADD COLUMN renewal_of TEXT;
+      -- Waiting requests by age: the oldest expire, and their number is capped.
+      CREATE INDEX certificates_pending_by_time ON certificates (requested_at) WHERE state = 'pending';
+    `,
+  },
+  {
+    version: 5,
+    name: "revocable tokens, dashboard sessions, reports keyed per node and ordered by arrival (issues 11, 12)",
+    sql: `
+      -- A revoked token stays listed (who made it, when it was revoked) but authenticates nothing.
+      ALTER TABLE tokens ADD COLUMN revoked_at INTEGER;
+      ALTER TABLE api_tokens ADD COLUMN revoked_at INTEGER;
+
+      -- Dashboard logins: the cookie holds a random session id, stored only as its SHA-256;
+      -- revoking the token ends its sessions (deleted with the revocation), logout deletes one.
+      CREATE TABLE dashboard_sessions (
+        id_sha256   TEXT PRIMARY KEY,
+        token_id    TEXT NOT NULL REFERENCES api_tokens (id) ON DELETE CASCADE,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      );
+      CREATE INDEX dashboard_sessions_by_token ON dashboard_sessions (token_id);
+      CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions (expires_at);
+
+      -- A run id is unique per node, not fleet-wide: another node reusing it must not shadow the
+      -- first node's report. SQLite cannot drop a UNIQUE column constraint, so both tables are
+      -- rebuilt with the same row ids. The new events table references the new reports table
+      -- from the start: dropping the old reports table while events referenced it would cascade.
+      CREATE TABLE reports_v5 (
+        id                INTEGER PRIMARY KEY,
+        run_id            TEXT NOT NULL,
+        certname          TEXT NOT NULL,
+        status            TEXT NOT NULL,
+        noop              INTEGER NOT NULL,
+        catalog_digest    TEXT NOT NULL,
+        site_version      TEXT NOT NULL,
+        started_at        INTEGER NOT NULL,
+        received_at       INTEGER NOT NULL,
+        duration_ms       INTEGER NOT NULL,
+        counts            TEXT NOT NULL,
+        report            TEXT NOT NULL,
+        has_changes       INTEGER NOT NULL DEFAULT 0,
+        has_corrective    INTEGER NOT NULL DEFAULT 0,
+        has_pending_noop  INTEGER NOT NULL DEFAULT 0,
+        has_failed_event  INTEGER NOT NULL DEFAULT 0,
+        run_status        TEXT NOT NULL DEFAULT 'unchanged',
+        UNIQUE (certname, run_id)
+      );
+      INSERT INTO reports_v5 (id, run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms,
+                              counts, report, has_changes, has_corrective, has_pending_noop, has_failed_event, run_status)
+      SELECT id, run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms,
+             counts, report, has_changes, has_corrective, has_pending_noop, has_failed_event, run_status FROM reports;
+      CREATE TABLE events_v5 (
+        id          INTEGER PRIMARY KEY,
+        report_id   INTEGER NOT NULL REFERENCES reports_v5 (id) ON DELETE CASCADE,
+        resource    TEXT NOT NULL,
+        property    TEXT NOT NULL,
+        desired     TEXT NOT NULL,
+        actual      TEXT NOT NULL,
+        result      TEXT NOT NULL,
+        corrective  INTEGER NOT NULL,
+        message     TEXT NOT NULL,
+        diff        TEXT NOT NULL DEFAULT ''
+      );
+      INSERT INTO events_v5 (id, report_id, resource, property, desired, actual, result, corrective, message, diff)
+      SELECT id, report_id, resource, property, desired, actual, result, corrective, message, diff FROM events;
+      DROP TABLE events;
+      DROP TABLE reports;
+      -- Renaming rewrites events_v5's REFERENCES to the new name.
+      ALTER TABLE reports_v5 RENAME TO reports;
+      ALTER TABLE events_v5 RENAME TO events;
+      CREATE INDEX events_by_report ON events (report_id, corrective);
+
+      -- Runs are ordered by when the server received them (its clock), not by the agent's start
+      -- time: an agent whose clock runs days ahead must not hold "last run" or the top of the list.
+      CREATE INDEX reports_by_node ON reports (certname, received_at DESC, id DESC);
+      CREATE INDEX reports_by_time ON reports (received_at DESC, id DESC);
+      CREATE INDEX reports_by_status ON reports (status, received_at DESC, id DESC);
+      CREATE INDEX reports_with_changes ON reports (received_at DESC, id DESC) WHERE has_changes = 1;
+      CREATE INDEX reports_with_corrective ON reports (received_at DESC, id DESC) WHERE has_corrective = 1;
+      -- GET /reports/RUN_ID without a node
+      CREATE INDEX reports_by_run ON reports (run_id);
+      UPDATE node_summaries SET (report_id, started_at, received_at, run_status) = (
+        SELECT r.id, r.started_at, r.received_at, r.run_status FROM reports r
+        WHERE r.certname = node_summaries.certname ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
+      WHERE report_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

@@ -18,6 +18,7 @@ import type {
   CertificateRequest,
   CertificateState,
   CompileFailure,
+  DashboardSession,
   DayRollup,
   EventQuery,
   IssuedCertificate,
@@ -200,7 +201,7 @@ class SqliteStore implements Store {
     const rows = this.all(
       `SELECT p.*, n.last_checkin_at, ${REPORT_SUMMARY_COLUMNS} FROM (
          SELECT s.certname AS node, s.first_checkin_at, s.compile_failed_at AS failure_at, s.report_id,
-                s.started_at AS last_started, ${NODE_STATUS_SQL} AS status_value
+                s.received_at AS last_received, ${NODE_STATUS_SQL} AS status_value
          FROM node_summaries s ${filter}
          ORDER BY ${order} LIMIT @limit OFFSET @offset
        ) p JOIN nodes n ON n.certname = p.node LEFT JOIN reports r ON r.id = p.report_id
@@ -296,7 +297,7 @@ class SqliteStore implements Store {
   saveReport(report: Report, receivedAt: Date): boolean {
     if (!report.runId) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", "the report has no run id");
     if (!report.certname) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `report ${report.runId} has no certname`);
-    // The agent's clock decides run order (queued reports arrive late); an unreadable time falls back to arrival.
+    // Kept as the agent sent it (shown beside the receive time); an unreadable time falls back to arrival.
     const parsed = Date.parse(report.startedAt);
     const started = Number.isNaN(parsed) ? ms(receivedAt) : parsed;
     const counts = countsOf(report);
@@ -306,7 +307,7 @@ class SqliteStore implements Store {
       const inserted = this.stmt(
         `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
                               has_changes, has_corrective, has_pending_noop, has_failed_event, run_status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (certname, run_id) DO NOTHING`,
       ).run(
         report.runId,
         report.certname,
@@ -334,10 +335,11 @@ class SqliteStore implements Store {
         insertEvent.run(reportId, e.resource, e.property, e.desired, e.actual, e.result, e.corrective ? 1 : 0, e.message, e.diff);
       }
       this.ensureNode(report.certname, receivedAt);
-      // The summary moves only to a later run: a queued report arriving late is history, not the node's state.
+      // The server's clock orders runs: an agent's clock days ahead would otherwise hold "last run" for days.
+      // Queued reports are delivered oldest first, so the run received last is the newest one.
       this.run(
         `UPDATE node_summaries SET report_id = @id, started_at = @started, received_at = @received, run_status = @status
-         WHERE certname = @certname AND (report_id IS NULL OR (started_at, report_id) < (@started, @id))`,
+         WHERE certname = @certname AND (report_id IS NULL OR (received_at, report_id) < (@received, @id))`,
         { id: reportId, started, received: ms(receivedAt), status, certname: report.certname },
       );
       const column = DAY_COLUMN[status];
@@ -377,45 +379,61 @@ class SqliteStore implements Store {
     if (q.since !== undefined) add(`r.started_at >= ?`, ms(q.since));
     if (q.cursor !== undefined) {
       const c = decodeCursor(q.cursor);
-      add(`(r.started_at, r.id) < (?, ?)`, c.startedAt, c.id);
+      add(`(r.received_at, r.id) < (?, ?)`, c.receivedAt, c.id);
     }
     const rows = this.all(
       `SELECT r.id, ${REPORT_SUMMARY_COLUMNS} FROM reports r ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
+       ORDER BY r.received_at DESC, r.id DESC LIMIT ?`,
       ...params,
       q.limit + 1,
     );
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { reports: page.map(reportSummary), next: rows.length > q.limit ? encodeCursor(last.started_at as number, last.id as number) : undefined };
+    return { reports: page.map(reportSummary), next: rows.length > q.limit ? encodeCursor(last.received_at as number, last.id as number) : undefined };
   }
 
-  getReport(runId: string): Report | undefined {
-    const r = this.get(`SELECT report FROM reports WHERE run_id = ?`, runId);
-    return r ? parseReport(r.report) : undefined;
+  getReport(runId: string, certname?: string): Report | undefined {
+    const id = this.reportRowId(runId, certname);
+    return id === undefined ? undefined : parseReport(this.get(`SELECT report FROM reports WHERE id = ?`, id)!.report);
   }
 
-  getReportSummary(runId: string): ReportSummary | undefined {
-    const r = this.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.run_id = ?`, runId);
-    return r ? reportSummary(r) : undefined;
+  getReportSummary(runId: string, certname?: string): ReportSummary | undefined {
+    const id = this.reportRowId(runId, certname);
+    return id === undefined ? undefined : reportSummary(this.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.id = ?`, id)!);
   }
 
-  reportEvents(runId: string, q: EventQuery): { total: number; events: Event[] } {
-    const where = [`report_id = (SELECT id FROM reports WHERE run_id = ?)`];
+  reportEvents(runId: string, q: EventQuery, certname?: string): { total: number; events: Event[] } {
+    const id = this.reportRowId(runId, certname);
+    if (id === undefined) return { total: 0, events: [] };
+    const where = [`report_id = ?`];
     if (q.changesOnly) where.push(`result = 'changed'`);
     if (q.correctiveOnly) where.push(`corrective = 1`);
     const filter = where.join(" AND ");
-    const total = this.get(`SELECT COUNT(*) AS c FROM events WHERE ${filter}`, runId)!.c as number;
-    const rows = this.all(`SELECT * FROM events WHERE ${filter} ORDER BY id LIMIT ? OFFSET ?`, runId, q.limit, q.offset);
+    const total = this.get(`SELECT COUNT(*) AS c FROM events WHERE ${filter}`, id)!.c as number;
+    const rows = this.all(`SELECT * FROM events WHERE ${filter} ORDER BY id LIMIT ? OFFSET ?`, id, q.limit, q.offset);
     return { total, events: rows.map(eventOf) };
   }
 
+  // The row of a run id (of one node when `certname` is given); a run id two nodes share is not guessed at.
+  private reportRowId(runId: string, certname: string | undefined): number | undefined {
+    const rows = this.all(`SELECT id, certname FROM reports WHERE run_id = @runId AND (@certname IS NULL OR certname = @certname) ORDER BY certname`, {
+      runId,
+      certname: certname ?? null,
+    });
+    if (rows.length > 1) {
+      const nodes = rows.map((r) => r.certname as string).join(", ");
+      throw new AnclaError("ANCLA_E_RUN_ID_AMBIGUOUS", `run id "${runId}" was reported by ${rows.length} nodes (${nodes}); name the node`);
+    }
+    return rows[0]?.id as number | undefined;
+  }
+
   pruneReports(before: Date, batch: number): number {
-    // Events go with their report (ON DELETE CASCADE); a node's latest run stays, whatever its age.
+    // By the server's clock (an agent's may be years off); events go with their report
+    // (ON DELETE CASCADE); a node's latest run stays, whatever its age.
     return this.run(
       `DELETE FROM reports WHERE id IN (
-         SELECT id FROM reports WHERE started_at < ? AND id NOT IN (SELECT report_id FROM node_summaries WHERE report_id IS NOT NULL)
-         ORDER BY started_at LIMIT ?)`,
+         SELECT id FROM reports WHERE received_at < ? AND id NOT IN (SELECT report_id FROM node_summaries WHERE report_id IS NOT NULL)
+         ORDER BY received_at LIMIT ?)`,
       ms(before),
       batch,
     );
@@ -450,16 +468,32 @@ class SqliteStore implements Store {
     return r ? certificateRecord(r) : undefined;
   }
 
+  signedCertificateForKey(certname: string, publicKeySha256: string): CertificateRecord | undefined {
+    const r = this.get(`SELECT * FROM certificates WHERE certname = ? AND public_key_sha256 = ? AND state = 'signed' ORDER BY id DESC LIMIT 1`, certname, publicKeySha256);
+    return r ? certificateRecord(r) : undefined;
+  }
+
   savePendingRequest(req: CertificateRequest): void {
-    this.transaction(() => {
-      this.run(`DELETE FROM certificates WHERE certname = ? AND state = 'pending'`, req.certname);
-      this.run(
-        `INSERT INTO certificates (certname, state, csr_pem, public_key_sha256, requested_at) VALUES (?, 'pending', ?, ?, ?)`,
-        req.certname,
-        req.csrPem,
-        req.publicKeySha256,
-        ms(req.requestedAt),
-      );
+    // No DELETE of a waiting request first: replacing one would let anyone swap their key in (the unique index refuses a second).
+    this.run(
+      `INSERT INTO certificates (certname, state, csr_pem, public_key_sha256, requested_at, renewal_of) VALUES (?, 'pending', ?, ?, ?, ?)`,
+      req.certname,
+      req.csrPem,
+      req.publicKeySha256,
+      ms(req.requestedAt),
+      req.renewalOf ?? null,
+    );
+  }
+
+  countPendingRequests(): number {
+    return this.get(`SELECT COUNT(*) AS n FROM certificates WHERE state = 'pending'`)!.n as number;
+  }
+
+  expirePendingRequests(before: Date): string[] {
+    return this.transaction(() => {
+      const names = this.all(`SELECT certname FROM certificates WHERE state = 'pending' AND requested_at < ?`, ms(before)).map((r) => r.certname as string);
+      if (names.length > 0) this.run(`DELETE FROM certificates WHERE state = 'pending' AND requested_at < ?`, ms(before));
+      return names;
     });
   }
 
@@ -494,8 +528,8 @@ class SqliteStore implements Store {
     if (changed === 0) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `certificate request ${id} is no longer pending`);
   }
 
-  markCertificateRejected(id: number): void {
-    const changed = this.run(`UPDATE certificates SET state = 'rejected' WHERE id = ? AND state = 'pending'`, id);
+  markCertificateRejected(id: number, at: Date): void {
+    const changed = this.run(`UPDATE certificates SET state = 'rejected', rejected_at = ? WHERE id = ? AND state = 'pending'`, ms(at), id);
     if (changed === 0) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `certificate request ${id} is no longer pending`);
   }
 
@@ -544,8 +578,12 @@ class SqliteStore implements Store {
   }
 
   claimBootstrapToken(id: string, at: Date): boolean {
-    // One statement, so two agents racing for a one-time token cannot both win.
-    return this.run(`UPDATE tokens SET used_at = ? WHERE id = ? AND (one_time = 0 OR used_at IS NULL)`, ms(at), id) === 1;
+    // One statement, so two agents racing for a one-time token cannot both win (nor one race a revocation).
+    return this.run(`UPDATE tokens SET used_at = ? WHERE id = ? AND revoked_at IS NULL AND (one_time = 0 OR used_at IS NULL)`, ms(at), id) === 1;
+  }
+
+  revokeBootstrapToken(id: string, at: Date): boolean {
+    return this.run(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id) === 1;
   }
 
   // ---- operator tokens
@@ -555,9 +593,49 @@ class SqliteStore implements Store {
   }
 
   findApiToken(secretSha256: string): ApiTokenRecord | undefined {
-    const r = this.get(`SELECT * FROM api_tokens WHERE secret_sha256 = ?`, secretSha256);
-    if (!r) return undefined;
-    return { id: r.id as string, secretSha256: r.secret_sha256 as string, role: r.role as Role, name: r.name as string, createdAt: date(r.created_at) };
+    const r = this.get(`SELECT * FROM api_tokens WHERE secret_sha256 = ? AND revoked_at IS NULL`, secretSha256);
+    return r ? apiToken(r) : undefined;
+  }
+
+  getApiToken(id: string): ApiTokenRecord | undefined {
+    const r = this.get(`SELECT * FROM api_tokens WHERE id = ?`, id);
+    return r ? apiToken(r) : undefined;
+  }
+
+  listApiTokens(): ApiTokenRecord[] {
+    return this.all(`SELECT * FROM api_tokens ORDER BY created_at DESC, id`).map(apiToken);
+  }
+
+  revokeApiToken(id: string, at: Date): boolean {
+    return this.transaction(() => {
+      if (this.run(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id) === 0) return false;
+      this.run(`DELETE FROM dashboard_sessions WHERE token_id = ?`, id);
+      return true;
+    });
+  }
+
+  // ---- dashboard sessions
+
+  createSession(s: DashboardSession): void {
+    this.transaction(() => {
+      this.run(`DELETE FROM dashboard_sessions WHERE expires_at <= ?`, ms(s.createdAt));
+      this.run(`INSERT INTO dashboard_sessions (id_sha256, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, s.idSha256, s.tokenId, ms(s.createdAt), ms(s.expiresAt));
+    });
+  }
+
+  findSession(idSha256: string, at: Date): ApiTokenRecord | undefined {
+    // The token is checked on every request, so a revocation ends the session at once even if a row survived.
+    const r = this.get(
+      `SELECT t.* FROM dashboard_sessions s JOIN api_tokens t ON t.id = s.token_id
+       WHERE s.id_sha256 = ? AND s.expires_at > ? AND t.revoked_at IS NULL`,
+      idSha256,
+      ms(at),
+    );
+    return r ? apiToken(r) : undefined;
+  }
+
+  deleteSession(idSha256: string): void {
+    this.run(`DELETE FROM dashboard_sessions WHERE id_sha256 = ?`, idSha256);
   }
 
   // ---- audit log
@@ -601,7 +679,7 @@ function nodeOrder(sort: NodeFilter["sort"], order: NodeFilter["order"]): string
   const dir = order === "desc" ? "DESC" : "ASC";
   if (sort === "status") return `${STATUS_RANK_SQL} ${dir}, node ASC`;
   // Nodes that never reported go last either way.
-  if (sort === "last_run") return `last_started IS NULL, last_started ${dir}, node ASC`;
+  if (sort === "last_run") return `last_received IS NULL, last_received ${dir}, node ASC`;
   return `node ${dir}`;
 }
 
@@ -615,15 +693,15 @@ function nodeOverview(r: Row): NodeOverview {
   };
 }
 
-/** A keyset position (start time, row id) as an opaque token. */
-function encodeCursor(startedAt: number, id: number): string {
-  return Buffer.from(`${startedAt}.${id}`).toString("base64url");
+/** A keyset position (receive time, row id) as an opaque token. */
+function encodeCursor(receivedAt: number, id: number): string {
+  return Buffer.from(`${receivedAt}.${id}`).toString("base64url");
 }
 
-function decodeCursor(cursor: string): { startedAt: number; id: number } {
+function decodeCursor(cursor: string): { receivedAt: number; id: number } {
   const m = /^(-?\d+)\.(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
   if (!m) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `invalid report cursor "${cursor}": pass the "next" value of a previous page`);
-  return { startedAt: Number(m[1]), id: Number(m[2]) };
+  return { receivedAt: Number(m[1]), id: Number(m[2]) };
 }
 
 function storedCatalog(r: Row): StoredCatalog {
@@ -676,6 +754,18 @@ function bootstrapToken(r: Row): BootstrapTokenRecord {
     usedAt: optDate(r.used_at),
     createdBy: r.created_by as string,
     createdAt: date(r.created_at),
+    revokedAt: optDate(r.revoked_at),
+  };
+}
+
+function apiToken(r: Row): ApiTokenRecord {
+  return {
+    id: r.id as string,
+    secretSha256: r.secret_sha256 as string,
+    role: r.role as Role,
+    name: r.name as string,
+    createdAt: date(r.created_at),
+    revokedAt: optDate(r.revoked_at),
   };
 }
 
@@ -692,5 +782,7 @@ function certificateRecord(r: Row): CertificateRecord {
     requestedAt: date(r.requested_at),
     signedAt: optDate(r.signed_at),
     revokedAt: optDate(r.revoked_at),
+    rejectedAt: optDate(r.rejected_at),
+    renewalOf: optStr(r.renewal_of),
   };
 }

@@ -150,6 +150,9 @@ export interface CertificateRecord {
   requestedAt: Date;
   signedAt?: Date;
   revokedAt?: Date;
+  rejectedAt?: Date;
+  /** A waiting request from the key of this expired, unrevoked certificate (its serial). */
+  renewalOf?: string;
 }
 
 export interface CertificateRequest {
@@ -157,6 +160,7 @@ export interface CertificateRequest {
   csrPem: string;
   publicKeySha256: string;
   requestedAt: Date;
+  renewalOf?: string;
 }
 
 export interface IssuedCertificate {
@@ -175,6 +179,8 @@ export interface BootstrapTokenRecord {
   usedAt?: Date;
   createdBy: string;
   createdAt: Date;
+  /** A revoked token signs nothing more. */
+  revokedAt?: Date;
 }
 
 export type Role = "viewer" | "operator" | "admin";
@@ -185,6 +191,16 @@ export interface ApiTokenRecord {
   role: Role;
   name: string;
   createdAt: Date;
+  /** A revoked token authenticates nothing (findApiToken and findSession skip it). */
+  revokedAt?: Date;
+}
+
+/** A dashboard login: the cookie holds a random id, the store only its SHA-256. */
+export interface DashboardSession {
+  idSha256: string;
+  tokenId: string;
+  createdAt: Date;
+  expiresAt: Date;
 }
 
 export interface AuditEntry {
@@ -234,20 +250,24 @@ export interface Store {
   listCompileFailures(): CompileFailure[];
 
   // Reports
-  /** Stores the report and its events; false (storing nothing) when the run id is already stored. */
+  /** Stores the report and its events; false (storing nothing) when this node already stored the run id. */
   saveReport(report: Report, receivedAt: Date): boolean;
-  /** The node's most recent run (by start time). */
+  /** The node's most recent run (by the server's receive time: the agent's clock may be wrong). */
   latestReport(certname: string): Report | undefined;
   latestReportSummary(certname: string): ReportSummary | undefined;
-  /** Newest run first (by start time), keyset-paged. */
+  /** Newest run first (by receive time), keyset-paged. */
   listReports(q: ReportQuery): ReportPage;
-  /** A stored report in full: events, logs, timings. */
-  getReport(runId: string): Report | undefined;
-  getReportSummary(runId: string): ReportSummary | undefined;
-  /** The events of a report in the order the agent sent them. */
-  reportEvents(runId: string, q: EventQuery): { total: number; events: Event[] };
   /**
-   * Deletes up to `batch` reports (and their events) of runs started before
+   * A stored report in full: events, logs, timings. Run ids are unique per
+   * node; without `certname`, a run id two nodes reported throws
+   * ANCLA_E_RUN_ID_AMBIGUOUS (naming them) rather than picking one.
+   */
+  getReport(runId: string, certname?: string): Report | undefined;
+  getReportSummary(runId: string, certname?: string): ReportSummary | undefined;
+  /** The events of a report in the order the agent sent them. */
+  reportEvents(runId: string, q: EventQuery, certname?: string): { total: number; events: Event[] };
+  /**
+   * Deletes up to `batch` reports (and their events) received before
    * `before`, except each node's latest run, which its summary stands on.
    * Returns how many were deleted; call again until it returns less than `batch`.
    */
@@ -262,12 +282,17 @@ export interface Store {
   liveCertificate(certname: string, at: Date): CertificateRecord | undefined;
   /** The newest row of the node for this public key. */
   certificateForKey(certname: string, publicKeySha256: string): CertificateRecord | undefined;
-  /** Stores a waiting request, replacing the node's previous waiting request. */
+  /** The newest signed (unrevoked, possibly expired) certificate of the node for this public key. */
+  signedCertificateForKey(certname: string, publicKeySha256: string): CertificateRecord | undefined;
+  /** Stores a waiting request; the node must have none (the CA service refuses a second key). */
   savePendingRequest(req: CertificateRequest): void;
+  countPendingRequests(): number;
+  /** Deletes the waiting requests made before `before`; returns their certnames. */
+  expirePendingRequests(before: Date): string[];
   insertSignedCertificate(req: CertificateRequest, issued: IssuedCertificate): void;
   markCertificateSigned(id: number, issued: IssuedCertificate): void;
   /** A waiting request refused by an operator; throws when it is no longer pending. */
-  markCertificateRejected(id: number): void;
+  markCertificateRejected(id: number, at: Date): void;
   /** Revokes every signed certificate of the node; returns their serials. */
   revokeCertificates(certname: string, at: Date): string[];
   /** The newest row per certname. */
@@ -281,10 +306,26 @@ export interface Store {
   claimBootstrapToken(id: string, at: Date): boolean;
   /** Newest first (secrets are stored hashed only). */
   listBootstrapTokens(): BootstrapTokenRecord[];
+  /** Marks the token revoked; false when there is no such token or it was revoked already. */
+  revokeBootstrapToken(id: string, at: Date): boolean;
 
   // Operator tokens
   insertApiToken(t: ApiTokenRecord): void;
+  /** A live (unrevoked) token by its secret's hash. */
   findApiToken(secretSha256: string): ApiTokenRecord | undefined;
+  /** By id, revoked or not. */
+  getApiToken(id: string): ApiTokenRecord | undefined;
+  /** Newest first, revoked ones included. */
+  listApiTokens(): ApiTokenRecord[];
+  /** Marks the token revoked and deletes its dashboard sessions; false when there is no such token or it was revoked already. */
+  revokeApiToken(id: string, at: Date): boolean;
+
+  // Dashboard sessions
+  /** Stores a new session (and drops expired ones, so the table does not grow with every login). */
+  createSession(s: DashboardSession): void;
+  /** The live token of an unexpired session, by the session id's hash. */
+  findSession(idSha256: string, at: Date): ApiTokenRecord | undefined;
+  deleteSession(idSha256: string): void;
 
   // Audit log
   appendAudit(e: AuditEntry): void;

@@ -1,5 +1,6 @@
 import t from "tap";
 import { createCertificateAuthority } from "../../pki/ca.js";
+import { formatSha256 } from "../../pki/fingerprint.js";
 import { publicKeySha256 } from "../../pki/keys.js";
 import { CertificateService } from "../../server/ca/service.js";
 import { agentCsr, tempStore } from "./_helpers.js";
@@ -32,15 +33,39 @@ t.test("without a token a request waits; an operator signs it; the agent then fe
   t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.actor === "token:ops"), "audited with the operator");
 });
 
-t.test("a new request while pending replaces the old one", async (t) => {
-  const { certs } = service(t);
-  const first = agentCsr("web-01");
-  const second = agentCsr("web-01");
-  certs.submitCsr(first.csrPem, undefined);
-  certs.submitCsr(second.csrPem, undefined);
-  t.equal(certs.getCertificate("web-01", publicKeySha256(first.keys.publicKeyPem)).state, "unknown");
-  t.equal(certs.getCertificate("web-01", publicKeySha256(second.keys.publicKeyPem)).state, "pending");
+t.test("another key cannot swap itself in for a waiting request; the host's request stays and is signed", async (t) => {
+  const { store, certs } = service(t);
+  const host = agentCsr("node-p");
+  const attacker = agentCsr("node-p");
+  certs.submitCsr(host.csrPem, undefined);
+  const hostKey = publicKeySha256(host.keys.publicKeyPem);
+  t.throws(() => certs.submitCsr(attacker.csrPem, undefined), {
+    code: "ANCLA_E_CSR_CONFLICT",
+    message: new RegExp(`another key \\(${formatSha256(hostKey)}\\) already waits.*ancla cert reject node-p`),
+  });
+  t.same(certs.list().map((c) => [c.certname, c.state, c.publicKeySha256]), [["node-p", "pending", hostKey]], "the host's request is the one waiting");
+  t.equal(certs.getCertificate("node-p", publicKeySha256(attacker.keys.publicKeyPem)).state, "unknown", "the attacker's key has no request");
+  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "csr.refuse" && e.target === "node-p"), "the refusal is audited");
+
+  const again = certs.submitCsr(host.csrPem, undefined);
+  t.match(again, { state: "pending", message: new RegExp(`key ${formatSha256(hostKey)}`) }, "the same key asking again is answered as before");
   t.equal(certs.list().length, 1);
+
+  certs.sign("node-p", "ops");
+  const signed = certs.getCertificate("node-p", hostKey);
+  t.equal(signed.state, "signed");
+  t.equal(publicKeySha256(signed.certPem!), hostKey, "the certificate is for the host's key");
+});
+
+t.test("once an operator rejects the wrong request, the other key may ask", async (t) => {
+  const { certs } = service(t);
+  const attacker = agentCsr("node-p");
+  const host = agentCsr("node-p");
+  certs.submitCsr(attacker.csrPem, undefined);
+  t.throws(() => certs.submitCsr(host.csrPem, undefined), { code: "ANCLA_E_CSR_CONFLICT" });
+  certs.reject("node-p", "ops");
+  t.equal(certs.submitCsr(host.csrPem, undefined).state, "pending");
+  t.equal(certs.list()[0].publicKeySha256, publicKeySha256(host.keys.publicKeyPem));
 });
 
 t.test("a signed certname keeps its key: another key is rejected, the same key gets its certificate", async (t) => {
@@ -86,6 +111,8 @@ t.test("an operator rejects a waiting request: the agent is told, the rejection 
   certs.submitCsr(first.csrPem, undefined);
   const rejected = certs.reject("web-09", "token:ops");
   t.equal(rejected.state, "rejected");
+  t.same(certs.list()[0].rejectedAt, rejected.rejectedAt, "the rejection time is kept");
+  t.ok(rejected.rejectedAt instanceof Date);
   t.same(certs.getCertificate("web-09", publicKeySha256(first.keys.publicKeyPem)), { state: "rejected", message: 'the request of "web-09" was rejected' });
   t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.reject" && e.actor === "token:ops" && e.target === "web-09"), "audited with the operator");
   t.throws(() => certs.reject("web-09", "token:ops"), { code: "ANCLA_E_CERT_UNKNOWN" }, "nothing is waiting any more");

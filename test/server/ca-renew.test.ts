@@ -2,6 +2,7 @@
 // one still valid until it expires, and never a certificate for another name.
 import t from "tap";
 import { createCertificateAuthority } from "../../pki/ca.js";
+import { publicKeySha256 } from "../../pki/keys.js";
 import { verifyCertificate } from "../../pki/verify.js";
 import { CertificateService } from "../../server/ca/service.js";
 import { agentCsr, tempStore } from "./_helpers.js";
@@ -27,4 +28,54 @@ t.test("a node cannot renew into another node's name", async (t) => {
   const { store } = tempStore(t);
   const certs = new CertificateService(store, ca, { agentCertDays: 90 });
   t.throws(() => certs.renew("web-01", agentCsr("db-01").csrPem), { code: "ANCLA_E_PERMISSION_DENIED" });
+});
+
+t.test("a renewal for another key is refused: a stolen certificate mints nothing for the thief's key", async (t) => {
+  const { store } = tempStore(t);
+  const certs = new CertificateService(store, ca, { agentCertDays: 90 });
+  const { token } = certs.createBootstrapToken({ ttlSeconds: 60 }, "admin");
+  const host = agentCsr("web-01");
+  const first = verifyCertificate(certs.submitCsr(host.csrPem, token).certPem!, ca.certPem, { usage: "client" });
+  t.throws(() => certs.renew("web-01", agentCsr("web-01").csrPem), {
+    code: "ANCLA_E_PERMISSION_DENIED",
+    message: /must use the key of its current certificate.*ancla cert revoke web-01/,
+  });
+  t.same(certs.list().map((c) => c.serialHex), [first.serialHex], "no certificate issued");
+  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.renew-refused" && e.target === "web-01"), "the refusal is audited");
+  t.ok(certs.renew("web-01", host.csrPem).certPem, "the same key still renews");
+});
+
+t.test("a host offline past its certificate's expiry asks again with the same key: a renewal waits for an operator", async (t) => {
+  const { store } = tempStore(t);
+  const certs = new CertificateService(store, ca, { agentCertDays: 90 });
+  const host = agentCsr("web-01");
+  certs.submitCsr(host.csrPem, undefined);
+  certs.sign("web-01", "ops");
+  const first = verifyCertificate(certs.getCertificate("web-01", publicKeySha256(host.keys.publicKeyPem)).certPem!, ca.certPem, { usage: "client" });
+  const later = new Date(first.notAfter.getTime() + 86_400_000);
+  const { token } = certs.createBootstrapToken({ ttlSeconds: 3600 }, "admin", later);
+
+  t.throws(() => certs.renew("web-01", host.csrPem, later), { code: "ANCLA_E_PERMISSION_DENIED" }, "no live certificate to renew over mTLS");
+  const asked = certs.submitCsr(host.csrPem, token, later);
+  t.equal(asked.state, "pending", "a valid bootstrap token does not sign a renewal of an expired certificate");
+  t.equal(store.listBootstrapTokens()[0].usedAt, undefined, "and is not spent");
+  t.match(asked.message, new RegExp(`serial ${first.serialHex}\\) expired on ${first.notAfter.toISOString()}.*renewal with the same key.*ancla cert sign web-01`));
+  const waiting = certs.list(later)[0];
+  t.match(waiting, { state: "pending", renewalOf: first.serialHex }, "listed as a renewal of the expired certificate");
+  t.equal(certs.submitCsr(host.csrPem, undefined, later).state, "pending", "asking again is answered the same");
+
+  const signed = certs.sign("web-01", "token:ops", later);
+  t.not(signed.serialHex, first.serialHex);
+  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.detail.renewalOf === first.serialHex), "the signature is audited as a renewal");
+});
+
+t.test("a revoked certificate's key asking again is an ordinary request, not a renewal", async (t) => {
+  const { store } = tempStore(t);
+  const certs = new CertificateService(store, ca, { agentCertDays: 90 });
+  const host = agentCsr("web-01");
+  certs.submitCsr(host.csrPem, undefined);
+  certs.sign("web-01", "ops");
+  certs.revoke("web-01", "ops");
+  certs.submitCsr(host.csrPem, undefined);
+  t.match(certs.list()[0], { state: "pending", renewalOf: undefined });
 });
