@@ -17,6 +17,8 @@ export interface InstallOptions {
   /** The name in the server certificate: where hosts reach this server unless told otherwise. */
   hostname: string;
   grpcPort: number;
+  /** HOST:PORT hosts reach the HTTPS API at, when not the certificate's name and the listening port (a port forward). */
+  publicAddress?: string;
 }
 
 export interface InstallInfo {
@@ -65,11 +67,17 @@ export class Installer {
     return { hostname: this.opts.hostname, grpcPort: this.opts.grpcPort, pin: this.pin, caFingerprint: this.caFingerprint, agentPackage: await this.packageDigest() };
   }
 
-  /** The script for a host that reached this server as `host` (HOST or HOST:PORT, from its request). */
-  async script(host: string): Promise<string> {
+  /**
+   * The script for a host that fetched it from this server's HTTPS port `httpsPort`. The address is the
+   * configured one (public_address, else the server certificate's name), never the request's Host
+   * header: whoever sends the request chooses that header, and a script must only point at this server.
+   */
+  async script(httpsPort: number): Promise<string> {
     const { sha256 } = await this.packageDigest();
-    const name = host.replace(/:\d+$/, "");
-    return renderInstallScript({ origin: `https://${host}`, grpc: `${name}:${this.opts.grpcPort}`, pin: this.pin, caFingerprint: this.caFingerprint, debSha256: sha256 });
+    const certName = this.opts.hostname.includes(":") ? `[${this.opts.hostname}]` : this.opts.hostname;
+    const address = this.opts.publicAddress ?? `${certName}:${httpsPort}`;
+    const name = address.slice(0, address.lastIndexOf(":"));
+    return renderInstallScript({ origin: `https://${address}`, grpc: `${name}:${this.opts.grpcPort}`, pin: this.pin, caFingerprint: this.caFingerprint, debSha256: sha256 });
   }
 
   private async packageDigest(): Promise<{ sha256: string; size: number }> {

@@ -5,7 +5,7 @@
 import { AnclaError } from "../../proto/errors.js";
 
 export interface InstallScriptValues {
-  /** https://HOST:PORT, as the host reached this server. */
+  /** https://HOST:PORT: this server's configured name and HTTPS port. */
   origin: string;
   /** HOST:PORT agents dial (mTLS gRPC). */
   grpc: string;

@@ -1,6 +1,7 @@
 // Installing the agent from the server. Public (a host has no token yet, and
-// neither answer holds a secret): GET /install.sh, the script made for the
-// name the host dialled, and GET /install/ancla-agent.deb. What keeps a host
+// neither answer holds a secret): GET /install.sh, the script made for this
+// server's configured name and the port it was fetched from (the Host header
+// plays no part), and GET /install/ancla-agent.deb. What keeps a host
 // from running something else is the key pin in the command that fetches
 // them and the SHA-256 in the script. Operators: GET /api/v1/install, what
 // `ancla install-command` needs to print that command.
@@ -18,7 +19,7 @@ const installInfoSchema = object({ hostname: str, grpc_port: int, pin: str, ca_f
 export function installRoutes(opts: InstallOptions, store: Store): FastifyPluginAsync {
   const installer = new Installer(opts);
   return async (app: FastifyInstance) => {
-    app.get("/install.sh", async (request, reply) => reply.type("text/x-shellscript; charset=utf-8").send(await installer.script(request.host)));
+    app.get("/install.sh", async (request, reply) => reply.type("text/x-shellscript; charset=utf-8").send(await installer.script(request.socket.localPort ?? 0)));
 
     app.get("/install/ancla-agent.deb", async (_request, reply) => {
       const { agentPackage } = await installer.info();
