@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { AgentService } from "../proto/gen/ancla/v1/agent_pb.js";
 import { BootstrapService } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { makeClient, type ServiceClient } from "../proto/grpc.js";
-import { AnclaError, errorCatalog, type AnclaErrorCode } from "../proto/errors.js";
+import { AnclaError, codeForGrpcStatus, isAnclaErrorCode, type GrpcStatusName } from "../proto/errors.js";
 import { fingerprintMatches } from "../pki/fingerprint.js";
 import type { StateLayout } from "./state/layout.js";
 
@@ -59,28 +59,36 @@ export function isUnreachable(err: unknown): boolean {
 /** Turns a gRPC failure into an AnclaError with one clear line. */
 export function asTransportError(err: unknown, server: string): Error {
   if (err instanceof AnclaError) return err;
-  if (isUnreachable(err)) return new AnclaError("ANCLA_E_SERVER_UNREACHABLE", `${server}: ${(err as grpc.ServiceError).details || "unavailable"}`);
   const e = err as grpc.ServiceError;
   if (typeof e.code !== "number") return err as Error;
+  const details = e.details || e.message;
+  const tls = tlsProblem(details, server);
+  if (tls) return tls;
+  if (isUnreachable(err)) return new AnclaError("ANCLA_E_SERVER_UNREACHABLE", `${server}: ${details || "unavailable"}`);
   // The server puts its stable code first in the details; keep it when it is one we know.
-  const m = /^(ANCLA_E_[A-Z_]+): (.*)$/s.exec(e.details ?? "");
-  if (m && m[1] in errorCatalog) return new AnclaError(m[1] as AnclaErrorCode, m[2]);
-  return new AnclaError(codeForStatus(e.code), e.details || e.message);
+  const m = /^(ANCLA_E_[A-Z_]+): (.*)$/s.exec(details);
+  const named = m && isAnclaErrorCode(m[1]) ? m[1] : undefined;
+  const code = named ?? codeForGrpcStatus(grpc.status[e.code] as GrpcStatusName) ?? "ANCLA_E_INTERNAL";
+  const message = named ? m![2] : details;
+  // A server that fails is not a server that is away: say so, so nobody chases the network.
+  return new AnclaError(code, code === "ANCLA_E_INTERNAL" ? `the server failed: ${server}: ${message}` : message);
 }
 
-function codeForStatus(code: grpc.status) {
-  switch (code) {
-    case grpc.status.PERMISSION_DENIED:
-      return "ANCLA_E_PERMISSION_DENIED" as const;
-    case grpc.status.UNAUTHENTICATED:
-      return "ANCLA_E_UNAUTHENTICATED" as const;
-    case grpc.status.INVALID_ARGUMENT:
-      return "ANCLA_E_INVALID_ARGUMENT" as const;
-    case grpc.status.FAILED_PRECONDITION:
-      return "ANCLA_E_COMPILE" as const;
-    case grpc.status.NOT_FOUND:
-      return "ANCLA_E_NOT_FOUND" as const;
-    default:
-      return "ANCLA_E_SERVER_UNREACHABLE" as const;
+/**
+ * TLS failures grpc-js reports as "unavailable" that are no network problem:
+ * a certificate outside its validity by this host's clock (most often the
+ * clock is wrong), or a server certificate for another name than --server.
+ */
+function tlsProblem(details: string, server: string): AnclaError | undefined {
+  const now = new Date().toISOString();
+  if (/certificate is not yet valid|CERT_NOT_YET_VALID/.test(details)) {
+    return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew? the server's certificate is not valid yet by this host's clock (${now}); ${server}: ${details}`);
   }
+  if (/certificate has expired|CERT_HAS_EXPIRED/.test(details)) {
+    return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew? the server's certificate has expired by this host's clock (${now}); ${server}: ${details}`);
+  }
+  if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/.test(details)) {
+    return new AnclaError("ANCLA_E_TLS_NAME_MISMATCH", `the server's certificate is not for the name in ${server}: ${details}`);
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { Facts } from "../../catalog/compiler.js";
 import { envelopeFromMessage } from "../../catalog/envelope.js";
 import type { Catalog } from "../../catalog/model.js";
-import { AnclaError, isAnclaError } from "../../proto/errors.js";
+import { AnclaError, isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../state/catalog-cache.js";
 import type { StateLayout } from "../state/layout.js";
 import { saveMemory, type AgentMemory } from "../state/memory.js";
@@ -75,14 +75,18 @@ export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
   return { catalog, source: "server", problems, serverReachable: true };
 }
 
+/** Answers that say nothing against the cached catalog: the server is away, cannot compile for us, or failed itself. */
+const CACHE_ON = new Set<AnclaErrorCode>(["ANCLA_E_SERVER_UNREACHABLE", "ANCLA_E_COMPILE", "ANCLA_E_INTERNAL"]);
+
 /**
- * The server is away, cannot compile for us, or refuses us. Away or unable to
- * compile: keep converging to the last good catalog (like Puppet's cached
- * catalog, CFEngine's autonomy). Refused (revoked, not ours): apply nothing.
+ * The server is away, cannot compile for us, failed, or refuses us. Away,
+ * unable to compile or failed: keep converging to the last good catalog (like
+ * Puppet's cached catalog, CFEngine's autonomy), the problem says which it
+ * was. Refused (revoked, not ours): apply nothing.
  */
 function fallBackToCache(err: Error, cache: { catalog?: Catalog; problem?: AnclaError }, reachable: boolean): Obtained {
   const problem = err instanceof AnclaError ? err : new AnclaError("ANCLA_E_SERVER_UNREACHABLE", err.message);
-  const usesCache = problem.code === "ANCLA_E_SERVER_UNREACHABLE" || problem.code === "ANCLA_E_COMPILE";
+  const usesCache = CACHE_ON.has(problem.code);
   if (usesCache && cache.catalog) return { catalog: cache.catalog, source: "cache", problems: [problem], serverReachable: reachable };
   return { source: "none", problems: cache.problem ? [problem, cache.problem] : [problem], serverReachable: reachable };
 }

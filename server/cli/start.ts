@@ -10,6 +10,7 @@ import { ContentStore } from "../catalogs/content-store.js";
 import { CertificateService } from "../ca/service.js";
 import { dataDirPaths, type DataDirPaths, type ServerSettings } from "../datadir.js";
 import { startGrpcEndpoint } from "../grpc/server.js";
+import { logInternalErrors } from "../grpc/status.js";
 import { startHttpApi } from "../http/server.js";
 import { createLogger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
@@ -103,6 +104,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     tlsKeyPem: tls.keyPem,
     agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, artifacts: artifacts.blobs, store, certs, metrics },
     bootstrap: { caCertPem: ca.certPem, certs },
+    onInternalError: logInternalErrors(logger, metrics),
   });
   const api = await startHttpApi({
     store,

@@ -7,6 +7,7 @@ import { BootstrapService } from "../../proto/gen/ancla/v1/bootstrap_pb.js";
 import { addService } from "../../proto/grpc.js";
 import { agentHandlers, type AgentServiceDeps } from "./agent-service.js";
 import { bootstrapHandlers, type BootstrapDeps } from "./bootstrap-service.js";
+import { reportingInternalErrors, type InternalErrorSink } from "./status.js";
 
 export interface GrpcEndpointOptions {
   address: string;
@@ -15,6 +16,8 @@ export interface GrpcEndpointOptions {
   tlsKeyPem: string;
   agent: AgentServiceDeps;
   bootstrap: BootstrapDeps;
+  /** Told of every call the server failed itself, to log and count it. */
+  onInternalError: InternalErrorSink;
 }
 
 export interface GrpcEndpoint {
@@ -43,8 +46,8 @@ function optionalClientCertCredentials(caPem: string, certPem: string, keyPem: s
 
 export async function startGrpcEndpoint(opts: GrpcEndpointOptions): Promise<GrpcEndpoint> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
-  addService(server, AgentService, agentHandlers(opts.agent));
-  addService(server, BootstrapService, bootstrapHandlers(opts.bootstrap));
+  addService(server, AgentService, reportingInternalErrors(AgentService, agentHandlers(opts.agent), opts.onInternalError));
+  addService(server, BootstrapService, reportingInternalErrors(BootstrapService, bootstrapHandlers(opts.bootstrap), opts.onInternalError));
   const creds = optionalClientCertCredentials(opts.caCertPem, opts.tlsCertPem, opts.tlsKeyPem);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(opts.address, creds, (err, bound) => (err ? reject(err) : resolve(bound))),

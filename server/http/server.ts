@@ -12,7 +12,7 @@ import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
 import type { Store } from "../store/store.js";
 import { authenticate } from "./auth.js";
-import { handleError, handleNotFound } from "./errors.js";
+import { countInternalErrors, handleError, handleNotFound } from "./errors.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { auditRoutes } from "./routes/audit.js";
 import { catalogRoutes } from "./routes/catalogs.js";
@@ -63,6 +63,8 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   };
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  const metrics = opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions);
+  app.addHook("onResponse", countInternalErrors(metrics));
   // `Server-Timing: app;dur=MS` (request received to reply serialised) on every answer, so dev tools
   // and the fleet benchmark see the server's own time apart from the network's.
   app.addHook("onSend", async (_request, reply) => {
@@ -75,7 +77,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   if (opts.install) await app.register(installRoutes(opts.install, opts.store));
   // The API's description is public (it holds no data), so clients can read it before they have a token.
   app.get("/api/v1/openapi.json", async () => app.swagger());
-  await app.register(metricsRoutes(opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions), opts.store));
+  await app.register(metricsRoutes(metrics, opts.store));
   await app.register(dashboardRoutes(deps));
   await app.listen({ host: opts.host, port: opts.port });
   return { url: urlOf(app.server.address() as AddressInfo, opts.host), close: () => app.close() };

@@ -46,6 +46,12 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
   });
   private readonly compileFailures = new Counter({ name: "ancla_catalog_compile_failures_total", help: "Compiles that failed (site problems)", registers: [this.registry] });
   private readonly pruned = new Counter({ name: "ancla_reports_pruned_total", help: "Reports deleted by retention", registers: [this.registry] });
+  private readonly internalErrors = new Counter({
+    name: "ancla_internal_errors_total",
+    help: "Requests the server failed itself (answered INTERNAL or 5xx; each is logged at error with its cause), by API and call",
+    labelNames: ["api", "call"],
+    registers: [this.registry],
+  });
 
   constructor(store: Store, statusOptions: () => StatusOptions) {
     // Pre-set label values so every series exists from the first scrape (rate() needs a zero to start from).
@@ -88,6 +94,11 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
   compiled(seconds: number, ok: boolean): void {
     this.compileTime.observe(seconds);
     if (!ok) this.compileFailures.inc();
+  }
+
+  /** `call` is the gRPC method ("AgentService/ReportRun") or the HTTP route ("GET /api/v1/certs"), never a raw URL, so the series stay few. */
+  internalError(api: "grpc" | "http", call: string): void {
+    this.internalErrors.inc({ api, call });
   }
 
   prunedReports(count: number): void {
