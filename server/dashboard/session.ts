@@ -1,7 +1,10 @@
 // Who is asking, for the dashboard: the same operator API tokens as /api/v1
-// (same table, same roles), taken from the session cookie the login page sets
-// or from an `Authorization: Bearer` header (so curl and benchmarks can time
-// pages). Form posts are checked against cross-site forgery.
+// (same table, same roles), through a server-side session the login page
+// opens, or from an `Authorization: Bearer` header (so curl and benchmarks can
+// time pages). The cookie holds a random session id, never the token: a copied
+// cookie dies with its session (logout, expiry, the token's revocation) and
+// does not work against the API. Form posts are checked against cross-site forgery.
+import { randomBytes } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AnclaError } from "../../proto/errors.js";
 import { hashSecret } from "../ca/secrets.js";
@@ -9,7 +12,7 @@ import type { ApiTokenRecord, Store } from "../store/store.js";
 import { queryString } from "./urls.js";
 
 export const SESSION_COOKIE = "ancla_session";
-/** A pasted token stays for a working day; the token itself does not expire with it. */
+/** A login lasts a working day; the token itself does not expire with it. */
 const SESSION_SECONDS = 12 * 3600;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -26,7 +29,7 @@ export function findCaller(store: Store, request: FastifyRequest): ApiTokenRecor
   if (header) return store.findApiToken(hashSecret(header[1]));
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie) return undefined;
-  const token = store.findApiToken(hashSecret(cookie));
+  const token = store.findSession(hashSecret(cookie), new Date());
   if (token) request.viaCookie = true;
   return token;
 }
@@ -71,11 +74,17 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-export function setSession(reply: FastifyReply, token: string): void {
-  void reply.setCookie(SESSION_COOKIE, token, { path: "/", httpOnly: true, secure: true, sameSite: "strict", maxAge: SESSION_SECONDS });
+/** Opens a session for `token` and sets its cookie; only the id's SHA-256 is stored. */
+export function openSession(store: Store, reply: FastifyReply, token: ApiTokenRecord, at: Date = new Date()): void {
+  const id = randomBytes(32).toString("base64url");
+  store.createSession({ idSha256: hashSecret(id), tokenId: token.id, createdAt: at, expiresAt: new Date(at.getTime() + SESSION_SECONDS * 1000) });
+  void reply.setCookie(SESSION_COOKIE, id, { path: "/", httpOnly: true, secure: true, sameSite: "strict", maxAge: SESSION_SECONDS });
 }
 
-export function clearSession(reply: FastifyReply): void {
+/** Deletes the request's session on the server (a copy of the cookie stops working too) and clears the cookie. */
+export function closeSession(store: Store, request: FastifyRequest, reply: FastifyReply): void {
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (cookie) store.deleteSession(hashSecret(cookie));
   void reply.clearCookie(SESSION_COOKIE, { path: "/", httpOnly: true, secure: true, sameSite: "strict" });
 }
 

@@ -40,6 +40,10 @@ export class ApiClient {
     return this.send<T>("POST", path, body === undefined ? undefined : { json: body });
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.send<T>("DELETE", path);
+  }
+
   /** PUTs a stream of `size` bytes (a file) as the body, without holding it in memory. */
   put<T>(path: string, stream: Readable, size: number): Promise<T> {
     return this.send<T>("PUT", path, { stream, size });

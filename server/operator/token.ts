@@ -1,9 +1,32 @@
-// `ancla token create`: a bootstrap token that signs an agent's request at once.
-// `ancla api-token create`: an operator API token with a role (e.g. viewer, for Prometheus).
+// `ancla token create|list|revoke`: bootstrap tokens, which sign an agent's request at once.
+// `ancla api-token create|list|revoke`: operator API tokens with a role (e.g. viewer, for Prometheus).
+// All admin only; a revocation is immediate and audited.
 import { bool, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
-import { ROLES } from "../ca/service.js";
+import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../ca/service.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
+import { print, table, when } from "./output.js";
+
+interface BootstrapTokenView {
+  id: string;
+  certname_glob: string | null;
+  expires_at: string;
+  one_time: boolean;
+  used_at: string | null;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+interface ApiTokenView {
+  id: string;
+  role: string;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+const listFlags = { ...CONNECTION_FLAGS, json: { type: "boolean" } } as const;
 
 interface CreatedToken {
   token: string;
@@ -25,10 +48,39 @@ export const tokenCommands: Record<string, Subcommand> = {
       json: { type: "boolean" },
     },
     async run(args) {
-      const body = { ttl_seconds: parseDuration(str(args, "ttl") ?? "1h"), certname_glob: str(args, "certname-glob") ?? null, one_time: !bool(args, "reusable") };
+      const ttl = parseDuration(str(args, "ttl") ?? "1h");
+      if (ttl > MAX_TOKEN_TTL_SECONDS) throw usageError(`--ttl ${str(args, "ttl")}: a bootstrap token lives at most 7d (${MAX_TOKEN_TTL_SECONDS} seconds)`);
+      const body = { ttl_seconds: ttl, certname_glob: str(args, "certname-glob") ?? null, one_time: !bool(args, "reusable") };
       const created = await new ApiClient(resolveConnection(args)).post<CreatedToken>("/tokens", body);
       const scope = created.certname_glob ? `certnames matching ${created.certname_glob}` : "any certname";
       return printSecret(args, created, `token ${created.id}: ${created.one_time ? "one-time" : "reusable"}, ${scope}, expires ${created.expires_at}`);
+    },
+  },
+  "token list": {
+    usage: "token list [--json]",
+    summary: "list bootstrap tokens, newest first (never their secrets)",
+    flags: listFlags,
+    async run(args) {
+      const { tokens } = await new ApiClient(resolveConnection(args)).get<{ tokens: BootstrapTokenView[] }>("/tokens");
+      print(args, tokens, () =>
+        table(
+          ["ID", "STATE", "SCOPE", "KIND", "EXPIRES", "CREATED BY"],
+          tokens.map((t) => [t.id, bootstrapState(t), t.certname_glob ?? "any certname", t.one_time ? "one-time" : "reusable", when(t.expires_at), t.created_by]),
+        ),
+      );
+      return 0;
+    },
+  },
+  "token revoke": {
+    usage: "token revoke ID [--json]",
+    summary: "revoke a bootstrap token at once: it enrols no more agents",
+    flags: listFlags,
+    positionals: [1, 1],
+    async run(args) {
+      const id = args.positionals[0];
+      const t = await new ApiClient(resolveConnection(args)).delete<BootstrapTokenView>(`/tokens/${encodeURIComponent(id)}`);
+      print(args, t, () => `bootstrap token ${t.id} revoked at ${when(t.revoked_at)}\n`);
+      return 0;
     },
   },
   "api-token create": {
@@ -44,7 +96,41 @@ export const tokenCommands: Record<string, Subcommand> = {
       return printSecret(args, created, `API token ${created.id}: ${created.role} role, "${created.name}"`);
     },
   },
+  "api-token list": {
+    usage: "api-token list [--json]",
+    summary: "list API tokens, newest first, revoked ones included (never their secrets)",
+    flags: listFlags,
+    async run(args) {
+      const { tokens } = await new ApiClient(resolveConnection(args)).get<{ tokens: ApiTokenView[] }>("/api-tokens");
+      print(args, tokens, () =>
+        table(
+          ["ID", "ROLE", "NAME", "CREATED", "REVOKED"],
+          tokens.map((t) => [t.id, t.role, t.name, when(t.created_at), when(t.revoked_at)]),
+        ),
+      );
+      return 0;
+    },
+  },
+  "api-token revoke": {
+    usage: "api-token revoke ID [--json]",
+    summary: "revoke an API token at once: its next request is refused and its dashboard sessions end",
+    flags: listFlags,
+    positionals: [1, 1],
+    async run(args) {
+      const id = args.positionals[0];
+      const t = await new ApiClient(resolveConnection(args)).delete<ApiTokenView>(`/api-tokens/${encodeURIComponent(id)}`);
+      print(args, t, () => `API token ${t.id} ("${t.name}", ${t.role}) revoked at ${when(t.revoked_at)}\n`);
+      return 0;
+    },
+  },
 };
+
+/** What a bootstrap token can still do, as the list shows it. */
+function bootstrapState(t: BootstrapTokenView): string {
+  if (t.revoked_at) return "revoked";
+  if (t.one_time && t.used_at) return "used";
+  return Date.parse(t.expires_at) <= Date.now() ? "expired" : "live";
+}
 
 /** --json: the whole answer. Otherwise only the secret on stdout, so `TOKEN=$(ancla … create)` works; `about` goes to stderr for the reader. */
 function printSecret(args: ParsedArgs, created: { token: string }, about: string): number {

@@ -53,7 +53,7 @@ t.test("OpenAPI, 401 everywhere, tokens and pending requests", async (t) => {
     const listed = (await call(api, "GET", "/api/v1/tokens", { token: api.tokens.admin })).body as { tokens: Record<string, unknown>[] };
     t.ok(listed.tokens.length >= 1);
     t.notOk(JSON.stringify(listed).includes("ancla_bt_"), "no secret leaves");
-    t.same(Object.keys(listed.tokens[0]).sort(), ["certname_glob", "created_at", "created_by", "expires_at", "id", "one_time", "used_at"]);
+    t.same(Object.keys(listed.tokens[0]).sort(), ["certname_glob", "created_at", "created_by", "expires_at", "id", "one_time", "revoked_at", "used_at"]);
 
     const denied = await call(api, "POST", "/api/v1/api-tokens", { token: api.tokens.operator, body: JSON.stringify({ role: "viewer", name: "prometheus" }) });
     t.equal(denied.status, 403);

@@ -1,11 +1,11 @@
 // /login and /logout: the operator pastes an API token once; it is checked
-// against the token table and kept in the session cookie.
+// against the token table and opens a server-side session (session.ts).
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { hashSecret } from "../../ca/secrets.js";
 import type { Store } from "../../store/store.js";
 import { html } from "../html.js";
 import { page } from "../layout.js";
-import { checkSameOrigin, clearSession, findCaller, localPath, setSession } from "../session.js";
+import { checkSameOrigin, closeSession, findCaller, localPath, openSession } from "../session.js";
 
 interface LoginForm {
   token?: string;
@@ -26,15 +26,15 @@ export function loginRoutes(app: FastifyInstance, store: Store): void {
     const secret = (request.body?.token ?? "").trim();
     if (!secret) return sendLogin(reply, 400, next, "Paste an API token.");
     const token = store.findApiToken(hashSecret(secret));
-    if (!token) return sendLogin(reply, 401, next, "That token is not known to this server (or was deleted).");
-    setSession(reply, secret);
+    if (!token) return sendLogin(reply, 401, next, "That token is not known to this server (or was revoked).");
+    openSession(store, reply, token);
     request.log.info({ token: token.id, role: token.role }, "dashboard login");
     return reply.redirect(next, 303);
   });
 
   app.post("/logout", async (request, reply) => {
     checkSameOrigin(request);
-    clearSession(reply);
+    closeSession(store, request, reply);
     return reply.redirect("/login", 303);
   });
 }

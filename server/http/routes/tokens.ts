@@ -1,7 +1,8 @@
 // Tokens (admin only: a bootstrap token mints agent identities, an API token grants a role).
+// Either kind is revoked at once by DELETE; revoked tokens stay listed, with when.
 import type { FastifyInstance } from "fastify";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/service.js";
-import type { Role } from "../../store/store.js";
+import type { ApiTokenRecord, BootstrapTokenRecord, Role } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";
 import { arrayOf, fields, object, responses } from "../schemas.js";
 import type { ApiDeps } from "./deps.js";
@@ -14,6 +15,7 @@ interface TokenBody {
 
 const time = { type: "string", format: "date-time" } as const;
 const nullableStr = { type: ["string", "null"] } as const;
+const nullableTime = { ...nullableStr, format: "date-time" } as const;
 
 const tokenBodySchema = fields({
   ttl_seconds: { type: "integer", minimum: 1, maximum: MAX_TOKEN_TTL_SECONDS },
@@ -23,22 +25,42 @@ const tokenBodySchema = fields({
 
 const createdTokenSchema = object({ token: { type: "string" }, id: { type: "string" }, expires_at: time, certname_glob: nullableStr, one_time: { type: "boolean" } });
 
-const tokenListSchema = object({
-  tokens: arrayOf(
-    object({
-      id: { type: "string" },
-      certname_glob: nullableStr,
-      expires_at: time,
-      one_time: { type: "boolean" },
-      used_at: { ...nullableStr, format: "date-time" },
-      created_by: { type: "string" },
-      created_at: time,
-    }),
-  ),
+const bootstrapTokenSchema = object({
+  id: { type: "string" },
+  certname_glob: nullableStr,
+  expires_at: time,
+  one_time: { type: "boolean" },
+  used_at: nullableTime,
+  created_by: { type: "string" },
+  created_at: time,
+  revoked_at: nullableTime,
 });
+const tokenListSchema = object({ tokens: arrayOf(bootstrapTokenSchema) });
 
 const apiTokenBodySchema = fields({ role: { type: "string", enum: [...ROLES] }, name: { type: "string", minLength: 1, maxLength: 100 } }, ["role", "name"]);
 const apiTokenSchema = object({ token: { type: "string" }, id: { type: "string" }, role: { type: "string" }, name: { type: "string" } });
+const apiTokenInfo = { id: { type: "string" }, role: { type: "string" }, name: { type: "string" }, created_at: time, revoked_at: nullableTime } as const;
+const apiTokenListSchema = object({ tokens: arrayOf(object(apiTokenInfo)) });
+const idParams = fields({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
+
+/** A bootstrap token as listed: never its secret (nor its hash). */
+function bootstrapTokenView(t: BootstrapTokenRecord) {
+  return {
+    id: t.id,
+    certname_glob: t.certnameGlob ?? null,
+    expires_at: t.expiresAt.toISOString(),
+    one_time: t.oneTime,
+    used_at: t.usedAt?.toISOString() ?? null,
+    created_by: t.createdBy,
+    created_at: t.createdAt.toISOString(),
+    revoked_at: t.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** An API token as listed: never its secret (nor its hash). */
+function apiTokenView(t: ApiTokenRecord) {
+  return { id: t.id, role: t.role, name: t.name, created_at: t.createdAt.toISOString(), revoked_at: t.revokedAt?.toISOString() ?? null };
+}
 
 const DEFAULT_TTL_SECONDS = 3600;
 const tags = ["tokens"];
@@ -62,16 +84,14 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   app.get("/tokens", { preHandler: admin, schema: { tags, summary: "bootstrap tokens, newest first (never their secrets)", response: responses(tokenListSchema) } }, async () => ({
-    tokens: deps.store.listBootstrapTokens().map((t) => ({
-      id: t.id,
-      certname_glob: t.certnameGlob ?? null,
-      expires_at: t.expiresAt.toISOString(),
-      one_time: t.oneTime,
-      used_at: t.usedAt?.toISOString() ?? null,
-      created_by: t.createdBy,
-      created_at: t.createdAt.toISOString(),
-    })),
+    tokens: deps.store.listBootstrapTokens().map(bootstrapTokenView),
   }));
+
+  app.delete<{ Params: { id: string } }>(
+    "/tokens/:id",
+    { preHandler: admin, schema: { tags, summary: "revoke a bootstrap token at once: it enrols no more agents (audited)", params: idParams, response: responses(bootstrapTokenSchema) } },
+    async (request) => bootstrapTokenView(deps.certs.revokeBootstrapToken(request.params.id, actorOf(request))),
+  );
 
   app.post<{ Body: { role: Role; name: string } }>(
     "/api-tokens",
@@ -90,5 +110,23 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       void reply.code(201);
       return { ...created, role, name };
     },
+  );
+
+  app.get("/api-tokens", { preHandler: admin, schema: { tags, summary: "API tokens, newest first, revoked ones included (never their secrets)", response: responses(apiTokenListSchema) } }, async () => ({
+    tokens: deps.store.listApiTokens().map(apiTokenView),
+  }));
+
+  app.delete<{ Params: { id: string } }>(
+    "/api-tokens/:id",
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: "revoke an API token at once: its next request is a 401 and its dashboard sessions end (audited); the last live admin token cannot be revoked",
+        params: idParams,
+        response: responses(object(apiTokenInfo)),
+      },
+    },
+    async (request) => apiTokenView(deps.certs.revokeApiToken(request.params.id, actorOf(request))),
   );
 }
