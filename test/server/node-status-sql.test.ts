@@ -40,9 +40,9 @@ function expectedOverview(certname: string, spec: NodeSpec): NodeOverview | unde
   const contacts = [spec.checkin ? spec.firstAgo : undefined, spec.runs[0]?.receivedAgo, spec.compile !== "none" ? 0 : undefined];
   const first = contacts.find((c) => c !== undefined);
   if (first === undefined) return undefined;
-  // The latest run is the one started last; of equal start times, the one stored last.
+  // The latest run is the one the server received last; of equal receive times, the one stored last.
   let latest: RunSpec | undefined;
-  for (const r of spec.runs) if (!latest || r.startedAgo <= latest.startedAgo) latest = r;
+  for (const r of spec.runs) if (!latest || r.receivedAgo <= latest.receivedAgo) latest = r;
   return {
     certname,
     firstCheckinAt: at(first),

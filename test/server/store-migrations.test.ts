@@ -2,7 +2,7 @@ import BetterSqlite3 from "better-sqlite3";
 import t from "tap";
 import { driftHistory, listNodes } from "../../server/status.js";
 import { migrate, migrations, openStore } from "../../server/store/index.js";
-import { tempDir } from "./_helpers.js";
+import { report, tempDir } from "./_helpers.js";
 import { join } from "node:path";
 
 t.test("migrations apply once; reopening applies nothing and keeps the data", async (t) => {
@@ -81,4 +81,36 @@ t.test("version 2 fills summaries, run statuses, diffs, daily rollups and fact r
     [["2026-03-01", 1, 1, 0], ["2026-03-02", 1, 0, 1]],
     "rollups from the stored runs",
   );
+});
+
+t.test("version 5 keeps every report and event, keys run ids per node and orders runs by receive time", async (t) => {
+  const file = join(tempDir(t), "v4.db");
+  const v4 = new BetterSqlite3(file);
+  v4.pragma("foreign_keys = ON");
+  migrate(v4, migrations.filter((m) => m.version < 5));
+  const at = (iso: string) => Date.parse(iso);
+  v4.prepare("INSERT INTO nodes (certname, first_checkin_at, last_checkin_at) VALUES ('web-01', ?, ?)").run(at("2026-03-01T00:00:00Z"), at("2026-03-01T00:00:00Z"));
+  v4.prepare("INSERT INTO node_summaries (certname, first_checkin_at) VALUES ('web-01', ?)").run(at("2026-03-01T00:00:00Z"));
+  const insertReport = v4.prepare(
+    `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report, run_status, has_changes)
+     VALUES (?, 'web-01', 'changed', 0, 'd', 'v1', ?, ?, 5, '{"total":1,"changed":1,"failed":0,"skipped":0,"corrective":0}', ?, 'changed', 1)`,
+  );
+  const insertEvent = v4.prepare(`INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message, diff) VALUES (?, 'file:/a', 'content', '', '', 'changed', 0, '', ?)`);
+  // "ahead" started two days in the future (a wrong agent clock) but was received first.
+  const ahead = insertReport.run("ahead", at("2026-03-04T08:00:00Z"), at("2026-03-02T08:00:00Z"), JSON.stringify({ runId: "ahead", certname: "web-01" })).lastInsertRowid;
+  insertEvent.run(ahead, "-a\n+b\n");
+  const fixed = insertReport.run("fixed", at("2026-03-02T09:00:00Z"), at("2026-03-02T09:00:01Z"), JSON.stringify({ runId: "fixed", certname: "web-01" })).lastInsertRowid;
+  insertEvent.run(fixed, "");
+  v4.prepare("UPDATE node_summaries SET report_id = ?, started_at = ?, received_at = ?, run_status = 'changed'").run(ahead, at("2026-03-04T08:00:00Z"), at("2026-03-02T08:00:00Z"));
+  v4.close();
+
+  const store = openStore(file);
+  t.teardown(() => store.close());
+  t.equal(store.latestReport("web-01")?.runId, "fixed", "the summary now points at the run received last");
+  t.same(store.reportEvents("ahead", { limit: 10, offset: 0 }).events.map((e) => e.diff), ["-a\n+b\n"], "events kept with their report");
+  t.same(store.listReports({ limit: 10 }).reports.map((r) => r.runId), ["fixed", "ahead"]);
+  t.equal(store.saveReport(report({ runId: "fixed", certname: "db-01" }), new Date()), true, "another node may reuse a run id");
+  t.equal(store.saveReport(report({ runId: "fixed", certname: "web-01" }), new Date()), false, "the same node's run id stays idempotent");
+  t.equal(store.pruneReports(new Date("2026-03-03T00:00:00Z"), 10), 1, "retention (by receive time) still cascades to events");
+  t.same(store.reportEvents("ahead", { limit: 10, offset: 0 }).total, 0);
 });

@@ -17,11 +17,20 @@ t.test("a redelivered report (same run id) is stored once", async (t) => {
   t.equal(store.latestReportSummary("web-01")?.receivedAt.getTime(), received.getTime());
 });
 
-t.test("the latest report is the latest run, even when an older one arrives later", async (t) => {
+t.test("runs are ordered by the server's clock: an agent 2 days ahead does not keep the last run", async (t) => {
   const { store } = tempStore(t);
-  store.saveReport(report({ runId: "new", certname: "web-01", startedAt: "2026-03-01T09:00:00Z" }), received);
-  store.saveReport(report({ runId: "queued", certname: "web-01", startedAt: "2026-03-01T08:00:00Z" }), new Date(received.getTime() + 1000));
-  t.equal(store.latestReport("web-01")?.runId, "new");
+  const later = new Date(received.getTime() + 30 * 60_000);
+  store.saveReport(report({ runId: "ahead", certname: "web-01", startedAt: new Date(received.getTime() + 2 * 86_400_000).toISOString() }), received);
+  store.saveReport(report({ runId: "fixed", certname: "web-01", startedAt: later.toISOString() }), later);
+  t.equal(store.latestReport("web-01")?.runId, "fixed", "the run received last is the last run");
+  t.match(store.latestReportSummary("web-01"), { runId: "fixed", receivedAt: later });
+  t.same(
+    store.listReports({ certname: "web-01", limit: 10 }).reports.map((r) => r.runId),
+    ["fixed", "ahead"],
+    "and the newest in the list",
+  );
+  const ahead = store.getReportSummary("ahead", "web-01");
+  t.equal(ahead?.startedAt.toISOString(), "2026-03-03T10:00:00.000Z", "the agent's start time is kept as it sent it");
 });
 
 t.test("a report round-trips through the store with its events and counts", async (t) => {
