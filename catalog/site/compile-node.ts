@@ -33,9 +33,9 @@ export async function compileNode(site: Site, version: string, certname: string,
     }
     const { module } = load;
     problems.push(...module.problems);
+    // A wrong parameter is unknown, not the end of the module: its resources are still checked.
     const params = resolveParams(module, classes.params.get(module.name), data, scope, report);
-    if (!params) continue;
-    declared.push(...(await instantiate({ module, contents, report, warn, artifacts }, bind(withData, "params", params.json, params.cel))));
+    declared.push(...(await instantiate({ module, contents, report, warn, artifacts, unknown: params.unknown }, bind(withData, "params", params.json, params.cel))));
   }
   const edges = link(declared, problems);
   const found = warnings.length > 0 ? { warnings: forNode(certname, warnings) } : {};

@@ -11,7 +11,8 @@ import type { Module } from "./module.js";
 import { describeJson } from "./param-types.js";
 import type { ResourceDecl } from "./resource-decl.js";
 import { bind, type Scope } from "./scope.js";
-import { childAt, evaluate, type Shared, type Sink, type Value } from "./value.js";
+import { templateMayReadUnknown, type UnknownParams } from "./unknown.js";
+import { childAt, evaluate, type Evaluation, type Sink, type Value } from "./value.js";
 import type { Where } from "./yaml-file.js";
 
 type Json = { [key: string]: JsonValue };
@@ -22,6 +23,8 @@ export interface Instantiating {
   report: Sink;
   /** Receives what a resource type finds valid but likely a mistake. */
   warn: Sink;
+  /** The module's parameters that are missing or wrong: what reads them is not evaluated. */
+  unknown: UnknownParams;
   /** The server's artifact store; none where there is no server (masterless). */
   artifacts?: ArtifactLookup;
 }
@@ -41,8 +44,8 @@ interface Running extends Instantiating {
 type Evaluator = (value: Value, scope: Scope) => JsonValue | undefined;
 
 function evaluator(m: Running, decl: ResourceDecl): Evaluator {
-  const shared: Shared | undefined = decl.forEach ? { varying: "each", results: new Map() } : undefined;
-  return (value, scope) => evaluate(value, scope.cel, m.report, shared);
+  const options: Evaluation = { shared: decl.forEach ? { varying: "each", results: new Map() } : undefined, unknown: m.unknown };
+  return (value, scope) => evaluate(value, scope.cel, m.report, options);
 }
 
 export async function instantiate(module: Instantiating, scope: Scope): Promise<Declared[]> {
@@ -50,7 +53,7 @@ export async function instantiate(module: Instantiating, scope: Scope): Promise<
   const out: Declared[] = [];
   for (const decl of m.module.resources) {
     const value = evaluator(m, decl);
-    for (const itemScope of iterations(decl, scope, m.report)) {
+    for (const itemScope of iterations(decl, scope, m)) {
       if (!condition(decl, itemScope, value, m.report)) continue;
       // Only a `source:` body reads from disk; everything else stays synchronous.
       const pending = declare(m, decl, itemScope, value);
@@ -62,9 +65,9 @@ export async function instantiate(module: Instantiating, scope: Scope): Promise<
 }
 
 /** One scope per `for_each` item (`each`; a map gives {key, value}), or the scope itself. */
-function iterations(decl: ResourceDecl, scope: Scope, report: Sink): Scope[] {
+function iterations(decl: ResourceDecl, scope: Scope, { report, unknown }: Running): Scope[] {
   if (!decl.forEach) return [scope];
-  const items = evaluate(decl.forEach, scope.cel, report);
+  const items = evaluate(decl.forEach, scope.cel, report, { unknown });
   if (items === undefined) return [];
   if (Array.isArray(items)) return items.map((item) => bind(scope, "each", item));
   if (items !== null && typeof items === "object") return Object.entries(items).map(([key, value]) => bind(scope, "each", { key, value }));
@@ -149,6 +152,7 @@ function resolveBody(m: Running, decl: ResourceDecl, scope: Scope, value: Evalua
   }
   if (body.kind === "template") {
     const rendered = render(m, v, scope);
+    if (!rendered) return undefined;
     if (rendered.ok) return addressText(rendered.text, m.contents);
     m.report(body.keyWhere, rendered.message);
     return undefined;
@@ -160,8 +164,9 @@ function resolveBody(m: Running, decl: ResourceDecl, scope: Scope, value: Evalua
   });
 }
 
-function render(m: Running, name: string, scope: Scope): Rendered {
+function render(m: Running, name: string, scope: Scope): Rendered | undefined {
   const { templates } = m.module;
+  if (templateMayReadUnknown(templates.variables(name), m.unknown)) return undefined;
   if (templates.variables(name)?.has("each") !== false) return templates.render(name, scope.json);
   let hit = m.rendered.get(name);
   if (!hit) m.rendered.set(name, (hit = templates.render(name, scope.json)));

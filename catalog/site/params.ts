@@ -9,35 +9,37 @@ import type { Module } from "./module.js";
 import { typeProblems, type ParamSpec } from "./param-types.js";
 import type { Keyed } from "./resource-decl.js";
 import type { Scope } from "./scope.js";
+import type { UnknownParams } from "./unknown.js";
 import { evaluate, type Sink, type Value } from "./value.js";
 
 export interface Params {
   json: { [name: string]: JsonValue };
   cel: Map<string, CelInput>;
+  /** Missing or wrong (and reported): not bound, so that the module is still checked without them. */
+  unknown: UnknownParams;
 }
 
-/** The parameters, or undefined when one of them is missing or wrong (after reporting it). */
-export function resolveParams(module: Module, fromRules: Map<string, Keyed> | undefined, data: NodeData, scope: Scope, report: Sink): Params | undefined {
-  let ok = true;
-  const problem: Sink = (where, message) => {
-    ok = false;
-    report(where, message);
-  };
+/** The parameters; one that is missing or wrong is reported and left unknown. */
+export function resolveParams(module: Module, fromRules: Map<string, Keyed> | undefined, data: NodeData, scope: Scope, report: Sink): Params {
   for (const [name, k] of fromRules ?? []) {
-    if (!module.params.has(name)) problem(k.keyWhere, `module ${module.name} has no parameter \`${name}\`${known(module)}`);
+    if (!module.params.has(name)) report(k.keyWhere, `module ${module.name} has no parameter \`${name}\`${known(module)}`);
   }
   for (const { entry } of data.entries.values()) {
-    if (entry.module === module.name && !module.params.has(entry.param)) problem(entry.keyWhere, `module ${module.name} has no parameter \`${entry.param}\`${known(module)}`);
+    if (entry.module === module.name && !module.params.has(entry.param)) report(entry.keyWhere, `module ${module.name} has no parameter \`${entry.param}\`${known(module)}`);
   }
   const json: Params["json"] = {};
   const cel: Params["cel"] = new Map();
+  const unknown = new Set<string>();
   for (const spec of module.params.values()) {
-    const value = paramValue(module, spec, fromRules?.get(spec.name)?.value, data, scope, problem);
-    if (value === undefined) continue;
+    const value = paramValue(module, spec, fromRules?.get(spec.name)?.value, data, scope, report);
+    if (value === undefined) {
+      unknown.add(spec.name);
+      continue;
+    }
     json[spec.name] = value;
     cel.set(spec.name, toCel(value, spec));
   }
-  return ok ? { json, cel } : undefined;
+  return { json, cel, unknown };
 }
 
 function paramValue(module: Module, spec: ParamSpec, fromRule: Value | undefined, data: NodeData, scope: Scope, report: Sink): JsonValue | undefined {

@@ -8,6 +8,7 @@ import { markConstant, stringify } from "../expr/convert.js";
 import { splitInterpolation } from "../expr/interpolation.js";
 import type { JsonValue } from "../model.js";
 import { describe, type Reader } from "./reader.js";
+import { mayReadUnknown, type UnknownParams } from "./unknown.js";
 import { whereOf, type Located, type Where } from "./yaml-file.js";
 
 export interface Expression {
@@ -147,7 +148,6 @@ function isConstant(v: Value): v is Extract<Value, { kind: "constant" }> {
 /** Receives problems found while evaluating, where they are. */
 export type Sink = (where: Where, message: string) => void;
 
-/** The value for one node's bindings; undefined after reporting every expression that failed. */
 /**
  * Results of expressions that do not read one variable, kept while only that
  * variable changes between evaluations (a `for_each` item's `each`): such an
@@ -159,19 +159,26 @@ export interface Shared {
   results: Map<Expression, JsonValue | undefined>;
 }
 
-export function evaluate(value: Value, bindings: Bindings, report: Sink, shared?: Shared): JsonValue | undefined {
+/** How a module's resources are evaluated: with results shared across a `for_each`, and parameters that are unknown. */
+export interface Evaluation {
+  shared?: Shared;
+  unknown?: UnknownParams;
+}
+
+/** The value for one node's bindings; undefined after reporting every expression that failed (or on reading an unknown parameter). */
+export function evaluate(value: Value, bindings: Bindings, report: Sink, options: Evaluation = {}): JsonValue | undefined {
   switch (value.kind) {
     case "constant":
       return value.value;
     case "expr":
-      return run(value.expr, bindings, report, shared);
+      return run(value.expr, bindings, report, options);
     case "text": {
       let out = "";
       let ok = true;
       for (const piece of value.pieces) {
         if (typeof piece === "string") out += piece;
         else {
-          const v = run(piece, bindings, report, shared);
+          const v = run(piece, bindings, report, options);
           if (v === undefined) ok = false;
           else out += stringify(v);
         }
@@ -179,14 +186,14 @@ export function evaluate(value: Value, bindings: Bindings, report: Sink, shared?
       return ok ? out : undefined;
     }
     case "list": {
-      const items = value.items.map((i) => evaluate(i, bindings, report, shared));
+      const items = value.items.map((i) => evaluate(i, bindings, report, options));
       return items.every((i): i is JsonValue => i !== undefined) ? items : undefined;
     }
     case "map": {
       const out: { [key: string]: JsonValue } = {};
       let ok = true;
       for (const e of value.entries) {
-        const v = evaluate(e.value, bindings, report, shared);
+        const v = evaluate(e.value, bindings, report, options);
         if (v === undefined) ok = false;
         else out[e.key] = v;
       }
@@ -195,7 +202,8 @@ export function evaluate(value: Value, bindings: Bindings, report: Sink, shared?
   }
 }
 
-function run(expr: Expression, bindings: Bindings, report: Sink, shared?: Shared): JsonValue | undefined {
+function run(expr: Expression, bindings: Bindings, report: Sink, { shared, unknown }: Evaluation): JsonValue | undefined {
+  if (unknown && mayReadUnknown(expr.program, unknown)) return undefined;
   if (!shared || expr.program.identifiers.has(shared.varying)) return runOnce(expr, bindings, report);
   if (shared.results.has(expr)) return shared.results.get(expr);
   const v = runOnce(expr, bindings, report);
