@@ -2,11 +2,10 @@
 // beside it, renamed over), as Puppet does: a file or a special file in the way
 // is replaced (a regular file's content kept in the bucket first), a directory
 // never (no `force`). Owner and group are those of the link itself.
-import { randomBytes } from "node:crypto";
 import { readlinkSync } from "node:fs";
 import { rename, symlink, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { fsyncDir, TEMP_PREFIX } from "../state/atomic-write.js";
+import { dirname } from "node:path";
+import { fsyncDir, tempPathFor } from "../state/atomic-write.js";
 import type { Observed } from "./file-observe.js";
 import { attributeChanges, keepOld, ownershipToFix, setOwnership, withParentHint, type Attributes, type Keeper, type Plan } from "./file-plan.js";
 import { ResourceFailure } from "./provider.js";
@@ -39,7 +38,7 @@ export function planLink(path: string, target: string, actual: Observed, attrs: 
 
 async function replaceLink(path: string, target: string, uid: number | undefined, gid: number | undefined): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}.${randomBytes(6).toString("hex")}`);
+  const temp = tempPathFor(path);
   await withParentHint(path, () => symlink(target, temp));
   try {
     await setOwnership(temp, uid, gid, true);

@@ -3,11 +3,13 @@
 // resolved to ids, and how owner/group differences are reported and set.
 import { chown, lchown } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { Resource } from "../../catalog/model.js";
 import type { ContentBucket } from "../state/bucket.js";
+import { errnoOf, ioError } from "../state/io-error.js";
 import { formatMode } from "./file-spec.js";
 import type { Observed } from "./file-observe.js";
 import { describeId, type IdTable } from "./ids.js";
-import { ResourceFailure, type PropertyChange } from "./provider.js";
+import { ResourceFailure, type PropertyChange, type ProviderContext } from "./provider.js";
 
 export interface Plan {
   changes: PropertyChange[];
@@ -28,8 +30,18 @@ export interface Attributes {
   group?: Account;
 }
 
-/** Where replaced and removed contents are kept; undefined when nothing is kept (no bucket, or a sensitive resource). */
-export type Keeper = ContentBucket | undefined;
+/**
+ * Where replaced and removed contents are kept, and where it is said when they
+ * could not be; undefined when nothing is kept (no bucket, or a sensitive resource).
+ */
+export type Keeper = { bucket: ContentBucket; warn(message: string): void } | undefined;
+
+/** The keeper of a resource's old contents: the run's bucket, warning in the run's log under the resource. */
+export function keeperFor(resource: Resource, ctx: ProviderContext): Keeper {
+  // Kept contents are readable on the host's disk: never those of a sensitive resource.
+  if (resource.sensitive === true || !ctx.bucket) return undefined;
+  return { bucket: ctx.bucket, warn: (message) => ctx.log?.("warning", message) };
+}
 
 export function attributeChanges(actual: Observed, attrs: Attributes): PropertyChange[] {
   const changes: PropertyChange[] = [];
@@ -61,7 +73,7 @@ export async function withParentHint<T>(path: string, create: () => Promise<T>):
   try {
     return await create();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoOf(err);
     if (code !== "ENOENT" && code !== "ENOTDIR") throw err;
     throw new ResourceFailure(
       "ensure",
@@ -72,14 +84,17 @@ export async function withParentHint<T>(path: string, create: () => Promise<T>):
   }
 }
 
-/** Keeps the file at `path` in the bucket before it goes; a bucket that cannot take it stops the change. */
+/**
+ * Keeps the file at `path` in the bucket before it goes. The bucket is history,
+ * not state: when it cannot take the content (a full disk), the change goes on
+ * and the run's log says what was not kept.
+ */
 export async function keepOld(keeper: Keeper, path: string, data?: Uint8Array): Promise<void> {
   if (!keeper) return;
   try {
-    await (data ? keeper.keep(data) : keeper.keepFile(path));
+    await (data ? keeper.bucket.keep(data) : keeper.bucket.keepFile(path));
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new ResourceFailure("content", `could not keep the old content of ${path} in ${keeper.dir} before replacing it: ${why}`, "ANCLA_E_IO", { cause: err });
+    keeper.warn(ioError(`the old content of ${path} was not kept in ${keeper.bucket.dir}`, err).line);
   }
 }
 

@@ -14,6 +14,7 @@ import {
   attributeChanges,
   bothPlans,
   keepOld,
+  keeperFor,
   noChanges,
   ownershipToFix,
   setOwnership,
@@ -33,8 +34,7 @@ function fileProviderFor(managed?: ManagedPaths): Provider {
   return {
     async checkApply(resource: Resource, apply: boolean, ctx: ProviderContext) {
       const spec = parseFileSpec(resource);
-      // Kept contents are readable on the host's disk: never those of a sensitive resource.
-      const keeper = resource.sensitive === true ? undefined : ctx.bucket;
+      const keeper = keeperFor(resource, ctx);
       const plan = await planFor(spec, { ctx, keeper, managed });
       const applied = apply && plan.changes.length > 0;
       if (applied) await plan.apply();

@@ -2,10 +2,9 @@
 // image, and path/current, a relative symlink to the live slot, replaced by
 // renaming a new link over it (readers see the old slot or the new one, never
 // neither). Old slots are pruned to `keep`.
-import { randomBytes } from "node:crypto";
 import { lstat, readdir, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir, TEMP_PREFIX } from "../state/atomic-write.js";
+import { fsyncDir, tempPathFor } from "../state/atomic-write.js";
 import { ResourceFailure } from "./provider.js";
 import { STAGING_PREFIX } from "./image-unpack.js";
 
@@ -44,7 +43,7 @@ export async function switchCurrent(path: string, digest: string | undefined): P
       if (err.code !== "ENOENT") throw err;
     });
   } else {
-    const temp = join(path, `${TEMP_PREFIX}current.${randomBytes(6).toString("hex")}`);
+    const temp = tempPathFor(link);
     await symlink(`slots/${slotName(digest)}`, temp);
     try {
       await rename(temp, link);

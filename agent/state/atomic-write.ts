@@ -2,9 +2,15 @@
 // fsync it, set its mode and owner, rename it over the target, fsync the
 // directory. A crash at any point leaves either the old file or the new one,
 // never a half-written file. Used by the file provider and by every state file.
+//
+// A kill between creating the temp file and renaming it leaves the temp file
+// behind, so its name carries the writer's pid: a later run removes the temp
+// files of writers that are gone (removeOrphanTemps) and nothing else.
 import { randomBytes } from "node:crypto";
-import { open, rename, unlink } from "node:fs/promises";
+import { lstat, open, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { ioError } from "./io-error.js";
+import { writerAlive } from "./process-identity.js";
 
 export interface AtomicWriteOptions {
   /** Permission bits (e.g. 0o644). Set explicitly, so the umask does not decide. */
@@ -22,27 +28,42 @@ export interface AtomicWriteOptions {
 /** Temp files start with this prefix, so a leftover from a crash is recognisable. */
 export const TEMP_PREFIX = ".ancla-tmp-";
 
+/** `.ancla-tmp-<pid>-<name>.<12 hex>`: the pid says whose it is. */
+const TEMP_NAME = new RegExp(`^${TEMP_PREFIX.replace(/[.-]/g, "\\$&")}(\\d+)-.*\\.[0-9a-f]{12}$`, "s");
+/** Keeps a temp name within NAME_MAX (255 bytes) whatever the target is called; the target's name is only a hint for humans. */
+const MAX_NAME_HINT = 160;
+
+/** A fresh temp path next to `path`, named for this process. */
+export function tempPathFor(path: string): string {
+  const hint = Buffer.from(basename(path)).subarray(0, MAX_NAME_HINT).toString().replace(/\uFFFD+$/, "");
+  return join(dirname(path), `${TEMP_PREFIX}${process.pid}-${hint}.${randomBytes(6).toString("hex")}`);
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}.${randomBytes(6).toString("hex")}`);
-  // 0600 until the final mode is set: the content is never readable by others in between.
-  const handle = await open(temp, "wx", 0o600);
+  const temp = tempPathFor(path);
   try {
+    // 0600 until the final mode is set: the content is never readable by others in between.
+    const handle = await open(temp, "wx", 0o600);
     try {
-      await handle.writeFile(data);
-      if (opts.uid !== undefined || opts.gid !== undefined) await handle.chown(opts.uid ?? -1, opts.gid ?? -1);
-      // chmod after chown: chown clears setuid/setgid bits.
-      await handle.chmod(opts.mode ?? 0o644);
-      if (opts.durable !== false) await handle.sync();
-    } finally {
-      await handle.close();
+      try {
+        await handle.writeFile(data);
+        if (opts.uid !== undefined || opts.gid !== undefined) await handle.chown(opts.uid ?? -1, opts.gid ?? -1);
+        // chmod after chown: chown clears setuid/setgid bits.
+        await handle.chmod(opts.mode ?? 0o644);
+        if (opts.durable !== false) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      throw err;
     }
-    await rename(temp, path);
+    if (opts.durable !== false) await fsyncDir(dir);
   } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
+    throw ioError(`cannot write ${path}`, err);
   }
-  if (opts.durable !== false) await fsyncDir(dir);
 }
 
 /** Makes a rename or create in `dir` durable. */
@@ -53,4 +74,26 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Removes from each of `dirs` (not below them) the temp files whose writer is
+ * gone, and answers their paths. Anything else stays, even what looks like a
+ * temp file: a name without our pid marker, a live writer's, a directory.
+ * Best effort: a directory that is missing or unreadable is skipped.
+ */
+export async function removeOrphanTemps(dirs: Iterable<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of new Set(dirs)) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = TEMP_NAME.exec(name)?.[1];
+      if (pid === undefined) continue;
+      const path = join(dir, name);
+      const st = await lstat(path).catch(() => undefined);
+      if (!st || st.isDirectory() || writerAlive(Number(pid), st.mtimeMs)) continue;
+      if (await unlink(path).then(() => true, () => false)) removed.push(path);
+    }
+  }
+  return removed;
 }

@@ -1,9 +1,13 @@
 // One run at a time: a lock file created with O_EXCL holding the owner's pid.
-// A lock left behind by a dead process (crash, kill -9) is stale and taken over.
+// A lock left behind by a process that is gone (crash, kill -9) is stale and
+// taken over; so is one whose pid the kernel has since given to another
+// program (see process-identity.ts).
 import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { AnclaError } from "../../proto/errors.js";
+import { ioError } from "./io-error.js";
 import type { StateLayout } from "./layout.js";
+import { writerAlive } from "./process-identity.js";
 
 const PID_WRITE_GRACE_MS = 5000;
 
@@ -12,15 +16,18 @@ export interface RunLock {
 }
 
 export async function acquireRunLock(layout: StateLayout): Promise<RunLock> {
-  await mkdir(dirname(layout.runLock), { recursive: true });
+  await mkdir(dirname(layout.runLock), { recursive: true }).catch((err: unknown) => {
+    throw ioError(`cannot create the state dir ${dirname(layout.runLock)}`, err);
+  });
   // Two tries: the second follows the removal of a stale lock.
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await tryCreate(layout.runLock)) return { release: () => release(layout.runLock) };
     const holder = await readHolder(layout.runLock);
-    if (holder !== undefined && isAlive(holder)) {
+    const writtenAt = await modifiedAt(layout.runLock);
+    if (holder !== undefined && writerAlive(holder, writtenAt ?? Date.now())) {
       throw new AnclaError("ANCLA_E_LOCKED", `another run holds ${layout.runLock}: held by pid ${holder}`);
     }
-    if (holder === undefined && (await isFresh(layout.runLock))) {
+    if (holder === undefined && writtenAt !== undefined && Date.now() - writtenAt < PID_WRITE_GRACE_MS) {
       throw new AnclaError("ANCLA_E_LOCKED", `another run is taking ${layout.runLock} right now`);
     }
     await unlink(layout.runLock).catch(ignoreMissing);
@@ -29,18 +36,23 @@ export async function acquireRunLock(layout: StateLayout): Promise<RunLock> {
 }
 
 async function tryCreate(path: string): Promise<boolean> {
+  let handle;
   try {
-    const handle = await open(path, "wx", 0o644);
-    try {
-      await handle.writeFile(`${process.pid}\n`);
-    } finally {
-      await handle.close();
-    }
-    return true;
+    handle = await open(path, "wx", 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
+    throw ioError(`cannot create the run lock ${path}`, err);
   }
+  try {
+    await handle.writeFile(`${process.pid}\n`);
+  } catch (err) {
+    // A lock without a pid would hold off every run for a while (a full disk left one behind): it goes.
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw ioError(`cannot write the run lock ${path}`, err);
+  }
+  await handle.close();
+  return true;
 }
 
 /** The pid in the lock, or undefined when the file is gone, empty or garbage (a crash between create and write). */
@@ -50,20 +62,9 @@ async function readHolder(path: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-/** A lock without a pid is being written by its creator unless it is older than a moment. */
-async function isFresh(path: string): Promise<boolean> {
-  const info = await stat(path).catch(() => undefined);
-  return info !== undefined && Date.now() - info.mtimeMs < PID_WRITE_GRACE_MS;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** When the lock was written (its holder wrote the pid then), or undefined when it is gone. */
+async function modifiedAt(path: string): Promise<number | undefined> {
+  return (await stat(path).catch(() => undefined))?.mtimeMs;
 }
 
 async function release(path: string): Promise<void> {

@@ -1,17 +1,20 @@
 // Reports not yet delivered, one file per run, so that a run made while the
 // server is away is reported later and nothing is lost to a crash.
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
-import { mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ReportSchema, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
 import { TEMP_PREFIX, writeFileAtomic } from "./atomic-write.js";
+import { ioError } from "./io-error.js";
 import type { StateLayout } from "./layout.js";
 
 /** The queue keeps the newest reports only: an agent cut off for weeks must not fill the disk. */
 export const MAX_QUEUED_REPORTS = 1000;
 
 const SUFFIX = ".json";
+/** Notes of reports that were lost (see markReportLost). */
+const LOST_SUFFIX = ".lost";
 
 export interface QueuedReport {
   runId: string;
@@ -31,20 +34,24 @@ export async function enqueueReport(layout: StateLayout, report: Report, limit: 
  * A file that does not parse is moved to `reports/bad/` rather than dropped.
  */
 export async function listQueuedReports(layout: StateLayout): Promise<QueuedReport[]> {
-  const queued: (QueuedReport & { mtimeMs: number })[] = [];
+  return (await readQueue(layout)).map(({ runId, report }) => ({ runId, report }));
+}
+
+/** Every readable queued report with its file name, oldest first: listing and trimming agree on what "oldest" is. */
+async function readQueue(layout: StateLayout): Promise<(QueuedReport & { name: string })[]> {
+  const queued: (QueuedReport & { name: string; mtimeMs: number })[] = [];
   for (const { name, mtimeMs } of await queueFiles(layout)) {
     const path = join(layout.reportsDir, name);
     try {
       const report = fromJsonString(ReportSchema, await readFile(path, "utf8"));
       if (report.runId !== runIdOf(name)) throw new Error(`holds run ${report.runId}`);
-      queued.push({ runId: report.runId, report, mtimeMs });
+      queued.push({ runId: report.runId, report, name, mtimeMs });
     } catch {
       await moveAside(layout, name);
     }
   }
   // The run's own start time first; the file time breaks ties (and orders reports without one).
-  queued.sort((a, b) => a.report.startedAt.localeCompare(b.report.startedAt) || a.mtimeMs - b.mtimeMs);
-  return queued.map(({ runId, report }) => ({ runId, report }));
+  return queued.sort((a, b) => a.report.startedAt.localeCompare(b.report.startedAt) || a.mtimeMs - b.mtimeMs);
 }
 
 export async function removeQueuedReport(layout: StateLayout, runId: string): Promise<void> {
@@ -53,12 +60,50 @@ export async function removeQueuedReport(layout: StateLayout, runId: string): Pr
   });
 }
 
-function reportFile(layout: StateLayout, runId: string): string {
+/** A run whose report was neither queued nor delivered. */
+export interface LostReport {
+  runId: string;
+  /** When that run gave up on its report. */
+  at: Date;
+}
+
+/**
+ * Notes that the report of `runId` is lost, for the next run to say so. The
+ * note is an empty file named for the run: a full disk that could not take
+ * the report still takes a name (an inode, no data block).
+ */
+export async function markReportLost(layout: StateLayout, runId: string): Promise<void> {
+  const file = reportFile(layout, runId, LOST_SUFFIX);
+  try {
+    await mkdir(layout.reportsDir, { recursive: true });
+    await (await open(file, "w", 0o600)).close();
+  } catch (err) {
+    throw ioError(`cannot create ${file}`, err);
+  }
+}
+
+/** The lost reports noted so far, oldest first. */
+export async function lostReports(layout: StateLayout): Promise<LostReport[]> {
+  const names = (await readdir(layout.reportsDir).catch(() => [] as string[])).filter((n) => n.endsWith(LOST_SUFFIX));
+  const lost: LostReport[] = [];
+  for (const name of names) {
+    const st = await stat(join(layout.reportsDir, name)).catch(() => undefined);
+    if (st) lost.push({ runId: name.slice(0, -LOST_SUFFIX.length), at: st.mtime });
+  }
+  return lost.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/** Drops the notes once a report that tells of them is safe (queued or delivered). */
+export async function forgetLostReports(layout: StateLayout, lost: readonly LostReport[]): Promise<void> {
+  for (const { runId } of lost) await unlink(reportFile(layout, runId, LOST_SUFFIX)).catch(() => undefined);
+}
+
+function reportFile(layout: StateLayout, runId: string, suffix = SUFFIX): string {
   // The run id becomes a file name: refuse anything that could leave the queue directory.
   if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) {
     throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `run id ${JSON.stringify(runId)} cannot name a queued report`);
   }
-  return join(layout.reportsDir, runId + SUFFIX);
+  return join(layout.reportsDir, runId + suffix);
 }
 
 function runIdOf(fileName: string): string {
@@ -84,12 +129,11 @@ async function moveAside(layout: StateLayout, name: string): Promise<void> {
   await rename(join(layout.reportsDir, name), join(layout.badReportsDir, name));
 }
 
-/** Drops the oldest files (by modification time) beyond `limit`; names alone tell whether there is work. */
+/** Drops the oldest reports (in listing order) beyond `limit`; names alone tell whether there is work. */
 async function trimQueue(layout: StateLayout, limit: number): Promise<void> {
   if ((await queueNames(layout)).length <= limit) return;
-  const files = await queueFiles(layout);
-  files.sort((a, b) => a.mtimeMs - b.mtimeMs);
-  for (const { name } of files.slice(0, files.length - limit)) {
+  const queued = await readQueue(layout);
+  for (const { name } of queued.slice(0, Math.max(0, queued.length - limit))) {
     await unlink(join(layout.reportsDir, name)).catch(() => undefined);
   }
 }

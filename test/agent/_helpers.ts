@@ -1,5 +1,8 @@
-// Shared test fixtures: catalogs over temp dirs, a content store, byte-exact tree snapshots.
+// Shared test fixtures: catalogs over temp dirs, a content store, byte-exact tree snapshots, small file systems to fill.
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmdirSync, writeSync } from "node:fs";
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Hex } from "../../catalog/canonical.js";
 import type { Catalog, Edge, Resource } from "../../catalog/model.js";
@@ -59,4 +62,54 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
 
 export function summary(outcome: ApplyOutcome): { resource: string; property: string; result: string; corrective: boolean }[] {
   return outcome.events.map((e) => ({ resource: e.resource, property: e.property, result: e.result, corrective: e.corrective }));
+}
+
+let tmpfsProbe: string | false | undefined;
+
+/** Why a small tmpfs cannot be mounted here (not root, or a container that forbids mount), or false when it can: a test's `skip`. */
+export function tmpfsUnavailable(): string | false {
+  return (tmpfsProbe ??= probeTmpfs());
+}
+
+function probeTmpfs(): string | false {
+  if (process.getuid?.() !== 0) return "needs root to mount a small tmpfs";
+  const dir = mkdtempSync(join(tmpdir(), "ancla-tmpfs-probe-"));
+  try {
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], { encoding: "utf8" });
+    if (mounted.status !== 0) return `mount -t tmpfs is not permitted here: ${(mounted.stderr || String(mounted.error)).trim()}`;
+    spawnSync("umount", [dir]);
+    return false;
+  } finally {
+    rmdirSync(dir);
+  }
+}
+
+/** A file system of its own of `size` (mount's size=, e.g. "1m"), unmounted and removed when the test ends. */
+export function smallFileSystem(t: { teardown(fn: () => void): void }, size: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "ancla-tmpfs-"));
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { encoding: "utf8" });
+  if (mounted.status !== 0) {
+    rmdirSync(dir);
+    throw new Error(`mount -t tmpfs -o size=${size} failed: ${mounted.stderr}`);
+  }
+  t.teardown(() => {
+    spawnSync("umount", ["-l", dir]);
+    rmdirSync(dir);
+  });
+  return dir;
+}
+
+/** Fills the file system holding `dir` to the last byte with `dir/filler`; removing that file frees it again. */
+export function fillUp(dir: string): string {
+  const path = join(dir, "filler");
+  const fd = openSync(path, "w");
+  const chunk = Buffer.alloc(256 * 1024);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return path;
 }

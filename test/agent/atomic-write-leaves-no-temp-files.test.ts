@@ -1,8 +1,10 @@
 import t from "tap";
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../agent/state/atomic-write.js";
-import { apply, catalogOf, file } from "./_helpers.js";
+import { removeOrphanTemps, tempPathFor, writeFileAtomic } from "../../agent/state/atomic-write.js";
+import { apply, catalogOf, file, fillUp, smallFileSystem, tmpfsUnavailable } from "./_helpers.js";
 
 t.test("applying files leaves only the files, no temp files", async (t) => {
   const root = t.testdir({ existing: "old" });
@@ -16,7 +18,7 @@ t.test("applying files leaves only the files, no temp files", async (t) => {
 t.test("a failed write removes its temp file and leaves the target as it was", async (t) => {
   const root = t.testdir({ target: {} });
   // Renaming a file over a directory fails after the temp file has been written.
-  await t.rejects(writeFileAtomic(join(root, "target"), "data"), { code: "EISDIR" });
+  await t.rejects(writeFileAtomic(join(root, "target"), "data"), { code: "ANCLA_E_IO", message: `cannot write ${join(root, "target")}: illegal operation on a directory (EISDIR)` });
   t.same(await readdir(root), ["target"]);
   t.ok((await stat(join(root, "target"))).isDirectory());
 });
@@ -36,4 +38,97 @@ t.test("replacing a file keeps the mode and owner the catalog does not manage", 
   const st = await stat(path);
   t.same([st.mode & 0o7777, st.uid, st.gid], [0o600, 65534, 65534]);
   t.equal(await readFile(path, "utf8"), "new");
+});
+
+t.test("a replaced file gets a new inode, and a reader never sees a partial file", async (t) => {
+  const path = join(t.testdir({}), "big");
+  const size = 2 * 1024 * 1024;
+  await writeFileAtomic(path, Buffer.alloc(size, 0));
+  // A reader in its own process reads the whole file over and over; every read must be one
+  // complete version (2 MiB of one byte value), until it is told to stop (stdin closes).
+  const reader = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const fs = require("node:fs");
+       let reads = 0, bad = 0, stop = false;
+       process.stdin.on("end", () => (stop = true)).resume();
+       const loop = () => {
+         const b = fs.readFileSync(process.argv[1]);
+         reads++;
+         if (b.length !== ${size} || !b.equals(Buffer.alloc(${size}, b[0]))) bad++;
+         if (reads === 1) process.stdout.write("reading\\n");
+         if (stop) process.stdout.write(JSON.stringify({ reads, bad }) + "\\n");
+         else setImmediate(loop);
+       };
+       loop();`,
+      path,
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  t.teardown(() => {
+    if (reader.exitCode === null) reader.kill("SIGKILL");
+  });
+  let out = "";
+  reader.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  while (!out.includes("reading")) await once(reader.stdout, "data");
+
+  const inodes = [(await stat(path)).ino];
+  for (let version = 1; version <= 40; version++) {
+    await writeFileAtomic(path, Buffer.alloc(size, version));
+    inodes.push((await stat(path)).ino);
+  }
+  reader.stdin.end();
+  await once(reader, "exit");
+  const { reads, bad } = JSON.parse(out.split("\n")[1]) as { reads: number; bad: number };
+  t.ok(reads > 1, `the reader read while the file was rewritten (${reads} reads)`);
+  t.equal(bad, 0, "no read saw a partial or mixed file");
+  t.ok(inodes.every((ino, i) => i === 0 || ino !== inodes[i - 1]), "every rewrite is a new inode (renamed over), never written in place");
+  t.equal((await readFile(path))[0], 40);
+});
+
+t.test("on a full disk the error names the file and ENOSPC; no temp file is left and the old content stays", { skip: tmpfsUnavailable() }, async (t) => {
+  const dir = smallFileSystem(t, "256k");
+  const target = join(dir, "app.conf");
+  await writeFileAtomic(target, "old\n");
+  fillUp(dir);
+  await t.rejects(writeFileAtomic(target, Buffer.alloc(64 * 1024, 1)), {
+    name: "AnclaError",
+    code: "ANCLA_E_IO",
+    message: `cannot write ${target}: no space left on device (ENOSPC)`,
+  });
+  t.same((await readdir(dir)).sort(), ["app.conf", "filler"]);
+  t.equal(await readFile(target, "utf8"), "old\n");
+});
+
+t.test("temp files are named for their writer's pid; those of writers that are gone are removed, nothing else", async (t) => {
+  const root = t.testdir({ managed: {}, other: {} });
+  const dir = join(root, "managed");
+  const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const sleeper = spawn("sleep", ["120"], { stdio: "ignore" });
+  t.teardown(() => void sleeper.kill("SIGKILL"));
+  const ours = tempPathFor(join(dir, "app.conf"));
+  t.match(ours, new RegExp(`/\\.ancla-tmp-${process.pid}-app\\.conf\\.[0-9a-f]{12}$`));
+  const names = {
+    killed: `.ancla-tmp-${dead}-app.conf.0123456789ab`,
+    killedLink: `.ancla-tmp-${dead}-current.0123456789ab`,
+    // Its pid now runs another program (sleep): the writer is gone all the same.
+    pidReused: `.ancla-tmp-${sleeper.pid}-db.conf.0123456789ab`,
+    live: ours.slice(dir.length + 1),
+    noPid: ".ancla-tmp-app.conf.0123456789ab",
+    notOurs: `.ancla-tmp-${dead}-notes`,
+    users: "app.conf",
+  };
+  for (const [what, name] of Object.entries(names)) {
+    if (what === "killedLink") await symlink("slots/x", join(dir, name));
+    else await writeFile(join(dir, name), what);
+  }
+  await mkdir(join(dir, `.ancla-tmp-${dead}-dir.0123456789ab`));
+  const elsewhere = join(root, "other", names.killed);
+  await writeFile(elsewhere, "not in a directory the run looks at");
+
+  const removed = await removeOrphanTemps([dir, dir, join(root, "missing")]);
+  t.same(removed.sort(), [names.killed, names.killedLink, names.pidReused].map((n) => join(dir, n)).sort());
+  t.same((await readdir(dir)).sort(), [names.live, names.noPid, names.notOurs, names.users, `.ancla-tmp-${dead}-dir.0123456789ab`].sort());
+  t.equal(await readFile(elsewhere, "utf8"), "not in a directory the run looks at", "only the directories given are looked at");
 });

@@ -1,10 +1,10 @@
 import t from "tap";
 import { create } from "@bufbuild/protobuf";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EventSchema, ReportSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { stateLayout } from "../../agent/state/layout.js";
-import { enqueueReport, listQueuedReports, removeQueuedReport } from "../../agent/state/report-queue.js";
+import { enqueueReport, forgetLostReports, listQueuedReports, lostReports, markReportLost, removeQueuedReport } from "../../agent/state/report-queue.js";
 
 const report = (runId: string, startedAt: string) =>
   create(ReportSchema, {
@@ -50,9 +50,27 @@ t.test("a run id that is not a plain file name is refused", async (t) => {
 
 t.test("the queue keeps only the newest reports beyond its bound", async (t) => {
   const layout = stateLayout(t.testdir({}));
-  for (const n of [1, 2, 3, 4, 5]) {
-    await enqueueReport(layout, report(`run-${n}`, `2024-01-01T00:00:0${n}Z`), 3);
-    await new Promise((resolve) => setTimeout(resolve, 5)); // distinct file times
-  }
+  for (const n of [1, 2, 3, 4, 5]) await enqueueReport(layout, report(`run-${n}`, `2024-01-01T00:00:0${n}Z`), 3);
   t.same((await listQueuedReports(layout)).map((q) => q.runId), ["run-3", "run-4", "run-5"]);
+});
+
+t.test("trimming drops the oldest by the runs' start time, as listing orders them, whatever the file times", async (t) => {
+  const layout = stateLayout(t.testdir({}));
+  // The newest run's file is the oldest on disk (queued, then the clock or a restore moved file times).
+  await enqueueReport(layout, report("run-5", "2024-01-01T00:00:05Z"));
+  const longAgo = new Date("2020-01-01T00:00:00Z");
+  await utimes(join(layout.reportsDir, "run-5.json"), longAgo, longAgo);
+  for (const n of [1, 2, 3, 4]) await enqueueReport(layout, report(`run-${n}`, `2024-01-01T00:00:0${n}Z`), 3);
+  t.same((await listQueuedReports(layout)).map((q) => q.runId), ["run-3", "run-4", "run-5"], "the newest run stays; the oldest runs went");
+});
+
+t.test("a lost report is noted by run id until forgotten", async (t) => {
+  const layout = stateLayout(t.testdir({}));
+  t.same(await lostReports(layout), []);
+  await markReportLost(layout, "run-a");
+  const lost = await lostReports(layout);
+  t.same(lost.map((l) => l.runId), ["run-a"]);
+  t.same(await listQueuedReports(layout), [], "a note is not a queued report");
+  await forgetLostReports(layout, lost);
+  t.same(await lostReports(layout), []);
 });

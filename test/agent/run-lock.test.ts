@@ -1,8 +1,22 @@
-import t from "tap";
-import { spawnSync } from "node:child_process";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import t, { type Test } from "tap";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { acquireRunLock } from "../../agent/state/lock.js";
 import { stateLayout } from "../../agent/state/layout.js";
+import { fillUp, smallFileSystem, tmpfsUnavailable } from "./_helpers.js";
+
+/** A process that runs until the test ends (stopped then, also when the test fails). */
+function longLived(t: Test, argv: string[]): ChildProcess {
+  const child = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await once(child, "exit");
+    }
+  });
+  return child;
+}
 
 t.test("a held lock refuses a second run, naming the holder; release frees it", async (t) => {
   const layout = stateLayout(t.testdir({}));
@@ -37,4 +51,40 @@ t.test("release does not remove a lock another process has taken over", async (t
   await writeFile(layout.runLock, "1\n");
   await lock.release();
   t.equal(await readFile(layout.runLock, "utf8"), "1\n");
+});
+
+t.test("a lock whose pid the kernel gave to another program is stale and taken over", async (t) => {
+  const layout = stateLayout(t.testdir({}));
+  const sleeper = longLived(t, ["sleep", "120"]);
+  // What a crash followed by pid reuse looks like: `sleep 120 & echo $! > run.lock`.
+  await writeFile(layout.runLock, `${sleeper.pid}\n`);
+  const lock = await acquireRunLock(layout);
+  t.equal((await readFile(layout.runLock, "utf8")).trim(), String(process.pid));
+  await lock.release();
+});
+
+t.test("a lock is held by a live process of the agent's program only if it started before the lock was written", async (t) => {
+  const layout = stateLayout(t.testdir({}));
+  const agent = longLived(t, [process.execPath, "-e", "setInterval(() => {}, 1e6)"]);
+  await writeFile(layout.runLock, `${agent.pid}\n`);
+  await t.rejects(acquireRunLock(layout), { code: "ANCLA_E_LOCKED", message: new RegExp(`held by pid ${agent.pid}$`) }, "written by it: held");
+  const anHourAgo = new Date(Date.now() - 3600_000);
+  await utimes(layout.runLock, anHourAgo, anHourAgo);
+  const lock = await acquireRunLock(layout);
+  t.equal((await readFile(layout.runLock, "utf8")).trim(), String(process.pid), "written before it started: its pid was reused, the lock is stale");
+  await lock.release();
+});
+
+t.test("a lock that cannot be written (full disk) is removed, and the error names it", { skip: tmpfsUnavailable() }, async (t) => {
+  const layout = stateLayout(smallFileSystem(t, "256k"));
+  const filler = fillUp(layout.dir);
+  await t.rejects(acquireRunLock(layout), {
+    name: "AnclaError",
+    code: "ANCLA_E_IO",
+    message: `cannot write the run lock ${layout.runLock}: no space left on device (ENOSPC)`,
+  });
+  t.same(await readdir(layout.dir), ["filler"], "no empty lock is left to block the next run");
+  await rm(filler);
+  const lock = await acquireRunLock(layout);
+  await lock.release();
 });

@@ -6,7 +6,7 @@ import { readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "../../../catalog/canonical.js";
 import { ContentBucket } from "../../../agent/state/bucket.js";
-import { apply, catalogOf, contentStore, file } from "../_helpers.js";
+import { apply, catalogOf, contentStore, file, fillUp, smallFileSystem, tmpfsUnavailable } from "../_helpers.js";
 
 const kept = async (bucket: ContentBucket): Promise<string[]> => (await readdir(bucket.dir).catch(() => [])).sort();
 
@@ -75,12 +75,30 @@ t.test("the total cap evicts the oldest first, also across runs", async (t) => {
   t.equal(await fresh.keep(Buffer.from("x".repeat(101))), undefined, "over the per-file cap: not kept");
 });
 
-t.test("a bucket that cannot be written stops the change and says why", async (t) => {
+t.test("a bucket that cannot be written warns, and the file is replaced all the same (the bucket is history, not state)", async (t) => {
   const root = t.testdir({ f: "old\n", state: "a file where the bucket's parent should be" });
   const bucket = new ContentBucket(join(root, "state/bucket"));
   const outcome = await apply(catalogOf([file(join(root, "f"), { content: "new\n" })]), { bucket });
-  t.match(outcome.events, [{ property: "content", result: "failed", message: /could not keep the old content of .*\/f in .*state\/bucket before replacing it/ }]);
-  t.equal(await readFile(join(root, "f"), "utf8"), "old\n", "the old content is not lost");
+  t.equal(outcome.status, "changed");
+  t.match(outcome.events, [{ property: "content", result: "changed" }]);
+  t.equal(await readFile(join(root, "f"), "utf8"), "new\n");
+  const warning = outcome.logs.find((l) => l.level === "warning");
+  t.match(warning?.message, /^file:.*\/f: ANCLA_E_IO: the old content of .*\/f was not kept in .*state\/bucket: .*\(ENOTDIR\)/);
+});
+
+t.test("a full state disk: the old content is not kept, a warning says so, and the file is replaced", { skip: tmpfsUnavailable() }, async (t) => {
+  const root = t.testdir({ f: "old\n" });
+  const state = smallFileSystem(t, "256k");
+  const bucket = new ContentBucket(join(state, "bucket"));
+  fillUp(state);
+  const outcome = await apply(catalogOf([file(join(root, "f"), { content: "new\n" })]), { bucket });
+  t.match(outcome.events, [{ property: "content", result: "changed" }]);
+  t.equal(await readFile(join(root, "f"), "utf8"), "new\n");
+  t.match(
+    outcome.logs.find((l) => l.level === "warning")?.message,
+    `ANCLA_E_IO: the old content of ${join(root, "f")} was not kept in ${bucket.dir}: cannot write ${bucket.pathOf(sha256Hex("old\n"))}: no space left on device (ENOSPC)`,
+  );
+  t.same(await kept(bucket), [], "nothing half-kept");
 });
 
 t.test("an entry a crash left empty is dropped when the bucket is next read; the empty content's own entry stays", async (t) => {
