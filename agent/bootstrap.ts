@@ -8,7 +8,7 @@ import { AnclaError } from "../proto/errors.js";
 import { writeFileAtomic } from "./state/atomic-write.js";
 import type { StateLayout } from "./state/layout.js";
 import { enrollmentPath, type Enrollment } from "./settings.js";
-import { asTransportError, fetchPinnedCa, pinnedBootstrapClient, type BootstrapClient } from "./transport.js";
+import { explainTransportError, fetchPinnedCa, pinnedBootstrapClient, type BootstrapClient } from "./transport.js";
 
 export interface BootstrapOptions {
   server: string;
@@ -42,7 +42,8 @@ async function waitForSignature(client: BootstrapClient, opts: BootstrapOptions,
     await sleep(opts.pollSeconds * 1000);
     const res = await client.getCertificate({ certname: opts.certname, publicKeySha256: keySha }, { timeoutMs: opts.timeoutMs });
     if (res.state === CertificateState.SIGNED) return res.certPem;
-    if (res.state === CertificateState.REJECTED || res.state === CertificateState.REVOKED) throw new AnclaError("ANCLA_E_CERT_REVOKED", res.message || "the request was rejected");
+    if (res.state === CertificateState.REJECTED) throw new AnclaError("ANCLA_E_CERT_REJECTED", res.message || "the request was rejected");
+    if (res.state === CertificateState.REVOKED) throw new AnclaError("ANCLA_E_CERT_REVOKED", res.message || "the certificate was revoked");
   }
   throw new AnclaError("ANCLA_E_CERT_PENDING", `still pending after ${opts.waitSeconds}s; once signed, run bootstrap again`);
 }
@@ -66,7 +67,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Enrollment> {
     opts.say(`certificate for ${opts.certname} signed; enrollment saved in ${opts.layout.dir}`);
     return enrollment;
   } catch (err) {
-    throw asTransportError(err, opts.server);
+    throw await explainTransportError(err, opts.server);
   } finally {
     client.close();
   }

@@ -2,10 +2,12 @@
 // fingerprint) and the agent service (mutual TLS with the agent's certificate).
 import * as grpc from "@grpc/grpc-js";
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { connect as tlsConnect, type PeerCertificate } from "node:tls";
 import { AgentService } from "../proto/gen/ancla/v1/agent_pb.js";
 import { BootstrapService } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { makeClient, type ServiceClient } from "../proto/grpc.js";
-import { AnclaError, codeForGrpcStatus, isAnclaErrorCode, type GrpcStatusName } from "../proto/errors.js";
+import { AnclaError, codeForGrpcStatus, isAnclaError, isAnclaErrorCode, type GrpcStatusName } from "../proto/errors.js";
 import { fingerprintMatches } from "../pki/fingerprint.js";
 import type { StateLayout } from "./state/layout.js";
 
@@ -75,20 +77,65 @@ export function asTransportError(err: unknown, server: string): Error {
 }
 
 /**
+ * asTransportError, and for a TLS failure about the server's certificate the
+ * certificate's own story: its validity next to this host's time, or the names
+ * it is for. grpc-js's error says neither, so the certificate is read again
+ * over a TLS connection that does not verify it (nothing is sent on it).
+ */
+export async function explainTransportError(err: unknown, server: string): Promise<Error> {
+  const plain = asTransportError(err, server);
+  if (!isAnclaError(plain, "ANCLA_E_CLOCK_SKEW") && !isAnclaError(plain, "ANCLA_E_TLS_NAME_MISMATCH")) return plain;
+  const cert = await presentedCertificate(server);
+  return (cert && tlsProblem((err as grpc.ServiceError).details ?? "", server, cert)) ?? plain;
+}
+
+/**
  * TLS failures grpc-js reports as "unavailable" that are no network problem:
  * a certificate outside its validity by this host's clock (most often the
  * clock is wrong), or a server certificate for another name than --server.
  */
-function tlsProblem(details: string, server: string): AnclaError | undefined {
+function tlsProblem(details: string, server: string, cert?: PeerCertificate): AnclaError | undefined {
   const now = new Date().toISOString();
-  if (/certificate is not yet valid|CERT_NOT_YET_VALID/.test(details)) {
-    return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew? the server's certificate is not valid yet by this host's clock (${now}); ${server}: ${details}`);
-  }
-  if (/certificate has expired|CERT_HAS_EXPIRED/.test(details)) {
-    return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew? the server's certificate has expired by this host's clock (${now}); ${server}: ${details}`);
+  const validity = cert ? `the certificate of ${server} is valid from ${isoDate(cert.valid_from)} to ${isoDate(cert.valid_to)}` : `the certificate of ${server} is not valid at that time`;
+  if (/certificate is not yet valid|CERT_NOT_YET_VALID|certificate has expired|CERT_HAS_EXPIRED/.test(details)) {
+    return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew: this host's time is ${now}, but ${validity} (${tlsCause(details)})`);
   }
   if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/.test(details)) {
-    return new AnclaError("ANCLA_E_TLS_NAME_MISMATCH", `the server's certificate is not for the name in ${server}: ${details}`);
+    const host = hostOf(server);
+    const names = cert?.subjectaltname?.split(", ").map((n) => n.replace(/^(DNS|IP Address):/, ""));
+    const forWhat = names?.length ? `is for ${names.join(", ")}, not ${host}` : `is not for ${host}`;
+    return new AnclaError("ANCLA_E_TLS_NAME_MISMATCH", `the certificate of ${server} ${forWhat} (${tlsCause(details)})`);
   }
   return undefined;
+}
+
+/** Node's TLS message out of grpc-js's "No connection established. Last error: Error: … Resolution note: …". */
+function tlsCause(details: string): string {
+  return /Error(?: \[[A-Z_]+\])?: ([^.]+)/.exec(details)?.[1] ?? details;
+}
+
+function isoDate(openssl: string): string {
+  return new Date(openssl).toISOString();
+}
+
+/** The certificate the server at host:port presents, unverified; undefined when it cannot be had. */
+function presentedCertificate(server: string): Promise<PeerCertificate | undefined> {
+  const host = hostOf(server);
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port: Number(server.slice(server.lastIndexOf(":") + 1)), servername: isIP(host) ? undefined : host, rejectUnauthorized: false, ALPNProtocols: ["h2"] }, () => {
+      const cert = socket.getPeerCertificate();
+      socket.destroy();
+      resolve(cert && cert.valid_from ? cert : undefined);
+    });
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => socket.destroy());
+    socket.on("error", () => resolve(undefined));
+    socket.on("close", () => resolve(undefined));
+  });
+}
+
+const PROBE_TIMEOUT_MS = 5000;
+
+/** The host of host:port, without an IPv6 literal's brackets. */
+function hostOf(server: string): string {
+  return server.slice(0, server.lastIndexOf(":")).replace(/^\[(.*)\]$/, "$1");
 }

@@ -23,11 +23,17 @@ export interface IssueRequest {
   validityDays: number;
   /** subjectAltName DNS names (server certificates). */
   dnsNames?: string[];
-  /** Backdate notBefore by this many seconds to tolerate clock skew (default 300). */
+  /** Backdate notBefore by this many seconds to tolerate clock skew (default BACKDATE_SECONDS, a day). */
   skewSeconds?: number;
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * notBefore lies a day in the past, as Puppet's CA does: a host whose clock
+ * runs hours behind the CA's (a fresh VM before NTP, a dead RTC battery)
+ * must still accept the certificates issued now, or nothing converges.
+ */
+const BACKDATE_SECONDS = 86_400;
 const DNS_NAME = 2; // GeneralName tag for dNSName
 
 /** A new self-signed CA (basicConstraints CA:true, keyCertSign, cRLSign). */
@@ -35,7 +41,7 @@ export function createCertificateAuthority(commonName: string, validityDays = 36
   const keys = generateKeyPair();
   const key = forge.pki.privateKeyFromPem(keys.privateKeyPem);
   const subject = [{ name: "commonName", value: commonName }];
-  const cert = newCertificate(keys.publicKeyPem, randomSerialHex(), validityDays, 300);
+  const cert = newCertificate(keys.publicKeyPem, randomSerialHex(), validityDays, BACKDATE_SECONDS);
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -51,7 +57,7 @@ export function createCertificateAuthority(commonName: string, validityDays = 36
 export function issueCertificate(ca: CertifiedKey, req: IssueRequest): string {
   if (!(req.validityDays > 0)) throw new AnclaError("ANCLA_E_USAGE", `validityDays must be positive, got ${req.validityDays}`);
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const cert = newCertificate(req.publicKeyPem, req.serialHex, req.validityDays, req.skewSeconds ?? 300);
+  const cert = newCertificate(req.publicKeyPem, req.serialHex, req.validityDays, req.skewSeconds ?? BACKDATE_SECONDS);
   cert.setSubject([{ name: "commonName", value: req.commonName }]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([

@@ -9,7 +9,7 @@ import { AnclaError, isAnclaError, type AnclaErrorCode } from "../../proto/error
 import { loadCachedEnvelope, saveCachedEnvelope } from "../state/catalog-cache.js";
 import type { StateLayout } from "../state/layout.js";
 import { saveMemory, type AgentMemory } from "../state/memory.js";
-import { asTransportError, isUnreachable, type AgentClient } from "../transport.js";
+import { explainTransportError, isUnreachable, type AgentClient } from "../transport.js";
 import { verifyCatalog, type VerifyContext } from "./verify-catalog.js";
 
 export type CatalogSource = "server" | "cache" | "none";
@@ -51,7 +51,7 @@ export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
   try {
     response = await opts.client.getCatalog({ facts: opts.facts as JsonObject, haveDigest: cache.catalog?.digest ?? "" }, { timeoutMs: opts.timeoutMs });
   } catch (err) {
-    return fallBackToCache(asTransportError(err, opts.server), cache, !isUnreachable(err));
+    return fallBackToCache(await explainTransportError(err, opts.server), cache, !isUnreachable(err));
   }
   const result = response.result;
   if (result.case === "notModified" && cache.catalog?.digest === response.digest) {
@@ -75,8 +75,12 @@ export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
   return { catalog, source: "server", problems, serverReachable: true };
 }
 
-/** Answers that say nothing against the cached catalog: the server is away, cannot compile for us, or failed itself. */
-const CACHE_ON = new Set<AnclaErrorCode>(["ANCLA_E_SERVER_UNREACHABLE", "ANCLA_E_COMPILE", "ANCLA_E_INTERNAL"]);
+/**
+ * Answers that say nothing against the cached catalog: the server is away,
+ * cannot compile for us, or failed itself, or this host cannot talk TLS to it
+ * (clock skew, a --server name the certificate is not for).
+ */
+const CACHE_ON = new Set<AnclaErrorCode>(["ANCLA_E_SERVER_UNREACHABLE", "ANCLA_E_COMPILE", "ANCLA_E_INTERNAL", "ANCLA_E_CLOCK_SKEW", "ANCLA_E_TLS_NAME_MISMATCH"]);
 
 /**
  * The server is away, cannot compile for us, failed, or refuses us. Away,
