@@ -25,7 +25,7 @@ code, pre, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monosp
 .s-failed { background:var(--failed); } .s-drifted { background:var(--drifted); } .s-changed { background:var(--changed); }
 .s-unchanged { background:var(--unchanged); } .s-noop-pending, .s-noop { background:var(--noop); } .s-compile-failed { background:var(--compile); }
 .s-unresponsive, .s-unreported, .s-skipped, .s-unknown { background:var(--silent); }
-.s-pending { background:var(--drifted); } .s-signed { background:var(--unchanged); } .s-revoked, .s-rejected { background:var(--silent); }
+.s-pending { background:var(--drifted); } .s-signed { background:var(--unchanged); } .s-revoked, .s-rejected { background:var(--silent); } .s-expired { background:var(--failed); }
 .mark-corrective { color:var(--drifted); font-weight:600; } .mark-intentional { color:var(--changed); }
 .tiles { display:flex; flex-wrap:wrap; gap:8px; margin-bottom:16px; }
 .tile { display:block; min-width:112px; padding:8px 12px; border:1px solid var(--line); border-left:5px solid var(--silent); border-radius:4px; color:var(--fg); }

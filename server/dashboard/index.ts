@@ -43,7 +43,7 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
       fleetRoutes(pages, deps);
       nodeRoutes(pages, deps);
       reportRoutes(pages, deps);
-      certificateRoutes(pages, deps.certs);
+      certificateRoutes(pages, deps);
     });
   };
 }

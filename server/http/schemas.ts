@@ -21,6 +21,12 @@ export function fields<P extends Record<string, unknown>>(properties: P, require
   return { type: "object", additionalProperties: false, required, properties } as const;
 }
 
+/**
+ * A paging position (offset, before): past 2^53 - 1 a number is not exact in JS and SQLite refused
+ * it as a datatype mismatch (a 500), so the schema says where the range ends (a 400 naming it).
+ */
+export const position = (minimum: number) => ({ type: "integer", minimum, maximum: Number.MAX_SAFE_INTEGER }) as const;
+
 export const arrayOf = <T>(items: T) => ({ type: "array", items }) as const;
 
 export const errorSchema = object({ error: object({ code: str, message: str }) });
@@ -95,12 +101,16 @@ export const catalogSchema = object({
 export const certSchema = object({
   certname: str,
   state: str,
+  status: str,
   public_key_sha256: str,
+  public_key_fingerprint: str,
   serial: nullableStr,
   not_after: nullableTime,
   requested_at: time,
   signed_at: nullableTime,
   revoked_at: nullableTime,
+  rejected_at: nullableTime,
+  renewal_of: nullableStr,
 });
 
 export const auditEntrySchema = object({ id: int, at: time, actor: str, action: str, target: str, detail: anyObject });

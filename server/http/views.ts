@@ -4,8 +4,10 @@ import type { SiteProblem } from "../../catalog/compiler.js";
 import { shownProperties } from "../../catalog/diff.js";
 import { decodeEnvelope } from "../../catalog/envelope.js";
 import { resourceRef, type Catalog, type Edge, type JsonValue } from "../../catalog/model.js";
+import { formatSha256 } from "../../pki/fingerprint.js";
 import type { Event } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { CertificateSummary } from "../ca/service.js";
+import { certificateStatus } from "../ca/status.js";
 import { runStatus, type NodeDetail, type NodeSummary } from "../status.js";
 import type { CompileFailure, ReportCounts, ReportSummary, StoredAuditEntry, StoredCatalog } from "../store/store.js";
 
@@ -14,24 +16,35 @@ const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null)
 export interface CertView {
   certname: string;
   state: string;
+  /** The state as shown: pending, pending renewal, signed, expired, revoked, rejected (server/ca/status.ts). */
+  status: string;
   public_key_sha256: string;
+  /** "SHA256:AB:CD:…", as the waiting agent prints it. */
+  public_key_fingerprint: string;
   serial: string | null;
   not_after: string | null;
   requested_at: string;
   signed_at: string | null;
   revoked_at: string | null;
+  rejected_at: string | null;
+  /** A waiting renewal: the serial of the expired certificate whose key asks again. */
+  renewal_of: string | null;
 }
 
 export function certView(c: CertificateSummary): CertView {
   return {
     certname: c.certname,
     state: c.state,
+    status: certificateStatus(c, new Date()),
     public_key_sha256: c.publicKeySha256,
+    public_key_fingerprint: formatSha256(c.publicKeySha256),
     serial: c.serialHex ?? null,
     not_after: iso(c.notAfter),
     requested_at: c.requestedAt.toISOString(),
     signed_at: iso(c.signedAt),
     revoked_at: iso(c.revokedAt),
+    rejected_at: iso(c.rejectedAt),
+    renewal_of: c.renewalOf ?? null,
   };
 }
 

@@ -26,14 +26,15 @@ function certAction(verb: string, summary: string, describe: (cert: CertView) =>
 export const certCommands: Record<string, Subcommand> = {
   "cert list": {
     usage: "cert list [--json]",
-    summary: "list certificate requests and certificates",
+    summary: "list certificate requests and certificates: state (pending, pending renewal, signed, expired, revoked, rejected) and key fingerprint",
     flags,
     async run(args) {
       const { certificates } = await new ApiClient(resolveConnection(args)).get<{ certificates: CertView[] }>("/certs");
       print(args, certificates, () =>
+        // The whole key fingerprint: the operator compares it with the one the waiting agent printed.
         table(
-          ["CERTNAME", "STATE", "SERIAL", "NOT AFTER", "KEY SHA-256"],
-          certificates.map((c) => [c.certname, c.state, c.serial, when(c.not_after), c.public_key_sha256.slice(0, 16)]),
+          ["CERTNAME", "STATE", "SERIAL", "NOT AFTER", "KEY FINGERPRINT"],
+          certificates.map((c) => [c.certname, c.status, c.serial, when(c.not_after), c.public_key_fingerprint]),
         ),
       );
       return 0;

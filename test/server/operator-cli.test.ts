@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { createCertificateAuthority } from "../../pki/ca.js";
+import { formatSha256 } from "../../pki/fingerprint.js";
+import { publicKeySha256 } from "../../pki/keys.js";
 import { cli } from "../helpers/processes.js";
 import { agentCsr, report, startTestApi, tempDir } from "./_helpers.js";
 
@@ -16,11 +18,12 @@ t.test("ancla against a running API", async (t) => {
   const ancla = (args: string[], token = api.tokens.admin) => cli("ancla", [...args, "--url", api.url, "--token", token, "--ca-file", caFile], { env: noEnv });
 
   t.test("cert list shows a waiting request; sign and revoke change it", async (t) => {
-    api.certs.submitCsr(agentCsr("web-01").csrPem, undefined);
+    const { csrPem, keys } = agentCsr("web-01");
+    api.certs.submitCsr(csrPem, undefined);
     const list = await ancla(["cert", "list"]);
     t.equal(list.code, 0, list.stderr);
-    t.match(list.stdout, /^CERTNAME\s+STATE\s+SERIAL/);
-    t.match(list.stdout, /\nweb-01\s+pending\s+-/);
+    t.match(list.stdout, /^CERTNAME\s+STATE\s+SERIAL\s+NOT AFTER\s+KEY FINGERPRINT/);
+    t.match(list.stdout, new RegExp(`\nweb-01\\s+pending\\s+-\\s+-\\s+${formatSha256(publicKeySha256(keys.publicKeyPem))}\n`), "the whole key fingerprint, as the agent prints it");
 
     const signed = await ancla(["cert", "sign", "web-01"]);
     t.equal(signed.code, 0, signed.stderr);

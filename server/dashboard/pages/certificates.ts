@@ -2,8 +2,11 @@
 // (revoke). Changes need the operator role and go through the CA service,
 // which writes the audit log, exactly as the API's /certs routes do.
 import type { FastifyInstance } from "fastify";
+import { formatSha256 } from "../../../pki/fingerprint.js";
 import type { CertificateService, CertificateSummary } from "../../ca/service.js";
+import { certificateStatus } from "../../ca/status.js";
 import { actorOf, requireRole } from "../../http/auth.js";
+import type { ApiDeps } from "../../http/routes/deps.js";
 import type { ApiTokenRecord } from "../../store/store.js";
 import { html, type SafeHtml } from "../html.js";
 import { pageNumber, pathOf, queryString } from "../urls.js";
@@ -35,14 +38,23 @@ interface CertificatesQuerystring {
 interface ListView {
   q?: string;
   page: number;
+  now: Date;
+  /** A node page exists only once the node checked in: rows link to it only then. */
+  hasNode(certname: string): boolean;
 }
 
-export function certificateRoutes(app: FastifyInstance, certs: CertificateService): void {
+export function certificateRoutes(app: FastifyInstance, deps: Pick<ApiDeps, "certs" | "store">): void {
+  const { certs } = deps;
   app.get<{ Querystring: CertificatesQuerystring }>("/certificates", async (request, reply) => {
     const caller = request.apiToken!;
     const { done, certname } = request.query;
     const notice = done && certname && DONE[done] ? html`<p class="notice" role="status">${DONE[done]} ${certname}.</p>` : undefined;
-    const view: ListView = { q: request.query.q?.trim().toLowerCase() || undefined, page: pageNumber(request.query.page) };
+    const view: ListView = {
+      q: request.query.q?.trim().toLowerCase() || undefined,
+      page: pageNumber(request.query.page),
+      now: new Date(),
+      hasNode: (certname) => deps.store.getNode(certname) !== undefined,
+    };
     const shown = view.q ? certs.list().filter((c) => c.certname.includes(view.q!)) : certs.list();
     const body = certificatesBody(shown, view, canChange(caller), notice);
     return reply.type("text/html; charset=utf-8").send(page({ title: "Certificates", section: "certificates", caller, body }));
@@ -78,23 +90,34 @@ ${view.q && html`<a href="/certificates">clear filter</a>`}
 <h2 id="pending">Waiting requests (${pending.length})</h2>
 ${pending.length === 0
     ? html`<p class="muted">No request is waiting.</p>`
-    : html`<table><thead><tr><th>Certname</th><th>Requested</th><th>Public key (SHA-256)</th>${operator && html`<th></th>`}</tr></thead><tbody>
-${pending.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${c.certname}</td><td>${when(c.requestedAt)}</td><td>${shortDigest(c.publicKeySha256)}</td>
+    : html`<p class="muted">Sign a request only when its key fingerprint is the one its agent printed while waiting.</p>
+<table><thead><tr><th>Certname</th><th>Requested</th><th>Key fingerprint</th>${operator && html`<th></th>`}</tr></thead><tbody>
+${pending.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}${c.renewalOf && html` ${badge("pending renewal")} <span class="muted">of expired certificate ${shortDigest(c.renewalOf)}</span>`}</td><td>${when(c.requestedAt)}</td><td class="wrap"><code>${formatSha256(c.publicKeySha256)}</code></td>
 ${operator && html`<td>${action(c.certname, "sign", "Sign", "primary")} ${action(c.certname, "reject", "Reject", "danger", `Reject the request of ${c.certname}? Its agent stops waiting and must bootstrap again.`)}</td>`}</tr>`)}
 </tbody></table>`}
 <h2 id="signed">Signed (${allSigned.length})</h2>
 ${signed.length === 0
     ? html`<p class="muted">No signed certificate.</p>`
-    : html`<table><thead><tr><th>Certname</th><th>Serial</th><th>Signed</th><th>Expires</th>${operator && html`<th></th>`}</tr></thead><tbody>
-${signed.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap"><a href="${pathOf("nodes", c.certname)}">${c.certname}</a></td><td>${shortDigest(c.serialHex)}</td>
+    : html`<table><thead><tr><th>Certname</th><th>State</th><th>Serial</th><th>Signed</th><th>Expires</th>${operator && html`<th></th>`}</tr></thead><tbody>
+${signed.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}</td><td>${badge(certificateStatus(c, view.now))}</td><td>${shortDigest(c.serialHex)}</td>
 <td>${when(c.signedAt)}</td><td>${c.notAfter?.toISOString().slice(0, 10)}</td>
 ${operator && html`<td>${action(c.certname, "revoke", "Revoke", "danger", `Revoke the certificate of ${c.certname}? Its agent is refused from its next call on.`)}</td>`}</tr>`)}
 </tbody></table>`}
 ${allOther.length > 0 && html`<h2 id="revoked">Revoked and rejected (${allOther.length})</h2>
-<table><thead><tr><th>Certname</th><th>State</th><th>Requested</th><th>Revoked</th></tr></thead><tbody>
-${other.map((c) => html`<tr><td class="wrap">${c.certname}</td><td>${badge(c.state)}</td><td>${when(c.requestedAt)}</td><td>${when(c.revokedAt)}</td></tr>`)}
+<table><thead><tr><th>Certname</th><th>State</th><th>Requested</th><th>Since</th></tr></thead><tbody>
+${other.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}</td><td>${badge(c.state)}</td><td>${when(c.requestedAt)}</td><td>${endedAt(c)}</td></tr>`)}
 </tbody></table>`}
 ${pager(view, Math.max(allSigned.length, allOther.length))}`;
+}
+
+/** "rejected 3h ago", "revoked 2d ago": a rejected request was never revoked. Rejections before migration 4 have no time. */
+function endedAt(c: CertificateSummary): SafeHtml {
+  const at = c.state === "rejected" ? c.rejectedAt : c.revokedAt;
+  return html`${c.state} ${at ? when(at) : html`<span class="muted">(time not recorded)</span>`}`;
+}
+
+function nodeLink(certname: string, view: ListView): SafeHtml {
+  return view.hasNode(certname) ? html`<a href="${pathOf("nodes", certname)}">${certname}</a>` : html`${certname}`;
 }
 
 function pager(view: ListView, longest: number): SafeHtml {
