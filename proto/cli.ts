@@ -88,7 +88,8 @@ async function dispatch(program: string, commands: Record<string, Subcommand>, a
     return argv.length === 0 ? EXIT_USAGE : 0;
   }
   const found = findCommand(argv, commands);
-  if (!found) throw usageError(`${program}: unknown command "${argv.slice(0, 2).join(" ")}"; run \`${program} --help\``);
+  // No "run --help" here: the ANCLA_E_USAGE hint already says it.
+  if (!found) throw usageError(`${program}: unknown command "${argv.slice(0, 2).join(" ")}"`);
   const [name, rest] = found;
   const cmd = commands[name];
   if (rest.includes("--help") || rest.includes("-h")) {

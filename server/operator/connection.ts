@@ -26,11 +26,12 @@ export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv = pro
   const paths = dataDirPaths(str(args, "data-dir") ?? DEFAULT_DATA_DIR);
   // An empty variable counts as unset, as shells make it easy to export one by accident.
   const fromEnv = (name: string): string | undefined => env[name] || undefined;
-  const url = str(args, "url") ?? fromEnv("ANCLA_URL") ?? runtimeUrl(paths.runtime);
+  // Checked first: a bad --url is the mistake to report, not whatever else is missing.
+  const url = checkUrl(str(args, "url") ?? fromEnv("ANCLA_URL") ?? runtimeUrl(paths.runtime));
   const token = str(args, "token") ?? fromEnv("ANCLA_TOKEN") ?? readSetting(paths.adminToken, "an API token", "--token or ANCLA_TOKEN").trim();
   const caSource = str(args, "ca-file") ?? fromEnv("ANCLA_CA_FILE") ?? paths.caCert;
   const caPem = readSetting(caSource, "the CA certificate", "--ca-file or ANCLA_CA_FILE");
-  return { url: checkUrl(url), token, caPem, caSource };
+  return { url, token, caPem, caSource };
 }
 
 function runtimeUrl(file: string): string {

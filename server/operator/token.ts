@@ -90,7 +90,7 @@ export const tokenCommands: Record<string, Subcommand> = {
     async run(args) {
       const role = str(args, "role");
       const name = str(args, "name");
-      if (role === undefined || !(ROLES as readonly string[]).includes(role)) throw usageError(`--role is required: one of ${ROLES.join(", ")}`);
+      if (role === undefined || !(ROLES as readonly string[]).includes(role)) throw usageError(`${role === undefined ? "--role is required" : `--role ${role} is no role`}: one of ${ROLES.join(", ")}`);
       if (!name) throw usageError("--name is required: who or what the token is for (it names the token in the audit log)");
       const created = await new ApiClient(resolveConnection(args)).post<{ token: string; id: string; role: string; name: string }>("/api-tokens", { role, name });
       return printSecret(args, created, `API token ${created.id}: ${created.role} role, "${created.name}"`);

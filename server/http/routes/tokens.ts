@@ -1,6 +1,8 @@
 // Tokens (admin only: a bootstrap token mints agent identities, an API token grants a role).
 // Either kind is revoked at once by DELETE; revoked tokens stay listed, with when.
 import type { FastifyInstance } from "fastify";
+import picomatch from "picomatch";
+import { AnclaError } from "../../../proto/errors.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/service.js";
 import type { ApiTokenRecord, BootstrapTokenRecord, Role } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";
@@ -63,6 +65,15 @@ function apiTokenView(t: ApiTokenRecord) {
 }
 
 const DEFAULT_TTL_SECONDS = 3600;
+
+/** A glob picomatch would quietly read as something else ("[" as a literal) is refused, so a token is never scoped by a typo. */
+function checkGlob(glob: string): void {
+  try {
+    picomatch.makeRe(glob, { strictBrackets: true });
+  } catch (err) {
+    throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `certname_glob "${glob}" is not a valid glob: ${(err as Error).message}`);
+  }
+}
 const tags = ["tokens"];
 
 export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -74,6 +85,7 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const body = request.body ?? {};
       const oneTime = body.one_time ?? true;
+      if (body.certname_glob) checkGlob(body.certname_glob);
       const created = deps.certs.createBootstrapToken(
         { ttlSeconds: body.ttl_seconds ?? DEFAULT_TTL_SECONDS, certnameGlob: body.certname_glob ?? undefined, oneTime },
         actorOf(request),
