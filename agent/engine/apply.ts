@@ -83,6 +83,8 @@ class Run {
   /** Resources really changed so far, for ProviderContext.changed. */
   private readonly changed: Resource[] = [];
   private noopPending = false;
+  /** Refs with changes this run would make but did not (noop), for ProviderContext.pending. */
+  private readonly pending = new Set<string>();
   /** Milliseconds per evaluated node, by catalog index. */
   private readonly durations: { index: number; ref: string; ms: number }[] = [];
 
@@ -151,6 +153,7 @@ class Run {
       noop: this.ctx.noop,
       changed: this.changed,
       mayApplyNow: (ref) => this.mayApplyNow(ref),
+      pending: (ref) => node !== undefined && this.isPendingFor(node, ref),
       bucket: this.ctx.bucket,
       stateDir: this.ctx.stateDir,
       log: (level, message) => this.record.log(level, node ? `${node.ref}: ${message}` : message),
@@ -176,6 +179,12 @@ class Run {
     const node = this.nodes.get(ref);
     if (!node || node.problem || this.ctx.noop || node.resource.noop === true || this.outcomes.has(ref)) return false;
     return node.requires.every((dep) => this.outcomes.get(dep.ref) === "ok");
+  }
+
+  /** A resource that applies finds its prerequisites made (or failed): nothing is pending for it. */
+  private isPendingFor(node: GraphNode, ref: string): boolean {
+    const applies = !this.ctx.noop && node.resource.noop !== true;
+    return !applies && this.pending.has(ref) && node.requires.some((dep) => dep.ref === ref);
   }
 
   outcome(): ApplyOutcome {
@@ -233,7 +242,10 @@ class Run {
     const corrective = isCorrective(this.ctx.memory, resource, digest);
     this.record.changes(ref, changes, { sensitive, corrective, noop: !applied });
     if (applied) this.changed.push(resource);
-    else this.noopPending = true;
+    else {
+      this.noopPending = true;
+      this.pending.add(ref);
+    }
     for (const target of node.notifies) {
       if (this.refreshedEarly.has(`${ref}\0${target}`)) continue;
       const pending = this.refreshes.get(target) ?? { from: [], noop: true };

@@ -17,7 +17,8 @@ export interface Plan {
 }
 
 export interface Account {
-  id: number;
+  /** Undefined while pending: a user or group a noop run would create first (ProviderContext.pending). */
+  id?: number;
   /** As the catalog spelled it: reports show the actual value the same way. */
   desired: string | number;
   table: IdTable;

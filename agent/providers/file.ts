@@ -77,8 +77,8 @@ async function planFor(spec: FileSpec, pc: PlanContext): Promise<Plan> {
   if (spec.ensure === "absent") return planAbsent(spec.path, actual, pc.keeper);
   const attrs: Attributes = {
     mode: spec.mode,
-    owner: await account("user", spec.owner),
-    group: await account("group", spec.group),
+    owner: await account("user", spec.owner, pc.ctx),
+    group: await account("group", spec.group, pc.ctx),
   };
   switch (spec.ensure) {
     case "directory":
@@ -200,11 +200,17 @@ async function desiredBytes(spec: FileSpec, ctx: ProviderContext): Promise<Uint8
   return data;
 }
 
-async function account(kind: IdKind, desired: string | number | undefined): Promise<Account | undefined> {
+async function account(kind: IdKind, desired: string | number | undefined, ctx: ProviderContext): Promise<Account | undefined> {
   if (desired === undefined) return undefined;
   const table = await loadIdTable(kind);
   const id = resolveId(table, desired);
   if (id === undefined) {
+    const ref = `${kind}:${desired}`;
+    // Noop: the account does not exist yet because the run would create it first; the file would then get it.
+    if (ctx.pending?.(ref)) {
+      ctx.log?.("info", `${kind} ${desired} does not exist yet: ${ref}, which this resource requires, would be created first`);
+      return { desired, table };
+    }
     throw new ResourceFailure(kind === "user" ? "owner" : "group", `no ${kind} named "${desired}" in ${ID_SOURCES[kind]}; create it first (and require it) or use a numeric id`);
   }
   return { id, desired, table };

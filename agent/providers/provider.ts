@@ -20,6 +20,13 @@ export interface ProviderContext {
    * every package that is ready) without breaking the order the site asked for.
    */
   mayApplyNow(ref: string): boolean;
+  /**
+   * In a check that does not apply (noop): whether `ref` is something this
+   * resource requires (directly or by autorequire) that this run would change
+   * first but did not, such as a user it would create. What needs it (the
+   * user's id) is then pending, reported as a change, not a failure.
+   */
+  pending?(ref: string): boolean;
   /** Where replaced and removed file contents are kept (none in tests that do not ask for one). */
   bucket?: ContentBucket;
   /**
