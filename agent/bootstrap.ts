@@ -2,6 +2,7 @@
 // signed (at once with a token, or after `ancla cert sign`), record enrollment.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createCsr, isValidCertname } from "../pki/csr.js";
+import { formatSha256 } from "../pki/fingerprint.js";
 import { generateKeyPair, publicKeySha256 } from "../pki/keys.js";
 import { CertificateState } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { AnclaError } from "../proto/errors.js";
@@ -37,7 +38,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForSignature(client: BootstrapClient, opts: BootstrapOptions, keySha: string): Promise<string> {
   const deadline = Date.now() + opts.waitSeconds * 1000;
-  opts.say(`waiting up to ${opts.waitSeconds}s for an operator to run: ancla cert sign ${opts.certname}`);
+  // The operator signs only the request whose key fingerprint in `ancla cert list` is this one.
+  opts.say(`key fingerprint: ${formatSha256(keySha)}`);
+  opts.say(`waiting up to ${opts.waitSeconds}s for an operator to compare it with \`ancla cert list\` and run: ancla cert sign ${opts.certname}`);
   while (Date.now() < deadline) {
     await sleep(opts.pollSeconds * 1000);
     const res = await client.getCertificate({ certname: opts.certname, publicKeySha256: keySha }, { timeoutMs: opts.timeoutMs });

@@ -4,6 +4,7 @@ import { str, bool, type Subcommand } from "../../proto/cli.js";
 import { DEFAULT_DATA_DIR } from "../datadir.js";
 import { readServerConfig } from "./config.js";
 import { wholeNumberFlag } from "./flags.js";
+import { caFingerprint } from "./fingerprint.js";
 import { initDataDir } from "./init.js";
 import { startServer } from "./start.js";
 
@@ -29,10 +30,20 @@ export const serverCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
+  fingerprint: {
+    usage: "fingerprint --data-dir DIR [--json]",
+    summary: "print the CA fingerprint agents pin (--ca-fingerprint), whole: SHA256:AB:CD:…",
+    flags: { "data-dir": { type: "string" }, json: { type: "boolean" } },
+    async run(args) {
+      const result = caFingerprint(str(args, "data-dir") ?? DEFAULT_DATA_DIR);
+      process.stdout.write((bool(args, "json") ? JSON.stringify(result) : result.caFingerprint) + "\n");
+      return 0;
+    },
+  },
   start: {
-    usage: "start [--config FILE] --data-dir DIR [--grpc HOST:PORT] [--http HOST:PORT] [--report-retention-days N] [--unresponsive-after MINUTES] [--agent-package FILE]",
+    usage: "start [--config FILE] --data-dir DIR [--grpc HOST:PORT] [--http HOST:PORT] [--report-retention-days N] [--unresponsive-after MINUTES] [--agent-package FILE] [--max-artifact-bytes N]",
     summary:
-      "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141); reports are kept 30 days (0: forever); --agent-package: the agent .deb hosts install from /install.sh; flags win over --config (YAML)",
+      "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141); reports are kept 30 days (0: forever); --agent-package: the agent .deb hosts install from /install.sh; --max-artifact-bytes: the largest artifact push (default 2 GiB); flags win over --config (YAML)",
     flags: {
       config: { type: "string" },
       "data-dir": { type: "string" },
@@ -41,6 +52,7 @@ export const serverCommands: Record<string, Subcommand> = {
       http: { type: "string" },
       "report-retention-days": { type: "string" },
       "unresponsive-after": { type: "string" },
+      "max-artifact-bytes": { type: "string" },
     },
     async run(args) {
       const configFile = str(args, "config");
@@ -52,6 +64,8 @@ export const serverCommands: Record<string, Subcommand> = {
         reportRetentionDays: wholeNumberFlag(args, "report-retention-days", 0) ?? config.reportRetentionDays,
         unresponsiveAfterMinutes: wholeNumberFlag(args, "unresponsive-after", 1) ?? config.unresponsiveAfterMinutes,
         agentPackage: str(args, "agent-package") ?? config.agentPackage,
+        publicAddress: config.publicAddress,
+        limits: { ...config.limits, maxArtifactBytes: wholeNumberFlag(args, "max-artifact-bytes", 1) ?? config.limits?.maxArtifactBytes },
       });
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
