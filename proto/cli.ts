@@ -3,6 +3,7 @@
 // It lives in proto/ because agent/ and server/ may not import each other.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AnclaError } from "./errors.js";
+import { ANCLA_VERSION } from "./version.js";
 
 /** Exit status for command-line misuse (sysexits EX_USAGE); 1 is "could not do it". */
 export const EXIT_USAGE = 64;
@@ -29,11 +30,32 @@ export function usageError(message: string): AnclaError {
   return new AnclaError("ANCLA_E_USAGE", message);
 }
 
-function helpText(program: string, commands: Record<string, Subcommand>): string {
-  const lines = [`usage: ${program} <command> [flags]`, "", "commands:"];
-  for (const cmd of Object.values(commands)) lines.push(`  ${program} ${cmd.usage}`.padEnd(60) + ` ${cmd.summary}`);
-  lines.push("", `Run \`${program} <command> --help\` for a command's flags.`);
+/** What a program says about itself beyond its commands: flags every command takes, shown in the top-level help. */
+export interface CliInfo {
+  globalFlags?: Record<string, string>;
+}
+
+function commandLines(program: string, commands: Subcommand[]): string[] {
+  return commands.map((cmd) => `  ${program} ${cmd.usage}`.padEnd(60) + ` ${cmd.summary}`);
+}
+
+function helpText(program: string, commands: Record<string, Subcommand>, info: CliInfo): string {
+  const lines = [`usage: ${program} <command> [flags]`, "", "commands:", ...commandLines(program, Object.values(commands))];
+  const globals = Object.entries(info.globalFlags ?? {});
+  if (globals.length > 0) {
+    lines.push("", "flags every command takes (before or after the command):");
+    for (const [flag, what] of globals) lines.push(`  ${flag}`.padEnd(28) + ` ${what}`);
+  }
+  lines.push("", `Run \`${program} <command> --help\` for a command's flags; \`${program} --version\` prints the version.`);
   return lines.join("\n");
+}
+
+/** The commands of a group such as `cert` (cert list, cert sign, ...), or none. */
+function groupOf(word: string | undefined, commands: Record<string, Subcommand>): Subcommand[] {
+  if (word === undefined || word.startsWith("-")) return [];
+  return Object.entries(commands)
+    .filter(([name]) => name.startsWith(`${word} `))
+    .map(([, cmd]) => cmd);
 }
 
 function commandHelp(program: string, cmd: Subcommand): string {
@@ -42,6 +64,22 @@ function commandHelp(program: string, cmd: Subcommand): string {
     lines.push(`  --${name}${spec.type === "string" ? " VALUE" : ""}${spec.multiple ? " (repeatable)" : ""}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * Splits off the flags given before the command word (`ancla --data-dir D nodes`).
+ * Whether such a flag takes a value is read from the commands' own flag tables:
+ * a global flag has the same type in every command that takes it.
+ */
+function splitLeadingFlags(argv: string[], commands: Record<string, Subcommand>): { leading: string[]; argv: string[] } {
+  const takesValue = new Set<string>();
+  for (const cmd of Object.values(commands)) for (const [flag, spec] of Object.entries(cmd.flags)) if (spec.type === "string") takesValue.add(flag);
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith("-") && argv[i] !== "--") {
+    const flag = argv[i].replace(/^--?/, "");
+    i += !flag.includes("=") && takesValue.has(flag) ? 2 : 1;
+  }
+  return { leading: argv.slice(0, Math.min(i, argv.length)), argv: argv.slice(i) };
 }
 
 /** Picks the longest command name (one or two words) that prefixes argv. */
@@ -70,10 +108,10 @@ function parseCommand(program: string, name: string, cmd: Subcommand, rest: stri
  * Runs the command named by argv and exits with its status. Any failure ends as
  * one line on stderr (the error's code and what to do) and a non-zero exit.
  */
-export async function runCli(program: string, commands: Record<string, Subcommand>, argv = process.argv.slice(2)): Promise<never> {
+export async function runCli(program: string, commands: Record<string, Subcommand>, info: CliInfo = {}, argv = process.argv.slice(2)): Promise<never> {
   let code: number;
   try {
-    code = await dispatch(program, commands, argv);
+    code = await dispatch(program, commands, info, argv);
   } catch (err) {
     code = reportFailure(err);
   }
@@ -82,15 +120,29 @@ export async function runCli(program: string, commands: Record<string, Subcomman
   process.exit(code);
 }
 
-async function dispatch(program: string, commands: Record<string, Subcommand>, argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-    process.stdout.write(helpText(program, commands) + "\n");
-    return argv.length === 0 ? EXIT_USAGE : 0;
+async function dispatch(program: string, commands: Record<string, Subcommand>, info: CliInfo, given: string[]): Promise<number> {
+  const { leading, argv } = splitLeadingFlags(given, commands);
+  const asksHelp = (words: string[]) => words.includes("--help") || words.includes("-h");
+  if (given.length === 0 || argv[0] === "help" || (argv.length === 0 && asksHelp(leading))) {
+    process.stdout.write(helpText(program, commands, info) + "\n");
+    return given.length === 0 ? EXIT_USAGE : 0;
+  }
+  if (argv.length === 0 && leading.includes("--version")) {
+    process.stdout.write(`${program} ${ANCLA_VERSION}\n`);
+    return 0;
   }
   const found = findCommand(argv, commands);
-  // No "run --help" here: the ANCLA_E_USAGE hint already says it.
-  if (!found) throw usageError(`${program}: unknown command "${argv.slice(0, 2).join(" ")}"`);
-  const [name, rest] = found;
+  if (!found) {
+    const group = groupOf(argv[0], commands);
+    // No "run --help" here: the ANCLA_E_USAGE hint already says it.
+    if (group.length === 0) throw usageError(`${program}: unknown command "${argv.slice(0, 2).join(" ") || leading.join(" ")}"`);
+    // `ancla cert` or `ancla cert --help`: what the group's commands are.
+    process.stdout.write([`usage: ${program} ${argv[0]} <command> [flags]`, "", ...commandLines(program, group)].join("\n") + "\n");
+    return asksHelp(argv) || asksHelp(leading) ? 0 : EXIT_USAGE;
+  }
+  const [name, afterName] = found;
+  // Flags given before the command belong to it as much as those after (git, kubectl).
+  const rest = [...afterName, ...leading];
   const cmd = commands[name];
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(commandHelp(program, cmd) + "\n");

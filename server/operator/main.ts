@@ -12,4 +12,16 @@ import { reportCommands } from "./report.js";
 import { siteCommands } from "./site.js";
 import { tokenCommands } from "./token.js";
 
-await runCli("ancla", { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...installCommandCommands });
+const globalFlags = {
+  "--url URL": "the server's API (or ANCLA_URL; on the server host: from --data-dir)",
+  "--token TOKEN": "an API token (or ANCLA_TOKEN; on the server host: the admin token in --data-dir)",
+  "--ca-file FILE": "the server's CA certificate (or ANCLA_CA_FILE)",
+  "--data-dir DIR": "the server's data dir, for all three on the server host (default /var/lib/ancla-server)",
+  "--json": "print the API's objects instead of tables, where a command has output",
+};
+
+await runCli(
+  "ancla",
+  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...installCommandCommands },
+  { globalFlags },
+);
