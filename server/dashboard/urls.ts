@@ -13,6 +13,11 @@ export function pathOf(...segments: string[]): string {
   return "/" + segments.map(encodeURIComponent).join("/");
 }
 
+/** The page of one run: run ids are unique per node only, so the link names the node. */
+export function reportPath(r: { runId: string; certname: string }): string {
+  return `${pathOf("reports", r.runId)}${queryString({ node: r.certname })}`;
+}
+
 /** A 1-based page number from the query; anything else is page 1. */
 export function pageNumber(raw: string | undefined): number {
   const n = Number(raw);

@@ -16,7 +16,8 @@ export const reportCommands: Record<string, Subcommand> = {
     async run(args) {
       const certname = args.positionals[0];
       const runId = str(args, "run");
-      const path = runId === undefined ? `/nodes/${encodeURIComponent(certname)}/report` : `/reports/${encodeURIComponent(runId)}`;
+      // Run ids are unique per node only, so the node is always named.
+      const path = runId === undefined ? `/nodes/${encodeURIComponent(certname)}/report` : `/reports/${encodeURIComponent(runId)}?node=${encodeURIComponent(certname)}`;
       const json = await new ApiClient(resolveConnection(args)).get<JsonValue>(path);
       // Parsed through the schema: a server speaking another report version fails here, loudly, not half-rendered.
       const report = fromJson(ReportSchema, json, { ignoreUnknownFields: true });

@@ -60,7 +60,7 @@ t.test("fleet → drifted filter → node → report → diff", { skip }, async 
   t.match(await page.textContent("main"), /f002\.conf/);
   t.comment(`screenshot: ${await screenshot(t, page, "node")}`);
 
-  await page.click(`a[href="/reports/${driftRun}"] >> nth=0`);
+  await page.click(`a[href^="/reports/${driftRun}?node="] >> nth=0`);
   await page.waitForURL((u) => u.pathname === `/reports/${driftRun}`);
   t.match(await page.textContent("h1"), /drifted/, "the run is a drift repair");
   const event = page.locator("tr.event", { hasText: "f002.conf" }).first();

@@ -46,7 +46,7 @@ t.test("a hostile certname, fact, run id, event, diff and log line render escape
     t.match(res.text, "&lt;script&gt;alert", `${path} shows the text escaped`);
   }
   const node = await fetchPage(api, `/nodes/${encodeURIComponent(certname)}`, { token: api.tokens.viewer });
-  t.match(node.text, `href="/reports/${encodeURIComponent(runId)}"`, "links carry the run id URL-encoded");
+  t.match(node.text, `href="/reports/${encodeURIComponent(runId)}?node=`, "links carry the run id URL-encoded, and its node");
   const unknown = await fetchPage(api, `/nodes/${encodeURIComponent(XSS)}`, { token: api.tokens.viewer });
   t.equal(unknown.status, 404);
   t.notMatch(unknown.text, /<script>alert/, "the not-found message is escaped too");

@@ -1,6 +1,7 @@
 // /nodes/:certname: status, compile failure (file:line:column), run timeline
 // (a page of recent reports, each linking to its report), the current
-// catalog's resources (decoded from the stored signed envelope) and facts.
+// catalog's resources (decoded from the stored signed envelope) and facts,
+// both paged: a node with a huge catalog or fact set once made this page 38 MB.
 import type { FastifyInstance } from "fastify";
 import { decodeEnvelope } from "../../../catalog/envelope.js";
 import { formatProblem } from "../../../catalog/compiler.js";
@@ -10,24 +11,54 @@ import type { ReportSummary, StoredCatalog } from "../../store/store.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { count, jsonText, ms, shortDigest, version, when } from "../format.js";
 import { html, type SafeHtml } from "../html.js";
-import { pathOf, queryString } from "../urls.js";
+import { pageNumber, pathOf, queryString, reportPath } from "../urls.js";
 import { badge, page } from "../layout.js";
 import { sendError } from "../errors.js";
 
 /** Runs shown per timeline page. */
 const RUNS_PER_PAGE = 20;
+/** Catalog resources, and top-level facts, shown per page. */
+const ITEMS_PER_PAGE = 200;
+
+interface NodeQuerystring {
+  runs?: string;
+  resources?: string;
+  facts?: string;
+}
+
+/** One page of a section: its items and the links to the pages beside it. */
+interface Paged<T> {
+  items: T[];
+  total: number;
+  pager: SafeHtml;
+}
+
+/** Page `raw` of `items`; `link(n)` is the URL of page n (the other sections keep their pages). */
+function pageOf<T>(items: T[], raw: string | undefined, link: (pageNo: number) => string): Paged<T> {
+  const pages = Math.max(1, Math.ceil(items.length / ITEMS_PER_PAGE));
+  const pageNo = Math.min(pageNumber(raw), pages);
+  const pager =
+    pages > 1
+      ? html`<div class="pager">Page ${pageNo} of ${pages}
+${pageNo > 1 && html`<a href="${link(pageNo - 1)}">← previous</a>`}
+${pageNo < pages && html`<a href="${link(pageNo + 1)}">next →</a>`}</div>`
+      : html``;
+  return { items: items.slice((pageNo - 1) * ITEMS_PER_PAGE, pageNo * ITEMS_PER_PAGE), total: items.length, pager };
+}
 
 export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get<{ Params: { certname: string }; Querystring: { runs?: string } }>("/nodes/:certname", async (request, reply) => {
+  app.get<{ Params: { certname: string }; Querystring: NodeQuerystring }>("/nodes/:certname", async (request, reply) => {
     const { certname } = request.params;
+    const self = (section: "resources" | "facts") => (pageNo: number) =>
+      `${pathOf("nodes", certname)}${queryString({ ...request.query, [section]: pageNo })}#${section === "resources" ? "catalog" : "facts"}`;
     const node = nodeDetail(deps.store, certname, deps.statusOptions());
     if (!node) return sendError(reply, request, 404, `no node "${certname}" has checked in`);
     const runs = deps.store.listReports({ certname, limit: RUNS_PER_PAGE, cursor: request.query.runs || undefined });
     const body = html`${overview(node)}
 ${node.compileFailure && compileFailure(node)}
 ${timeline(certname, runs.reports, runs.next, request.query.runs !== undefined)}
-${catalogSection(deps.store.getCurrentCatalog(certname))}
-${factsSection(node.facts)}`;
+${catalogSection(deps.store.getCurrentCatalog(certname), (resources) => pageOf(resources, request.query.resources, self("resources")))}
+${factsSection(node.facts, (facts) => pageOf(facts, request.query.facts, self("facts")))}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: certname, section: "fleet", caller: request.apiToken, body }));
   });
 }
@@ -36,7 +67,7 @@ function overview(n: NodeDetail): SafeHtml {
   return html`<h1>${n.certname} ${badge(n.status)}</h1>
 <dl class="facts">
   <dt>Last check-in</dt><dd>${when(n.lastCheckinAt)}</dd>
-  <dt>Last report</dt><dd>${when(n.lastReportAt)}${n.lastRunId && html` · <a href="${pathOf("reports", n.lastRunId)}">latest report</a>`}</dd>
+  <dt>Last report</dt><dd>${when(n.lastReportAt)}${n.lastRunId && html` · <a href="${reportPath({ runId: n.lastRunId, certname: n.certname })}">latest report</a>`}</dd>
   <dt>First check-in</dt><dd>${when(n.firstCheckinAt)}</dd>
   <dt>Site version</dt><dd>${version(n.siteVersion)}</dd>
   <dt>Catalog</dt><dd>${shortDigest(n.catalogDigest)}</dd>
@@ -58,20 +89,22 @@ ${runs.length === 0
     ? html`<p class="muted">No report yet.</p>`
     : html`<table id="run-list"><thead><tr><th>Started</th><th>Run</th><th>Status</th><th class="num">Changed</th><th class="num">Corrective</th><th class="num">Failed</th><th class="num">Duration</th><th>Site version</th></tr></thead><tbody>
 ${runs.map(
-  (r) => html`<tr><td>${when(r.startedAt)}</td><td><a href="${pathOf("reports", r.runId)}"><code>${r.runId}</code></a></td><td>${badge(runStatus(r))}${r.noop && html` <span class="muted">noop</span>`}</td>
+  (r) => html`<tr><td>${when(r.startedAt)}</td><td><a href="${reportPath(r)}"><code>${r.runId}</code></a></td><td>${badge(runStatus(r))}${r.noop && html` <span class="muted">noop</span>`}</td>
 <td class="num">${r.counts.changed}</td><td class="num">${r.counts.corrective}</td><td class="num">${r.counts.failed}</td><td class="num">${ms(r.durationMs)}</td><td>${version(r.siteVersion)}</td></tr>`,
 )}</tbody></table>`}
 <div class="pager">${paged && html`<a href="${pathOf("nodes", certname)}#runs">newest runs</a>`}${next && html`<a href="${pathOf("nodes", certname)}${queryString({ runs: next })}#runs">older runs →</a>`}</div>`;
 }
 
-function catalogSection(stored: StoredCatalog | undefined): SafeHtml {
+function catalogSection(stored: StoredCatalog | undefined, paged: (resources: Resource[]) => Paged<Resource>): SafeHtml {
   if (!stored) return html`<h2 id="catalog">Catalog</h2><p class="muted">No catalog compiled yet.</p>`;
   const catalog = JSON.parse(Buffer.from(decodeEnvelope(stored.envelope).payload).toString("utf8")) as Catalog;
-  return html`<h2 id="catalog">Catalog: ${count(catalog.resources.length)} resources</h2>
+  const resources = paged(catalog.resources);
+  return html`<h2 id="catalog">Catalog: ${count(resources.total)} resources</h2>
 <p class="muted">Serial ${catalog.serial}, compiled ${when(stored.compiledAt)} from site version ${version(catalog.siteVersion)}, digest ${shortDigest(catalog.digest)}.</p>
 <table><thead><tr><th>Resource</th><th>Properties</th></tr></thead><tbody>
-${catalog.resources.map((r) => html`<tr><td class="wrap"><code>${r.type}:${r.title}</code>${r.noop && html` <span class="badge s-noop">noop</span>`}${r.sensitive && html` <span class="badge">sensitive</span>`}</td><td class="wrap">${properties(r)}</td></tr>`)}
-</tbody></table>`;
+${resources.items.map((r) => html`<tr><td class="wrap"><code>${r.type}:${r.title}</code>${r.noop && html` <span class="badge s-noop">noop</span>`}${r.sensitive && html` <span class="badge">sensitive</span>`}</td><td class="wrap">${properties(r)}</td></tr>`)}
+</tbody></table>
+${resources.pager}`;
 }
 
 /** A resource's desired properties, one per line; a sensitive resource's values stay hidden. */
@@ -79,11 +112,14 @@ function properties(r: Resource): SafeHtml {
   return html`${Object.entries(r.properties).map(([k, v]) => html`<div><span class="muted">${k}</span> <code>${r.sensitive ? "[redacted]" : jsonText(v, 160)}</code></div>`)}`;
 }
 
-function factsSection(facts: Record<string, unknown> | undefined): SafeHtml {
+/** Paged by top-level fact; what one of them holds is bounded by the server's fact limits (README: Limits). */
+function factsSection(facts: Record<string, unknown> | undefined, paged: (top: [string, unknown][]) => Paged<[string, unknown]>): SafeHtml {
   if (!facts) return html`<h2 id="facts">Facts</h2><p class="muted">No facts yet.</p>`;
+  const top = paged(Object.entries(facts));
   return html`<h2 id="facts">Facts</h2>
 <p class="muted">Each value links to the fleet filtered by it.</p>
-${factTree(facts, "")}`;
+${factTree(Object.fromEntries(top.items), "")}
+${top.pager}`;
 }
 
 /** Nested facts as nested lists; each scalar links to the fleet's fact filter by its dotted path (array items by index). */

@@ -19,19 +19,22 @@ const SLOWEST = 25;
 interface ReportQuerystring {
   changes?: string;
   page?: string;
+  /** The run's node: run ids are unique per node, so links name it (a shared run id without it is a 409 page). */
+  node?: string;
 }
 
 export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { runId: string }; Querystring: ReportQuerystring }>("/reports/:runId", async (request, reply) => {
     const { runId } = request.params;
-    const report = deps.store.getReport(runId);
+    const node = request.query.node || undefined;
+    const report = deps.store.getReport(runId, node);
     if (!report) return sendError(reply, request, 404, `no report with run id "${runId}"`);
     const changesOnly = request.query.changes === "1";
     const pageNo = pageNumber(request.query.page);
-    const events = deps.store.reportEvents(runId, { changesOnly, limit: EVENTS_PER_PAGE, offset: (pageNo - 1) * EVENTS_PER_PAGE });
-    const summary = deps.store.getReportSummary(runId);
+    const events = deps.store.reportEvents(runId, { changesOnly, limit: EVENTS_PER_PAGE, offset: (pageNo - 1) * EVENTS_PER_PAGE }, report.certname);
+    const summary = deps.store.getReportSummary(runId, report.certname);
     const body = html`${header(report, summary && runStatus(summary))}
-${eventsSection(runId, events.events, events.total, changesOnly, pageNo)}
+${eventsSection(report, events.events, events.total, changesOnly, pageNo)}
 ${logsSection(report)}
 ${timingsSection(report)}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: `Run ${runId}`, section: "fleet", caller: request.apiToken, body }));
@@ -50,8 +53,8 @@ function header(r: Report, status: string | undefined): SafeHtml {
 </dl>`;
 }
 
-function eventsSection(runId: string, events: Event[], total: number, changesOnly: boolean, pageNo: number): SafeHtml {
-  const self = (p: { changes?: string; page?: number }): string => `${pathOf("reports", runId)}${queryString(p)}#events`;
+function eventsSection(r: Report, events: Event[], total: number, changesOnly: boolean, pageNo: number): SafeHtml {
+  const self = (p: { changes?: string; page?: number }): string => `${pathOf("reports", r.runId)}${queryString({ node: r.certname, ...p })}#events`;
   const filter = changesOnly
     ? html`Showing changes only · <a href="${self({})}">show all events</a>`
     : html`Showing all events · <a href="${self({ changes: "1" })}">changes only</a>`;

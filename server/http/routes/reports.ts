@@ -5,7 +5,7 @@ import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
 import { MAX_REPORT_PAGE } from "../../store/store.js";
 import { requireRole } from "../auth.js";
-import { arrayOf, eventSchema, fields, object, protoReportSchema, reportSummarySchema, responses } from "../schemas.js";
+import { arrayOf, eventSchema, fields, object, position, protoReportSchema, reportSummarySchema, responses } from "../schemas.js";
 import { eventView, reportSummaryView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -19,7 +19,11 @@ interface ReportsQuery {
   cursor?: string;
 }
 
-interface EventsQuery {
+interface RunQuery {
+  node?: string;
+}
+
+interface EventsQuery extends RunQuery {
   changes_only?: boolean;
   corrective_only?: boolean;
   limit: number;
@@ -38,11 +42,16 @@ const reportsQuerySchema = fields({
 
 const reportPageSchema = object({ reports: arrayOf(reportSummarySchema), next: { type: ["string", "null"] } });
 
+// Run ids are unique per node: a run id two nodes reported needs the node (409 ANCLA_E_RUN_ID_AMBIGUOUS without it).
+const runNode = { type: "string", minLength: 1, description: "certname of the run's node; needed when several nodes reported the run id" } as const;
+const runQuerySchema = fields({ node: runNode });
+
 const eventsQuerySchema = fields({
+  node: runNode,
   changes_only: { type: "boolean" },
   corrective_only: { type: "boolean" },
   limit: { type: "integer", minimum: 1, maximum: 1000, default: 200 },
-  offset: { type: "integer", minimum: 0, default: 0 },
+  offset: { ...position(0), default: 0 },
 });
 
 const eventPageSchema = object({ total: { type: "integer" }, events: arrayOf(eventSchema) });
@@ -71,10 +80,13 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<{ Params: { runId: string } }>(
+  app.get<{ Params: { runId: string }; Querystring: RunQuery }>(
     "/reports/:runId",
-    { preHandler: viewer, schema: { tags, summary: "one run report in full (protobuf JSON): events, logs, timings", params: runIdParams, response: responses(protoReportSchema) } },
-    async (request) => toJson(ReportSchema, requireReport(deps, request.params.runId)),
+    {
+      preHandler: viewer,
+      schema: { tags, summary: "one run report in full (protobuf JSON): events, logs, timings", params: runIdParams, querystring: runQuerySchema, response: responses(protoReportSchema) },
+    },
+    async (request) => toJson(ReportSchema, requireReport(deps, request.params.runId, request.query.node)),
   );
 
   app.get<{ Params: { runId: string }; Querystring: EventsQuery }>(
@@ -82,18 +94,19 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { preHandler: viewer, schema: { tags, summary: "the events of a run, paged, optionally only changes or only corrective ones", params: runIdParams, querystring: eventsQuerySchema, response: responses(eventPageSchema) } },
     async (request) => {
       const { runId } = request.params;
-      if (!deps.store.getReportSummary(runId)) throw notFound(runId);
       const q = request.query;
-      const page = deps.store.reportEvents(runId, { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit, offset: q.offset });
+      if (!deps.store.getReportSummary(runId, q.node)) throw notFound(runId, q.node);
+      const page = deps.store.reportEvents(runId, { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit, offset: q.offset }, q.node);
       return { total: page.total, events: page.events.map(eventView) };
     },
   );
 }
 
-function requireReport(deps: ApiDeps, runId: string) {
-  const report = deps.store.getReport(runId);
-  if (!report) throw notFound(runId);
+function requireReport(deps: ApiDeps, runId: string, node: string | undefined) {
+  const report = deps.store.getReport(runId, node);
+  if (!report) throw notFound(runId, node);
   return report;
 }
 
-const notFound = (runId: string) => new AnclaError("ANCLA_E_NOT_FOUND", `no report with run id "${runId}"`);
+const notFound = (runId: string, node: string | undefined) =>
+  new AnclaError("ANCLA_E_NOT_FOUND", `no report with run id "${runId}"${node === undefined ? "" : ` from "${node}"`}`);
