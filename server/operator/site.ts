@@ -77,11 +77,11 @@ function describeValidation(siteDir: string, results: NodeValidation[]): string 
   const failed = results.filter((r) => r.problems.length > 0);
   const total = failed.reduce((n, r) => n + r.problems.length, 0);
   const warnings = results.reduce((n, r) => n + r.warnings.length, 0);
-  const warned = warnings > 0 ? ` (${plural(warnings, "warning")})` : "";
+  const counted = warnings > 0 ? plural(warnings, "warning") : "";
   lines.push(
     failed.length === 0
-      ? `${plural(results.length, "node")}: the site compiles for every one${warned}`
-      : `${plural(results.length, "node")}: ${failed.length} with problems (${plural(total, "problem")})${warned}`,
+      ? `${plural(results.length, "node")}: the site compiles for every one${counted && ` (${counted})`}`
+      : `${plural(results.length, "node")}: ${failed.length} with problems (${[plural(total, "problem"), counted].filter(Boolean).join(", ")})`,
   );
   return lines.join("\n") + "\n";
 }

@@ -28,4 +28,11 @@ t.test("an unguarded exec is a warning with its position; the exit stays 0", asy
   t.equal(compile.code, 0, compile.stderr);
   t.match(compile.stdout, /^catalog for web-01: 2 resources/);
   t.match(compile.stderr, `${site}/modules/base/module.yaml:3:12: ${WARNING}\n`);
+
+  // With a problem as well: both are counted, and the problem decides the exit.
+  writeFileSync(join(site, "modules/base/module.yaml"), "resources:\n  - type: exec\n    title: apt-update\n    command: apt-get update\n    require: file:/nowhere\n");
+  const broken = await cli("ancla", ["site", "validate", site, "--node", "web-01", "--data-dir", join(scratch, "no-server")], { env });
+  t.equal(broken.code, 1);
+  t.match(broken.stdout, /^web-01: 1 problem, 1 warning\n/);
+  t.match(broken.stdout, /\n1 node: 1 with problems \(1 problem, 1 warning\)\n$/);
 });
