@@ -1,10 +1,11 @@
 // Property: random mutations of a valid site (lines deleted, duplicated or
-// corrupted, random scalars) give either a catalog or positioned problems,
-// quickly; never an exception, a hang, or a silently empty catalog.
+// corrupted, random scalars) give either a well-formed catalog that compiles
+// the same twice, or positioned problems; never an exception or a hang.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import t from "tap";
+import { bodyDigest } from "../../catalog/canonical.js";
 import { createSiteCompiler } from "../../catalog/site/compiler.js";
 
 const FILES: { [rel: string]: string } = {
@@ -46,7 +47,7 @@ t.test("the unmutated site compiles to a non-empty catalog", async (t) => {
   t.ok(result.ok && result.body.resources.length === 6, JSON.stringify(result.ok || result.problems));
 });
 
-t.test("property: mutated sites give a catalog or positioned problems within 2 s", async (t) => {
+t.test("property: mutated sites give a well-formed, reproducible catalog or positioned problems", async (t) => {
   const dir = t.testdir(nested(FILES));
   const rels = Object.keys(FILES);
   await fc.assert(
@@ -56,10 +57,14 @@ t.test("property: mutated sites give a catalog or positioned problems within 2 s
         const file = path.join(dir, rels[m.file % rels.length]);
         writeFileSync(file, mutate(readFileSync(file, "utf8"), m));
       }
-      const started = performance.now();
+      // A hang is caught by tap's per-file timeout; a timed assertion here would only measure the machine's load.
       const result = await createSiteCompiler(dir).compile("web-01", FACTS);
-      if (performance.now() - started > 2000) return false;
-      if (result.ok) return true;
+      if (result.ok) {
+        // A catalog that compiles from broken input must still be a real one: every
+        // resource named, and the same bytes from a fresh compiler (no state leaking in).
+        const again = await createSiteCompiler(dir).compile("web-01", FACTS);
+        return again.ok && bodyDigest(again.body) === bodyDigest(result.body) && result.body.resources.every((r) => r.type !== "" && r.title !== "");
+      }
       return (
         result.problems.length > 0 &&
         result.problems.every((p) => rels.includes(p.file) && p.line >= 1 && p.column >= 1 && p.message.startsWith("for node web-01: ") && !p.message.includes("\n"))
@@ -67,7 +72,6 @@ t.test("property: mutated sites give a catalog or positioned problems within 2 s
     }),
     { numRuns: 150 },
   );
-  t.pass("every mutation gave a catalog or positioned problems");
 });
 
 function nested(files: { [rel: string]: string }): { [name: string]: never } {
