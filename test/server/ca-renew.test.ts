@@ -9,6 +9,16 @@ import { agentCsr, tempStore } from "./_helpers.js";
 
 const ca = createCertificateAuthority("Renew CA");
 
+/** A CA service with web-01's request signed by an operator. */
+function signedByOperator(t: Parameters<typeof tempStore>[0]) {
+  const { store } = tempStore(t);
+  const certs = new CertificateService(store, ca, { agentCertDays: 90 });
+  const host = agentCsr("web-01");
+  certs.submitCsr(host.csrPem, undefined);
+  certs.sign("web-01", "ops");
+  return { store, certs, host };
+}
+
 t.test("renewal issues a new certificate for the caller's own certname", async (t) => {
   const { store } = tempStore(t);
   const certs = new CertificateService(store, ca, { agentCertDays: 90 });
@@ -46,11 +56,7 @@ t.test("a renewal for another key is refused: a stolen certificate mints nothing
 });
 
 t.test("a host offline past its certificate's expiry asks again with the same key: a renewal waits for an operator", async (t) => {
-  const { store } = tempStore(t);
-  const certs = new CertificateService(store, ca, { agentCertDays: 90 });
-  const host = agentCsr("web-01");
-  certs.submitCsr(host.csrPem, undefined);
-  certs.sign("web-01", "ops");
+  const { store, certs, host } = signedByOperator(t);
   const first = verifyCertificate(certs.getCertificate("web-01", publicKeySha256(host.keys.publicKeyPem)).certPem!, ca.certPem, { usage: "client" });
   const later = new Date(first.notAfter.getTime() + 86_400_000);
   const { token } = certs.createBootstrapToken({ ttlSeconds: 3600 }, "admin", later);
@@ -70,11 +76,7 @@ t.test("a host offline past its certificate's expiry asks again with the same ke
 });
 
 t.test("a revoked certificate's key asking again is an ordinary request, not a renewal", async (t) => {
-  const { store } = tempStore(t);
-  const certs = new CertificateService(store, ca, { agentCertDays: 90 });
-  const host = agentCsr("web-01");
-  certs.submitCsr(host.csrPem, undefined);
-  certs.sign("web-01", "ops");
+  const { certs, host } = signedByOperator(t);
   certs.revoke("web-01", "ops");
   certs.submitCsr(host.csrPem, undefined);
   t.match(certs.list()[0], { state: "pending", renewalOf: undefined });
