@@ -3,7 +3,7 @@
 // "bad" build), a restart script an `exec` runs on refresh (kills the running
 // app, starts path/current/app.mjs in the background), and catalogs wiring the
 // two with a notify edge.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { c as createTar } from "tar";
 import { sha256Hex } from "../../../catalog/canonical.js";
@@ -110,16 +110,31 @@ export async function servedSoon(app: AppSetup, want: string, ms = 15_000): Prom
   }
 }
 
-/** Kills the app a test started (the test's teardown). */
+/**
+ * Kills every app process a test started (the test's teardown). Found by the
+ * image path in its command line, not by the pid file: tap removes the test
+ * dir, pid file included, before teardowns run, and an app restarted by a
+ * rollback has another pid than the one first written.
+ */
 export async function stopApp(app: AppSetup): Promise<void> {
-  const pid = Number(await readFile(app.pidFile, "utf8").catch(() => ""));
-  if (pid > 0) {
+  for (const pid of await processesRunning(app.path)) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {
       // Already gone.
     }
   }
+}
+
+/** Pids whose command line names a file under `dir`. */
+async function processesRunning(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").some((arg) => arg.startsWith(`${dir}/`))) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /** A content stream over images held in memory, recording every (digest, offset) asked for. */
