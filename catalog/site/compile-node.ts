@@ -5,7 +5,7 @@ import type { CompileResult, Facts, SiteProblem } from "../compiler.js";
 import type { CatalogBody } from "../model.js";
 import type { ArtifactLookup } from "./artifact.js";
 import { classify } from "./classify.js";
-import { link, type Declared } from "./graph.js";
+import { link, type Declared, type Relation } from "./graph.js";
 import { nodeData } from "./hierarchy.js";
 import { instantiate } from "./instantiate.js";
 import { resolveParams } from "./params.js";
@@ -24,6 +24,7 @@ export async function compileNode(site: Site, version: string, certname: string,
   const data = await nodeData(site, scope, problems, report);
   const withData = bind(scope, "data", data.json);
   const declared: Declared[] = [];
+  const uncertain = new Set<string>();
   // One module at a time: the order of resources (and thus the catalog bytes) must not depend on I/O timing.
   for (const use of classes.modules) {
     const load = await site.module(use.name);
@@ -35,13 +36,24 @@ export async function compileNode(site: Site, version: string, certname: string,
     problems.push(...module.problems);
     // A wrong parameter is unknown, not the end of the module: its resources are still checked.
     const params = resolveParams(module, classes.params.get(module.name), data, scope, report);
-    declared.push(...(await instantiate({ module, contents, report, warn, artifacts, unknown: params.unknown }, bind(withData, "params", params.json, params.cel))));
+    declared.push(...(await instantiate({ module, contents, report, warn, artifacts, unknown: params.unknown, uncertain }, bind(withData, "params", params.json, params.cel))));
   }
-  const edges = link(declared, problems);
+  const edges = link(uncertain.size > 0 ? withoutUncertain(declared, uncertain) : declared, problems);
   const found = warnings.length > 0 ? { warnings: forNode(certname, warnings) } : {};
   if (problems.length > 0) return { ok: false, problems: forNode(certname, problems), ...found };
   const body: CatalogBody = { certname, siteVersion: version, resources: declared.map((d) => d.resource!), edges };
   return { ok: true, body, contents, ...found };
+}
+
+/**
+ * A relation to an undeclared resource of a type that may have a resource
+ * nobody could name (its title reads an unknown parameter) is not known to
+ * dangle: it is left out of the graph checks. The compile fails anyway.
+ */
+function withoutUncertain(declared: Declared[], uncertain: ReadonlySet<string>): Declared[] {
+  const refs = new Set(declared.map((d) => d.ref));
+  const known = (r: Relation): boolean => refs.has(r.ref) || !uncertain.has(r.ref.slice(0, r.ref.indexOf(":")));
+  return declared.map((d) => (d.relations.every(known) ? d : { ...d, relations: d.relations.filter(known) }));
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Module } from "./module.js";
 import { describeJson } from "./param-types.js";
 import type { ResourceDecl } from "./resource-decl.js";
 import { bind, type Scope } from "./scope.js";
-import { templateMayReadUnknown, type UnknownParams } from "./unknown.js";
+import { templateMayReadUnknown, valueMayReadUnknown, type UnknownParams } from "./unknown.js";
 import { childAt, evaluate, type Evaluation, type Sink, type Value } from "./value.js";
 import type { Where } from "./yaml-file.js";
 
@@ -25,6 +25,8 @@ export interface Instantiating {
   warn: Sink;
   /** The module's parameters that are missing or wrong: what reads them is not evaluated. */
   unknown: UnknownParams;
+  /** Filled in here: types of which a resource may be missing because its title, `when` or `for_each` reads an unknown parameter. */
+  uncertain: Set<string>;
   /** The server's artifact store; none where there is no server (masterless). */
   artifacts?: ArtifactLookup;
 }
@@ -52,6 +54,7 @@ export async function instantiate(module: Instantiating, scope: Scope): Promise<
   const m: Running = { ...module, rendered: new Map() };
   const out: Declared[] = [];
   for (const decl of m.module.resources) {
+    if ([decl.title.value, decl.when, decl.forEach].some((v) => v && valueMayReadUnknown(v, m.unknown))) m.uncertain.add(decl.type);
     const value = evaluator(m, decl);
     for (const itemScope of iterations(decl, scope, m)) {
       if (!condition(decl, itemScope, value, m.report)) continue;

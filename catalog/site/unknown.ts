@@ -5,6 +5,7 @@
 // and no problem of its own, instead of a second, misleading one.
 import { parse } from "@bufbuild/cel";
 import type { Program } from "../expr/cel.js";
+import type { Value } from "./value.js";
 
 /** Names of the module's parameters that are unknown; empty in a compile that can give a catalog. */
 export type UnknownParams = ReadonlySet<string>;
@@ -20,6 +21,22 @@ export function mayReadUnknown(program: Program, unknown: UnknownParams): boolea
   let reads = readsOf.get(program);
   if (!reads) readsOf.set(program, (reads = paramsRead(program.source)));
   return reads === "all" || [...reads].some((name) => unknown.has(name));
+}
+
+/** Some expression in `value` may read an unknown parameter. */
+export function valueMayReadUnknown(value: Value, unknown: UnknownParams): boolean {
+  switch (value.kind) {
+    case "constant":
+      return false;
+    case "expr":
+      return mayReadUnknown(value.expr.program, unknown);
+    case "text":
+      return value.pieces.some((p) => typeof p !== "string" && mayReadUnknown(p.program, unknown));
+    case "list":
+      return value.items.some((i) => valueMayReadUnknown(i, unknown));
+    case "map":
+      return value.entries.some((e) => valueMayReadUnknown(e.value, unknown));
+  }
 }
 
 /** A template (with its partials) may read an unknown parameter: its variables are not known, or include `params`. */

@@ -27,7 +27,7 @@ t.test("a wrong default, a dangling require and a cycle: all three, each where i
   ]);
 });
 
-t.test("a missing parameter, or one read by a template, a title or for_each, is unknown too", async (t) => {
+t.test("a missing parameter is unknown too: what a template, a title or for_each makes of it is not checked", async (t) => {
   const files = site({
     base: {
       "module.yaml": `params:
@@ -45,6 +45,9 @@ resources:
     content: fixed
     mode: 644
     notify: service:nope
+  - type: service
+    title: app
+    subscribe: file:/etc/app.conf
 `,
       templates: { "conf.liquid": "name={{ params.name }}\n" },
     },
@@ -54,5 +57,6 @@ resources:
     "modules/base/module.yaml:3:3: for node web-01: module base needs parameter `sites`: no default, no data (base.sites) and no rule gives it",
     'modules/base/module.yaml:14:5: for node web-01: `mode` must be an octal string like "0644", not the number 644; quote it, e.g. "0644"',
     "modules/base/module.yaml:15:13: for node web-01: notify: service:nope is not declared for this node",
+    // Not "file:/etc/app.conf is not declared": a file titled by the unknown name may be it.
   ]);
 });
