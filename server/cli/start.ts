@@ -12,7 +12,11 @@ import { dataDirPaths, type DataDirPaths, type ServerSettings } from "../datadir
 import { startGrpcEndpoint } from "../grpc/server.js";
 import { logInternalErrors } from "../grpc/status.js";
 import { startHttpApi } from "../http/server.js";
+import { DEFAULT_MESSAGE_LIMITS, type MessageLimits } from "../grpc/limits.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../grpc/server.js";
+import { DEFAULT_MAX_ARTIFACT_BYTES } from "../http/routes/artifacts.js";
 import { createLogger } from "../log.js";
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "../net/connections.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js";
 import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
@@ -30,6 +34,28 @@ export interface StartOptions {
   unresponsiveAfterMinutes?: number;
   /** The agent .deb hosts install from (GET /install.sh); no installer routes without it. */
   agentPackage?: string;
+  /** HOST:PORT hosts reach the API at, for /install.sh; the certificate's name and the API port when absent. */
+  publicAddress?: string;
+  /** Bounds on what one client may hold or send (README "Limits"); the default for each one absent. */
+  limits?: Partial<ServerLimits>;
+}
+
+export interface ServerLimits extends ConnectionLimits, MessageLimits {
+  /** Largest gRPC request message. */
+  maxMessageBytes: number;
+  /** Largest artifact push. */
+  maxArtifactBytes: number;
+}
+
+const DEFAULT_LIMITS: ServerLimits = { ...DEFAULT_CONNECTION_LIMITS, ...DEFAULT_MESSAGE_LIMITS, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, maxArtifactBytes: DEFAULT_MAX_ARTIFACT_BYTES };
+
+/** The defaults overridden by what was given; each given one a whole number from 1. */
+function serverLimits(given: Partial<ServerLimits> = {}): ServerLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(given) as [keyof ServerLimits, unknown][]) {
+    if (value !== undefined) limits[key] = wholeNumber(value, 1, `limit ${key}`);
+  }
+  return limits;
 }
 
 /** Optional keys of server.json, read by `start` only (init leaves them out; the defaults apply). */
@@ -79,8 +105,10 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   splitHostPort(grpcAddress, "--grpc");
   const logger = createLogger("ancla-server");
   const operations = operationSettings(opts, settings, paths);
+  const limits = serverLimits(opts.limits);
   // Checked before anything listens: a wrong agent_package must not leave a half-started server.
   if (opts.agentPackage !== undefined) statAgentPackage(opts.agentPackage);
+  if (opts.publicAddress !== undefined) splitHostPort(opts.publicAddress, "public_address");
 
   const ca = { certPem: read(paths.caCert), keyPem: read(paths.caKey) };
   const tls = { certPem: read(paths.serverCert), keyPem: read(paths.serverKey) };
@@ -102,9 +130,11 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     caCertPem: ca.certPem,
     tlsCertPem: tls.certPem,
     tlsKeyPem: tls.keyPem,
-    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, artifacts: artifacts.blobs, store, certs, metrics },
+    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, artifacts: artifacts.blobs, store, certs, metrics, limits },
     bootstrap: { caCertPem: ca.certPem, certs },
     onInternalError: logInternalErrors(logger, metrics),
+    connections: limits,
+    maxMessageBytes: limits.maxMessageBytes,
   });
   const api = await startHttpApi({
     store,
@@ -117,7 +147,9 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     unresponsiveAfterMs: operations.unresponsiveAfterMs,
     metrics,
     artifacts,
-    install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()) },
+    connections: limits,
+    maxArtifactBytes: limits.maxArtifactBytes,
+    install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()), publicAddress: opts.publicAddress },
   });
   const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });
   const runtime: RuntimeInfo = { pid: process.pid, grpc: grpc.address, url: api.url };

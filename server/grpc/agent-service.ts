@@ -8,11 +8,16 @@ import { envelopeToMessage } from "../../catalog/envelope.js";
 import type { CatalogService } from "../catalogs/service.js";
 import type { AgentMetrics } from "../metrics/metrics.js";
 import { isSha256Hex, type ContentStore } from "../catalogs/content-store.js";
-import { peerAuthenticator, type PeerTrust } from "./peer.js";
+import { checkFacts, checkReportSize, DEFAULT_MESSAGE_LIMITS, type MessageLimits } from "./limits.js";
+import { peerAuthenticator, type PeerCertificateSource, type PeerTrust } from "./peer.js";
 import { rpcFail, toRpcError } from "./status.js";
 
 export interface AgentServiceDeps {
   trust: PeerTrust;
+  /** The certificate each caller presented (the TLS listener keeps them). */
+  peerCertificate: PeerCertificateSource;
+  /** What one call may carry; the defaults when absent. */
+  limits?: MessageLimits;
   catalogs: CatalogService;
   content: ContentStore;
   /** Pushed artifacts' bytes (images named by `artifact:` in a site). */
@@ -38,20 +43,26 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
 
 const MAX_RUN_ID = 128;
 
-function checkReport(report: Report | undefined, certname: string): Report {
+/** A content offset past this cannot be a position in a file and would lose precision as a JS number. */
+const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+
+function checkReport(report: Report | undefined, certname: string, limits: MessageLimits): Report {
   if (!report) return rpcFail("ANCLA_E_INVALID_ARGUMENT", "ReportRun needs a report");
+  checkReportSize(report, limits);
   if (!report.runId || report.runId.length > MAX_RUN_ID) return rpcFail("ANCLA_E_INVALID_ARGUMENT", "report.run_id must be 1 to 128 characters");
   if (report.certname !== certname) return rpcFail("ANCLA_E_PERMISSION_DENIED", `${certname} may not report for ${report.certname || "(empty certname)"}`);
   return report;
 }
 
 export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof AgentService> {
-  const authenticatePeer = peerAuthenticator(deps.trust);
+  const authenticatePeer = peerAuthenticator(deps.trust, deps.peerCertificate);
+  const limits = deps.limits ?? DEFAULT_MESSAGE_LIMITS;
   return {
     getCatalog: guarded(async (req, call) => {
       const { certname } = authenticatePeer(call);
       if (req.haveDigest && !isSha256Hex(req.haveDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_digest must be 64 lowercase hex characters");
       const facts = (req.facts ?? {}) as JsonObject as Facts;
+      checkFacts(facts, limits);
       deps.store.recordCheckin(certname, facts, new Date());
       const answer = await deps.catalogs.checkin(certname, facts, req.haveDigest).catch((err: unknown) => {
         deps.metrics?.checkin("failed");
@@ -65,7 +76,8 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
 
     reportRun: guarded(async (req, call) => {
       const { certname } = authenticatePeer(call);
-      const report = checkReport(req.report, certname);
+      const report = checkReport(req.report, certname, limits);
+      if (req.facts) checkFacts(req.facts, limits);
       const now = new Date();
       if (req.facts) deps.store.recordCheckin(certname, req.facts as JsonObject, now);
       const started = performance.now();
@@ -83,6 +95,7 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       // Checked before the stream starts so a refusal is a status, not a broken stream.
       const { certname } = authenticatePeer(call);
       if (!isSha256Hex(req.sha256)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "sha256 must be 64 lowercase hex characters");
+      if (req.offset > MAX_OFFSET) rpcFail("ANCLA_E_INVALID_ARGUMENT", `offset ${req.offset} is out of range: the maximum is ${MAX_OFFSET}`);
       if (!deps.catalogs.mayFetch(certname, req.sha256)) rpcFail("ANCLA_E_NOT_FOUND", `no content ${req.sha256} in the catalog of ${certname}`);
       // Compiled content first; an image the catalog names from the artifact store otherwise.
       const source = deps.content.has(req.sha256) ? deps.content : deps.artifacts?.has(req.sha256) ? deps.artifacts : undefined;

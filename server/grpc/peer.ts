@@ -1,7 +1,8 @@
 // Who is calling: the certname comes from the verified peer certificate only,
 // never from a request field. The TLS layer asks for a client certificate but
-// does not reject the handshake without one (the bootstrap service shares the
-// port), so every agent RPC checks the chain, validity and revocation here.
+// does not reject the handshake without one or with a bad one (the bootstrap
+// service shares the port), so every agent RPC checks the chain, validity and
+// revocation here, and says which of them failed.
 import type { ServerUnaryCall } from "@grpc/grpc-js";
 import { verifyCertificate, type VerifiedCertificate } from "../../pki/verify.js";
 import { rpcFail } from "./status.js";
@@ -16,8 +17,11 @@ export interface PeerTrust {
   isRevoked(serialHex: string): boolean;
 }
 
-/** Any call shape that exposes the TLS peer (unary and streaming calls both do). */
-export type CallWithPeer = Pick<ServerUnaryCall<unknown, unknown>, "getAuthContext">;
+/** Any call shape that names its peer (unary and streaming calls both do). */
+export type CallWithPeer = Pick<ServerUnaryCall<unknown, unknown>, "getPeer">;
+
+/** The DER certificate the caller presented in its TLS handshake, verified or not (listener.ts keeps them). */
+export type PeerCertificateSource = (call: CallWithPeer) => Buffer | undefined;
 
 export type PeerAuthenticator = (call: CallWithPeer) => PeerIdentity;
 
@@ -29,7 +33,7 @@ const MAX_CACHED = 10_000;
  * CPU). Expiry and revocation are still checked on every call. Bounded: the
  * oldest entry goes when full.
  */
-export function peerAuthenticator(trust: PeerTrust): PeerAuthenticator {
+export function peerAuthenticator(trust: PeerTrust, peerCertificate: PeerCertificateSource): PeerAuthenticator {
   const verified = new Map<string, VerifiedCertificate>();
   const verifyOnce = (raw: Buffer): VerifiedCertificate => {
     const key = raw.toString("base64");
@@ -41,13 +45,14 @@ export function peerAuthenticator(trust: PeerTrust): PeerAuthenticator {
     return cert;
   };
   return (call) => {
-    const raw = call.getAuthContext().sslPeerCertificate?.raw;
+    const raw = peerCertificate(call);
     if (!raw) return rpcFail("ANCLA_E_UNAUTHENTICATED", "this service needs a client certificate; bootstrap the agent first");
     let cert: VerifiedCertificate;
     try {
       cert = verifyOnce(raw);
     } catch (err) {
-      return rpcFail("ANCLA_E_UNAUTHENTICATED", `client certificate refused: ${(err as Error).message}`);
+      // verify.ts names what failed: "certificate refused: it expired at …", "… it was not issued by this CA".
+      return rpcFail("ANCLA_E_UNAUTHENTICATED", (err as Error).message);
     }
     if (trust.isRevoked(cert.serialHex)) return rpcFail("ANCLA_E_CERT_REVOKED", `certificate of ${cert.commonName} (serial ${cert.serialHex}) is revoked`);
     return { certname: cert.commonName, serialHex: cert.serialHex };

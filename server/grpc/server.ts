@@ -1,23 +1,30 @@
 // The agent-facing gRPC endpoint: one TLS port serving both the bootstrap
 // service (no client certificate yet) and the agent service (client
-// certificate checked per call, see peer.ts).
+// certificate checked per call, see peer.ts). TLS is terminated by
+// listener.ts, which bounds handshakes and connections per address; grpc-js
+// gets the finished connections and bounds messages and idle sessions.
 import * as grpc from "@grpc/grpc-js";
 import { AgentService } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { BootstrapService } from "../../proto/gen/ancla/v1/bootstrap_pb.js";
 import { addService } from "../../proto/grpc.js";
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "../net/connections.js";
 import { agentHandlers, type AgentServiceDeps } from "./agent-service.js";
 import { bootstrapHandlers, type BootstrapDeps } from "./bootstrap-service.js";
 import { reportingInternalErrors, type InternalErrorSink } from "./status.js";
+import { listenTls } from "./listener.js";
 
 export interface GrpcEndpointOptions {
   address: string;
   caCertPem: string;
   tlsCertPem: string;
   tlsKeyPem: string;
-  agent: AgentServiceDeps;
+  agent: Omit<AgentServiceDeps, "peerCertificate">;
   bootstrap: BootstrapDeps;
   /** Told of every call the server failed itself, to log and count it. */
   onInternalError: InternalErrorSink;
+  connections?: ConnectionLimits;
+  /** Largest request message grpc-js accepts (RESOURCE_EXHAUSTED above it). */
+  maxMessageBytes?: number;
 }
 
 export interface GrpcEndpoint {
@@ -28,35 +35,42 @@ export interface GrpcEndpoint {
 }
 
 /**
- * grpc-js's createSsl either rejects a handshake without a client certificate
- * or never asks for one; the certificate-provider credentials can ask without
- * requiring, which is what a shared bootstrap + agent port needs.
+ * 16 MiB: a report of the largest allowed size (20,000 events with their
+ * diffs) fits; grpc-js checks it before decoding, so a larger message costs
+ * the server nothing but the bytes read. grpc-js applies it to every service
+ * on the server (both share the port).
  */
-function optionalClientCertCredentials(caPem: string, certPem: string, keyPem: string): grpc.ServerCredentials {
-  // Updates are delivered on the next tick: grpc-js registers its watcher only
-  // after adding these listeners, so a synchronous update would be lost.
-  const provider: grpc.experimental.CertificateProvider = {
-    addCaCertificateListener: (listener) => setImmediate(() => listener({ caCertificate: Buffer.from(caPem) })),
-    removeCaCertificateListener: () => {},
-    addIdentityCertificateListener: (listener) => setImmediate(() => listener({ certificate: Buffer.from(certPem), privateKey: Buffer.from(keyPem) })),
-    removeIdentityCertificateListener: () => {},
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** The server side of keepalive and idle: a silent session is closed, a dead peer found by ping. */
+function serverOptions(limits: ConnectionLimits, maxMessageBytes: number): grpc.ServerOptions {
+  return {
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_connection_idle_ms": limits.idleTimeoutMs,
+    "grpc.keepalive_time_ms": 60_000,
+    "grpc.keepalive_timeout_ms": 20_000,
   };
-  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(":");
+  return { host: address.slice(0, i).replace(/^\[(.*)\]$/, "$1"), port: Number(address.slice(i + 1)) };
 }
 
 export async function startGrpcEndpoint(opts: GrpcEndpointOptions): Promise<GrpcEndpoint> {
-  const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
-  addService(server, AgentService, reportingInternalErrors(AgentService, agentHandlers(opts.agent), opts.onInternalError));
+  const limits = opts.connections ?? DEFAULT_CONNECTION_LIMITS;
+  const server = new grpc.Server(serverOptions(limits, opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES));
+  // The connections arrive already decrypted by listener.ts, so grpc-js itself needs no credentials.
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const { host, port } = splitAddress(opts.address);
+  const listener = await listenTls({ host, port, caCertPem: opts.caCertPem, tlsCertPem: opts.tlsCertPem, tlsKeyPem: opts.tlsKeyPem, limits, onConnection: (socket) => injector.injectConnection(socket) });
+  addService(server, AgentService, reportingInternalErrors(AgentService, agentHandlers({ ...opts.agent, peerCertificate: (call) => listener.peerCertificate(call.getPeer()) }), opts.onInternalError));
   addService(server, BootstrapService, reportingInternalErrors(BootstrapService, bootstrapHandlers(opts.bootstrap), opts.onInternalError));
-  const creds = optionalClientCertCredentials(opts.caCertPem, opts.tlsCertPem, opts.tlsKeyPem);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(opts.address, creds, (err, bound) => (err ? reject(err) : resolve(bound))),
-  );
-  const host = opts.address.slice(0, opts.address.lastIndexOf(":"));
+  const bound = opts.address.slice(0, opts.address.lastIndexOf(":"));
   return {
-    address: `${host}:${port}`,
-    shutdown: (graceMs) =>
-      new Promise<void>((resolve) => {
+    address: `${bound}:${listener.port}`,
+    shutdown: async (graceMs) => {
+      await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();
@@ -65,6 +79,8 @@ export async function startGrpcEndpoint(opts: GrpcEndpointOptions): Promise<Grpc
           clearTimeout(timer);
           resolve();
         });
-      }),
+      });
+      await listener.close();
+    },
   };
 }

@@ -1,12 +1,14 @@
 // The HTTPS API for operators (fastify): JSON under /api/v1, bearer tokens with
 // roles, one error shape. The dashboard and /metrics mount on the same instance.
 import type { AddressInfo } from "node:net";
+import type { Server as TlsServer } from "node:tls";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { CertificateService } from "../ca/service.js";
 import { dashboardRoutes } from "../dashboard/index.js";
 import type { InstallOptions } from "../install/installer.js";
+import { boundHandshakeTime, capConnectionsPerAddress, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "../net/connections.js";
 import type { Logger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
@@ -42,6 +44,10 @@ export interface HttpApiOptions {
   artifacts?: ArtifactStore;
   /** Serves the agent installer (/install.sh, /install/ancla-agent.deb, /api/v1/install) when given. */
   install?: InstallOptions;
+  /** Handshake and idle timeouts, connections per address; the defaults when absent. */
+  connections?: ConnectionLimits;
+  /** Largest artifact push (413 above it). */
+  maxArtifactBytes?: number;
 }
 
 export interface HttpApi {
@@ -50,8 +56,12 @@ export interface HttpApi {
 }
 
 export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
+  const limits = opts.connections ?? DEFAULT_CONNECTION_LIMITS;
   const app = Fastify({
-    https: { cert: opts.tlsCertPem, key: opts.tlsKeyPem },
+    https: { cert: opts.tlsCertPem, key: opts.tlsKeyPem, handshakeTimeout: limits.handshakeTimeoutMs },
+    // A connection that sends nothing for this long is closed, between requests or inside one (a stalled upload).
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
     loggerInstance: opts.logger,
     // Unknown body fields are an error, not silently dropped: a typo like "ttl" must not mean "default TTL".
     ajv: { customOptions: { removeAdditional: false } },
@@ -61,6 +71,8 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     certs: opts.certs,
     statusOptions: (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: opts.unresponsiveAfterMs }),
   };
+  capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
+  boundHandshakeTime(app.server as unknown as TlsServer, limits.handshakeTimeoutMs);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   const metrics = opts.metrics ?? new ServerMetrics(opts.store, deps.statusOptions);
@@ -73,7 +85,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   // Before the routes: swagger collects their schemas as they are added.
   await app.register(swagger, OPENAPI);
   await app.register(async (api: FastifyInstance) => registerApi(api, deps), { prefix: "/api/v1" });
-  if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store), { prefix: "/api/v1" });
+  if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store, opts.maxArtifactBytes), { prefix: "/api/v1" });
   if (opts.install) await app.register(installRoutes(opts.install, opts.store));
   // The API's description is public (it holds no data), so clients can read it before they have a token.
   app.get("/api/v1/openapi.json", async () => app.swagger());

@@ -2,8 +2,9 @@
 // artifact store, which hashes it on the way and keeps nothing half-written;
 // audited) and list them (viewer). A plugin of its own under /api/v1, so its
 // raw-body parser applies to these routes only.
-import type { FastifyInstance, FastifyPluginAsync } from "fastify";
-import type { Readable } from "node:stream";
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
+import { Transform, type Readable, type TransformCallback } from "node:stream";
+import { AnclaError } from "../../../proto/errors.js";
 import type { Artifact, ArtifactStore } from "../../artifacts/store.js";
 import type { Store } from "../../store/store.js";
 import { actorOf, authenticate, requireRole } from "../auth.js";
@@ -29,19 +30,59 @@ export function artifactView(a: Artifact) {
   return { name: a.name, version: a.version, sha256: a.sha256, size: a.size, pushed_by: a.pushedBy, pushed_at: a.pushedAt.toISOString() };
 }
 
-export function artifactRoutes(artifacts: ArtifactStore, store: Store): FastifyPluginAsync {
+/** 2 GiB: far above an image tar a host swaps in, far below filling the server's disk from one push. */
+export const DEFAULT_MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024;
+
+const tooLarge = (max: number, what: string) =>
+  new AnclaError("ANCLA_E_TOO_LARGE", `${what} is over the artifact size limit of ${max} bytes (--max-artifact-bytes / max_artifact_bytes); nothing was kept`);
+
+/** Passes at most `max` bytes through and fails the stream on the next one, so the store drops its temp file. */
+class ByteLimit extends Transform {
+  private seen = 0;
+  exceeded = false;
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen <= this.max) return done(null, chunk);
+    this.exceeded = true;
+    done(tooLarge(this.max, "the upload"));
+  }
+}
+
+/** A 415 (fastify's status for a media type no parser takes) that says what to send instead. */
+function unsupportedMediaType(type: string | undefined): Error {
+  return Object.assign(new Error(`artifacts are pushed as application/octet-stream, not ${type ?? "a body without a content-type"}`), { statusCode: 415 });
+}
+
+/** A declared length over the limit is refused before a byte of the body is read. */
+function refuseDeclaredSize(max: number) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const declared = Number(request.headers["content-length"]);
+    if (declared > max) throw tooLarge(max, `content-length ${declared}`);
+  };
+}
+
+export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes = DEFAULT_MAX_ARTIFACT_BYTES): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.addHook("onRequest", authenticate(store));
-    // The body is handed over unread: the store streams it to disk, whatever its size.
+    // Only raw bytes: a JSON body used to reach the store parsed, a 500.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("*", (request, _payload, done) => done(unsupportedMediaType(request.headers["content-type"])));
+    // The body is handed over unread: the store streams it to disk, up to the limit.
     app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
     app.put<{ Params: { name: string; version: string }; Body: Readable }>(
       "/artifacts/:name/:version",
       {
+        onRequest: refuseDeclaredSize(maxBytes),
         preHandler: requireRole("operator"),
         schema: {
           tags,
-          summary: "push an artifact (an image tar or tar.gz) as NAME@VERSION: the body is the file (application/octet-stream); audited",
+          summary: "push an artifact (an image tar or tar.gz) as NAME@VERSION: the body is the file (application/octet-stream, at most the server's max_artifact_bytes: 413 above it, 415 for another media type); audited",
           params: { type: "object", required: ["name", "version"], properties: { name: { type: "string" }, version: { type: "string" } } },
           response: responses({ ...artifactSchema, required: [...artifactSchema.required, "created"], properties: { ...artifactSchema.properties, created: { type: "boolean" } } }, 201),
         },
@@ -49,7 +90,16 @@ export function artifactRoutes(artifacts: ArtifactStore, store: Store): FastifyP
       async (request, reply) => {
         const { name, version } = request.params;
         const actor = actorOf(request);
-        const { artifact, created } = await artifacts.receive(name, version, request.body, actor);
+        const limit = new ByteLimit(maxBytes);
+        // A client that goes away mid-upload fails the store's write instead of stalling it.
+        request.body.once("error", (err) => limit.destroy(err));
+        const { artifact, created } = await artifacts.receive(name, version, request.body.pipe(limit), actor).catch((err: unknown) => {
+          if (!limit.exceeded) throw err;
+          // The rest of the body is not read: the answer ends the connection instead.
+          void reply.header("connection", "close");
+          // The store reports any broken upload as "did not arrive whole"; one cut at the limit is a 413.
+          throw tooLarge(maxBytes, "the upload");
+        });
         store.appendAudit({ at: new Date(), actor, action: "artifact.push", target: `${name}@${version}`, detail: { sha256: artifact.sha256, size: artifact.size, created } });
         return reply.code(201).send({ ...artifactView(artifact), created });
       },

@@ -1,7 +1,7 @@
 // The audit log, newest first, paged by id.
 import type { FastifyInstance } from "fastify";
 import { requireRole } from "../auth.js";
-import { arrayOf, auditEntrySchema, fields, object, responses } from "../schemas.js";
+import { arrayOf, auditEntrySchema, fields, object, position, responses } from "../schemas.js";
 import { auditView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -12,7 +12,7 @@ interface AuditQuery {
 
 const auditQuerySchema = fields({
   limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-  before: { type: "integer", minimum: 1 },
+  before: position(1),
 });
 
 const auditPageSchema = object({ entries: arrayOf(auditEntrySchema), next_before: { type: ["integer", "null"] } });

@@ -5,7 +5,7 @@ import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
 import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
 import { requireRole } from "../auth.js";
-import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeSchema, object, protoReportSchema, responses } from "../schemas.js";
+import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeSchema, object, position, protoReportSchema, responses } from "../schemas.js";
 import { catalogView, nodeDetailView, nodeView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
 
@@ -30,7 +30,7 @@ const nodesQuerySchema = fields({
   sort: { type: "string", enum: ["certname", "status", "last_run"], default: "certname" },
   order: { type: "string", enum: ["asc", "desc"], default: "asc" },
   limit: { type: "integer", minimum: 1, maximum: MAX_NODE_LIMIT, default: 100 },
-  offset: { type: "integer", minimum: 0, default: 0 },
+  offset: { ...position(0), default: 0 },
 });
 
 const nodePageSchema = object({ total: { type: "integer" }, limit: { type: "integer" }, offset: { type: "integer" }, nodes: arrayOf(nodeSchema) });
