@@ -9,6 +9,7 @@ import { BootstrapService } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { makeClient, type ServiceClient } from "../proto/grpc.js";
 import { AnclaError, codeForGrpcStatus, isAnclaError, isAnclaErrorCode, type GrpcStatusName } from "../proto/errors.js";
 import { fingerprintMatches } from "../pki/fingerprint.js";
+import { subjectAltNames } from "../pki/subject-names.js";
 import type { StateLayout } from "./state/layout.js";
 
 export type AgentClient = ServiceClient<typeof AgentService>;
@@ -102,8 +103,8 @@ function tlsProblem(details: string, server: string, cert?: PeerCertificate): An
   }
   if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/.test(details)) {
     const host = hostOf(server);
-    const names = cert?.subjectaltname?.split(", ").map((n) => n.replace(/^(DNS|IP Address):/, ""));
-    const forWhat = names?.length ? `is for ${names.join(", ")}, not ${host}` : `is not for ${host}`;
+    const names = subjectAltNames(cert);
+    const forWhat = names.length ? `is for ${names.join(", ")}, not ${host}` : `is not for ${host}`;
     return new AnclaError("ANCLA_E_TLS_NAME_MISMATCH", `the certificate of ${server} ${forWhat} (${tlsCause(details)})`);
   }
   return undefined;

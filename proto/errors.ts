@@ -60,7 +60,7 @@ export const errorEntries = {
   ANCLA_E_SITE: own("the site is invalid"),
   ANCLA_E_SERVER_UNREACHABLE: { hint: "the server cannot be reached", http: 503, grpc: "UNAVAILABLE" },
   ANCLA_E_INTERNAL: { hint: "the server failed to handle the request; see its log", http: 500, grpc: "INTERNAL", generic: true },
-  ANCLA_E_TLS_NAME_MISMATCH: own("the server's certificate is for another name; use that name in --server (or reissue the server certificate with this one)"),
+  ANCLA_E_TLS_NAME_MISMATCH: own("the server's certificate is for another name; connect by a name it is for (ancla-agent --server, ancla --url) or reissue the server certificate"),
   ANCLA_E_CLOCK_SKEW: own("this host's clock disagrees with the certificate's validity; set the time right (NTP) and retry"),
   ANCLA_E_LOCKED: own("another run holds the agent lock"),
   ANCLA_E_REPORT_LOST: own("a run's report could be neither queued nor delivered, so the server never saw it; that run's own error (on the host's stderr or journal) says why"),

@@ -4,6 +4,7 @@ import { request } from "node:https";
 import type { Readable } from "node:stream";
 import { isIP } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
+import { subjectAltNames } from "../../pki/subject-names.js";
 import { AnclaError } from "../../proto/errors.js";
 import type { Connection } from "./connection.js";
 
@@ -25,9 +26,9 @@ const TLS_TRUST_ERRORS = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
+/** Verification failures that are about time: most often this host's clock is wrong, not the certificate. */
+const TLS_CLOCK_ERRORS = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]);
 
 export class ApiClient {
   constructor(private readonly conn: Connection) {}
@@ -78,6 +79,13 @@ export class ApiClient {
   private transportError(err: Error, url: URL): Error {
     if (err instanceof AnclaError) return err;
     const code = (err as NodeJS.ErrnoException).code ?? "";
+    if (TLS_CLOCK_ERRORS.has(code)) {
+      return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew? the certificate of ${url.origin} is outside its validity by this host's time, ${new Date().toISOString()}: ${err.message}`, { cause: err });
+    }
+    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+      const names = subjectAltNames((err as { cert?: PeerCertificate }).cert);
+      return new AnclaError("ANCLA_E_TLS_NAME_MISMATCH", `the certificate of ${url.origin} is for ${names.join(", ") || "another name"}, not ${(err as { host?: string }).host ?? url.hostname}`, { cause: err });
+    }
     if (TLS_TRUST_ERRORS.has(code)) {
       return new AnclaError("ANCLA_E_CERT_INVALID", `the server at ${url.origin} is not trusted by the CA in ${this.conn.caSource}: ${err.message}`, { cause: err });
     }
