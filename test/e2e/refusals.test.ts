@@ -143,7 +143,8 @@ t.test("the server and the agent refuse what they must", async (t) => {
     t.equal(revoke.code, 0, revoke.stderr);
     const run = await web2.run();
     t.equal(run.code, 4);
-    t.ok(codes(parse(run.stdout)).includes("ANCLA_E_CERT_REVOKED") || /revoked/i.test(run.stdout), "the run says it was revoked");
+    const report = parse(run.stdout);
+    t.ok(codes(report).includes("ANCLA_E_CERT_REVOKED"), `the run's report names the revocation (${codes(report).join(", ")})`);
   });
 
   await t.test("a bootstrap without a token waits until an operator signs", async (t) => {
