@@ -65,7 +65,8 @@ export function asTransportError(err: unknown, server: string): Error {
   const e = err as grpc.ServiceError;
   if (typeof e.code !== "number") return err as Error;
   const details = e.details || e.message;
-  const tls = tlsProblem(details, server);
+  // Only a connection that never got going is a TLS problem; an answer quoting a certificate's dates is the server's word.
+  const tls = isUnreachable(err) ? tlsProblem(details, server) : undefined;
   if (tls) return tls;
   if (isUnreachable(err)) return new AnclaError("ANCLA_E_SERVER_UNREACHABLE", `${server}: ${details || "unavailable"}`);
   // The server puts its stable code first in the details; keep it when it is one we know.
