@@ -3,7 +3,8 @@
 import { create } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import type { Catalog } from "../../catalog/model.js";
-import { ReportSchema, ResourceCountsSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LogLineSchema, ReportSchema, ResourceCountsSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../proto/limits.js";
 import type { ApplyOutcome } from "../engine/apply.js";
 
 export interface ReportParts {
@@ -15,6 +16,21 @@ export interface ReportParts {
   source: string;
   outcome?: ApplyOutcome;
   logs: LogLine[];
+}
+
+/**
+ * The server refuses a report with more log lines than this (its default max_report_log_lines), and
+ * a refused report loses the run's events too; so a chatty run keeps its first lines and says how
+ * many it dropped.
+ */
+export const MAX_REPORT_LOG_LINES = DEFAULT_MAX_REPORT_LOG_LINES;
+
+function boundedLogs(lines: LogLine[]): LogLine[] {
+  if (lines.length <= MAX_REPORT_LOG_LINES) return lines;
+  const kept = lines.slice(0, MAX_REPORT_LOG_LINES - 1);
+  const dropped = lines.length - kept.length;
+  const note = create(LogLineSchema, { time: new Date().toISOString(), level: "warning", message: `${dropped} more log lines dropped: a report carries at most ${MAX_REPORT_LOG_LINES}` });
+  return [...kept, note];
 }
 
 export function buildReport(p: ReportParts): Report {
@@ -31,7 +47,7 @@ export function buildReport(p: ReportParts): Report {
     noop: p.noop,
     catalogSource: p.source,
     events: p.outcome?.events ?? [],
-    logs: [...p.logs, ...(p.outcome?.logs ?? [])],
+    logs: boundedLogs([...p.logs, ...(p.outcome?.logs ?? [])]),
     counts: p.outcome?.counts ?? create(ResourceCountsSchema, {}),
     timings: p.outcome?.timings ?? [],
   });

@@ -5,6 +5,7 @@
 // INVALID_ARGUMENT naming the bound and the value, before any store or compile
 // work, so a hostile or broken node costs the server a decode and a walk.
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../proto/limits.js";
 import { rpcFail } from "./status.js";
 
 export interface MessageLimits {
@@ -25,7 +26,7 @@ export const DEFAULT_MESSAGE_LIMITS: MessageLimits = {
   maxFactsBytes: 1024 * 1024,
   maxFactsDepth: 16,
   maxReportEvents: 20_000,
-  maxReportLogLines: 2_000,
+  maxReportLogLines: DEFAULT_MAX_REPORT_LOG_LINES,
 };
 
 /** Walks the facts once, stopping at the first bound crossed, so the cost is bounded by the limits rather than the input. */
