@@ -91,6 +91,23 @@ export function runStatus(r: RunFacts): RunStatus {
   return "unchanged";
 }
 
+/** A run whose agent clock is off the server's by more than this is flagged (API, CLI, dashboard). */
+export const CLOCK_SKEW_FLAG_SECONDS = 60;
+
+/**
+ * The agent's clock minus the server's, from one report: the run's end by the
+ * agent's clock (start + duration) against when the server received it.
+ * Positive: the agent is ahead. A report delivered late from the agent's queue
+ * counts its delay too; a node's latest run is delivered right after it ends.
+ */
+export function clockSkewSeconds(r: Pick<ReportSummary, "startedAt" | "durationMs" | "receivedAt">): number {
+  return Math.round((r.startedAt.getTime() + r.durationMs - r.receivedAt.getTime()) / 1000);
+}
+
+export function isClockSkewed(seconds: number): boolean {
+  return Math.abs(seconds) > CLOCK_SKEW_FLAG_SECONDS;
+}
+
 export interface NodeSummary {
   certname: string;
   status: NodeStatus;
@@ -98,8 +115,10 @@ export interface NodeSummary {
   /** When the server received the latest run's report. */
   lastReportAt?: Date;
   lastRunId?: string;
-  /** When the latest run started (the agent's clock). */
+  /** When the latest run started (the agent's clock; runs are ordered by lastReportAt, the server's). */
   lastRunAt?: Date;
+  /** The latest run's clockSkewSeconds. */
+  clockSkewSeconds?: number;
   /** The latest run's own status, as the agent reported it (changed | unchanged | failed | noop). */
   lastRunStatus?: string;
   lastRunNoop?: boolean;
@@ -124,6 +143,7 @@ export function summarizeNode(node: NodeOverview, options: StatusOptions = {}): 
     lastReportAt: r?.receivedAt,
     lastRunId: r?.runId,
     lastRunAt: r?.startedAt,
+    clockSkewSeconds: r && clockSkewSeconds(r),
     lastRunStatus: r?.status,
     lastRunNoop: r?.noop,
     lastRunDurationMs: r?.durationMs,

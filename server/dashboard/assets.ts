@@ -24,7 +24,7 @@ code, pre, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monosp
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; background:var(--silent); white-space:nowrap; }
 .s-failed { background:var(--failed); } .s-drifted { background:var(--drifted); } .s-changed { background:var(--changed); }
 .s-unchanged { background:var(--unchanged); } .s-noop-pending, .s-noop { background:var(--noop); } .s-compile-failed { background:var(--compile); }
-.s-unresponsive, .s-unreported, .s-skipped, .s-unknown { background:var(--silent); }
+.s-unresponsive, .s-unreported, .s-skipped, .s-unknown { background:var(--silent); } .s-clock-skew { background:var(--drifted); }
 .s-pending { background:var(--drifted); } .s-signed { background:var(--unchanged); } .s-revoked, .s-rejected { background:var(--silent); } .s-expired { background:var(--failed); }
 .mark-corrective { color:var(--drifted); font-weight:600; } .mark-intentional { color:var(--changed); }
 .tiles { display:flex; flex-wrap:wrap; gap:8px; margin-bottom:16px; }

@@ -1,4 +1,5 @@
 // Small, pure formatting for the pages: times, digests, JSON values.
+import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed } from "../status.js";
 import { html, type SafeHtml } from "./html.js";
 
 /** A time as "3 min ago", with the exact UTC time on hover. */
@@ -9,11 +10,26 @@ export function when(d: Date | undefined, now: Date = new Date()): SafeHtml {
 
 function ago(ms: number): string {
   const s = Math.round(ms / 1000);
+  // A time ahead of the server's (an agent's wrong clock) says so rather than "just now".
+  if (s < -60) return `in ${span(-s)}`;
   if (s < 0) return "just now";
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86_400)} d ago`;
+  return `${span(s)} ago`;
+}
+
+/** Whole seconds as the largest unit that fits: "42 s", "5 min", "3 h", "2 d". */
+function span(s: number): string {
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} d`;
+}
+
+/** A visible flag when an agent's clock is more than a minute off the server's (runs are ordered by the server's). */
+export function clockSkewFlag(seconds: number | undefined): SafeHtml | false {
+  if (seconds === undefined || !isClockSkewed(seconds)) return false;
+  const how = `agent clock ${span(Math.abs(seconds))} ${seconds > 0 ? "ahead of" : "behind"} the server`;
+  const why = `the agent's clock differs from the server's by more than ${CLOCK_SKEW_FLAG_SECONDS} s (or the report was delivered late from its queue); runs are ordered by when the server received them`;
+  return html` <span class="badge s-clock-skew" title="${why}">${how}</span>`;
 }
 
 /** The first 12 hex digits, the whole digest on hover. */

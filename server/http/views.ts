@@ -8,7 +8,7 @@ import { formatSha256 } from "../../pki/fingerprint.js";
 import type { Event } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { CertificateSummary } from "../ca/service.js";
 import { certificateStatus } from "../ca/status.js";
-import { runStatus, type NodeDetail, type NodeSummary } from "../status.js";
+import { clockSkewSeconds, runStatus, type NodeDetail, type NodeSummary } from "../status.js";
 import type { CompileFailure, ReportCounts, ReportSummary, StoredAuditEntry, StoredCatalog } from "../store/store.js";
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
@@ -55,6 +55,8 @@ export interface NodeView {
   last_report_at: string | null;
   last_run_id: string | null;
   last_run_at: string | null;
+  /** The latest run's agent clock minus the server's (start + duration vs receive time); flagged past ±60. */
+  clock_skew_seconds: number | null;
   /** The agent's status of the latest run: changed | unchanged | failed | noop. */
   last_run_status: string | null;
   last_run_noop: boolean | null;
@@ -75,6 +77,7 @@ export function nodeView(n: NodeSummary): NodeView {
     last_report_at: iso(n.lastReportAt),
     last_run_id: n.lastRunId ?? null,
     last_run_at: iso(n.lastRunAt),
+    clock_skew_seconds: n.clockSkewSeconds ?? null,
     last_run_status: n.lastRunStatus ?? null,
     last_run_noop: n.lastRunNoop ?? null,
     last_run_duration_ms: n.lastRunDurationMs ?? null,
@@ -131,6 +134,8 @@ export interface ReportSummaryView {
   started_at: string;
   received_at: string;
   duration_ms: number;
+  /** The agent's clock minus the server's, as far as this report tells (server/status.ts clockSkewSeconds). */
+  clock_skew_seconds: number;
   counts: ReportCounts;
   has_changes: boolean;
   has_corrective: boolean;
@@ -150,6 +155,7 @@ export function reportSummaryView(r: ReportSummary): ReportSummaryView {
     started_at: r.startedAt.toISOString(),
     received_at: r.receivedAt.toISOString(),
     duration_ms: r.durationMs,
+    clock_skew_seconds: clockSkewSeconds(r),
     counts: r.counts,
     has_changes: r.hasChanges,
     has_corrective: r.hasCorrective,

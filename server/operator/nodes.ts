@@ -4,7 +4,7 @@ import { formatProblem } from "../../catalog/compiler.js";
 import { str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { wholeNumberFlag } from "../cli/flags.js";
 import type { NodeDetailView, NodeView } from "../http/views.js";
-import { isNodeStatus, MAX_NODE_LIMIT, NODE_STATUSES } from "../status.js";
+import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed, isNodeStatus, MAX_NODE_LIMIT, NODE_STATUSES } from "../status.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
@@ -59,6 +59,13 @@ function nodesQuery(args: ParsedArgs): URLSearchParams {
   return query;
 }
 
+/** The latest run's clock skew, flagged past a minute: runs are ordered by the server's clock, the agent's start is shown as it sent it. */
+function agentClock(skew: number | null): string {
+  if (skew === null) return "-";
+  const offset = `${skew > 0 ? "+" : ""}${skew} s vs the server`;
+  return isClockSkewed(skew) ? `${offset}  CLOCK SKEW: ${skew > 0 ? "ahead" : "behind"} by more than ${CLOCK_SKEW_FLAG_SECONDS} s (check NTP on the node)` : offset;
+}
+
 function describeNode(n: NodeDetailView): string {
   const c = n.counts;
   const lines = [
@@ -66,7 +73,8 @@ function describeNode(n: NodeDetailView): string {
     `  first check-in  ${when(n.first_checkin_at)}`,
     `  last check-in   ${when(n.last_checkin_at)}`,
     `  last report     ${when(n.last_report_at) ?? "-"}${n.last_run_id ? ` (run ${n.last_run_id})` : ""}`,
-    `  last run        ${n.last_run_id ? `${n.last_run_status}${n.last_run_noop ? " (noop)" : ""}, started ${when(n.last_run_at)}, took ${n.last_run_duration_ms} ms` : "-"}`,
+    `  last run        ${n.last_run_id ? `${n.last_run_status}${n.last_run_noop ? " (noop)" : ""}, started ${when(n.last_run_at)} (agent clock), took ${n.last_run_duration_ms} ms` : "-"}`,
+    `  agent clock     ${agentClock(n.clock_skew_seconds)}`,
     `  resources       ${c ? `${c.total} total, ${c.changed} changed, ${c.failed} failed, ${c.corrective} corrective` : "-"}`,
     `  site version    ${n.site_version ?? "-"}`,
     `  facts           ${n.facts ? `${Object.keys(n.facts).length} top-level, updated ${when(n.facts_updated_at)}` : "-"}`,

@@ -40,7 +40,7 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
     const shown = await ancla(["node", "show", "web-01"]);
     t.equal(shown.code, 0, shown.stderr);
     t.match(shown.stdout, /^web-01: drifted\n/);
-    t.match(shown.stdout, /last run\s+changed, started \d{4}-\S+ \S+, took 1200 ms/);
+    t.match(shown.stdout, /last run\s+changed, started \d{4}-\S+ \S+ \(agent clock\), took 1200 ms/);
     t.match(shown.stdout, /resources\s+4 total, 1 changed, 0 failed, 1 corrective/);
   });
 
@@ -54,7 +54,7 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
     t.match(older.stdout, /^run web-old on web-01: failed/);
     t.equal((JSON.parse((await ancla(["report", "show", "web-01", "--run", "web-old", "--json"])).stdout) as { runId: string }).runId, "web-old");
     const foreign = await ancla(["report", "show", "web-01", "--run", "db-1"]);
-    t.match(foreign, { code: 1, stderr: /ANCLA_E_NOT_FOUND: run db-1 is a run of db-01, not of web-01/ });
+    t.match(foreign, { code: 1, stderr: /ANCLA_E_NOT_FOUND: no report with run id "db-1" from "web-01"/ });
     t.match(await ancla(["report", "show", "web-01", "--run", "nope"]), { code: 1, stderr: /ANCLA_E_NOT_FOUND/ });
   });
 

@@ -6,10 +6,10 @@ import type { FastifyInstance } from "fastify";
 import { decodeEnvelope } from "../../../catalog/envelope.js";
 import { formatProblem } from "../../../catalog/compiler.js";
 import type { Catalog, Resource } from "../../../catalog/model.js";
-import { nodeDetail, runStatus, type NodeDetail } from "../../status.js";
+import { clockSkewSeconds, nodeDetail, runStatus, type NodeDetail } from "../../status.js";
 import type { ReportSummary, StoredCatalog } from "../../store/store.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
-import { count, jsonText, ms, shortDigest, version, when } from "../format.js";
+import { clockSkewFlag, count, jsonText, ms, shortDigest, version, when } from "../format.js";
 import { html, type SafeHtml } from "../html.js";
 import { pageNumber, pathOf, queryString, reportPath } from "../urls.js";
 import { badge, page } from "../layout.js";
@@ -68,6 +68,7 @@ function overview(n: NodeDetail): SafeHtml {
 <dl class="facts">
   <dt>Last check-in</dt><dd>${when(n.lastCheckinAt)}</dd>
   <dt>Last report</dt><dd>${when(n.lastReportAt)}${n.lastRunId && html` · <a href="${reportPath({ runId: n.lastRunId, certname: n.certname })}">latest report</a>`}</dd>
+  ${n.lastRunAt && html`<dt>Run started</dt><dd id="run-started">${when(n.lastRunAt)} <span class="muted">(agent clock)</span>${clockSkewFlag(n.clockSkewSeconds)}</dd>`}
   <dt>First check-in</dt><dd>${when(n.firstCheckinAt)}</dd>
   <dt>Site version</dt><dd>${version(n.siteVersion)}</dd>
   <dt>Catalog</dt><dd>${shortDigest(n.catalogDigest)}</dd>
@@ -87,9 +88,9 @@ function timeline(certname: string, runs: ReportSummary[], next: string | undefi
   return html`<h2 id="runs">Runs</h2>
 ${runs.length === 0
     ? html`<p class="muted">No report yet.</p>`
-    : html`<table id="run-list"><thead><tr><th>Started</th><th>Run</th><th>Status</th><th class="num">Changed</th><th class="num">Corrective</th><th class="num">Failed</th><th class="num">Duration</th><th>Site version</th></tr></thead><tbody>
+    : html`<table id="run-list"><thead><tr><th>Received</th><th>Started (agent)</th><th>Run</th><th>Status</th><th class="num">Changed</th><th class="num">Corrective</th><th class="num">Failed</th><th class="num">Duration</th><th>Site version</th></tr></thead><tbody>
 ${runs.map(
-  (r) => html`<tr><td>${when(r.startedAt)}</td><td><a href="${reportPath(r)}"><code>${r.runId}</code></a></td><td>${badge(runStatus(r))}${r.noop && html` <span class="muted">noop</span>`}</td>
+  (r) => html`<tr><td>${when(r.receivedAt)}</td><td>${when(r.startedAt)}${clockSkewFlag(clockSkewSeconds(r))}</td><td><a href="${reportPath(r)}"><code>${r.runId}</code></a></td><td>${badge(runStatus(r))}${r.noop && html` <span class="muted">noop</span>`}</td>
 <td class="num">${r.counts.changed}</td><td class="num">${r.counts.corrective}</td><td class="num">${r.counts.failed}</td><td class="num">${ms(r.durationMs)}</td><td>${version(r.siteVersion)}</td></tr>`,
 )}</tbody></table>`}
 <div class="pager">${paged && html`<a href="${pathOf("nodes", certname)}#runs">newest runs</a>`}${next && html`<a href="${pathOf("nodes", certname)}${queryString({ runs: next })}#runs">older runs →</a>`}</div>`;
