@@ -1,10 +1,12 @@
 // Is the agent that left a file behind (the run lock, a temp file) still
 // running? A pid alone cannot say: after a crash the kernel hands the pid to
-// any new process (`sleep 120 & echo $! > run.lock` blocked every run). The
-// writer is alive only if a process by that pid runs the same program as we
-// do and started before the file was written. Linux /proc answers both; where
-// it cannot be read, the pid alone decides, as before.
-import { readFileSync, readlinkSync } from "node:fs";
+// any new process (`sleep 120 & echo $! > run.lock` blocked every run). A
+// lock's holder keeps it open, so the kernel tells (holdsOpen); for a file
+// nobody keeps open, its writer is alive only if a process by that pid runs
+// the same program as we do and started before the file was written
+// (writerAlive). Linux /proc answers; where it cannot be read, the pid alone
+// decides, as before.
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 
 /** The clock tick /proc/PID/stat counts in: USER_HZ is 100 on every Linux ABI. */
 const TICK_MS = 10;
@@ -21,6 +23,29 @@ export function writerAlive(pid: number, writtenAtMs: number): boolean {
   if (exe !== executableOf(process.pid)) return false;
   const startedAt = startTimeOf(pid);
   return startedAt === undefined || startedAt <= writtenAtMs + CLOCK_SLACK_MS;
+}
+
+/**
+ * Whether process `pid` has the file `file` (its device and inode) open: the
+ * kernel closes a process's files when it dies, so only the live holder of a
+ * lock has it open, whatever became of its pid. Undefined when the process's
+ * open files cannot be read (no /proc, or not ours to read).
+ */
+export function holdsOpen(pid: number, file: { dev: number; ino: number }): boolean | undefined {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  return fds.some((fd) => {
+    try {
+      const st = statSync(`/proc/${pid}/fd/${fd}`);
+      return st.dev === file.dev && st.ino === file.ino;
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
 }
 
 function pidExists(pid: number): boolean {

@@ -1,14 +1,14 @@
 import t, { type Test } from "tap";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { acquireRunLock } from "../../agent/state/lock.js";
 import { stateLayout } from "../../agent/state/layout.js";
 import { fillUp, smallFileSystem, tmpfsUnavailable } from "./_helpers.js";
 
 /** A process that runs until the test ends (stopped then, also when the test fails). */
 function longLived(t: Test, argv: string[]): ChildProcess {
-  const child = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGKILL");
@@ -63,15 +63,22 @@ t.test("a lock whose pid the kernel gave to another program is stale and taken o
   await lock.release();
 });
 
-t.test("a lock is held by a live process of the agent's program only if it started before the lock was written", async (t) => {
+t.test("a lock is held only while its holder keeps it open, whatever the pid in it", async (t) => {
   const layout = stateLayout(t.testdir({}));
-  const agent = longLived(t, [process.execPath, "-e", "setInterval(() => {}, 1e6)"]);
-  await writeFile(layout.runLock, `${agent.pid}\n`);
-  await t.rejects(acquireRunLock(layout), { code: "ANCLA_E_LOCKED", message: new RegExp(`held by pid ${agent.pid}$`) }, "written by it: held");
-  const anHourAgo = new Date(Date.now() - 3600_000);
-  await utimes(layout.runLock, anHourAgo, anHourAgo);
+  const script = `const fs = require("node:fs");
+    const fd = fs.openSync(process.argv[1], "w");
+    fs.writeSync(fd, process.pid + "\\n");
+    process.stdout.write("open\\n");
+    setInterval(() => {}, 1e6);`;
+  const holder = longLived(t, [process.execPath, "-e", script, layout.runLock]);
+  await once(holder.stdout!, "data");
+  await t.rejects(acquireRunLock(layout), { code: "ANCLA_E_LOCKED", message: new RegExp(`held by pid ${holder.pid}$`) }, "open in a live process: held");
+
+  // The lock now names a live process of the same program that does not have it open: a reused pid.
+  const other = longLived(t, [process.execPath, "-e", "setInterval(() => {}, 1e6)"]);
+  await writeFile(layout.runLock, `${other.pid}\n`);
   const lock = await acquireRunLock(layout);
-  t.equal((await readFile(layout.runLock, "utf8")).trim(), String(process.pid), "written before it started: its pid was reused, the lock is stale");
+  t.equal((await readFile(layout.runLock, "utf8")).trim(), String(process.pid), "not open in the process with that pid: stale");
   await lock.release();
 });
 
