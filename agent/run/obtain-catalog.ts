@@ -2,9 +2,11 @@
 // when the server is away or cannot compile, the last verified one from the
 // cache. A catalog that fails verification is never applied, wherever it came from.
 import type { JsonObject } from "@bufbuild/protobuf";
+import { X509Certificate } from "node:crypto";
 import type { Facts } from "../../catalog/compiler.js";
 import { envelopeFromMessage } from "../../catalog/envelope.js";
 import type { Catalog } from "../../catalog/model.js";
+import type { DsseEnvelope } from "../../pki/dsse.js";
 import { AnclaError, isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../state/catalog-cache.js";
 import type { StateLayout } from "../state/layout.js";
@@ -40,8 +42,26 @@ async function verifiedCache(opts: ObtainOptions, ctx: VerifyContext): Promise<{
     return { catalog: verifyCatalog(cached.envelope, { ...ctx, checkExpiry: false }) };
   } catch (err) {
     const e = err as AnclaError;
-    return { problem: new AnclaError(e.code ?? "ANCLA_E_CATALOG_MALFORMED", `cached catalog refused: ${e.message}`) };
+    return { problem: clockSkew(cached.envelope, ctx.now) ?? new AnclaError(e.code ?? "ANCLA_E_CATALOG_MALFORMED", `cached catalog refused: ${e.message}`) };
   }
+}
+
+/**
+ * A cached catalog whose signing certificate is outside its validity by this
+ * host's clock: most likely the clock is wrong (a signer is issued for years),
+ * so say that rather than only "invalid".
+ */
+function clockSkew(envelope: DsseEnvelope, now: Date): AnclaError | undefined {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(envelope.signatures[0]?.certPem ?? "");
+  } catch {
+    return undefined;
+  }
+  const [from, to] = [new Date(cert.validFrom), new Date(cert.validTo)];
+  if (now >= from && now <= to) return undefined;
+  const validity = `its signing certificate is valid from ${from.toISOString()} to ${to.toISOString()}`;
+  return new AnclaError("ANCLA_E_CLOCK_SKEW", `cached catalog refused: clock skew: this host's time is ${now.toISOString()}, but ${validity}`);
 }
 
 export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
