@@ -12,6 +12,7 @@ import { normalizeSerialHex } from "../../pki/serial.js";
 import { AnclaError } from "../../proto/errors.js";
 import type { ApiTokenRecord, BootstrapTokenRecord, CertificateRecord, CertificateRequest, CertificateState, IssuedCertificate, Role, Store } from "../store/store.js";
 import { hashSecret, newSecret, newTokenId } from "./secrets.js";
+import { MAX_TOKEN_TTL_SECONDS, ROLES } from "./token-rules.js";
 
 export type CertificateAnswerState = CertificateState | "unknown";
 
@@ -51,9 +52,6 @@ export interface CreatedToken {
   expiresAt: Date;
 }
 
-export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
-/** Longest a bootstrap token may live: a week covers a provisioning wave; long-lived secrets that mint identities are a liability. */
-export const MAX_TOKEN_TTL_SECONDS = 7 * 86_400;
 /** How long a CRL is valid; it is rebuilt well before, and on every revocation. */
 const CRL_VALIDITY_MS = 7 * 86_400_000;
 /** Anyone may ask unauthenticated, so waiting requests are bounded in number and in age. */

@@ -11,12 +11,11 @@ import type { CompileResult, Facts, SiteProblem } from "../../catalog/compiler.j
 import { diffCatalogs, formatCatalogDiff, isEmptyDiff, plural, showEdge, showProperties, shownProperties, summarizeDiff, type CatalogDiff } from "../../catalog/diff.js";
 import { resourceRef, type CatalogBody, type Edge } from "../../catalog/model.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { AnclaError } from "../../proto/errors.js";
 import { operatorArtifactLookup } from "./artifact-lookup.js";
 import { CONNECTION_FLAGS } from "./connection.js";
-import { isDirectory, note, problemLine, readFactsFile, requireDirectory, selectNodes, warningLine, type FactSet } from "./site.js";
+import { isDirectory, note, problemLine, readFactsFile, requireDirectory, selectNodes, siteCompiler, warningLine, type FactSet } from "./site.js";
 
 /** `catalog diff` exits like diff(1), except that 1 is already "could not do it". */
 export const EXIT_DIFFERENCES = 2;
@@ -32,7 +31,7 @@ export const catalogCommands: Record<string, Subcommand> = {
       const factsFile = str(args, "facts");
       if (factsFile === undefined) note(`no --facts: compiling ${certname} with empty facts`);
       const facts: Facts = factsFile === undefined ? {} : await readFactsFile(factsFile);
-      const result = await createSiteCompiler(siteDir, { artifacts: await operatorArtifactLookup(args, note) }).compile(certname, facts);
+      const result = await (await siteCompiler(siteDir, await operatorArtifactLookup(args, note))).compile(certname, facts);
       if (bool(args, "json")) process.stdout.write(JSON.stringify(compiledJson(result), null, 2) + "\n");
       else {
         process.stdout.write(result.ok ? describeCatalog(result.body) : problemsText(siteDir, result.problems));
@@ -132,7 +131,7 @@ interface NodeDiff {
 }
 
 async function diffNodes(from: SiteRef, to: SiteRef, nodes: FactSet[], artifacts: ArtifactLookup): Promise<NodeDiff[]> {
-  const [before, after] = [createSiteCompiler(from.dir, { artifacts }), createSiteCompiler(to.dir, { artifacts })];
+  const [before, after] = [await siteCompiler(from.dir, artifacts), await siteCompiler(to.dir, artifacts)];
   const results: NodeDiff[] = [];
   for (const { certname, facts } of nodes) {
     const [a, b] = [await before.compile(certname, facts), await after.compile(certname, facts)];

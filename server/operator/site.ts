@@ -6,11 +6,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
-import { parse as parseYaml } from "yaml";
-import { formatProblem, type Facts, type SiteProblem } from "../../catalog/compiler.js";
+import { formatProblem, type Facts, type SiteCompiler, type SiteProblem } from "../../catalog/compiler.js";
 import { plural } from "../../catalog/diff.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { AnclaError, isAnclaError } from "../../proto/errors.js";
 import type { NodeDetailView, NodeView } from "../http/views.js";
@@ -55,8 +53,17 @@ interface NodeValidation {
   warnings: SiteProblem[];
 }
 
+/**
+ * The site compiler, loaded only by the commands that compile: it (CEL, Liquid,
+ * YAML) is most of what `ancla` would otherwise load before it can print --help.
+ */
+export async function siteCompiler(siteDir: string, artifacts: ArtifactLookup): Promise<SiteCompiler> {
+  const { createSiteCompiler } = await import("../../catalog/site/compiler.js");
+  return createSiteCompiler(siteDir, { artifacts });
+}
+
 async function validateAll(siteDir: string, nodes: FactSet[], artifacts: ArtifactLookup): Promise<NodeValidation[]> {
-  const compiler = createSiteCompiler(siteDir, { artifacts });
+  const compiler = await siteCompiler(siteDir, artifacts);
   const results: NodeValidation[] = [];
   // One at a time: the output follows the node order, and a site is compiled by one core anyway.
   for (const { certname, facts } of nodes) {
@@ -173,7 +180,7 @@ export async function readFactsFile(file: string): Promise<Facts> {
   let value: unknown;
   try {
     const text = await readFile(file, "utf8");
-    value = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    value = file.endsWith(".json") ? JSON.parse(text) : (await import("yaml")).parse(text);
   } catch (err) {
     throw new AnclaError("ANCLA_E_CONFIG", `cannot read facts from ${file}: ${(err as Error).message.split("\n")[0]}`, { cause: err });
   }

@@ -2,7 +2,7 @@
 // `ancla api-token create|list|revoke`: operator API tokens with a role (e.g. viewer, for Prometheus).
 // All admin only; a revocation is immediate and audited.
 import { bool, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
-import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../ca/service.js";
+import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../ca/token-rules.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import picomatch from "picomatch";
 import { AnclaError } from "../../../proto/errors.js";
-import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/service.js";
+import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/token-rules.js";
 import type { ApiTokenRecord, BootstrapTokenRecord, Role } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";
 import { arrayOf, fields, object, responses } from "../schemas.js";
