@@ -246,6 +246,8 @@ function statusOptions(o: StatusOptions): { now: Date; unresponsiveAfterMs: numb
 
 export interface NodeDetail extends NodeSummary {
   firstCheckinAt: Date;
+  /** Deactivated by an operator: out of lists and counts until it checks in again. */
+  deactivatedAt?: Date;
   facts?: Record<string, unknown>;
   factsUpdatedAt?: Date;
   compileFailure?: { siteVersion: string; at: Date; problems: SiteProblem[] };
@@ -260,6 +262,7 @@ export function nodeDetail(store: Store, certname: string, options: StatusOption
   return {
     ...summarizeNode(overview, options),
     firstCheckinAt: node.firstCheckinAt,
+    deactivatedAt: node.deactivatedAt,
     facts: node.facts,
     factsUpdatedAt: node.factsUpdatedAt,
     compileFailure: failure && { siteVersion: failure.siteVersion, at: failure.at, problems: failure.problems },

@@ -60,6 +60,7 @@ export const compileFailureSchema = object({ certname: str, site_version: str, a
 export const nodeDetailSchema = object({
   ...nodeSchema.properties,
   first_checkin_at: time,
+  deactivated_at: nullableTime,
   facts: { type: ["object", "null"], additionalProperties: true },
   facts_updated_at: nullableTime,
   compile_failure: { type: ["object", "null"], additionalProperties: false, required: ["site_version", "at", "problems"], properties: { site_version: str, at: time, problems: problemsSchema } },

@@ -92,6 +92,7 @@ export function nodeView(n: NodeSummary): NodeView {
 
 export interface NodeDetailView extends NodeView {
   first_checkin_at: string;
+  deactivated_at: string | null;
   facts: Record<string, unknown> | null;
   facts_updated_at: string | null;
   compile_failure: { site_version: string; at: string; problems: SiteProblem[] } | null;
@@ -102,6 +103,7 @@ export function nodeDetailView(n: NodeDetail): NodeDetailView {
   return {
     ...nodeView(n),
     first_checkin_at: n.firstCheckinAt.toISOString(),
+    deactivated_at: iso(n.deactivatedAt),
     facts: n.facts ?? null,
     facts_updated_at: iso(n.factsUpdatedAt),
     compile_failure: f ? { site_version: f.siteVersion, at: f.at.toISOString(), problems: f.problems } : null,

@@ -43,6 +43,30 @@ export const nodeCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
+  "node deactivate": {
+    usage: "node deactivate NAME [--json]",
+    summary: "leave a node out of lists and counts (and unresponsive) until it checks in again (operator)",
+    flags,
+    positionals: [1, 1],
+    async run(args) {
+      const name = args.positionals[0];
+      const node = await new ApiClient(resolveConnection(args)).post<NodeDetailView>(`/nodes/${encodeURIComponent(name)}/deactivate`);
+      print(args, node, () => `deactivated ${node.certname}; it comes back when it checks in again\n`);
+      return 0;
+    },
+  },
+  "node remove": {
+    usage: "node remove NAME [--json]",
+    summary: "delete a node's facts, reports, catalogs and compile failure (admin); its certificate stays: ancla cert revoke NAME",
+    flags,
+    positionals: [1, 1],
+    async run(args) {
+      const name = args.positionals[0];
+      const answer = await new ApiClient(resolveConnection(args)).delete<{ certname: string; removed: boolean }>(`/nodes/${encodeURIComponent(name)}`);
+      print(args, answer, () => `removed ${answer.certname} and its data\n`);
+      return 0;
+    },
+  },
 };
 
 function nodesQuery(args: ParsedArgs): URLSearchParams {
@@ -69,7 +93,7 @@ function agentClock(skew: number | null): string {
 function describeNode(n: NodeDetailView): string {
   const c = n.counts;
   const lines = [
-    `${n.certname}: ${n.status}`,
+    `${n.certname}: ${n.status}${n.deactivated_at ? ` (deactivated ${when(n.deactivated_at)}, until it checks in again)` : ""}`,
     `  first check-in  ${when(n.first_checkin_at)}`,
     `  last check-in   ${when(n.last_checkin_at)}`,
     `  last report     ${when(n.last_report_at) ?? "-"}${n.last_run_id ? ` (run ${n.last_run_id})` : ""}`,

@@ -301,6 +301,15 @@ export const migrations: readonly Migration[] = [
       WHERE report_id IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: "node deactivation (issue 12.17)",
+    sql: `
+      -- A deactivated node is left out of lists and counts (and so never "unresponsive") until it
+      -- checks in or reports again, which clears this.
+      ALTER TABLE node_summaries ADD COLUMN deactivated_at INTEGER;
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

@@ -129,6 +129,24 @@ class SqliteStore implements Store {
       if (facts !== undefined) this.updateFactRows(certname, facts);
       this.upsertNode(certname, factsJson, at);
       this.ensureSummary(certname, at);
+      this.reactivate(certname);
+    });
+  }
+
+  // Any contact from the node ends an operator's deactivation: it is alive after all.
+  private reactivate(certname: string): void {
+    this.run(`UPDATE node_summaries SET deactivated_at = NULL WHERE certname = ? AND deactivated_at IS NOT NULL`, certname);
+  }
+
+  deactivateNode(certname: string, at: Date): boolean {
+    return this.run(`UPDATE node_summaries SET deactivated_at = ? WHERE certname = ?`, ms(at), certname) === 1;
+  }
+
+  removeNode(certname: string): boolean {
+    return this.transaction(() => {
+      // Events go with their reports (ON DELETE CASCADE); daily rollups and the audit log stay (history).
+      for (const table of ["reports", "catalogs", "compile_failures", "node_facts", "node_summaries"]) this.run(`DELETE FROM ${table} WHERE certname = ?`, certname);
+      return this.run(`DELETE FROM nodes WHERE certname = ?`, certname) === 1;
     });
   }
 
@@ -168,7 +186,7 @@ class SqliteStore implements Store {
   }
 
   getNode(certname: string): NodeRecord | undefined {
-    const r = this.get(`SELECT * FROM nodes WHERE certname = ?`, certname);
+    const r = this.get(`SELECT n.*, s.deactivated_at FROM nodes n LEFT JOIN node_summaries s ON s.certname = n.certname WHERE n.certname = ?`, certname);
     if (!r) return undefined;
     return {
       certname: r.certname as string,
@@ -176,11 +194,12 @@ class SqliteStore implements Store {
       lastCheckinAt: date(r.last_checkin_at),
       facts: r.facts === null ? undefined : (JSON.parse(r.facts as string) as Record<string, unknown>),
       factsUpdatedAt: optDate(r.facts_updated_at),
+      deactivatedAt: optDate(r.deactivated_at),
     };
   }
 
   queryNodes(q: NodeFilter): { total: number; nodes: NodeOverview[] } {
-    const where: string[] = [];
+    const where: string[] = [`s.deactivated_at IS NULL`];
     const params: Record<string, unknown> = { now: ms(q.now), threshold: q.unresponsiveAfterMs };
     if (q.status !== undefined) {
       where.push(`${NODE_STATUS_SQL} = @status`);
@@ -194,7 +213,7 @@ class SqliteStore implements Store {
       where.push(`s.certname IN (SELECT certname FROM node_facts WHERE path = @factPath AND value = @factValue)`);
       Object.assign(params, { factPath: q.fact.path, factValue: q.fact.value });
     }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const filter = `WHERE ${where.join(" AND ")}`;
     const total = this.get(`SELECT COUNT(*) AS c FROM node_summaries s ${filter}`, params)!.c as number;
     const order = nodeOrder(q.sort, q.order);
     // The page is chosen from the summaries alone; only its rows are joined to their node and report rows.
@@ -212,7 +231,7 @@ class SqliteStore implements Store {
   }
 
   countNodesByStatus(o: { now: Date; unresponsiveAfterMs: number }): Record<string, number> {
-    const rows = this.all(`SELECT ${NODE_STATUS_SQL} AS status, COUNT(*) AS c FROM node_summaries s GROUP BY 1`, { now: ms(o.now), threshold: o.unresponsiveAfterMs });
+    const rows = this.all(`SELECT ${NODE_STATUS_SQL} AS status, COUNT(*) AS c FROM node_summaries s WHERE s.deactivated_at IS NULL GROUP BY 1`, { now: ms(o.now), threshold: o.unresponsiveAfterMs });
     return Object.fromEntries(rows.map((r) => [r.status as string, r.c as number]));
   }
 
@@ -335,6 +354,7 @@ class SqliteStore implements Store {
         insertEvent.run(reportId, e.resource, e.property, e.desired, e.actual, e.result, e.corrective ? 1 : 0, e.message, e.diff);
       }
       this.ensureNode(report.certname, receivedAt);
+      this.reactivate(report.certname);
       // The server's clock orders runs: an agent's clock days ahead would otherwise hold "last run" for days.
       // Queued reports are delivered oldest first, so the run received last is the newest one.
       this.run(

@@ -32,6 +32,8 @@ export interface NodeRecord {
   lastCheckinAt: Date;
   facts?: Record<string, unknown>;
   factsUpdatedAt?: Date;
+  /** Set by an operator; cleared by the node's next check-in or report. */
+  deactivatedAt?: Date;
 }
 
 export interface ReportCounts {
@@ -227,9 +229,13 @@ export interface Store {
   /** A check-in: creates the node on first contact; facts, when given, replace the stored ones. */
   recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
   getNode(certname: string): NodeRecord | undefined;
-  /** One page of nodes matching the filter, with the number of all matches. */
+  /** One page of active nodes matching the filter, with the number of all matches. */
   queryNodes(q: NodeFilter): { total: number; nodes: NodeOverview[] };
-  /** How many nodes are in each status at `now` (statuses with no node are absent). */
+  /** Leaves the node out of lists and counts until it checks in or reports again; false when there is no such node. */
+  deactivateNode(certname: string, at: Date): boolean;
+  /** Deletes the node with its facts, reports, catalogs and compile failure (not its certificates); false when there is no such node. */
+  removeNode(certname: string): boolean;
+  /** How many active nodes are in each status at `now` (statuses with no node are absent). */
   countNodesByStatus(o: { now: Date; unresponsiveAfterMs: number }): Record<string, number>;
   /** Daily rollups from `fromDay` to `toDay` inclusive (YYYY-MM-DD); days without runs are absent. */
   reportDays(fromDay: string, toDay: string): DayRollup[];

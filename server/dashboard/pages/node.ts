@@ -64,7 +64,8 @@ ${factsSection(node.facts, (facts) => pageOf(facts, request.query.facts, self("f
 }
 
 function overview(n: NodeDetail): SafeHtml {
-  return html`<h1>${n.certname} ${badge(n.status)}</h1>
+  return html`<h1>${n.certname} ${badge(n.status)}${n.deactivatedAt && html` <span class="badge s-deactivated" id="deactivated">deactivated</span>`}</h1>
+${n.deactivatedAt && html`<p class="muted">Deactivated ${when(n.deactivatedAt)}: left out of the fleet list and counts until it checks in again.</p>`}
 <dl class="facts">
   <dt>Last check-in</dt><dd>${when(n.lastCheckinAt)}</dd>
   <dt>Last report</dt><dd>${when(n.lastReportAt)}${n.lastRunId && html` · <a href="${reportPath({ runId: n.lastRunId, certname: n.certname })}">latest report</a>`}</dd>

@@ -4,7 +4,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
 import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
-import { requireRole } from "../auth.js";
+import { actorOf, requireRole } from "../auth.js";
 import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeSchema, object, position, protoReportSchema, responses } from "../schemas.js";
 import { catalogView, nodeDetailView, nodeView } from "../views.js";
 import type { ApiDeps } from "./deps.js";
@@ -61,7 +61,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { preHandler: viewer, schema: { tags, summary: "one node: status, last run, facts, compile failure", params: certnameParams, response: responses(nodeDetailSchema) } },
     async (request) => {
       const node = nodeDetail(deps.store, request.params.certname, deps.statusOptions());
-      if (!node) throw new AnclaError("ANCLA_E_NOT_FOUND", `no node "${request.params.certname}"`);
+      if (!node) throw unknownNode(request.params.certname);
       return nodeDetailView(node);
     },
   );
@@ -85,4 +85,44 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return catalogView(stored);
     },
   );
+
+  // Puppet's `node deactivate`: a retired host stops counting (and never turns "unresponsive"); its next check-in brings it back.
+  app.post<{ Params: CertnameParams }>(
+    "/nodes/:certname/deactivate",
+    {
+      preHandler: requireRole("operator"),
+      schema: { tags, summary: "leave the node out of lists and counts until it checks in again (operator, audited)", params: certnameParams, response: responses(nodeDetailSchema) },
+    },
+    async (request) => {
+      const { certname } = request.params;
+      deps.store.transaction(() => {
+        if (!deps.store.deactivateNode(certname, new Date())) throw unknownNode(certname);
+        deps.store.appendAudit({ at: new Date(), actor: actorOf(request), action: "node.deactivate", target: certname, detail: {} });
+      });
+      return nodeDetailView(nodeDetail(deps.store, certname, deps.statusOptions())!);
+    },
+  );
+
+  app.delete<{ Params: CertnameParams }>(
+    "/nodes/:certname",
+    {
+      preHandler: requireRole("admin"),
+      schema: {
+        tags,
+        summary: "delete the node's data: facts, reports, catalogs, compile failure (admin, audited); its certificate stays (ancla cert revoke)",
+        params: certnameParams,
+        response: responses(object({ certname: { type: "string" }, removed: { type: "boolean" } })),
+      },
+    },
+    async (request) => {
+      const { certname } = request.params;
+      deps.store.transaction(() => {
+        if (!deps.store.removeNode(certname)) throw unknownNode(certname);
+        deps.store.appendAudit({ at: new Date(), actor: actorOf(request), action: "node.remove", target: certname, detail: {} });
+      });
+      return { certname, removed: true };
+    },
+  );
 }
+
+const unknownNode = (certname: string) => new AnclaError("ANCLA_E_NOT_FOUND", `no node "${certname}"`);
