@@ -43,31 +43,35 @@ export const nodeCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
-  "node deactivate": {
-    usage: "node deactivate NAME [--json]",
-    summary: "leave a node out of lists and counts (and unresponsive) until it checks in again (operator)",
-    flags,
-    positionals: [1, 1],
-    async run(args) {
-      const name = args.positionals[0];
-      const node = await new ApiClient(resolveConnection(args)).post<NodeDetailView>(`/nodes/${encodeURIComponent(name)}/deactivate`);
-      print(args, node, () => `deactivated ${node.certname}; it comes back when it checks in again\n`);
-      return 0;
-    },
-  },
-  "node remove": {
-    usage: "node remove NAME [--json]",
-    summary: "delete a node's facts, reports, catalogs and compile failure (admin); its certificate stays: ancla cert revoke NAME",
-    flags,
-    positionals: [1, 1],
-    async run(args) {
-      const name = args.positionals[0];
-      const answer = await new ApiClient(resolveConnection(args)).delete<{ certname: string; removed: boolean }>(`/nodes/${encodeURIComponent(name)}`);
-      print(args, answer, () => `removed ${answer.certname} and its data\n`);
-      return 0;
-    },
-  },
+  "node deactivate": nodeChange(
+    "deactivate",
+    "leave a node out of lists and counts (and unresponsive) until it checks in again (operator)",
+    (client, path) => client.post<NodeDetailView>(`${path}/deactivate`),
+    (name) => `deactivated ${name}; it comes back when it checks in again`,
+  ),
+  "node remove": nodeChange(
+    "remove",
+    "delete a node's facts, reports, catalogs and compile failure (admin); its certificate stays: ancla cert revoke NAME",
+    (client, path) => client.delete<{ certname: string; removed: boolean }>(path),
+    (name) => `removed ${name} and its data`,
+  ),
 };
+
+/** `node VERB NAME`: one call on /nodes/NAME, then one line (or the answer with --json). */
+function nodeChange(verb: string, summary: string, send: (client: ApiClient, path: string) => Promise<unknown>, done: (name: string) => string): Subcommand {
+  return {
+    usage: `node ${verb} NAME [--json]`,
+    summary,
+    flags,
+    positionals: [1, 1],
+    async run(args) {
+      const name = args.positionals[0];
+      const answer = await send(new ApiClient(resolveConnection(args)), `/nodes/${encodeURIComponent(name)}`);
+      print(args, answer, () => `${done(name)}\n`);
+      return 0;
+    },
+  };
+}
 
 function nodesQuery(args: ParsedArgs): URLSearchParams {
   const query = new URLSearchParams();

@@ -71,18 +71,7 @@ export const tokenCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
-  "token revoke": {
-    usage: "token revoke ID [--json]",
-    summary: "revoke a bootstrap token at once: it enrols no more agents",
-    flags: listFlags,
-    positionals: [1, 1],
-    async run(args) {
-      const id = args.positionals[0];
-      const t = await new ApiClient(resolveConnection(args)).delete<BootstrapTokenView>(`/tokens/${encodeURIComponent(id)}`);
-      print(args, t, () => `bootstrap token ${t.id} revoked at ${when(t.revoked_at)}\n`);
-      return 0;
-    },
-  },
+  "token revoke": revokeCommand<BootstrapTokenView>("token", "/tokens", "revoke a bootstrap token at once: it enrols no more agents", (t) => `bootstrap token ${t.id}`),
   "api-token create": {
     usage: "api-token create --role viewer|operator|admin --name NAME [--json]",
     summary: "create an API token with a role (admin only), e.g. a viewer token for Prometheus' /metrics scrape",
@@ -111,19 +100,28 @@ export const tokenCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
-  "api-token revoke": {
-    usage: "api-token revoke ID [--json]",
-    summary: "revoke an API token at once: its next request is refused and its dashboard sessions end",
+  "api-token revoke": revokeCommand<ApiTokenView>(
+    "api-token",
+    "/api-tokens",
+    "revoke an API token at once: its next request is refused and its dashboard sessions end",
+    (t) => `API token ${t.id} ("${t.name}", ${t.role})`,
+  ),
+};
+
+/** `GROUP revoke ID`: DELETE the token at `route`/ID and say what was revoked when. */
+function revokeCommand<T extends { id: string; revoked_at: string | null }>(group: string, route: string, summary: string, name: (t: T) => string): Subcommand {
+  return {
+    usage: `${group} revoke ID [--json]`,
+    summary,
     flags: listFlags,
     positionals: [1, 1],
     async run(args) {
-      const id = args.positionals[0];
-      const t = await new ApiClient(resolveConnection(args)).delete<ApiTokenView>(`/api-tokens/${encodeURIComponent(id)}`);
-      print(args, t, () => `API token ${t.id} ("${t.name}", ${t.role}) revoked at ${when(t.revoked_at)}\n`);
+      const t = await new ApiClient(resolveConnection(args)).delete<T>(`${route}/${encodeURIComponent(args.positionals[0])}`);
+      print(args, t, () => `${name(t)} revoked at ${when(t.revoked_at)}\n`);
       return 0;
     },
-  },
-};
+  };
+}
 
 /** What a bootstrap token can still do, as the list shows it. */
 function bootstrapState(t: BootstrapTokenView): string {

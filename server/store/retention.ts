@@ -1,4 +1,5 @@
-// Report retention: runs older than N days are deleted on a schedule, in small
+// Report retention: runs received more than N days ago (the server's clock: an
+// agent's may be years off) are deleted on a schedule, in small
 // batches with a yield to the event loop between them, so a server pruning a
 // million events keeps answering agents and operators. Each node's latest run
 // is kept whatever its age (its status stands on it); daily rollups are never
@@ -14,7 +15,7 @@ export const PRUNE_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 export interface RetentionOptions {
-  /** Reports of runs started more than this many days ago are deleted; 0 keeps everything. */
+  /** Reports received more than this many days ago are deleted; 0 keeps everything. */
   days: number;
   batch?: number;
   now?: () => Date;
