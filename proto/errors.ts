@@ -43,6 +43,7 @@ export const errorEntries = {
   ANCLA_E_CSR_INVALID: { hint: "the certificate request is malformed or its signature does not verify", http: 400, grpc: "INVALID_ARGUMENT" },
   ANCLA_E_CERT_INVALID: { hint: "the certificate is malformed, expired or not issued by this CA", http: 400, grpc: "UNAUTHENTICATED" },
   ANCLA_E_CERT_REVOKED: { hint: "the certificate has been revoked; request a new one with `ancla-agent bootstrap`", http: 403, grpc: "PERMISSION_DENIED" },
+  ANCLA_E_CERT_EXPIRED: { hint: "this agent's certificate expired while the host was away; its renewal waits for an operator (ancla cert sign NAME), or bootstrap again", http: 401, grpc: "UNAUTHENTICATED" },
   ANCLA_E_CERT_REJECTED: { hint: "an operator rejected the certificate request; ask them why, then bootstrap again (a new request)", http: 403, grpc: "PERMISSION_DENIED" },
   ANCLA_E_CERT_PENDING: { hint: "the certificate request waits for an operator: `ancla cert sign NAME`", http: 409, grpc: "FAILED_PRECONDITION" },
   ANCLA_E_CERT_UNKNOWN: { hint: "no certificate or request for that certname", http: 404, grpc: "NOT_FOUND" },

@@ -3,6 +3,7 @@
 // cache. A catalog that fails verification is never applied, wherever it came from.
 import type { JsonObject } from "@bufbuild/protobuf";
 import { X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import type { Facts } from "../../catalog/compiler.js";
 import { envelopeFromMessage } from "../../catalog/envelope.js";
 import type { Catalog } from "../../catalog/model.js";
@@ -71,7 +72,12 @@ export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
   try {
     response = await opts.client.getCatalog({ facts: opts.facts as JsonObject, haveDigest: cache.catalog?.digest ?? "" }, { timeoutMs: opts.timeoutMs });
   } catch (err) {
-    return fallBackToCache(await explainTransportError(err, opts.server), cache, !isUnreachable(err));
+    const reachable = !isUnreachable(err);
+    const explained = await explainTransportError(err, opts.server);
+    // A revoked certificate stays revoked, whatever its age: then nothing is applied.
+    const revoked = isAnclaError(explained) && explained.code === "ANCLA_E_CERT_REVOKED";
+    const expired = reachable && !revoked ? await ownCertificateExpired(opts.layout, new Date()) : undefined;
+    return fallBackToCache(expired ?? explained, cache, reachable);
   }
   const result = response.result;
   if (result.case === "notModified" && cache.catalog?.digest === response.digest) {
@@ -96,11 +102,29 @@ export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
 }
 
 /**
+ * The server refuses an expired certificate, as it must. Past its expiry the
+ * host was offline a long time: it keeps converging to its last verified
+ * catalog (revoked hosts do not: the server says revoked, not expired) while
+ * the renewal waits for an operator, and the report says so.
+ */
+async function ownCertificateExpired(layout: StateLayout, now: Date): Promise<AnclaError | undefined> {
+  let validTo: Date;
+  try {
+    validTo = new Date(new X509Certificate(await readFile(layout.agentCert)).validTo);
+  } catch {
+    return undefined;
+  }
+  if (validTo > now) return undefined;
+  return new AnclaError("ANCLA_E_CERT_EXPIRED", `this agent's certificate expired on ${validTo.toISOString()}: the server refuses it, so the last verified catalog is applied until an operator approves the renewal`);
+}
+
+/**
  * Answers that say nothing against the cached catalog: the server is away,
  * cannot compile for us, or failed itself, or this host cannot talk TLS to it
- * (clock skew, a --server name the certificate is not for).
+ * (clock skew, a --server name the certificate is not for), or this host's
+ * own certificate expired while it was away.
  */
-const CACHE_ON = new Set<AnclaErrorCode>(["ANCLA_E_SERVER_UNREACHABLE", "ANCLA_E_COMPILE", "ANCLA_E_INTERNAL", "ANCLA_E_CLOCK_SKEW", "ANCLA_E_TLS_NAME_MISMATCH"]);
+const CACHE_ON = new Set<AnclaErrorCode>(["ANCLA_E_SERVER_UNREACHABLE", "ANCLA_E_COMPILE", "ANCLA_E_INTERNAL", "ANCLA_E_CLOCK_SKEW", "ANCLA_E_TLS_NAME_MISMATCH", "ANCLA_E_CERT_EXPIRED"]);
 
 /**
  * The server is away, cannot compile for us, failed, or refuses us. Away,

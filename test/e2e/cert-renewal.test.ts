@@ -80,7 +80,10 @@ t.test("an expired certificate is renewed over bootstrap once an operator approv
   const expiredOn = await expireCertificate(fleet.dataDir, agent.stateDir, "app-01");
 
   const locked = await agent.run();
-  const logs = (parseReport(locked.stdout).logs ?? []).map((l) => l.message).join("\n");
+  const lockedReport = parseReport(locked.stdout);
+  const logs = (lockedReport.logs ?? []).map((l) => l.message).join("\n");
+  t.equal(lockedReport.catalogSource, "cache", "while expired, the host keeps converging to its last verified catalog");
+  t.ok((lockedReport.logs ?? []).some((l) => l.code === "ANCLA_E_CERT_EXPIRED"), "and the report says why");
   t.match(logs, `certificate expired on ${expiredOn.toISOString()}; a renewal request with this host's key (${keyFingerprint}) waits for an operator: ancla cert sign app-01`, "the run says why and what to do");
 
   const listed = JSON.parse((await fleet.ancla(["cert", "list", "--json"])).stdout) as { certname: string; status: string; renewal_of: string; public_key_fingerprint: string }[];
