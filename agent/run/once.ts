@@ -3,22 +3,17 @@
 // the server is away is reported later; a queued report is removed only once
 // the server has acknowledged it. A report the full state dir cannot take is
 // still delivered, and if that fails too, the next run's report says it was lost.
-import { create, type JsonObject } from "@bufbuild/protobuf";
+import type { JsonObject } from "@bufbuild/protobuf";
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Facts } from "../../catalog/compiler.js";
-import type { Catalog } from "../../catalog/model.js";
-import { LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { LogLine, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
-import { applyCatalog, type ApplyOutcome } from "../engine/apply.js";
 import { collectFacts } from "../facts/all.js";
 import type { AgentSettings } from "../settings.js";
-import { removeOrphanTemps } from "../state/atomic-write.js";
-import { ContentBucket } from "../state/bucket.js";
 import { ioError } from "../state/io-error.js";
 import { stateLayout, type StateLayout } from "../state/layout.js";
 import { acquireRunLock } from "../state/lock.js";
-import { loadMemory, saveMemory } from "../state/memory.js";
+import type { AgentMemory } from "../state/memory.js";
 import {
   enqueueReport,
   forgetLostReports,
@@ -33,8 +28,8 @@ import { agentClient, isUnreachable, type AgentClient } from "../transport.js";
 import { renewIfDue, type RenewOptions } from "../renew.js";
 import { contentFetcher, contentStreamer } from "./fetch-content.js";
 import { obtainCatalog } from "./obtain-catalog.js";
-import { buildReport } from "./report.js";
 import { exitCodeFor } from "./exit-code.js";
+import { convergeFrom, infoLine, logLine, say, type CatalogSource, type ObtainedCatalog } from "./pipeline.js";
 
 export interface RunOnceOptions {
   settings: AgentSettings;
@@ -74,81 +69,66 @@ export async function runOnce(opts: RunOnceOptions): Promise<RunResult> {
   }
 }
 
-async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: ReturnType<typeof requireEnrollment>, client: AgentClient): Promise<RunResult> {
-  const started = new Date();
+async function converge(opts: RunOnceOptions, layout: StateLayout, enrolled: Enrollment, client: AgentClient): Promise<RunResult> {
   const timeoutMs = opts.settings.timeout * 1000;
-  const { facts, problems: factProblems } = await collectFacts(opts.settings.factsDir);
-  const memory = await loadMemory(layout);
-  const obtained = await obtainCatalog({ client, layout, facts, memory, timeoutMs, ...enrolled });
-  const lost = await lostReports(layout);
-  const logs = [
-    ...lost.map(lostReportLine),
-    ...factProblems.map((p) => logLine("warning", new AnclaError("ANCLA_E_CONFIG", `external fact ${p}`))),
-    ...obtained.problems.map((p) => logLine(obtained.catalog ? "warning" : "err", p)),
-  ];
-  const renewed = obtained.serverReachable ? await renewal({ client, layout, ...enrolled, renewBeforeDays: opts.settings.renewBeforeDays, timeoutMs }) : undefined;
-  if (renewed) logs.push(renewed);
-  // Not in noop: a noop run changes nothing on the host, not even leftovers.
-  const swept = opts.noop ? [] : await removeOrphanTemps(tempDirs(layout, obtained.catalog));
-  if (swept.length > 0) logs.push(infoLine(`removed temp files left by killed runs: ${swept.join(", ")}`));
-  logs.forEach((line) => opts.log?.(line));
-
-  let outcome: ApplyOutcome | undefined;
-  const late: LogLine[] = [];
-  if (obtained.catalog) {
-    outcome = await applyCatalog(obtained.catalog, {
-      noop: opts.noop,
-      fetchContent: contentFetcher(client, enrolled.server, timeoutMs),
-      streamContent: contentStreamer(client, enrolled.server, timeoutMs),
-      memory: memory.resources,
-      log: opts.log,
-      bucket: new ContentBucket(layout.bucket),
-      stateDir: layout.dir,
-    });
-    // The host has changed by now: memory that cannot be saved is said in the report, never a reason to lose it.
-    if (!opts.noop) {
-      await saveMemory(layout, { serial: Math.max(memory.serial, obtained.catalog.serial), resources: outcome.memory }).catch((err: unknown) => {
-        late.push(logLine("err", ioError("cannot save the drift memory", err)));
-      });
-    }
-  }
-  const report = buildReport({ certname: enrolled.certname, started, noop: opts.noop, catalog: obtained.catalog, source: obtained.source, outcome, logs });
-  late.forEach((line) => say(report, line, opts.log));
-  const delivery = await queueAndDeliver({ client, layout, facts, report, lost, reachable: obtained.serverReachable, timeoutMs, log: opts.log });
-  return { report, exitCode: exitCodeFor(report), serverReachable: obtained.serverReachable, ...delivery };
+  const source = new ServerCatalog(opts, layout, enrolled, client, timeoutMs);
+  const report = await convergeFrom({ layout, certname: enrolled.certname, noop: opts.noop, source, log: opts.log });
+  const { facts, reachable, lost } = source.seen();
+  const delivery = await queueAndDeliver({ client, layout, facts, report, lost, reachable, timeoutMs, log: opts.log });
+  return { report, exitCode: exitCodeFor(report), serverReachable: reachable, ...delivery };
 }
 
-/** A line the report gets after it was built, shown as it happens like the others. */
-function say(report: Report, line: LogLine, log: RunOnceOptions["log"]): void {
-  report.logs.push(line);
-  log?.(line);
+type Enrollment = ReturnType<typeof requireEnrollment>;
+
+/**
+ * The server's catalog (or the verified cache when it is away): facts for the
+ * check-in, the catalog, earlier lost reports and a due certificate renewal,
+ * kept for delivering the report afterwards.
+ */
+class ServerCatalog implements CatalogSource {
+  private facts: Facts = {};
+  private reachable = false;
+  private lost: LostReport[] = [];
+  readonly fetchContent: CatalogSource["fetchContent"];
+  readonly streamContent: CatalogSource["streamContent"];
+
+  constructor(
+    private readonly opts: RunOnceOptions,
+    private readonly layout: StateLayout,
+    private readonly enrolled: Enrollment,
+    private readonly client: AgentClient,
+    private readonly timeoutMs: number,
+  ) {
+    this.fetchContent = contentFetcher(client, enrolled.server, timeoutMs);
+    this.streamContent = contentStreamer(client, enrolled.server, timeoutMs);
+  }
+
+  async obtain(memory: AgentMemory): Promise<ObtainedCatalog> {
+    const { client, layout, enrolled, timeoutMs } = this;
+    const gathered = await collectFacts(this.opts.settings.factsDir);
+    this.facts = gathered.facts;
+    const obtained = await obtainCatalog({ client, layout, facts: this.facts, memory, timeoutMs, ...enrolled });
+    this.reachable = obtained.serverReachable;
+    this.lost = await lostReports(layout);
+    const logs = [
+      ...this.lost.map(lostReportLine),
+      ...gathered.problems.map((p) => logLine("warning", new AnclaError("ANCLA_E_CONFIG", `external fact ${p}`))),
+      ...obtained.problems.map((p) => logLine(obtained.catalog ? "warning" : "err", p)),
+    ];
+    const renewed = this.reachable ? await renewal({ client, layout, ...enrolled, renewBeforeDays: this.opts.settings.renewBeforeDays, timeoutMs }) : undefined;
+    if (renewed) logs.push(renewed);
+    return { catalog: obtained.catalog, source: obtained.source, logs, serialCounts: true };
+  }
+
+  /** What delivering the report needs from the check-in. */
+  seen(): { facts: Facts; reachable: boolean; lost: LostReport[] } {
+    return { facts: this.facts, reachable: this.reachable, lost: this.lost };
+  }
 }
 
 function lostReportLine(lost: LostReport): LogLine {
   const detail = `the report of run ${lost.runId} (${lost.at.toISOString()}) was lost: it could be neither queued nor delivered`;
   return logLine("warning", new AnclaError("ANCLA_E_REPORT_LOST", detail));
-}
-
-/**
- * Where this run's writers may have left temp files when a run was killed: the
- * state dirs, and beside every file and image the catalog manages (the catalog
- * says where; the disk is never scanned).
- */
-function tempDirs(layout: StateLayout, catalog: Catalog | undefined): string[] {
-  const dirs = [layout.dir, layout.certsDir, layout.reportsDir, layout.bucket];
-  for (const { type, title, properties } of catalog?.resources ?? []) {
-    if (type === "file") dirs.push(dirname(title));
-    if (type === "image" && typeof properties.path === "string") dirs.push(properties.path);
-  }
-  return dirs;
-}
-
-function logLine(level: string, err: AnclaError): LogLine {
-  return create(LogLineSchema, { time: new Date().toISOString(), level, message: err.line, code: err.code });
-}
-
-function infoLine(message: string): LogLine {
-  return create(LogLineSchema, { time: new Date().toISOString(), level: "info", message });
 }
 
 /** A failed renewal is a warning, not a failed run: the current certificate is still valid. */

@@ -2,7 +2,8 @@
 // with external facts, catalog files (body, full catalog, DSSE envelope with
 // and without a CA), exit codes, drift memory, and clear refusals.
 import t from "tap";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalJson } from "../../catalog/canonical.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
@@ -112,4 +113,21 @@ t.test("a signed envelope is verified with --ca-file; tampered or foreign ones a
 t.test("usage: SITE_DIR or --catalog, exactly one", async (t) => {
   t.equal((await agent(["apply"])).code, 64);
   t.equal((await agent(["apply", "site", "--catalog", "x.json"])).code, 64);
+});
+
+t.test("apply removes the temp files a killed run left beside the files it manages, as a server run does", async (t) => {
+  const dir = t.testdir({});
+  const target = join(dir, "motd");
+  writeFileSync(join(dir, "body.json"), JSON.stringify({ certname: "any", siteVersion: "v1", resources: [{ type: "file", title: target, properties: { content: "hello\n" } }], edges: [] }));
+  const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const orphan = join(dir, `.ancla-tmp-${dead}-motd.0123456789ab`);
+  writeFileSync(orphan, "half a file");
+  const state = ["--state-dir", join(dir, "state"), "--facts-dir", join(dir, "none"), "--json"];
+  const noop = await agent(["apply", "--catalog", join(dir, "body.json"), ...state, "--noop"]);
+  t.equal(noop.code, 0, noop.stderr);
+  t.ok(existsSync(orphan), "a noop run leaves it");
+  const run = await agent(["apply", "--catalog", join(dir, "body.json"), ...state]);
+  t.equal(run.code, 2, run.stderr);
+  t.notOk(existsSync(orphan), "the orphan is gone");
+  t.ok((JSON.parse(run.stdout) as ReportJson).logs?.some((l) => l.message.includes(orphan)), "and the report names it");
 });
