@@ -26,12 +26,20 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: errorBody("ANCLA_E_INTERNAL", errorCatalog.ANCLA_E_INTERNAL) };
 }
 
-/** Ajv says "must be equal to one of the allowed values"; a person needs to see them. */
+/**
+ * Ajv says "must be equal to one of the allowed values" and "must NOT have
+ * additional properties"; a person needs to see the values, and the name of
+ * the parameter or field that is not known.
+ */
 function validationMessage(err: Partial<FastifyError>): string {
   const first = err.validation?.[0];
-  const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
-  if (first?.keyword !== "enum" || !allowed) return err.message ?? "";
-  return `${err.validationContext ?? "request"}${first.instancePath} must be one of ${allowed.join(", ")}`;
+  const params = first?.params as { allowedValues?: unknown[]; additionalProperty?: string } | undefined;
+  const where = `${err.validationContext ?? "request"}${first?.instancePath ?? ""}`;
+  if (first?.keyword === "enum" && params?.allowedValues) return `${where} must be one of ${params.allowedValues.join(", ")}`;
+  if (first?.keyword === "additionalProperties" && params?.additionalProperty !== undefined) {
+    return `${where}: unknown ${err.validationContext === "querystring" ? "parameter" : "field"} "${params.additionalProperty}"`;
+  }
+  return err.message ?? "";
 }
 
 export function handleError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
