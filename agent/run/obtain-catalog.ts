@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { Facts } from "../../catalog/compiler.js";
 import { envelopeFromMessage } from "../../catalog/envelope.js";
 import type { Catalog } from "../../catalog/model.js";
+import { SERVER_CERT_RENEW_DAYS } from "../../pki/server-cert-renewal.js";
 import type { DsseEnvelope } from "../../pki/dsse.js";
 import { AnclaError, isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../state/catalog-cache.js";
@@ -36,15 +37,20 @@ export interface ObtainOptions {
   timeoutMs: number;
 }
 
-async function verifiedCache(opts: ObtainOptions, ctx: VerifyContext): Promise<{ catalog?: Catalog; problem?: AnclaError }> {
+async function verifiedCache(opts: ObtainOptions, ctx: VerifyContext): Promise<{ catalog?: Catalog; problem?: AnclaError; signerEndsSoon?: boolean }> {
   const cached = await loadCachedEnvelope(opts.layout);
   if (!cached.envelope) return { problem: new AnclaError("ANCLA_E_NO_CATALOG", cached.reason) };
   try {
-    return { catalog: verifyCatalog(cached.envelope, { ...ctx, checkExpiry: false }) };
+    return { catalog: verifyCatalog(cached.envelope, { ...ctx, checkExpiry: false }), signerEndsSoon: signerEndsSoon(cached.envelope, ctx.now) };
   } catch (err) {
     const e = err as AnclaError;
     return { problem: clockSkew(cached.envelope, ctx.now) ?? new AnclaError(e.code ?? "ANCLA_E_CATALOG_MALFORMED", `cached catalog refused: ${e.message}`) };
   }
+}
+
+function signerEndsSoon(envelope: DsseEnvelope, now: Date): boolean {
+  const validTo = new Date(new X509Certificate(envelope.signatures[0]?.certPem ?? "").validTo);
+  return validTo.getTime() - now.getTime() < SERVER_CERT_RENEW_DAYS * 86_400_000;
 }
 
 /**
@@ -68,9 +74,11 @@ function clockSkew(envelope: DsseEnvelope, now: Date): AnclaError | undefined {
 export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
   const ctx: VerifyContext = { caCertPem: opts.caCertPem, certname: opts.certname, heldSerial: opts.memory.serial, now: new Date(), checkExpiry: true };
   const cache = await verifiedCache(opts, ctx);
+  // A held catalog whose signer nears its end is asked for again (no digest): the server signs anew with its renewed certificate.
+  const haveDigest = cache.catalog && !cache.signerEndsSoon ? cache.catalog.digest : "";
   let response;
   try {
-    response = await opts.client.getCatalog({ facts: opts.facts as JsonObject, haveDigest: cache.catalog?.digest ?? "" }, { timeoutMs: opts.timeoutMs });
+    response = await opts.client.getCatalog({ facts: opts.facts as JsonObject, haveDigest }, { timeoutMs: opts.timeoutMs });
   } catch (err) {
     const reachable = !isUnreachable(err);
     const explained = await explainTransportError(err, opts.server);

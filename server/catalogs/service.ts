@@ -38,6 +38,8 @@ interface Issued {
   expiresAt: number;
   /** content digests the node may fetch */
   contents: Set<string>;
+  /** Who signed it: a catalog signed before the signing certificate was renewed is signed again. */
+  signerCertPem: string;
 }
 
 export class CatalogService {
@@ -48,11 +50,20 @@ export class CatalogService {
   constructor(
     private readonly store: CatalogStore,
     private readonly compiler: SiteCompiler,
-    private readonly signer: CertifiedKey,
+    private signer: CertifiedKey,
     private readonly content: ContentStore,
     private readonly options: CatalogServiceOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Signs with `signer` from now on (a renewed signing certificate): each
+   * node's catalog is signed again at its next check-in. An agent asks for
+   * that copy itself when the signer of the one it holds nears its end.
+   */
+  setSigner(signer: CertifiedKey): void {
+    this.signer = signer;
   }
 
   async checkin(certname: string, facts: Facts, haveDigest: string): Promise<CheckinAnswer> {
@@ -92,7 +103,7 @@ export class CatalogService {
 
   /** Re-signing before expiry keeps agents' held catalogs valid; half the TTL leaves room for missed runs. */
   private isFresh(issued: Issued): boolean {
-    return issued.expiresAt - this.now().getTime() > (this.options.ttlSeconds * 1000) / 2;
+    return issued.signerCertPem === this.signer.certPem && issued.expiresAt - this.now().getTime() > (this.options.ttlSeconds * 1000) / 2;
   }
 
   private sign(body: CatalogBody, digest: string, inputsKey: string, contents: Set<string>): Issued {
@@ -116,7 +127,7 @@ export class CatalogService {
       envelope: encodeEnvelope(envelope),
       compiledAt: now,
     });
-    return { inputsKey, digest, envelope, expiresAt: expiresAt.getTime(), contents };
+    return { inputsKey, digest, envelope, expiresAt: expiresAt.getTime(), contents, signerCertPem: this.signer.certPem };
   }
 
   /** After a restart: the stored current catalog, so its serial and digest carry on. */
@@ -131,6 +142,7 @@ export class CatalogService {
       envelope,
       expiresAt: Date.parse(catalog.expiresAt),
       contents: contentDigests(catalog),
+      signerCertPem: envelope.signatures[0]?.certPem ?? "",
     };
     this.issued.set(certname, issued);
     return issued;

@@ -23,6 +23,7 @@ import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js
 import { openStore } from "../store/sqlite.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
 import { statAgentPackage } from "../install/installer.js";
+import { loadCertifiedKey, scheduleServerCertificateRenewal, serverCertificateExpiries } from "../ca/server-certificates.js";
 
 export interface StartOptions {
   dataDir: string;
@@ -38,7 +39,11 @@ export interface StartOptions {
   publicAddress?: string;
   /** Bounds on what one client may hold or send (README "Limits"); the default for each one absent. */
   limits?: Partial<ServerLimits>;
+  /** How often the server's own certificates are checked for renewal (6 h), and the clock it uses (tests move it). */
+  certificateCheck?: { intervalMs?: number; now?: () => Date };
 }
+
+const CERTIFICATE_CHECK_MS = 6 * 3600_000;
 
 export interface ServerLimits extends ConnectionLimits, MessageLimits {
   /** Largest gRPC request message. */
@@ -152,6 +157,21 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()), publicAddress: opts.publicAddress },
   });
   const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });
+  metrics.certificateExpiries(() => serverCertificateExpiries(paths));
+  // Renewed ahead of expiry while running; new connections and new catalogs use them at once.
+  const renewal = scheduleServerCertificateRenewal(paths, ca, {
+    intervalMs: opts.certificateCheck?.intervalMs ?? CERTIFICATE_CHECK_MS,
+    now: opts.certificateCheck?.now,
+    logger,
+    onRenewed: (names) => {
+      if (names.includes("server")) {
+        const renewed = loadCertifiedKey(paths, "server");
+        grpc.setCertificate(renewed.certPem, renewed.keyPem);
+        api.setCertificate(renewed.certPem, renewed.keyPem);
+      }
+      if (names.includes("signing")) catalogs.setSigner(loadCertifiedKey(paths, "signing"));
+    },
+  });
   const runtime: RuntimeInfo = { pid: process.pid, grpc: grpc.address, url: api.url };
   writeRuntime(paths.runtime, runtime);
   logger.info({ grpc: grpc.address, api: api.url, site: settings.site, reportRetentionDays: operations.retentionDays }, "ancla-server listening");
@@ -163,6 +183,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       await grpc.shutdown(5000);
       await api.close();
       await retention.stop();
+      renewal.stop();
       artifacts.close();
       store.close();
       rmSync(paths.runtime, { force: true });

@@ -23,6 +23,8 @@ export interface TlsListener {
   port: number;
   /** The DER certificate the peer `host:port` (grpc-js's call.getPeer()) presented, if it presented one. */
   peerCertificate(peer: string): Buffer | undefined;
+  /** New connections get this certificate from now on (a renewal); open ones keep theirs. */
+  setCertificate(certPem: string, keyPem: string): void;
   /** Stops accepting and cuts the connections still open. */
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function listenTls(opts: TlsListenerOptions): Promise<TlsListener> 
       const raw = open.get(peer)?.getPeerCertificate().raw;
       return raw && raw.length > 0 ? raw : undefined;
     },
+    setCertificate: (certPem, keyPem) => server.setSecureContext({ ca: opts.caCertPem, cert: certPem, key: keyPem }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -30,6 +30,8 @@ export interface GrpcEndpointOptions {
 export interface GrpcEndpoint {
   /** host:port actually bound (port 0 resolved). */
   address: string;
+  /** The TLS certificate new connections get (a renewal, without a restart). */
+  setCertificate(certPem: string, keyPem: string): void;
   /** Stops accepting calls and waits up to `graceMs` for running ones before cutting them. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startGrpcEndpoint(opts: GrpcEndpointOptions): Promise<Grpc
   const bound = opts.address.slice(0, opts.address.lastIndexOf(":"));
   return {
     address: `${bound}:${listener.port}`,
+    setCertificate: (certPem, keyPem) => listener.setCertificate(certPem, keyPem),
     shutdown: async (graceMs) => {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

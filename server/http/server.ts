@@ -52,6 +52,8 @@ export interface HttpApiOptions {
 
 export interface HttpApi {
   url: string;
+  /** The TLS certificate new connections get (a renewal, without a restart). */
+  setCertificate(certPem: string, keyPem: string): void;
   close(): Promise<void>;
 }
 
@@ -92,7 +94,11 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   await app.register(metricsRoutes(metrics, opts.store));
   await app.register(dashboardRoutes(deps));
   await app.listen({ host: opts.host, port: opts.port });
-  return { url: urlOf(app.server.address() as AddressInfo, opts.host), close: () => app.close() };
+  return {
+    url: urlOf(app.server.address() as AddressInfo, opts.host),
+    setCertificate: (certPem, keyPem) => (app.server as import("node:https").Server).setSecureContext({ cert: certPem, key: keyPem }),
+    close: () => app.close(),
+  };
 }
 
 async function registerApi(api: FastifyInstance, deps: ApiDeps): Promise<void> {

@@ -77,6 +77,23 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: "ancla_server_" });
   }
 
+  /**
+   * ancla_certificate_expiry_timestamp_seconds{certificate="ca|server|signing"}:
+   * alert on `- time() < 30 * 86400`. Read from the data dir at scrape time, so
+   * a renewal shows at once.
+   */
+  certificateExpiries(read: () => Record<string, Date>): void {
+    new Gauge({
+      name: "ancla_certificate_expiry_timestamp_seconds",
+      help: "When the server's own certificates expire (CA, TLS, catalog signing), Unix seconds; server and signing are renewed 30 days ahead, the CA is not",
+      labelNames: ["certificate"],
+      registers: [this.registry],
+      collect() {
+        for (const [certificate, notAfter] of Object.entries(read())) this.set({ certificate }, Math.floor(notAfter.getTime() / 1000));
+      },
+    });
+  }
+
   checkin(result: CheckinResult): void {
     this.checkins.inc({ result });
   }

@@ -1,9 +1,11 @@
 // /metrics on a real server: Prometheus text with runs by status, run and
 // compile durations, compile failures, check-ins, nodes by status and the
 // database size; scraped with a viewer token, refused without one.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "node:https";
+import { X509Certificate } from "node:crypto";
+import { dataDirPaths } from "../../server/datadir.js";
 import t from "tap";
 import { debianFacts, startRealServer, type RealServer } from "./_server.js";
 
@@ -60,4 +62,14 @@ t.test("/metrics counts what the agents did", async (t) => {
   t.equal(m('ancla_nodes{status="unchanged"}'), 0);
   t.ok((m("ancla_database_size_bytes") ?? 0) > 4096, "database size");
   t.ok(m("ancla_server_process_resident_memory_bytes") !== undefined, "process metrics");
+});
+
+t.test("/metrics says when the server's own certificates expire", async (t) => {
+  const server = await startRealServer(t);
+  const { text } = await scrape(server, server.adminToken);
+  const paths = dataDirPaths(server.dataDir);
+  for (const [certificate, file] of [["ca", paths.caCert], ["server", paths.serverCert], ["signing", paths.signerCert]] as const) {
+    const notAfter = Math.floor(Date.parse(new X509Certificate(readFileSync(file)).validTo) / 1000);
+    t.equal(sample(text, `ancla_certificate_expiry_timestamp_seconds{certificate="${certificate}"}`), notAfter, certificate);
+  }
 });
