@@ -13,13 +13,13 @@ header.top .brand { font-weight:700; font-size:16px; color:var(--fg); }
 header.top nav a { margin-right:14px; } header.top nav a.here { font-weight:600; color:var(--fg); }
 header.top .who { margin-left:auto; color:var(--muted); display:flex; gap:10px; align-items:center; }
 main { padding:18px 24px 40px; max-width:1280px; }
-h1 { font-size:20px; margin:4px 0 12px; word-break:break-all; } h2 { font-size:16px; margin:26px 0 8px; }
+h1 { font-size:20px; margin:4px 0 12px; overflow-wrap:anywhere; } h2 { font-size:16px; margin:26px 0 8px; }
 table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-weight:600; color:var(--muted); background:var(--soft); white-space:nowrap; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 code, pre, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:12.5px; }
-.wrap { word-break:break-all; } .nowrap { white-space:nowrap; }
+.wrap { overflow-wrap:anywhere; } .nowrap { white-space:nowrap; }
 .muted { color:var(--muted); } .failure { color:var(--failed); }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; background:var(--silent); white-space:nowrap; }
 .s-failed { background:var(--failed); } .s-drifted { background:var(--drifted); } .s-changed { background:var(--changed); }
@@ -51,8 +51,9 @@ pre.diff span { display:block; padding:0 10px; white-space:pre; }
 pre.diff .add { background:#e6f4ea; color:#14532d; } pre.diff .del { background:#fdecea; color:#7f1d1d; } pre.diff .hunk { color:var(--muted); background:#eef1f4; }
 td.val { max-width:340px; }
 .chart svg { display:block; max-width:100%; height:auto; }
-.chart .legend { display:flex; gap:14px; font-size:12px; color:var(--muted); margin-top:4px; }
+.chart .legend { display:flex; flex-wrap:wrap; gap:4px 14px; font-size:12px; color:var(--muted); margin-top:4px; }
 .chart .legend svg { display:inline; vertical-align:-1px; }
+@media (max-width: 720px) { main { padding:12px 10px 32px; } header.top { flex-wrap:wrap; padding:8px 10px; gap:8px 14px; } .who, .pager { flex-wrap:wrap; } table { display:block; overflow-x:auto; } }
 .login { max-width:520px; margin:60px auto; } .login input { width:100%; margin:6px 0 12px; }
 `;
 

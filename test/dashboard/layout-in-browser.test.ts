@@ -1,0 +1,41 @@
+// How the dashboard lays out in a real browser (issue 12, item 17): a long
+// resource title breaks only where it has to, never mid-word while the line
+// has room, and on a phone-sized screen the page does not overflow sideways
+// (wide tables scroll inside themselves).
+import t from "tap";
+import type { BrowserContext, Page } from "playwright-core";
+import { browserMissing, openBrowser, screenshot } from "../helpers/browser.js";
+import { startTestApi } from "../server/_helpers.js";
+
+const skip = browserMissing();
+
+async function logIn(context: BrowserContext, url: string, token: string, path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}${path}`);
+  await page.waitForURL((u) => u.pathname === "/login");
+  await page.fill("#token", token);
+  await page.click("button[type=submit]");
+  await page.waitForURL((u) => u.pathname === path);
+  return page;
+}
+
+t.test("titles break between words only when needed; nothing overflows a phone screen", { skip }, async (t) => {
+  const api = await startTestApi(t);
+  const certname = "web-frontend-europe-west-01.example.org";
+  for (let i = 0; i < 30; i++) api.store.recordCheckin(i === 0 ? certname : `web-${String(i).padStart(2, "0")}.example.org`, { os: { family: "debian" }, rack: `r${i % 4}` }, new Date());
+  const context = await openBrowser(t);
+  const page = await logIn(context, api.url, api.tokens.viewer, `/nodes/${certname}`);
+
+  const heading = page.locator("h1").first();
+  const lines = await heading.evaluate((h) => Math.round(h.getBoundingClientRect().height / parseFloat(getComputedStyle(h).lineHeight || "24")));
+  t.equal(lines, 1, "the node name fits on one line at desktop width, unbroken");
+  t.not(await heading.evaluate((h) => getComputedStyle(h).wordBreak), "break-all", "no mid-word breaking rule");
+
+  await page.setViewportSize({ width: 375, height: 740 });
+  for (const path of ["/", `/nodes/${certname}`, "/certificates"]) {
+    await page.goto(`${api.url}${path}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    t.ok(overflow <= 0, `${path} does not scroll sideways on a 375 px screen (overflow ${overflow} px)`);
+  }
+  await screenshot(t, page, "certificates-375px.png");
+});
