@@ -44,6 +44,18 @@ export function version(v: string | undefined): SafeHtml {
   return html`<code title="${v}">${v.length > 19 ? `${v.slice(0, 19)}…` : v}</code>`;
 }
 
+/** A byte count as "7.8 GiB" (binary units, as free and df -h print them). */
+export function bytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let value = n;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${count(n)} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
 export function count(n: number): string {
   return n.toLocaleString("en-US");
 }

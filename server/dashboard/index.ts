@@ -8,6 +8,7 @@ import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import type { ApiDeps } from "../http/routes/deps.js";
 import { assetRoutes } from "./assets.js";
+import { auditPageRoutes } from "./pages/audit.js";
 import { renderError } from "./errors.js";
 import { certificateRoutes } from "./pages/certificates.js";
 import { fleetRoutes } from "./pages/fleet.js";
@@ -44,6 +45,7 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
       nodeRoutes(pages, deps);
       reportRoutes(pages, deps);
       certificateRoutes(pages, deps);
+      auditPageRoutes(pages, deps);
     });
   };
 }

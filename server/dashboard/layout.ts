@@ -3,7 +3,7 @@
 import type { ApiTokenRecord } from "../store/store.js";
 import { html, type HtmlValue, type SafeHtml } from "./html.js";
 
-export type Section = "fleet" | "certificates" | "none";
+export type Section = "fleet" | "certificates" | "audit" | "none";
 
 export interface PageOptions {
   title: string;
@@ -38,7 +38,7 @@ ${o.body}
 
 function topNav(section: Section, caller: ApiTokenRecord): SafeHtml {
   const link = (s: Section, href: string, label: string): SafeHtml => html`<a href="${href}" class="${s === section ? "here" : ""}">${label}</a>`;
-  return html`<nav>${link("fleet", "/", "Fleet")}${link("certificates", "/certificates", "Certificates")}</nav>
+  return html`<nav>${link("fleet", "/", "Fleet")}${link("certificates", "/certificates", "Certificates")}${link("audit", "/audit", "Audit")}</nav>
   <div class="who"><span>${caller.name} (${caller.role})</span>
     <form class="inline" method="post" action="/logout"><button type="submit">Log out</button></form></div>`;
 }

@@ -561,6 +561,11 @@ class SqliteStore implements Store {
     });
   }
 
+  latestCertificate(certname: string): CertificateRecord | undefined {
+    const r = this.get(`SELECT * FROM certificates WHERE certname = ? ORDER BY id DESC LIMIT 1`, certname);
+    return r ? certificateRecord(r) : undefined;
+  }
+
   listCertificates(): CertificateRecord[] {
     return this.all(`SELECT * FROM certificates WHERE id IN (SELECT MAX(id) FROM certificates GROUP BY certname) ORDER BY certname`).map(certificateRecord);
   }

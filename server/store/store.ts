@@ -303,6 +303,8 @@ export interface Store {
   revokeCertificates(certname: string, at: Date): string[];
   /** The newest row per certname. */
   listCertificates(): CertificateRecord[];
+  /** The newest certificate row of a certname (its current state: pending, signed, revoked, rejected). */
+  latestCertificate(certname: string): CertificateRecord | undefined;
   revokedCertificates(): { serialHex: string; revokedAt: Date }[];
 
   // Bootstrap tokens

@@ -6,10 +6,11 @@ import type { FastifyInstance } from "fastify";
 import { decodeEnvelope } from "../../../catalog/envelope.js";
 import { formatProblem } from "../../../catalog/compiler.js";
 import type { Catalog, Resource } from "../../../catalog/model.js";
+import { certificateStatus, type CertificateStatus } from "../../ca/status.js";
 import { clockSkewSeconds, nodeDetail, runStatus, type NodeDetail } from "../../status.js";
 import type { ReportSummary, StoredCatalog } from "../../store/store.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
-import { clockSkewFlag, count, jsonText, ms, shortDigest, version, when } from "../format.js";
+import { bytes, clockSkewFlag, count, jsonText, ms, shortDigest, version, when } from "../format.js";
 import { html, type SafeHtml } from "../html.js";
 import { pageNumber, pathOf, queryString, reportPath } from "../urls.js";
 import { badge, page } from "../layout.js";
@@ -54,7 +55,8 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const node = nodeDetail(deps.store, certname, deps.statusOptions());
     if (!node) return sendError(reply, request, 404, `no node "${certname}" has checked in`);
     const runs = deps.store.listReports({ certname, limit: RUNS_PER_PAGE, cursor: request.query.runs || undefined });
-    const body = html`${overview(node)}
+    const certificate = deps.store.latestCertificate(certname);
+    const body = html`${overview(node, certificate && certificateStatus(certificate, new Date()))}
 ${node.compileFailure && compileFailure(node)}
 ${timeline(certname, runs.reports, runs.next, request.query.runs !== undefined)}
 ${catalogSection(deps.store.getCurrentCatalog(certname), (resources) => pageOf(resources, request.query.resources, self("resources")))}
@@ -63,10 +65,11 @@ ${factsSection(node.facts, (facts) => pageOf(facts, request.query.facts, self("f
   });
 }
 
-function overview(n: NodeDetail): SafeHtml {
+function overview(n: NodeDetail, certificate: CertificateStatus | undefined): SafeHtml {
   return html`<h1>${n.certname} ${badge(n.status)}${n.deactivatedAt && html` <span class="badge s-deactivated" id="deactivated">deactivated</span>`}</h1>
 ${n.deactivatedAt && html`<p class="muted">Deactivated ${when(n.deactivatedAt)}: left out of the fleet list and counts until it checks in again.</p>`}
 <dl class="facts">
+  <dt>Certificate</dt><dd id="certificate">${certificate ? html`${badge(certificate)}${certificate === "revoked" && html` <span class="muted">the server refuses this node; its status is its last run's</span>`}` : html`<span class="muted">none</span>`} · <a href="/certificates">certificates</a></dd>
   <dt>Last check-in</dt><dd>${when(n.lastCheckinAt)}</dd>
   <dt>Last report</dt><dd>${when(n.lastReportAt)}${n.lastRunId && html` · <a href="${reportPath({ runId: n.lastRunId, certname: n.certname })}">latest report</a>`}</dd>
   ${n.lastRunAt && html`<dt>Run started</dt><dd id="run-started">${when(n.lastRunAt)} <span class="muted">(agent clock)</span>${clockSkewFlag(n.clockSkewSeconds)}</dd>`}
@@ -124,6 +127,11 @@ ${factTree(Object.fromEntries(top.items), "")}
 ${top.pager}`;
 }
 
+/** A fact named *_bytes (memory.total_bytes) as a size a person reads; the exact number stays on hover and in the link. */
+function sizeOf(key: string, value: unknown): string | false {
+  return key.endsWith("_bytes") && typeof value === "number" && bytes(value);
+}
+
 /** Nested facts as nested lists; each scalar links to the fleet's fact filter by its dotted path (array items by index). */
 function factTree(value: Record<string, unknown>, prefix: string): SafeHtml {
   return html`<dl class="facts">${Object.entries(value).map(([key, v]) => {
@@ -131,7 +139,7 @@ function factTree(value: Record<string, unknown>, prefix: string): SafeHtml {
     const dd =
       v !== null && typeof v === "object"
         ? factTree(v as Record<string, unknown>, path)
-        : html`<a href="/${queryString({ fact: `${path}=${String(v)}` })}">${jsonText(v, 300)}</a>`;
+        : html`<a href="/${queryString({ fact: `${path}=${String(v)}` })}"${sizeOf(key, v) && html` title="${String(v)}"`}>${sizeOf(key, v) || jsonText(v, 300)}</a>`;
     return html`<dt><code>${key}</code></dt><dd class="wrap">${dd}</dd>`;
   })}</dl>`;
 }
