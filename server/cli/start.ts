@@ -154,6 +154,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     artifacts,
     connections: limits,
     maxArtifactBytes: limits.maxArtifactBytes,
+    serverCertificates: () => serverCertificateExpiries(paths),
     install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()), publicAddress: opts.publicAddress },
   });
   const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });

@@ -48,6 +48,8 @@ export interface HttpApiOptions {
   connections?: ConnectionLimits;
   /** Largest artifact push (413 above it). */
   maxArtifactBytes?: number;
+  /** When the server's own certificates expire: the dashboard warns from 30 days before. */
+  serverCertificates?: () => Record<string, Date>;
 }
 
 export interface HttpApi {
@@ -72,6 +74,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     store: opts.store,
     certs: opts.certs,
     statusOptions: (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: opts.unresponsiveAfterMs }),
+    serverCertificates: opts.serverCertificates,
   };
   capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   boundHandshakeTime(app.server as unknown as TlsServer, limits.handshakeTimeoutMs);

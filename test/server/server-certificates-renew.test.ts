@@ -6,10 +6,12 @@
 // server's clock is moved, not the machine's.
 import t from "tap";
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:tls";
 import { envelopeFromMessage } from "../../catalog/envelope.js";
+import { createCertificateAuthority } from "../../pki/ca.js";
 import { dataDirPaths } from "../../server/datadir.js";
+import { fetchPage } from "../dashboard/_helpers.js";
 import { debianFacts, startRealServer } from "./_server.js";
 
 const DAY_MS = 86_400_000;
@@ -70,4 +72,15 @@ t.test("TLS and signing certificates are renewed 30 days ahead, without a restar
   t.equal(signedBy.serialNumber, signerAfter.serialNumber, `the next check-in gets a catalog signed by the renewed signer`);
   const stillServed = await server.api("GET", "/api/v1/nodes");
   t.equal(stillServed.status, 200, "the API kept answering throughout");
+});
+
+t.test("the dashboard warns from 30 days before a server certificate expires (the CA, which is not renewed)", async (t) => {
+  const server = await startRealServer(t);
+  const before = await fetchPage(server, "/", { token: server.adminToken });
+  t.equal(before.status, 200);
+  t.notMatch(before.text, /id="certificate-expiry"/, "nothing to say while all are far from their end");
+  // As if the CA were 10 days from its end: the page reads the data dir when asked.
+  writeFileSync(dataDirPaths(server.dataDir).caCert, createCertificateAuthority("Ancla CA (ending)", 10).certPem);
+  const after = await fetchPage(server, "/", { token: server.adminToken });
+  t.match(after.text, /id="certificate-expiry"[^]*the CA certificate \(rotate it: docs\/operations\.md\) expires <time[^>]*>in (9|10) d<\/time>/, "the fleet page says which, when, and what to do");
 });

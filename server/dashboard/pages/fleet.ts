@@ -2,6 +2,7 @@
 // a filtered, sorted, paged node list. Every figure comes from the store's
 // summaries (kept on ingest), one page of nodes at a time.
 import type { FastifyInstance } from "fastify";
+import { SERVER_CERT_RENEW_DAYS } from "../../../pki/server-cert-renewal.js";
 import { AnclaError } from "../../../proto/errors.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { driftHistory, fleetSummary, isNodeStatus, listNodes, NODE_STATUSES, type NodeQuery, type NodeStatus, type NodeSummary } from "../../status.js";
@@ -43,6 +44,7 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const summary = fleetSummary(deps.store, options);
     const nodes = listNodes(deps.store, { ...options, ...nodeQuery(f), limit: NODES_PER_PAGE, offset: (f.page - 1) * NODES_PER_PAGE });
     const body = html`<h1>Fleet</h1>
+${certificateNotices(deps.serverCertificates?.() ?? {}, options.now ?? new Date())}
 ${tiles(summary, f)}
 <h2>Runs per day, last ${CHART_DAYS} days</h2>
 ${driftChart(driftHistory(deps.store, { days: CHART_DAYS, now: options.now }))}
@@ -52,6 +54,19 @@ ${nodeTable(nodes.nodes, f, options.now)}
 ${pager(nodes.total, f)}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: "Fleet", section: "fleet", caller: request.apiToken, body }));
   });
+}
+
+/**
+ * The server's own certificates near their end, from 30 days before: the TLS
+ * and signing ones are renewed by then (still listed here means renewal
+ * fails: see the log), the CA must be rotated by hand (docs/operations.md).
+ */
+function certificateNotices(expiries: Record<string, Date>, now: Date): SafeHtml | false {
+  const soon = Object.entries(expiries).filter(([, at]) => at.getTime() - now.getTime() < SERVER_CERT_RENEW_DAYS * 86_400_000);
+  if (soon.length === 0) return false;
+  const what = (name: string) => (name === "ca" ? "the CA certificate (rotate it: docs/operations.md)" : `the ${name} certificate (renewal is failing: see the server's log)`);
+  return html`<div class="problem" id="certificate-expiry"><strong>Certificates expiring:</strong>
+<ul>${soon.map(([name, at]) => html`<li>${what(name)} expires ${when(at, now)}, <code>${at.toISOString()}</code></li>`)}</ul></div>`;
 }
 
 function parseFilters(q: FleetQuerystring): Filters {

@@ -8,4 +8,6 @@ export interface ApiDeps {
   certs: CertificateService;
   /** Evaluated per request: "now" moves. */
   statusOptions(): StatusOptions;
+  /** When the server's own certificates (CA, TLS, signing) expire, read when asked; absent: not shown. */
+  serverCertificates?(): Record<string, Date>;
 }
