@@ -7,23 +7,13 @@ import t from "tap";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { startFleet, writeFilesSite } from "../helpers/fleet.js";
 import { cli } from "../helpers/processes.js";
-import { browserMissing, openBrowser, screenshot } from "../helpers/browser.js";
+import { browserMissing, logIn, openBrowser, screenshot } from "../helpers/browser.js";
 import { mintToken } from "./_helpers.js";
 
 const skip = browserMissing();
-
-async function logIn(context: BrowserContext, url: string, token: string, path: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${url}${path}`);
-  await page.waitForURL((u) => u.pathname === "/login");
-  await page.fill("#token", token);
-  await page.click("button[type=submit]");
-  await page.waitForURL((u) => u.pathname === path);
-  return page;
-}
 
 /** Reloads until the waiting request is listed (the agent submits it a moment after starting). */
 async function waitForRequest(page: Page, certname: string): Promise<void> {

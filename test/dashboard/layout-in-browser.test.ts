@@ -3,21 +3,10 @@
 // has room, and on a phone-sized screen the page does not overflow sideways
 // (wide tables scroll inside themselves).
 import t from "tap";
-import type { BrowserContext, Page } from "playwright-core";
-import { browserMissing, openBrowser, screenshot } from "../helpers/browser.js";
+import { browserMissing, logIn, openBrowser, screenshot } from "../helpers/browser.js";
 import { startTestApi } from "../server/_helpers.js";
 
 const skip = browserMissing();
-
-async function logIn(context: BrowserContext, url: string, token: string, path: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${url}${path}`);
-  await page.waitForURL((u) => u.pathname === "/login");
-  await page.fill("#token", token);
-  await page.click("button[type=submit]");
-  await page.waitForURL((u) => u.pathname === path);
-  return page;
-}
 
 t.test("titles break between words only when needed; nothing overflows a phone screen", { skip }, async (t) => {
   const api = await startTestApi(t);

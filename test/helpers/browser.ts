@@ -49,3 +49,14 @@ export async function screenshot(t: TestLike, page: Page, name: string): Promise
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Opens `path` on the dashboard at `url`, logs in with `token` on the login page it is sent to, and waits to be back at `path`. */
+export async function logIn(context: BrowserContext, url: string, token: string, path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}${path}`);
+  await page.waitForURL((u) => u.pathname === "/login");
+  await page.fill("#token", token);
+  await page.click("button[type=submit]");
+  await page.waitForURL((u) => u.pathname === path);
+  return page;
+}
