@@ -29,6 +29,12 @@ export interface CatalogServiceOptions {
   now?: () => Date;
   /** Told each compile's wall time and outcome (server/metrics). */
   onCompiled?: (seconds: number, ok: boolean) => void;
+  /**
+   * How long a check-in waits for its node's compile when the node holds a
+   * catalog still valid: past it, the check-in is answered with that last good
+   * catalog and the compile finishes for the next one. Absent: it waits.
+   */
+  answerWithinMs?: number;
 }
 
 interface Issued {
@@ -45,6 +51,15 @@ interface Issued {
 export class CatalogService {
   /** Last issued catalog per node, so unchanged check-ins touch neither the compiler nor the database. */
   private readonly issued = new Map<string, Issued>();
+  /** The compile running per node: a check-in repeated meanwhile waits for it rather than starting another. */
+  private readonly compiling = new Map<string, { inputsKey: string; issued: Promise<Issued> }>();
+  /**
+   * The last compile per node that failed, by its inputs: a compile is a
+   * function of them, so the same check-in is refused again without running
+   * it again (a site that loops would otherwise cost a worker its whole time
+   * limit on every check-in of every node it loops for).
+   */
+  private readonly failed = new Map<string, { inputsKey: string; error: AnclaError }>();
   private readonly now: () => Date;
 
   constructor(
@@ -72,27 +87,54 @@ export class CatalogService {
     const current = this.issued.get(certname) ?? this.loadIssued(certname);
     const fresh = current !== undefined && this.isFresh(current);
     if (current && fresh && current.inputsKey === inputsKey) return answer(current, haveDigest);
+    const failed = this.failed.get(certname);
+    if (failed?.inputsKey === inputsKey) throw failed.error;
 
+    const compiling = this.compileOnce(certname, facts, siteVersion, inputsKey);
+    const waitMs = this.options.answerWithinMs;
+    if (current && waitMs !== undefined && current.expiresAt > this.now().getTime()) {
+      const issued = await within(compiling, waitMs);
+      if (issued) return answer(issued, haveDigest);
+      // Its outcome (a catalog or a recorded compile failure) is kept by compileAndIssue for the next check-in.
+      compiling.catch(() => undefined);
+      return answer(current, haveDigest);
+    }
+    return answer(await compiling, haveDigest);
+  }
+
+  private compileOnce(certname: string, facts: Facts, siteVersion: string, inputsKey: string): Promise<Issued> {
+    const running = this.compiling.get(certname);
+    if (running?.inputsKey === inputsKey) return running.issued;
+    const issued = this.compileAndIssue(certname, facts, siteVersion, inputsKey).finally(() => {
+      if (this.compiling.get(certname)?.issued === issued) this.compiling.delete(certname);
+    });
+    this.compiling.set(certname, { inputsKey, issued });
+    return issued;
+  }
+
+  private async compileAndIssue(certname: string, facts: Facts, siteVersion: string, inputsKey: string): Promise<Issued> {
     const started = performance.now();
     const result = await this.compiler.compile(certname, facts);
     this.options.onCompiled?.((performance.now() - started) / 1000, result.ok);
     if (!result.ok) {
       this.store.recordCompileFailure(certname, siteVersion, result.problems, this.now());
-      throw new AnclaError("ANCLA_E_COMPILE", `site ${siteVersion} does not compile for ${certname}: ${result.problems.length} problem(s), first: ${formatProblem(result.problems[0])}`);
+      const error = new AnclaError("ANCLA_E_COMPILE", `site ${siteVersion} does not compile for ${certname}: ${result.problems.length} problem(s), first: ${formatProblem(result.problems[0])}`);
+      this.failed.set(certname, { inputsKey, error });
+      throw error;
     }
+    this.failed.delete(certname);
     this.store.clearCompileFailure(certname);
     for (const [sha, bytes] of result.contents) await this.content.put(sha, bytes);
     const digest = bodyDigest(result.body);
     // What the catalog names, as after a restart (loadIssued): files' content and images from the artifact store alike.
     const contents = contentDigests(result.body);
-    if (current && fresh && current.digest === digest) {
-      const reused = { ...current, inputsKey, contents };
-      this.issued.set(certname, reused);
-      return answer(reused, haveDigest);
-    }
-    const issued = this.sign(result.body, digest, inputsKey, contents);
+    // Read again: what was issued may have moved while the compile ran.
+    const current = this.issued.get(certname);
+    let issued: Issued;
+    if (current && this.isFresh(current) && current.digest === digest) issued = { ...current, inputsKey, contents };
+    else issued = this.sign(result.body, digest, inputsKey, contents);
     this.issued.set(certname, issued);
-    return answer(issued, haveDigest);
+    return issued;
   }
 
   /** May `certname` fetch content `sha256`? Only what its current catalog names. */
@@ -146,6 +188,17 @@ export class CatalogService {
     };
     this.issued.set(certname, issued);
     return issued;
+  }
+}
+
+/** What `promise` gives within `ms`, or undefined once `ms` has passed; its failure within `ms` is thrown. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

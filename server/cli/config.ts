@@ -33,6 +33,9 @@ const LIMIT_KEYS: Record<string, { field: keyof ServerLimits; scale: number }> =
   max_artifact_bytes: { field: "maxArtifactBytes", scale: 1 },
   max_connections_per_address: { field: "maxConnectionsPerAddress", scale: 1 },
   idle_timeout_seconds: { field: "idleTimeoutMs", scale: 1000 },
+  compile_workers: { field: "compileWorkers", scale: 1 },
+  compile_timeout_seconds: { field: "compileTimeoutMs", scale: 1000 },
+  compile_memory_mb: { field: "compileMemoryMb", scale: 1 },
 };
 
 const KEYS: Record<string, { field: keyof ServerConfigFile; type: "string" | "count" }> = {

@@ -2,10 +2,10 @@
 // from an initialised data dir until SIGTERM/SIGINT, then stop gracefully.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
 import { AnclaError } from "../../proto/errors.js";
 import { ArtifactStore } from "../artifacts/store.js";
 import { CatalogService } from "../catalogs/service.js";
+import { CompilePool, DEFAULT_COMPILE_LIMITS, type CompileLimits } from "../catalogs/compile-pool.js";
 import { ContentStore } from "../catalogs/content-store.js";
 import { CertificateService } from "../ca/service.js";
 import { dataDirPaths, type DataDirPaths, type ServerSettings } from "../datadir.js";
@@ -45,14 +45,20 @@ export interface StartOptions {
 
 const CERTIFICATE_CHECK_MS = 6 * 3600_000;
 
-export interface ServerLimits extends ConnectionLimits, MessageLimits {
+export interface ServerLimits extends ConnectionLimits, MessageLimits, CompileLimits {
   /** Largest gRPC request message. */
   maxMessageBytes: number;
   /** Largest artifact push. */
   maxArtifactBytes: number;
 }
 
-const DEFAULT_LIMITS: ServerLimits = { ...DEFAULT_CONNECTION_LIMITS, ...DEFAULT_MESSAGE_LIMITS, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, maxArtifactBytes: DEFAULT_MAX_ARTIFACT_BYTES };
+const DEFAULT_LIMITS: ServerLimits = {
+  ...DEFAULT_CONNECTION_LIMITS,
+  ...DEFAULT_MESSAGE_LIMITS,
+  ...DEFAULT_COMPILE_LIMITS,
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxArtifactBytes: DEFAULT_MAX_ARTIFACT_BYTES,
+};
 
 /** The defaults overridden by what was given; each given one a whole number from 1. */
 function serverLimits(given: Partial<ServerLimits> = {}): ServerLimits {
@@ -124,10 +130,12 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const artifacts = new ArtifactStore(paths.artifacts, paths.database);
   const statusOptions = (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: operations.unresponsiveAfterMs });
   const metrics = new ServerMetrics(store, statusOptions);
-  const compiler = createSiteCompiler(settings.site, { artifacts: (name, version) => artifacts.lookup(name, version)?.sha256 });
+  const compiler = new CompilePool({ ...limits, siteDir: settings.site, artifacts: { dir: paths.artifacts, databaseFile: paths.database } });
   const catalogs = new CatalogService(store, compiler, signer, content, {
     ttlSeconds: settings.catalogTtlSeconds,
     onCompiled: (seconds, ok) => metrics.compiled(seconds, ok),
+    // Half the compile's own limit: a node whose compile waits behind slow ones keeps being answered.
+    answerWithinMs: limits.compileTimeoutMs / 2,
   });
 
   const grpc = await startGrpcEndpoint({
@@ -185,6 +193,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       await api.close();
       await retention.stop();
       renewal.stop();
+      await compiler.close();
       artifacts.close();
       store.close();
       rmSync(paths.runtime, { force: true });

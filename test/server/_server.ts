@@ -15,6 +15,8 @@ export interface RealServer {
   url: string;
   grpc: string;
   dataDir: string;
+  /** The site the server compiles (writeFilesSite's, 3 files); tests may rewrite it. */
+  site: string;
   ca: { certPem: string; keyPem: string };
   adminToken: string;
   /** An API request as admin (or with `token`). */
@@ -39,6 +41,7 @@ export async function startRealServer(t: Teardown, opts: Partial<Omit<StartOptio
     url,
     grpc: `localhost:${server.runtime.grpc.split(":").pop()}`,
     dataDir,
+    site,
     ca,
     adminToken,
     api: (method, path, o = {}) => call({ url, ca }, method, path, { token: o.token ?? adminToken, body: o.body }),
