@@ -16,7 +16,8 @@ export function writeRuntime(file: string, info: RuntimeInfo): void {
   renameSync(`${file}.tmp`, file);
 }
 
-function readRuntime(file: string): RuntimeInfo | undefined {
+/** What runtime.json says, or undefined when no server wrote one (or it is being replaced). */
+export function readRuntime(file: string): RuntimeInfo | undefined {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as RuntimeInfo;
   } catch {

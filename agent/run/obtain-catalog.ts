@@ -11,6 +11,7 @@ import { SERVER_CERT_RENEW_DAYS } from "../../pki/server-cert-renewal.js";
 import type { DsseEnvelope } from "../../pki/dsse.js";
 import { AnclaError, isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../state/catalog-cache.js";
+import { acceptRevocations, loadRevocations, type HeldRevocations } from "../state/revocations.js";
 import type { StateLayout } from "../state/layout.js";
 import { saveMemory, type AgentMemory } from "../state/memory.js";
 import { explainTransportError, isUnreachable, type AgentClient } from "../transport.js";
@@ -72,21 +73,62 @@ function clockSkew(envelope: DsseEnvelope, now: Date): AnclaError | undefined {
 }
 
 export async function obtainCatalog(opts: ObtainOptions): Promise<Obtained> {
-  const ctx: VerifyContext = { caCertPem: opts.caCertPem, certname: opts.certname, heldSerial: opts.memory.serial, now: new Date(), checkExpiry: true };
-  const cache = await verifiedCache(opts, ctx);
+  const revocations = await loadRevocations(opts.layout, opts.caCertPem);
+  const ctx: VerifyContext = {
+    caCertPem: opts.caCertPem,
+    certname: opts.certname,
+    heldSerial: opts.memory.serial,
+    now: new Date(),
+    checkExpiry: true,
+    revokedSerials: revocations.serials,
+  };
+  let cache = await verifiedCache(opts, ctx);
+  let asked = await ask(opts, cache, revocations);
+  if (!asked.ok) return asked.obtained;
+  if (asked.revocations !== revocations) {
+    // A newer revocation list came: the held catalog may be signed by a key it revokes (a rotated signing key).
+    ctx.revokedSerials = asked.revocations.serials;
+    const recheck = await verifiedCache(opts, ctx);
+    if (cache.catalog && !recheck.catalog) {
+      // The server's copy, signed by its current key, replaces it: no problem of this run.
+      cache = {};
+      if (asked.response.result.case === "notModified") asked = await ask(opts, cache, asked.revocations);
+      if (!asked.ok) return asked.obtained;
+    } else cache = recheck;
+  }
+  return accept(opts, ctx, cache, asked.response);
+}
+
+type Response = Awaited<ReturnType<AgentClient["getCatalog"]>>;
+type Cache = Awaited<ReturnType<typeof verifiedCache>>;
+type Asked = { ok: true; response: Response; revocations: HeldRevocations } | { ok: false; obtained: Obtained };
+
+/** One GetCatalog: the server's answer and the revocation list held after it, or what to apply when there is no answer. */
+async function ask(opts: ObtainOptions, cache: Cache, revocations: HeldRevocations): Promise<Asked> {
   // A held catalog whose signer nears its end is asked for again (no digest): the server signs anew with its renewed certificate.
   const haveDigest = cache.catalog && !cache.signerEndsSoon ? cache.catalog.digest : "";
-  let response;
+  let response: Response;
   try {
-    response = await opts.client.getCatalog({ facts: opts.facts as JsonObject, haveDigest }, { timeoutMs: opts.timeoutMs });
+    response = await opts.client.getCatalog({ facts: opts.facts as JsonObject, haveDigest, haveCrlDigest: revocations.sha256 }, { timeoutMs: opts.timeoutMs });
   } catch (err) {
     const reachable = !isUnreachable(err);
     const explained = await explainTransportError(err, opts.server);
     // A revoked certificate stays revoked, whatever its age: then nothing is applied.
     const revoked = isAnclaError(explained) && explained.code === "ANCLA_E_CERT_REVOKED";
     const expired = reachable && !revoked ? await ownCertificateExpired(opts.layout, new Date()) : undefined;
-    return fallBackToCache(expired ?? explained, cache, reachable);
+    return { ok: false, obtained: fallBackToCache(expired ?? explained, cache, reachable) };
   }
+  if (response.crlDer.length === 0) return { ok: true, response, revocations };
+  try {
+    return { ok: true, response, revocations: await acceptRevocations(opts.layout, opts.caCertPem, revocations, response.crlDer) };
+  } catch (err) {
+    if (!isAnclaError(err)) throw err;
+    return { ok: false, obtained: { source: "none", problems: [new AnclaError(err.code, `the server sent a revocation list that does not verify: ${err.message}`)], serverReachable: true } };
+  }
+}
+
+/** The server's answer checked against the cache: the catalog to apply, verified, and kept for the next run. */
+async function accept(opts: ObtainOptions, ctx: VerifyContext, cache: Cache, response: Response): Promise<Obtained> {
   const result = response.result;
   if (result.case === "notModified" && cache.catalog?.digest === response.digest) {
     return { catalog: cache.catalog, source: "server", problems: [], serverReachable: true };

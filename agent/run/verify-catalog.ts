@@ -13,6 +13,8 @@ export interface VerifyContext {
   now: Date;
   /** Expiry guards against replay of old catalogs from the wire; a cached catalog, verified on arrival, stays usable while the server is away. */
   checkExpiry: boolean;
+  /** Serials (lowercase hex) of the CA's revocation list this agent holds: a catalog they signed is refused. */
+  revokedSerials?: Set<string>;
 }
 
 function parseCatalog(payload: Uint8Array): Catalog {
@@ -37,7 +39,7 @@ function parseCatalog(payload: Uint8Array): Catalog {
 }
 
 export function verifyCatalog(env: DsseEnvelope, ctx: VerifyContext): Catalog {
-  const payload = verifyEnvelope(env, ctx.caCertPem, CATALOG_PAYLOAD_TYPE, { now: ctx.now });
+  const payload = verifyEnvelope(env, ctx.caCertPem, CATALOG_PAYLOAD_TYPE, { now: ctx.now, revokedSerials: ctx.revokedSerials });
   const catalog = parseCatalog(payload);
   if (catalog.certname !== ctx.certname) throw new AnclaError("ANCLA_E_CATALOG_FOREIGN", `catalog is for ${catalog.certname}, this node is ${ctx.certname}`);
   if (catalog.serial < ctx.heldSerial) throw new AnclaError("ANCLA_E_CATALOG_STALE", `catalog serial ${catalog.serial} is older than the held serial ${ctx.heldSerial}`);

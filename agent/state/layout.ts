@@ -9,6 +9,8 @@ export interface StateLayout {
   agentKey: string;
   agentCert: string;
   caCert: string;
+  /** The newest revocation list of the CA the server sent (DER), verified again on every use. */
+  crl: string;
   /** The last verified signed catalog envelope, applied when the server is away. */
   catalog: string;
   /** DesiredMemory plus the highest catalog serial seen. */
@@ -31,6 +33,7 @@ export function stateLayout(stateDir: string): StateLayout {
     agentKey: join(certsDir, "agent.key"),
     agentCert: join(certsDir, "agent.crt"),
     caCert: join(certsDir, "ca.crt"),
+    crl: join(certsDir, "ca.crl"),
     catalog: join(stateDir, "catalog.json"),
     memory: join(stateDir, "memory.json"),
     reportsDir,

@@ -2,7 +2,7 @@
 // (signed at once with a bootstrap token, otherwise queued for an operator),
 // signing, revocation and the CRL, and the tokens that grant all this.
 // Every state change is written to the audit log.
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import picomatch from "picomatch";
 import { issueCertificate, randomSerialHex, type CertifiedKey } from "../../pki/ca.js";
 import { buildCrl } from "../../pki/crl.js";
@@ -58,8 +58,14 @@ const CRL_VALIDITY_MS = 7 * 86_400_000;
 export const MAX_WAITING_REQUESTS = 1000;
 export const WAITING_REQUEST_TTL_MS = 7 * 86_400_000;
 
+/** The CA's CRL and its SHA-256 (hex), which an agent names to be sent only a newer one. */
+export interface RevocationList {
+  der: Uint8Array;
+  sha256: string;
+}
+
 export class CertificateService {
-  private crl?: { der: Uint8Array; builtAt: number };
+  private crl?: RevocationList & { builtAt: number };
 
   constructor(
     private readonly store: Store,
@@ -259,11 +265,20 @@ export class CertificateService {
 
   /** The CA's CRL (DER), cached; rebuilt after a revocation and before half its validity has passed. */
   crlDer(now: Date = new Date()): Uint8Array {
+    return this.revocationList(now).der;
+  }
+
+  revocationList(now: Date = new Date()): RevocationList {
     if (!this.crl || now.getTime() - this.crl.builtAt > CRL_VALIDITY_MS / 2) {
       const der = buildCrl(this.ca, this.store.revokedCertificates(), now, new Date(now.getTime() + CRL_VALIDITY_MS));
-      this.crl = { der, builtAt: now.getTime() };
+      this.crl = { der, sha256: createHash("sha256").update(der).digest("hex"), builtAt: now.getTime() };
     }
-    return this.crl.der;
+    return this.crl;
+  }
+
+  /** Builds the CRL afresh at its next use: another process (the CLI) revoked a certificate in the shared database. */
+  forgetRevocationList(): void {
+    this.crl = undefined;
   }
 
   createBootstrapToken(opts: BootstrapTokenOptions, actor: string, at: Date = new Date()): CreatedToken {

@@ -1,6 +1,8 @@
 // The ancla-server commands, a table apart from main.ts so the package's
 // manual page is rendered from the same table `--help` prints.
-import { str, bool, type Subcommand } from "../../proto/cli.js";
+import { userInfo } from "node:os";
+import { str, bool, usageError, type Subcommand } from "../../proto/cli.js";
+import { rotateSigningKey } from "../ca/signing-key-rotation.js";
 import { DEFAULT_DATA_DIR } from "../datadir.js";
 import { readServerConfig } from "./config.js";
 import { wholeNumberFlag } from "./flags.js";
@@ -37,6 +39,22 @@ export const serverCommands: Record<string, Subcommand> = {
     async run(args) {
       const result = caFingerprint(str(args, "data-dir") ?? DEFAULT_DATA_DIR);
       process.stdout.write((bool(args, "json") ? JSON.stringify(result) : result.caFingerprint) + "\n");
+      return 0;
+    },
+  },
+  "signing-key": {
+    usage: "signing-key rotate --data-dir DIR [--json]",
+    summary: "make a new catalog-signing key and revoke the old certificate; agents refuse what the old key signed from their next check-in (a running server is told by SIGHUP)",
+    flags: { "data-dir": { type: "string" }, json: { type: "boolean" } },
+    positionals: [1, 1],
+    async run(args) {
+      if (args.positionals[0] !== "rotate") throw usageError(`ancla-server signing-key: the one action is rotate, not ${JSON.stringify(args.positionals[0])}`);
+      const result = rotateSigningKey(str(args, "data-dir") ?? DEFAULT_DATA_DIR, `${userInfo().username} (ancla-server signing-key rotate)`);
+      if (bool(args, "json")) process.stdout.write(JSON.stringify(result) + "\n");
+      else {
+        const reload = result.serverReloaded ? "the running server signs with the new key now" : "no server is running: it signs with the new key when it starts";
+        process.stdout.write(`revoked signing certificate ${result.revokedSerial}; new signing certificate ${result.serial}, valid until ${result.notAfter}; ${reload}\n`);
+      }
       return 0;
     },
   },

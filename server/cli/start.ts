@@ -181,6 +181,17 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       if (names.includes("signing")) catalogs.setSigner(loadCertifiedKey(paths, "signing"));
     },
   });
+  // SIGHUP (from `signing-key rotate`): the signing key and the revocation list on disk and in the database may be new.
+  const reload = (): void => {
+    try {
+      catalogs.setSigner(loadCertifiedKey(paths, "signing"));
+      certs.forgetRevocationList();
+      logger.info("reloaded the catalog-signing key and the revocation list");
+    } catch (err) {
+      logger.error({ err }, "reloading the catalog-signing key failed; still signing with the previous one");
+    }
+  };
+  process.on("SIGHUP", reload);
   const runtime: RuntimeInfo = { pid: process.pid, grpc: grpc.address, url: api.url };
   writeRuntime(paths.runtime, runtime);
   logger.info({ grpc: grpc.address, api: api.url, site: settings.site, reportRetentionDays: operations.retentionDays }, "ancla-server listening");
@@ -189,6 +200,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     runtime,
     stop: async () => {
       logger.info("shutting down");
+      process.off("SIGHUP", reload);
       await grpc.shutdown(5000);
       await api.close();
       await retention.stop();

@@ -22,7 +22,7 @@ export interface AgentServiceDeps {
   content: ContentStore;
   /** Pushed artifacts' bytes (images named by `artifact:` in a site). */
   artifacts?: ContentStore;
-  certs: { renew(certname: string, csrPem: string): { certPem: string } };
+  certs: { renew(certname: string, csrPem: string): { certPem: string }; revocationList(): { der: Uint8Array; sha256: string } };
   store: {
     recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
     saveReport(report: Report, receivedAt: Date): boolean;
@@ -61,6 +61,7 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
     getCatalog: guarded(async (req, call) => {
       const { certname } = authenticatePeer(call);
       if (req.haveDigest && !isSha256Hex(req.haveDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_digest must be 64 lowercase hex characters");
+      if (req.haveCrlDigest && !isSha256Hex(req.haveCrlDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_crl_digest must be 64 lowercase hex characters");
       const facts = (req.facts ?? {}) as JsonObject as Facts;
       checkFacts(facts, limits);
       deps.store.recordCheckin(certname, facts, new Date());
@@ -69,9 +70,12 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
         throw err;
       });
       deps.metrics?.checkin(answer.notModified ? "not_modified" : "catalog");
+      // The CA's revocation list rides along only when the agent holds another one (it lists a rotated signing key).
+      const crl = deps.certs.revocationList();
+      const crlDer = req.haveCrlDigest === crl.sha256 ? new Uint8Array() : crl.der;
       return answer.notModified
-        ? { digest: answer.digest, result: { case: "notModified", value: {} } }
-        : { digest: answer.digest, result: { case: "catalog", value: envelopeToMessage(answer.envelope) } };
+        ? { digest: answer.digest, crlDer, result: { case: "notModified", value: {} } }
+        : { digest: answer.digest, crlDer, result: { case: "catalog", value: envelopeToMessage(answer.envelope) } };
     }),
 
     reportRun: guarded(async (req, call) => {

@@ -310,6 +310,19 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE node_summaries ADD COLUMN deactivated_at INTEGER;
     `,
   },
+  {
+    version: 7,
+    name: "revoked server certificates (issue 11.10)",
+    sql: `
+      -- The server's own certificates revoked (a rotated catalog-signing key): listed in the CRL
+      -- beside the agents' revoked certificates, which the certificates table holds.
+      CREATE TABLE revoked_server_certificates (
+        serial_hex  TEXT PRIMARY KEY,
+        subject     TEXT NOT NULL,
+        revoked_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

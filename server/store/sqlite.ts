@@ -466,7 +466,11 @@ class SqliteStore implements Store {
   // ---- certificates
 
   isSerialRevoked(serialHex: string): boolean {
-    return this.get(`SELECT 1 FROM certificates WHERE state = 'revoked' AND serial_hex = ?`, normalizeSerialHex(serialHex)) !== undefined;
+    const serial = normalizeSerialHex(serialHex);
+    return (
+      this.get(`SELECT 1 FROM certificates WHERE state = 'revoked' AND serial_hex = ?`, serial) !== undefined ||
+      this.get(`SELECT 1 FROM revoked_server_certificates WHERE serial_hex = ?`, serial) !== undefined
+    );
   }
 
   pendingCertificate(certname: string): CertificateRecord | undefined {
@@ -561,6 +565,10 @@ class SqliteStore implements Store {
     });
   }
 
+  revokeServerCertificate(serialHex: string, subject: string, at: Date): void {
+    this.run(`INSERT OR IGNORE INTO revoked_server_certificates (serial_hex, subject, revoked_at) VALUES (?, ?, ?)`, normalizeSerialHex(serialHex), subject, ms(at));
+  }
+
   latestCertificate(certname: string): CertificateRecord | undefined {
     const r = this.get(`SELECT * FROM certificates WHERE certname = ? ORDER BY id DESC LIMIT 1`, certname);
     return r ? certificateRecord(r) : undefined;
@@ -571,7 +579,9 @@ class SqliteStore implements Store {
   }
 
   revokedCertificates(): { serialHex: string; revokedAt: Date }[] {
-    return this.all(`SELECT serial_hex, revoked_at FROM certificates WHERE state = 'revoked' ORDER BY revoked_at`).map((r) => ({
+    const sql = `SELECT serial_hex, revoked_at FROM certificates WHERE state = 'revoked'
+      UNION ALL SELECT serial_hex, revoked_at FROM revoked_server_certificates ORDER BY revoked_at`;
+    return this.all(sql).map((r) => ({
       serialHex: r.serial_hex as string,
       revokedAt: date(r.revoked_at),
     }));

@@ -305,7 +305,10 @@ export interface Store {
   listCertificates(): CertificateRecord[];
   /** The newest certificate row of a certname (its current state: pending, signed, revoked, rejected). */
   latestCertificate(certname: string): CertificateRecord | undefined;
+  /** Every revoked certificate, agents' and the server's own, oldest revocation first (the CRL). */
   revokedCertificates(): { serialHex: string; revokedAt: Date }[];
+  /** Revokes one of the server's own certificates (a rotated signing key); revoking it again changes nothing. */
+  revokeServerCertificate(serialHex: string, subject: string, at: Date): void;
 
   // Bootstrap tokens
   insertBootstrapToken(t: BootstrapTokenRecord): void;
