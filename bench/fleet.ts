@@ -13,7 +13,8 @@ import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { ReportSchema, type Report } from "../proto/gen/ancla/v1/agent_pb.js";
+import { EventResult, ReportSchema, ReportStatus, type Report } from "../proto/gen/ancla/v1/agent_pb.js";
+import { reportStatusWords } from "../proto/report-words.js";
 import { dataDirPaths } from "../server/datadir.js";
 import { waitForRuntime } from "../server/runtime.js";
 import { openStore, type Store } from "../server/store/index.js";
@@ -63,7 +64,7 @@ function runOf(i: number, k: number, o: FleetBenchOptions, now: number): Report 
     property: "content",
     desired: `{sha256}${(i * 31 + j).toString(16).padStart(8, "0")}`,
     actual: `{sha256}${(i * 17 + k + j).toString(16).padStart(8, "0")}`,
-    result: kind === "failed" && j === 0 ? "failed" : kind === "unchanged" ? "skipped" : "changed",
+    result: kind === "failed" && j === 0 ? EventResult.FAILED : kind === "unchanged" ? EventResult.SKIPPED : EventResult.CHANGED,
     corrective: (kind === "drifted" && j < 2) || (!last && k % 4 === 0 && j === 0),
     message: kind === "failed" && j === 0 ? "permission denied" : "content changed",
   }));
@@ -75,13 +76,13 @@ function runOf(i: number, k: number, o: FleetBenchOptions, now: number): Report 
     catalogSerial: BigInt(k + 1),
     startedAt: new Date(started).toISOString(),
     durationMs: 2000 + (i % 5000),
-    status: kind === "drifted" ? "changed" : kind,
+    status: kind === "drifted" ? ReportStatus.CHANGED : reportStatusWords.value(kind),
     catalogSource: "server",
     events,
     counts: {
       total: 50,
-      changed: events.filter((e) => e.result === "changed").length,
-      failed: events.filter((e) => e.result === "failed").length,
+      changed: events.filter((e) => e.result === EventResult.CHANGED).length,
+      failed: events.filter((e) => e.result === EventResult.FAILED).length,
       corrective: events.filter((e) => e.corrective).length,
     },
   });

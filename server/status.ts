@@ -3,7 +3,8 @@
 // dashboard can never disagree about what "drifted" means.
 import type { SiteProblem } from "../catalog/compiler.js";
 import { AnclaError } from "../proto/errors.js";
-import type { Event, Report } from "../proto/gen/ancla/v1/agent_pb.js";
+import { EventResult, type Event, type Report } from "../proto/gen/ancla/v1/agent_pb.js";
+import { reportStatusWords } from "../proto/report-words.js";
 import type { NodeOverview, NodeRecord, ReportCounts, ReportSummary, Store } from "./store/store.js";
 
 export const NODE_STATUSES = [
@@ -60,10 +61,10 @@ export type RunFacts = Pick<ReportSummary, "status" | "noop" | "counts" | "hasCo
 /** The event flags of a report, as the store keeps them beside it. */
 export function eventFlags(events: readonly Pick<Event, "result" | "corrective">[]): Pick<ReportSummary, "hasChanges" | "hasCorrective" | "hasPendingNoop" | "hasFailedEvent"> {
   return {
-    hasChanges: events.some((e) => e.result === "changed"),
+    hasChanges: events.some((e) => e.result === EventResult.CHANGED),
     hasCorrective: events.some((e) => e.corrective),
-    hasPendingNoop: events.some((e) => e.result === "noop"),
-    hasFailedEvent: events.some((e) => e.result === "failed"),
+    hasPendingNoop: events.some((e) => e.result === EventResult.NOOP),
+    hasFailedEvent: events.some((e) => e.result === EventResult.FAILED),
   };
 }
 
@@ -75,7 +76,7 @@ export function countsOf(report: Report): ReportCounts {
 
 /** The run status of a report as an agent sent it. */
 export function reportRunStatus(report: Report): RunStatus {
-  return runStatus({ status: report.status, noop: report.noop, counts: countsOf(report), ...eventFlags(report.events) });
+  return runStatus({ status: reportStatusWords.word(report.status), noop: report.noop, counts: countsOf(report), ...eventFlags(report.events) });
 }
 
 /**

@@ -2,9 +2,9 @@
 // (masterless), facts. Each loads its modules when it runs: start-up is part
 // of every run, and `apply` or `facts` never need gRPC. Apart from the entry
 // (main.ts) so packaging can render the manual page from the same table.
-import { toJsonString } from "@bufbuild/protobuf";
 import { hostname } from "node:os";
-import { ReportSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { LogLine, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { isProblem, logLevelWords, reportToJson } from "../../proto/report-words.js";
 import { bool, str, parseDuration, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { loadSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";
@@ -16,14 +16,19 @@ function settingsFrom(args: ParsedArgs) {
   return loadSettings({ config: str(args, "config"), stateDir: str(args, "state-dir"), server: str(args, "server"), certname: str(args, "certname"), factsDir: str(args, "facts-dir") });
 }
 
+/** --json is the report in the form the server's API gives it (enums as words). */
+function reportText(report: Report, json: boolean): string {
+  return json ? JSON.stringify(reportToJson(report)) : formatReport(report);
+}
+
 function printReport(report: Report, json: boolean): void {
-  process.stdout.write((json ? toJsonString(ReportSchema, report) : formatReport(report)) + "\n");
+  process.stdout.write(reportText(report, json) + "\n");
 }
 
 /** Warnings and errors go to stderr as they happen; per-resource detail is in the report (stdout). */
 function printLog(line: LogLine): void {
-  if (line.level === "debug" || line.level === "info") return;
-  process.stderr.write(`${line.level}: ${line.message}\n`);
+  if (!isProblem(line.level)) return;
+  process.stderr.write(`${logLevelWords.word(line.level)}: ${line.message}\n`);
 }
 
 export const commands: Record<string, Subcommand> = {
@@ -72,7 +77,7 @@ export const commands: Record<string, Subcommand> = {
       const { runDaemon } = await import("../run/daemon.js");
       await runDaemon(opts, {
         stopped,
-        onRun: (r) => process.stdout.write((r instanceof Error ? `error: ${r.message}` : json ? toJsonString(ReportSchema, r.report) : formatReport(r.report)) + "\n"),
+        onRun: (r) => process.stdout.write((r instanceof Error ? `error: ${r.message}` : reportText(r.report, json)) + "\n"),
       });
       return 0;
     },

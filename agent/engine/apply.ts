@@ -6,7 +6,7 @@
 // bulk, plan a batch); every provider call runs under a timeout.
 import { resourceRef, type Catalog, type Resource } from "../../catalog/model.js";
 import { create } from "@bufbuild/protobuf";
-import { ResourceTimingSchema, type Event, type LogLine, type ResourceCounts, type ResourceTiming } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LogLevel, ResourceTimingSchema, ReportStatus, type Event, type LogLine, type ResourceCounts, type ResourceTiming } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import { ResourceFailure, type Provider, type ProviderContext, type RefreshResult } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
@@ -39,11 +39,9 @@ export interface ApplyContext {
 /** Generous: one call may be a batched apt install of every package in the catalog. */
 export const DEFAULT_TIMEOUT_SECONDS = 900;
 
-/** "noop": nothing was changed but changes are pending (a noop run, or resources flagged noop). */
-export type ApplyStatus = "changed" | "unchanged" | "failed" | "noop";
-
 export interface ApplyOutcome {
-  status: ApplyStatus;
+  /** NOOP: nothing was changed but changes are pending (a noop run, or resources flagged noop). */
+  status: ReportStatus;
   events: Event[];
   logs: LogLine[];
   /** Resources: changed and corrective count changes made, so a noop run counts none. */
@@ -101,7 +99,7 @@ class Run {
       this.baseProviderFor(resource.type)?.autorequire?.(resource, isManaged) ?? [],
     );
     for (const node of graph.order) if (!node.duplicate) this.nodes.set(node.ref, node);
-    this.record.log("info", `applying catalog serial ${this.catalog.serial} (${this.catalog.resources.length} resources)${this.ctx.noop ? " in noop mode" : ""}`);
+    this.record.log(LogLevel.INFO, `applying catalog serial ${this.catalog.serial} (${this.catalog.resources.length} resources)${this.ctx.noop ? " in noop mode" : ""}`);
     await this.prepareProviders();
     for (const node of graph.order) {
       const started = performance.now();
@@ -110,7 +108,7 @@ class Run {
       if (!node.duplicate) this.outcomes.set(node.ref, outcome);
       const ms = performance.now() - started;
       this.durations.push({ index: node.index, ref: node.ref, ms });
-      this.record.log("debug", `${node.ref}: ${outcome} in ${ms.toFixed(1)} ms`);
+      this.record.log(LogLevel.DEBUG, `${node.ref}: ${outcome} in ${ms.toFixed(1)} ms`);
     }
   }
 
@@ -128,7 +126,7 @@ class Run {
       const started = performance.now();
       try {
         this.prepared.set(type, await this.withTimeout(undefined, undefined, (ctx) => provider.prepare!(resources, ctx)));
-        this.record.log("debug", `${type}: prepared ${resources.length} resources in ${(performance.now() - started).toFixed(1)} ms`);
+        this.record.log(LogLevel.DEBUG, `${type}: prepared ${resources.length} resources in ${(performance.now() - started).toFixed(1)} ms`);
       } catch (err) {
         this.prepared.set(type, new PrepareFailure(`preparing ${type} resources failed: ${errorMessage(err)}`));
       }
@@ -200,10 +198,10 @@ class Run {
       .map(({ ref, ms }) => create(ResourceTimingSchema, { resource: ref, durationMs: Math.round(ms) }));
   }
 
-  private status(): ApplyStatus {
-    if (this.record.counts.failed > 0) return "failed";
-    if (this.record.counts.changed > 0) return "changed";
-    return this.noopPending ? "noop" : "unchanged";
+  private status(): ReportStatus {
+    if (this.record.counts.failed > 0) return ReportStatus.FAILED;
+    if (this.record.counts.changed > 0) return ReportStatus.CHANGED;
+    return this.noopPending ? ReportStatus.NOOP : ReportStatus.UNCHANGED;
   }
 
   private async evaluate(node: GraphNode): Promise<NodeOutcome> {
@@ -263,7 +261,7 @@ class Run {
     if (!pending) return;
     const by = `notified by ${pending.from.join(", ")}`;
     if (pending.noop || this.ctx.noop || node.resource.noop === true) {
-      this.record.log("info", `${node.ref}: would refresh (${by}, noop)`);
+      this.record.log(LogLevel.INFO, `${node.ref}: would refresh (${by}, noop)`);
       return;
     }
     await this.refreshOne(node, provider, ctx, by, changedItself);
@@ -272,7 +270,7 @@ class Run {
   /** A refresh through the provider, recorded; `counted`: the resource is already counted as changed. */
   private async refreshOne(node: GraphNode, provider: Provider, ctx: ProviderContext, by: string, counted: boolean): Promise<void> {
     if (!provider.refresh) {
-      this.record.log("debug", `${node.ref}: ${node.resource.type} has no refresh action; ignoring (${by})`);
+      this.record.log(LogLevel.DEBUG, `${node.ref}: ${node.resource.type} has no refresh action; ignoring (${by})`);
       return;
     }
     let result: RefreshResult | void;
@@ -284,7 +282,7 @@ class Run {
     const unknown = result?.unknown === true;
     const message = result?.message ? `${result.message} (${by})` : `refreshed (${by})`;
     this.record.refreshed(node.ref, message, { sensitive: node.resource.sensitive === true, unknown, counted });
-    this.record.log(unknown ? "warning" : "info", `${node.ref}: ${unknown ? `refresh unknown: ${message}` : `refreshed (${by})`}`);
+    this.record.log(unknown ? LogLevel.WARNING : LogLevel.INFO, `${node.ref}: ${unknown ? `refresh unknown: ${message}` : `refreshed (${by})`}`);
   }
 
   /**
@@ -299,7 +297,7 @@ class Run {
       const provider = this.providerFor(target.resource.type);
       const waiting = target.requires.find((dep) => dep.ref !== from.ref && this.outcomes.get(dep.ref) !== "ok");
       if (target.problem || target.resource.noop === true || !provider || provider instanceof PrepareFailure || waiting) {
-        this.record.log("warning", `${ref}: not refreshed ahead of its turn for ${from.ref}${waiting ? ` (it requires ${waiting.ref}, not applied yet)` : ""}; it is refreshed when its turn comes`);
+        this.record.log(LogLevel.WARNING, `${ref}: not refreshed ahead of its turn for ${from.ref}${waiting ? ` (it requires ${waiting.ref}, not applied yet)` : ""}; it is refreshed when its turn comes`);
         continue;
       }
       const key = `${from.ref}\0${ref}`;

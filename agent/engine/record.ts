@@ -3,11 +3,9 @@
 // Redaction happens here, in one place, so no path can leak a sensitive value.
 import { create } from "@bufbuild/protobuf";
 import type { JsonValue } from "../../catalog/model.js";
-import { EventSchema, LogLineSchema, ResourceCountsSchema, type Event, type LogLine, type ResourceCounts } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { EventResult, EventSchema, LogLevel, LogLineSchema, ResourceCountsSchema, type Event, type LogLine, type ResourceCounts } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { AnclaErrorCode } from "../../proto/errors.js";
 import type { PropertyChange, UnknownProperty } from "../providers/provider.js";
-
-export type LogLevel = "debug" | "info" | "warning" | "error";
 
 export const REDACTED = "[redacted]";
 
@@ -38,7 +36,7 @@ export class RunRecord {
 
   /** Counted once per resource changed, and once per path a change names of its own (purged paths). */
   changes(ref: string, changes: readonly PropertyChange[], flags: ChangeFlags): void {
-    const result = flags.noop ? "noop" : "changed";
+    const result = flags.noop ? EventResult.NOOP : EventResult.CHANGED;
     const kind = flags.corrective ? "corrective" : "intentional";
     const subjects = new Set<string>();
     for (const change of changes) {
@@ -50,7 +48,7 @@ export class RunRecord {
       // A diff shows the content itself: a sensitive resource has none.
       const diff = flags.sensitive ? "" : (change.diff ?? "");
       this.events.push(create(EventSchema, { resource, property: change.property, desired, actual, result, corrective: flags.corrective, message, diff }));
-      this.log("info", `${resource}: ${change.property} ${flags.noop ? "would change" : "changed"} from ${actual} to ${desired} (${kind}${flags.noop ? ", noop" : ""})`);
+      this.log(LogLevel.INFO, `${resource}: ${change.property} ${flags.noop ? "would change" : "changed"} from ${actual} to ${desired} (${kind}${flags.noop ? ", noop" : ""})`);
     }
     if (flags.noop) return;
     this.counts.changed += subjects.size;
@@ -60,8 +58,8 @@ export class RunRecord {
   /** Properties the provider could not decide here: reported, never guessed, never counted as changed or failed. */
   unknown(ref: string, items: readonly UnknownProperty[], sensitive: boolean): void {
     for (const item of items) {
-      this.events.push(create(EventSchema, { resource: ref, property: item.property, desired: encode(item.desired, sensitive), result: "unknown", message: item.reason }));
-      this.log("warning", `${ref}: ${item.property} unknown: ${item.reason}`);
+      this.events.push(create(EventSchema, { resource: ref, property: item.property, desired: encode(item.desired, sensitive), result: EventResult.UNKNOWN, message: item.reason }));
+      this.log(LogLevel.WARNING, `${ref}: ${item.property} unknown: ${item.reason}`);
     }
   }
 
@@ -70,21 +68,21 @@ export class RunRecord {
    * the resource is counted once however many of its properties also changed.
    */
   refreshed(ref: string, message: string, flags: { sensitive: boolean; unknown: boolean; counted: boolean }): void {
-    const result = flags.unknown ? "unknown" : "changed";
+    const result = flags.unknown ? EventResult.UNKNOWN : EventResult.CHANGED;
     this.events.push(create(EventSchema, { resource: ref, property: "refresh", result, message: flags.sensitive ? REDACTED : message }));
     if (!flags.unknown && !flags.counted) this.counts.changed++;
   }
 
   failed(ref: string, property: string, message: string, code: AnclaErrorCode): void {
-    this.events.push(create(EventSchema, { resource: ref, property, result: "failed", message }));
+    this.events.push(create(EventSchema, { resource: ref, property, result: EventResult.FAILED, message }));
     this.counts.failed++;
-    this.log("error", `${ref}: ${property ? `${property}: ` : ""}${message}`, code);
+    this.log(LogLevel.ERROR, `${ref}: ${property ? `${property}: ` : ""}${message}`, code);
   }
 
   skipped(ref: string, message: string): void {
-    this.events.push(create(EventSchema, { resource: ref, result: "skipped", message }));
+    this.events.push(create(EventSchema, { resource: ref, result: EventResult.SKIPPED, message }));
     this.counts.skipped++;
-    this.log("warning", `${ref}: ${message}`, "ANCLA_E_DEPENDENCY_FAILED");
+    this.log(LogLevel.WARNING, `${ref}: ${message}`, "ANCLA_E_DEPENDENCY_FAILED");
   }
 }
 

@@ -4,7 +4,7 @@
 import { create } from "@bufbuild/protobuf";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LogLevel, LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
 import { exitCodeFor } from "../run/exit-code.js";
 import { convergeFrom, type CatalogSource, type ObtainedCatalog } from "../run/pipeline.js";
@@ -79,5 +79,5 @@ async function loadCatalogFile(source: { catalogFile: string; caFile?: string },
 }
 
 function warning(message: string): LogLine {
-  return create(LogLineSchema, { time: new Date().toISOString(), level: "warning", message });
+  return create(LogLineSchema, { time: new Date().toISOString(), level: LogLevel.WARNING, message });
 }

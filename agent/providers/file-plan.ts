@@ -4,6 +4,7 @@
 import { chown, lchown } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Resource } from "../../catalog/model.js";
+import { LogLevel } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ContentBucket } from "../state/bucket.js";
 import { errnoOf, ioError } from "../state/io-error.js";
 import { formatMode } from "./file-spec.js";
@@ -41,7 +42,7 @@ export type Keeper = { bucket: ContentBucket; warn(message: string): void } | un
 export function keeperFor(resource: Resource, ctx: ProviderContext): Keeper {
   // Kept contents are readable on the host's disk: never those of a sensitive resource.
   if (resource.sensitive === true || !ctx.bucket) return undefined;
-  return { bucket: ctx.bucket, warn: (message) => ctx.log?.("warning", message) };
+  return { bucket: ctx.bucket, warn: (message) => ctx.log?.(LogLevel.WARNING, message) };
 }
 
 export function attributeChanges(actual: Observed, attrs: Attributes): PropertyChange[] {

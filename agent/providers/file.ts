@@ -6,6 +6,7 @@ import { chmod, mkdir, rmdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { sha256Hex } from "../../catalog/canonical.js";
 import { resourceRef, type Resource } from "../../catalog/model.js";
+import { LogLevel } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { fsyncDir, writeFileAtomic } from "../state/atomic-write.js";
 import { contentDiff } from "./file-diff.js";
 import { planLink } from "./file-link.js";
@@ -208,7 +209,7 @@ async function account(kind: IdKind, desired: string | number | undefined, ctx: 
     const ref = `${kind}:${desired}`;
     // Noop: the account does not exist yet because the run would create it first; the file would then get it.
     if (ctx.pending?.(ref)) {
-      ctx.log?.("info", `${kind} ${desired} does not exist yet: ${ref}, which this resource requires, would be created first`);
+      ctx.log?.(LogLevel.INFO, `${kind} ${desired} does not exist yet: ${ref}, which this resource requires, would be created first`);
       return { desired, table };
     }
     throw new ResourceFailure(kind === "user" ? "owner" : "group", `no ${kind} named "${desired}" in ${ID_SOURCES[kind]}; create it first (and require it) or use a numeric id`);

@@ -10,6 +10,7 @@
 // killed at any point finishes or undoes the switch on its next run.
 import { join } from "node:path";
 import { unlink } from "node:fs/promises";
+import { LogLevel } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { download } from "./image-download.js";
 import { waitHealthy } from "./image-health.js";
 import { committedRecord, ImageJournal, previousOf, type ImageRecord, type PendingSwitch } from "./image-journal.js";
@@ -76,22 +77,22 @@ class Swap {
     const { path, digest } = this.spec;
     const name = slotName(digest);
     if (await slotExists(path, digest)) {
-      this.log("info", `staged: slots/${name} is already unpacked`);
+      this.log(LogLevel.INFO, `staged: slots/${name} is already unpacked`);
       return;
     }
     if (!this.ctx.streamContent) throw new ResourceFailure("content_sha256", "this run cannot stream content, which an image needs");
     const got = await download(join(this.journal.dir, "downloads"), digest, this.ctx.streamContent, this.ctx.signal, (at) =>
-      this.log("info", `downloading ${shown(digest)}${at > 0 ? ` (resuming at byte ${at})` : ""}`),
+      this.log(LogLevel.INFO, `downloading ${shown(digest)}${at > 0 ? ` (resuming at byte ${at})` : ""}`),
     );
     await unpackInto(got.file, slotsDir(path), name);
     await unlink(got.file);
-    this.log("info", `staged: ${got.bytes} bytes verified and unpacked into slots/${name}`);
+    this.log(LogLevel.INFO, `staged: ${got.bytes} bytes verified and unpacked into slots/${name}`);
   }
 
   /** activating → pending-commit → committed (the report's message) or rolled-back (thrown). */
   private async activate(): Promise<string> {
     const pending = this.pending();
-    this.log("info", `activating: current → slots/${slotName(pending.to)}${pending.from ? ` (was slots/${pending.from})` : ""}`);
+    this.log(LogLevel.INFO, `activating: current → slots/${slotName(pending.to)}${pending.from ? ` (was slots/${pending.from})` : ""}`);
     await switchCurrent(this.spec.path, slotName(pending.to));
     try {
       await this.ctx.refreshNotified?.();
@@ -107,7 +108,7 @@ class Swap {
     const { health } = this.spec;
     let verdict = "committed (no health check)";
     if (health) {
-      this.log("info", `pending-commit: health check, deadline ${health.deadline} s`);
+      this.log(LogLevel.INFO, `pending-commit: health check, deadline ${health.deadline} s`);
       const outcome = await waitHealthy(health, this.ctx.signal);
       if (!outcome.passed) throw await this.rollBack(outcome.reason);
       verdict = `committed: health check passed after ${outcome.attempts} attempt(s) in ${outcome.seconds.toFixed(1)} s`;
@@ -115,7 +116,7 @@ class Swap {
     const to = this.pending().to;
     await this.save(committedRecord(this.record, to));
     await this.prune();
-    this.log("info", `${verdict}; current is slots/${slotName(to)}`);
+    this.log(LogLevel.INFO, `${verdict}; current is slots/${slotName(to)}`);
     return verdict;
   }
 
@@ -124,7 +125,7 @@ class Swap {
     const pending = this.pending();
     await this.save({ ...this.record, pending: { ...pending, step: "rolling-back", reason } });
     const back = pending.from ? `slots/${pending.from}` : "no image (nothing was live before)";
-    this.log("warning", `rolling back to ${back}: ${reason}`);
+    this.log(LogLevel.WARNING, `rolling back to ${back}: ${reason}`);
     await switchCurrent(this.spec.path, pending.from);
     let alsoFailed = "";
     try {
@@ -135,7 +136,7 @@ class Swap {
     const { pending: _done, ...rest } = this.record;
     await this.save({ ...rest, bad: { digest: pending.to, reason, at: new Date().toISOString() } });
     await this.prune();
-    this.log("warning", `rolled-back: ${shown(pending.to)} is marked bad; current is ${back}`);
+    this.log(LogLevel.WARNING, `rolled-back: ${shown(pending.to)} is marked bad; current is ${back}`);
     return new ResourceFailure("content_sha256", `rolled-back to ${back}: ${reason}${alsoFailed}`, "ANCLA_E_IMAGE_ROLLED_BACK");
   }
 
@@ -147,14 +148,14 @@ class Swap {
    */
   private async recover(pending: PendingSwitch): Promise<PropertyChange | undefined> {
     const { path, digest } = this.spec;
-    this.log("warning", `found a switch to ${shown(pending.to)} interrupted at ${pending.step}`);
+    this.log(LogLevel.WARNING, `found a switch to ${shown(pending.to)} interrupted at ${pending.step}`);
     if (pending.step === "rolling-back") throw await this.rollBack(pending.reason ?? "the health check failed");
     if (pending.to !== digest || !(await slotExists(path, pending.to))) {
       await switchCurrent(path, pending.from);
       await this.ctx.refreshNotified?.();
       const { pending: _undone, ...rest } = this.record;
       await this.save(rest);
-      this.log("info", `undid the interrupted switch: current is ${pending.from ? `slots/${pending.from}` : "absent"} again`);
+      this.log(LogLevel.INFO, `undid the interrupted switch: current is ${pending.from ? `slots/${pending.from}` : "absent"} again`);
       return undefined;
     }
     // From the switch again, whichever step it reached: renaming the link again is harmless, and the
@@ -166,7 +167,7 @@ class Swap {
 
   private async prune(): Promise<void> {
     const removed = await pruneSlots(this.spec.path, this.record.history, this.spec.keep, [this.record.committed, previousOf(this.record), this.record.pending?.from && this.digestOfSlot(this.record.pending.from)]);
-    if (removed.length > 0) this.log("info", `removed old slots ${removed.map((n) => `slots/${n}`).join(", ")} (keep ${this.spec.keep})`);
+    if (removed.length > 0) this.log(LogLevel.INFO, `removed old slots ${removed.map((n) => `slots/${n}`).join(", ")} (keep ${this.spec.keep})`);
   }
 
   private digestOfSlot(name: string): string | undefined {
@@ -189,7 +190,7 @@ class Swap {
     this.record = record;
   }
 
-  private log(level: "info" | "warning", message: string): void {
+  private log(level: LogLevel.INFO | LogLevel.WARNING, message: string): void {
     this.ctx.log?.(level, message);
   }
 }

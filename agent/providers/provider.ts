@@ -3,6 +3,7 @@
 // code path, so what a noop run reports is what a real run would do.
 import type { JsonValue, Resource } from "../../catalog/model.js";
 import { AnclaError, type AnclaErrorCode } from "../../proto/errors.js";
+import type { LogLevel } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ContentBucket } from "../state/bucket.js";
 
 export interface ProviderContext {
@@ -38,7 +39,7 @@ export interface ProviderContext {
   /** The agent's state dir: a provider keeps what must outlive a run under `<stateDir>/<type>/`. Absent when the caller keeps no state. */
   stateDir?: string;
   /** A line in the run's log under this resource's ref, as it happens (an image's steps). */
-  log?(level: "info" | "warning", message: string): void;
+  log?(level: LogLevel.INFO | LogLevel.WARNING, message: string): void;
   /**
    * Refreshes now, ahead of their turn, the resources this one notifies and
    * that are ready (all else they require succeeded): an image restarts what

@@ -6,7 +6,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { readFileSync } from "node:fs";
 import type { Facts } from "../../catalog/compiler.js";
-import type { LogLine, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LogLevel, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
 import { collectFacts } from "../facts/all.js";
 import type { AgentSettings } from "../settings.js";
@@ -112,8 +112,8 @@ class ServerCatalog implements CatalogSource {
     this.lost = await lostReports(layout);
     const logs = [
       ...this.lost.map(lostReportLine),
-      ...gathered.problems.map((p) => logLine("warning", new AnclaError("ANCLA_E_CONFIG", `external fact ${p}`))),
-      ...obtained.problems.map((p) => logLine(obtained.catalog ? "warning" : "err", p)),
+      ...gathered.problems.map((p) => logLine(LogLevel.WARNING, new AnclaError("ANCLA_E_CONFIG", `external fact ${p}`))),
+      ...obtained.problems.map((p) => logLine(obtained.catalog ? LogLevel.WARNING : LogLevel.ERROR, p)),
     ];
     const renewed = this.reachable ? await renewal({ client, layout, ...enrolled, renewBeforeDays: this.opts.settings.renewBeforeDays, timeoutMs }) : undefined;
     if (renewed) logs.push(renewed);
@@ -128,7 +128,7 @@ class ServerCatalog implements CatalogSource {
 
 function lostReportLine(lost: LostReport): LogLine {
   const detail = `the report of run ${lost.runId} (${lost.at.toISOString()}) was lost: it could be neither queued nor delivered`;
-  return logLine("warning", new AnclaError("ANCLA_E_REPORT_LOST", detail));
+  return logLine(LogLevel.WARNING, new AnclaError("ANCLA_E_REPORT_LOST", detail));
 }
 
 /** A failed renewal is a warning, not a failed run: the current certificate is still valid. */
@@ -137,7 +137,7 @@ async function renewal(opts: RenewOptions): Promise<LogLine | undefined> {
     const until = await renewIfDue(opts);
     return until && infoLine(`certificate renewed, valid until ${until.toISOString()}`);
   } catch (err) {
-    return logLine("warning", err instanceof AnclaError ? err : new AnclaError("ANCLA_E_CERT_INVALID", String(err)));
+    return logLine(LogLevel.WARNING, err instanceof AnclaError ? err : new AnclaError("ANCLA_E_CERT_INVALID", String(err)));
   }
 }
 
@@ -162,7 +162,7 @@ async function queueAndDeliver(d: Delivery): Promise<{ delivered: number; stillQ
   const queued = await enqueueReport(d.layout, d.report).then(
     () => true,
     (err: unknown) => {
-      say(d.report, logLine("err", ioError("cannot queue the report", err)), d.log);
+      say(d.report, logLine(LogLevel.ERROR, ioError("cannot queue the report", err)), d.log);
       return false;
     },
   );
@@ -172,7 +172,7 @@ async function queueAndDeliver(d: Delivery): Promise<{ delivered: number; stillQ
   if (queued || delivered.has(d.report.runId)) {
     await forgetLostReports(d.layout, d.lost);
   } else {
-    await markReportLost(d.layout, d.report.runId).catch((err: unknown) => d.log?.(logLine("err", ioError("cannot note the lost report", err))));
+    await markReportLost(d.layout, d.report.runId).catch((err: unknown) => d.log?.(logLine(LogLevel.ERROR, ioError("cannot note the lost report", err))));
   }
   return { delivered: delivered.size, stillQueued: pending.filter((q) => !delivered.has(q.runId)).length };
 }

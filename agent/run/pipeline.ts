@@ -6,7 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import { dirname } from "node:path";
 import type { Catalog } from "../../catalog/model.js";
-import { LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LogLevel, LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { AnclaError } from "../../proto/errors.js";
 import { applyCatalog, type ApplyContext } from "../engine/apply.js";
 import { removeOrphanTemps } from "../state/atomic-write.js";
@@ -69,7 +69,7 @@ export async function convergeFrom(opts: PipelineOptions): Promise<Report> {
     const serial = obtained.serialCounts ? Math.max(memory.serial, catalog.serial) : memory.serial;
     // The host has changed by now: memory that cannot be saved is said in the report, never a reason to lose it.
     await saveMemory(layout, { serial, resources: outcome.memory }).catch((err: unknown) => {
-      late.push(logLine("err", ioError("cannot save the drift memory", err)));
+      late.push(logLine(LogLevel.ERROR, ioError("cannot save the drift memory", err)));
     });
   }
   const report = buildReport({ certname: opts.certname, started, noop, catalog, source: obtained.source, outcome, logs });
@@ -83,12 +83,12 @@ export function say(report: Report, line: LogLine, log: PipelineOptions["log"]):
   log?.(line);
 }
 
-export function logLine(level: string, err: AnclaError): LogLine {
+export function logLine(level: LogLevel, err: AnclaError): LogLine {
   return create(LogLineSchema, { time: new Date().toISOString(), level, message: err.line, code: err.code });
 }
 
 export function infoLine(message: string): LogLine {
-  return create(LogLineSchema, { time: new Date().toISOString(), level: "info", message });
+  return create(LogLineSchema, { time: new Date().toISOString(), level: LogLevel.INFO, message });
 }
 
 /**

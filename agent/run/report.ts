@@ -3,7 +3,7 @@
 import { create } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import type { Catalog } from "../../catalog/model.js";
-import { LogLineSchema, ReportSchema, ResourceCountsSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LogLevel, LogLineSchema, ReportSchema, ReportStatus, ResourceCountsSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../proto/limits.js";
 import type { ApplyOutcome } from "../engine/apply.js";
 
@@ -29,7 +29,7 @@ function boundedLogs(lines: LogLine[]): LogLine[] {
   if (lines.length <= MAX_REPORT_LOG_LINES) return lines;
   const kept = lines.slice(0, MAX_REPORT_LOG_LINES - 1);
   const dropped = lines.length - kept.length;
-  const note = create(LogLineSchema, { time: new Date().toISOString(), level: "warning", message: `${dropped} more log lines dropped: a report carries at most ${MAX_REPORT_LOG_LINES}` });
+  const note = create(LogLineSchema, { time: new Date().toISOString(), level: LogLevel.WARNING, message: `${dropped} more log lines dropped: a report carries at most ${MAX_REPORT_LOG_LINES}` });
   return [...kept, note];
 }
 
@@ -43,7 +43,7 @@ export function buildReport(p: ReportParts): Report {
     catalogSerial: BigInt(catalog?.serial ?? 0),
     startedAt: p.started.toISOString(),
     durationMs: Date.now() - p.started.getTime(),
-    status: p.outcome?.status ?? "failed",
+    status: p.outcome?.status ?? ReportStatus.FAILED,
     noop: p.noop,
     catalogSource: p.source,
     events: p.outcome?.events ?? [],

@@ -1,10 +1,10 @@
 // Reports not yet delivered, one file per run, so that a run made while the
 // server is away is reported later and nothing is lost to a crash.
-import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { ReportSchema, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../proto/errors.js";
+import { reportFromJson, reportToJson } from "../../proto/report-words.js";
 import { TEMP_PREFIX, writeFileAtomic } from "./atomic-write.js";
 import { ioError } from "./io-error.js";
 import type { StateLayout } from "./layout.js";
@@ -25,7 +25,8 @@ export interface QueuedReport {
 export async function enqueueReport(layout: StateLayout, report: Report, limit: number = MAX_QUEUED_REPORTS): Promise<void> {
   const file = reportFile(layout, report.runId);
   await mkdir(layout.reportsDir, { recursive: true });
-  await writeFileAtomic(file, toJsonString(ReportSchema, report), { mode: 0o600 });
+  // With the enums as words, as before there were enums: a queue an older agent wrote still reads.
+  await writeFileAtomic(file, JSON.stringify(reportToJson(report)), { mode: 0o600 });
   await trimQueue(layout, limit);
 }
 
@@ -43,7 +44,7 @@ async function readQueue(layout: StateLayout): Promise<(QueuedReport & { name: s
   for (const { name, mtimeMs } of await queueFiles(layout)) {
     const path = join(layout.reportsDir, name);
     try {
-      const report = fromJsonString(ReportSchema, await readFile(path, "utf8"));
+      const report = reportFromJson(JSON.parse(await readFile(path, "utf8")));
       if (report.runId !== runIdOf(name)) throw new Error(`holds run ${report.runId}`);
       queued.push({ runId: report.runId, report, name, mtimeMs });
     } catch {

@@ -1,6 +1,7 @@
 // JSON schemas of the API's shapes (views.ts builds the values). Fastify
 // validates requests and serialises responses with them, and @fastify/swagger
 // turns them into /api/v1/openapi.json, so the document cannot drift from the code.
+import { eventResultWords, logLevelWords, reportStatusWords } from "../../proto/report-words.js";
 import { NODE_STATUSES } from "../status.js";
 
 const str = { type: "string" } as const;
@@ -66,10 +67,13 @@ export const nodeDetailSchema = object({
   compile_failure: { type: ["object", "null"], additionalProperties: false, required: ["site_version", "at", "problems"], properties: { site_version: str, at: time, problems: problemsSchema } },
 });
 
+/** The words an enum of the report has in the API (proto/report-words.ts), for a description. */
+const wordsOf = (table: { words: readonly string[] }): string => table.words.join(" | ");
+
 export const reportSummarySchema = object({
   run_id: str,
   certname: str,
-  status: str,
+  status: { type: "string", description: `as the agent reported it: ${wordsOf(reportStatusWords)}` },
   run_status: str,
   noop: bool,
   catalog_digest: str,
@@ -85,10 +89,24 @@ export const reportSummarySchema = object({
   has_pending_noop: bool,
 });
 
-export const eventSchema = object({ resource: str, property: str, desired: str, actual: str, result: str, corrective: bool, message: str, diff: str });
+export const eventSchema = object({
+  resource: str,
+  property: str,
+  desired: str,
+  actual: str,
+  result: { type: "string", description: wordsOf(eventResultWords) },
+  corrective: bool,
+  message: str,
+  diff: str,
+});
 
-/** A report as protobuf JSON (ancla.v1.Report): camelCase, zero values left out. */
-export const protoReportSchema = { ...anyObject, description: "ancla.v1.Report in protobuf JSON form" } as const;
+/** A report as protobuf JSON (ancla.v1.Report): camelCase, zero values left out, its enums as the API's words. */
+export const protoReportSchema = {
+  ...anyObject,
+  description:
+    "ancla.v1.Report in protobuf JSON form, its enums as words: " +
+    `status ${wordsOf(reportStatusWords)}; events[].result ${wordsOf(eventResultWords)}; logs[].level ${wordsOf(logLevelWords)}`,
+} as const;
 
 export const catalogSchema = object({
   certname: str,

@@ -6,6 +6,7 @@ import { decodeEnvelope } from "../../catalog/envelope.js";
 import { resourceRef, type Catalog, type Edge, type JsonValue } from "../../catalog/model.js";
 import { formatSha256 } from "../../pki/fingerprint.js";
 import type { Event } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../proto/report-words.js";
 import type { CertificateSummary } from "../ca/service.js";
 import { certificateStatus } from "../ca/status.js";
 import { clockSkewSeconds, runStatus, type NodeDetail, type NodeSummary } from "../status.js";
@@ -179,7 +180,7 @@ export interface EventView {
 }
 
 export function eventView(e: Event): EventView {
-  return { resource: e.resource, property: e.property, desired: e.desired, actual: e.actual, result: e.result, corrective: e.corrective, message: e.message, diff: e.diff };
+  return { resource: e.resource, property: e.property, desired: e.desired, actual: e.actual, result: eventResultWords.word(e.result), corrective: e.corrective, message: e.message, diff: e.diff };
 }
 
 export interface CompileFailureView {

@@ -20,18 +20,20 @@ export const reportCommands: Record<string, Subcommand> = {
       const json = await new ApiClient(resolveConnection(args)).get<JsonValue>(path);
       // Parsed through the schema: a server speaking another report version fails here, loudly, not half-rendered.
       // Loaded here, not at start-up: the protobuf runtime is a good part of what `ancla --help` would wait for.
-      const [{ fromJson }, { ReportSchema }] = await Promise.all([import("@bufbuild/protobuf"), import("../../proto/gen/ancla/v1/agent_pb.js")]);
-      const report = fromJson(ReportSchema, json, { ignoreUnknownFields: true });
-      print(args, json, () => describeReport(report));
+      const words = await import("../../proto/report-words.js");
+      const report = words.reportFromJson(json, { ignoreUnknownFields: true });
+      print(args, json, () => describeReport(report, words));
       return 0;
     },
   },
 };
 
-function describeReport(r: Report): string {
+type ReportWords = typeof import("../../proto/report-words.js");
+
+function describeReport(r: Report, words: ReportWords): string {
   const c = r.counts;
   const lines = [
-    `run ${r.runId} on ${r.certname}: ${r.status}${r.noop ? " (noop)" : ""}`,
+    `run ${r.runId} on ${r.certname}: ${words.reportStatusWords.word(r.status)}${r.noop ? " (noop)" : ""}`,
     `  started     ${r.startedAt}, took ${r.durationMs} ms`,
     `  catalog     ${r.catalogDigest.slice(0, 16)} (serial ${r.catalogSerial}, from ${r.catalogSource || "?"})`,
     `  site        ${r.siteVersion}`,
@@ -43,11 +45,11 @@ function describeReport(r: Report): string {
       "\n" +
       table(
         ["RESULT", "RESOURCE", "PROPERTY", "DESIRED", "ACTUAL", "DRIFT", "MESSAGE"],
-        r.events.map((e) => [e.result, e.resource, e.property, e.desired, e.actual, e.corrective ? "yes" : "", e.message]),
+        r.events.map((e) => [words.eventResultWords.word(e.result), e.resource, e.property, e.desired, e.actual, e.corrective ? "yes" : "", e.message]),
       );
   }
   for (const e of r.events.filter((e) => e.diff)) text += `\n${e.resource}:\n${e.diff.endsWith("\n") ? e.diff : `${e.diff}\n`}`;
-  const problems = r.logs.filter((l) => l.level === "error" || l.level === "warn");
-  for (const l of problems) text += `${l.level}: ${l.code ? `${l.code}: ` : ""}${l.message}\n`;
+  const problems = r.logs.filter((l) => words.isProblem(l.level));
+  for (const l of problems) text += `${words.logLevelWords.word(l.level)}: ${l.code ? `${l.code}: ` : ""}${l.message}\n`;
   return text;
 }

@@ -1,11 +1,12 @@
 // The SQLite implementation of Store (better-sqlite3): one file, WAL so the
 // dashboard's reads never wait for an agent's write, versioned migrations.
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
-import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { create, type JsonValue } from "@bufbuild/protobuf";
 import type { SiteProblem } from "../../catalog/compiler.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { AnclaError } from "../../proto/errors.js";
-import { EventSchema, ReportSchema, type Event, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { EventSchema, type Event, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords, reportFromJson, reportStatusWords, reportToJson } from "../../proto/report-words.js";
 import { countsOf, eventFlags, NODE_STATUSES, runStatus, type RunStatus } from "../status.js";
 import { flattenFacts } from "./facts.js";
 import { migrate } from "./migrations.js";
@@ -321,7 +322,9 @@ class SqliteStore implements Store {
     const started = Number.isNaN(parsed) ? ms(receivedAt) : parsed;
     const counts = countsOf(report);
     const flags = eventFlags(report.events);
-    const status = runStatus({ status: report.status, noop: report.noop, counts, ...flags });
+    // The store keeps the words (proto/report-words.ts): rows from before the enums read the same.
+    const reported = reportStatusWords.word(report.status);
+    const status = runStatus({ status: reported, noop: report.noop, counts, ...flags });
     return this.transaction(() => {
       const inserted = this.stmt(
         `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
@@ -330,7 +333,7 @@ class SqliteStore implements Store {
       ).run(
         report.runId,
         report.certname,
-        report.status,
+        reported,
         report.noop ? 1 : 0,
         report.catalogDigest,
         report.siteVersion,
@@ -338,7 +341,7 @@ class SqliteStore implements Store {
         ms(receivedAt),
         report.durationMs,
         JSON.stringify(counts),
-        JSON.stringify(toJson(ReportSchema, report)),
+        JSON.stringify(reportToJson(report)),
         flags.hasChanges ? 1 : 0,
         flags.hasCorrective ? 1 : 0,
         flags.hasPendingNoop ? 1 : 0,
@@ -351,7 +354,7 @@ class SqliteStore implements Store {
         `INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const e of report.events) {
-        insertEvent.run(reportId, e.resource, e.property, e.desired, e.actual, e.result, e.corrective ? 1 : 0, e.message, e.diff);
+        insertEvent.run(reportId, e.resource, e.property, e.desired, e.actual, eventResultWords.word(e.result), e.corrective ? 1 : 0, e.message, e.diff);
       }
       this.ensureNode(report.certname, receivedAt);
       this.reactivate(report.certname);
@@ -694,7 +697,7 @@ class SqliteStore implements Store {
 
 
 function parseReport(json: unknown): Report {
-  return fromJson(ReportSchema, JSON.parse(json as string) as JsonValue);
+  return reportFromJson(JSON.parse(json as string) as JsonValue);
 }
 
 function eventOf(r: Row): Event {
@@ -703,7 +706,7 @@ function eventOf(r: Row): Event {
     property: r.property as string,
     desired: r.desired as string,
     actual: r.actual as string,
-    result: r.result as string,
+    result: eventResultWords.value(r.result as string),
     corrective: r.corrective === 1,
     message: r.message as string,
     diff: r.diff as string,

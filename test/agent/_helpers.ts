@@ -8,6 +8,7 @@ import { sha256Hex } from "../../catalog/canonical.js";
 import type { Catalog, Edge, Resource } from "../../catalog/model.js";
 import { applyCatalog, type ApplyContext, type ApplyOutcome } from "../../agent/engine/apply.js";
 import type { DesiredMemory } from "../../agent/engine/drift.js";
+import { eventResultWords } from "../../proto/report-words.js";
 
 export function catalogOf(resources: Resource[], edges: Edge[] = [], serial = 1): Catalog {
   return {
@@ -60,8 +61,9 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** The events with their results as the report's words (changed, failed...), as the API shows them. */
 export function summary(outcome: ApplyOutcome): { resource: string; property: string; result: string; corrective: boolean }[] {
-  return outcome.events.map((e) => ({ resource: e.resource, property: e.property, result: e.result, corrective: e.corrective }));
+  return outcome.events.map((e) => ({ resource: e.resource, property: e.property, result: eventResultWords.word(e.result), corrective: e.corrective }));
 }
 
 let tmpfsProbe: string | false | undefined;

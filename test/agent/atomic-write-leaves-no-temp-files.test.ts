@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { removeOrphanTemps, tempPathFor, writeFileAtomic } from "../../agent/state/atomic-write.js";
+import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file, fillUp, smallFileSystem, tmpfsUnavailable } from "./_helpers.js";
 
 t.test("applying files leaves only the files, no temp files", async (t) => {
@@ -10,7 +11,7 @@ t.test("applying files leaves only the files, no temp files", async (t) => {
   const outcome = await apply(
     catalogOf([file(join(root, "existing"), { content: "replaced" }), file(join(root, "new"), { content: "new", mode: "0640" })]),
   );
-  t.equal(outcome.status, "changed");
+  t.equal(outcome.status, ReportStatus.CHANGED);
   t.same((await readdir(root)).sort(), ["existing", "new"]);
 });
 

@@ -5,6 +5,8 @@ import t from "tap";
 import type { Resource } from "../../catalog/model.js";
 import type { Provider } from "../../agent/providers/provider.js";
 import { providerFor } from "../../agent/providers/registry.js";
+import { EventResult } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../proto/report-words.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
 const thing = (title: string): Resource => ({ type: "thing", title, properties: {} });
@@ -34,7 +36,7 @@ t.test("a failed prepare fails the resources of its type, and only those", async
   } };
   const dir = t.testdir({});
   const outcome = await apply(catalogOf([thing("a"), file(`${dir}/f`, { content: "x" })]), { providers: (type) => (type === "thing" ? broken : providerFor(type)) });
-  t.same(outcome.events.map((e) => [e.resource, e.result, e.message]), [
+  t.same(outcome.events.map((e) => [e.resource, eventResultWords.word(e.result), e.message]), [
     ["thing:a", "failed", "preparing thing resources failed: dpkg database is locked"],
     [`file:${dir}/f`, "changed", ""],
   ]);
@@ -50,5 +52,5 @@ t.test("a provider call that outlives its timeout fails, and its signal is abort
   const outcome = await apply(catalogOf([thing("slow")]), { providers: () => hangs, defaultTimeoutSeconds: 1 });
   t.ok(Date.now() - started < 3000);
   t.ok(aborted);
-  t.match(outcome.events[0], { resource: "thing:slow", result: "failed", message: "timed out after 1 s" });
+  t.match(outcome.events[0], { resource: "thing:slow", result: EventResult.FAILED, message: "timed out after 1 s" });
 });

@@ -5,8 +5,10 @@ import t from "tap";
 import { join } from "node:path";
 import { writeFile, rm } from "node:fs/promises";
 import type { Resource } from "../../catalog/model.js";
+import { reportStatusWords } from "../../proto/report-words.js";
 import { eventFlags, runStatus } from "../../server/status.js";
 import type { ApplyOutcome } from "../../agent/engine/apply.js";
+import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, summary } from "./_helpers.js";
 
 function exec(title: string, properties: Resource["properties"]): Resource {
@@ -15,7 +17,7 @@ function exec(title: string, properties: Resource["properties"]): Resource {
 
 /** What the server makes of the run's report, as it does at ingest. */
 function nodeStatusOf(outcome: ApplyOutcome): string {
-  return runStatus({ status: outcome.status, noop: false, counts: outcome.counts, ...eventFlags(outcome.events) });
+  return runStatus({ status: reportStatusWords.word(outcome.status), noop: false, counts: outcome.counts, ...eventFlags(outcome.events) });
 }
 
 t.test("an unguarded exec runs every time as a change, never as corrective drift", async (t) => {
@@ -24,7 +26,7 @@ t.test("an unguarded exec runs every time as a change, never as corrective drift
   const second = await apply(catalog, { memory: first.memory });
   t.same(summary(second), [{ resource: "exec:always", property: "returns", result: "changed", corrective: false }]);
   t.match(second.counts, { changed: 1, corrective: 0 });
-  t.equal(second.status, "changed");
+  t.equal(second.status, ReportStatus.CHANGED);
   t.equal(nodeStatusOf(second), "changed", "the node is changed, not drifted");
 });
 

@@ -1,6 +1,8 @@
 import t from "tap";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../proto/report-words.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
 t.test("a failure skips its dependents, directly and transitively, and nothing else", async (t) => {
@@ -21,14 +23,14 @@ t.test("a failure skips its dependents, directly and transitively, and nothing e
       ],
     ),
   );
-  t.equal(outcome.status, "failed");
+  t.equal(outcome.status, ReportStatus.FAILED);
   t.match(outcome.counts, { total: 5, failed: 1, skipped: 3, changed: 1 });
   const byName = (name: string) => outcome.events.find((e) => e.resource === `file:${join(root, name)}`);
-  t.match(byName("bad"), { result: "failed", property: "owner" });
-  t.match(byName("bad/child"), { result: "skipped", property: "", message: `skipped because file:${bad} failed` });
-  t.match(byName("needs-bad"), { result: "skipped", message: `skipped because file:${bad} failed` });
-  t.match(byName("needs-needs-bad"), { result: "skipped", message: `skipped because file:${join(root, "needs-bad")} was skipped` });
-  t.match(byName("independent"), { result: "changed" });
+  t.match(byName("bad"), { result: EventResult.FAILED, property: "owner" });
+  t.match(byName("bad/child"), { result: EventResult.SKIPPED, property: "", message: `skipped because file:${bad} failed` });
+  t.match(byName("needs-bad"), { result: EventResult.SKIPPED, message: `skipped because file:${bad} failed` });
+  t.match(byName("needs-needs-bad"), { result: EventResult.SKIPPED, message: `skipped because file:${join(root, "needs-bad")} was skipped` });
+  t.match(byName("independent"), { result: EventResult.CHANGED });
   t.equal(await readFile(join(root, "independent"), "utf8"), "i");
   await t.rejects(stat(join(root, "needs-bad")), { code: "ENOENT" });
   t.equal(outcome.logs.filter((l) => l.code === "ANCLA_E_DEPENDENCY_FAILED").length, 3);
@@ -50,7 +52,7 @@ t.test("a cycle fails its members and skips what depends on them; the rest appli
     ),
   );
   t.same(
-    outcome.events.map((e) => [e.resource, e.result]),
+    outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]),
     [
       [`file:${a}`, "failed"],
       [`file:${b}`, "failed"],
@@ -64,13 +66,13 @@ t.test("a cycle fails its members and skips what depends on them; the rest appli
 t.test("an edge to a resource not in the catalog fails the resource that has it", async (t) => {
   const path = join(t.testdir({}), "f");
   const outcome = await apply(catalogOf([file(path, { content: "x" })], [{ from: "package:nginx", to: `file:${path}`, kind: "require" }]));
-  t.match(outcome.events, [{ result: "failed", message: "requires package:nginx, which is not in the catalog" }]);
+  t.match(outcome.events, [{ result: EventResult.FAILED, message: "requires package:nginx, which is not in the catalog" }]);
   await t.rejects(stat(path), { code: "ENOENT" });
 });
 
 t.test("a resource type without a provider fails with a clear message", async (t) => {
   const outcome = await apply(catalogOf([{ type: "frobnicator", title: "x", properties: {} }]));
-  t.match(outcome.events, [{ resource: "frobnicator:x", result: "failed", message: 'this agent has no provider for resource type "frobnicator"' }]);
+  t.match(outcome.events, [{ resource: "frobnicator:x", result: EventResult.FAILED, message: 'this agent has no provider for resource type "frobnicator"' }]);
 });
 
 t.test("a duplicate declaration fails alone; dependents follow the first one", async (t) => {
@@ -85,7 +87,7 @@ t.test("a duplicate declaration fails alone; dependents follow the first one", a
     ),
   );
   t.same(
-    outcome.events.map((e) => [e.resource, e.result]),
+    outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]),
     [
       [`file:${dir}`, "failed"],
       [`file:${z}`, "changed"],

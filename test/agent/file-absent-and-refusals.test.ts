@@ -1,6 +1,8 @@
 import t from "tap";
 import { lstat, readFile, symlink } from "node:fs/promises";
 import { join } from "node:path";
+import { EventResult } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../proto/report-words.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
 t.test("ensure absent removes a file, a link and an empty directory", async (t) => {
@@ -19,7 +21,7 @@ t.test("ensure absent removes a file, a link and an empty directory", async (t) 
 t.test("ensure absent refuses a directory that is not empty", async (t) => {
   const root = t.testdir({ full: { inside: "x" } });
   const outcome = await apply(catalogOf([file(join(root, "full"), { ensure: "absent" })]));
-  t.match(outcome.events, [{ property: "ensure", result: "failed", message: /is a directory that is not empty/ }]);
+  t.match(outcome.events, [{ property: "ensure", result: EventResult.FAILED, message: /is a directory that is not empty/ }]);
   t.equal(await readFile(join(root, "full/inside"), "utf8"), "x");
 });
 
@@ -27,7 +29,7 @@ t.test("a symlink is replaced by a file, not written through", async (t) => {
   const root = t.testdir({ target: "keep" });
   await symlink(join(root, "target"), join(root, "link"));
   const outcome = await apply(catalogOf([file(join(root, "link"), { content: "own" })]));
-  t.match(outcome.events, [{ property: "ensure", desired: '"file"', actual: '"link"', result: "changed" }]);
+  t.match(outcome.events, [{ property: "ensure", desired: '"file"', actual: '"link"', result: EventResult.CHANGED }]);
   t.ok((await lstat(join(root, "link"))).isFile());
   t.equal(await readFile(join(root, "target"), "utf8"), "keep");
 });
@@ -36,8 +38,8 @@ t.test("ensure file refuses to replace a directory, and directory a file", async
   const root = t.testdir({ dir: {}, plain: "x" });
   const outcome = await apply(catalogOf([file(join(root, "dir"), { content: "x" }), file(join(root, "plain"), { ensure: "directory" })]));
   t.match(outcome.events, [
-    { result: "failed", message: /dir is a directory; ensure "file" does not replace it/ },
-    { result: "failed", message: /plain exists as a file; ensure "directory" does not replace it/ },
+    { result: EventResult.FAILED, message: /dir is a directory; ensure "file" does not replace it/ },
+    { result: EventResult.FAILED, message: /plain exists as a file; ensure "directory" does not replace it/ },
   ]);
 });
 
@@ -53,7 +55,7 @@ t.test("bad properties are refused with the property named", async (t) => {
     ]),
   );
   t.same(
-    outcome.events.map((e) => [e.property, e.result]),
+    outcome.events.map((e) => [e.property, eventResultWords.word(e.result)]),
     [
       ["", "failed"],
       ["", "failed"],

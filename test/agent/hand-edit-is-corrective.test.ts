@@ -2,6 +2,7 @@ import t from "tap";
 import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "../../catalog/canonical.js";
+import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file, summary } from "./_helpers.js";
 
 t.test("a hand-edited file is repaired and the change is marked corrective", async (t) => {
@@ -13,7 +14,7 @@ t.test("a hand-edited file is repaired and the change is marked corrective", asy
   await chmod(path, 0o666);
   const repair = await apply(catalog, { memory: first.memory });
 
-  t.equal(repair.status, "changed");
+  t.equal(repair.status, ReportStatus.CHANGED);
   t.same(summary(repair), [
     { resource: `file:${path}`, property: "content", result: "changed", corrective: true },
     { resource: `file:${path}`, property: "mode", result: "changed", corrective: true },

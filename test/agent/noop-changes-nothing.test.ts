@@ -1,6 +1,7 @@
 import t from "tap";
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";
+import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file, snapshot, summary } from "./_helpers.js";
 
 t.test("a noop run reports what would change and changes nothing", async (t) => {
@@ -18,7 +19,7 @@ t.test("a noop run reports what would change and changes nothing", async (t) => 
   const outcome = await apply(catalog, { noop: true, memory });
 
   t.same(await snapshot(root), before, "the tree is byte for byte the same");
-  t.equal(outcome.status, "noop");
+  t.equal(outcome.status, ReportStatus.NOOP);
   t.same(outcome.memory, memory, "memory is untouched by a noop run");
   t.same(
     summary(outcome).map((e) => [e.resource.slice(root.length + 5), e.property, e.result]),
@@ -39,13 +40,13 @@ t.test("a resource flagged noop is only reported, in a real run", async (t) => {
   const outcome = await apply(catalogOf([file(join(root, "a"), { content: "a" }, { noop: true }), file(join(root, "b"), { content: "b" })]));
   t.same(Object.keys(await snapshot(root)), ["b"], "only b was written");
   t.same(summary(outcome).map((e) => e.result), ["noop", "changed"]);
-  t.equal(outcome.status, "changed");
+  t.equal(outcome.status, ReportStatus.CHANGED);
   t.same(Object.keys(outcome.memory), [`file:${join(root, "b")}`], "the pending resource is not remembered as in sync");
 });
 
 t.test("a real run whose only pending changes are noop-flagged reports noop", async (t) => {
   const root = t.testdir({});
   const outcome = await apply(catalogOf([file(join(root, "a"), { content: "a" }, { noop: true })]));
-  t.equal(outcome.status, "noop");
+  t.equal(outcome.status, ReportStatus.NOOP);
   t.same(await snapshot(root), {});
 });

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { buildGraph } from "../../agent/engine/graph.js";
 import { fileProvider } from "../../agent/providers/file.js";
+import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
 const autorequire = (r: Parameters<NonNullable<typeof fileProvider.autorequire>>[0], isManaged: (ref: string) => boolean) =>
@@ -17,7 +18,7 @@ t.test("a file declared before its parent directory still applies after it", asy
       file(join(root, "a"), { ensure: "directory" }),
     ]),
   );
-  t.equal(outcome.status, "changed");
+  t.equal(outcome.status, ReportStatus.CHANGED);
   t.same(outcome.events.map((e) => e.resource.slice(root.length + 5)), ["/a", "/a/b", "/a/b/c.txt"]);
   t.ok((await stat(join(root, "a/b/c.txt"))).isFile());
 });
@@ -42,6 +43,6 @@ t.test("autorequire picks the nearest managed ancestor only", (t) => {
 t.test("a file whose parent is neither present nor managed fails clearly", async (t) => {
   const path = join(t.testdir({}), "missing/child");
   const outcome = await apply(catalogOf([file(path, { content: "x" })]));
-  t.equal(outcome.status, "failed");
+  t.equal(outcome.status, ReportStatus.FAILED);
   t.match(outcome.events[0].message, /parent directory .*missing does not exist/);
 });

@@ -2,6 +2,7 @@ import t from "tap";
 import { chown, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadIdTable, resolveId } from "../../agent/providers/ids.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
 t.test("owner and group are changed by name and reported by name", async (t) => {
@@ -17,7 +18,7 @@ t.test("owner and group are changed by name and reported by name", async (t) => 
     catalogOf([file(join(root, "f"), { owner: "nobody", group: "nogroup" }), file(join(root, "d"), { ensure: "directory", owner: nobody, group: String(nogroup) })]),
   );
 
-  t.equal(outcome.status, "changed");
+  t.equal(outcome.status, ReportStatus.CHANGED);
   t.same(
     outcome.events.map((e) => [e.property, e.desired, e.actual]),
     [
@@ -42,8 +43,8 @@ t.test("a new file is created with its owner already set", async (t) => {
 t.test("an unknown owner fails with a message naming it", async (t) => {
   const path = join(t.testdir({}), "f");
   const outcome = await apply(catalogOf([file(path, { owner: "no-such-user-ancla" })]));
-  t.equal(outcome.status, "failed");
+  t.equal(outcome.status, ReportStatus.FAILED);
   t.equal(outcome.events.length, 1);
-  t.match(outcome.events[0], { property: "owner", result: "failed", message: /no user named "no-such-user-ancla" in \/etc\/passwd/ });
+  t.match(outcome.events[0], { property: "owner", result: EventResult.FAILED, message: /no user named "no-such-user-ancla" in \/etc\/passwd/ });
   await t.rejects(stat(path), { code: "ENOENT" }, "nothing was created");
 });

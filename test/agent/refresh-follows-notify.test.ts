@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Resource } from "../../catalog/model.js";
 import type { Provider } from "../../agent/providers/provider.js";
 import { providerFor } from "../../agent/providers/registry.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
 /** A stand-in service: always in sync, records refreshes. */
@@ -52,6 +53,6 @@ t.test("in noop the refresh is only logged", async (t) => {
 t.test("a failed refresh fails the notified resource", async (t) => {
   const root = t.testdir({});
   const outcome = await apply(catalogFor(root), { providers: (type) => (type === "service" ? fakeService([], true) : providerFor(type)) });
-  t.equal(outcome.status, "failed");
-  t.match(outcome.events.at(-1), { resource: "service:web", property: "refresh", result: "failed", message: "refresh failed: restart failed" });
+  t.equal(outcome.status, ReportStatus.FAILED);
+  t.match(outcome.events.at(-1), { resource: "service:web", property: "refresh", result: EventResult.FAILED, message: "refresh failed: restart failed" });
 });

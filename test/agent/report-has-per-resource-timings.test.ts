@@ -6,6 +6,7 @@ import type { Resource } from "../../catalog/model.js";
 import type { Provider } from "../../agent/providers/provider.js";
 import { providerFor } from "../../agent/providers/registry.js";
 import { buildReport } from "../../agent/run/report.js";
+import { eventResultWords } from "../../proto/report-words.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
 const slow = (title: string): Resource => ({ type: "slow", title, properties: {} });
@@ -27,7 +28,7 @@ t.test("every resource, failed and skipped ones too, has a timing, in catalog or
     ],
   );
   const outcome = await apply(catalog, { providers: (type) => (type === "slow" ? slowProvider : providerFor(type)) });
-  t.same(outcome.events.map((e) => e.result), ["failed", "skipped"]);
+  t.same(outcome.events.map((e) => eventResultWords.word(e.result)), ["failed", "skipped"]);
   t.same(outcome.timings.map((x) => x.resource), ["slow:a", "slow:b", `file:${dir}/missing/c`, `file:${dir}/d`]);
   for (const timing of outcome.timings.slice(0, 2)) t.ok(timing.durationMs >= 25, `${timing.resource} took its 30 ms sleep (${timing.durationMs} ms)`);
 

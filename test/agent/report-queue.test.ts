@@ -2,7 +2,7 @@ import t from "tap";
 import { create } from "@bufbuild/protobuf";
 import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { EventSchema, ReportSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { EventResult, EventSchema, LogLevel, ReportSchema, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { stateLayout } from "../../agent/state/layout.js";
 import { enqueueReport, forgetLostReports, listQueuedReports, lostReports, markReportLost, removeQueuedReport } from "../../agent/state/report-queue.js";
 
@@ -11,8 +11,8 @@ const report = (runId: string, startedAt: string) =>
     runId,
     certname: "web-01",
     startedAt,
-    status: "changed",
-    events: [create(EventSchema, { resource: "file:/x", property: "content", desired: '"a"', actual: '"b"', result: "changed" })],
+    status: ReportStatus.CHANGED,
+    events: [create(EventSchema, { resource: "file:/x", property: "content", desired: '"a"', actual: '"b"', result: EventResult.CHANGED })],
   });
 
 t.test("queued reports round-trip, oldest first, and are removed by run id", async (t) => {
@@ -41,6 +41,18 @@ t.test("a corrupt queued report is moved aside to reports/bad, not lost", async 
   t.same((await listQueuedReports(layout)).map((q) => q.runId), ["good"]);
   t.same((await readdir(layout.badReportsDir)).sort(), ["broken.json", "renamed.json"]);
   t.equal(await readFile(join(layout.badReportsDir, "broken.json"), "utf8"), "{ not json");
+});
+
+t.test("a report queued before the enums (words, \"err\") is read, not moved aside; the queue keeps writing words", async (t) => {
+  const layout = stateLayout(t.testdir({}));
+  await enqueueReport(layout, report("new", "2024-01-01T00:00:02Z"));
+  t.match(JSON.parse(await readFile(join(layout.reportsDir, "new.json"), "utf8")), { status: "changed", events: [{ result: "changed" }] });
+  const old = { runId: "old", startedAt: "2024-01-01T00:00:01Z", status: "failed", logs: [{ level: "err", message: "cannot save the drift memory" }] };
+  await writeFile(join(layout.reportsDir, "old.json"), JSON.stringify(old));
+  const queued = await listQueuedReports(layout);
+  t.same(queued.map((q) => q.runId), ["old", "new"]);
+  t.equal(queued[0].report.status, ReportStatus.FAILED);
+  t.equal(queued[0].report.logs[0].level, LogLevel.ERROR);
 });
 
 t.test("a run id that is not a plain file name is refused", async (t) => {

@@ -7,6 +7,7 @@ import { canonicalJson } from "../../catalog/canonical.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
 import { signEnvelope } from "../../pki/dsse.js";
 import { report, startTestApi, type TestApi } from "../server/_helpers.js";
+import { EventResult, LogLevel, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { fetchPage } from "./_helpers.js";
 
 /** The certnames of the node list, in page order. */
@@ -25,9 +26,9 @@ function seedFleet(api: TestApi): void {
       report({
         runId: `run-${name}`,
         certname: name,
-        status: drifted ? "changed" : "unchanged",
+        status: drifted ? ReportStatus.CHANGED : ReportStatus.UNCHANGED,
         startedAt: new Date(now - i * 1000).toISOString(),
-        events: drifted ? [{ resource: "file:/etc/motd", property: "content", desired: '"a"', actual: '"b"', result: "changed", corrective: true }] : [],
+        events: drifted ? [{ resource: "file:/etc/motd", property: "content", desired: '"a"', actual: '"b"', result: EventResult.CHANGED, corrective: true }] : [],
         counts: { total: 5, changed: drifted ? 1 : 0, corrective: drifted ? 1 : 0 },
       }),
       new Date(now - i * 1000),
@@ -84,10 +85,10 @@ t.test("the report page pages events and filters changes on the server", async (
     property: "content",
     desired: '"new"',
     actual: '"old"',
-    result: i % 3 === 0 ? "changed" : "skipped",
+    result: i % 3 === 0 ? EventResult.CHANGED : EventResult.SKIPPED,
     message: i % 3 === 0 ? "" : "skipped because a dependency failed",
   }));
-  api.store.saveReport(report({ runId: "run-big", certname: "web-01", status: "failed", events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: "error", code: "ANCLA_E_X", message: "boom" }] }), new Date());
+  api.store.saveReport(report({ runId: "run-big", certname: "web-01", status: ReportStatus.FAILED, events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: LogLevel.ERROR, code: "ANCLA_E_X", message: "boom" }] }), new Date());
 
   const all = await fetchPage(api, "/reports/run-big", { token: api.tokens.viewer });
   t.equal(all.status, 200);

@@ -3,6 +3,7 @@
 import t from "tap";
 import { escapeHtml, html } from "../../server/dashboard/html.js";
 import { report, startTestApi } from "../server/_helpers.js";
+import { EventResult, LogLevel, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { fetchPage } from "./_helpers.js";
 
 const XSS = `<script>alert("x")</script>`;
@@ -24,9 +25,9 @@ t.test("a hostile certname, fact, run id, event, diff and log line render escape
     report({
       runId,
       certname,
-      status: "changed",
-      events: [{ resource: `file:/tmp/${XSS}`, property: "content", desired: JSON.stringify(XSS), actual: JSON.stringify("<img src=x onerror=alert(1)>"), result: "changed", corrective: true, diff: `--- a\n+++ b\n@@ -1 +1 @@\n-${XSS}\n+<img src=x onerror=alert(1)>\n` }],
-      logs: [{ time: new Date().toISOString(), level: "info", message: XSS }],
+      status: ReportStatus.CHANGED,
+      events: [{ resource: `file:/tmp/${XSS}`, property: "content", desired: JSON.stringify(XSS), actual: JSON.stringify("<img src=x onerror=alert(1)>"), result: EventResult.CHANGED, corrective: true, diff: `--- a\n+++ b\n@@ -1 +1 @@\n-${XSS}\n+<img src=x onerror=alert(1)>\n` }],
+      logs: [{ time: new Date().toISOString(), level: LogLevel.INFO, message: XSS }],
       timings: [{ resource: `file:/tmp/${XSS}`, durationMs: 3 }],
       counts: { total: 1, changed: 1, corrective: 1 },
     }),

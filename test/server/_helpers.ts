@@ -8,7 +8,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createCertificateAuthority, issueCertificate, randomSerialHex, type CertifiedKey } from "../../pki/ca.js";
 import { createCsr } from "../../pki/csr.js";
 import { generateKeyPair, type KeyPair } from "../../pki/keys.js";
-import { ReportSchema, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { ReportSchema, ReportStatus, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { CertificateService } from "../../server/ca/service.js";
 import { startHttpApi } from "../../server/http/server.js";
 import { createLogger } from "../../server/log.js";
@@ -54,7 +54,7 @@ export function report(init: MessageInitShape<typeof ReportSchema>): Report {
     siteVersion: "site-1",
     startedAt: new Date().toISOString(),
     durationMs: 1200,
-    status: "unchanged",
+    status: ReportStatus.UNCHANGED,
     catalogSource: "server",
     ...init,
   });

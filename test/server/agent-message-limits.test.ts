@@ -9,6 +9,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { SimAgent } from "../../bench/sim-agents.js";
 import { DEFAULT_MESSAGE_LIMITS } from "../../server/grpc/limits.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../../server/grpc/server.js";
+import { EventResult, LogLevel, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { debianFacts, startRealServer, type RealServer } from "./_server.js";
 
 const manyFacts = (n: number): JsonObject => Object.fromEntries(Array.from({ length: n }, (_, i) => [`fact_${i}`, "x"]));
@@ -19,10 +20,10 @@ function nested(depth: number): JsonObject {
   return value;
 }
 
-const events = (n: number) => Array.from({ length: n }, (_, i) => ({ resource: `file:/etc/f${i}`, property: "content", result: "changed" }));
-const logs = (n: number) => Array.from({ length: n }, (_, i) => ({ level: "info", message: `line ${i}` }));
+const events = (n: number) => Array.from({ length: n }, (_, i) => ({ resource: `file:/etc/f${i}`, property: "content", result: EventResult.CHANGED }));
+const logs = (n: number) => Array.from({ length: n }, (_, i) => ({ level: LogLevel.INFO, message: `line ${i}` }));
 
-const runReport = (runId: string) => ({ runId, catalogDigest: "d".repeat(64), siteVersion: "v", startedAt: new Date().toISOString(), status: "changed" });
+const runReport = (runId: string) => ({ runId, catalogDigest: "d".repeat(64), siteVersion: "v", startedAt: new Date().toISOString(), status: ReportStatus.CHANGED });
 
 async function refusal(call: Promise<unknown>): Promise<grpc.ServiceError> {
   const err = await call.then(

@@ -4,6 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { debianFacts, startRealServer } from "./_server.js";
 
 const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
@@ -20,13 +21,13 @@ interface ReportPage {
 t.test("nodes, reports, events, catalogs and the fleet over the API", async (t) => {
   const server = await startRealServer(t);
   const [web1, web2, db1, app1] = await server.agents(["web-01", "web-02", "db-01", "app-01"]);
-  const drift = { resource: "file:/etc/motd", property: "content", desired: "hello", actual: "tampered", result: "changed", corrective: true, diff: "--- /etc/motd\n+++ /etc/motd\n@@ -1 +1 @@\n-tampered\n+hello\n" };
-  const intended = { resource: "package:nginx", property: "ensure", desired: "installed", actual: "absent", result: "changed" };
-  t.equal(await db1.report({ runId: "db-1", status: "changed", startedAt: minutesAgo(30), events: [intended] }, debianFacts({ role: "db" })), true);
-  t.equal(await db1.report({ runId: "db-2", status: "unchanged", startedAt: minutesAgo(20) }), true);
-  t.equal(await db1.report({ runId: "db-2", status: "unchanged", startedAt: minutesAgo(20) }), false, "a redelivery is not stored twice");
-  await web1.report({ runId: "web1-1", status: "changed", startedAt: minutesAgo(10), events: [drift, intended], counts: { total: 5, changed: 2, corrective: 1 } }, debianFacts({ role: "web" }));
-  await web2.report({ runId: "web2-1", status: "failed", startedAt: minutesAgo(5), events: [{ resource: "service:nginx", property: "ensure", result: "failed", message: "unit not found" }], counts: { failed: 1 } }, debianFacts({ os: { family: "redhat" } }));
+  const drift = { resource: "file:/etc/motd", property: "content", desired: "hello", actual: "tampered", result: EventResult.CHANGED, corrective: true, diff: "--- /etc/motd\n+++ /etc/motd\n@@ -1 +1 @@\n-tampered\n+hello\n" };
+  const intended = { resource: "package:nginx", property: "ensure", desired: "installed", actual: "absent", result: EventResult.CHANGED };
+  t.equal(await db1.report({ runId: "db-1", status: ReportStatus.CHANGED, startedAt: minutesAgo(30), events: [intended] }, debianFacts({ role: "db" })), true);
+  t.equal(await db1.report({ runId: "db-2", status: ReportStatus.UNCHANGED, startedAt: minutesAgo(20) }), true);
+  t.equal(await db1.report({ runId: "db-2", status: ReportStatus.UNCHANGED, startedAt: minutesAgo(20) }), false, "a redelivery is not stored twice");
+  await web1.report({ runId: "web1-1", status: ReportStatus.CHANGED, startedAt: minutesAgo(10), events: [drift, intended], counts: { total: 5, changed: 2, corrective: 1 } }, debianFacts({ role: "web" }));
+  await web2.report({ runId: "web2-1", status: ReportStatus.FAILED, startedAt: minutesAgo(5), events: [{ resource: "service:nginx", property: "ensure", result: EventResult.FAILED, message: "unit not found" }], counts: { failed: 1 } }, debianFacts({ os: { family: "redhat" } }));
   // app-01 only checks in: the server compiles and signs its catalog.
   const checkin = await app1.client.getCatalog({ facts: debianFacts(), haveDigest: "" });
 
@@ -96,10 +97,10 @@ t.test("nodes, reports, events, catalogs and the fleet over the API", async (t) 
 
   t.test("GET /reports/:runId in full; its events paged and filtered, with diffs", async (t) => {
     const full = await server.api("GET", "/api/v1/reports/web1-1");
-    t.match(full.body, { runId: "web1-1", certname: "web-01", events: [{ corrective: true, diff: /^--- \/etc\/motd/ }, { resource: "package:nginx" }] });
+    t.match(full.body, { runId: "web1-1", certname: "web-01", status: "changed", events: [{ result: "changed", corrective: true, diff: /^--- \/etc\/motd/ }, { resource: "package:nginx" }] });
     const events = (await server.api("GET", "/api/v1/reports/web1-1/events")).body as { total: number; events: { resource: string; diff: string; corrective: boolean }[] };
     t.equal(events.total, 2);
-    t.same(events.events[0], { ...drift, message: "" });
+    t.same(events.events[0], { ...drift, result: "changed", message: "" }, "the result as the word it always was");
     const corrective = (await server.api("GET", "/api/v1/reports/web1-1/events?corrective_only=true")).body as { total: number };
     t.equal(corrective.total, 1);
     const second = (await server.api("GET", "/api/v1/reports/web1-1/events?limit=1&offset=1")).body as { total: number; events: { resource: string }[] };

@@ -1,6 +1,7 @@
-import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
 import t from "tap";
-import { ReportSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { reportFromJson } from "../../proto/report-words.js";
 import { call, report, startTestApi } from "./_helpers.js";
 
 t.test("nodes, node detail, latest report and the audit log over the API", async (t) => {
@@ -11,13 +12,13 @@ t.test("nodes, node detail, latest report and the audit log over the API", async
   const drift = report({
     runId: "run-7",
     certname: "web-01",
-    status: "changed",
+    status: ReportStatus.CHANGED,
     catalogSerial: 3n,
     counts: { total: 4, changed: 1, corrective: 1 },
-    events: [{ resource: "file:/etc/motd", property: "content", desired: '"hi"', actual: '"bye"', result: "changed", corrective: true }],
+    events: [{ resource: "file:/etc/motd", property: "content", desired: '"hi"', actual: '"bye"', result: EventResult.CHANGED, corrective: true }],
   });
   api.store.saveReport(drift, now);
-  api.store.saveReport(report({ runId: "run-8", certname: "db-01", status: "unchanged" }), now);
+  api.store.saveReport(report({ runId: "run-8", certname: "db-01", status: ReportStatus.UNCHANGED }), now);
 
   t.test("GET /nodes lists every node with its status; ?status= filters", async (t) => {
     const all = (await call(api, "GET", "/api/v1/nodes", viewer)).body as { nodes: { certname: string; status: string }[] };
@@ -33,10 +34,11 @@ t.test("nodes, node detail, latest report and the audit log over the API", async
     t.match(res.body, { certname: "web-01", status: "drifted", facts: { kernel: "linux" }, compile_failure: null });
   });
 
-  t.test("GET /nodes/:certname/report is the protobuf JSON of the latest run", async (t) => {
+  t.test("GET /nodes/:certname/report is the protobuf JSON of the latest run, its enums as the words they always were", async (t) => {
     const res = await call(api, "GET", "/api/v1/nodes/web-01/report", viewer);
     t.equal(res.status, 200);
-    const back = fromJson(ReportSchema, res.body as JsonValue);
+    t.match(res.body, { status: "changed", events: [{ result: "changed" }] });
+    const back = reportFromJson(res.body as JsonValue);
     t.equal(back.runId, "run-7");
     t.equal(back.catalogSerial, 3n);
     t.same(back.events, drift.events);

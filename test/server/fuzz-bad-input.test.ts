@@ -72,7 +72,7 @@ async function structuredCall(r: Random, server: RealServer, agent: Awaited<Retu
   const facts = r() < 0.8 ? (json(r) as object) : undefined;
   const calls = [
     () => agent.client.getCatalog({ facts: facts && typeof facts === "object" && !Array.isArray(facts) ? (facts as never) : undefined, haveDigest: pick(r, ["", "x", "a".repeat(64), text(r)]) }),
-    () => agent.report({ runId: pick(r, ["", text(r), `run-${int(r, 1e9)}`]), startedAt: text(r), status: text(r), events: [{ resource: text(r), property: text(r), result: text(r) }] }),
+    () => agent.report({ runId: pick(r, ["", text(r), `run-${int(r, 1e9)}`]), startedAt: text(r), status: int(r, 8), events: [{ resource: text(r), property: text(r), result: int(r, 8) }] }),
     async () => {
       for await (const _ of agent.client.fetchContent({ sha256: pick(r, ["", text(r), "a".repeat(64)]), offset: BigInt(int(r, 2 ** 31)) * BigInt(int(r, 2 ** 31)) }));
     },

@@ -7,6 +7,7 @@ import { request } from "node:https";
 import { X509Certificate } from "node:crypto";
 import { dataDirPaths } from "../../server/datadir.js";
 import t from "tap";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { debianFacts, startRealServer, type RealServer } from "./_server.js";
 
 function scrape(server: RealServer, token?: string): Promise<{ status: number; type: string; timing: string; text: string }> {
@@ -33,9 +34,9 @@ t.test("/metrics counts what the agents did", async (t) => {
   const [web, db] = await server.agents(["web-01", "db-01"]);
   const first = await web.client.getCatalog({ facts: debianFacts(), haveDigest: "" });
   await web.client.getCatalog({ facts: debianFacts(), haveDigest: first.digest });
-  await web.report({ runId: "w1", status: "changed", durationMs: 2500, events: [{ resource: "file:/etc/motd", result: "changed", corrective: true }] });
-  await db.report({ runId: "d1", status: "failed", durationMs: 400, counts: { failed: 1 } });
-  await db.report({ runId: "d1", status: "failed", durationMs: 400, counts: { failed: 1 } });
+  await web.report({ runId: "w1", status: ReportStatus.CHANGED, durationMs: 2500, events: [{ resource: "file:/etc/motd", result: EventResult.CHANGED, corrective: true }] });
+  await db.report({ runId: "d1", status: ReportStatus.FAILED, durationMs: 400, counts: { failed: 1 } });
+  await db.report({ runId: "d1", status: ReportStatus.FAILED, durationMs: 400, counts: { failed: 1 } });
   writeFileSync(join(server.dataDir, "..", "site", "nodes.yaml"), "nodes:\n  - match: '*'\n    modules: [missing]\n");
   await t.rejects(db.client.getCatalog({ facts: debianFacts(), haveDigest: "" }));
 

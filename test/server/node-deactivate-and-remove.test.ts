@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { cli } from "../helpers/processes.js";
+import { EventResult } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { call, report, startTestApi, tempDir } from "./_helpers.js";
 
 const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3600_000);
@@ -39,7 +40,7 @@ t.test("a deactivated node is out of lists and counts until it checks in again",
 t.test("removing a node deletes its data (admin only)", async (t) => {
   const api = await startTestApi(t);
   api.store.recordCheckin("gone-01", { os: { family: "debian" } }, new Date());
-  api.store.saveReport(report({ runId: "r1", certname: "gone-01", events: [{ resource: "file:/x", result: "changed" }] }), new Date());
+  api.store.saveReport(report({ runId: "r1", certname: "gone-01", events: [{ resource: "file:/x", result: EventResult.CHANGED }] }), new Date());
   api.store.saveReport(report({ runId: "r1", certname: "kept-01" }), new Date());
   t.equal((await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.operator })).status, 403, "operators cannot");
   const res = await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.admin });

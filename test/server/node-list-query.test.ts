@@ -2,6 +2,7 @@
 // and the per-node summary it carries; fleetSummary and driftHistory.
 import t from "tap";
 import { driftHistory, fleetSummary, listNodes } from "../../server/status.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { report, tempStore } from "./_helpers.js";
 
 const now = new Date("2026-03-01T12:00:00Z");
@@ -13,10 +14,10 @@ function seed(t: Parameters<typeof tempStore>[0]) {
   store.recordCheckin("web-02", { os: { family: "redhat" }, roles: ["web"] }, minutesAgo(30));
   store.recordCheckin("DB_01", { os: { family: "debian" }, cpu: { count: 4 } }, minutesAgo(30));
   store.recordCheckin("cache-1", { os: { family: "debian" } }, minutesAgo(30));
-  const drift = [{ resource: "file:/etc/motd", property: "content", result: "changed", corrective: true }];
-  store.saveReport(report({ runId: "w1", certname: "web-01", status: "changed", events: drift, startedAt: minutesAgo(10).toISOString(), counts: { total: 3, changed: 1, corrective: 1 } }), minutesAgo(9));
-  store.saveReport(report({ runId: "w2", certname: "web-02", status: "failed", startedAt: minutesAgo(20).toISOString(), counts: { failed: 1 } }), minutesAgo(19));
-  store.saveReport(report({ runId: "d1", certname: "DB_01", status: "unchanged", startedAt: minutesAgo(5).toISOString() }), minutesAgo(4));
+  const drift = [{ resource: "file:/etc/motd", property: "content", result: EventResult.CHANGED, corrective: true }];
+  store.saveReport(report({ runId: "w1", certname: "web-01", status: ReportStatus.CHANGED, events: drift, startedAt: minutesAgo(10).toISOString(), counts: { total: 3, changed: 1, corrective: 1 } }), minutesAgo(9));
+  store.saveReport(report({ runId: "w2", certname: "web-02", status: ReportStatus.FAILED, startedAt: minutesAgo(20).toISOString(), counts: { failed: 1 } }), minutesAgo(19));
+  store.saveReport(report({ runId: "d1", certname: "DB_01", status: ReportStatus.UNCHANGED, startedAt: minutesAgo(5).toISOString() }), minutesAgo(4));
   return store;
 }
 
@@ -100,13 +101,13 @@ t.test("fleetSummary counts every status, zeros included", async (t) => {
 t.test("driftHistory: runs per UTC day of their start by run status, oldest first, empty days as zeros", async (t) => {
   const { store } = tempStore(t);
   const day = (d: string, h: number) => new Date(`${d}T${String(h).padStart(2, "0")}:30:00Z`);
-  const drift = [{ resource: "file:/a", result: "changed", corrective: true }];
-  store.saveReport(report({ runId: "a", certname: "n1", status: "changed", events: drift, startedAt: day("2026-02-27", 23).toISOString() }), day("2026-02-28", 1));
-  store.saveReport(report({ runId: "b", certname: "n1", status: "failed", startedAt: day("2026-02-27", 10).toISOString() }), day("2026-02-27", 10));
-  store.saveReport(report({ runId: "c", certname: "n2", status: "changed", startedAt: day("2026-03-01", 8).toISOString() }), day("2026-03-01", 8));
-  store.saveReport(report({ runId: "d", certname: "n2", status: "noop", noop: true, startedAt: day("2026-03-01", 9).toISOString() }), day("2026-03-01", 9));
-  store.saveReport(report({ runId: "e", certname: "n2", status: "unchanged", startedAt: day("2026-03-01", 10).toISOString() }), day("2026-03-01", 10));
-  store.saveReport(report({ runId: "e", certname: "n2", status: "failed", startedAt: day("2026-03-01", 10).toISOString() }), day("2026-03-01", 11));
+  const drift = [{ resource: "file:/a", result: EventResult.CHANGED, corrective: true }];
+  store.saveReport(report({ runId: "a", certname: "n1", status: ReportStatus.CHANGED, events: drift, startedAt: day("2026-02-27", 23).toISOString() }), day("2026-02-28", 1));
+  store.saveReport(report({ runId: "b", certname: "n1", status: ReportStatus.FAILED, startedAt: day("2026-02-27", 10).toISOString() }), day("2026-02-27", 10));
+  store.saveReport(report({ runId: "c", certname: "n2", status: ReportStatus.CHANGED, startedAt: day("2026-03-01", 8).toISOString() }), day("2026-03-01", 8));
+  store.saveReport(report({ runId: "d", certname: "n2", status: ReportStatus.NOOP, noop: true, startedAt: day("2026-03-01", 9).toISOString() }), day("2026-03-01", 9));
+  store.saveReport(report({ runId: "e", certname: "n2", status: ReportStatus.UNCHANGED, startedAt: day("2026-03-01", 10).toISOString() }), day("2026-03-01", 10));
+  store.saveReport(report({ runId: "e", certname: "n2", status: ReportStatus.FAILED, startedAt: day("2026-03-01", 10).toISOString() }), day("2026-03-01", 11));
   t.same(driftHistory(store, { days: 4, now }), [
     { day: "2026-02-26", runs: 0, drifted: 0, failed: 0, changed: 0, unchanged: 0, noop: 0 },
     { day: "2026-02-27", runs: 2, drifted: 1, failed: 1, changed: 0, unchanged: 0, noop: 0 },

@@ -3,6 +3,7 @@
 // same answer from both.
 import fc from "fast-check";
 import t from "tap";
+import { eventResultWords, reportStatusWords } from "../../proto/report-words.js";
 import { fleetSummary, listNodes, nodeStatus, NODE_STATUSES, type NodeStatus } from "../../server/status.js";
 import type { NodeOverview, ReportSummary } from "../../server/store/index.js";
 import { report, tempStore } from "./_helpers.js";
@@ -83,8 +84,9 @@ t.test("the SQL status filter and counts agree with nodeStatus on random fleets"
         if (spec.checkin) store.recordCheckin(certname, { os: { family: "debian" } }, at(spec.firstAgo));
         spec.runs.forEach((r, j) => {
           const { failed, corrective } = r;
-          const events = r.events.map((e) => ({ resource: "file:/x", property: "content", ...e }));
-          store.saveReport(report({ runId: `${certname}-${j}`, certname, status: r.status, noop: r.noop, startedAt: at(r.startedAgo).toISOString(), counts: { failed, corrective }, events }), at(r.receivedAgo));
+          // The spec is in the store's words (a ReportSummary's); the report carries the enums.
+          const events = r.events.map((e) => ({ resource: "file:/x", property: "content", ...e, result: eventResultWords.value(e.result) }));
+          store.saveReport(report({ runId: `${certname}-${j}`, certname, status: reportStatusWords.value(r.status), noop: r.noop, startedAt: at(r.startedAgo).toISOString(), counts: { failed, corrective }, events }), at(r.receivedAgo));
         });
         if (spec.compile !== "none") store.recordCompileFailure(certname, "v2", [{ file: "nodes.yaml", line: 1, column: 1, message: "bad" }], at(0));
         if (spec.compile === "cleared") store.clearCompileFailure(certname);

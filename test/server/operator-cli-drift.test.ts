@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { cli } from "../helpers/processes.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { report, startTestApi, tempDir } from "./_helpers.js";
 
 t.test("ancla nodes, node show, report show --run and drift", async (t) => {
@@ -15,12 +16,12 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
   const now = Date.now();
   const ago = (m: number) => new Date(now - m * 60_000);
   const diff = "--- /etc/motd\n+++ /etc/motd\n@@ -1 +1 @@\n-bye\n+hi\n";
-  const drift = [{ resource: "file:/etc/motd", property: "content", desired: "hi", actual: "bye", result: "changed", corrective: true, diff }];
+  const drift = [{ resource: "file:/etc/motd", property: "content", desired: "hi", actual: "bye", result: EventResult.CHANGED, corrective: true, diff }];
   api.store.recordCheckin("web-01", { os: { family: "debian" } }, ago(30));
   api.store.recordCheckin("db-01", { os: { family: "redhat" } }, ago(30));
-  api.store.saveReport(report({ runId: "web-old", certname: "web-01", status: "failed", startedAt: ago(20).toISOString(), counts: { failed: 1 } }), ago(20));
-  api.store.saveReport(report({ runId: "web-new", certname: "web-01", status: "changed", events: drift, startedAt: ago(10).toISOString(), counts: { total: 4, changed: 1, corrective: 1 } }), ago(10));
-  api.store.saveReport(report({ runId: "db-1", certname: "db-01", status: "unchanged", startedAt: ago(5).toISOString() }), ago(5));
+  api.store.saveReport(report({ runId: "web-old", certname: "web-01", status: ReportStatus.FAILED, startedAt: ago(20).toISOString(), counts: { failed: 1 } }), ago(20));
+  api.store.saveReport(report({ runId: "web-new", certname: "web-01", status: ReportStatus.CHANGED, events: drift, startedAt: ago(10).toISOString(), counts: { total: 4, changed: 1, corrective: 1 } }), ago(10));
+  api.store.saveReport(report({ runId: "db-1", certname: "db-01", status: ReportStatus.UNCHANGED, startedAt: ago(5).toISOString() }), ago(5));
 
   t.test("nodes: filters by fact and search, sorts by status, and says when the list is cut", async (t) => {
     const table = await ancla(["nodes", "--sort", "status"]);

@@ -6,6 +6,7 @@ import { createCertificateAuthority } from "../../pki/ca.js";
 import { formatSha256 } from "../../pki/fingerprint.js";
 import { publicKeySha256 } from "../../pki/keys.js";
 import { cli } from "../helpers/processes.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { agentCsr, report, startTestApi, tempDir } from "./_helpers.js";
 
 t.test("ancla against a running API", async (t) => {
@@ -60,8 +61,8 @@ t.test("ancla against a running API", async (t) => {
   });
 
   t.test("nodes and report show", async (t) => {
-    const events = [{ resource: "file:/etc/motd", property: "content", desired: '"a"', actual: '"b"', result: "changed", corrective: true, message: "restored" }];
-    api.store.saveReport(report({ runId: "run-42", certname: "web-01", status: "changed", events, counts: { total: 2, changed: 1, corrective: 1 } }), new Date());
+    const events = [{ resource: "file:/etc/motd", property: "content", desired: '"a"', actual: '"b"', result: EventResult.CHANGED, corrective: true, message: "restored" }];
+    api.store.saveReport(report({ runId: "run-42", certname: "web-01", status: ReportStatus.CHANGED, events, counts: { total: 2, changed: 1, corrective: 1 } }), new Date());
     const nodes = await ancla(["nodes"]);
     t.equal(nodes.code, 0, nodes.stderr);
     t.match(nodes.stdout, /\nweb-01\s+drifted\s+\d{4}-/);

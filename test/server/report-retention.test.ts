@@ -4,6 +4,7 @@ import t from "tap";
 import { driftHistory, fleetSummary, listNodes } from "../../server/status.js";
 import { pruneReports, scheduleRetention } from "../../server/store/retention.js";
 import { createLogger } from "../../server/log.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { report, tempStore } from "./_helpers.js";
 
 const now = new Date("2026-03-31T12:00:00Z");
@@ -16,8 +17,8 @@ function seed(store: ReturnType<typeof tempStore>["store"]): void {
   for (const [certname, lastDay] of [["node-a", 0], ["node-b", 0], ["node-c", 45]] as const) {
     for (let d = 59; d >= lastDay; d--) {
       const corrective = d % 10 === 0;
-      const events = [{ resource: `file:/etc/${d}`, property: "content", result: "changed", corrective }];
-      store.saveReport(report({ runId: `${certname}-${d}`, certname, status: "changed", events, startedAt: daysAgo(d).toISOString() }), daysAgo(d));
+      const events = [{ resource: `file:/etc/${d}`, property: "content", result: EventResult.CHANGED, corrective }];
+      store.saveReport(report({ runId: `${certname}-${d}`, certname, status: ReportStatus.CHANGED, events, startedAt: daysAgo(d).toISOString() }), daysAgo(d));
     }
   }
 }

@@ -4,6 +4,7 @@
 // run id with 409 unless ?node= names the node; a node redelivering its own
 // run id stays idempotent.
 import t from "tap";
+import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { startRealServer } from "./_server.js";
 
 interface ProtoReport {
@@ -15,9 +16,9 @@ interface ProtoReport {
 t.test("a run id reused by another node is stored for that node, and the API tells them apart", async (t) => {
   const server = await startRealServer(t);
   const [a, b] = await server.agents(["node-a", "node-b"]);
-  t.equal(await a.report({ runId: "run-1", status: "changed", startedAt: new Date().toISOString() }), true, "node-a's run stored");
-  t.equal(await b.report({ runId: "run-1", status: "failed", startedAt: new Date().toISOString() }), true, "node-b's run with the same id stored too");
-  t.equal(await a.report({ runId: "run-1", status: "unchanged", startedAt: new Date().toISOString() }), false, "node-a redelivering its run is not stored again");
+  t.equal(await a.report({ runId: "run-1", status: ReportStatus.CHANGED, startedAt: new Date().toISOString() }), true, "node-a's run stored");
+  t.equal(await b.report({ runId: "run-1", status: ReportStatus.FAILED, startedAt: new Date().toISOString() }), true, "node-b's run with the same id stored too");
+  t.equal(await a.report({ runId: "run-1", status: ReportStatus.UNCHANGED, startedAt: new Date().toISOString() }), false, "node-a redelivering its run is not stored again");
 
   const nodeA = await server.api("GET", "/api/v1/nodes/node-a");
   t.match(nodeA.body, { last_run_id: "run-1", last_run_status: "changed" }, "node-a keeps its own run");
@@ -36,7 +37,7 @@ t.test("a run id reused by another node is stored for that node, and the API tel
   t.equal(other.status, 404);
   t.match(other.body, { error: { message: /no report with run id "run-1" from "node-c"/ } });
 
-  t.equal(await a.report({ runId: "run-2", status: "unchanged", startedAt: new Date().toISOString() }), true);
+  t.equal(await a.report({ runId: "run-2", status: ReportStatus.UNCHANGED, startedAt: new Date().toISOString() }), true);
   t.match((await server.api("GET", "/api/v1/reports/run-2")).body as ProtoReport, { certname: "node-a" }, "a run id of one node needs no ?node=");
 
   const listed = (await server.api("GET", "/api/v1/reports?limit=10")).body as { reports: { run_id: string; certname: string }[] };

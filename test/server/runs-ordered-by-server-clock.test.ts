@@ -8,6 +8,7 @@ import { join } from "node:path";
 import t from "tap";
 import { fetchPage } from "../dashboard/_helpers.js";
 import { cli } from "../helpers/processes.js";
+import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { tempDir } from "./_helpers.js";
 import { startRealServer } from "./_server.js";
 
@@ -24,7 +25,7 @@ t.test("an agent 2 days ahead, then a normal run: the normal run is the last run
   const server = await startRealServer(t);
   const [agent] = await server.agents(["web-01"]);
   const ahead = new Date(Date.now() + 2 * DAY_MS).toISOString();
-  t.equal(await agent.report({ runId: "run-ahead", status: "changed", startedAt: ahead, durationMs: 1000 }), true);
+  t.equal(await agent.report({ runId: "run-ahead", status: ReportStatus.CHANGED, startedAt: ahead, durationMs: 1000 }), true);
 
   const skewed = (await server.api("GET", "/api/v1/nodes/web-01")).body as NodeBody;
   t.match(skewed, { last_run_id: "run-ahead", last_run_at: ahead }, "the agent's start time is kept as it sent it");
@@ -44,7 +45,7 @@ t.test("an agent 2 days ahead, then a normal run: the normal run is the last run
   t.equal(page.status, 200);
   t.match(page.text, /id="run-started">[^]*\(agent clock\)[^]*class="badge s-clock-skew"[^>]*>agent clock 2 d ahead of the server</, "the node page flags the skew");
 
-  t.equal(await agent.report({ runId: "run-fixed", status: "unchanged", startedAt: new Date().toISOString() }), true);
+  t.equal(await agent.report({ runId: "run-fixed", status: ReportStatus.UNCHANGED, startedAt: new Date().toISOString() }), true);
   const fixed = (await server.api("GET", "/api/v1/nodes/web-01")).body as NodeBody;
   t.equal(fixed.last_run_id, "run-fixed", "the run received last is the last run");
   t.ok(Math.abs(fixed.clock_skew_seconds!) <= 60, "and is not flagged");

@@ -2,6 +2,7 @@
 // one report in full, its events paged and filtered.
 import t from "tap";
 import type { ReportSummary, Store } from "../../server/store/index.js";
+import { EventResult, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { report, tempStore } from "./_helpers.js";
 
 const base = Date.parse("2026-03-01T00:00:00Z");
@@ -11,10 +12,10 @@ const minute = (m: number): Date => new Date(base + m * 60_000);
 function seed(store: Store): void {
   for (let i = 0; i < 30; i++) {
     const events = [];
-    if (i % 3 === 0) events.push({ resource: `file:/etc/f${i}`, property: "content", desired: "a", actual: "b", result: "changed", diff: `--- a\n+++ b\n` });
-    if (i % 5 === 0) events.push({ resource: `file:/etc/g${i}`, property: "mode", result: "changed", corrective: true });
-    if (i % 7 === 0) events.push({ resource: `service:s${i}`, property: "ensure", result: "failed" });
-    const status = i % 7 === 0 ? "failed" : events.length ? "changed" : "unchanged";
+    if (i % 3 === 0) events.push({ resource: `file:/etc/f${i}`, property: "content", desired: "a", actual: "b", result: EventResult.CHANGED, diff: `--- a\n+++ b\n` });
+    if (i % 5 === 0) events.push({ resource: `file:/etc/g${i}`, property: "mode", result: EventResult.CHANGED, corrective: true });
+    if (i % 7 === 0) events.push({ resource: `service:s${i}`, property: "ensure", result: EventResult.FAILED });
+    const status = i % 7 === 0 ? ReportStatus.FAILED : events.length ? ReportStatus.CHANGED : ReportStatus.UNCHANGED;
     store.saveReport(report({ runId: `run-${i}`, certname: `node-${i % 3}`, status, events, startedAt: minute(i).toISOString() }), minute(i + 1));
   }
 }
@@ -87,8 +88,8 @@ t.test("a summary carries the flags and counts; getReport the whole report", asy
 
 t.test("reportEvents pages a report's events in order and filters changes and corrective ones", async (t) => {
   const { store } = tempStore(t);
-  const events = range(12).map((i) => ({ resource: `file:/f${i}`, property: "content", result: i % 2 ? "changed" : "skipped", corrective: i % 4 === 1, diff: i === 1 ? "@@ -1 +1 @@\n-a\n+b\n" : "" }));
-  store.saveReport(report({ runId: "big", certname: "web-01", status: "changed", events }), minute(0));
+  const events = range(12).map((i) => ({ resource: `file:/f${i}`, property: "content", result: i % 2 ? EventResult.CHANGED : EventResult.SKIPPED, corrective: i % 4 === 1, diff: i === 1 ? "@@ -1 +1 @@\n-a\n+b\n" : "" }));
+  store.saveReport(report({ runId: "big", certname: "web-01", status: ReportStatus.CHANGED, events }), minute(0));
   const page = store.reportEvents("big", { limit: 5, offset: 5 });
   t.equal(page.total, 12);
   t.same(page.events.map((e) => e.resource), ["file:/f5", "file:/f6", "file:/f7", "file:/f8", "file:/f9"]);

@@ -1,18 +1,19 @@
 import t from "tap";
+import { EventResult, LogLevel, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { report, tempStore } from "./_helpers.js";
 
 const received = new Date("2026-03-01T10:00:00Z");
 
 t.test("a redelivered report (same run id) is stored once", async (t) => {
   const { store } = tempStore(t);
-  const first = report({ runId: "run-1", certname: "web-01", status: "changed", events: [{ resource: "file:/etc/motd", property: "content", result: "changed" }] });
+  const first = report({ runId: "run-1", certname: "web-01", status: ReportStatus.CHANGED, events: [{ resource: "file:/etc/motd", property: "content", result: EventResult.CHANGED }] });
   t.equal(store.saveReport(first, received), true, "first delivery stored");
 
-  const again = report({ runId: "run-1", certname: "web-01", status: "failed", events: [{ resource: "x:y", result: "failed" }, { resource: "x:z", result: "failed" }] });
+  const again = report({ runId: "run-1", certname: "web-01", status: ReportStatus.FAILED, events: [{ resource: "x:y", result: EventResult.FAILED }, { resource: "x:z", result: EventResult.FAILED }] });
   t.equal(store.saveReport(again, new Date(received.getTime() + 60_000)), false, "redelivery reports not stored");
 
   const latest = store.latestReport("web-01");
-  t.equal(latest?.status, "changed", "the first delivery is what is kept");
+  t.equal(latest?.status, ReportStatus.CHANGED, "the first delivery is what is kept");
   t.equal(latest?.events.length, 1, "no events of the redelivery were added");
   t.equal(store.latestReportSummary("web-01")?.receivedAt.getTime(), received.getTime());
 });
@@ -40,8 +41,8 @@ t.test("a report round-trips through the store with its events and counts", asyn
     certname: "db-01",
     catalogSerial: 7n,
     counts: { total: 3, changed: 1, corrective: 1 },
-    events: [{ resource: "file:/etc/hosts", property: "mode", desired: '"0644"', actual: '"0600"', result: "changed", corrective: true, message: "mode fixed" }],
-    logs: [{ level: "info", message: "done" }],
+    events: [{ resource: "file:/etc/hosts", property: "mode", desired: '"0644"', actual: '"0600"', result: EventResult.CHANGED, corrective: true, message: "mode fixed" }],
+    logs: [{ level: LogLevel.INFO, message: "done" }],
   });
   store.saveReport(r, received);
   const back = store.latestReport("db-01");

@@ -2,7 +2,8 @@
 // intentional, the file diff), a changes-only filter applied by the store,
 // logs and the slowest resources.
 import type { FastifyInstance } from "fastify";
-import type { Event, Report } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { EventResult, type Event, type Report } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords, logLevelWords, reportStatusWords } from "../../../proto/report-words.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { runStatus } from "../../status.js";
 import { unifiedDiff } from "../diff.js";
@@ -44,7 +45,7 @@ ${timingsSection(report)}`;
 /** The run's status in the node vocabulary (drifted, changed...), as the node page shows it. */
 function header(r: Report, status: string | undefined): SafeHtml {
   const c = r.counts;
-  return html`<h1>Run <code>${r.runId}</code> ${badge(status ?? r.status)}${r.noop && html` <span class="badge s-noop">noop</span>`}</h1>
+  return html`<h1>Run <code>${r.runId}</code> ${badge(status ?? reportStatusWords.word(r.status))}${r.noop && html` <span class="badge s-noop">noop</span>`}</h1>
 <dl class="facts">
   <dt>Node</dt><dd><a href="${pathOf("nodes", r.certname)}">${r.certname}</a></dd>
   <dt>Started</dt><dd>${r.startedAt} · took ${ms(r.durationMs)}</dd>
@@ -74,14 +75,14 @@ ${pageNo < pages && html`<a href="${self({ changes, page: pageNo + 1 })}">next �
 function eventRows(e: Event): SafeHtml {
   return html`<tr class="event"><td class="wrap"><code>${e.resource}</code></td><td><code>${e.property}</code></td>
 <td class="val wrap"><code>${eventValue(e.desired)}</code></td><td class="val wrap"><code>${eventValue(e.actual)}</code></td>
-<td>${badge(e.result)}</td><td>${kind(e)}</td></tr>
-${(e.message || e.diff) && html`<tr class="detail"><td></td><td colspan="5">${e.message && html`<div class="${e.result === "failed" ? "failure" : "muted"}">${e.message}</div>`}${e.diff && unifiedDiff(e.diff)}</td></tr>`}`;
+<td>${badge(eventResultWords.word(e.result))}</td><td>${kind(e)}</td></tr>
+${(e.message || e.diff) && html`<tr class="detail"><td></td><td colspan="5">${e.message && html`<div class="${e.result === EventResult.FAILED ? "failure" : "muted"}">${e.message}</div>`}${e.diff && unifiedDiff(e.diff)}</td></tr>`}`;
 }
 
 /** Corrective: the host drifted from an unchanged desired state. Intentional: the catalog changed. */
 function kind(e: Event): SafeHtml {
   if (e.corrective) return html`<span class="mark-corrective" title="the desired state did not change, yet the host differed">corrective (drift)</span>`;
-  if (e.result === "changed" || e.result === "noop") return html`<span class="mark-intentional" title="the catalog changed">intentional</span>`;
+  if (e.result === EventResult.CHANGED || e.result === EventResult.NOOP) return html`<span class="mark-intentional" title="the catalog changed">intentional</span>`;
   return html`<span class="muted">—</span>`;
 }
 
@@ -90,7 +91,7 @@ function logsSection(r: Report): SafeHtml {
 ${r.logs.length === 0
     ? html`<p class="muted">No log lines.</p>`
     : html`<table><thead><tr><th>Time</th><th>Level</th><th>Message</th></tr></thead><tbody>
-${r.logs.map((l) => html`<tr><td class="mono nowrap" title="${l.time}">${clock(l.time)}</td><td>${l.level}</td><td class="wrap">${l.code && html`<code>${l.code}</code> `}${l.message}</td></tr>`)}
+${r.logs.map((l) => html`<tr><td class="mono nowrap" title="${l.time}">${clock(l.time)}</td><td>${logLevelWords.word(l.level)}</td><td class="wrap">${l.code && html`<code>${l.code}</code> `}${l.message}</td></tr>`)}
 </tbody></table>`}`;
 }
 

@@ -1,8 +1,7 @@
 // Nodes: the filtered, sorted, paged list; one node; its latest report; its current catalog.
 import type { FastifyInstance } from "fastify";
-import { toJson } from "@bufbuild/protobuf";
-import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
+import { reportToJson } from "../../../proto/report-words.js";
 import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
 import { actorOf, requireRole } from "../auth.js";
 import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeSchema, object, position, protoReportSchema, responses } from "../schemas.js";
@@ -72,7 +71,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const report = deps.store.latestReport(request.params.certname);
       if (!report) throw new AnclaError("ANCLA_E_NOT_FOUND", `no report from "${request.params.certname}"`);
-      return toJson(ReportSchema, report);
+      return reportToJson(report);
     },
   );
 

@@ -1,8 +1,7 @@
 // Reports: paged (keyset) with filters, one report in full, its events.
 import type { FastifyInstance } from "fastify";
-import { toJson } from "@bufbuild/protobuf";
-import { ReportSchema } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { AnclaError } from "../../../proto/errors.js";
+import { reportStatusWords, reportToJson } from "../../../proto/report-words.js";
 import { MAX_REPORT_PAGE } from "../../store/store.js";
 import { requireRole } from "../auth.js";
 import { arrayOf, eventSchema, fields, object, position, protoReportSchema, reportSummarySchema, responses } from "../schemas.js";
@@ -32,7 +31,7 @@ interface EventsQuery extends RunQuery {
 
 const reportsQuerySchema = fields({
   node: { type: "string", minLength: 1, description: "certname" },
-  status: { type: "string", enum: ["changed", "unchanged", "failed", "noop"], description: "the run's status as the agent reported it" },
+  status: { type: "string", enum: [...reportStatusWords.words], description: "the run's status as the agent reported it" },
   changes_only: { type: "boolean", description: "only runs with at least one changed event" },
   corrective_only: { type: "boolean", description: "only runs that corrected drift" },
   since: { type: "string", format: "date-time", description: "runs started at or after this time" },
@@ -86,7 +85,7 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
       preHandler: viewer,
       schema: { tags, summary: "one run report in full (protobuf JSON): events, logs, timings", params: runIdParams, querystring: runQuerySchema, response: responses(protoReportSchema) },
     },
-    async (request) => toJson(ReportSchema, requireReport(deps, request.params.runId, request.query.node)),
+    async (request) => reportToJson(requireReport(deps, request.params.runId, request.query.node)),
   );
 
   app.get<{ Params: { runId: string }; Querystring: EventsQuery }>(

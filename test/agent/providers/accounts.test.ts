@@ -11,6 +11,8 @@ import type { Provider } from "../../../agent/providers/provider.js";
 import { providerFor } from "../../../agent/providers/registry.js";
 import { createUserProvider, planUser, parseUserSpec } from "../../../agent/providers/user.js";
 import { apply, catalogOf } from "../_helpers.js";
+import { EventResult } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../../proto/report-words.js";
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
 # a comment
@@ -83,11 +85,11 @@ t.test("through the engine: noop runs nothing, apply runs one command each, fail
 
   const noop = await apply(catalog, { providers, noop: true });
   t.same(calls, []);
-  t.same(noop.events.map((e) => [e.resource, e.property, e.result]), [["group:web", "ensure", "noop"], ["user:deploy", "shell", "noop"]]);
+  t.same(noop.events.map((e) => [e.resource, e.property, eventResultWords.word(e.result)]), [["group:web", "ensure", "noop"], ["user:deploy", "shell", "noop"]]);
 
   const real = await apply(catalog, { providers });
   t.same(calls, [["groupadd", "web"], ["usermod", "-s", "/bin/bash", "deploy"]]);
-  t.match(real.events[0], { resource: "group:web", result: "failed", message: "groupadd exited with 9: groupadd: group 'web' already exists" });
+  t.match(real.events[0], { resource: "group:web", result: EventResult.FAILED, message: "groupadd exited with 9: groupadd: group 'web' already exists" });
 });
 
 t.test("ids.ts reads the same files the same way", async (t) => {

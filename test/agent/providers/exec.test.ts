@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Resource } from "../../../catalog/model.js";
 import { apply, catalogOf, file } from "../_helpers.js";
+import { EventResult, ReportStatus } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../../proto/report-words.js";
 
 function exec(title: string, properties: Resource["properties"] = {}, flags: Pick<Resource, "sensitive"> = {}): Resource {
   return { type: "exec", title, properties, ...flags };
@@ -14,11 +16,11 @@ t.test("creates: runs once, then the path exists and it is in sync", async (t) =
   const marker = join(dir, "done");
   const catalog = catalogOf([exec("make-marker", { command: `echo hello; touch ${marker}`, creates: marker })]);
   const first = await apply(catalog);
-  t.equal(first.status, "changed");
-  t.match(first.events[0], { resource: "exec:make-marker", property: "returns", result: "changed", actual: '"notrun"', desired: "0", message: "executed successfully: hello" });
+  t.equal(first.status, ReportStatus.CHANGED);
+  t.match(first.events[0], { resource: "exec:make-marker", property: "returns", result: EventResult.CHANGED, actual: '"notrun"', desired: "0", message: "executed successfully: hello" });
   t.ok(existsSync(marker));
   const second = await apply(catalog);
-  t.equal(second.status, "unchanged");
+  t.equal(second.status, ReportStatus.UNCHANGED);
   t.same(second.events, []);
 });
 
@@ -44,9 +46,9 @@ t.test("a non-zero exit fails the resource with the tail of its output, and skip
     [{ from: "exec:broken", to: `file:${join(dir, "after")}`, kind: "require" }],
   );
   const outcome = await apply(catalog);
-  t.equal(outcome.status, "failed");
-  t.match(outcome.events[0], { resource: "exec:broken", property: "returns", result: "failed", message: "echo some context; echo the error >&2; exit 3 exited with 3: some context\nthe error" });
-  t.equal(outcome.events[1].result, "skipped");
+  t.equal(outcome.status, ReportStatus.FAILED);
+  t.match(outcome.events[0], { resource: "exec:broken", property: "returns", result: EventResult.FAILED, message: "echo some context; echo the error >&2; exit 3 exited with 3: some context\nthe error" });
+  t.equal(outcome.events[1].result, EventResult.SKIPPED);
 });
 
 t.test("a sensitive exec keeps its output out of the report", async (t) => {
@@ -67,7 +69,7 @@ t.test("timeout: the command's process group is killed and the resource fails", 
   const dir = t.testdir({});
   const childPid = join(dir, "child.pid");
   const outcome = await apply(catalogOf([exec("slow", { command: `sleep 30 & echo $! > ${childPid}; sleep 30`, timeout: 1 })]));
-  t.match(outcome.events[0], { resource: "exec:slow", result: "failed", message: "timed out after 1 s" });
+  t.match(outcome.events[0], { resource: "exec:slow", result: EventResult.FAILED, message: "timed out after 1 s" });
   // The background child is in the command's process group: it must be gone, not left to finish.
   const pid = Number(readFileSync(childPid, "utf8"));
   t.ok(pid > 0, "the command started its background child");
@@ -97,7 +99,7 @@ t.test("refreshonly runs only when notified, once, and its output is a refresh e
     catalogOf([file(conf, { content }), exec("reload", { command: `echo run >> ${count}; echo reloaded`, refreshonly: true })], [{ from: `file:${conf}`, to: "exec:reload", kind: "notify" }]);
   const first = await apply(catalogFor("v1"));
   t.equal(readFileSync(count, "utf8"), "run\n");
-  t.match(first.events.at(-1), { resource: "exec:reload", property: "refresh", result: "changed", message: `executed successfully: reloaded (notified by file:${conf})` });
+  t.match(first.events.at(-1), { resource: "exec:reload", property: "refresh", result: EventResult.CHANGED, message: `executed successfully: reloaded (notified by file:${conf})` });
   t.equal(first.counts.changed, 2);
   await apply(catalogFor("v1"));
   t.equal(readFileSync(count, "utf8"), "run\n", "not notified, not run");
@@ -109,8 +111,8 @@ t.test("noop runs guards (as Puppet does) but never the command", async (t) => {
   const dir = t.testdir({});
   const guardRan = join(dir, "guard-ran");
   const outcome = await apply(catalogOf([exec("would-run", { command: `touch ${join(dir, "cmd-ran")}`, unless: `touch ${guardRan}; false` })]), { noop: true });
-  t.equal(outcome.status, "noop");
-  t.match(outcome.events[0], { result: "noop", property: "returns" });
+  t.equal(outcome.status, ReportStatus.NOOP);
+  t.match(outcome.events[0], { result: EventResult.NOOP, property: "returns" });
   t.ok(existsSync(guardRan), "the guard ran");
   t.notOk(existsSync(join(dir, "cmd-ran")), "the command did not");
 });
@@ -122,9 +124,9 @@ t.test("in noop, a guard whose cwd or user does not exist yet is unknown; in a r
     exec("as-missing-user", { command: "true", onlyif: "true", user: "no-such-user-here" }),
   ]);
   const noop = await apply(catalog, { noop: true });
-  t.same(noop.events.map((e) => e.result), ["unknown", "unknown"]);
+  t.same(noop.events.map((e) => eventResultWords.word(e.result)), ["unknown", "unknown"]);
   t.match(noop.events[0].message, /cwd .*not-yet is not a directory/);
   t.match(noop.events[1].message, /no user named "no-such-user-here"/);
   const real = await apply(catalog);
-  t.same(real.events.map((e) => e.result), ["failed", "failed"]);
+  t.same(real.events.map((e) => eventResultWords.word(e.result)), ["failed", "failed"]);
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { sha256Hex } from "../../../catalog/canonical.js";
 import { ContentBucket } from "../../../agent/state/bucket.js";
 import { apply, catalogOf, contentStore, file, fillUp, smallFileSystem, tmpfsUnavailable } from "../_helpers.js";
+import { EventResult, LogLevel, ReportStatus } from "../../../proto/gen/ancla/v1/agent_pb.js";
 
 const kept = async (bucket: ContentBucket): Promise<string[]> => (await readdir(bucket.dir).catch(() => [])).sort();
 
@@ -50,7 +51,7 @@ t.test("a file over the per-file cap is not kept, and the change is still made",
   const root = t.testdir({ large: "x".repeat(2000), small: "y", state: {} });
   const bucket = new ContentBucket(join(root, "state/bucket"), { maxFileBytes: 1000, maxTotalBytes: 10_000 });
   const outcome = await apply(catalogOf([file(join(root, "large"), { content: "short" }), file(join(root, "small"), { ensure: "absent" })]), { bucket });
-  t.equal(outcome.status, "changed");
+  t.equal(outcome.status, ReportStatus.CHANGED);
   t.equal(await readFile(join(root, "large"), "utf8"), "short");
   t.same(await kept(bucket), [sha256Hex("y")]);
 });
@@ -79,10 +80,10 @@ t.test("a bucket that cannot be written warns, and the file is replaced all the 
   const root = t.testdir({ f: "old\n", state: "a file where the bucket's parent should be" });
   const bucket = new ContentBucket(join(root, "state/bucket"));
   const outcome = await apply(catalogOf([file(join(root, "f"), { content: "new\n" })]), { bucket });
-  t.equal(outcome.status, "changed");
-  t.match(outcome.events, [{ property: "content", result: "changed" }]);
+  t.equal(outcome.status, ReportStatus.CHANGED);
+  t.match(outcome.events, [{ property: "content", result: EventResult.CHANGED }]);
   t.equal(await readFile(join(root, "f"), "utf8"), "new\n");
-  const warning = outcome.logs.find((l) => l.level === "warning");
+  const warning = outcome.logs.find((l) => l.level === LogLevel.WARNING);
   t.match(warning?.message, /^file:.*\/f: ANCLA_E_IO: the old content of .*\/f was not kept in .*state\/bucket: .*\(ENOTDIR\)/);
 });
 
@@ -92,10 +93,10 @@ t.test("a full state disk: the old content is not kept, a warning says so, and t
   const bucket = new ContentBucket(join(state, "bucket"));
   fillUp(state);
   const outcome = await apply(catalogOf([file(join(root, "f"), { content: "new\n" })]), { bucket });
-  t.match(outcome.events, [{ property: "content", result: "changed" }]);
+  t.match(outcome.events, [{ property: "content", result: EventResult.CHANGED }]);
   t.equal(await readFile(join(root, "f"), "utf8"), "new\n");
   t.match(
-    outcome.logs.find((l) => l.level === "warning")?.message,
+    outcome.logs.find((l) => l.level === LogLevel.WARNING)?.message,
     `ANCLA_E_IO: the old content of ${join(root, "f")} was not kept in ${bucket.dir}: cannot write ${bucket.pathOf(sha256Hex("old\n"))}: no space left on device (ENOSPC)`,
   );
   t.same(await kept(bucket), [], "nothing half-kept");

@@ -8,6 +8,8 @@ import { TEMP_PREFIX } from "../../../agent/state/atomic-write.js";
 import { loadIdTable, resolveId } from "../../../agent/providers/ids.js";
 import { sha256Hex } from "../../../catalog/canonical.js";
 import { apply, catalogOf, file, snapshot } from "../_helpers.js";
+import { EventResult, ReportStatus } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../../proto/report-words.js";
 
 const link = (path: string, target: string, extra = {}) => file(path, { ensure: "link", target, ...extra });
 
@@ -15,11 +17,11 @@ t.test("a missing link is created, then in sync", async (t) => {
   const root = t.testdir({ a: "A" });
   const catalog = catalogOf([link(join(root, "l"), join(root, "a"))]);
   const first = await apply(catalog);
-  t.same(first.events.map((e) => [e.property, e.desired, e.actual, e.result]), [["ensure", '"link"', '"absent"', "changed"]]);
+  t.same(first.events.map((e) => [e.property, e.desired, e.actual, eventResultWords.word(e.result)]), [["ensure", '"link"', '"absent"', "changed"]]);
   t.equal(await readlink(join(root, "l")), join(root, "a"));
   t.equal(await readFile(join(root, "l"), "utf8"), "A", "it points where it should");
   const second = await apply(catalog);
-  t.equal(second.status, "unchanged");
+  t.equal(second.status, ReportStatus.UNCHANGED);
   t.same(second.events, []);
 });
 
@@ -52,8 +54,8 @@ t.test("a directory in the way is refused (there is no force), and left alone", 
   const root = t.testdir({ a: "A", d: { inside: "x" }, e: {} });
   const outcome = await apply(catalogOf([link(join(root, "d"), join(root, "a")), link(join(root, "e"), join(root, "a"))]));
   t.match(outcome.events, [
-    { property: "ensure", result: "failed", message: /d is a directory; ensure "link" does not replace a directory/ },
-    { property: "ensure", result: "failed", message: /e is a directory/ },
+    { property: "ensure", result: EventResult.FAILED, message: /d is a directory; ensure "link" does not replace a directory/ },
+    { property: "ensure", result: EventResult.FAILED, message: /e is a directory/ },
   ]);
   t.ok((await lstat(join(root, "e"))).isDirectory(), "not even an empty one");
   t.equal(await readFile(join(root, "d/inside"), "utf8"), "x");
@@ -65,8 +67,8 @@ t.test("noop reports creation, retargeting and replacement and changes nothing",
   const before = await snapshot(root);
   const catalog = catalogOf([link(join(root, "new"), join(root, "a")), link(join(root, "old"), join(root, "b")), link(join(root, "f"), join(root, "a"))]);
   const noop = await apply(catalog, { noop: true });
-  t.equal(noop.status, "noop");
-  t.same(noop.events.map((e) => [e.property, e.result]), [["ensure", "noop"], ["target", "noop"], ["ensure", "noop"]]);
+  t.equal(noop.status, ReportStatus.NOOP);
+  t.same(noop.events.map((e) => [e.property, eventResultWords.word(e.result)]), [["ensure", "noop"], ["target", "noop"], ["ensure", "noop"]]);
   t.same(await snapshot(root), before);
   const real = await apply(catalog);
   t.same(real.events.map((e) => [e.property, e.desired, e.actual]), noop.events.map((e) => [e.property, e.desired, e.actual]), "a real run does what noop said");
@@ -94,7 +96,7 @@ t.test("owner and group apply to the link itself, not its target", { skip: notRo
   // Retargeting keeps the old link's owner when the catalog does not manage it.
   await apply(catalogOf([link(join(root, "existing"), join(root, "b"))]));
   t.equal((await lstat(join(root, "existing"))).uid, nobody);
-  t.equal((await apply(catalogOf([link(join(root, "new"), join(root, "a"), { owner: "nobody", group: "nogroup" })]))).status, "unchanged");
+  t.equal((await apply(catalogOf([link(join(root, "new"), join(root, "a"), { owner: "nobody", group: "nogroup" })]))).status, ReportStatus.UNCHANGED);
 });
 
 t.test("mode is refused on a link, and target elsewhere", async (t) => {
@@ -109,7 +111,7 @@ t.test("mode is refused on a link, and target elsewhere", async (t) => {
       file(join(root, "d"), { ensure: "directory", purge: "yes" }),
     ]),
   );
-  t.same(outcome.events.map((e) => [e.property, e.result]), [["mode", "failed"], ["target", "failed"], ["target", "failed"], ["purge", "failed"]]);
+  t.same(outcome.events.map((e) => [e.property, eventResultWords.word(e.result)]), [["mode", "failed"], ["target", "failed"], ["target", "failed"], ["purge", "failed"]]);
   t.match(outcome.events[0].message, "a symlink has no mode of its own");
   t.match(outcome.events[1].message, 'target only applies to ensure "link", not "file"');
   t.match(outcome.events[2].message, "target must be an absolute path");
@@ -118,5 +120,5 @@ t.test("mode is refused on a link, and target elsewhere", async (t) => {
 t.test("a link whose parent directory is missing fails with a hint", async (t) => {
   const root = t.testdir({});
   const outcome = await apply(catalogOf([link(join(root, "missing/l"), "/etc/hostname")]));
-  t.match(outcome.events, [{ result: "failed", message: /parent directory .* does not exist/ }]);
+  t.match(outcome.events, [{ result: EventResult.FAILED, message: /parent directory .* does not exist/ }]);
 });

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { sha256Hex } from "../../../catalog/canonical.js";
 import { ContentBucket } from "../../../agent/state/bucket.js";
 import { apply, catalogOf, file, snapshot } from "../_helpers.js";
+import { ReportStatus } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../../proto/report-words.js";
 
 const dir = (path: string, extra = {}) => file(path, { ensure: "directory", ...extra });
 
@@ -37,7 +39,7 @@ t.test("unmanaged entries are removed, each as its own change; managed paths and
   const d = join(root, "d");
   const outcome = await apply(purgeCatalog(root));
   t.same(
-    outcome.events.map((e) => [e.resource, e.property, e.desired, e.actual, e.result]),
+    outcome.events.map((e) => [e.resource, e.property, e.desired, e.actual, eventResultWords.word(e.result)]),
     [
       [`file:${d}/junk`, "ensure", '"absent"', '"directory"', "changed"],
       [`file:${d}/stray.conf`, "ensure", '"absent"', '"file"', "changed"],
@@ -50,7 +52,7 @@ t.test("unmanaged entries are removed, each as its own change; managed paths and
   t.equal(await readFile(join(d, "keep.conf"), "utf8"), "managed\n");
 
   const again = await apply(purgeCatalog(root));
-  t.equal(again.status, "unchanged", "nothing left to purge");
+  t.equal(again.status, ReportStatus.UNCHANGED, "nothing left to purge");
   t.same(again.events, []);
 });
 
@@ -58,13 +60,13 @@ t.test("noop lists what would be purged and removes nothing", async (t) => {
   const root = tree(t);
   const before = await snapshot(root);
   const outcome = await apply(purgeCatalog(root), { noop: true });
-  t.equal(outcome.status, "noop");
-  t.same(outcome.events.map((e) => [e.resource.slice(root.length + 5), e.result]), [["/d/junk", "noop"], ["/d/stray.conf", "noop"], ["/d/sub/extra.conf", "noop"]]);
+  t.equal(outcome.status, ReportStatus.NOOP);
+  t.same(outcome.events.map((e) => [e.resource.slice(root.length + 5), eventResultWords.word(e.result)]), [["/d/junk", "noop"], ["/d/stray.conf", "noop"], ["/d/sub/extra.conf", "noop"]]);
   t.equal(outcome.counts.changed, 0);
   t.same(await snapshot(root), before);
 
   const flagged = await apply(purgeCatalog(root, { noop: true }));
-  t.same(flagged.events.map((e) => e.result), ["noop", "noop", "noop"], "a directory flagged noop purges nothing either");
+  t.same(flagged.events.map((e) => eventResultWords.word(e.result)), ["noop", "noop", "noop"], "a directory flagged noop purges nothing either");
   t.same(await snapshot(root), before);
 });
 

@@ -12,6 +12,7 @@ import { applyCatalog } from "../../../agent/engine/apply.js";
 import { escapeOf } from "../../../agent/providers/image-unpack.js";
 import { sha256Hex } from "../../../catalog/canonical.js";
 import { catalogOf } from "../_helpers.js";
+import { EventResult, ReportStatus } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { imageStream, type Image } from "./_image-app.js";
 
 /** Applies one image resource, its content streamed from `image`, with the agent state under `dir`. */
@@ -48,8 +49,8 @@ t.test("entries escaping the slot are named and refuse the image; nothing is unp
     const path = join(dir, "srv", image.digest.slice(0, 8));
     const before = readdirSync(join(dir, "outside"));
     const outcome = await applyImage(dir, "webapp", path, image, { keep: 2 });
-    t.equal(outcome.status, "failed", what);
-    t.match(outcome.events[0], { result: "failed", code: undefined, message: reason }, what);
+    t.equal(outcome.status, ReportStatus.FAILED, what);
+    t.match(outcome.events[0], { result: EventResult.FAILED, code: undefined, message: reason }, what);
     t.match(outcome.logs.map((l) => l.code).join(","), /ANCLA_E_IMAGE_UNSAFE/, `${what}: its own error code`);
     t.same(existsSync(join(path, "slots")) ? readdirSync(join(path, "slots")) : [], [], `${what}: no slot, no staging left`);
     t.notOk(existsSync(join(path, "current")), `${what}: nothing switched`);
@@ -67,7 +68,7 @@ t.test("links that stay inside the slot are unpacked as links", async (t) => {
   const image = await tarOf(dir, "fine", app, ["index.js", "sub", "empty"]);
   const path = join(dir, "srv/app");
   const outcome = await applyImage(dir, "app", path, image);
-  t.equal(outcome.status, "changed", outcome.logs.map((l) => l.message).join("\n"));
+  t.equal(outcome.status, ReportStatus.CHANGED, outcome.logs.map((l) => l.message).join("\n"));
   t.equal(readlinkSync(join(path, "current/sub/parent")), "../index.js");
   t.equal(await readFile(join(path, "current/sub/same-dir"), "utf8"), "f\n");
 });
@@ -106,7 +107,7 @@ t.test("an image that would unpack past the free space is refused before a byte 
   try {
     const path = join(small, "srv/app");
     const outcome = await applyImage(dir, "app", path, image);
-    t.equal(outcome.status, "failed");
+    t.equal(outcome.status, ReportStatus.FAILED);
     t.match(outcome.events[0]?.message, /unpacks to 24\.0 MiB and .* has [\d.]+ MiB free \(5% is kept free\)/);
     t.same(existsSync(join(path, "slots")) ? readdirSync(join(path, "slots")) : [], [], "no slot, no staging left");
     const bombed = await applyImage(dir, "bomb", join(small, "srv/bomb"), bomb);

@@ -10,6 +10,8 @@ import { lookupPackage, parseAptPolicy, parseDpkgStatus } from "../../../agent/p
 import { createPackageProvider } from "../../../agent/providers/package.js";
 import { providerFor } from "../../../agent/providers/registry.js";
 import { apply, catalogOf, file } from "../_helpers.js";
+import { EventResult, ReportStatus } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../../proto/report-words.js";
 
 const STATUS = `Package: hello
 Status: install ok installed
@@ -110,13 +112,13 @@ t.test("one apt-get call installs, pins and removes every package of the run", a
   const { apt, providers } = setup(t, { policy: "hello:\n  Installed: 2.10-3\n  Candidate: 2.10-4\n", candidate: "2.10-4" });
   const catalog = catalogOf([pkg("sl", "installed"), pkg("hello", "latest"), pkg("jq", "1.6-2.1"), pkg("oldie", "absent"), pkg("libc6", "installed"), pkg("broken", "absent")]);
   const outcome = await apply(catalog, { providers });
-  t.equal(outcome.status, "changed", JSON.stringify(outcome.events));
+  t.equal(outcome.status, ReportStatus.CHANGED, JSON.stringify(outcome.events));
   const aptGets = apt.calls.filter((c) => c[0] === "apt-get");
   t.equal(aptGets.length, 1, "one apt-get for all");
   t.same(aptGets[0].slice(aptGets[0].indexOf("--") + 1), ["sl", "hello", "jq=1.6-2.1", "broken-"]);
   t.same(apt.calls.filter((c) => c[0] === "apt-cache"), [["apt-cache", "policy", "--", "hello"]], "one policy query, only for latest");
   t.same(
-    outcome.events.map((e) => [e.resource, e.desired, e.actual, e.result]),
+    outcome.events.map((e) => [e.resource, e.desired, e.actual, eventResultWords.word(e.result)]),
     [
       ["package:sl", '"installed"', '"absent"', "changed"],
       ["package:hello", '"2.10-4"', '"2.10-3"', "changed"],
@@ -130,7 +132,7 @@ t.test("noop reports the same changes and calls no apt-get", async (t) => {
   const { apt, providers } = setup(t);
   const outcome = await apply(catalogOf([pkg("sl", "installed"), pkg("hello", "absent")]), { providers, noop: true });
   t.same(apt.calls, []);
-  t.same(outcome.events.map((e) => [e.resource, e.result]), [["package:sl", "noop"], ["package:hello", "noop"]]);
+  t.same(outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]), [["package:sl", "noop"], ["package:hello", "noop"]]);
 });
 
 t.test("a package that waits on another resource is not pulled into an earlier batch", async (t) => {
@@ -150,18 +152,18 @@ t.test("a failed batch is retried package by package, and the report blames the 
   const outcome = await apply(catalogOf([pkg("sl", "installed"), pkg("no-such-pkg", "installed"), pkg("jq", "installed")]), { providers });
   const aptGets = apt.calls.filter((c) => c[0] === "apt-get").map((c) => c.slice(c.indexOf("--") + 1));
   t.same(aptGets, [["sl", "no-such-pkg", "jq"], ["sl"], ["no-such-pkg"], ["jq"]]);
-  t.same(outcome.events.map((e) => [e.resource, e.result]), [["package:sl", "changed"], ["package:no-such-pkg", "failed"], ["package:jq", "changed"]]);
+  t.same(outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]), [["package:sl", "changed"], ["package:no-such-pkg", "failed"], ["package:jq", "changed"]]);
 });
 
 t.test("latest without a candidate fails with a hint", async (t) => {
   const { providers } = setup(t, { policy: "" });
   const outcome = await apply(catalogOf([pkg("nope", "latest")]), { providers });
-  t.match(outcome.events[0], { result: "failed", property: "ensure", message: /no candidate version of nope/ });
+  t.match(outcome.events[0], { result: EventResult.FAILED, property: "ensure", message: /no candidate version of nope/ });
 });
 
 t.test("in sync: no apt call at all", async (t) => {
   const { apt, providers } = setup(t);
   const outcome = await apply(catalogOf([pkg("hello", "installed"), pkg("libc6:i386", "2.36-9"), pkg("oldie", "absent"), pkg("gone", "absent")]), { providers });
-  t.equal(outcome.status, "unchanged");
+  t.equal(outcome.status, ReportStatus.UNCHANGED);
   t.same(apt.calls, []);
 });

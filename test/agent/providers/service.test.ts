@@ -7,6 +7,8 @@ import type { CommandResult, CommandRunner } from "../../../agent/providers/comm
 import type { Provider } from "../../../agent/providers/provider.js";
 import { createServiceProvider } from "../../../agent/providers/service.js";
 import { apply, catalogOf } from "../_helpers.js";
+import { EventResult, ReportStatus } from "../../../proto/gen/ancla/v1/agent_pb.js";
+import { eventResultWords } from "../../../proto/report-words.js";
 
 type Units = Record<string, { load?: string; active: string; file: string }>;
 
@@ -57,7 +59,7 @@ t.test("one systemctl show for every service, then only the verbs that fix what 
 
   const noop = await apply(catalog, { providers, noop: true });
   t.same(calls, ["show web db old cron"], "noop: one query, no verbs");
-  t.same(noop.events.map((e) => [e.resource, e.property, e.actual, e.result]), [
+  t.same(noop.events.map((e) => [e.resource, e.property, e.actual, eventResultWords.word(e.result)]), [
     ["service:web", "enable", '"disabled"', "noop"],
     ["service:web", "ensure", '"stopped"', "noop"],
     ["service:old", "ensure", '"running"', "noop"],
@@ -65,7 +67,7 @@ t.test("one systemctl show for every service, then only the verbs that fix what 
 
   calls.length = 0;
   const real = await apply(catalog, { providers });
-  t.equal(real.status, "changed");
+  t.equal(real.status, ReportStatus.CHANGED);
   // Starting web may start what it pulls in: after any change, later units are asked again.
   t.same(calls, ["show web db old cron", "enable web", "start web", "show db", "show old", "stop old", "show cron"]);
   t.same(await apply(catalog, { providers }).then((o) => o.events), [], "then in sync");
@@ -109,9 +111,9 @@ t.test("without systemd: enable is managed offline, ensure and refresh are unkno
   const service = createServiceProvider({ run, booted: () => false });
   const outcome = await apply(catalogOf([svc("web", { ensure: "running", enable: true })]), { providers: providersWith(service) });
   t.same(calls, ["is-enabled web", "enable web"]);
-  t.same(outcome.events.map((e) => [e.property, e.result]), [["ensure", "unknown"], ["enable", "changed"]]);
+  t.same(outcome.events.map((e) => [e.property, eventResultWords.word(e.result)]), [["ensure", "unknown"], ["enable", "changed"]]);
   t.match(outcome.events[0].message, /systemd is not running here/);
-  t.equal(outcome.status, "changed");
+  t.equal(outcome.status, ReportStatus.CHANGED);
   const refresh = await service.prepare!([], { noop: false, changed: [], signal: new AbortController().signal, mayApplyNow: () => true, fetchContent: async () => new Uint8Array() });
   t.same(await refresh.refresh!(svc("web", {}), { noop: false, changed: [], signal: new AbortController().signal, mayApplyNow: () => true, fetchContent: async () => new Uint8Array() }), {
     unknown: true,
@@ -123,7 +125,7 @@ t.test("a unit that does not exist: unknown in noop (a package may bring it), a 
   const { run } = fakeSystemctl({});
   const providers = providersWith(createServiceProvider({ run, booted: () => true }));
   const catalog = catalogOf([svc("nginx", { ensure: "running" })]);
-  t.same((await apply(catalog, { providers, noop: true })).events.map((e) => e.result), ["unknown"]);
+  t.same((await apply(catalog, { providers, noop: true })).events.map((e) => eventResultWords.word(e.result)), ["unknown"]);
   const real = await apply(catalog, { providers });
-  t.match(real.events[0], { result: "failed", message: /systemd has no unit named nginx/ });
+  t.match(real.events[0], { result: EventResult.FAILED, message: /systemd has no unit named nginx/ });
 });
