@@ -51,6 +51,34 @@ export const logLevelWords = words<LogLevel, LogLevelWord>(
   { err: LogLevel.ERROR },
 );
 
+/**
+ * A report as an agent from before the enums sent it (words in the legacy
+ * fields) in today's form, in place: the enums filled from the words where
+ * unspecified, the legacy fields emptied so nothing downstream sees them.
+ */
+export function upgradeLegacyReport(report: Report): Report {
+  if (report.status === ReportStatus.UNSPECIFIED) report.status = reportStatusWords.value(report.legacyStatus);
+  report.legacyStatus = "";
+  for (const e of report.events) {
+    if (e.result === EventResult.UNSPECIFIED) e.result = eventResultWords.value(e.legacyResult);
+    e.legacyResult = "";
+  }
+  for (const l of report.logs) {
+    if (l.level === LogLevel.UNSPECIFIED) l.level = logLevelWords.value(l.legacyLevel);
+    l.legacyLevel = "";
+  }
+  return report;
+}
+
+/**
+ * A log line's message without its code in front: an agent's own error lines
+ * hold "CODE: what happened (hint)" as their message, and whoever shows the
+ * code beside the message would otherwise show it twice.
+ */
+export function messageAfterCode(line: { code: string; message: string }): string {
+  return line.code && line.message.startsWith(`${line.code}: `) ? line.message.slice(line.code.length + 2) : line.message;
+}
+
 /** Warnings and errors: what a person reading a report must see. */
 export function isProblem(level: LogLevel): boolean {
   return level === LogLevel.WARNING || level === LogLevel.ERROR;

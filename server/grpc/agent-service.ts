@@ -3,6 +3,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { AgentService, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ServiceHandlers } from "../../proto/grpc.js";
+import { upgradeLegacyReport } from "../../proto/report-words.js";
 import type { Facts } from "../../catalog/compiler.js";
 import { envelopeToMessage } from "../../catalog/envelope.js";
 import type { CatalogService } from "../catalogs/service.js";
@@ -49,6 +50,7 @@ const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 function checkReport(report: Report | undefined, certname: string, limits: MessageLimits): Report {
   if (!report) return rpcFail("ANCLA_E_INVALID_ARGUMENT", "ReportRun needs a report");
   checkReportSize(report, limits);
+  upgradeLegacyReport(report);
   if (!report.runId || report.runId.length > MAX_RUN_ID) return rpcFail("ANCLA_E_INVALID_ARGUMENT", "report.run_id must be 1 to 128 characters");
   if (report.certname !== certname) return rpcFail("ANCLA_E_PERMISSION_DENIED", `${certname} may not report for ${report.certname || "(empty certname)"}`);
   return report;

@@ -50,6 +50,6 @@ function describeReport(r: Report, words: ReportWords): string {
   }
   for (const e of r.events.filter((e) => e.diff)) text += `\n${e.resource}:\n${e.diff.endsWith("\n") ? e.diff : `${e.diff}\n`}`;
   const problems = r.logs.filter((l) => words.isProblem(l.level));
-  for (const l of problems) text += `${words.logLevelWords.word(l.level)}: ${l.code ? `${l.code}: ` : ""}${l.message}\n`;
+  for (const l of problems) text += `${words.logLevelWords.word(l.level)}: ${l.code ? `${l.code}: ` : ""}${words.messageAfterCode(l)}\n`;
   return text;
 }

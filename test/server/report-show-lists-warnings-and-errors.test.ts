@@ -62,4 +62,5 @@ t.test("a failed run with no catalog: report show lists its warning and its erro
     /^error: ANCLA_E_NO_CATALOG: /,
   ]);
   t.equal(problems.length, 3, "each line once");
+  t.notOk(problems.some((l) => /(ANCLA_E_\w+): \1:/.test(l)), "each with its code once, not CODE: CODE:");
 });

@@ -3,7 +3,7 @@
 // logs and the slowest resources.
 import type { FastifyInstance } from "fastify";
 import { EventResult, type Event, type Report } from "../../../proto/gen/ancla/v1/agent_pb.js";
-import { eventResultWords, logLevelWords, reportStatusWords } from "../../../proto/report-words.js";
+import { eventResultWords, logLevelWords, messageAfterCode, reportStatusWords } from "../../../proto/report-words.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { runStatus } from "../../status.js";
 import { unifiedDiff } from "../diff.js";
@@ -91,7 +91,7 @@ function logsSection(r: Report): SafeHtml {
 ${r.logs.length === 0
     ? html`<p class="muted">No log lines.</p>`
     : html`<table><thead><tr><th>Time</th><th>Level</th><th>Message</th></tr></thead><tbody>
-${r.logs.map((l) => html`<tr><td class="mono nowrap" title="${l.time}">${clock(l.time)}</td><td>${logLevelWords.word(l.level)}</td><td class="wrap">${l.code && html`<code>${l.code}</code> `}${l.message}</td></tr>`)}
+${r.logs.map((l) => html`<tr><td class="mono nowrap" title="${l.time}">${clock(l.time)}</td><td>${logLevelWords.word(l.level)}</td><td class="wrap">${l.code && html`<code>${l.code}</code> `}${messageAfterCode(l)}</td></tr>`)}
 </tbody></table>`}`;
 }
 
