@@ -1,9 +1,9 @@
-// Agent settings: built-in defaults < /etc/ancla/agent.yaml (or --config) <
-// what `bootstrap` recorded in the state dir < command-line flags.
+// Agent settings: built-in defaults < what `bootstrap` recorded in the state
+// dir < /etc/ancla/agent.yaml (or --config) < command-line flags. The file is
+// read by the one config loader (proto/config.ts) against AGENT_YAML.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
-import { AnclaError } from "../proto/errors.js";
+import { loadConfig, type ConfigSchema } from "../proto/config.js";
 
 export const DEFAULT_CONFIG = "/etc/ancla/agent.yaml";
 export const DEFAULT_STATE_DIR = "/var/lib/ancla";
@@ -32,7 +32,17 @@ export interface Enrollment {
   caFingerprint: string;
 }
 
-const DEFAULTS = { runInterval: 1800, splay: 60, timeout: 30, renewBeforeDays: 30 };
+/** agent.yaml; the packaged file (packaging/deb/ancla-agent/agent.yaml) shows these defaults, commented. */
+export const AGENT_YAML = {
+  server: { field: "server", type: "string", description: "server to pull catalogs from, as HOST:PORT (bootstrap records it)" },
+  certname: { field: "certname", type: "string", description: "this host's certificate name (bootstrap records it; the hostname when absent)" },
+  run_interval: { field: "runInterval", type: "number", min: 1, default: 1800, description: "seconds between runs of the daemon" },
+  splay: { field: "splay", type: "number", min: 0, default: 60, description: "at most this many seconds of random delay before each run" },
+  timeout: { field: "timeout", type: "number", min: 1, default: 30, description: "seconds a server call may take" },
+  renew_before_days: { field: "renewBeforeDays", type: "number", min: 0, default: 30, description: "renew the agent certificate when it has fewer days left than this" },
+  facts_dir: { field: "factsDir", type: "string", default: DEFAULT_FACTS_DIR, description: "external facts: executables and .json/.yaml files" },
+  state_dir: { field: "stateDir", type: "string", default: DEFAULT_STATE_DIR, description: "where the agent keeps its key, certificate, cached catalog and report queue" },
+} as const satisfies ConfigSchema;
 
 export function enrollmentPath(stateDir: string): string {
   return join(stateDir, "enrollment.json");
@@ -41,28 +51,6 @@ export function enrollmentPath(stateDir: string): string {
 export function readEnrollment(stateDir: string): Enrollment | undefined {
   const path = enrollmentPath(stateDir);
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Enrollment) : undefined;
-}
-
-function readConfigFile(path: string, explicit: boolean): Record<string, unknown> {
-  if (!existsSync(path)) {
-    if (explicit) throw new AnclaError("ANCLA_E_CONFIG", `${path}: no such file`);
-    return {};
-  }
-  try {
-    const doc = parse(readFileSync(path, "utf8")) as unknown;
-    if (doc === null || doc === undefined) return {};
-    if (typeof doc !== "object" || Array.isArray(doc)) throw new Error("expected a mapping");
-    return doc as Record<string, unknown>;
-  } catch (err) {
-    throw new AnclaError("ANCLA_E_CONFIG", `${path}: ${(err as Error).message.split("\n")[0]}`);
-  }
-}
-
-function pick<T>(file: Record<string, unknown>, key: string, type: "string" | "number", path: string): T | undefined {
-  const v = file[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== type) throw new AnclaError("ANCLA_E_CONFIG", `${path}: ${key} must be a ${type}`);
-  return v as T;
 }
 
 export interface SettingsFlags {
@@ -74,18 +62,15 @@ export interface SettingsFlags {
 }
 
 export function loadSettings(flags: SettingsFlags): AgentSettings {
-  const path = flags.config ?? DEFAULT_CONFIG;
-  const file = readConfigFile(path, flags.config !== undefined);
-  const stateDir = flags.stateDir ?? pick<string>(file, "state_dir", "string", path) ?? DEFAULT_STATE_DIR;
+  // The default file need not exist (every setting has a default or comes from bootstrap); a --config one must.
+  const file = loadConfig(flags.config ?? DEFAULT_CONFIG, AGENT_YAML, { missingIsEmpty: flags.config === undefined });
+  const stateDir = flags.stateDir ?? file.stateDir;
   const enrolled = readEnrollment(stateDir);
   return {
+    ...file,
     stateDir,
-    server: flags.server ?? pick<string>(file, "server", "string", path) ?? enrolled?.server,
-    certname: flags.certname ?? pick<string>(file, "certname", "string", path) ?? enrolled?.certname,
-    runInterval: pick<number>(file, "run_interval", "number", path) ?? DEFAULTS.runInterval,
-    splay: pick<number>(file, "splay", "number", path) ?? DEFAULTS.splay,
-    timeout: pick<number>(file, "timeout", "number", path) ?? DEFAULTS.timeout,
-    renewBeforeDays: pick<number>(file, "renew_before_days", "number", path) ?? DEFAULTS.renewBeforeDays,
-    factsDir: flags.factsDir ?? pick<string>(file, "facts_dir", "string", path) ?? DEFAULT_FACTS_DIR,
+    server: flags.server ?? file.server ?? enrolled?.server,
+    certname: flags.certname ?? file.certname ?? enrolled?.certname,
+    factsDir: flags.factsDir ?? file.factsDir,
   };
 }

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { commands } from "../../agent/cli/commands.js";
+import { AGENT_YAML } from "../../agent/settings.js";
 import { ROOT } from "../root.js";
 import { buildDeb, type DebSpec } from "./build-deb.js";
 import { APACHE_COPYRIGHT } from "./copyright.js";
@@ -58,7 +59,7 @@ function manPage(): string {
     ],
     commands,
     files: [
-      ["/etc/ancla/agent.yaml", "settings (server, certname, run_interval, splay, timeout, renew_before_days, facts_dir, state_dir)"],
+      ["/etc/ancla/agent.yaml", `settings (${Object.keys(AGENT_YAML).join(", ")}); flags win over it`],
       ["/etc/ancla/facts.d", "external facts: executables printing JSON or YAML, and .json/.yaml files"],
       ["/var/lib/ancla", "state: enrollment, key and certificate, cached catalog, report queue, content bucket"],
     ],

@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { Subcommand } from "../../proto/cli.js";
 import { serverCommands } from "../../server/cli/commands.js";
+import { LIMIT_SETTINGS, SERVICE_SETTINGS } from "../../server/cli/config.js";
 import type { DebFile } from "./build-deb.js";
 import { renderManPage } from "./manpage.js";
 
@@ -39,7 +40,7 @@ export async function serverManPages(): Promise<DebFile[]> {
     ],
     commands: serverCommands,
     files: [
-      ["/etc/ancla/server.yaml", "settings (data_dir, grpc, http, report_retention_days, unresponsive_after_minutes, agent_package); flags win over it"],
+      ["/etc/ancla/server.yaml", `settings (${Object.keys(SERVICE_SETTINGS).join(", ")}) and the limits (${Object.keys(LIMIT_SETTINGS).join(", ")}); flags win over it`],
       ["/var/lib/ancla-server", "data dir: CA, server and catalog-signing keys, database, site, admin.token"],
       ["/usr/lib/ancla-server/packages", "the agent package hosts install from this server"],
     ],

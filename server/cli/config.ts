@@ -1,11 +1,9 @@
 // `ancla-server start --config FILE`: the settings an installed server runs
 // with (/etc/ancla/server.yaml in the package), as YAML with snake_case keys.
 // Precedence: flags, then this file, then the data dir's server.json.
-// An unknown key or a wrong type is an error naming the file and the key:
-// a typo must not silently mean "the default".
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
-import { AnclaError } from "../../proto/errors.js";
+// The file is read by the one config loader (proto/config.ts): an unknown key
+// or a wrong value is an error naming the file, the position and the key.
+import { loadConfig, type ConfigSchema } from "../../proto/config.js";
 import type { ServerLimits } from "./start.js";
 
 export interface ServerConfigFile {
@@ -22,53 +20,39 @@ export interface ServerConfigFile {
   limits?: Partial<ServerLimits>;
 }
 
-/** Setting name → ServerLimits field, and what one unit of the setting is in the field's unit. */
-const LIMIT_KEYS: Record<string, { field: keyof ServerLimits; scale: number }> = {
-  max_facts: { field: "maxFacts", scale: 1 },
-  max_facts_bytes: { field: "maxFactsBytes", scale: 1 },
-  max_facts_depth: { field: "maxFactsDepth", scale: 1 },
-  max_report_events: { field: "maxReportEvents", scale: 1 },
-  max_report_log_lines: { field: "maxReportLogLines", scale: 1 },
-  max_message_bytes: { field: "maxMessageBytes", scale: 1 },
-  max_artifact_bytes: { field: "maxArtifactBytes", scale: 1 },
-  max_connections_per_address: { field: "maxConnectionsPerAddress", scale: 1 },
-  idle_timeout_seconds: { field: "idleTimeoutMs", scale: 1000 },
-  compile_workers: { field: "compileWorkers", scale: 1 },
-  compile_timeout_seconds: { field: "compileTimeoutMs", scale: 1000 },
-  compile_memory_mb: { field: "compileMemoryMb", scale: 1 },
-};
+/** What the service runs with; no defaults here: an absent setting falls through to server.json or the server's own. */
+export const SERVICE_SETTINGS = {
+  data_dir: { field: "dataDir", type: "string", description: "the data dir: CA, keys, database, site" },
+  grpc: { field: "grpc", type: "string", description: "HOST:PORT agents connect to (mutual-TLS gRPC)" },
+  http: { field: "http", type: "string", description: "HOST:PORT of the HTTPS API, the dashboard and the agent installer" },
+  report_retention_days: { field: "reportRetentionDays", type: "integer", min: 0, description: "days a run report is kept (each node's latest is kept regardless); 0 keeps all" },
+  unresponsive_after_minutes: { field: "unresponsiveAfterMinutes", type: "integer", min: 1, description: "minutes of silence after which a node is unresponsive" },
+  agent_package: { field: "agentPackage", type: "string", description: "the agent .deb hosts install from (/install.sh)" },
+  public_address: { field: "publicAddress", type: "string", description: "HOST:PORT hosts reach the API at, for /install.sh" },
+} as const satisfies ConfigSchema;
 
-const KEYS: Record<string, { field: keyof ServerConfigFile; type: "string" | "count" }> = {
-  data_dir: { field: "dataDir", type: "string" },
-  grpc: { field: "grpc", type: "string" },
-  http: { field: "http", type: "string" },
-  report_retention_days: { field: "reportRetentionDays", type: "count" },
-  unresponsive_after_minutes: { field: "unresponsiveAfterMinutes", type: "count" },
-  agent_package: { field: "agentPackage", type: "string" },
-  public_address: { field: "publicAddress", type: "string" },
-};
+/** The README's "Limits"; the defaults are the server's (DEFAULT_LIMITS in start.ts), each limit a whole number from 1. */
+export const LIMIT_SETTINGS = {
+  max_facts: { field: "maxFacts", type: "integer", min: 1, description: "keys and array items of a node's facts, at every depth" },
+  max_facts_bytes: { field: "maxFactsBytes", type: "integer", min: 1, description: "bytes of keys and string values in a node's facts" },
+  max_facts_depth: { field: "maxFactsDepth", type: "integer", min: 1, description: "levels of nesting in a node's facts" },
+  max_report_events: { field: "maxReportEvents", type: "integer", min: 1, description: "events (and per-resource timings) in a report" },
+  max_report_log_lines: { field: "maxReportLogLines", type: "integer", min: 1, description: "log lines in a report" },
+  max_message_bytes: { field: "maxMessageBytes", type: "integer", min: 1, description: "bytes of one gRPC request" },
+  max_artifact_bytes: { field: "maxArtifactBytes", type: "integer", min: 1, description: "bytes of one artifact push" },
+  max_connections_per_address: { field: "maxConnectionsPerAddress", type: "integer", min: 1, description: "open connections from one address, on each port" },
+  idle_timeout_seconds: { field: "idleTimeoutMs", type: "integer", min: 1, scale: 1000, description: "seconds a connection with no request in flight stays open" },
+  compile_workers: { field: "compileWorkers", type: "integer", min: 1, description: "compiles at once, each on its own thread" },
+  compile_timeout_seconds: { field: "compileTimeoutMs", type: "integer", min: 1, scale: 1000, description: "seconds one node's compile may take" },
+  compile_memory_mb: { field: "compileMemoryMb", type: "integer", min: 1, description: "MB of heap one compile may use" },
+} as const satisfies Record<string, ConfigSchema[string] & { field: keyof ServerLimits }>;
+
+export const SERVER_YAML = { ...SERVICE_SETTINGS, ...LIMIT_SETTINGS } as const satisfies ConfigSchema;
 
 export function readServerConfig(file: string): ServerConfigFile {
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new AnclaError("ANCLA_E_CONFIG", `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-  }
-  // A file of comments only (the packaged default before it is edited) is an empty config.
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new AnclaError("ANCLA_E_CONFIG", `${file}: expected a mapping of settings (key: value)`);
-  const config: Record<string, string | number> = {};
-  const limits: Partial<ServerLimits> = {};
-  for (const [key, value] of Object.entries(doc)) {
-    const spec = KEYS[key] ?? (LIMIT_KEYS[key] && { field: "limits", type: "count" });
-    if (!spec) throw new AnclaError("ANCLA_E_CONFIG", `${file}: unknown setting "${key}" (known: ${[...Object.keys(KEYS), ...Object.keys(LIMIT_KEYS)].join(", ")})`);
-    if (value === null) continue;
-    const ok = spec.type === "string" ? typeof value === "string" && value !== "" : Number.isInteger(value) && (value as number) >= 0;
-    if (!ok) throw new AnclaError("ANCLA_E_CONFIG", `${file}: ${key} must be ${spec.type === "string" ? "a non-empty string" : "a whole number"}, got ${JSON.stringify(value)}`);
-    const limit = LIMIT_KEYS[key];
-    if (limit) limits[limit.field] = (value as number) * limit.scale;
-    else config[spec.field] = value as string | number;
-  }
-  return { ...(config as ServerConfigFile), ...(Object.keys(limits).length > 0 ? { limits } : {}) };
+  const { dataDir, grpc, http, reportRetentionDays, unresponsiveAfterMinutes, agentPackage, publicAddress, ...limits } = loadConfig(file, SERVER_YAML);
+  const service: ServerConfigFile = { dataDir, grpc, http, reportRetentionDays, unresponsiveAfterMinutes, agentPackage, publicAddress };
+  // Only the keys the file sets, so a spread of this object never overwrites another source's value with undefined.
+  const set = Object.fromEntries(Object.entries(service).filter(([, v]) => v !== undefined)) as ServerConfigFile;
+  return Object.keys(limits).length > 0 ? { ...set, limits } : set;
 }

@@ -8,7 +8,7 @@ import { CatalogService } from "../catalogs/service.js";
 import { CompilePool, DEFAULT_COMPILE_LIMITS, type CompileLimits } from "../catalogs/compile-pool.js";
 import { ContentStore } from "../catalogs/content-store.js";
 import { CertificateService } from "../ca/service.js";
-import { dataDirPaths, type DataDirPaths, type ServerSettings } from "../datadir.js";
+import { dataDirPaths, readServerSettings, type DataDirPaths, type ServerSettings } from "../datadir.js";
 import { startGrpcEndpoint } from "../grpc/server.js";
 import { logInternalErrors } from "../grpc/status.js";
 import { startHttpApi } from "../http/server.js";
@@ -69,19 +69,13 @@ function serverLimits(given: Partial<ServerLimits> = {}): ServerLimits {
   return limits;
 }
 
-/** Optional keys of server.json, read by `start` only (init leaves them out; the defaults apply). */
-interface OperationSettings {
-  reportRetentionDays?: number;
-  unresponsiveAfterMinutes?: number;
-}
-
 function read(path: string): string {
   return readFileSync(path, "utf8");
 }
 
-function loadSettings(paths: DataDirPaths): ServerSettings & OperationSettings {
+function loadSettings(paths: DataDirPaths): ServerSettings {
   if (!existsSync(paths.caCert)) throw new AnclaError("ANCLA_E_CA_MISSING", `${paths.caCert} not found`);
-  return JSON.parse(read(paths.settings)) as ServerSettings & OperationSettings;
+  return readServerSettings(paths.settings);
 }
 
 /** A whole number ≥ min, or a config error naming where it came from. */
@@ -90,13 +84,13 @@ function wholeNumber(value: unknown, min: number, where: string): number {
   return value;
 }
 
-function operationSettings(opts: StartOptions, settings: OperationSettings, paths: DataDirPaths): { retentionDays: number; unresponsiveAfterMs: number } {
-  const retention = opts.reportRetentionDays ?? settings.reportRetentionDays;
-  const silence = opts.unresponsiveAfterMinutes ?? settings.unresponsiveAfterMinutes;
+// server.json was checked when it was read; what is checked here are the options of startServer.
+function operationSettings(opts: StartOptions, settings: ServerSettings): { retentionDays: number; unresponsiveAfterMs: number } {
+  const retention = opts.reportRetentionDays === undefined ? settings.reportRetentionDays : wholeNumber(opts.reportRetentionDays, 0, "reportRetentionDays");
+  const silence = opts.unresponsiveAfterMinutes === undefined ? settings.unresponsiveAfterMinutes : wholeNumber(opts.unresponsiveAfterMinutes, 1, "unresponsiveAfterMinutes");
   return {
-    retentionDays: retention === undefined ? DEFAULT_RETENTION_DAYS : wholeNumber(retention, 0, `report retention days (--report-retention-days or reportRetentionDays in ${paths.settings})`),
-    unresponsiveAfterMs:
-      silence === undefined ? DEFAULT_UNRESPONSIVE_AFTER_MS : wholeNumber(silence, 1, `unresponsive-after minutes (--unresponsive-after or unresponsiveAfterMinutes in ${paths.settings})`) * 60_000,
+    retentionDays: retention ?? DEFAULT_RETENTION_DAYS,
+    unresponsiveAfterMs: silence === undefined ? DEFAULT_UNRESPONSIVE_AFTER_MS : silence * 60_000,
   };
 }
 
@@ -115,7 +109,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const http = splitHostPort(opts.http ?? settings.http, "--http");
   splitHostPort(grpcAddress, "--grpc");
   const logger = createLogger("ancla-server");
-  const operations = operationSettings(opts, settings, paths);
+  const operations = operationSettings(opts, settings);
   const limits = serverLimits(opts.limits);
   // Checked before anything listens: a wrong agent_package must not leave a half-started server.
   if (opts.agentPackage !== undefined) statAgentPackage(opts.agentPackage);

@@ -27,13 +27,15 @@ t.test("unknown keys, wrong types and broken YAML are errors naming the file and
     writeFileSync(file, text);
     return () => readServerConfig(file);
   };
-  t.throws(read("htpp: 0.0.0.0:8141\n"), { code: "ANCLA_E_CONFIG", message: /server\.yaml: unknown setting "htpp"/ });
+  t.throws(read("htpp: 0.0.0.0:8141\n"), { code: "ANCLA_E_CONFIG", message: /server\.yaml:1:1: unknown setting "htpp" \(known: data_dir, grpc, http, / });
   t.throws(read("report_retention_days: thirty\n"), { code: "ANCLA_E_CONFIG", message: /report_retention_days must be a whole number, got "thirty"/ });
   t.throws(read("report_retention_days: -1\n"), { code: "ANCLA_E_CONFIG" });
   t.throws(read("grpc: 8140\n"), { code: "ANCLA_E_CONFIG", message: /grpc must be a non-empty string/ });
   t.throws(read("- a list\n"), { code: "ANCLA_E_CONFIG", message: /expected a mapping/ });
   t.throws(read("grpc: [unclosed\n"), { code: "ANCLA_E_CONFIG", message: /cannot read .*server\.yaml/ });
   t.throws(() => readServerConfig(join(dir, "absent.yaml")), { code: "ANCLA_E_CONFIG", message: /ENOENT/ });
+  // A zero here was refused only at start, by a message that blamed server.json.
+  t.throws(read("unresponsive_after_minutes: 0\n"), { code: "ANCLA_E_CONFIG", message: `${file}:1:29: unresponsive_after_minutes must be a whole number from 1, got 0` });
   t.same(read("# nothing set\n#grpc: 0.0.0.0:8140\n")(), {});
 });
 

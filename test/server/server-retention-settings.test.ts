@@ -20,5 +20,18 @@ t.test("bad values are refused before the server starts", async (t) => {
   const settingsFile = dataDirPaths(dataDir).settings;
   const settings = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
   writeFileSync(settingsFile, JSON.stringify({ ...settings, reportRetentionDays: "thirty" }));
-  await t.rejects(startServer({ dataDir, grpc: "127.0.0.1:0", http: "127.0.0.1:0" }), { code: "ANCLA_E_CONFIG", message: /reportRetentionDays in .*server\.json\) must be a whole number from 0, got "thirty"/ });
+  await t.rejects(startServer({ dataDir, grpc: "127.0.0.1:0", http: "127.0.0.1:0" }), { code: "ANCLA_E_CONFIG", message: /server\.json:\d+:\d+: reportRetentionDays must be a whole number, got "thirty"/ });
+});
+
+t.test("server.json: a misspelt key or a missing one is refused, naming the file and the key", async (t) => {
+  const dataDir = join(tempDir(t), "server");
+  initDataDir({ dataDir, hostname: "localhost" });
+  const settingsFile = dataDirPaths(dataDir).settings;
+  const { site, hostname, grpc, http, catalogTtlSeconds, agentCertDays } = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
+  const start = () => startServer({ dataDir, grpc: "127.0.0.1:0", http: "127.0.0.1:0" });
+  // The misspelt key was ignored: the server kept reports 30 days, not the 7 asked for.
+  writeFileSync(settingsFile, JSON.stringify({ site, hostname, grpc, http, catalogTtlSeconds, agentCertDays, reportRetentionDay: 7 }, null, 2));
+  await t.rejects(start(), { code: "ANCLA_E_CONFIG", message: `${settingsFile}:8:3: unknown setting "reportRetentionDay" (known: site, hostname, grpc, http, catalogTtlSeconds, agentCertDays, reportRetentionDays, unresponsiveAfterMinutes)` });
+  writeFileSync(settingsFile, JSON.stringify({ hostname, grpc, http, catalogTtlSeconds, agentCertDays }));
+  await t.rejects(start(), { code: "ANCLA_E_CONFIG", message: `${settingsFile}: site must be set` });
 });
