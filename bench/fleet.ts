@@ -7,20 +7,18 @@
 //    server's own Server-Timing header (p50/p95, ms) and by the client.
 // The bulk is seeded straight through Store.saveReport in batches (that rate
 // is reported too); the server is not running meanwhile.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:https";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { EventResult, ReportSchema, ReportStatus, type Report } from "../proto/gen/ancla/v1/agent_pb.js";
 import { reportStatusWords } from "../proto/report-words.js";
 import { dataDirPaths } from "../server/datadir.js";
-import { waitForRuntime } from "../server/runtime.js";
 import { openStore, type Store } from "../server/store/index.js";
+import { apiCall, initBenchDataDir, percentile, startBenchServer, type Timed } from "./server-process.js";
 import { enrollSimAgents, type SimAgent } from "./sim-agents.js";
 
-const SERVER = join(import.meta.dirname, "../server/cli/main.js");
 const HOUR = 3_600_000;
 
 export interface FleetBenchOptions {
@@ -88,62 +86,23 @@ function runOf(i: number, k: number, o: FleetBenchOptions, now: number): Report 
   });
 }
 
-function seed(store: Store, o: FleetBenchOptions, now: number): { seconds: number; reports: number } {
+async function seed(store: Store, o: FleetBenchOptions, now: number): Promise<{ seconds: number; reports: number }> {
   const t0 = performance.now();
   const batch = 200;
   for (let start = 0; start < o.nodes; start += batch) {
+    const end = Math.min(start + batch, o.nodes);
     store.transaction(() => {
-      for (let i = start; i < Math.min(start + batch, o.nodes); i++) {
-        store.recordCheckin(certnameOf(i), factsOf(i), new Date(now - 20 * o.reportsPerNode * HOUR));
-        for (let k = 0; k < o.reportsPerNode; k++) {
-          const r = runOf(i, k, o, now);
-          store.saveReport(r, new Date(Date.parse(r.startedAt) + r.durationMs));
-        }
-      }
+      for (let i = start; i < end; i++) store.recordCheckin(certnameOf(i), factsOf(i), new Date(now - 20 * o.reportsPerNode * HOUR));
     });
+    for (let i = start; i < end; i++) {
+      for (let k = 0; k < o.reportsPerNode; k++) {
+        const r = runOf(i, k, o, now);
+        await store.saveReport(r, new Date(Date.parse(r.startedAt) + r.durationMs));
+      }
+    }
   }
   return { seconds: (performance.now() - t0) / 1000, reports: o.nodes * o.reportsPerNode };
 }
-
-async function startServer(dataDir: string): Promise<{ url: string; grpc: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [SERVER, "start", "--data-dir", dataDir, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"], {
-    stdio: "ignore",
-    env: { ...process.env, ANCLA_LOG_LEVEL: "warn" },
-  });
-  const rt = await waitForRuntime(dataDir, child);
-  return {
-    url: rt.url,
-    grpc: `localhost:${rt.grpc.split(":").pop()}`,
-    stop: () => new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.kill("SIGTERM"))),
-  };
-}
-
-interface Timed {
-  status: number;
-  serverMs: number;
-  clientMs: number;
-  body: string;
-}
-
-function get(url: string, path: string, token: string, ca: string, agent: Agent, method = "GET", body?: string): Promise<Timed> {
-  const t0 = performance.now();
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { method, agent, ca, servername: "localhost", headers }, (res) => {
-      let text = "";
-      res.on("data", (d: Buffer) => (text += d.toString()));
-      res.on("end", () => {
-        const timing = /dur=([\d.]+)/.exec(String(res.headers["server-timing"] ?? ""));
-        resolve({ status: res.statusCode ?? 0, serverMs: timing ? Number(timing[1]) : NaN, clientMs: performance.now() - t0, body: text });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 async function timeEndpoint(name: string, path: string, call: (path: string) => Promise<Timed>, n: number, out: Results): Promise<void> {
   const first = await call(path);
@@ -160,7 +119,7 @@ async function timeEndpoint(name: string, path: string, call: (path: string) => 
 }
 
 async function measureIngest(server: { url: string; grpc: string }, adminToken: string, ca: string, agent: Agent, o: FleetBenchOptions, now: number): Promise<Results> {
-  const token = JSON.parse((await get(server.url, "/api/v1/tokens", adminToken, ca, agent, "POST", JSON.stringify({ one_time: false }))).body) as { token: string };
+  const token = JSON.parse((await apiCall(server.url, "/api/v1/tokens", adminToken, ca, agent, "POST", JSON.stringify({ one_time: false }))).body) as { token: string };
   const names = Array.from({ length: o.agents }, (_, a) => certnameOf(a));
   const agents = await enrollSimAgents(server.grpc, ca, token.token, names);
   const send = async (a: SimAgent, idx: number, r: number): Promise<void> => {
@@ -189,15 +148,12 @@ export async function benchFleet(o: FleetBenchOptions): Promise<Results> {
     const site = join(base, "site");
     mkdirSync(site);
     writeFileSync(join(site, "nodes.yaml"), "nodes: []\n");
-    const dataDir = join(base, "server");
-    const init = spawnSync(process.execPath, [SERVER, "init", "--data-dir", dataDir, "--site", site, "--hostname", "localhost", "--json"], { encoding: "utf8" });
-    if (init.status !== 0) throw new Error(init.stderr);
-    const { adminToken } = JSON.parse(init.stdout) as { adminToken: string };
+    const { dataDir, adminToken, caPem: ca } = initBenchDataDir(join(base, "server"), site);
     const paths = dataDirPaths(dataDir);
     const now = Date.now();
 
     const store = openStore(paths.database);
-    const seeded = seed(store, o, now);
+    const seeded = await seed(store, o, now);
     store.close();
     const results: Results = {
       nodes: o.nodes,
@@ -208,12 +164,11 @@ export async function benchFleet(o: FleetBenchOptions): Promise<Results> {
       "database MB": statSync(paths.database).size / 1e6,
     };
 
-    const ca = readFileSync(paths.caCert, "utf8");
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const server = await startServer(dataDir);
+    const server = await startBenchServer(dataDir);
     try {
       Object.assign(results, await measureIngest(server, adminToken, ca, agent, o, now));
-      const call = (path: string) => get(server.url, path, adminToken, ca, agent);
+      const call = (path: string) => apiCall(server.url, path, adminToken, ca, agent);
       const drifted = JSON.parse((await call("/api/v1/nodes?status=drifted&limit=1")).body) as { nodes: { certname: string; last_run_id: string }[] };
       const sample = drifted.nodes[0];
       const node = encodeURIComponent(sample.certname);

@@ -2,6 +2,7 @@
 // printed as a table and as one JSON line so results can be compared between
 // commits. Never part of `npm test`. Tune with ANCLA_BENCH_* variables.
 import { benchAgentVsPeers } from "./agent-vs-peers.js";
+import { benchApiUnderLoad } from "./api-under-load.js";
 import { benchCheckins } from "./checkins.js";
 import { benchCompile } from "./compile.js";
 import { benchFleet } from "./fleet.js";
@@ -35,6 +36,10 @@ const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
   checkins: {
     describe: "check-ins against a real server process on loopback from simulated agents in this process (median of rounds)",
     run: () => benchCheckins({ agents: env("ANCLA_BENCH_AGENTS", 200), rounds: env("ANCLA_BENCH_ROUNDS", 5), roundSeconds: env("ANCLA_BENCH_ROUND_SECONDS", 3) }),
+  },
+  "api-under-load": {
+    describe: "GET /api/v1/nodes latency (client ms) on a 1,000-node server, at rest and while one node sends the largest reports and facts the limits allow",
+    run: () => benchApiUnderLoad({ requests: env("ANCLA_BENCH_REQUESTS", 300) }),
   },
   fleet: {
     describe: "10,000 nodes and 1,000,000 events in a real data dir: ReportRun ingest over mTLS gRPC, and server time (Server-Timing, ms) of the API and dashboard pages over HTTPS",

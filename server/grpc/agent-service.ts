@@ -26,7 +26,7 @@ export interface AgentServiceDeps {
   certs: { renew(certname: string, csrPem: string): { certPem: string }; revocationList(): { der: Uint8Array; sha256: string } };
   store: {
     recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
-    saveReport(report: Report, receivedAt: Date): boolean;
+    saveReport(report: Report, receivedAt: Date): Promise<boolean>;
   };
   metrics?: AgentMetrics;
 }
@@ -87,7 +87,7 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       const now = new Date();
       if (req.facts) deps.store.recordCheckin(certname, req.facts as JsonObject, now);
       const started = performance.now();
-      const stored = deps.store.saveReport(report, now);
+      const stored = await deps.store.saveReport(report, now);
       deps.metrics?.report(report, stored, (performance.now() - started) / 1000);
       return { stored };
     }),

@@ -54,6 +54,8 @@ export function openStore(file: string): Store {
   return new SqliteStore(db);
 }
 
+const EVENT_COLUMNS = "resource, property, desired, actual, result, corrective, message, diff";
+
 type Row = Record<string, unknown>;
 
 const ms = (d: Date): number => d.getTime();
@@ -314,9 +316,15 @@ class SqliteStore implements Store {
 
   // ---- reports
 
-  saveReport(report: Report, receivedAt: Date): boolean {
+  // Asynchronous for the store's callers (issue 17: a PostgreSQL store answers later); SQLite is done before it returns.
+  async saveReport(report: Report, receivedAt: Date): Promise<boolean> {
     if (!report.runId) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", "the report has no run id");
     if (!report.certname) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `report ${report.runId} has no certname`);
+    return this.transaction(() => this.insertReport(report, receivedAt));
+  }
+
+  /** The report row, its events, the summaries; in the caller's transaction. */
+  private insertReport(report: Report, receivedAt: Date): boolean {
     // Kept as the agent sent it (shown beside the receive time); an unreadable time falls back to arrival.
     const parsed = Date.parse(report.startedAt);
     const started = Number.isNaN(parsed) ? ms(receivedAt) : parsed;
@@ -325,58 +333,54 @@ class SqliteStore implements Store {
     // The store keeps the words (proto/report-words.ts): rows from before the enums read the same.
     const reported = reportStatusWords.word(report.status);
     const status = runStatus({ status: reported, noop: report.noop, counts, ...flags });
-    return this.transaction(() => {
-      const inserted = this.stmt(
-        `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
-                              has_changes, has_corrective, has_pending_noop, has_failed_event, run_status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (certname, run_id) DO NOTHING`,
-      ).run(
-        report.runId,
-        report.certname,
-        reported,
-        report.noop ? 1 : 0,
-        report.catalogDigest,
-        report.siteVersion,
-        started,
-        ms(receivedAt),
-        report.durationMs,
-        JSON.stringify(counts),
-        JSON.stringify(reportToJson(report)),
-        flags.hasChanges ? 1 : 0,
-        flags.hasCorrective ? 1 : 0,
-        flags.hasPendingNoop ? 1 : 0,
-        flags.hasFailedEvent ? 1 : 0,
-        status,
-      );
-      if (inserted.changes === 0) return false;
-      const reportId = Number(inserted.lastInsertRowid);
-      const insertEvent = this.stmt(
-        `INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const e of report.events) {
-        insertEvent.run(reportId, e.resource, e.property, e.desired, e.actual, eventResultWords.word(e.result), e.corrective ? 1 : 0, e.message, e.diff);
-      }
-      this.ensureNode(report.certname, receivedAt);
-      this.reactivate(report.certname);
-      // The server's clock orders runs: an agent's clock days ahead would otherwise hold "last run" for days.
-      // Queued reports are delivered oldest first, so the run received last is the newest one.
-      this.run(
-        `UPDATE node_summaries SET report_id = @id, started_at = @started, received_at = @received, run_status = @status
-         WHERE certname = @certname AND (report_id IS NULL OR (received_at, report_id) < (@received, @id))`,
-        { id: reportId, started, received: ms(receivedAt), status, certname: report.certname },
-      );
-      const column = DAY_COLUMN[status];
-      this.run(
-        `INSERT INTO report_days (day, runs, ${column}) VALUES (?, 1, 1) ON CONFLICT (day) DO UPDATE SET runs = runs + 1, ${column} = ${column} + 1`,
-        new Date(started).toISOString().slice(0, 10),
-      );
-      return true;
-    });
+    const inserted = this.stmt(
+      `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
+                            has_changes, has_corrective, has_pending_noop, has_failed_event, run_status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (certname, run_id) DO NOTHING`,
+    ).run(
+      report.runId,
+      report.certname,
+      reported,
+      report.noop ? 1 : 0,
+      report.catalogDigest,
+      report.siteVersion,
+      started,
+      ms(receivedAt),
+      report.durationMs,
+      JSON.stringify(counts),
+      // The events are kept once, in their table (readReport puts them back): a maximal report's 20,000
+      // events as JSON as well doubled the file and cost the event loop about 100 ms more per report.
+      JSON.stringify(reportToJson({ ...report, events: [] })),
+      flags.hasChanges ? 1 : 0,
+      flags.hasCorrective ? 1 : 0,
+      flags.hasPendingNoop ? 1 : 0,
+      flags.hasFailedEvent ? 1 : 0,
+      status,
+    );
+    if (inserted.changes === 0) return false;
+    const reportId = Number(inserted.lastInsertRowid);
+    const insertEvent = this.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const e of report.events) insertEvent.run(reportId, ...eventValues(e));
+    this.ensureNode(report.certname, receivedAt);
+    this.reactivate(report.certname);
+    // The server's clock orders runs: an agent's clock days ahead would otherwise hold "last run" for days.
+    // Queued reports are delivered oldest first, so the run received last is the newest one.
+    this.run(
+      `UPDATE node_summaries SET report_id = @id, started_at = @started, received_at = @received, run_status = @status
+       WHERE certname = @certname AND (report_id IS NULL OR (received_at, report_id) < (@received, @id))`,
+      { id: reportId, started, received: ms(receivedAt), status, certname: report.certname },
+    );
+    const column = DAY_COLUMN[status];
+    this.run(
+      `INSERT INTO report_days (day, runs, ${column}) VALUES (?, 1, 1) ON CONFLICT (day) DO UPDATE SET runs = runs + 1, ${column} = ${column} + 1`,
+      new Date(started).toISOString().slice(0, 10),
+    );
+    return true;
   }
 
   latestReport(certname: string): Report | undefined {
-    const r = this.get(`SELECT report FROM reports WHERE id = ${LATEST_REPORT_ID}`, certname);
-    return r ? parseReport(r.report) : undefined;
+    const r = this.get(`SELECT id, report FROM reports WHERE id = ${LATEST_REPORT_ID}`, certname);
+    return r ? this.readReport(r) : undefined;
   }
 
   latestReportSummary(certname: string): ReportSummary | undefined {
@@ -417,7 +421,14 @@ class SqliteStore implements Store {
 
   getReport(runId: string, certname?: string): Report | undefined {
     const id = this.reportRowId(runId, certname);
-    return id === undefined ? undefined : parseReport(this.get(`SELECT report FROM reports WHERE id = ?`, id)!.report);
+    return id === undefined ? undefined : this.readReport(this.get(`SELECT id, report FROM reports WHERE id = ?`, id)!);
+  }
+
+  /** A stored report whole: its JSON, and its events from their table (rows stored before they were kept apart hold them in the JSON). */
+  private readReport(row: Row): Report {
+    const report = parseReport(row.report);
+    if (report.events.length === 0) report.events = this.all(`SELECT * FROM events WHERE report_id = ? ORDER BY id`, row.id).map(eventOf);
+    return report;
   }
 
   getReportSummary(runId: string, certname?: string): ReportSummary | undefined {
@@ -823,4 +834,9 @@ function certificateRecord(r: Row): CertificateRecord {
     rejectedAt: optDate(r.rejected_at),
     renewalOf: optStr(r.renewal_of),
   };
+}
+
+/** An event's columns, in EVENT_COLUMNS order. */
+function eventValues(e: Event): unknown[] {
+  return [e.resource, e.property, e.desired, e.actual, eventResultWords.word(e.result), e.corrective ? 1 : 0, e.message, e.diff];
 }

@@ -256,8 +256,12 @@ export interface Store {
   listCompileFailures(): CompileFailure[];
 
   // Reports
-  /** Stores the report and its events; false (storing nothing) when this node already stored the run id. */
-  saveReport(report: Report, receivedAt: Date): boolean;
+  /**
+   * Stores the report and its events, whole or not at all; false (storing
+   * nothing) when this node already stored the run id. Asynchronous: a large
+   * report is written in bounded batches that let other calls run between.
+   */
+  saveReport(report: Report, receivedAt: Date): Promise<boolean>;
   /** The node's most recent run (by the server's receive time: the agent's clock may be wrong). */
   latestReport(certname: string): Report | undefined;
   latestReportSummary(certname: string): ReportSummary | undefined;

@@ -15,14 +15,14 @@ function listed(page: string): string[] {
   return [...page.matchAll(/<tr data-certname="([^"]+)">/g)].map((m) => m[1]);
 }
 
-function seedFleet(api: TestApi): void {
+async function seedFleet(api: TestApi): Promise<void> {
   const now = Date.now();
   for (let i = 1; i <= 120; i++) {
     const name = `node-${String(i).padStart(3, "0")}`;
     const family = i % 3 === 0 ? "redhat" : "debian";
     api.store.recordCheckin(name, { os: { family }, rack: `r${i % 4}` }, new Date(now - 1000));
     const drifted = i % 10 === 0;
-    api.store.saveReport(
+    await api.store.saveReport(
       report({
         runId: `run-${name}`,
         certname: name,
@@ -38,7 +38,7 @@ function seedFleet(api: TestApi): void {
 
 t.test("the node list is filtered, sorted and paged on the server", async (t) => {
   const api = await startTestApi(t);
-  seedFleet(api);
+  await seedFleet(api);
   const get = async (path: string): Promise<string> => {
     const res = await fetchPage(api, path, { token: api.tokens.viewer });
     t.equal(res.status, 200, path);
@@ -88,7 +88,7 @@ t.test("the report page pages events and filters changes on the server", async (
     result: i % 3 === 0 ? EventResult.CHANGED : EventResult.SKIPPED,
     message: i % 3 === 0 ? "" : "skipped because a dependency failed",
   }));
-  api.store.saveReport(report({ runId: "run-big", certname: "web-01", status: ReportStatus.FAILED, events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: LogLevel.ERROR, code: "ANCLA_E_X", message: "boom" }] }), new Date());
+  await api.store.saveReport(report({ runId: "run-big", certname: "web-01", status: ReportStatus.FAILED, events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: LogLevel.ERROR, code: "ANCLA_E_X", message: "boom" }] }), new Date());
 
   const all = await fetchPage(api, "/reports/run-big", { token: api.tokens.viewer });
   t.equal(all.status, 200);

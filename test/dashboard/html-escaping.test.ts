@@ -21,7 +21,7 @@ t.test("a hostile certname, fact, run id, event, diff and log line render escape
   const certname = `evil${XSS}`;
   const runId = `run-${XSS}`;
   api.store.recordCheckin(certname, { os: { family: XSS }, [XSS]: "key" }, new Date());
-  api.store.saveReport(
+  await api.store.saveReport(
     report({
       runId,
       certname,

@@ -17,8 +17,8 @@ t.test("nodes, node detail, latest report and the audit log over the API", async
     counts: { total: 4, changed: 1, corrective: 1 },
     events: [{ resource: "file:/etc/motd", property: "content", desired: '"hi"', actual: '"bye"', result: EventResult.CHANGED, corrective: true }],
   });
-  api.store.saveReport(drift, now);
-  api.store.saveReport(report({ runId: "run-8", certname: "db-01", status: ReportStatus.UNCHANGED }), now);
+  await api.store.saveReport(drift, now);
+  await api.store.saveReport(report({ runId: "run-8", certname: "db-01", status: ReportStatus.UNCHANGED }), now);
 
   t.test("GET /nodes lists every node with its status; ?status= filters", async (t) => {
     const all = (await call(api, "GET", "/api/v1/nodes", viewer)).body as { nodes: { certname: string; status: string }[] };

@@ -14,7 +14,7 @@ const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3600_000);
 t.test("a deactivated node is out of lists and counts until it checks in again", async (t) => {
   const api = await startTestApi(t);
   api.store.recordCheckin("old-01", { os: { family: "debian" } }, hoursAgo(48));
-  api.store.saveReport(report({ runId: "r1", certname: "old-01", startedAt: hoursAgo(48).toISOString() }), hoursAgo(48));
+  await api.store.saveReport(report({ runId: "r1", certname: "old-01", startedAt: hoursAgo(48).toISOString() }), hoursAgo(48));
   api.store.recordCheckin("web-01", {}, new Date());
   const summary = async () => ((await call(api, "GET", "/api/v1/fleet/summary", { token: api.tokens.viewer })).body as { by_status: Record<string, number> }).by_status;
   t.equal((await summary()).unresponsive, 1, "the retired host shows as unresponsive");
@@ -40,8 +40,8 @@ t.test("a deactivated node is out of lists and counts until it checks in again",
 t.test("removing a node deletes its data (admin only)", async (t) => {
   const api = await startTestApi(t);
   api.store.recordCheckin("gone-01", { os: { family: "debian" } }, new Date());
-  api.store.saveReport(report({ runId: "r1", certname: "gone-01", events: [{ resource: "file:/x", result: EventResult.CHANGED }] }), new Date());
-  api.store.saveReport(report({ runId: "r1", certname: "kept-01" }), new Date());
+  await api.store.saveReport(report({ runId: "r1", certname: "gone-01", events: [{ resource: "file:/x", result: EventResult.CHANGED }] }), new Date());
+  await api.store.saveReport(report({ runId: "r1", certname: "kept-01" }), new Date());
   t.equal((await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.operator })).status, 403, "operators cannot");
   const res = await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.admin });
   t.equal(res.status, 200, JSON.stringify(res.body));

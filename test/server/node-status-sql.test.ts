@@ -79,20 +79,20 @@ t.test("the SQL status filter and counts agree with nodeStatus on random fleets"
       const { store } = tempStore(t);
       const options = { now, unresponsiveAfterMs: thresholdMinutes * 60_000 };
       const expected = new Map<string, NodeStatus>();
-      specs.forEach((spec, i) => {
+      for (const [i, spec] of specs.entries()) {
         const certname = `node-${String(i).padStart(2, "0")}`;
         if (spec.checkin) store.recordCheckin(certname, { os: { family: "debian" } }, at(spec.firstAgo));
-        spec.runs.forEach((r, j) => {
+        for (const [j, r] of spec.runs.entries()) {
           const { failed, corrective } = r;
           // The spec is in the store's words (a ReportSummary's); the report carries the enums.
           const events = r.events.map((e) => ({ resource: "file:/x", property: "content", ...e, result: eventResultWords.value(e.result) }));
-          store.saveReport(report({ runId: `${certname}-${j}`, certname, status: reportStatusWords.value(r.status), noop: r.noop, startedAt: at(r.startedAgo).toISOString(), counts: { failed, corrective }, events }), at(r.receivedAgo));
-        });
+          await store.saveReport(report({ runId: `${certname}-${j}`, certname, status: reportStatusWords.value(r.status), noop: r.noop, startedAt: at(r.startedAgo).toISOString(), counts: { failed, corrective }, events }), at(r.receivedAgo));
+        }
         if (spec.compile !== "none") store.recordCompileFailure(certname, "v2", [{ file: "nodes.yaml", line: 1, column: 1, message: "bad" }], at(0));
         if (spec.compile === "cleared") store.clearCompileFailure(certname);
         const overview = expectedOverview(certname, spec);
         if (overview) expected.set(certname, nodeStatus(overview, options));
-      });
+      }
       runs++;
       for (const status of NODE_STATUSES) {
         const page = listNodes(store, { ...options, status, limit: 1000 });

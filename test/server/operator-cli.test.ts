@@ -62,7 +62,7 @@ t.test("ancla against a running API", async (t) => {
 
   t.test("nodes and report show", async (t) => {
     const events = [{ resource: "file:/etc/motd", property: "content", desired: '"a"', actual: '"b"', result: EventResult.CHANGED, corrective: true, message: "restored" }];
-    api.store.saveReport(report({ runId: "run-42", certname: "web-01", status: ReportStatus.CHANGED, events, counts: { total: 2, changed: 1, corrective: 1 } }), new Date());
+    await api.store.saveReport(report({ runId: "run-42", certname: "web-01", status: ReportStatus.CHANGED, events, counts: { total: 2, changed: 1, corrective: 1 } }), new Date());
     const nodes = await ancla(["nodes"]);
     t.equal(nodes.code, 0, nodes.stderr);
     t.match(nodes.stdout, /\nweb-01\s+drifted\s+\d{4}-/);

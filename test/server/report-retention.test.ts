@@ -10,7 +10,7 @@ import { report, tempStore } from "./_helpers.js";
 const now = new Date("2026-03-31T12:00:00Z");
 const daysAgo = (d: number): Date => new Date(now.getTime() - d * 86_400_000);
 
-function seed(store: ReturnType<typeof tempStore>["store"]): void {
+async function seed(store: ReturnType<typeof tempStore>["store"]): Promise<void> {
   // A node that never reported (no latest run) must not stop the pruning of the others.
   store.recordCheckin("node-d", { os: { family: "debian" } }, daysAgo(1));
   // Three nodes with a run a day for 60 days; node-c stopped 45 days ago, so its latest run is old.
@@ -18,14 +18,14 @@ function seed(store: ReturnType<typeof tempStore>["store"]): void {
     for (let d = 59; d >= lastDay; d--) {
       const corrective = d % 10 === 0;
       const events = [{ resource: `file:/etc/${d}`, property: "content", result: EventResult.CHANGED, corrective }];
-      store.saveReport(report({ runId: `${certname}-${d}`, certname, status: ReportStatus.CHANGED, events, startedAt: daysAgo(d).toISOString() }), daysAgo(d));
+      await store.saveReport(report({ runId: `${certname}-${d}`, certname, status: ReportStatus.CHANGED, events, startedAt: daysAgo(d).toISOString() }), daysAgo(d));
     }
   }
 }
 
 t.test("reports past the cutoff go in batches; latest runs, summaries and rollups stay", async (t) => {
   const { store } = tempStore(t);
-  seed(store);
+  await seed(store);
   const options = { now, unresponsiveAfterMs: 3 * 86_400_000 };
   const nodesBefore = listNodes(store, options);
   const summaryBefore = fleetSummary(store, options);
@@ -45,13 +45,13 @@ t.test("reports past the cutoff go in batches; latest runs, summaries and rollup
 
   t.equal(await pruneReports(store, { days: 30, batch: 7, now: () => now }), 0, "a second round finds nothing");
   t.equal(await pruneReports(store, { days: 0, now: () => now }), 0, "0 days keeps everything");
-  store.saveReport(report({ runId: "node-c-new", certname: "node-c", startedAt: now.toISOString() }), now);
+  await store.saveReport(report({ runId: "node-c-new", certname: "node-c", startedAt: now.toISOString() }), now);
   t.equal(await pruneReports(store, { days: 30, now: () => now }), 1, "once node-c reports again, its old latest run is prunable");
 });
 
 t.test("the schedule prunes at start and stops cleanly", async (t) => {
   const { store } = tempStore(t);
-  seed(store);
+  await seed(store);
   const counts: number[] = [];
   const schedule = scheduleRetention(store, { days: 30, now: () => now, logger: createLogger("test", { level: "silent" }), onPruned: (n) => counts.push(n) });
   await schedule.stop();

@@ -109,8 +109,8 @@ t.test("version 5 keeps every report and event, keys run ids per node and orders
   t.equal(store.latestReport("web-01")?.runId, "fixed", "the summary now points at the run received last");
   t.same(store.reportEvents("ahead", { limit: 10, offset: 0 }).events.map((e) => e.diff), ["-a\n+b\n"], "events kept with their report");
   t.same(store.listReports({ limit: 10 }).reports.map((r) => r.runId), ["fixed", "ahead"]);
-  t.equal(store.saveReport(report({ runId: "fixed", certname: "db-01" }), new Date()), true, "another node may reuse a run id");
-  t.equal(store.saveReport(report({ runId: "fixed", certname: "web-01" }), new Date()), false, "the same node's run id stays idempotent");
+  t.equal(await store.saveReport(report({ runId: "fixed", certname: "db-01" }), new Date()), true, "another node may reuse a run id");
+  t.equal(await store.saveReport(report({ runId: "fixed", certname: "web-01" }), new Date()), false, "the same node's run id stays idempotent");
   t.equal(store.pruneReports(new Date("2026-03-03T00:00:00Z"), 10), 1, "retention (by receive time) still cascades to events");
   t.same(store.reportEvents("ahead", { limit: 10, offset: 0 }).total, 0);
 });

@@ -9,14 +9,14 @@ const base = Date.parse("2026-03-01T00:00:00Z");
 const minute = (m: number): Date => new Date(base + m * 60_000);
 
 /** 30 runs over three nodes, a minute apart, every third with a change, every fifth corrective, every seventh failed. */
-function seed(store: Store): void {
+async function seed(store: Store): Promise<void> {
   for (let i = 0; i < 30; i++) {
     const events = [];
     if (i % 3 === 0) events.push({ resource: `file:/etc/f${i}`, property: "content", desired: "a", actual: "b", result: EventResult.CHANGED, diff: `--- a\n+++ b\n` });
     if (i % 5 === 0) events.push({ resource: `file:/etc/g${i}`, property: "mode", result: EventResult.CHANGED, corrective: true });
     if (i % 7 === 0) events.push({ resource: `service:s${i}`, property: "ensure", result: EventResult.FAILED });
     const status = i % 7 === 0 ? ReportStatus.FAILED : events.length ? ReportStatus.CHANGED : ReportStatus.UNCHANGED;
-    store.saveReport(report({ runId: `run-${i}`, certname: `node-${i % 3}`, status, events, startedAt: minute(i).toISOString() }), minute(i + 1));
+    await store.saveReport(report({ runId: `run-${i}`, certname: `node-${i % 3}`, status, events, startedAt: minute(i).toISOString() }), minute(i + 1));
   }
 }
 
@@ -38,26 +38,26 @@ function allPages(store: Store, q: Omit<Parameters<Store["listReports"]>[0], "cu
 
 t.test("keyset pages walk every report newest first, each once, in order", async (t) => {
   const { store } = tempStore(t);
-  seed(store);
+  await seed(store);
   const newestFirst = runIds(range(30).reverse());
   t.same(allPages(store, { limit: 7 }), newestFirst);
   t.same(allPages(store, { limit: 30 }), newestFirst);
   t.equal(store.listReports({ limit: 30 }).next, undefined, "an exact last page says there is no more");
   // A report arriving between pages (newer than the cursor) does not shift the next page.
   const first = store.listReports({ limit: 10 });
-  store.saveReport(report({ runId: "late", certname: "node-0", startedAt: minute(100).toISOString() }), minute(101));
+  await store.saveReport(report({ runId: "late", certname: "node-0", startedAt: minute(100).toISOString() }), minute(101));
   t.same(ids(store.listReports({ limit: 10, cursor: first.next }).reports), runIds([19, 18, 17, 16, 15, 14, 13, 12, 11, 10]));
 });
 
 t.test("runs with the same start time are ordered by arrival and paged without loss", async (t) => {
   const { store } = tempStore(t);
-  for (let i = 0; i < 9; i++) store.saveReport(report({ runId: `same-${i}`, certname: `n${i}`, startedAt: minute(0).toISOString() }), minute(1));
+  for (let i = 0; i < 9; i++) await store.saveReport(report({ runId: `same-${i}`, certname: `n${i}`, startedAt: minute(0).toISOString() }), minute(1));
   t.same(allPages(store, { limit: 2 }), range(9).reverse().map((i) => `same-${i}`));
 });
 
 t.test("filters: node, status, changes only, corrective only, since; they combine", async (t) => {
   const { store } = tempStore(t);
-  seed(store);
+  await seed(store);
   const want = (pred: (i: number) => boolean) => runIds(range(30).reverse().filter(pred));
   t.same(allPages(store, { certname: "node-1", limit: 4 }), want((i) => i % 3 === 1));
   t.same(allPages(store, { status: "failed", limit: 2 }), want((i) => i % 7 === 0));
@@ -76,7 +76,7 @@ t.test("bad paging input is a clear error", async (t) => {
 
 t.test("a summary carries the flags and counts; getReport the whole report", async (t) => {
   const { store } = tempStore(t);
-  seed(store);
+  await seed(store);
   t.match(store.getReportSummary("run-15"), { runId: "run-15", certname: "node-0", status: "changed", hasChanges: true, hasCorrective: true, hasFailedEvent: false });
   t.match(store.getReportSummary("run-14"), { hasChanges: false, hasCorrective: false });
   const full = store.getReport("run-21");
@@ -89,7 +89,7 @@ t.test("a summary carries the flags and counts; getReport the whole report", asy
 t.test("reportEvents pages a report's events in order and filters changes and corrective ones", async (t) => {
   const { store } = tempStore(t);
   const events = range(12).map((i) => ({ resource: `file:/f${i}`, property: "content", result: i % 2 ? EventResult.CHANGED : EventResult.SKIPPED, corrective: i % 4 === 1, diff: i === 1 ? "@@ -1 +1 @@\n-a\n+b\n" : "" }));
-  store.saveReport(report({ runId: "big", certname: "web-01", status: ReportStatus.CHANGED, events }), minute(0));
+  await store.saveReport(report({ runId: "big", certname: "web-01", status: ReportStatus.CHANGED, events }), minute(0));
   const page = store.reportEvents("big", { limit: 5, offset: 5 });
   t.equal(page.total, 12);
   t.same(page.events.map((e) => e.resource), ["file:/f5", "file:/f6", "file:/f7", "file:/f8", "file:/f9"]);

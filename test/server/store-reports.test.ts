@@ -1,5 +1,7 @@
 import t from "tap";
 import { EventResult, LogLevel, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
+import BetterSqlite3 from "better-sqlite3";
+import { reportToJson } from "../../proto/report-words.js";
 import { report, tempStore } from "./_helpers.js";
 
 const received = new Date("2026-03-01T10:00:00Z");
@@ -7,10 +9,10 @@ const received = new Date("2026-03-01T10:00:00Z");
 t.test("a redelivered report (same run id) is stored once", async (t) => {
   const { store } = tempStore(t);
   const first = report({ runId: "run-1", certname: "web-01", status: ReportStatus.CHANGED, events: [{ resource: "file:/etc/motd", property: "content", result: EventResult.CHANGED }] });
-  t.equal(store.saveReport(first, received), true, "first delivery stored");
+  t.equal(await store.saveReport(first, received), true, "first delivery stored");
 
   const again = report({ runId: "run-1", certname: "web-01", status: ReportStatus.FAILED, events: [{ resource: "x:y", result: EventResult.FAILED }, { resource: "x:z", result: EventResult.FAILED }] });
-  t.equal(store.saveReport(again, new Date(received.getTime() + 60_000)), false, "redelivery reports not stored");
+  t.equal(await store.saveReport(again, new Date(received.getTime() + 60_000)), false, "redelivery reports not stored");
 
   const latest = store.latestReport("web-01");
   t.equal(latest?.status, ReportStatus.CHANGED, "the first delivery is what is kept");
@@ -21,8 +23,8 @@ t.test("a redelivered report (same run id) is stored once", async (t) => {
 t.test("runs are ordered by the server's clock: an agent 2 days ahead does not keep the last run", async (t) => {
   const { store } = tempStore(t);
   const later = new Date(received.getTime() + 30 * 60_000);
-  store.saveReport(report({ runId: "ahead", certname: "web-01", startedAt: new Date(received.getTime() + 2 * 86_400_000).toISOString() }), received);
-  store.saveReport(report({ runId: "fixed", certname: "web-01", startedAt: later.toISOString() }), later);
+  await store.saveReport(report({ runId: "ahead", certname: "web-01", startedAt: new Date(received.getTime() + 2 * 86_400_000).toISOString() }), received);
+  await store.saveReport(report({ runId: "fixed", certname: "web-01", startedAt: later.toISOString() }), later);
   t.equal(store.latestReport("web-01")?.runId, "fixed", "the run received last is the last run");
   t.match(store.latestReportSummary("web-01"), { runId: "fixed", receivedAt: later });
   t.same(
@@ -44,7 +46,7 @@ t.test("a report round-trips through the store with its events and counts", asyn
     events: [{ resource: "file:/etc/hosts", property: "mode", desired: '"0644"', actual: '"0600"', result: EventResult.CHANGED, corrective: true, message: "mode fixed" }],
     logs: [{ level: LogLevel.INFO, message: "done" }],
   });
-  store.saveReport(r, received);
+  await store.saveReport(r, received);
   const back = store.latestReport("db-01");
   t.equal(back?.catalogSerial, 7n);
   t.same(back?.events[0], r.events[0]);
@@ -57,7 +59,7 @@ t.test("a report round-trips through the store with its events and counts", asyn
 
 t.test("a report without run id is refused", async (t) => {
   const { store } = tempStore(t);
-  t.throws(() => store.saveReport(report({ runId: "", certname: "web-01" }), received), { code: "ANCLA_E_INVALID_ARGUMENT" });
+  await t.rejects(store.saveReport(report({ runId: "", certname: "web-01" }), received), { code: "ANCLA_E_INVALID_ARGUMENT" });
 });
 
 t.test("catalogs: serials count up per node, the current one is the highest", async (t) => {
@@ -94,4 +96,30 @@ t.test("check-ins: facts replace the stored ones only when sent", async (t) => {
   t.equal(node?.factsUpdatedAt?.getTime(), received.getTime());
   t.equal(node?.lastCheckinAt.getTime(), received.getTime() + 5000);
   t.equal(node?.firstCheckinAt.getTime(), received.getTime());
+});
+
+t.test("a report's events are kept once, in their table, and come back whole and in order", async (t) => {
+  const { store, file } = tempStore(t);
+  const count = 2_500;
+  const events = Array.from({ length: count }, (_, i) => ({ resource: `file:/etc/f${i}`, property: "content", result: i % 2 ? EventResult.CHANGED : EventResult.FAILED, message: `event ${i}`, diff: `-a${i}\n+b${i}\n` }));
+  t.equal(await store.saveReport(report({ runId: "big", certname: "web-01", status: ReportStatus.FAILED, events }), received), true);
+  const raw = new BetterSqlite3(file, { readonly: true });
+  t.teardown(() => raw.close());
+  const json = raw.prepare("SELECT report FROM reports WHERE run_id = 'big'").pluck().get() as string;
+  t.notMatch(json, /event 1\b/, "the report's JSON does not hold the events again");
+  t.equal(raw.prepare("SELECT COUNT(*) FROM events").pluck().get(), count, "each event is one row");
+  const whole = store.getReport("big", "web-01");
+  t.same(whole?.events.map((e) => [e.message, e.result, e.diff]), events.map((e) => [e.message, e.result, e.diff]), "read back whole, in the report's order");
+  t.equal(store.latestReport("web-01")?.events.length, count, "the node's latest report too");
+});
+
+t.test("a report stored with its events in its JSON (before they were kept apart) reads the same", async (t) => {
+  const { store, file } = tempStore(t);
+  const events = [{ resource: "file:/etc/motd", property: "content", result: EventResult.CHANGED, message: "changed" }];
+  await store.saveReport(report({ runId: "old", certname: "web-01", status: ReportStatus.CHANGED }), received);
+  const raw = new BetterSqlite3(file);
+  t.teardown(() => raw.close());
+  const asBefore = JSON.stringify(reportToJson(report({ runId: "old", certname: "web-01", status: ReportStatus.CHANGED, events })));
+  raw.prepare("UPDATE reports SET report = ? WHERE run_id = 'old'").run(asBefore);
+  t.same(store.getReport("old", "web-01")?.events.map((e) => e.message), ["changed"]);
 });
