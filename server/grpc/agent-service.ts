@@ -1,5 +1,6 @@
 // The mTLS agent service: catalogs, reports, content. Each handler first
-// establishes who is calling from the peer certificate.
+// establishes who is calling from the peer certificate. What a handler throws
+// becomes a gRPC status in one place, reportingInternalErrors (status.ts).
 import type { JsonObject } from "@bufbuild/protobuf";
 import { AgentService, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ServiceHandlers } from "../../proto/grpc.js";
@@ -11,7 +12,7 @@ import type { AgentMetrics } from "../metrics/metrics.js";
 import { isSha256Hex, type ContentStore } from "../catalogs/content-store.js";
 import { checkFacts, checkReportSize, DEFAULT_MESSAGE_LIMITS, type MessageLimits } from "./limits.js";
 import { peerAuthenticator, type PeerCertificateSource, type PeerTrust } from "./peer.js";
-import { rpcFail, toRpcError } from "./status.js";
+import { rpcFail } from "./status.js";
 
 export interface AgentServiceDeps {
   trust: PeerTrust;
@@ -29,17 +30,6 @@ export interface AgentServiceDeps {
     saveReport(report: Report, receivedAt: Date): Promise<boolean>;
   };
   metrics?: AgentMetrics;
-}
-
-/** Wraps a handler so every thrown error leaves as a proper gRPC status. */
-function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args) => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      throw toRpcError(err);
-    }
-  };
 }
 
 const MAX_RUN_ID = 128;
@@ -60,7 +50,7 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
   const authenticatePeer = peerAuthenticator(deps.trust, deps.peerCertificate);
   const limits = deps.limits ?? DEFAULT_MESSAGE_LIMITS;
   return {
-    getCatalog: guarded(async (req, call) => {
+    getCatalog: async (req, call) => {
       const { certname } = authenticatePeer(call);
       if (req.haveDigest && !isSha256Hex(req.haveDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_digest must be 64 lowercase hex characters");
       if (req.haveCrlDigest && !isSha256Hex(req.haveCrlDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_crl_digest must be 64 lowercase hex characters");
@@ -78,9 +68,9 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       return answer.notModified
         ? { digest: answer.digest, crlDer, result: { case: "notModified", value: {} } }
         : { digest: answer.digest, crlDer, result: { case: "catalog", value: envelopeToMessage(answer.envelope) } };
-    }),
+    },
 
-    reportRun: guarded(async (req, call) => {
+    reportRun: async (req, call) => {
       const { certname } = authenticatePeer(call);
       const report = checkReport(req.report, certname, limits);
       if (req.facts) checkFacts(req.facts, limits);
@@ -90,12 +80,12 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       const stored = await deps.store.saveReport(report, now);
       deps.metrics?.report(report, stored, (performance.now() - started) / 1000);
       return { stored };
-    }),
+    },
 
-    renewCertificate: guarded(async (req, call) => {
+    renewCertificate: async (req, call) => {
       const { certname } = authenticatePeer(call);
       return { certPem: deps.certs.renew(certname, req.csrPem).certPem };
-    }),
+    },
 
     fetchContent: (req, call) => {
       // Checked before the stream starts so a refusal is a status, not a broken stream.

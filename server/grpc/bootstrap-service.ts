@@ -3,7 +3,6 @@
 import { BootstrapService, CertificateState } from "../../proto/gen/ancla/v1/bootstrap_pb.js";
 import type { ServiceHandlers } from "../../proto/grpc.js";
 import { PeerRateLimiter, peerHost, type RateLimit } from "./rate-limit.js";
-import { toRpcError } from "./status.js";
 
 type CertState = "pending" | "signed" | "rejected" | "revoked" | "unknown";
 
@@ -36,33 +35,24 @@ const wireState: Record<CertState, CertificateState> = {
 
 export function bootstrapHandlers(deps: BootstrapDeps): ServiceHandlers<typeof BootstrapService> {
   const limiter = new PeerRateLimiter(deps.rateLimit ?? BOOTSTRAP_RATE_LIMIT);
-  const attempt = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(toRpcError(err));
-    }
-  };
   return {
-    getCABundle: () => attempt(() => ({ caCertPem: deps.caCertPem, crlDer: deps.certs.crlDer() })),
-    submitCSR: (req, call) =>
-      attempt(() => {
-        const peer = peerHost(call.getPeer());
-        limiter.check(peer, "certificate requests");
-        let signedByToken = false;
-        try {
-          const r = deps.certs.submitCsr(req.csrPem, req.token || undefined);
-          signedByToken = req.token !== "" && r.state === "signed";
-          return { state: wireState[r.state], certname: r.certname, certPem: r.certPem ?? "", message: r.message };
-        } finally {
-          // Refused ones count too: a malformed CSR or a guessed token costs the server as much.
-          if (!signedByToken) limiter.spend(peer);
-        }
-      }),
-    getCertificate: (req) =>
-      attempt(() => {
-        const r = deps.certs.getCertificate(req.certname, req.publicKeySha256);
-        return { state: wireState[r.state], certPem: r.certPem ?? "", message: r.message };
-      }),
+    getCABundle: async () => ({ caCertPem: deps.caCertPem, crlDer: deps.certs.crlDer() }),
+    submitCSR: async (req, call) => {
+      const peer = peerHost(call.getPeer());
+      limiter.check(peer, "certificate requests");
+      let signedByToken = false;
+      try {
+        const r = deps.certs.submitCsr(req.csrPem, req.token || undefined);
+        signedByToken = req.token !== "" && r.state === "signed";
+        return { state: wireState[r.state], certname: r.certname, certPem: r.certPem ?? "", message: r.message };
+      } finally {
+        // Refused ones count too: a malformed CSR or a guessed token costs the server as much.
+        if (!signedByToken) limiter.spend(peer);
+      }
+    },
+    getCertificate: async (req) => {
+      const r = deps.certs.getCertificate(req.certname, req.publicKeySha256);
+      return { state: wireState[r.state], certPem: r.certPem ?? "", message: r.message };
+    },
   };
 }
