@@ -30,7 +30,9 @@ export interface TlsListener {
 }
 
 export async function listenTls(opts: TlsListenerOptions): Promise<TlsListener> {
-  const open = new Map<string, tls.TLSSocket>();
+  // Each open connection's peer certificate (DER), read once at its handshake: getPeerCertificate()
+  // builds the whole parsed certificate with three fingerprints, too much for every call.
+  const peers = new Map<string, Buffer | undefined>();
   const server = tls.createServer(
     {
       ca: opts.caCertPem,
@@ -44,8 +46,9 @@ export async function listenTls(opts: TlsListenerOptions): Promise<TlsListener> 
     },
     (socket) => {
       const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-      open.set(peer, socket);
-      socket.once("close", () => open.delete(peer));
+      const raw = socket.getPeerCertificate().raw;
+      peers.set(peer, raw && raw.length > 0 ? raw : undefined);
+      socket.once("close", () => peers.delete(peer));
       // A reset peer must not become an unhandled error event.
       socket.on("error", () => socket.destroy());
       opts.onConnection(socket);
@@ -68,10 +71,7 @@ export async function listenTls(opts: TlsListenerOptions): Promise<TlsListener> 
   });
   return {
     port: (server.address() as { port: number }).port,
-    peerCertificate: (peer) => {
-      const raw = open.get(peer)?.getPeerCertificate().raw;
-      return raw && raw.length > 0 ? raw : undefined;
-    },
+    peerCertificate: (peer) => peers.get(peer),
     setCertificate: (certPem, keyPem) => server.setSecureContext({ ca: opts.caCertPem, cert: certPem, key: keyPem }),
     close: () =>
       new Promise<void>((resolve) => {
