@@ -18,6 +18,19 @@ export interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+/**
+ * What `probe` gives once it gives something (not undefined, not false),
+ * polled every 50 ms; an error naming `what` (a function: with the state
+ * it saw) when it has not within `timeoutMs`.
+ */
+export async function eventually<T>(what: string | (() => string), probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+  }
+  throw new Error(`gave up waiting after ${timeoutMs} ms: ${typeof what === "string" ? what : what()}`);
+}
+
 export function tempDir(t: Teardown): string {
   const dir = mkdtempSync(join(tmpdir(), "ancla-server-test-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 // A real server in this process (ancla-server init + start: gRPC over mTLS
 // and the HTTPS API on loopback) with simulated agents that report through
 // the real ReportRun path.
+import type * as grpc from "@grpc/grpc-js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -54,6 +55,16 @@ export async function startRealServer(t: Teardown, opts: Partial<Omit<StartOptio
     },
   };
   return self;
+}
+
+/** The status a gRPC call was refused with; the test fails when the call is accepted. */
+export async function refusal(call: Promise<unknown>): Promise<grpc.ServiceError> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e as grpc.ServiceError,
+  );
+  if (!err) throw new Error("the call was accepted");
+  return err;
 }
 
 export const debianFacts = (extra: JsonObject = {}): JsonObject => ({ os: { family: "debian", release: "12" }, kernel: "6.1.0", ...extra });

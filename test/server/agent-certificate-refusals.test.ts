@@ -10,7 +10,7 @@ import { createCertificateAuthority, issueCertificate, randomSerialHex } from ".
 import { generateKeyPair } from "../../pki/keys.js";
 import { AgentService } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { makeClient } from "../../proto/grpc.js";
-import { debianFacts, startRealServer, type RealServer } from "./_server.js";
+import { debianFacts, refusal, startRealServer, type RealServer } from "./_server.js";
 
 function clientWith(t: Test, server: RealServer, ca: { certPem: string; keyPem: string }, validityDays: number) {
   const keys = generateKeyPair();
@@ -18,15 +18,6 @@ function clientWith(t: Test, server: RealServer, ca: { certPem: string; keyPem: 
   const client = makeClient(AgentService, server.grpc, grpc.credentials.createSsl(Buffer.from(server.ca.certPem), Buffer.from(keys.privateKeyPem), Buffer.from(certPem)));
   t.teardown(() => client.close());
   return { client, notAfter: new Date(new X509Certificate(certPem).validTo) };
-}
-
-async function refusal(call: Promise<unknown>): Promise<grpc.ServiceError> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e as grpc.ServiceError,
-  );
-  if (!err) throw new Error("the call was accepted");
-  return err;
 }
 
 t.test("expired, foreign or missing client certificates are refused with their reason", async (t) => {

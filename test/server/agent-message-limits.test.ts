@@ -10,7 +10,7 @@ import type { SimAgent } from "../../bench/sim-agents.js";
 import { DEFAULT_MESSAGE_LIMITS } from "../../server/grpc/limits.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../../server/grpc/server.js";
 import { EventResult, LogLevel, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { debianFacts, startRealServer, type RealServer } from "./_server.js";
+import { debianFacts, refusal, startRealServer, type RealServer } from "./_server.js";
 
 const manyFacts = (n: number): JsonObject => Object.fromEntries(Array.from({ length: n }, (_, i) => [`fact_${i}`, "x"]));
 
@@ -24,15 +24,6 @@ const events = (n: number) => Array.from({ length: n }, (_, i) => ({ resource: `
 const logs = (n: number) => Array.from({ length: n }, (_, i) => ({ level: LogLevel.INFO, message: `line ${i}` }));
 
 const runReport = (runId: string) => ({ runId, catalogDigest: "d".repeat(64), siteVersion: "v", startedAt: new Date().toISOString(), status: ReportStatus.CHANGED });
-
-async function refusal(call: Promise<unknown>): Promise<grpc.ServiceError> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e as grpc.ServiceError,
-  );
-  if (!err) throw new Error("the call was accepted");
-  return err;
-}
 
 /** The server still does its work for others right after a refusal. */
 async function stillServes(t: Test, server: RealServer, other: SimAgent): Promise<void> {

@@ -7,6 +7,7 @@ import t from "tap";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SimAgent } from "../../bench/sim-agents.js";
+import { eventually } from "./_helpers.js";
 import { debianFacts, startRealServer } from "./_server.js";
 
 /** `depth` CEL maps, each over ten numbers, in one another. */
@@ -22,15 +23,6 @@ function writeAttackSite(site: string): void {
   writeFileSync(join(site, "modules/loop/module.yaml"), "resources:\n  - type: file\n    title: /etc/spin\n    template: spin.liquid\n");
   // Nine nested CEL maps: 10^9 values, far past any heap.
   writeFileSync(join(site, "modules/mem/module.yaml"), `resources:\n  - type: file\n    title: /etc/mem\n    content: "\${string(${nest(9)}.size())}"\n`);
-}
-
-/** What `probe` gives once it gives something, polled for up to 20 s. */
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    const value = await probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error("not within 20 s");
 }
 
 async function checkin(agent: SimAgent, haveDigest = ""): Promise<{ ms: number; digest: string; notModified: boolean; error?: string }> {
@@ -69,7 +61,7 @@ t.test("a looping or ballooning compile ends at its limit and freezes nothing", 
   // They held catalogs too, so they are answered with those while their compiles run on.
   for (const attack of await Promise.all(attacks)) t.notOk(attack.error, "an attacking node is answered with its last good catalog");
   type Failure = { certname: string; problems: { file: string; line: number; message: string }[] };
-  const failures = await eventually(async () => {
+  const failures = await eventually("both attacking nodes are listed as compile failures", async () => {
     const res = await server.api("GET", "/api/v1/compile-failures");
     const listed = (res.body as { failures: Failure[] }).failures;
     return listed.length === 2 ? listed : undefined;
@@ -83,7 +75,7 @@ t.test("a looping or ballooning compile ends at its limit and freezes nothing", 
   t.ok(refused.ms < 1000, `at once, without compiling the same inputs again (${Math.round(refused.ms)} ms)`);
 
   // The compile web-1 waited for finishes once a worker is free: a later check-in has the new site's catalog.
-  const after = await eventually(async () => {
+  const after = await eventually("web-1 gets a new catalog", async () => {
     const res = await checkin(web, good.digest);
     return res.error || res.notModified ? undefined : res;
   });

@@ -6,6 +6,7 @@
 import t, { type Test } from "tap";
 import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { eventually } from "./_helpers.js";
 import { debianFacts, startRealServer, type RealServer } from "./_server.js";
 
 const ATTACKER = "127.0.0.2";
@@ -56,11 +57,6 @@ async function idleCrowd(t: Test, to: Port, count: number, opts: { tls?: boolean
   return { closed: () => closed };
 }
 
-async function until(what: string, condition: () => boolean, state: () => unknown): Promise<void> {
-  for (let i = 0; i < 600 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!condition()) throw new Error(`gave up waiting: ${what} (${JSON.stringify(state())})`);
-}
-
 async function stillServes(t: Test, server: RealServer, certname: string): Promise<void> {
   const [agent] = await server.agents([certname]);
   t.equal((await agent.client.getCatalog({ facts: debianFacts(), haveDigest: "" })).result.case, "catalog", "an agent checks in");
@@ -75,7 +71,7 @@ t.test("connections that never finish a TLS handshake keep nobody out and are cl
   const crowds = await Promise.all(ports(server).map((p) => idleCrowd(t, p, COUNT)));
   t.equal(crowds[0].closed() + crowds[1].closed(), 0, `${COUNT} silent TCP connections open on each port`);
   await stillServes(t, server, "during-raw-01");
-  for (const [i, p] of ports(server).entries()) await until(`${p.name} closes the silent ones`, () => crowds[i].closed() === COUNT, () => crowds[i].closed());
+  for (const [i, p] of ports(server).entries()) await eventually(() => `${p.name} closes the silent ones (${crowds[i].closed()} closed)`, () => crowds[i].closed() === COUNT);
   t.pass("all closed by the server");
 });
 
@@ -83,7 +79,7 @@ t.test("connections idle after their handshake keep nobody out and are closed af
   const server = await startRealServer(t, { limits: shortTimeouts });
   const crowds = await Promise.all(ports(server).map((p) => idleCrowd(t, p, COUNT, { tls: true, ca: server.ca.certPem })));
   await stillServes(t, server, "during-tls-01");
-  for (const [i, p] of ports(server).entries()) await until(`${p.name} closes the idle ones`, () => crowds[i].closed() === COUNT, () => crowds[i].closed());
+  for (const [i, p] of ports(server).entries()) await eventually(() => `${p.name} closes the idle ones (${crowds[i].closed()} closed)`, () => crowds[i].closed() === COUNT);
   t.pass("all closed by the server");
 });
 
@@ -92,7 +88,7 @@ t.test("an address past its connection cap is cut on arrival; another address st
   const server = await startRealServer(t, { limits: { maxConnectionsPerAddress: cap } });
   for (const p of ports(server)) {
     const crowd = await idleCrowd(t, p, COUNT);
-    await until(`${p.name} cuts what is over the cap`, () => crowd.closed() >= COUNT - cap, () => crowd.closed());
+    await eventually(() => `${p.name} cuts what is over the cap (${crowd.closed()} closed)`, () => crowd.closed() >= COUNT - cap);
     t.equal(crowd.closed(), COUNT - cap, `${p.name}: ${cap} kept, ${COUNT - cap} cut`);
   }
   await stillServes(t, server, "other-address-01");

@@ -12,6 +12,7 @@ import { envelopeFromMessage } from "../../catalog/envelope.js";
 import { createCertificateAuthority } from "../../pki/ca.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { fetchPage } from "../dashboard/_helpers.js";
+import { eventually } from "./_helpers.js";
 import { debianFacts, startRealServer } from "./_server.js";
 
 const DAY_MS = 86_400_000;
@@ -26,14 +27,6 @@ function servedSerial(port: number, ca: string): Promise<string> {
     });
     socket.on("error", reject);
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 t.test("TLS and signing certificates are renewed 30 days ahead, without a restart", async (t) => {
@@ -55,7 +48,7 @@ t.test("TLS and signing certificates are renewed 30 days ahead, without a restar
 
   // 800 days on: 25 days left, inside the 30-day window.
   now = new Date(Date.now() + 800 * DAY_MS);
-  await until("the TLS certificate on disk is renewed", async () => cert(paths.serverCert).serialNumber !== tlsBefore.serialNumber);
+  await eventually("the TLS certificate on disk is renewed", async () => cert(paths.serverCert).serialNumber !== tlsBefore.serialNumber);
   // Back to today: a certificate issued now is good for 825 days from the real clock, so
   // with the moved clock it would look due again at every round.
   now = new Date();
@@ -66,8 +59,8 @@ t.test("TLS and signing certificates are renewed 30 days ahead, without a restar
   t.equal(tlsAfter.subjectAltName, tlsBefore.subjectAltName, "and the same names");
   t.ok(tlsAfter.checkIssued(new X509Certificate(server.ca.certPem)), "certified by the CA agents pin");
 
-  await until("the API port serves the renewed certificate", async () => (await servedSerial(apiPort, server.ca.certPem)) === tlsAfter.serialNumber);
-  await until("the agent port serves it", async () => (await servedSerial(grpcPort, server.ca.certPem)) === tlsAfter.serialNumber);
+  await eventually("the API port serves the renewed certificate", async () => (await servedSerial(apiPort, server.ca.certPem)) === tlsAfter.serialNumber);
+  await eventually("the agent port serves it", async () => (await servedSerial(grpcPort, server.ca.certPem)) === tlsAfter.serialNumber);
   const signedBy = new X509Certificate(await signerOf());
   t.equal(signedBy.serialNumber, signerAfter.serialNumber, `the next check-in gets a catalog signed by the renewed signer`);
   const stillServed = await server.api("GET", "/api/v1/nodes");
