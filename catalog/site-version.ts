@@ -37,18 +37,27 @@ export async function siteVersion(siteDir: string): Promise<string> {
 function contentHash(root: string): string {
   const previous = cache.get(root) ?? new Map<string, Cached>();
   const current = new Map<string, Cached>();
-  const lines: string[] = [];
-  for (const rel of listFiles(root, "").sort()) {
-    const entry = hashFile(root, rel, previous.get(rel));
-    current.set(rel, entry);
-    lines.push(`${rel}\0${entry.hash}\n`);
-  }
+  for (const rel of listSiteFiles(root)) current.set(rel, hashFile(root, rel, previous.get(rel)));
   // Replaced rather than merged, so that deleted files do not linger in the cache.
   cache.set(root, current);
-  return sha256Hex(lines.join(""));
+  return contentHashOf([...current].map(([rel, entry]) => [rel, entry.hash]));
 }
 
-/** Relative paths (with `/`) of the files and symlinks under `dir`, skipping .git. */
+/** The content part of a site version from each file's path and hash (siteFileHash), in listSiteFiles order. */
+export function contentHashOf(entries: [rel: string, hash: string][]): string {
+  return sha256Hex(entries.map(([rel, hash]) => `${rel}\0${hash}\n`).join(""));
+}
+
+/** A file's hash in the site version: of its bytes, or of its target path for a symlink. */
+export function siteFileHash(file: { bytes: Uint8Array } | { linkTarget: string }): string {
+  return "linkTarget" in file ? sha256Hex(`link:${file.linkTarget}`) : sha256Hex(file.bytes);
+}
+
+/** Relative paths (with `/`) of the site's files and symlinks, sorted, skipping .git. */
+export function listSiteFiles(root: string): string[] {
+  return listFiles(root, "").sort();
+}
+
 function listFiles(root: string, dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
@@ -67,7 +76,7 @@ function hashFile(root: string, rel: string, cached: Cached | undefined): Cached
   const signature = `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
   if (cached?.signature === signature) return cached;
   // A link is hashed as its target path; what it points to inside the site is hashed on its own.
-  const hash = st.isSymbolicLink() ? sha256Hex(`link:${readlinkSync(full)}`) : sha256Hex(readFileSync(full));
+  const hash = siteFileHash(st.isSymbolicLink() ? { linkTarget: readlinkSync(full) } : { bytes: readFileSync(full) });
   return { signature, hash };
 }
 

@@ -60,6 +60,8 @@ export function dataDirPaths(dir: string) {
     content: join(dir, "content"),
     /** Pushed artifacts (images), by SHA-256; their names are in the database. */
     artifacts: join(dir, "artifacts"),
+    /** Every release's files, by SHA-256, shared by all releases; their manifests are in the database. */
+    releases: join(dir, "releases"),
     /** Written by `start`: the URL the API actually listens on (port 0 resolved). */
     runtime: join(dir, "runtime.json"),
   };

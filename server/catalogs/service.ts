@@ -35,6 +35,8 @@ export interface CatalogServiceOptions {
    * catalog and the compile finishes for the next one. Absent: it waits.
    */
   answerWithinMs?: number;
+  /** Told the site version of every check-in (server/releases keeps each new one); must return at once. */
+  onSiteVersion?: (version: string) => void;
 }
 
 interface Issued {
@@ -83,6 +85,7 @@ export class CatalogService {
 
   async checkin(certname: string, facts: Facts, haveDigest: string): Promise<CheckinAnswer> {
     const siteVersion = await this.compiler.siteVersion();
+    this.options.onSiteVersion?.(siteVersion);
     const inputsKey = sha256Hex(canonicalJson({ siteVersion, facts: withoutVolatileFacts(facts) }));
     const current = this.issued.get(certname) ?? this.loadIssued(certname);
     const fresh = current !== undefined && this.isFresh(current);

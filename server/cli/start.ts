@@ -6,6 +6,7 @@ import { AnclaError } from "../../proto/errors.js";
 import { ArtifactStore } from "../artifacts/store.js";
 import { CatalogService } from "../catalogs/service.js";
 import { CompilePool, DEFAULT_COMPILE_LIMITS, type CompileLimits } from "../catalogs/compile-pool.js";
+import { ReleaseService } from "../releases/service.js";
 import { ContentStore } from "../catalogs/content-store.js";
 import { CertificateService } from "../ca/service.js";
 import { dataDirPaths, readServerSettings, type DataDirPaths, type ServerSettings } from "../datadir.js";
@@ -124,12 +125,14 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const artifacts = new ArtifactStore(paths.artifacts, paths.database);
   const statusOptions = (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: operations.unresponsiveAfterMs });
   const metrics = new ServerMetrics(store, statusOptions);
+  const releases = new ReleaseService(store, new ContentStore(paths.releases), settings.site, logger);
   const compiler = new CompilePool({ ...limits, siteDir: settings.site, artifacts: { dir: paths.artifacts, databaseFile: paths.database } });
   const catalogs = new CatalogService(store, compiler, signer, content, {
     ttlSeconds: settings.catalogTtlSeconds,
     onCompiled: (seconds, ok) => metrics.compiled(seconds, ok),
     // Half the compile's own limit: a node whose compile waits behind slow ones keeps being answered.
     answerWithinMs: limits.compileTimeoutMs / 2,
+    onSiteVersion: (version) => releases.observe(version),
   });
 
   const grpc = await startGrpcEndpoint({
@@ -200,6 +203,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       await retention.stop();
       renewal.stop();
       await compiler.close();
+      await releases.settled();
       artifacts.close();
       store.close();
       rmSync(paths.runtime, { force: true });

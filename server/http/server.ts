@@ -17,6 +17,7 @@ import { authenticate } from "./auth.js";
 import { countInternalErrors, handleError, handleNotFound } from "./errors.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { auditRoutes } from "./routes/audit.js";
+import { releaseRoutes } from "./routes/releases.js";
 import { catalogRoutes } from "./routes/catalogs.js";
 import { certRoutes } from "./routes/certs.js";
 import type { ApiDeps } from "./routes/deps.js";
@@ -69,6 +70,8 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     loggerInstance: opts.logger,
     // Unknown body fields are an error, not silently dropped: a typo like "ttl" must not mean "default TTL".
     ajv: { customOptions: { removeAdditional: false } },
+    // A release is named by its site version in the path: git:<40 hex>+sha256:<64 hex> is 117 characters (100 by default).
+    maxParamLength: 256,
   });
   const deps: ApiDeps = {
     store: opts.store,
@@ -113,6 +116,7 @@ async function registerApi(api: FastifyInstance, deps: ApiDeps): Promise<void> {
   fleetRoutes(api, deps);
   catalogRoutes(api, deps);
   auditRoutes(api, deps);
+  releaseRoutes(api, deps);
 }
 
 /** The OpenAPI document's frame; the paths come from the tagged routes' schemas (untagged ones, like the dashboard's, stay out). */

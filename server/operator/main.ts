@@ -3,6 +3,7 @@
 // connection.ts for where it finds the URL, token and CA.
 import { runCli } from "../../proto/cli.js";
 import { artifactCommands } from "./artifact.js";
+import { releaseCommands } from "./release.js";
 import { catalogCommands } from "./catalog.js";
 import { certCommands } from "./cert.js";
 import { driftCommands } from "./drift.js";
@@ -22,6 +23,6 @@ const globalFlags = {
 
 await runCli(
   "ancla",
-  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...installCommandCommands },
+  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...releaseCommands, ...installCommandCommands },
   { globalFlags },
 );

@@ -323,6 +323,25 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: "releases (issue 13)",
+    sql: `
+      -- Each site version the server saw, its files kept by SHA-256 in <data-dir>/releases/
+      -- (manifest: JSON list of path, sha256, size, mode, link), so a node compiles at any of them.
+      CREATE TABLE releases (
+        version        TEXT PRIMARY KEY,
+        commit_sha     TEXT,
+        author         TEXT,
+        subject        TEXT,
+        first_seen_at  INTEGER NOT NULL,
+        files          INTEGER NOT NULL,
+        bytes          INTEGER NOT NULL,
+        manifest       TEXT NOT NULL
+      );
+      CREATE INDEX releases_by_first_seen ON releases (first_seen_at DESC);
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

@@ -30,6 +30,8 @@ import type {
   ReportPage,
   ReportQuery,
   ReportSummary,
+  ReleaseRecord,
+  ReleaseSummary,
   Role,
   StoredAuditEntry,
   StoredCatalog,
@@ -687,6 +689,31 @@ class SqliteStore implements Store {
     this.run(`DELETE FROM dashboard_sessions WHERE id_sha256 = ?`, idSha256);
   }
 
+  // ---- releases
+
+  saveRelease(r: ReleaseRecord): void {
+    this.run(
+      `INSERT OR IGNORE INTO releases (version, commit_sha, author, subject, first_seen_at, files, bytes, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.version,
+      r.commit ?? null,
+      r.author ?? null,
+      r.subject ?? null,
+      ms(r.firstSeenAt),
+      r.files,
+      r.bytes,
+      JSON.stringify(r.manifest),
+    );
+  }
+
+  listReleases(): ReleaseSummary[] {
+    return this.all(`SELECT version, commit_sha, author, subject, first_seen_at, files, bytes FROM releases ORDER BY first_seen_at DESC, version`).map(releaseSummary);
+  }
+
+  getRelease(version: string): ReleaseRecord | undefined {
+    const r = this.get(`SELECT * FROM releases WHERE version = ?`, version);
+    return r ? { ...releaseSummary(r), manifest: JSON.parse(r.manifest as string) as ReleaseRecord["manifest"] } : undefined;
+  }
+
   // ---- audit log
 
   appendAudit(e: AuditEntry): void {
@@ -706,6 +733,18 @@ class SqliteStore implements Store {
   }
 }
 
+
+function releaseSummary(r: Row): ReleaseSummary {
+  return {
+    version: r.version as string,
+    commit: optStr(r.commit_sha),
+    author: optStr(r.author),
+    subject: optStr(r.subject),
+    firstSeenAt: date(r.first_seen_at),
+    files: r.files as number,
+    bytes: r.bytes as number,
+  };
+}
 
 function parseReport(json: unknown): Report {
   return reportFromJson(JSON.parse(json as string) as JsonValue);
