@@ -7,7 +7,6 @@
 import t from "tap";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CATALOG_PAYLOAD_TYPE } from "../../catalog/model.js";
 import { issueCertificate, randomSerialHex } from "../../pki/ca.js";
 import { signEnvelope } from "../../pki/dsse.js";
@@ -15,15 +14,10 @@ import { generateKeyPair } from "../../pki/keys.js";
 import { stateLayout } from "../../agent/state/layout.js";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../../agent/state/catalog-cache.js";
 import { dataDirPaths } from "../../server/datadir.js";
-import { enroll, parseReport, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { fleetWithAgent, parseReport } from "../helpers/fleet.js";
 
 t.test("a cached catalog whose signer ends within 30 days is fetched again, signed by the server's signer", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
-  writeFilesSite(join(base, "site"), join(base, "managed"), 2);
-  const fleet = await startFleet(base, join(base, "site"));
-  t.teardown(() => fleet.stop());
-  const agent = await enroll(fleet, base, "web-01");
-  t.equal((await agent.run()).code, 2, "a first run converges");
+  const { fleet, agent } = await fleetWithAgent(t);
   const layout = stateLayout(agent.stateDir);
   const paths = dataDirPaths(fleet.dataDir);
   const serverSigner = new X509Certificate(readFileSync(paths.signerCert)).serialNumber;

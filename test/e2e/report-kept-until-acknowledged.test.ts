@@ -8,7 +8,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dataDirPaths } from "../../server/datadir.js";
-import { enroll, parseReport, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { fleetWithAgent, parseReport } from "../helpers/fleet.js";
 
 /** Runs `sql` on the server's database beside the running server (WAL: both may write). */
 function onDatabase(database: string, sql: string): void {
@@ -21,12 +21,7 @@ function onDatabase(database: string, sql: string): void {
 }
 
 t.test("a report the server received but failed to store stays queued and is delivered by the next run", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
-  writeFilesSite(join(base, "site"), join(base, "managed"), 2);
-  const fleet = await startFleet(base, join(base, "site"));
-  t.teardown(() => fleet.stop());
-  const agent = await enroll(fleet, base, "web-01");
-  t.equal((await agent.run()).code, 2, "a first run converges");
+  const { base, fleet, agent } = await fleetWithAgent(t);
   const queue = join(agent.stateDir, "reports");
   const database = dataDirPaths(fleet.dataDir).database;
 

@@ -7,15 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempPathFor } from "../../agent/state/atomic-write.js";
-import { enroll, parseReport, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { fleetWithAgent, parseReport } from "../helpers/fleet.js";
 
 t.test("a run removes the temp files killed runs left, only where it manages files and only theirs", async (t) => {
-  const base = t.testdir({ site: {}, managed: {}, elsewhere: {} });
-  writeFilesSite(join(base, "site"), join(base, "managed"), 2);
-  const fleet = await startFleet(base, join(base, "site"));
-  t.teardown(() => fleet.stop());
-  const agent = await enroll(fleet, base, "web-01");
-  t.equal((await agent.run()).code, 2, "a first run converges");
+  const { base, agent } = await fleetWithAgent(t);
 
   const dir = join(base, "managed/web-01");
   const dead = spawnSync(process.execPath, ["-e", ""]).pid!;

@@ -6,9 +6,8 @@ import t from "tap";
 import BetterSqlite3 from "better-sqlite3";
 import { readFileSync } from "node:fs";
 import { get } from "node:https";
-import { join } from "node:path";
 import { dataDirPaths } from "../../server/datadir.js";
-import { enroll, parseReport, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { fleetWithAgent, parseReport } from "../helpers/fleet.js";
 
 /** Makes every write to `table` fail the way SQLite fails on a full disk. */
 function failWrites(database: string, table: string): void {
@@ -45,12 +44,7 @@ function errorLines(logs: string): { msg: string; rpc?: string; err?: { message:
 }
 
 t.test("an internal server error is logged, counted and reported as such", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
-  writeFilesSite(join(base, "site"), join(base, "managed"), 2);
-  const fleet = await startFleet(base, join(base, "site"));
-  t.teardown(() => fleet.stop());
-  const agent = await enroll(fleet, base, "web-01");
-  t.equal((await agent.run()).code, 2, "a first run caches the catalog");
+  const { fleet, agent } = await fleetWithAgent(t);
   const database = dataDirPaths(fleet.dataDir).database;
 
   failWrites(database, "nodes");

@@ -7,22 +7,16 @@
 import t from "tap";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../../agent/state/catalog-cache.js";
 import { stateLayout } from "../../agent/state/layout.js";
 import { readCrl } from "../../pki/crl.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { dataDirPaths } from "../../server/datadir.js";
-import { enroll, parseReport, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { fleetWithAgent, parseReport } from "../helpers/fleet.js";
 import { cli } from "../helpers/processes.js";
 
 t.test("a rotated signing key is revoked: agents refuse what it signed, from the wire and the cache", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
-  writeFilesSite(join(base, "site"), join(base, "managed"), 2);
-  const fleet = await startFleet(base, join(base, "site"));
-  t.teardown(() => fleet.stop());
-  const agent = await enroll(fleet, base, "web-01");
-  t.equal((await agent.run()).code, 2, "a first run converges");
+  const { fleet, agent } = await fleetWithAgent(t);
   const layout = stateLayout(agent.stateDir);
   const paths = dataDirPaths(fleet.dataDir);
   const caPem = readFileSync(paths.caCert, "utf8");

@@ -1,4 +1,5 @@
 // A server with a site and enrolled agents, in temp dirs, for end-to-end tests.
+import type { Test } from "tap";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, freePort, startServer, type Exec, type RunningServer } from "./processes.js";
@@ -76,6 +77,21 @@ export async function enroll(fleet: Fleet, base: string, certname: string, token
   const r = await cli("agent", [...args, "--token", token ?? (await fleet.token())]);
   if (r.code !== 0) throw new Error(`bootstrap of ${certname} failed: ${r.stderr}`);
   return agent;
+}
+
+/**
+ * A server whose site manages two files under `base/managed/`, stopped at the
+ * test's end, and web-01 enrolled with a token and converged by a first run.
+ */
+export async function fleetWithAgent(t: Test): Promise<{ base: string; fleet: Fleet; agent: Agent }> {
+  const base = t.testdir({ site: {}, managed: {} });
+  writeFilesSite(join(base, "site"), join(base, "managed"), 2);
+  const fleet = await startFleet(base, join(base, "site"));
+  t.teardown(() => fleet.stop());
+  const agent = await enroll(fleet, base, "web-01");
+  const first = await agent.run();
+  t.equal(first.code, 2, `a first run converges (stderr: ${first.stderr})`);
+  return { base, fleet, agent };
 }
 
 /** The JSON run report `ancla-agent run --json` prints (protobuf JSON: zero values are omitted). */
