@@ -57,6 +57,8 @@ export function openStore(file: string): Store {
 }
 
 const EVENT_COLUMNS = "resource, property, desired, actual, result, corrective, message, diff";
+/** 100 rows of 9 values: far under SQLite's 32,766 bound parameters. */
+const EVENTS_PER_STATEMENT = 100;
 
 type Row = Record<string, unknown>;
 
@@ -325,6 +327,22 @@ class SqliteStore implements Store {
     return this.transaction(() => this.insertReport(report, receivedAt));
   }
 
+  /**
+   * EVENTS_PER_STATEMENT rows per INSERT: one statement per event spent most
+   * of a maximal report's write (20,000 events) crossing into SQLite and back,
+   * with every other agent and the API waiting.
+   */
+  private insertEvents(reportId: number, events: Event[]): void {
+    const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    const many = this.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES ${Array(EVENTS_PER_STATEMENT).fill(row).join(", ")}`);
+    let i = 0;
+    for (; i + EVENTS_PER_STATEMENT <= events.length; i += EVENTS_PER_STATEMENT) {
+      many.run(events.slice(i, i + EVENTS_PER_STATEMENT).flatMap((e) => [reportId, ...eventValues(e)]));
+    }
+    const one = this.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES ${row}`);
+    for (; i < events.length; i++) one.run(reportId, ...eventValues(events[i]));
+  }
+
   /** The report row, its events, the summaries; in the caller's transaction. */
   private insertReport(report: Report, receivedAt: Date): boolean {
     // Kept as the agent sent it (shown beside the receive time); an unreadable time falls back to arrival.
@@ -361,8 +379,7 @@ class SqliteStore implements Store {
     );
     if (inserted.changes === 0) return false;
     const reportId = Number(inserted.lastInsertRowid);
-    const insertEvent = this.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    for (const e of report.events) insertEvent.run(reportId, ...eventValues(e));
+    this.insertEvents(reportId, report.events);
     this.ensureNode(report.certname, receivedAt);
     this.reactivate(report.certname);
     // The server's clock orders runs: an agent's clock days ahead would otherwise hold "last run" for days.
