@@ -79,6 +79,13 @@ export class CompilePool implements SiteCompiler {
     for (let i = 0; i < options.compileWorkers; i++) this.spawn();
   }
 
+  /** Compiles running and waiting: for /metrics, and for whoever must know the pool is busy. */
+  load(): { busy: number; queued: number } {
+    let busy = 0;
+    for (const slot of this.slots) if (slot.job) busy++;
+    return { busy, queued: this.queue.length };
+  }
+
   siteVersion(): Promise<string> {
     return siteVersion(this.root);
   }

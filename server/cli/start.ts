@@ -135,6 +135,8 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     onSiteVersion: (version) => releases.observe(version),
   });
 
+  // Read once and again after each renewal or reload, not on every /metrics scrape and dashboard page.
+  let expiries = serverCertificateExpiries(paths);
   const grpc = await startGrpcEndpoint({
     address: grpcAddress,
     caCertPem: ca.certPem,
@@ -159,11 +161,12 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     artifacts,
     connections: limits,
     maxArtifactBytes: limits.maxArtifactBytes,
-    serverCertificates: () => serverCertificateExpiries(paths),
+    serverCertificates: () => expiries,
     install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()), publicAddress: opts.publicAddress },
   });
   const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });
-  metrics.certificateExpiries(() => serverCertificateExpiries(paths));
+  metrics.certificateExpiries(() => expiries);
+  metrics.compilePool(() => compiler.load());
   // Renewed ahead of expiry while running; new connections and new catalogs use them at once.
   const renewal = scheduleServerCertificateRenewal(paths, ca, {
     intervalMs: opts.certificateCheck?.intervalMs ?? CERTIFICATE_CHECK_MS,
@@ -176,6 +179,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
         api.setCertificate(renewed.certPem, renewed.keyPem);
       }
       if (names.includes("signing")) catalogs.setSigner(loadCertifiedKey(paths, "signing"));
+      expiries = serverCertificateExpiries(paths);
     },
   });
   // SIGHUP (from `signing-key rotate`): the signing key and the revocation list on disk and in the database may be new.
@@ -183,6 +187,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     try {
       catalogs.setSigner(loadCertifiedKey(paths, "signing"));
       certs.forgetRevocationList();
+      expiries = serverCertificateExpiries(paths);
       logger.info("reloaded the catalog-signing key and the revocation list");
     } catch (err) {
       logger.error({ err }, "reloading the catalog-signing key failed; still signing with the previous one");

@@ -94,6 +94,26 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     });
   }
 
+  /** Compiles running on the pool's workers and waiting for one, read when Prometheus scrapes. */
+  compilePool(read: () => { busy: number; queued: number }): void {
+    new Gauge({
+      name: "ancla_compile_workers_busy",
+      help: "Compile workers running a node's compile now (compile_workers of them at most)",
+      registers: [this.registry],
+      collect() {
+        this.set(read().busy);
+      },
+    });
+    new Gauge({
+      name: "ancla_compile_queue",
+      help: "Compiles waiting for a free compile worker",
+      registers: [this.registry],
+      collect() {
+        this.set(read().queued);
+      },
+    });
+  }
+
   checkin(result: CheckinResult): void {
     this.checkins.inc({ result });
   }

@@ -499,11 +499,10 @@ class SqliteStore implements Store {
   // ---- certificates
 
   isSerialRevoked(serialHex: string): boolean {
-    const serial = normalizeSerialHex(serialHex);
-    return (
-      this.get(`SELECT 1 FROM certificates WHERE state = 'revoked' AND serial_hex = ?`, serial) !== undefined ||
-      this.get(`SELECT 1 FROM revoked_server_certificates WHERE serial_hex = ?`, serial) !== undefined
-    );
+    // On every agent RPC: one statement for both tables.
+    const sql = `SELECT EXISTS (SELECT 1 FROM certificates WHERE state = 'revoked' AND serial_hex = @serial)
+      OR EXISTS (SELECT 1 FROM revoked_server_certificates WHERE serial_hex = @serial) AS revoked`;
+    return this.get(sql, { serial: normalizeSerialHex(serialHex) })!.revoked === 1;
   }
 
   pendingCertificate(certname: string): CertificateRecord | undefined {

@@ -127,7 +127,8 @@ export function call(
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        const json = String(res.headers["content-type"] ?? "").includes("json");
+        resolve({ status: res.statusCode ?? 0, body: text ? (json ? JSON.parse(text) : text) : undefined });
       });
     });
     req.on("error", reject);

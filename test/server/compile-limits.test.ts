@@ -46,17 +46,19 @@ t.test("a looping or ballooning compile ends at its limit and freezes nothing", 
   writeAttackSite(server.site);
   // Both workers busy with the attack for up to 3 s each.
   const attacks = [checkin(loop), checkin(mem)];
-  await new Promise((r) => setTimeout(r, 300));
-  const api = performance.now();
+  await eventually("both compile workers run the attack", async () => {
+    const metrics = (await server.api("GET", "/metrics")).body as string;
+    return /^ancla_compile_workers_busy 2$/m.test(metrics) || undefined;
+  });
   const nodes = await server.api("GET", "/api/v1/nodes");
   t.equal(nodes.status, 200, "the API answers while the attack compiles");
-  t.ok(performance.now() - api < 1000, `the API answered in ${Math.round(performance.now() - api)} ms`);
 
   // web-1's own compile waits behind the attack: it is answered with the catalog it holds.
   const waiting = await checkin(web, good.digest);
   t.notOk(waiting.error, "web-1 is answered");
   t.ok(waiting.notModified && waiting.digest === good.digest, "with its last good catalog");
-  t.ok(waiting.ms < 2900, `within half the compile limit, not after the attack (${Math.round(waiting.ms)} ms)`);
+  const during = (await server.api("GET", "/api/v1/compile-failures")).body as { failures: unknown[] };
+  t.same(during.failures, [], "both answered while the attack still compiled (neither attack has ended)");
 
   // They held catalogs too, so they are answered with those while their compiles run on.
   for (const attack of await Promise.all(attacks)) t.notOk(attack.error, "an attacking node is answered with its last good catalog");
@@ -72,7 +74,8 @@ t.test("a looping or ballooning compile ends at its limit and freezes nothing", 
   t.comment(`mem-1: ${problem("mem-1")?.[0]?.message.slice(0, 60)}`);
   const refused = await checkin(loop);
   t.match(refused.error, /FAILED_PRECONDITION: ANCLA_E_COMPILE: .*exceeded 3 s/, "the node's next check-in is refused with the problem, so the agent keeps its cached catalog");
-  t.ok(refused.ms < 1000, `at once, without compiling the same inputs again (${Math.round(refused.ms)} ms)`);
+  const load = (await server.api("GET", "/metrics")).body as string;
+  t.match(load, /^ancla_compile_workers_busy 0$/m, "without compiling the same inputs again");
 
   // The compile web-1 waited for finishes once a worker is free: a later check-in has the new site's catalog.
   const after = await eventually("web-1 gets a new catalog", async () => {

@@ -72,8 +72,13 @@ t.test("the dashboard warns from 30 days before a server certificate expires (th
   const before = await fetchPage(server, "/", { token: server.adminToken });
   t.equal(before.status, 200);
   t.notMatch(before.text, /id="certificate-expiry"/, "nothing to say while all are far from their end");
-  // As if the CA were 10 days from its end: the page reads the data dir when asked.
+  // As if the CA were 10 days from its end. The server reads its certificates' dates at start, at
+  // each renewal and on SIGHUP (this process is the server's).
   writeFileSync(dataDirPaths(server.dataDir).caCert, createCertificateAuthority("Ancla CA (ending)", 10).certPem);
-  const after = await fetchPage(server, "/", { token: server.adminToken });
+  process.kill(process.pid, "SIGHUP");
+  const after = await eventually("the fleet page warns", async () => {
+    const page = await fetchPage(server, "/", { token: server.adminToken });
+    return page.text.includes('id="certificate-expiry"') ? page : undefined;
+  });
   t.match(after.text, /id="certificate-expiry"[^]*the CA certificate \(rotate it: docs\/operations\.md\) expires <time[^>]*>in (9|10) d<\/time>/, "the fleet page says which, when, and what to do");
 });
