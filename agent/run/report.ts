@@ -19,17 +19,15 @@ export interface ReportParts {
 }
 
 /**
- * The server refuses a report with more log lines than this (its default max_report_log_lines), and
- * a refused report loses the run's events too; so a chatty run keeps its first lines and says how
- * many it dropped.
+ * The server refuses a report with more log lines than DEFAULT_MAX_REPORT_LOG_LINES (its default
+ * max_report_log_lines), and a refused report loses the run's events too; so a chatty run keeps its
+ * first lines and says how many it dropped.
  */
-export const MAX_REPORT_LOG_LINES = DEFAULT_MAX_REPORT_LOG_LINES;
-
 function boundedLogs(lines: LogLine[]): LogLine[] {
-  if (lines.length <= MAX_REPORT_LOG_LINES) return lines;
-  const kept = lines.slice(0, MAX_REPORT_LOG_LINES - 1);
+  if (lines.length <= DEFAULT_MAX_REPORT_LOG_LINES) return lines;
+  const kept = lines.slice(0, DEFAULT_MAX_REPORT_LOG_LINES - 1);
   const dropped = lines.length - kept.length;
-  const note = create(LogLineSchema, { time: new Date().toISOString(), level: LogLevel.WARNING, message: `${dropped} more log lines dropped: a report carries at most ${MAX_REPORT_LOG_LINES}` });
+  const note = create(LogLineSchema, { time: new Date().toISOString(), level: LogLevel.WARNING, message: `${dropped} more log lines dropped: a report carries at most ${DEFAULT_MAX_REPORT_LOG_LINES}` });
   return [...kept, note];
 }
 
