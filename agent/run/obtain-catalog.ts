@@ -41,17 +41,34 @@ export interface ObtainOptions {
 async function verifiedCache(opts: ObtainOptions, ctx: VerifyContext): Promise<{ catalog?: Catalog; problem?: AnclaError; signerEndsSoon?: boolean }> {
   const cached = await loadCachedEnvelope(opts.layout);
   if (!cached.envelope) return { problem: new AnclaError("ANCLA_E_NO_CATALOG", cached.reason) };
+  // Parsed once here: both the renewal check and the clock-skew check need only its dates.
+  const signer = signerValidity(cached.envelope);
   try {
-    return { catalog: verifyCatalog(cached.envelope, { ...ctx, checkExpiry: false }), signerEndsSoon: signerEndsSoon(cached.envelope, ctx.now) };
+    return { catalog: verifyCatalog(cached.envelope, { ...ctx, checkExpiry: false }), signerEndsSoon: signerEndsSoon(signer, ctx.now) };
   } catch (err) {
     const e = err as AnclaError;
-    return { problem: clockSkew(cached.envelope, ctx.now) ?? new AnclaError(e.code ?? "ANCLA_E_CATALOG_MALFORMED", `cached catalog refused: ${e.message}`) };
+    return { problem: clockSkew(signer, ctx.now) ?? new AnclaError(e.code ?? "ANCLA_E_CATALOG_MALFORMED", `cached catalog refused: ${e.message}`) };
   }
 }
 
-function signerEndsSoon(envelope: DsseEnvelope, now: Date): boolean {
-  const validTo = new Date(new X509Certificate(envelope.signatures[0]?.certPem ?? "").validTo);
-  return validTo.getTime() - now.getTime() < SERVER_CERT_RENEW_DAYS * 86_400_000;
+interface Validity {
+  from: Date;
+  to: Date;
+}
+
+/** The validity of the envelope's signing certificate, or undefined when there is none that parses (verifyCatalog says why). */
+function signerValidity(envelope: DsseEnvelope): Validity | undefined {
+  try {
+    const cert = new X509Certificate(envelope.signatures[0]?.certPem ?? "");
+    return { from: new Date(cert.validFrom), to: new Date(cert.validTo) };
+  } catch {
+    return undefined;
+  }
+}
+
+// A verified catalog always has a signer that parses; without one, asking afresh is the safe answer.
+function signerEndsSoon(signer: Validity | undefined, now: Date): boolean {
+  return signer === undefined || signer.to.getTime() - now.getTime() < SERVER_CERT_RENEW_DAYS * 86_400_000;
 }
 
 /**
@@ -59,16 +76,9 @@ function signerEndsSoon(envelope: DsseEnvelope, now: Date): boolean {
  * host's clock: most likely the clock is wrong (a signer is issued for years),
  * so say that rather than only "invalid".
  */
-function clockSkew(envelope: DsseEnvelope, now: Date): AnclaError | undefined {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(envelope.signatures[0]?.certPem ?? "");
-  } catch {
-    return undefined;
-  }
-  const [from, to] = [new Date(cert.validFrom), new Date(cert.validTo)];
-  if (now >= from && now <= to) return undefined;
-  const validity = `its signing certificate is valid from ${from.toISOString()} to ${to.toISOString()}`;
+function clockSkew(signer: Validity | undefined, now: Date): AnclaError | undefined {
+  if (signer === undefined || (now >= signer.from && now <= signer.to)) return undefined;
+  const validity = `its signing certificate is valid from ${signer.from.toISOString()} to ${signer.to.toISOString()}`;
   return new AnclaError("ANCLA_E_CLOCK_SKEW", `cached catalog refused: clock skew: this host's time is ${now.toISOString()}, but ${validity}`);
 }
 
