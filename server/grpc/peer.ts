@@ -20,28 +20,30 @@ export interface PeerTrust {
 /** Any call shape that names its peer (unary and streaming calls both do). */
 export type CallWithPeer = Pick<ServerUnaryCall<unknown, unknown>, "getPeer">;
 
-/** The DER certificate the caller presented in its TLS handshake, verified or not (listener.ts keeps them). */
+/**
+ * The DER certificate the caller presented in its TLS handshake, verified or
+ * not: listener.ts keeps one Buffer per connection, the same for each of its
+ * calls, and the verification is cached by that Buffer.
+ */
 export type PeerCertificateSource = (call: CallWithPeer) => Buffer | undefined;
 
 export type PeerAuthenticator = (call: CallWithPeer) => PeerIdentity;
 
-const MAX_CACHED = 10_000;
-
 /**
- * Keeps verified certificates by their DER, so a check-in does not parse and
- * verify the same certificate again (that was most of an unchanged check-in's
- * CPU). Expiry and revocation are still checked on every call. Bounded: the
- * oldest entry goes when full.
+ * Keeps each verified certificate by the DER Buffer listener.ts holds for its
+ * connection, so a check-in neither parses and verifies the same certificate
+ * again (that was most of an unchanged check-in's CPU) nor re-encodes it to
+ * find it. Weak: an entry goes with its connection's Buffer, so the cache is
+ * bounded by the open connections. Expiry and revocation are still checked on
+ * every call.
  */
 export function peerAuthenticator(trust: PeerTrust, peerCertificate: PeerCertificateSource): PeerAuthenticator {
-  const verified = new Map<string, VerifiedCertificate>();
+  const verified = new WeakMap<Buffer, VerifiedCertificate>();
   const verifyOnce = (raw: Buffer): VerifiedCertificate => {
-    const key = raw.toString("base64");
-    const hit = verified.get(key);
+    const hit = verified.get(raw);
     if (hit && hit.notAfter.getTime() > Date.now()) return hit;
     const cert = verifyCertificate(raw, trust.caCertPem, { usage: "client" });
-    if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value as string);
-    verified.set(key, cert);
+    verified.set(raw, cert);
     return cert;
   };
   return (call) => {
