@@ -7,11 +7,12 @@
 // the server warns from RENEW_BEFORE_DAYS before, and docs/operations.md says
 // how to rotate it.
 import { X509Certificate } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { issueCertificate, randomSerialHex, type CertificateUsage, type CertifiedKey } from "../../pki/ca.js";
 import { SERVER_CERT_RENEW_DAYS } from "../../pki/server-cert-renewal.js";
 import { subjectAltNames } from "../../pki/subject-names.js";
 import type { DataDirPaths } from "../datadir.js";
+import { writeFileDurableSync } from "../durable-write.js";
 import type { Logger } from "../log.js";
 
 export const RENEW_BEFORE_DAYS = SERVER_CERT_RENEW_DAYS;
@@ -51,7 +52,7 @@ export interface RenewalResult {
 /**
  * Renews the server and signing certificates that expire within
  * RENEW_BEFORE_DAYS of `now`: same subject, names and key, a new serial and
- * SERVER_CERT_DAYS more. Each file is replaced whole (written beside, renamed).
+ * SERVER_CERT_DAYS more. Each file is replaced whole and durably (durable-write.ts).
  */
 export function renewServerCertificates(paths: DataDirPaths, ca: CertifiedKey, now: Date): RenewalResult {
   const renewed: RenewalResult["renewed"] = [];
@@ -66,8 +67,8 @@ export function renewServerCertificates(paths: DataDirPaths, ca: CertifiedKey, n
       validityDays: SERVER_CERT_DAYS,
       dnsNames: r.usage === "server" ? subjectAltNames({ subjectaltname: current.subjectAltName }) : undefined,
     });
-    writeFileSync(`${r.certFile}.renewing`, certPem, { mode: 0o644 });
-    renameSync(`${r.certFile}.renewing`, r.certFile);
+    // Durably: a power cut must not leave an empty certificate the server cannot start with.
+    writeFileDurableSync(r.certFile, certPem, 0o644);
     renewed.push({ name: r.name, notAfter: new Date(new X509Certificate(certPem).validTo) });
   }
   const caNotAfter = new Date(new X509Certificate(ca.certPem).validTo);
