@@ -33,6 +33,7 @@ t.test("a run id reused by another node is stored for that node, and the API tel
   t.match((await server.api("GET", "/api/v1/reports/run-1?node=node-b")).body as ProtoReport, { certname: "node-b", status: "failed" });
   t.equal((await server.api("GET", "/api/v1/reports/run-1/events?node=node-a")).status, 200);
   t.equal((await server.api("GET", "/api/v1/reports/run-1/events")).status, 409);
+  t.match(await server.api("GET", "/api/v1/reports/run-1/events?node=node-c"), { status: 404, body: { error: { message: /no report with run id "run-1" from "node-c"/ } } });
   const other = await server.api("GET", "/api/v1/reports/run-1?node=node-c");
   t.equal(other.status, 404);
   t.match(other.body, { error: { message: /no report with run id "run-1" from "node-c"/ } });

@@ -94,8 +94,10 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const { runId } = request.params;
       const q = request.query;
-      if (!deps.store.getReportSummary(runId, q.node)) throw notFound(runId, q.node);
+      // One lookup of the run's row when it has events to show; only an empty page asks again whether the run exists
+      // (the Store interface answers an unknown run as no events).
       const page = deps.store.reportEvents(runId, { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit, offset: q.offset }, q.node);
+      if (page.total === 0 && !deps.store.getReportSummary(runId, q.node)) throw notFound(runId, q.node);
       return { total: page.total, events: page.events.map(eventView) };
     },
   );
