@@ -14,7 +14,14 @@ export interface SiteProblem {
 }
 
 export type CompileResult = (
-  | { ok: true; body: CatalogBody; /** content referred to by sha256 (hex) in the body */ contents: Map<string, Uint8Array> }
+  | {
+      ok: true;
+      body: CatalogBody;
+      /** content referred to by sha256 (hex) in the body */
+      contents: Map<string, Uint8Array>;
+      /** The node's environment (nodes.yaml `environment:`, else production): which release and rollout it follows. */
+      environment: string;
+    }
   | { ok: false; problems: SiteProblem[] }
 ) & {
   /** What compiles but is likely a mistake (an exec that runs on every run): shown to operators, never stops a catalog. */

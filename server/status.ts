@@ -133,6 +133,7 @@ export interface NodeSummary {
   failed?: boolean;
   /** Since when the site has not compiled for the node. */
   compileFailedAt?: Date;
+  environment?: string;
 }
 
 export function summarizeNode(node: NodeOverview, options: StatusOptions = {}): NodeSummary {
@@ -154,6 +155,7 @@ export function summarizeNode(node: NodeOverview, options: StatusOptions = {}): 
     corrective: r && (r.hasCorrective || r.counts.corrective > 0),
     failed: r && runStatus(r) === "failed",
     compileFailedAt: node.compileFailureAt,
+    environment: node.environment,
   };
 }
 
@@ -163,6 +165,8 @@ export interface NodeQuery extends StatusOptions {
   search?: string;
   /** Dotted fact path equals value, e.g. { path: "os.family", value: "debian" }; compared as text. */
   fact?: { path: string; value: string };
+  /** Only nodes in this environment (as of their last successful compile). */
+  environment?: string;
   sort?: "certname" | "status" | "last_run";
   order?: "asc" | "desc";
   /** Default 100, at most 1000. */
@@ -196,6 +200,7 @@ export function listNodes(store: Store, q: NodeQuery = {}): NodePage {
     ...options,
     status: q.status,
     search: q.search || undefined,
+    environment: q.environment,
     fact: q.fact,
     sort: q.sort ?? "certname",
     order: q.order ?? "asc",

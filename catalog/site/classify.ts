@@ -1,8 +1,9 @@
 // Classification of one node: the modules of every matching rule, each once,
 // in order of first appearance, and the rules' parameters, a later rule
-// overriding an earlier one for the same parameter.
+// overriding an earlier one for the same parameter; the environment of the
+// last matching rule that names one.
 import type { Keyed } from "./resource-decl.js";
-import type { ModuleUse, Rule } from "./rules.js";
+import { DEFAULT_ENVIRONMENT, type ModuleUse, type Rule } from "./rules.js";
 import type { Scope } from "./scope.js";
 import { evaluate, type Sink } from "./value.js";
 
@@ -10,13 +11,16 @@ export interface Classification {
   modules: ModuleUse[];
   /** module → parameter → the value the last matching rule gave it. */
   params: Map<string, Map<string, Keyed>>;
+  environment: string;
 }
 
 export function classify(rules: Rule[], certname: string, scope: Scope, report: Sink): Classification {
   const modules = new Map<string, ModuleUse>();
   const params = new Map<string, Map<string, Keyed>>();
+  let environment = DEFAULT_ENVIRONMENT;
   for (const rule of rules) {
     if (!rule.matches(certname) || !holds(rule, scope, report)) continue;
+    if (rule.environment) environment = rule.environment;
     for (const use of rule.modules) if (!modules.has(use.name)) modules.set(use.name, use);
     for (const [module, values] of rule.params) {
       const merged = params.get(module) ?? new Map<string, Keyed>();
@@ -24,7 +28,7 @@ export function classify(rules: Rule[], certname: string, scope: Scope, report: 
       params.set(module, merged);
     }
   }
-  return { modules: [...modules.values()], params };
+  return { modules: [...modules.values()], params, environment };
 }
 
 function holds(rule: Rule, scope: Scope, report: Sink): boolean {

@@ -42,7 +42,7 @@ export async function compileNode(site: Site, version: string, certname: string,
   const found = warnings.length > 0 ? { warnings: forNode(certname, warnings) } : {};
   if (problems.length > 0) return { ok: false, problems: forNode(certname, problems), ...found };
   const body: CatalogBody = { certname, siteVersion: version, resources: declared.map((d) => d.resource!), edges };
-  return { ok: true, body, contents, ...found };
+  return { ok: true, body, contents, environment: classes.environment, ...found };
 }
 
 /**

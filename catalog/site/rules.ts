@@ -1,6 +1,7 @@
 // nodes.yaml: classification. An ordered list of rules; every rule whose
 // certname glob matches (and whose CEL `when` holds) adds its modules, first
-// appearance first, and its parameters, later rules overriding earlier ones.
+// appearance first, and its parameters, later rules overriding earlier ones;
+// the last matching rule with an `environment:` names the node's environment.
 import picomatch from "picomatch";
 import type { YAMLMap } from "yaml";
 import type { SiteProblem } from "../compiler.js";
@@ -14,6 +15,12 @@ import { whereOf, type Where, type YamlFile } from "./yaml-file.js";
 /** Module names become directory names, so they may not hold separators or dots. */
 const MODULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
+/** Environments are named in commands, URLs and metrics labels: lowercase, digits and dashes. */
+export const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A node no rule gives an environment is in this one (and so is every node of a site that names none). */
+export const DEFAULT_ENVIRONMENT = "production";
+
 export interface ModuleUse {
   name: string;
   /** Where the rule names it, for "module not found". */
@@ -26,6 +33,7 @@ export interface Rule {
   modules: ModuleUse[];
   /** module → parameter → value. */
   params: Map<string, Map<string, Keyed>>;
+  environment?: string;
 }
 
 export function readRules(file: YamlFile, cel: CelCache, problems: SiteProblem[]): Rule[] {
@@ -47,20 +55,32 @@ export function readRules(file: YamlFile, cel: CelCache, problems: SiteProblem[]
 
 function readRule(c: Compiling, map: YAMLMap): Rule | undefined {
   const { reader } = c;
-  const fields = reader.fields(map, ["match", "when", "modules", "params"]);
+  const fields = reader.fields(map, ["match", "when", "modules", "params", "environment"]);
   const match = fields.get("match");
   const modules = fields.get("modules");
   const when = fields.get("when");
-  if (!modules) reader.report(map, "a rule needs `modules:` (a list of module names)");
+  const environmentField = fields.get("environment");
+  // A rule may only place nodes in an environment (`- match: "stage-*"` + `environment: staging`).
+  if (!modules && !environmentField) reader.report(map, "a rule needs `modules:` (a list of module names) or an `environment:`");
   const glob = match ? reader.string(match.value, "`match`", match.key) : "*";
   const uses = modules ? readModuleNames(reader, modules) : [];
   const condition = when && compileCel(c, when.value, when.key);
   const paramsField = fields.get("params");
   const params = paramsField ? readRuleParams(c, paramsField) : new Map<string, Map<string, Keyed>>();
-  if (glob === undefined || !modules || (when && !condition)) return undefined;
+  const environment = environmentField && readEnvironment(reader, environmentField);
+  if (glob === undefined || (!modules && !environmentField) || (when && !condition) || environment === null) return undefined;
   // `dot`: a certname is one name, not a path, so a leading dot is nothing special.
   const isMatch = picomatch(glob, { dot: true });
-  return { matches: (certname) => isMatch(certname), when: condition, modules: uses, params };
+  return { matches: (certname) => isMatch(certname), when: condition, modules: uses, params, ...(environment ? { environment } : {}) };
+}
+
+/** The environment's name, or null (a problem reported at it). */
+function readEnvironment(reader: Reader, f: Field): string | null {
+  const name = reader.string(f.value, "`environment`", f.key);
+  if (name === undefined) return null;
+  if (ENVIRONMENT_NAME.test(name)) return name;
+  reader.report(reader.resolve(f.value), `${JSON.stringify(name)} is not a valid environment name (lowercase letters, digits and -, at most 63)`);
+  return null;
 }
 
 function readModuleNames(reader: Reader, f: Field): ModuleUse[] {

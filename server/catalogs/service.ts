@@ -20,6 +20,7 @@ export interface CatalogStore {
   nextCatalogSerial(certname: string): number;
   recordCompileFailure(certname: string, siteVersion: string, problems: SiteProblem[], at: Date): void;
   clearCompileFailure(certname: string): void;
+  recordEnvironment(certname: string, environment: string): void;
 }
 
 export type CheckinAnswer = { notModified: true; digest: string } | { notModified: false; digest: string; envelope: DsseEnvelope };
@@ -127,6 +128,7 @@ export class CatalogService {
     }
     this.failed.delete(certname);
     this.store.clearCompileFailure(certname);
+    this.store.recordEnvironment(certname, result.environment);
     for (const [sha, bytes] of result.contents) await this.content.put(sha, bytes);
     const digest = bodyDigest(result.body);
     // What the catalog names, as after a restart (loadIssued): files' content and images from the artifact store alike.

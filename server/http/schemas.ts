@@ -52,6 +52,7 @@ export const nodeSchema = object({
   corrective: { type: ["boolean", "null"] },
   failed: { type: ["boolean", "null"] },
   compile_failed_at: nullableTime,
+  environment: nullableStr,
 });
 
 const problemsSchema = { type: "array", items: anyObject } as const;

@@ -68,6 +68,8 @@ export interface NodeView {
   corrective: boolean | null;
   failed: boolean | null;
   compile_failed_at: string | null;
+  /** From its last successful compile; null before one. */
+  environment: string | null;
 }
 
 export function nodeView(n: NodeSummary): NodeView {
@@ -88,6 +90,7 @@ export function nodeView(n: NodeSummary): NodeView {
     corrective: n.corrective ?? null,
     failed: n.failed ?? null,
     compile_failed_at: iso(n.compileFailedAt),
+    environment: n.environment ?? null,
   };
 }
 

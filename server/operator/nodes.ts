@@ -14,17 +14,18 @@ const SORTS = ["certname", "status", "last_run"];
 
 export const nodeCommands: Record<string, Subcommand> = {
   nodes: {
-    usage: "nodes [--status S] [--search TEXT] [--fact PATH=VALUE] [--sort certname|status|last_run] [--limit N] [--json]",
+    usage: "nodes [--status S] [--environment ENV] [--search TEXT] [--fact PATH=VALUE] [--sort certname|status|last_run] [--limit N] [--json]",
     summary: `list nodes and their status (${NODE_STATUSES.join(", ")})`,
-    flags: { ...flags, status: { type: "string" }, search: { type: "string" }, fact: { type: "string" }, sort: { type: "string" }, limit: { type: "string" } },
+    flags: { ...flags, status: { type: "string" }, environment: { type: "string" }, search: { type: "string" }, fact: { type: "string" }, sort: { type: "string" }, limit: { type: "string" } },
     async run(args) {
       // Checked here too, so a typo is a usage error (exit 64) before any network call.
       const query = nodesQuery(args);
       const page = await new ApiClient(resolveConnection(args)).get<{ total: number; nodes: NodeView[] }>(`/nodes?${query}`);
       print(args, page.nodes, () => {
         const rows = table(
-          ["CERTNAME", "STATUS", "LAST RUN", "RESULT", "SITE VERSION", "CHANGED", "FAILED", "CORRECTIVE"],
-          page.nodes.map((n) => [n.certname, n.status, when(n.last_report_at), n.last_run_status, n.site_version, n.counts?.changed, n.counts?.failed, n.counts?.corrective]),
+          // ENVIRONMENT last: scripts reading the columns before it keep working.
+          ["CERTNAME", "STATUS", "LAST RUN", "RESULT", "SITE VERSION", "CHANGED", "FAILED", "CORRECTIVE", "ENVIRONMENT"],
+          page.nodes.map((n) => [n.certname, n.status, when(n.last_report_at), n.last_run_status, n.site_version, n.counts?.changed, n.counts?.failed, n.counts?.corrective, n.environment]),
         );
         const more = page.total > page.nodes.length ? `(${page.nodes.length} of ${page.total} nodes; --limit shows more)\n` : "";
         return rows + more;
@@ -82,7 +83,7 @@ function nodesQuery(args: ParsedArgs): URLSearchParams {
   const fact = str(args, "fact");
   if (fact !== undefined && !/^[^=]+=/.test(fact)) throw usageError(`--fact ${fact}: expected PATH=VALUE, e.g. os.family=debian`);
   const limit = wholeNumberFlag(args, "limit", 1, MAX_NODE_LIMIT) ?? MAX_NODE_LIMIT;
-  for (const [key, value] of Object.entries({ status, search: str(args, "search"), fact, sort })) if (value !== undefined) query.set(key, value);
+  for (const [key, value] of Object.entries({ status, environment: str(args, "environment"), search: str(args, "search"), fact, sort })) if (value !== undefined) query.set(key, value);
   query.set("limit", String(limit));
   return query;
 }
@@ -104,6 +105,7 @@ function describeNode(n: NodeDetailView): string {
     `  last run        ${n.last_run_id ? `${n.last_run_status}${n.last_run_noop ? " (noop)" : ""}, started ${when(n.last_run_at)} (agent clock), took ${n.last_run_duration_ms} ms` : "-"}`,
     `  agent clock     ${agentClock(n.clock_skew_seconds)}`,
     `  resources       ${c ? `${c.total} total, ${c.changed} changed, ${c.failed} failed, ${c.corrective} corrective` : "-"}`,
+    `  environment     ${n.environment ?? "- (not compiled yet)"}`,
     `  site version    ${n.site_version ?? "-"}`,
     `  facts           ${n.facts ? `${Object.keys(n.facts).length} top-level, updated ${when(n.facts_updated_at)}` : "-"}`,
   ];

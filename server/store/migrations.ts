@@ -342,6 +342,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX releases_by_first_seen ON releases (first_seen_at DESC);
     `,
   },
+  {
+    version: 9,
+    name: "node environments (issue 13)",
+    sql: `
+      -- From the node's last successful compile (nodes.yaml environment:); NULL until then.
+      ALTER TABLE node_summaries ADD COLUMN environment TEXT;
+      CREATE INDEX node_summaries_by_environment ON node_summaries (environment) WHERE environment IS NOT NULL;
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

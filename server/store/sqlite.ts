@@ -193,7 +193,7 @@ class SqliteStore implements Store {
   }
 
   getNode(certname: string): NodeRecord | undefined {
-    const r = this.get(`SELECT n.*, s.deactivated_at FROM nodes n LEFT JOIN node_summaries s ON s.certname = n.certname WHERE n.certname = ?`, certname);
+    const r = this.get(`SELECT n.*, s.deactivated_at, s.environment FROM nodes n LEFT JOIN node_summaries s ON s.certname = n.certname WHERE n.certname = ?`, certname);
     if (!r) return undefined;
     return {
       certname: r.certname as string,
@@ -202,7 +202,12 @@ class SqliteStore implements Store {
       facts: r.facts === null ? undefined : (JSON.parse(r.facts as string) as Record<string, unknown>),
       factsUpdatedAt: optDate(r.facts_updated_at),
       deactivatedAt: optDate(r.deactivated_at),
+      environment: optStr(r.environment),
     };
+  }
+
+  recordEnvironment(certname: string, environment: string): void {
+    this.run(`UPDATE node_summaries SET environment = ? WHERE certname = ? AND environment IS NOT ?`, environment, certname, environment);
   }
 
   queryNodes(q: NodeFilter): { total: number; nodes: NodeOverview[] } {
@@ -216,6 +221,10 @@ class SqliteStore implements Store {
       where.push(`s.certname LIKE @search ESCAPE '\\'`);
       params.search = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     }
+    if (q.environment !== undefined) {
+      where.push(`s.environment = @environment`);
+      params.environment = q.environment;
+    }
     if (q.fact !== undefined) {
       where.push(`s.certname IN (SELECT certname FROM node_facts WHERE path = @factPath AND value = @factValue)`);
       Object.assign(params, { factPath: q.fact.path, factValue: q.fact.value });
@@ -226,7 +235,7 @@ class SqliteStore implements Store {
     // The page is chosen from the summaries alone; only its rows are joined to their node and report rows.
     const rows = this.all(
       `SELECT p.*, n.last_checkin_at, ${REPORT_SUMMARY_COLUMNS} FROM (
-         SELECT s.certname AS node, s.first_checkin_at, s.compile_failed_at AS failure_at, s.report_id,
+         SELECT s.certname AS node, s.first_checkin_at, s.compile_failed_at AS failure_at, s.report_id, s.environment,
                 s.received_at AS last_received, ${NODE_STATUS_SQL} AS status_value
          FROM node_summaries s ${filter}
          ORDER BY ${order} LIMIT @limit OFFSET @offset
@@ -793,6 +802,7 @@ function nodeOverview(r: Row): NodeOverview {
     firstCheckinAt: date(r.first_checkin_at),
     lastCheckinAt: date(r.last_checkin_at),
     compileFailureAt: optDate(r.failure_at),
+    environment: optStr(r.environment),
     latest: r.run_id === null ? undefined : reportSummary(r),
   };
 }

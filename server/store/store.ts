@@ -34,6 +34,8 @@ export interface NodeRecord {
   factsUpdatedAt?: Date;
   /** Set by an operator; cleared by the node's next check-in or report. */
   deactivatedAt?: Date;
+  /** Its environment as of its last successful compile (nodes.yaml `environment:`). */
+  environment?: string;
 }
 
 export interface ReportCounts {
@@ -73,6 +75,7 @@ export interface NodeOverview {
   lastCheckinAt: Date;
   latest?: ReportSummary;
   compileFailureAt?: Date;
+  environment?: string;
 }
 
 /**
@@ -86,6 +89,7 @@ export interface NodeFilter {
   status?: string;
   /** Certname substring, case-insensitive. */
   search?: string;
+  environment?: string;
   /** A flattened fact path (dots between keys, array items by index) equal to a value, compared as text. */
   fact?: { path: string; value: string };
   sort: "certname" | "status" | "last_run";
@@ -279,6 +283,8 @@ export interface Store {
   // Compile failures (the latest one per node)
   recordCompileFailure(certname: string, siteVersion: string, problems: SiteProblem[], at: Date): void;
   clearCompileFailure(certname: string): void;
+  /** The node's environment, from its last successful compile. */
+  recordEnvironment(certname: string, environment: string): void;
   getCompileFailure(certname: string): CompileFailure | undefined;
   /** Every standing compile failure, newest first. */
   listCompileFailures(): CompileFailure[];

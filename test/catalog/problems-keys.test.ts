@@ -18,7 +18,7 @@ outputs: {}
   const files = { ...site({ base: module }, nodes), "ancla.yaml": "hierarchy: [common.yaml]\nheirarchy: []\n" };
   t.same(problemLines(await compileFiles(t, files)), [
     "ancla.yaml:2:1: for node web-01: unknown key `heirarchy` (expected one of: hierarchy)",
-    "nodes.yaml:4:5: for node web-01: unknown key `modlues` (expected one of: match, when, modules, params)",
+    "nodes.yaml:4:5: for node web-01: unknown key `modlues` (expected one of: match, when, modules, params, environment)",
     "nodes.yaml:5:1: for node web-01: unknown key `defaults` (expected one of: nodes)",
     "modules/base/module.yaml:2:3: for node web-01: module base needs parameter `port`: no default, no data (base.port) and no rule gives it",
     "modules/base/module.yaml:2:22: for node web-01: unknown key `defualt` (expected one of: type, of, values, optional, default)",
@@ -53,7 +53,7 @@ t.test("nodes.yaml of the wrong shape", async (t) => {
       "nodes:\n  - match: 1\n    modules: base\n",
       ["nodes.yaml:2:12: for node web-01: `match` must be a string, not the number 1", "nodes.yaml:3:14: for node web-01: `modules` must be a list, not a string"],
     ],
-    ["nodes:\n  - match: x\n", ["nodes.yaml:2:5: for node web-01: a rule needs `modules:` (a list of module names)"]],
+    ["nodes:\n  - match: x\n", ["nodes.yaml:2:5: for node web-01: a rule needs `modules:` (a list of module names) or an `environment:`"]],
     ["other: 1\n", ["nodes.yaml:1:1: for node web-01: unknown key `other` (expected one of: nodes)", "nodes.yaml:1:1: for node web-01: nodes.yaml needs a `nodes:` list of rules"]],
   ];
   for (const [nodes, expected] of shapes) {

@@ -1,4 +1,5 @@
 // Nodes: the filtered, sorted, paged list; one node; its latest report; its current catalog.
+import { ENVIRONMENT_NAME } from "../../../catalog/site/rules.js";
 import type { FastifyInstance } from "fastify";
 import { AnclaError } from "../../../proto/errors.js";
 import { reportToJson } from "../../../proto/report-words.js";
@@ -15,6 +16,7 @@ interface CertnameParams {
 interface NodesQuery {
   status?: NodeStatus;
   search?: string;
+  environment?: string;
   fact?: string;
   sort?: "certname" | "status" | "last_run";
   order?: "asc" | "desc";
@@ -25,6 +27,7 @@ interface NodesQuery {
 const nodesQuerySchema = fields({
   status: { type: "string", enum: [...NODE_STATUSES] },
   search: { type: "string", maxLength: 256, description: "certname substring, case-insensitive" },
+  environment: { type: "string", pattern: ENVIRONMENT_NAME.source, description: "only the nodes in this environment (nodes.yaml `environment:`)" },
   fact: { type: "string", pattern: "^[^=]+=", maxLength: 1024, description: "PATH=VALUE: a dotted fact path equal to a value, e.g. os.family=debian" },
   sort: { type: "string", enum: ["certname", "status", "last_run"], default: "certname" },
   order: { type: "string", enum: ["asc", "desc"], default: "asc" },
