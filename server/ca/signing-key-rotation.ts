@@ -4,13 +4,14 @@
 // with their next check-in (the CRL rides on GetCatalog) and from then on
 // refuse anything the old key signed, from the wire or from their cache.
 import { X509Certificate } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { issueCertificate, randomSerialHex } from "../../pki/ca.js";
 import { generateKeyPair } from "../../pki/keys.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { AnclaError } from "../../proto/errors.js";
 import { dataDirPaths, type DataDirPaths } from "../datadir.js";
+import { writeFileDurableSync } from "../durable-write.js";
 import { readRuntime } from "../runtime.js";
 import { openStore } from "../store/sqlite.js";
 import { SERVER_CERT_DAYS } from "./server-certificates.js";
@@ -52,12 +53,10 @@ export function rotateSigningKey(dataDir: string, actor: string, now: Date = new
   return { revokedSerial, serial: normalizeSerialHex(fresh.serialNumber), notAfter: new Date(fresh.validTo).toISOString(), serverReloaded: reloadRunningServer(paths) };
 }
 
-/** Key, then certificate, each written beside and renamed over the old one. */
+/** Key, then certificate, each replaced whole and durably (a power cut leaves the old one or the new one). */
 function replace(paths: DataDirPaths, keyPem: string, certPem: string): void {
-  writeFileSync(`${paths.signerKey}.rotating`, keyPem, { mode: 0o600 });
-  writeFileSync(`${paths.signerCert}.rotating`, certPem, { mode: 0o644 });
-  renameSync(`${paths.signerKey}.rotating`, paths.signerKey);
-  renameSync(`${paths.signerCert}.rotating`, paths.signerCert);
+  writeFileDurableSync(paths.signerKey, keyPem, 0o600);
+  writeFileDurableSync(paths.signerCert, certPem, 0o644);
 }
 
 /** SIGHUP to the server runtime.json names, when it is still running. */
