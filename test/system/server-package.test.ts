@@ -16,10 +16,10 @@ import { rootTest, type DebianRoot } from "./debian-root.js";
 const DATA = "var/lib/ancla-server";
 
 /** GET over HTTPS from the host (the container shares its network), with the key the server presented. */
-function fetchFromHost(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; pin: string }> {
+function fetchFromHost(url: string): Promise<{ status: number; body: Buffer; pin: string }> {
   return new Promise((resolve, reject) => {
     // The pin, not the CA, authenticates here, as in the install command.
-    const req = request(url, { rejectUnauthorized: false, agent: false, headers }, (res) => {
+    const req = request(url, { rejectUnauthorized: false, agent: false }, (res) => {
       const pin = publicKeyPin(new X509Certificate((res.socket as TLSSocket).getPeerCertificate().raw).toString());
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
@@ -28,23 +28,6 @@ function fetchFromHost(url: string, headers: Record<string, string> = {}): Promi
     req.on("error", reject);
     req.end();
   });
-}
-
-/**
- * How many major GCs the server has run (prom-client's default metrics), or
- * undefined when it does not answer (it died: the checks after the wait say so).
- */
-async function majorGcs(root: DebianRoot): Promise<number | undefined> {
-  const token = readFileSync(root.at(`${DATA}/admin.token`), "utf8").trim();
-  let res: Awaited<ReturnType<typeof fetchFromHost>>;
-  try {
-    res = await fetchFromHost("https://127.0.0.1:8141/metrics", { authorization: `Bearer ${token}` });
-  } catch {
-    return undefined;
-  }
-  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${res.body.toString()}`);
-  // No line yet: no major GC yet.
-  return Number(/^ancla_server_nodejs_gc_duration_seconds_count\{kind="major"\} (\d+)/m.exec(res.body.toString())?.[1] ?? 0);
 }
 
 function mainPid(root: DebianRoot): string {
@@ -109,12 +92,7 @@ rootTest(
     const served = await fetchFromHost("https://127.0.0.1:8141/install/ancla-agent.deb");
     t.equal(createHash("sha256").update(served.body).digest("hex"), agentSha, "and serves that package");
     // Its work so far made garbage; a database statement collected by an idle GC once aborted it under Node 24 (server-native.ts).
-    // Wait for a major GC after that work (V8's memory reducer runs one once the server idles), or for the server to die.
-    const gcsBefore = await majorGcs(root);
-    await eventually(t, "the idle server ran a major GC after its work", async () => {
-      const now = await majorGcs(root);
-      return gcsBefore === undefined || now === undefined || now > gcsBefore;
-    });
+    await new Promise((r) => setTimeout(r, 5000));
     t.equal(root.sh("systemctl show -p NRestarts --value ancla-server").stdout.trim(), "0", "the server never restarted");
     t.equal(mainPid(root), firstPid, "the same process still serves");
 
