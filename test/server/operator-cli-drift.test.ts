@@ -27,7 +27,7 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
     const table = await ancla(["nodes", "--sort", "status"]);
     t.equal(table.code, 0, table.stderr);
     t.match(table.stdout, /^CERTNAME\s+STATUS\s+LAST RUN\s+RESULT/);
-    t.match(table.stdout, /\nweb-01\s+drifted\s+\d{4}-\S+ \S+\s+changed\s+site-1\s+1\s+0\s+1\n/);
+    t.match(table.stdout, /\nweb-01\s+drifted\s+\d{4}-\S+ \S+\s+changed\s+site-1\s+1\s+0\s+1\s+-\n/, "the environment last: - before its first compile");
     t.ok(table.stdout.indexOf("web-01") < table.stdout.indexOf("db-01"), "most urgent first");
     const debian = JSON.parse((await ancla(["nodes", "--fact", "os.family=debian", "--json"])).stdout) as { certname: string }[];
     t.same(debian.map((n) => n.certname), ["web-01"]);
