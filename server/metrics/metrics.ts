@@ -96,22 +96,20 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
 
   /** Compiles running on the pool's workers and waiting for one, read when Prometheus scrapes. */
   compilePool(read: () => { busy: number; queued: number }): void {
-    new Gauge({
-      name: "ancla_compile_workers_busy",
-      help: "Compile workers running a node's compile now (compile_workers of them at most)",
-      registers: [this.registry],
-      collect() {
-        this.set(read().busy);
-      },
-    });
-    new Gauge({
-      name: "ancla_compile_queue",
-      help: "Compiles waiting for a free compile worker",
-      registers: [this.registry],
-      collect() {
-        this.set(read().queued);
-      },
-    });
+    const gauges = [
+      { name: "ancla_compile_workers_busy", help: "Compile workers running a node's compile now (compile_workers of them at most)", value: "busy" },
+      { name: "ancla_compile_queue", help: "Compiles waiting for a free compile worker", value: "queued" },
+    ] as const;
+    for (const { name, help, value } of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read()[value]);
+        },
+      });
+    }
   }
 
   checkin(result: CheckinResult): void {
