@@ -2,6 +2,7 @@
 // ancla): strict flag parsing, --help, and the one-clear-line failure contract.
 // It lives in proto/ because agent/ and server/ may not import each other.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { durationSeconds } from "./duration.js";
 import { AnclaError } from "./errors.js";
 import { ANCLA_VERSION } from "./version.js";
 
@@ -175,8 +176,7 @@ export function bool(args: ParsedArgs, name: string): boolean {
 
 /** Parses "30s", "15m", "1h", "7d" or plain seconds into seconds. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+)([smhd]?)$/.exec(text.trim());
-  if (!m) throw usageError(`invalid duration "${text}"; use e.g. 30s, 15m, 1h, 7d`);
-  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]] ?? 1;
-  return Number(m[1]) * unit;
+  const seconds = durationSeconds(text);
+  if (seconds === undefined) throw usageError(`invalid duration "${text}"; use e.g. 30s, 15m, 1h, 7d`);
+  return seconds;
 }

@@ -1,8 +1,10 @@
-// ancla.yaml: the site's settings. Optional; today it holds the data
-// hierarchy, a list of paths under data/ interpolated per node.
+// ancla.yaml: the site's settings. Optional; it holds the data hierarchy (a
+// list of paths under data/ interpolated per node) and how releases spread
+// through environments (delivery.ts).
 import { isScalar } from "yaml";
 import type { SiteProblem } from "../compiler.js";
 import type { CelCache } from "../expr/cel.js";
+import { DELIVERY_KEYS, emptyDelivery, readDelivery, type DeliveryPolicy } from "./delivery.js";
 import { Reader } from "./reader.js";
 import { compileValue, type Value } from "./value.js";
 import { loadYaml, type Where } from "./yaml-file.js";
@@ -10,6 +12,7 @@ import { loadYaml, type Where } from "./yaml-file.js";
 export interface Settings {
   /** Most specific first; each a path under data/. */
   hierarchy: Value[];
+  delivery: DeliveryPolicy;
   problems: SiteProblem[];
 }
 
@@ -19,16 +22,20 @@ const AT_START: Where = { file: "ancla.yaml", line: 1, column: 1 };
 
 export async function loadSettings(siteDir: string, cel: CelCache): Promise<Settings> {
   const defaults: Value[] = [{ kind: "constant", value: DEFAULT_HIERARCHY, where: AT_START }];
+  const none = { hierarchy: defaults, delivery: emptyDelivery() };
   const loaded = await loadYaml(siteDir, "ancla.yaml");
-  if (loaded.kind === "missing") return { hierarchy: defaults, problems: [] };
-  if (loaded.kind === "invalid") return { hierarchy: defaults, problems: loaded.problems };
+  if (loaded.kind === "missing") return { ...none, problems: [] };
+  if (loaded.kind === "invalid") return { ...none, problems: loaded.problems };
   const problems: SiteProblem[] = [];
   const reader = new Reader(loaded.file, problems);
   const root = loaded.file.doc.contents;
-  if (root === null || (isScalar(root) && root.value === null)) return { hierarchy: defaults, problems };
+  if (root === null || (isScalar(root) && root.value === null)) return { ...none, problems };
   const top = reader.map(root, "ancla.yaml", root);
-  const field = top && reader.fields(top, ["hierarchy"]).get("hierarchy");
-  if (!field) return { hierarchy: defaults, problems };
+  const fields = top && reader.fields(top, ["hierarchy", ...DELIVERY_KEYS]);
+  if (!fields) return { ...none, problems };
+  const delivery = readDelivery(reader, fields);
+  const field = fields.get("hierarchy");
+  if (!field) return { hierarchy: defaults, delivery, problems };
   const list = reader.seq(field.value, "`hierarchy`", field.key);
   const hierarchy: Value[] = [];
   for (const item of list?.items ?? []) {
@@ -37,5 +44,5 @@ export async function loadSettings(siteDir: string, cel: CelCache): Promise<Sett
     const level = compileValue({ reader, cel }, node, list);
     if (level) hierarchy.push(level);
   }
-  return { hierarchy, problems };
+  return { hierarchy, delivery, problems };
 }

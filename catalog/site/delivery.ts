@@ -1,0 +1,256 @@
+// ancla.yaml's `environments:` and `strategies:`: how a new release spreads
+// through each environment. Read here, in the site language, so that a wrong
+// strategy is a site problem at its file:line:column like any other (every
+// node's compile reports it), and read again by the server, which runs the
+// rollouts, from the same code.
+import { isMap, isScalar, type Node, type YAMLMap } from "yaml";
+import { durationSeconds } from "../../proto/duration.js";
+import { Reader, describe, type Field } from "./reader.js";
+import { ENVIRONMENT_NAME } from "./rules.js";
+import { whereOf, type Where } from "./yaml-file.js";
+
+export type RolloutStep =
+  /** Move nodes until this many are on the target release in all. */
+  | { kind: "nodes"; count: number }
+  /** Move nodes until this share of the environment is on the target release. */
+  | { kind: "percent"; percent: number }
+  /** Bake: stay for this long while the gates are evaluated. */
+  | { kind: "wait"; seconds: number }
+  /** Wait for a person's go (`ancla rollout approve`). */
+  | { kind: "approve" };
+
+export type FailedRunsLimit = { count: number } | { percent: number };
+
+export interface RolloutGates {
+  /** Moved nodes whose run on the target release failed, above which the gate fails (0: any failed run fails it). */
+  failedRuns: FailedRunsLimit;
+  /** An image resource that rolled back on a moved node fails the gate. */
+  imageRollback: boolean;
+  /** A moved node that has not reported a run on the target release this long after it was moved fails the gate. */
+  reportWithinSeconds: number;
+}
+
+export type OnFailure = "rollback" | "pause";
+
+export interface Strategy {
+  name: string;
+  steps: RolloutStep[];
+  gates: RolloutGates;
+  onFailure: OnFailure;
+  where: Where;
+}
+
+export interface EnvironmentPolicy {
+  /** The strategy's name; none: the environment takes each new release at once. */
+  strategy?: string;
+  where: Where;
+}
+
+export interface DeliveryPolicy {
+  environments: Map<string, EnvironmentPolicy>;
+  strategies: Map<string, Strategy>;
+}
+
+export const DELIVERY_KEYS = ["environments", "strategies"] as const;
+
+const STEP_KINDS = ["nodes", "percent", "wait", "approve"] as const;
+const GATE_KEYS = ["failed_runs", "image_rollback", "report_within", "analysis"] as const;
+const STRATEGY_KEYS = ["steps", "gates", "on_failure"] as const;
+/** A node that has not reported in this long after it was asked to move is not healthy: it is a failure, not a wait. */
+const DEFAULT_REPORT_WITHIN_SECONDS = 600;
+const DEFAULT_GATES: RolloutGates = { failedRuns: { count: 0 }, imageRollback: true, reportWithinSeconds: DEFAULT_REPORT_WITHIN_SECONDS };
+const STRATEGY_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function emptyDelivery(): DeliveryPolicy {
+  return { environments: new Map(), strategies: new Map() };
+}
+
+/** The strategy an environment follows, if it names one. */
+export function strategyOf(policy: DeliveryPolicy, environment: string): Strategy | undefined {
+  const name = policy.environments.get(environment)?.strategy;
+  return name === undefined ? undefined : policy.strategies.get(name);
+}
+
+/** Reads the two sections from ancla.yaml's top-level fields; problems go to `reader`. */
+export function readDelivery(reader: Reader, fields: Map<string, Field>): DeliveryPolicy {
+  const policy = emptyDelivery();
+  const strategies = fields.get("strategies");
+  if (strategies) {
+    for (const [name, key, value] of entries(reader, strategies, "`strategies`")) {
+      if (!STRATEGY_NAME.test(name)) reader.report(key, `strategy name "${name}" must be lowercase letters, digits, - and _ (at most 63)`);
+      const strategy = readStrategy(reader, name, key, value);
+      if (strategy) policy.strategies.set(name, strategy);
+    }
+  }
+  const environments = fields.get("environments");
+  if (environments) {
+    for (const [name, key, value] of entries(reader, environments, "`environments`")) {
+      if (!ENVIRONMENT_NAME.test(name)) reader.report(key, `environment name "${name}" must be lowercase letters, digits and - (at most 63)`);
+      policy.environments.set(name, readEnvironment(reader, policy, name, key, value));
+    }
+  }
+  return policy;
+}
+
+function readEnvironment(reader: Reader, policy: DeliveryPolicy, name: string, key: Node, value: Node | null): EnvironmentPolicy {
+  const where = whereOf(reader.file, key);
+  if (isEmpty(value)) return { where };
+  const map = reader.map(value, `environment ${name}`, key);
+  const strategy = map && reader.fields(map, ["strategy"]).get("strategy");
+  if (!strategy) return { where };
+  const named = reader.string(strategy.value, "`strategy`", strategy.key);
+  if (named === undefined) return { where };
+  if (!policy.strategies.has(named)) {
+    const known = [...policy.strategies.keys()];
+    reader.report(strategy.value ?? strategy.key, `environment ${name} names strategy "${named}", which \`strategies\` does not define${known.length ? ` (defined: ${known.join(", ")})` : ""}`);
+    return { where };
+  }
+  return { strategy: named, where };
+}
+
+function readStrategy(reader: Reader, name: string, key: Node, value: Node | null): Strategy | undefined {
+  const map = reader.map(value, `strategy ${name}`, key);
+  if (!map) return undefined;
+  const fields = reader.fields(map, STRATEGY_KEYS);
+  const stepsField = fields.get("steps");
+  if (!stepsField) {
+    reader.report(key, `strategy ${name} needs \`steps\` (e.g. - nodes: 1, - wait: 5m, - percent: 100)`);
+    return undefined;
+  }
+  const list = reader.seq(stepsField.value, "`steps`", stepsField.key);
+  if (!list) return undefined;
+  if (list.items.length === 0) reader.report(list, `strategy ${name} has no steps`);
+  const steps: RolloutStep[] = [];
+  let ok = true;
+  for (const item of list.items) {
+    const step = readStep(reader, reader.resolve(item), list);
+    if (step) steps.push(step);
+    else ok = false;
+  }
+  const gates = readGates(reader, fields.get("gates"));
+  const onFailure = readOnFailure(reader, fields.get("on_failure"));
+  if (!ok || !gates || !onFailure || steps.length === 0) return undefined;
+  return { name, steps, gates, onFailure, where: whereOf(reader.file, key) };
+}
+
+function readStep(reader: Reader, node: Node | null, list: YAMLMap | Node): RolloutStep | undefined {
+  const map = reader.map(node, "a step", list);
+  if (!map) return undefined;
+  if (map.items.length !== 1) {
+    reader.report(map, `a step has exactly one of ${STEP_KINDS.join(", ")}; this one has ${map.items.length}`);
+    return undefined;
+  }
+  const field = reader.fields(map, STEP_KINDS).values().next().value as Field | undefined;
+  if (!field) return undefined;
+  const kind = String(field.key.value) as (typeof STEP_KINDS)[number];
+  if (kind === "nodes") {
+    const count = integer(reader, field, "`nodes`", 1, Number.MAX_SAFE_INTEGER);
+    return count === undefined ? undefined : { kind, count };
+  }
+  if (kind === "percent") {
+    const percent = integer(reader, field, "`percent`", 1, 100);
+    return percent === undefined ? undefined : { kind, percent };
+  }
+  if (kind === "wait") {
+    const seconds = duration(reader, field, "`wait`");
+    return seconds === undefined ? undefined : { kind, seconds };
+  }
+  if (!isEmpty(field.value) && !(isMap(field.value) && field.value.items.length === 0)) {
+    reader.report(field.value ?? field.key, `\`approve\` takes no settings yet: write \`approve: {}\``);
+    return undefined;
+  }
+  return { kind: "approve" };
+}
+
+function readGates(reader: Reader, field: Field | undefined): RolloutGates | undefined {
+  if (!field) return DEFAULT_GATES;
+  const map = reader.map(field.value, "`gates`", field.key);
+  if (!map) return undefined;
+  const fields = reader.fields(map, GATE_KEYS);
+  const gates: RolloutGates = { ...DEFAULT_GATES };
+  let ok = true;
+  const failedRuns = fields.get("failed_runs");
+  if (failedRuns) {
+    const limit = readFailedRuns(reader, failedRuns);
+    if (limit) gates.failedRuns = limit;
+    else ok = false;
+  }
+  const image = fields.get("image_rollback");
+  if (image) {
+    const value = reader.bool(image.value, "`image_rollback`", image.key);
+    if (value === undefined) ok = false;
+    else gates.imageRollback = value;
+  }
+  const within = fields.get("report_within");
+  if (within) {
+    const seconds = duration(reader, within, "`report_within`");
+    if (seconds === undefined || seconds === 0) {
+      if (seconds === 0) reader.report(within.value, "`report_within` must be longer than 0s");
+      ok = false;
+    } else gates.reportWithinSeconds = seconds;
+  }
+  const analysis = fields.get("analysis");
+  if (analysis) {
+    // The seam for SLO analysis: a gate that is written but not evaluated would pass every rollout, so it is refused until it exists.
+    reader.report(analysis.key, "`analysis` gates need SLO analysis, which this server does not run yet; remove it or use failed_runs, image_rollback, report_within");
+    ok = false;
+  }
+  return ok ? gates : undefined;
+}
+
+/** `failed_runs: 2` (nodes) or `failed_runs: 10%` (of the moved nodes). */
+function readFailedRuns(reader: Reader, field: Field): FailedRunsLimit | undefined {
+  const node = field.value;
+  if (isScalar(node) && typeof node.value === "string") {
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(node.value.trim());
+    const percent = m ? Number(m[1]) : NaN;
+    if (percent >= 0 && percent <= 100) return { percent };
+    reader.report(node, `\`failed_runs\` must be a count of nodes (e.g. 0) or a percent of the moved nodes from 0% to 100% (e.g. 10%), not "${node.value}"`);
+    return undefined;
+  }
+  const count = integer(reader, field, "`failed_runs`", 0, Number.MAX_SAFE_INTEGER);
+  return count === undefined ? undefined : { count };
+}
+
+function readOnFailure(reader: Reader, field: Field | undefined): OnFailure | undefined {
+  if (!field) return "rollback";
+  const value = reader.string(field.value, "`on_failure`", field.key);
+  if (value === "rollback" || value === "pause") return value;
+  if (value !== undefined) reader.report(field.value, `\`on_failure\` must be rollback or pause, not "${value}"`);
+  return undefined;
+}
+
+function integer(reader: Reader, field: Field, what: string, min: number, max: number): number | undefined {
+  const node = field.value;
+  const value = isScalar(node) ? node.value : undefined;
+  if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+  reader.report(node ?? field.key, `${what} must be a whole number ${range}, not ${typeof value === "number" ? value : describe(node)}`);
+  return undefined;
+}
+
+function duration(reader: Reader, field: Field, what: string): number | undefined {
+  const node = field.value;
+  const value = isScalar(node) ? node.value : undefined;
+  const seconds = typeof value === "number" ? (Number.isInteger(value) && value >= 0 ? value : undefined) : typeof value === "string" ? durationSeconds(value) : undefined;
+  if (seconds === undefined) reader.report(node ?? field.key, `${what} must be a duration such as 30s, 5m, 1h or 1d, not ${typeof value === "string" ? `"${value}"` : describe(node)}`);
+  return seconds;
+}
+
+/** The entries of a name → settings mapping. */
+function* entries(reader: Reader, field: Field, what: string): Generator<[name: string, key: Node, value: Node | null]> {
+  if (isEmpty(field.value)) return;
+  const map = reader.map(field.value, what, field.key);
+  for (const pair of map?.items ?? []) {
+    const key = reader.resolve(pair.key);
+    if (!isScalar(key) || typeof key.value !== "string") {
+      reader.report(key ?? map, `names under ${what} must be strings, not ${describe(key)}`);
+      continue;
+    }
+    yield [key.value, key, reader.resolve(pair.value)];
+  }
+}
+
+function isEmpty(node: Node | null): boolean {
+  return node === null || (isScalar(node) && node.value === null);
+}
