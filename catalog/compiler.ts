@@ -21,6 +21,13 @@ export type CompileResult = (
       contents: Map<string, Uint8Array>;
       /** The node's environment (nodes.yaml `environment:`, else production): which release and rollout it follows. */
       environment: string;
+      /**
+       * Compiled at a release other than the site's current one: the
+       * environment the current site gives the node. Which release a node
+       * follows is decided by the current site, so that a node moved to
+       * another environment does not flip between the two releases' answers.
+       */
+      currentEnvironment?: string;
     }
   | { ok: false; problems: SiteProblem[] }
 ) & {
@@ -28,10 +35,17 @@ export type CompileResult = (
   warnings?: SiteProblem[];
 };
 
+/** A kept release laid out as a site directory (server/releases/tree.ts): it never changes. */
+export interface ReleaseAt {
+  version: string;
+  dir: string;
+}
+
 export interface SiteCompiler {
   /** The git commit of the site, or a content hash when it is not a repository. Cheap enough to call on every check-in. */
   siteVersion(): Promise<string>;
-  compile(certname: string, facts: Facts): Promise<CompileResult>;
+  /** At the site as it is now, or at an earlier release when `at` is given. */
+  compile(certname: string, facts: Facts, at?: ReleaseAt): Promise<CompileResult>;
 }
 
 export function formatProblem(p: SiteProblem): string {

@@ -80,6 +80,11 @@ export const errorEntries = {
   ANCLA_E_NOT_FOUND: { hint: "no such object", http: 404, grpc: "NOT_FOUND", generic: true },
   ANCLA_E_TOO_LARGE: { hint: "the request is over a size limit of this server (README: Limits)", http: 413, grpc: "RESOURCE_EXHAUSTED" },
   ANCLA_E_HTTP: own("the server's API answered with an error"),
+  ANCLA_E_ROLLOUT_ACTIVE: { hint: "that environment already has a rollout that has not ended; see `ancla rollout list`, and wait for it or abort it", http: 409, grpc: "FAILED_PRECONDITION" },
+  ANCLA_E_ROLLOUT_STATE: { hint: "the rollout's state does not allow that now; see `ancla rollout status ID`", http: 409, grpc: "FAILED_PRECONDITION" },
+  ANCLA_E_ROLLOUT_INVALID: { hint: "that rollout cannot start; the message says what is missing", http: 422, grpc: "FAILED_PRECONDITION" },
+  ANCLA_E_RELEASE_BAD: { hint: "that release was rolled back in this environment; roll out a fixed release, or start again with --force", http: 409, grpc: "FAILED_PRECONDITION" },
+  ANCLA_E_SELF_APPROVAL: { hint: "a rollout step needs the approval of someone other than who started the rollout", http: 403, grpc: "PERMISSION_DENIED" },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type AnclaErrorCode = keyof typeof errorEntries;

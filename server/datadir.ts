@@ -62,6 +62,8 @@ export function dataDirPaths(dir: string) {
     artifacts: join(dir, "artifacts"),
     /** Every release's files, by SHA-256, shared by all releases; their manifests are in the database. */
     releases: join(dir, "releases"),
+    /** Releases laid out as site directories to compile from: a cache, rebuilt from `releases` when missing. */
+    releaseTrees: join(dir, "release-trees"),
     /** Written by `start`: the URL the API actually listens on (port 0 resolved). */
     runtime: join(dir, "runtime.json"),
   };

@@ -45,6 +45,11 @@ export async function compileNode(site: Site, version: string, certname: string,
   return { ok: true, body, contents, environment: classes.environment, ...found };
 }
 
+/** The environment the site places a node in, without compiling it (its rules' problems are the compile's to report). */
+export function environmentOf(site: Site, certname: string, facts: Facts): string {
+  return classify(site.rules, certname, nodeScope(certname, facts), () => undefined).environment;
+}
+
 /**
  * A relation to an undeclared resource of a type that may have a resource
  * nobody could name (its title reads an unknown parameter) is not known to

@@ -2,15 +2,17 @@
 // parsed and compiled once per site version; a node's compile only evaluates
 // expressions and assembles its catalog.
 import path from "node:path";
-import type { CompileResult, Facts, SiteCompiler } from "../compiler.js";
+import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../compiler.js";
 import { siteVersion } from "../site-version.js";
 import type { ArtifactLookup } from "./artifact.js";
-import { compileNode } from "./compile-node.js";
+import { compileNode, environmentOf } from "./compile-node.js";
 import { loadSite, type Site } from "./site.js";
 import { problemAtStart } from "./yaml-file.js";
 
 /** Attempts before giving up on a site that keeps changing under the compiler. */
 const ATTEMPTS = 3;
+/** Releases kept loaded besides the current site: a rollout compiles at two (stable and target), a rollback at one. */
+const RELEASES_LOADED = 4;
 
 export interface SiteCompilerOptions {
   /** Resolves `artifact: NAME@VERSION` (the server's artifact store); without it such a resource is a problem. */
@@ -25,9 +27,26 @@ export function createSiteCompiler(siteDir: string, options: SiteCompilerOptions
     loaded = { version, site: loadSite(root) };
     return { site: loaded.site, fresh: true };
   };
+  const releases = new Map<string, Promise<Site>>();
+  const releaseSite = (at: ReleaseAt): Promise<Site> => {
+    const key = `${at.version}\0${at.dir}`;
+    const site = releases.get(key) ?? loadSite(path.resolve(at.dir));
+    // Most recently used last, so the one dropped is the least recently used.
+    releases.delete(key);
+    releases.set(key, site);
+    if (releases.size > RELEASES_LOADED) releases.delete(releases.keys().next().value!);
+    return site;
+  };
+  const compileAt = async (certname: string, facts: Facts, at: ReleaseAt): Promise<CompileResult> => {
+    // A release's tree never changes: loaded once, no second look at its version.
+    const result = await compileNode(await releaseSite(at), at.version, certname, facts, options.artifacts);
+    if (!result.ok) return result;
+    const current = await siteAt(await siteVersion(root)).site;
+    return { ...result, currentEnvironment: environmentOf(current, certname, facts) };
+  };
   return {
     siteVersion: () => siteVersion(root),
-    compile: (certname: string, facts: Facts) => compileConsistent(root, siteAt, certname, facts, options.artifacts),
+    compile: (certname: string, facts: Facts, at?: ReleaseAt) => (at ? compileAt(certname, facts, at) : compileConsistent(root, siteAt, certname, facts, options.artifacts)),
   };
 }
 

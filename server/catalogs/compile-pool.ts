@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { CompileResult, Facts, SiteCompiler } from "../../catalog/compiler.js";
+import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../../catalog/compiler.js";
 import { siteVersion } from "../../catalog/site-version.js";
 import { problemAtStart } from "../../catalog/site/yaml-file.js";
 
@@ -42,6 +42,8 @@ export interface CompileWorkerData {
 export interface CompileRequest {
   certname: string;
   facts: Facts;
+  /** A kept release to compile at; absent: the site as it is now. */
+  at?: ReleaseAt;
 }
 
 /** A worker's first message says it has loaded the compiler; each further one answers a request. */
@@ -90,10 +92,10 @@ export class CompilePool implements SiteCompiler {
     return siteVersion(this.root);
   }
 
-  compile(certname: string, facts: Facts): Promise<CompileResult> {
+  compile(certname: string, facts: Facts, at?: ReleaseAt): Promise<CompileResult> {
     if (this.closed) return Promise.reject(new Error("the compile pool is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ certname, facts, resolve, reject });
+      this.queue.push({ certname, facts, at, resolve, reject });
       this.dispatch();
     });
   }
@@ -117,7 +119,7 @@ export class CompilePool implements SiteCompiler {
       slot.ending = "timeout";
       void slot.worker.terminate();
     }, this.options.compileTimeoutMs);
-    slot.worker.postMessage({ certname: job.certname, facts: job.facts } satisfies CompileRequest);
+    slot.worker.postMessage({ certname: job.certname, facts: job.facts, at: job.at } satisfies CompileRequest);
   }
 
   private spawn(): void {

@@ -15,7 +15,8 @@ export function isSha256Hex(value: string): boolean {
 export class ContentStore {
   constructor(private readonly root: string) {}
 
-  private pathOf(sha256: string): string {
+  /** Where the bytes of `sha256` are (or would be) on disk. */
+  pathOf(sha256: string): string {
     return join(this.root, sha256.slice(0, 2), sha256);
   }
 

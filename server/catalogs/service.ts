@@ -2,7 +2,7 @@
 // modified". Compiling is skipped when neither the site version nor the node's
 // (non-volatile) facts changed since the last compile; signing is skipped when a
 // compile gives the same body as the catalog already issued.
-import { formatProblem, type SiteCompiler, type Facts, type SiteProblem } from "../../catalog/compiler.js";
+import { formatProblem, type CompileResult, type Facts, type ReleaseAt, type SiteCompiler, type SiteProblem } from "../../catalog/compiler.js";
 import { bodyDigest, canonicalJson, sha256Hex } from "../../catalog/canonical.js";
 import { withoutVolatileFacts } from "../../catalog/facts.js";
 import { decodeEnvelope, encodeEnvelope } from "../../catalog/envelope.js";
@@ -38,6 +38,15 @@ export interface CatalogServiceOptions {
   answerWithinMs?: number;
   /** Told the site version of every check-in (server/releases keeps each new one); must return at once. */
   onSiteVersion?: (version: string) => void;
+  /** Which release each node is compiled at (server/rollouts); absent: the site as it is now, for every node. */
+  placement?: Placement;
+}
+
+/** The part of server/rollouts/placement.ts this service needs. */
+export interface Placement {
+  versionFor(certname: string, head: string): Promise<string>;
+  learn(certname: string, environment: string): void;
+  at(version: string, head: string): Promise<ReleaseAt | undefined>;
 }
 
 interface Issued {
@@ -85,16 +94,17 @@ export class CatalogService {
   }
 
   async checkin(certname: string, facts: Facts, haveDigest: string): Promise<CheckinAnswer> {
-    const siteVersion = await this.compiler.siteVersion();
-    this.options.onSiteVersion?.(siteVersion);
-    const inputsKey = sha256Hex(canonicalJson({ siteVersion, facts: withoutVolatileFacts(facts) }));
+    const head = await this.compiler.siteVersion();
+    this.options.onSiteVersion?.(head);
+    const siteVersion = this.options.placement ? await this.options.placement.versionFor(certname, head) : head;
+    const inputsKey = inputsKeyOf(siteVersion, facts);
     const current = this.issued.get(certname) ?? this.loadIssued(certname);
     const fresh = current !== undefined && this.isFresh(current);
     if (current && fresh && current.inputsKey === inputsKey) return answer(current, haveDigest);
     const failed = this.failed.get(certname);
     if (failed?.inputsKey === inputsKey) throw failed.error;
 
-    const compiling = this.compileOnce(certname, facts, siteVersion, inputsKey);
+    const compiling = this.compileOnce(certname, facts, { head, version: siteVersion }, inputsKey);
     const waitMs = this.options.answerWithinMs;
     if (current && waitMs !== undefined && current.expiresAt > this.now().getTime()) {
       const issued = await within(compiling, waitMs);
@@ -106,29 +116,39 @@ export class CatalogService {
     return answer(await compiling, haveDigest);
   }
 
-  private compileOnce(certname: string, facts: Facts, siteVersion: string, inputsKey: string): Promise<Issued> {
+  private compileOnce(certname: string, facts: Facts, at: CompileAt, inputsKey: string): Promise<Issued> {
     const running = this.compiling.get(certname);
     if (running?.inputsKey === inputsKey) return running.issued;
-    const issued = this.compileAndIssue(certname, facts, siteVersion, inputsKey).finally(() => {
+    const issued = this.compileAndIssue(certname, facts, at).finally(() => {
       if (this.compiling.get(certname)?.issued === issued) this.compiling.delete(certname);
     });
     this.compiling.set(certname, { inputsKey, issued });
     return issued;
   }
 
-  private async compileAndIssue(certname: string, facts: Facts, siteVersion: string, inputsKey: string): Promise<Issued> {
-    const started = performance.now();
-    const result = await this.compiler.compile(certname, facts);
-    this.options.onCompiled?.((performance.now() - started) / 1000, result.ok);
+  private async compileAndIssue(certname: string, facts: Facts, at: CompileAt): Promise<Issued> {
+    let { version } = at;
+    let result = await this.compileAt(certname, facts, version, at.head);
+    const placement = this.options.placement;
+    if (placement && result.ok) {
+      // The current site said where the node is: compiled at another release than that environment's, it is compiled again there.
+      placement.learn(certname, result.currentEnvironment ?? result.environment);
+      const placed = await placement.versionFor(certname, at.head);
+      if (placed !== version) {
+        version = placed;
+        result = await this.compileAt(certname, facts, version, at.head);
+      }
+    }
+    const inputsKey = inputsKeyOf(version, facts);
     if (!result.ok) {
-      this.store.recordCompileFailure(certname, siteVersion, result.problems, this.now());
-      const error = new AnclaError("ANCLA_E_COMPILE", `site ${siteVersion} does not compile for ${certname}: ${result.problems.length} problem(s), first: ${formatProblem(result.problems[0])}`);
+      this.store.recordCompileFailure(certname, version, result.problems, this.now());
+      const error = new AnclaError("ANCLA_E_COMPILE", `site ${version} does not compile for ${certname}: ${result.problems.length} problem(s), first: ${formatProblem(result.problems[0])}`);
       this.failed.set(certname, { inputsKey, error });
       throw error;
     }
     this.failed.delete(certname);
     this.store.clearCompileFailure(certname);
-    this.store.recordEnvironment(certname, result.environment);
+    this.store.recordEnvironment(certname, result.currentEnvironment ?? result.environment);
     for (const [sha, bytes] of result.contents) await this.content.put(sha, bytes);
     const digest = bodyDigest(result.body);
     // What the catalog names, as after a restart (loadIssued): files' content and images from the artifact store alike.
@@ -140,6 +160,14 @@ export class CatalogService {
     else issued = this.sign(result.body, digest, inputsKey, contents);
     this.issued.set(certname, issued);
     return issued;
+  }
+
+  private async compileAt(certname: string, facts: Facts, version: string, head: string): Promise<CompileResult> {
+    const release = this.options.placement && (await this.options.placement.at(version, head));
+    const started = performance.now();
+    const result = await this.compiler.compile(certname, facts, release);
+    this.options.onCompiled?.((performance.now() - started) / 1000, result.ok);
+    return result;
   }
 
   /** May `certname` fetch content `sha256`? Only what its current catalog names. */
@@ -194,6 +222,17 @@ export class CatalogService {
     this.issued.set(certname, issued);
     return issued;
   }
+}
+
+/** The release a compile is at, and the site's current version (the two are one unless a rollout pins the node). */
+interface CompileAt {
+  head: string;
+  version: string;
+}
+
+/** A compile is a function of its release and the node's non-volatile facts: what it is remembered by. */
+function inputsKeyOf(siteVersion: string, facts: Facts): string {
+  return sha256Hex(canonicalJson({ siteVersion, facts: withoutVolatileFacts(facts) }));
 }
 
 /** What `promise` gives within `ms`, or undefined once `ms` has passed; its failure within `ms` is thrown. */

@@ -1,4 +1,5 @@
 // The server's storage: the interface everything depends on, and its SQLite implementation.
 export * from "./store.js";
+export * from "./rollouts.js";
 export { openStore } from "./sqlite.js";
 export { migrate, migrations, type Migration } from "./migrations.js";

@@ -351,6 +351,63 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX node_summaries_by_environment ON node_summaries (environment) WHERE environment IS NOT NULL;
     `,
   },
+  {
+    version: 10,
+    name: "rollouts (issue 13)",
+    sql: `
+      -- The release each environment with a strategy stays on until a rollout completes.
+      CREATE TABLE environment_releases (
+        environment  TEXT PRIMARY KEY,
+        stable       TEXT NOT NULL,
+        updated_at   INTEGER NOT NULL
+      );
+      -- A release rolled back in an environment: starting it there again needs --force.
+      CREATE TABLE bad_releases (
+        environment  TEXT NOT NULL,
+        version      TEXT NOT NULL,
+        rollout_id   TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        at           INTEGER NOT NULL,
+        PRIMARY KEY (environment, version)
+      );
+      CREATE TABLE rollouts (
+        id               TEXT PRIMARY KEY,
+        environment      TEXT NOT NULL,
+        from_release     TEXT NOT NULL,
+        to_release       TEXT NOT NULL,
+        strategy         TEXT NOT NULL,
+        state            TEXT NOT NULL,
+        step             INTEGER NOT NULL,
+        step_started_at  INTEGER NOT NULL,
+        baked_ms         INTEGER NOT NULL,
+        created_by       TEXT NOT NULL,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        ended_at         INTEGER,
+        reason           TEXT,
+        approvals        TEXT NOT NULL
+      );
+      -- One rollout per environment that has not ended: the database refuses a second, whatever races.
+      CREATE UNIQUE INDEX rollouts_one_active ON rollouts (environment) WHERE ended_at IS NULL;
+      CREATE INDEX rollouts_by_created ON rollouts (created_at);
+      CREATE TABLE rollout_nodes (
+        rollout_id  TEXT NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+        certname    TEXT NOT NULL,
+        step        INTEGER NOT NULL,
+        moved_at    INTEGER NOT NULL,
+        PRIMARY KEY (rollout_id, certname)
+      );
+      CREATE TABLE rollout_events (
+        id          INTEGER PRIMARY KEY,
+        rollout_id  TEXT NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,
+        at          INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        detail      TEXT
+      );
+      CREATE INDEX rollout_events_by_rollout ON rollout_events (rollout_id, id);
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

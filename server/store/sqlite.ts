@@ -1,6 +1,6 @@
 // The SQLite implementation of Store (better-sqlite3): one file, WAL so the
 // dashboard's reads never wait for an agent's write, versioned migrations.
-import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
+import BetterSqlite3, { type Database } from "better-sqlite3";
 import { create, type JsonValue } from "@bufbuild/protobuf";
 import type { SiteProblem } from "../../catalog/compiler.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
@@ -10,6 +10,8 @@ import { eventResultWords, reportFromJson, reportStatusWords, reportToJson } fro
 import { countsOf, eventFlags, NODE_STATUSES, runStatus, type RunStatus } from "../status.js";
 import { flattenFacts } from "./facts.js";
 import { migrate } from "./migrations.js";
+import { SqliteRolloutStore } from "./sqlite-rollouts.js";
+import { date, ms, optDate, optStr, Statements, type Row } from "./statements.js";
 import { MAX_REPORT_PAGE } from "./store.js";
 import type {
   ApiTokenRecord,
@@ -60,12 +62,6 @@ const EVENT_COLUMNS = "resource, property, desired, actual, result, corrective, 
 /** 100 rows of 9 values: far under SQLite's 32,766 bound parameters. */
 const EVENTS_PER_STATEMENT = 100;
 
-type Row = Record<string, unknown>;
-
-const ms = (d: Date): number => d.getTime();
-const date = (v: unknown): Date => new Date(v as number);
-const optDate = (v: unknown): Date | undefined => (v === null || v === undefined ? undefined : new Date(v as number));
-const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
 
 
 // The columns of a ReportSummary, for one report row `r` (event flags are stored on ingest).
@@ -94,34 +90,16 @@ const STATUS_RANK_SQL = `CASE status_value ${NODE_STATUSES.map((st, i) => `WHEN 
 const DAY_COLUMN: Record<RunStatus, string> = { failed: "failed", drifted: "drifted", "noop-pending": "noop", changed: "changed", unchanged: "unchanged" };
 
 class SqliteStore implements Store {
-  private readonly cache = new Map<string, Statement>();
+  private readonly q: Statements;
+  readonly rollouts: SqliteRolloutStore;
 
-  constructor(private readonly db: Database) {}
-
-  // Prepared once per SQL text: statements are reused on every RPC.
-  private stmt(sql: string): Statement {
-    let s = this.cache.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.cache.set(sql, s);
-    }
-    return s;
-  }
-
-  private get(sql: string, ...params: unknown[]): Row | undefined {
-    return this.stmt(sql).get(...params) as Row | undefined;
-  }
-
-  private all(sql: string, ...params: unknown[]): Row[] {
-    return this.stmt(sql).all(...params) as Row[];
-  }
-
-  private run(sql: string, ...params: unknown[]): number {
-    return this.stmt(sql).run(...params).changes;
+  constructor(private readonly db: Database) {
+    this.q = new Statements(db);
+    this.rollouts = new SqliteRolloutStore(this.q);
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.q.transaction(fn);
   }
 
   close(): void {
@@ -142,35 +120,35 @@ class SqliteStore implements Store {
 
   // Any contact from the node ends an operator's deactivation: it is alive after all.
   private reactivate(certname: string): void {
-    this.run(`UPDATE node_summaries SET deactivated_at = NULL WHERE certname = ? AND deactivated_at IS NOT NULL`, certname);
+    this.q.run(`UPDATE node_summaries SET deactivated_at = NULL WHERE certname = ? AND deactivated_at IS NOT NULL`, certname);
   }
 
   deactivateNode(certname: string, at: Date): boolean {
-    return this.run(`UPDATE node_summaries SET deactivated_at = ? WHERE certname = ?`, ms(at), certname) === 1;
+    return this.q.run(`UPDATE node_summaries SET deactivated_at = ? WHERE certname = ?`, ms(at), certname) === 1;
   }
 
   removeNode(certname: string): boolean {
     return this.transaction(() => {
       // Events go with their reports (ON DELETE CASCADE); daily rollups and the audit log stay (history).
-      for (const table of ["reports", "catalogs", "compile_failures", "node_facts", "node_summaries"]) this.run(`DELETE FROM ${table} WHERE certname = ?`, certname);
-      return this.run(`DELETE FROM nodes WHERE certname = ?`, certname) === 1;
+      for (const table of ["reports", "catalogs", "compile_failures", "node_facts", "node_summaries"]) this.q.run(`DELETE FROM ${table} WHERE certname = ?`, certname);
+      return this.q.run(`DELETE FROM nodes WHERE certname = ?`, certname) === 1;
     });
   }
 
   // Only the rows that changed are written: a check-in usually repeats its facts but for uptime.
   private updateFactRows(certname: string, facts: unknown): void {
-    const stored = new Map(this.all(`SELECT path, value FROM node_facts WHERE certname = ?`, certname).map((r) => [r.path as string, r.value as string]));
-    const upsert = this.stmt(`INSERT INTO node_facts (certname, path, value) VALUES (?, ?, ?) ON CONFLICT (certname, path) DO UPDATE SET value = excluded.value`);
+    const stored = new Map(this.q.all(`SELECT path, value FROM node_facts WHERE certname = ?`, certname).map((r) => [r.path as string, r.value as string]));
+    const upsert = this.q.stmt(`INSERT INTO node_facts (certname, path, value) VALUES (?, ?, ?) ON CONFLICT (certname, path) DO UPDATE SET value = excluded.value`);
     for (const [path, value] of flattenFacts(facts)) {
       if (stored.get(path) !== value) upsert.run(certname, path, value);
       stored.delete(path);
     }
-    const remove = this.stmt(`DELETE FROM node_facts WHERE certname = ? AND path = ?`);
+    const remove = this.q.stmt(`DELETE FROM node_facts WHERE certname = ? AND path = ?`);
     for (const path of stored.keys()) remove.run(certname, path);
   }
 
   private upsertNode(certname: string, factsJson: string | null, at: Date): void {
-    this.run(
+    this.q.run(
       `INSERT INTO nodes (certname, first_checkin_at, last_checkin_at, facts, facts_updated_at)
        VALUES (@certname, @at, @at, @facts, CASE WHEN @facts IS NULL THEN NULL ELSE @at END)
        ON CONFLICT (certname) DO UPDATE SET
@@ -183,17 +161,17 @@ class SqliteStore implements Store {
 
   // A node exists from its first contact of any kind (a report, a failed compile), not only a check-in.
   private ensureNode(certname: string, at: Date): void {
-    this.run(`INSERT OR IGNORE INTO nodes (certname, first_checkin_at, last_checkin_at) VALUES (@certname, @at, @at)`, { certname, at: ms(at) });
+    this.q.run(`INSERT OR IGNORE INTO nodes (certname, first_checkin_at, last_checkin_at) VALUES (@certname, @at, @at)`, { certname, at: ms(at) });
     this.ensureSummary(certname, at);
   }
 
   // Created with the node row, so its first_checkin_at is the node's.
   private ensureSummary(certname: string, at: Date): void {
-    this.run(`INSERT OR IGNORE INTO node_summaries (certname, first_checkin_at) VALUES (?, ?)`, certname, ms(at));
+    this.q.run(`INSERT OR IGNORE INTO node_summaries (certname, first_checkin_at) VALUES (?, ?)`, certname, ms(at));
   }
 
   getNode(certname: string): NodeRecord | undefined {
-    const r = this.get(`SELECT n.*, s.deactivated_at, s.environment FROM nodes n LEFT JOIN node_summaries s ON s.certname = n.certname WHERE n.certname = ?`, certname);
+    const r = this.q.get(`SELECT n.*, s.deactivated_at, s.environment FROM nodes n LEFT JOIN node_summaries s ON s.certname = n.certname WHERE n.certname = ?`, certname);
     if (!r) return undefined;
     return {
       certname: r.certname as string,
@@ -207,7 +185,7 @@ class SqliteStore implements Store {
   }
 
   recordEnvironment(certname: string, environment: string): void {
-    this.run(`UPDATE node_summaries SET environment = ? WHERE certname = ? AND environment IS NOT ?`, environment, certname, environment);
+    this.q.run(`UPDATE node_summaries SET environment = ? WHERE certname = ? AND environment IS NOT ?`, environment, certname, environment);
   }
 
   queryNodes(q: NodeFilter): { total: number; nodes: NodeOverview[] } {
@@ -230,10 +208,10 @@ class SqliteStore implements Store {
       Object.assign(params, { factPath: q.fact.path, factValue: q.fact.value });
     }
     const filter = `WHERE ${where.join(" AND ")}`;
-    const total = this.get(`SELECT COUNT(*) AS c FROM node_summaries s ${filter}`, params)!.c as number;
+    const total = this.q.get(`SELECT COUNT(*) AS c FROM node_summaries s ${filter}`, params)!.c as number;
     const order = nodeOrder(q.sort, q.order);
     // The page is chosen from the summaries alone; only its rows are joined to their node and report rows.
-    const rows = this.all(
+    const rows = this.q.all(
       `SELECT p.*, n.last_checkin_at, ${REPORT_SUMMARY_COLUMNS} FROM (
          SELECT s.certname AS node, s.first_checkin_at, s.compile_failed_at AS failure_at, s.report_id, s.environment,
                 s.received_at AS last_received, ${NODE_STATUS_SQL} AS status_value
@@ -247,24 +225,24 @@ class SqliteStore implements Store {
   }
 
   countNodesByStatus(o: { now: Date; unresponsiveAfterMs: number }): Record<string, number> {
-    const rows = this.all(`SELECT ${NODE_STATUS_SQL} AS status, COUNT(*) AS c FROM node_summaries s WHERE s.deactivated_at IS NULL GROUP BY 1`, { now: ms(o.now), threshold: o.unresponsiveAfterMs });
+    const rows = this.q.all(`SELECT ${NODE_STATUS_SQL} AS status, COUNT(*) AS c FROM node_summaries s WHERE s.deactivated_at IS NULL GROUP BY 1`, { now: ms(o.now), threshold: o.unresponsiveAfterMs });
     return Object.fromEntries(rows.map((r) => [r.status as string, r.c as number]));
   }
 
   reportDays(fromDay: string, toDay: string): DayRollup[] {
-    return this.all(`SELECT * FROM report_days WHERE day BETWEEN ? AND ? ORDER BY day`, fromDay, toDay) as unknown as DayRollup[];
+    return this.q.all(`SELECT * FROM report_days WHERE day BETWEEN ? AND ? ORDER BY day`, fromDay, toDay) as unknown as DayRollup[];
   }
 
   // ---- catalogs
 
   getCurrentCatalog(certname: string): StoredCatalog | undefined {
-    const r = this.get(`SELECT * FROM catalogs WHERE certname = ? ORDER BY serial DESC LIMIT 1`, certname);
+    const r = this.q.get(`SELECT * FROM catalogs WHERE certname = ? ORDER BY serial DESC LIMIT 1`, certname);
     return r ? storedCatalog(r) : undefined;
   }
 
   saveCatalog(c: StoredCatalog): void {
     try {
-      this.run(
+      this.q.run(
         `INSERT INTO catalogs (certname, serial, digest, site_version, inputs_key, envelope, compiled_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
         c.certname,
         c.serial,
@@ -284,12 +262,12 @@ class SqliteStore implements Store {
   }
 
   getCatalogByDigest(digest: string): StoredCatalog | undefined {
-    const r = this.get(`SELECT * FROM catalogs WHERE digest = ? ORDER BY id DESC LIMIT 1`, digest);
+    const r = this.q.get(`SELECT * FROM catalogs WHERE digest = ? ORDER BY id DESC LIMIT 1`, digest);
     return r ? storedCatalog(r) : undefined;
   }
 
   nextCatalogSerial(certname: string): number {
-    const r = this.get(`SELECT COALESCE(MAX(serial), 0) + 1 AS next FROM catalogs WHERE certname = ?`, certname);
+    const r = this.q.get(`SELECT COALESCE(MAX(serial), 0) + 1 AS next FROM catalogs WHERE certname = ?`, certname);
     return r!.next as number;
   }
 
@@ -298,8 +276,8 @@ class SqliteStore implements Store {
   recordCompileFailure(certname: string, siteVersion: string, problems: SiteProblem[], at: Date): void {
     this.transaction(() => {
       this.ensureNode(certname, at);
-      this.run(`UPDATE node_summaries SET compile_failed_at = ? WHERE certname = ?`, ms(at), certname);
-      this.run(
+      this.q.run(`UPDATE node_summaries SET compile_failed_at = ? WHERE certname = ?`, ms(at), certname);
+      this.q.run(
         `INSERT INTO compile_failures (certname, site_version, problems, at) VALUES (?, ?, ?, ?)
          ON CONFLICT (certname) DO UPDATE SET site_version = excluded.site_version, problems = excluded.problems, at = excluded.at`,
         certname,
@@ -312,19 +290,19 @@ class SqliteStore implements Store {
 
   clearCompileFailure(certname: string): void {
     this.transaction(() => {
-      if (this.run(`DELETE FROM compile_failures WHERE certname = ?`, certname) > 0) {
-        this.run(`UPDATE node_summaries SET compile_failed_at = NULL WHERE certname = ?`, certname);
+      if (this.q.run(`DELETE FROM compile_failures WHERE certname = ?`, certname) > 0) {
+        this.q.run(`UPDATE node_summaries SET compile_failed_at = NULL WHERE certname = ?`, certname);
       }
     });
   }
 
   getCompileFailure(certname: string): CompileFailure | undefined {
-    const r = this.get(`SELECT * FROM compile_failures WHERE certname = ?`, certname);
+    const r = this.q.get(`SELECT * FROM compile_failures WHERE certname = ?`, certname);
     return r ? compileFailure(r) : undefined;
   }
 
   listCompileFailures(): CompileFailure[] {
-    return this.all(`SELECT * FROM compile_failures ORDER BY at DESC, certname`).map(compileFailure);
+    return this.q.all(`SELECT * FROM compile_failures ORDER BY at DESC, certname`).map(compileFailure);
   }
 
   // ---- reports
@@ -343,12 +321,12 @@ class SqliteStore implements Store {
    */
   private insertEvents(reportId: number, events: Event[]): void {
     const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    const many = this.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES ${Array(EVENTS_PER_STATEMENT).fill(row).join(", ")}`);
+    const many = this.q.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES ${Array(EVENTS_PER_STATEMENT).fill(row).join(", ")}`);
     let i = 0;
     for (; i + EVENTS_PER_STATEMENT <= events.length; i += EVENTS_PER_STATEMENT) {
       many.run(events.slice(i, i + EVENTS_PER_STATEMENT).flatMap((e) => [reportId, ...eventValues(e)]));
     }
-    const one = this.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES ${row}`);
+    const one = this.q.stmt(`INSERT INTO events (report_id, ${EVENT_COLUMNS}) VALUES ${row}`);
     for (; i < events.length; i++) one.run(reportId, ...eventValues(events[i]));
   }
 
@@ -362,7 +340,7 @@ class SqliteStore implements Store {
     // The store keeps the words (proto/report-words.ts): rows from before the enums read the same.
     const reported = reportStatusWords.word(report.status);
     const status = runStatus({ status: reported, noop: report.noop, counts, ...flags });
-    const inserted = this.stmt(
+    const inserted = this.q.stmt(
       `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
                             has_changes, has_corrective, has_pending_noop, has_failed_event, run_status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (certname, run_id) DO NOTHING`,
@@ -393,13 +371,13 @@ class SqliteStore implements Store {
     this.reactivate(report.certname);
     // The server's clock orders runs: an agent's clock days ahead would otherwise hold "last run" for days.
     // Queued reports are delivered oldest first, so the run received last is the newest one.
-    this.run(
+    this.q.run(
       `UPDATE node_summaries SET report_id = @id, started_at = @started, received_at = @received, run_status = @status
        WHERE certname = @certname AND (report_id IS NULL OR (received_at, report_id) < (@received, @id))`,
       { id: reportId, started, received: ms(receivedAt), status, certname: report.certname },
     );
     const column = DAY_COLUMN[status];
-    this.run(
+    this.q.run(
       `INSERT INTO report_days (day, runs, ${column}) VALUES (?, 1, 1) ON CONFLICT (day) DO UPDATE SET runs = runs + 1, ${column} = ${column} + 1`,
       new Date(started).toISOString().slice(0, 10),
     );
@@ -407,12 +385,12 @@ class SqliteStore implements Store {
   }
 
   latestReport(certname: string): Report | undefined {
-    const r = this.get(`SELECT id, report FROM reports WHERE id = ${LATEST_REPORT_ID}`, certname);
+    const r = this.q.get(`SELECT id, report FROM reports WHERE id = ${LATEST_REPORT_ID}`, certname);
     return r ? this.readReport(r) : undefined;
   }
 
   latestReportSummary(certname: string): ReportSummary | undefined {
-    const r = this.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.id = ${LATEST_REPORT_ID}`, certname);
+    const r = this.q.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.id = ${LATEST_REPORT_ID}`, certname);
     return r ? reportSummary(r) : undefined;
   }
 
@@ -436,7 +414,7 @@ class SqliteStore implements Store {
       const c = decodeCursor(q.cursor);
       add(`(r.received_at, r.id) < (?, ?)`, c.receivedAt, c.id);
     }
-    const rows = this.all(
+    const rows = this.q.all(
       `SELECT r.id, ${REPORT_SUMMARY_COLUMNS} FROM reports r ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY r.received_at DESC, r.id DESC LIMIT ?`,
       ...params,
@@ -449,19 +427,19 @@ class SqliteStore implements Store {
 
   getReport(runId: string, certname?: string): Report | undefined {
     const id = this.reportRowId(runId, certname);
-    return id === undefined ? undefined : this.readReport(this.get(`SELECT id, report FROM reports WHERE id = ?`, id)!);
+    return id === undefined ? undefined : this.readReport(this.q.get(`SELECT id, report FROM reports WHERE id = ?`, id)!);
   }
 
   /** A stored report whole: its JSON, and its events from their table (rows stored before they were kept apart hold them in the JSON). */
   private readReport(row: Row): Report {
     const report = parseReport(row.report);
-    if (report.events.length === 0) report.events = this.all(`SELECT * FROM events WHERE report_id = ? ORDER BY id`, row.id).map(eventOf);
+    if (report.events.length === 0) report.events = this.q.all(`SELECT * FROM events WHERE report_id = ? ORDER BY id`, row.id).map(eventOf);
     return report;
   }
 
   getReportSummary(runId: string, certname?: string): ReportSummary | undefined {
     const id = this.reportRowId(runId, certname);
-    return id === undefined ? undefined : reportSummary(this.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.id = ?`, id)!);
+    return id === undefined ? undefined : reportSummary(this.q.get(`SELECT ${REPORT_SUMMARY_COLUMNS} FROM reports r WHERE r.id = ?`, id)!);
   }
 
   reportEvents(runId: string, q: EventQuery, certname?: string): { total: number; events: Event[] } {
@@ -471,14 +449,14 @@ class SqliteStore implements Store {
     if (q.changesOnly) where.push(`result = 'changed'`);
     if (q.correctiveOnly) where.push(`corrective = 1`);
     const filter = where.join(" AND ");
-    const total = this.get(`SELECT COUNT(*) AS c FROM events WHERE ${filter}`, id)!.c as number;
-    const rows = this.all(`SELECT * FROM events WHERE ${filter} ORDER BY id LIMIT ? OFFSET ?`, id, q.limit, q.offset);
+    const total = this.q.get(`SELECT COUNT(*) AS c FROM events WHERE ${filter}`, id)!.c as number;
+    const rows = this.q.all(`SELECT * FROM events WHERE ${filter} ORDER BY id LIMIT ? OFFSET ?`, id, q.limit, q.offset);
     return { total, events: rows.map(eventOf) };
   }
 
   // The row of a run id (of one node when `certname` is given); a run id two nodes share is not guessed at.
   private reportRowId(runId: string, certname: string | undefined): number | undefined {
-    const rows = this.all(`SELECT id, certname FROM reports WHERE run_id = @runId AND (@certname IS NULL OR certname = @certname) ORDER BY certname`, {
+    const rows = this.q.all(`SELECT id, certname FROM reports WHERE run_id = @runId AND (@certname IS NULL OR certname = @certname) ORDER BY certname`, {
       runId,
       certname: certname ?? null,
     });
@@ -492,7 +470,7 @@ class SqliteStore implements Store {
   pruneReports(before: Date, batch: number): number {
     // By the server's clock (an agent's may be years off); events go with their report
     // (ON DELETE CASCADE); a node's latest run stays, whatever its age.
-    return this.run(
+    return this.q.run(
       `DELETE FROM reports WHERE id IN (
          SELECT id FROM reports WHERE received_at < ? AND id NOT IN (SELECT report_id FROM node_summaries WHERE report_id IS NOT NULL)
          ORDER BY received_at LIMIT ?)`,
@@ -511,16 +489,16 @@ class SqliteStore implements Store {
     // On every agent RPC: one statement for both tables.
     const sql = `SELECT EXISTS (SELECT 1 FROM certificates WHERE state = 'revoked' AND serial_hex = @serial)
       OR EXISTS (SELECT 1 FROM revoked_server_certificates WHERE serial_hex = @serial) AS revoked`;
-    return this.get(sql, { serial: normalizeSerialHex(serialHex) })!.revoked === 1;
+    return this.q.get(sql, { serial: normalizeSerialHex(serialHex) })!.revoked === 1;
   }
 
   pendingCertificate(certname: string): CertificateRecord | undefined {
-    const r = this.get(`SELECT * FROM certificates WHERE certname = ? AND state = 'pending'`, certname);
+    const r = this.q.get(`SELECT * FROM certificates WHERE certname = ? AND state = 'pending'`, certname);
     return r ? certificateRecord(r) : undefined;
   }
 
   liveCertificate(certname: string, at: Date): CertificateRecord | undefined {
-    const r = this.get(
+    const r = this.q.get(
       `SELECT * FROM certificates WHERE certname = ? AND state = 'signed' AND not_after > ? ORDER BY id DESC LIMIT 1`,
       certname,
       ms(at),
@@ -529,18 +507,18 @@ class SqliteStore implements Store {
   }
 
   certificateForKey(certname: string, publicKeySha256: string): CertificateRecord | undefined {
-    const r = this.get(`SELECT * FROM certificates WHERE certname = ? AND public_key_sha256 = ? ORDER BY id DESC LIMIT 1`, certname, publicKeySha256);
+    const r = this.q.get(`SELECT * FROM certificates WHERE certname = ? AND public_key_sha256 = ? ORDER BY id DESC LIMIT 1`, certname, publicKeySha256);
     return r ? certificateRecord(r) : undefined;
   }
 
   signedCertificateForKey(certname: string, publicKeySha256: string): CertificateRecord | undefined {
-    const r = this.get(`SELECT * FROM certificates WHERE certname = ? AND public_key_sha256 = ? AND state = 'signed' ORDER BY id DESC LIMIT 1`, certname, publicKeySha256);
+    const r = this.q.get(`SELECT * FROM certificates WHERE certname = ? AND public_key_sha256 = ? AND state = 'signed' ORDER BY id DESC LIMIT 1`, certname, publicKeySha256);
     return r ? certificateRecord(r) : undefined;
   }
 
   savePendingRequest(req: CertificateRequest): void {
     // No DELETE of a waiting request first: replacing one would let anyone swap their key in (the unique index refuses a second).
-    this.run(
+    this.q.run(
       `INSERT INTO certificates (certname, state, csr_pem, public_key_sha256, requested_at, renewal_of) VALUES (?, 'pending', ?, ?, ?, ?)`,
       req.certname,
       req.csrPem,
@@ -551,13 +529,13 @@ class SqliteStore implements Store {
   }
 
   countPendingRequests(): number {
-    return this.get(`SELECT COUNT(*) AS n FROM certificates WHERE state = 'pending'`)!.n as number;
+    return this.q.get(`SELECT COUNT(*) AS n FROM certificates WHERE state = 'pending'`)!.n as number;
   }
 
   expirePendingRequests(before: Date): string[] {
     return this.transaction(() => {
-      const names = this.all(`SELECT certname FROM certificates WHERE state = 'pending' AND requested_at < ?`, ms(before)).map((r) => r.certname as string);
-      if (names.length > 0) this.run(`DELETE FROM certificates WHERE state = 'pending' AND requested_at < ?`, ms(before));
+      const names = this.q.all(`SELECT certname FROM certificates WHERE state = 'pending' AND requested_at < ?`, ms(before)).map((r) => r.certname as string);
+      if (names.length > 0) this.q.run(`DELETE FROM certificates WHERE state = 'pending' AND requested_at < ?`, ms(before));
       return names;
     });
   }
@@ -565,8 +543,8 @@ class SqliteStore implements Store {
   insertSignedCertificate(req: CertificateRequest, issued: IssuedCertificate): void {
     this.transaction(() => {
       // A request signed through another path (a token) supersedes the one waiting for an operator.
-      this.run(`DELETE FROM certificates WHERE certname = ? AND state = 'pending'`, req.certname);
-      this.run(
+      this.q.run(`DELETE FROM certificates WHERE certname = ? AND state = 'pending'`, req.certname);
+      this.q.run(
         `INSERT INTO certificates (certname, state, csr_pem, public_key_sha256, cert_pem, serial_hex, not_after, requested_at, signed_at)
          VALUES (?, 'signed', ?, ?, ?, ?, ?, ?, ?)`,
         req.certname,
@@ -582,7 +560,7 @@ class SqliteStore implements Store {
   }
 
   markCertificateSigned(id: number, issued: IssuedCertificate): void {
-    const changed = this.run(
+    const changed = this.q.run(
       `UPDATE certificates SET state = 'signed', cert_pem = ?, serial_hex = ?, not_after = ?, signed_at = ? WHERE id = ? AND state = 'pending'`,
       issued.certPem,
       issued.serialHex,
@@ -594,35 +572,35 @@ class SqliteStore implements Store {
   }
 
   markCertificateRejected(id: number, at: Date): void {
-    const changed = this.run(`UPDATE certificates SET state = 'rejected', rejected_at = ? WHERE id = ? AND state = 'pending'`, ms(at), id);
+    const changed = this.q.run(`UPDATE certificates SET state = 'rejected', rejected_at = ? WHERE id = ? AND state = 'pending'`, ms(at), id);
     if (changed === 0) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `certificate request ${id} is no longer pending`);
   }
 
   revokeCertificates(certname: string, at: Date): string[] {
     return this.transaction(() => {
-      const serials = this.all(`SELECT serial_hex FROM certificates WHERE certname = ? AND state = 'signed'`, certname).map((r) => r.serial_hex as string);
-      this.run(`UPDATE certificates SET state = 'revoked', revoked_at = ? WHERE certname = ? AND state = 'signed'`, ms(at), certname);
+      const serials = this.q.all(`SELECT serial_hex FROM certificates WHERE certname = ? AND state = 'signed'`, certname).map((r) => r.serial_hex as string);
+      this.q.run(`UPDATE certificates SET state = 'revoked', revoked_at = ? WHERE certname = ? AND state = 'signed'`, ms(at), certname);
       return serials;
     });
   }
 
   revokeServerCertificate(serialHex: string, subject: string, at: Date): void {
-    this.run(`INSERT OR IGNORE INTO revoked_server_certificates (serial_hex, subject, revoked_at) VALUES (?, ?, ?)`, normalizeSerialHex(serialHex), subject, ms(at));
+    this.q.run(`INSERT OR IGNORE INTO revoked_server_certificates (serial_hex, subject, revoked_at) VALUES (?, ?, ?)`, normalizeSerialHex(serialHex), subject, ms(at));
   }
 
   latestCertificate(certname: string): CertificateRecord | undefined {
-    const r = this.get(`SELECT * FROM certificates WHERE certname = ? ORDER BY id DESC LIMIT 1`, certname);
+    const r = this.q.get(`SELECT * FROM certificates WHERE certname = ? ORDER BY id DESC LIMIT 1`, certname);
     return r ? certificateRecord(r) : undefined;
   }
 
   listCertificates(): CertificateRecord[] {
-    return this.all(`SELECT * FROM certificates WHERE id IN (SELECT MAX(id) FROM certificates GROUP BY certname) ORDER BY certname`).map(certificateRecord);
+    return this.q.all(`SELECT * FROM certificates WHERE id IN (SELECT MAX(id) FROM certificates GROUP BY certname) ORDER BY certname`).map(certificateRecord);
   }
 
   revokedCertificates(): { serialHex: string; revokedAt: Date }[] {
     const sql = `SELECT serial_hex, revoked_at FROM certificates WHERE state = 'revoked'
       UNION ALL SELECT serial_hex, revoked_at FROM revoked_server_certificates ORDER BY revoked_at`;
-    return this.all(sql).map((r) => ({
+    return this.q.all(sql).map((r) => ({
       serialHex: r.serial_hex as string,
       revokedAt: date(r.revoked_at),
     }));
@@ -631,7 +609,7 @@ class SqliteStore implements Store {
   // ---- bootstrap tokens
 
   insertBootstrapToken(t: BootstrapTokenRecord): void {
-    this.run(
+    this.q.run(
       `INSERT INTO tokens (id, secret_sha256, certname_glob, expires_at, one_time, used_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       t.id,
       t.secretSha256,
@@ -645,47 +623,47 @@ class SqliteStore implements Store {
   }
 
   findBootstrapToken(secretSha256: string): BootstrapTokenRecord | undefined {
-    const r = this.get(`SELECT * FROM tokens WHERE secret_sha256 = ?`, secretSha256);
+    const r = this.q.get(`SELECT * FROM tokens WHERE secret_sha256 = ?`, secretSha256);
     return r ? bootstrapToken(r) : undefined;
   }
 
   listBootstrapTokens(): BootstrapTokenRecord[] {
-    return this.all(`SELECT * FROM tokens ORDER BY created_at DESC, id`).map(bootstrapToken);
+    return this.q.all(`SELECT * FROM tokens ORDER BY created_at DESC, id`).map(bootstrapToken);
   }
 
   claimBootstrapToken(id: string, at: Date): boolean {
     // One statement, so two agents racing for a one-time token cannot both win (nor one race a revocation).
-    return this.run(`UPDATE tokens SET used_at = ? WHERE id = ? AND revoked_at IS NULL AND (one_time = 0 OR used_at IS NULL)`, ms(at), id) === 1;
+    return this.q.run(`UPDATE tokens SET used_at = ? WHERE id = ? AND revoked_at IS NULL AND (one_time = 0 OR used_at IS NULL)`, ms(at), id) === 1;
   }
 
   revokeBootstrapToken(id: string, at: Date): boolean {
-    return this.run(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id) === 1;
+    return this.q.run(`UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id) === 1;
   }
 
   // ---- operator tokens
 
   insertApiToken(t: ApiTokenRecord): void {
-    this.run(`INSERT INTO api_tokens (id, secret_sha256, role, name, created_at) VALUES (?, ?, ?, ?, ?)`, t.id, t.secretSha256, t.role, t.name, ms(t.createdAt));
+    this.q.run(`INSERT INTO api_tokens (id, secret_sha256, role, name, created_at) VALUES (?, ?, ?, ?, ?)`, t.id, t.secretSha256, t.role, t.name, ms(t.createdAt));
   }
 
   findApiToken(secretSha256: string): ApiTokenRecord | undefined {
-    const r = this.get(`SELECT * FROM api_tokens WHERE secret_sha256 = ? AND revoked_at IS NULL`, secretSha256);
+    const r = this.q.get(`SELECT * FROM api_tokens WHERE secret_sha256 = ? AND revoked_at IS NULL`, secretSha256);
     return r ? apiToken(r) : undefined;
   }
 
   getApiToken(id: string): ApiTokenRecord | undefined {
-    const r = this.get(`SELECT * FROM api_tokens WHERE id = ?`, id);
+    const r = this.q.get(`SELECT * FROM api_tokens WHERE id = ?`, id);
     return r ? apiToken(r) : undefined;
   }
 
   listApiTokens(): ApiTokenRecord[] {
-    return this.all(`SELECT * FROM api_tokens ORDER BY created_at DESC, id`).map(apiToken);
+    return this.q.all(`SELECT * FROM api_tokens ORDER BY created_at DESC, id`).map(apiToken);
   }
 
   revokeApiToken(id: string, at: Date): boolean {
     return this.transaction(() => {
-      if (this.run(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id) === 0) return false;
-      this.run(`DELETE FROM dashboard_sessions WHERE token_id = ?`, id);
+      if (this.q.run(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(at), id) === 0) return false;
+      this.q.run(`DELETE FROM dashboard_sessions WHERE token_id = ?`, id);
       return true;
     });
   }
@@ -694,14 +672,14 @@ class SqliteStore implements Store {
 
   createSession(s: DashboardSession): void {
     this.transaction(() => {
-      this.run(`DELETE FROM dashboard_sessions WHERE expires_at <= ?`, ms(s.createdAt));
-      this.run(`INSERT INTO dashboard_sessions (id_sha256, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, s.idSha256, s.tokenId, ms(s.createdAt), ms(s.expiresAt));
+      this.q.run(`DELETE FROM dashboard_sessions WHERE expires_at <= ?`, ms(s.createdAt));
+      this.q.run(`INSERT INTO dashboard_sessions (id_sha256, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, s.idSha256, s.tokenId, ms(s.createdAt), ms(s.expiresAt));
     });
   }
 
   findSession(idSha256: string, at: Date): ApiTokenRecord | undefined {
     // The token is checked on every request, so a revocation ends the session at once even if a row survived.
-    const r = this.get(
+    const r = this.q.get(
       `SELECT t.* FROM dashboard_sessions s JOIN api_tokens t ON t.id = s.token_id
        WHERE s.id_sha256 = ? AND s.expires_at > ? AND t.revoked_at IS NULL`,
       idSha256,
@@ -711,13 +689,13 @@ class SqliteStore implements Store {
   }
 
   deleteSession(idSha256: string): void {
-    this.run(`DELETE FROM dashboard_sessions WHERE id_sha256 = ?`, idSha256);
+    this.q.run(`DELETE FROM dashboard_sessions WHERE id_sha256 = ?`, idSha256);
   }
 
   // ---- releases
 
   saveRelease(r: ReleaseRecord): void {
-    this.run(
+    this.q.run(
       `INSERT OR IGNORE INTO releases (version, commit_sha, author, subject, first_seen_at, files, bytes, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       r.version,
       r.commit ?? null,
@@ -731,22 +709,22 @@ class SqliteStore implements Store {
   }
 
   listReleases(): ReleaseSummary[] {
-    return this.all(`SELECT version, commit_sha, author, subject, first_seen_at, files, bytes FROM releases ORDER BY first_seen_at DESC, version`).map(releaseSummary);
+    return this.q.all(`SELECT version, commit_sha, author, subject, first_seen_at, files, bytes FROM releases ORDER BY first_seen_at DESC, version`).map(releaseSummary);
   }
 
   getRelease(version: string): ReleaseRecord | undefined {
-    const r = this.get(`SELECT * FROM releases WHERE version = ?`, version);
+    const r = this.q.get(`SELECT * FROM releases WHERE version = ?`, version);
     return r ? { ...releaseSummary(r), manifest: JSON.parse(r.manifest as string) as ReleaseRecord["manifest"] } : undefined;
   }
 
   // ---- audit log
 
   appendAudit(e: AuditEntry): void {
-    this.run(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`, ms(e.at), e.actor, e.action, e.target, JSON.stringify(e.detail));
+    this.q.run(`INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`, ms(e.at), e.actor, e.action, e.target, JSON.stringify(e.detail));
   }
 
   listAudit(opts: { limit: number; beforeId?: number }): StoredAuditEntry[] {
-    const rows = this.all(`SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`, opts.beforeId ?? Number.MAX_SAFE_INTEGER, opts.limit);
+    const rows = this.q.all(`SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`, opts.beforeId ?? Number.MAX_SAFE_INTEGER, opts.limit);
     return rows.map((r) => ({
       id: r.id as number,
       at: date(r.at),

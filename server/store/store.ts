@@ -5,6 +5,7 @@
 // cheaper than a promise.
 import type { SiteProblem } from "../../catalog/compiler.js";
 import type { Event, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { RolloutStore } from "./rollouts.js";
 
 export interface StoredCatalog {
   certname: string;
@@ -256,6 +257,8 @@ export interface Store {
   /** Runs `fn` in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
   close(): void;
+  /** Delivery: stable releases, rollouts (the first part split out by kind, asynchronous). */
+  readonly rollouts: RolloutStore;
 
   // Nodes
   /** A check-in: creates the node on first contact; facts, when given, replace the stored ones. */

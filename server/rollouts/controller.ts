@@ -1,0 +1,408 @@
+// The rollout controller: moves an environment's nodes from its stable
+// release to a target release in the steps of its strategy, evaluating the
+// gates on the moved nodes all along, and rolls back (or pauses) by itself
+// when one fails. It also answers, on every check-in, which release a node
+// is to be compiled at (releaseFor).
+//
+// Every decision is written to the store before it is acted on (nodes are
+// recorded as moved before they are asked to run; a step is recorded as done
+// before the next starts), so a server killed at any point resumes where it
+// was: a step is never done twice or skipped. A `wait` step bakes on the
+// server's monotonic clock, saved as time baked so far, so neither a restart
+// nor a jump of the wall clock shortens or lengthens it.
+import { randomBytes } from "node:crypto";
+import { strategyOf, type DeliveryPolicy, type RolloutStep } from "../../catalog/site/delivery.js";
+import { AnclaError } from "../../proto/errors.js";
+import type { Logger } from "../log.js";
+import type { ReleaseSummary } from "../store/store.js";
+import { ENDED_STATES, type RolloutEvent, type RolloutNode, type RolloutReason, type RolloutRecord, type RolloutStore } from "../store/rollouts.js";
+import { cohortOrder, describeStep, movedGoal } from "./cohorts.js";
+import { failingGate, movedNodeState, type HealthSource, type MovedNodeState } from "./gates.js";
+
+/** Asks nodes to check in at once (server/watch); nodes not connected run at their next interval. */
+export interface RunNow {
+  nudge(certnames: string[], opts: { reason: string; noop?: boolean }): { sent: string[]; notConnected: string[] };
+}
+
+export interface RolloutControllerDeps {
+  store: RolloutStore;
+  health: HealthSource;
+  releases: { listReleases(): ReleaseSummary[]; getRelease(version: string): ReleaseSummary | undefined };
+  /** The site's current version and its delivery policy. */
+  site: { version(): Promise<string>; policy(version: string): Promise<DeliveryPolicy> };
+  runNow?: RunNow;
+  /** Told each operator action and each decision the controller takes by itself (the audit log). */
+  audit?: (actor: string, action: string, target: string, detail: Record<string, unknown>) => void;
+  logger: Logger;
+  now?: () => Date;
+  /** Milliseconds of a monotonic clock (performance.now in production). */
+  monotonic?: () => number;
+  /** How often rollouts are evaluated. */
+  tickMs?: number;
+}
+
+export interface RolloutView {
+  rollout: RolloutRecord;
+  nodes: (RolloutNode & MovedNodeState)[];
+  /** Nodes of the environment not moved yet: the control. */
+  control: string[];
+  events: RolloutEvent[];
+}
+
+interface Active {
+  record: RolloutRecord;
+  moved: Map<string, RolloutNode>;
+  /** Monotonic time of the last evaluation: what a `wait` step bakes by. */
+  lastTick: number;
+}
+
+const DEFAULT_TICK_MS = 1000;
+/** At most this much baking is credited per tick, so a stalled event loop or a suspended host does not end a wait early. */
+const MAX_CREDIT_TICKS = 5;
+const SYSTEM = "system";
+
+export class RolloutController {
+  private readonly active = new Map<string, Active>();
+  private stable = new Map<string, string>();
+  private readonly now: () => Date;
+  private readonly monotonic: () => number;
+  private readonly tickMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  /** The evaluation under way: one at a time, and stop() waits for it. */
+  private ticking: Promise<void> | undefined;
+
+  constructor(private readonly deps: RolloutControllerDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.monotonic = deps.monotonic ?? (() => performance.now());
+    this.tickMs = deps.tickMs ?? DEFAULT_TICK_MS;
+  }
+
+  /** Loads the stable releases and the rollouts that had not ended, and starts evaluating them. */
+  async start(): Promise<void> {
+    this.stable = await this.deps.store.stableReleases();
+    for (const record of await this.deps.store.activeRollouts()) {
+      const moved = new Map((await this.deps.store.rolloutNodes(record.id)).map((n) => [n.certname, n]));
+      this.active.set(record.environment, { record, moved, lastTick: this.monotonic() });
+      this.deps.logger.info({ rollout: record.id, environment: record.environment, step: record.step, state: record.state }, "resuming a rollout");
+    }
+    this.timer = setInterval(() => void this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+  }
+
+  /**
+   * The release node `certname` of `environment` is to be compiled at, the
+   * site being at `head` with `policy`: a moved node follows its rollout's
+   * target, the others their environment's stable release; an environment
+   * without a strategy takes every release at once.
+   */
+  releaseFor(certname: string, environment: string, head: string, policy: DeliveryPolicy): string {
+    const active = this.active.get(environment);
+    if (active) return active.moved.has(certname) ? active.record.toRelease : active.record.fromRelease;
+    if (!strategyOf(policy, environment)) return head;
+    const stable = this.stable.get(environment);
+    if (stable) return stable;
+    // The first time this environment follows a strategy, what it runs now is its stable release.
+    this.stable.set(environment, head);
+    void this.deps.store.setStableRelease(environment, head, this.now()).catch((err: unknown) => this.deps.logger.error({ err, environment }, "recording a stable release failed"));
+    return head;
+  }
+
+  stableRelease(environment: string): string | undefined {
+    return this.stable.get(environment);
+  }
+
+  // ---- operator actions
+
+  async startRollout(opts: { environment: string; release?: string; force?: boolean; by: string }): Promise<RolloutRecord> {
+    const { environment, by } = opts;
+    const head = await this.deps.site.version();
+    const strategy = strategyOf(await this.deps.site.policy(head), environment);
+    if (!strategy) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `environment ${environment} has no strategy in ancla.yaml, so it takes each new release at once; give it one under \`environments:\` to roll out in steps`);
+    const running = this.active.get(environment);
+    if (running) throw new AnclaError("ANCLA_E_ROLLOUT_ACTIVE", `environment ${environment} already has rollout ${running.record.id} (${running.record.state}); wait for it to end or abort it`);
+    const nodes = await this.deps.store.environmentNodes(environment);
+    if (nodes.length === 0) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `environment ${environment} has no nodes (a node joins it with its first compile)`);
+    const target = this.resolveRelease(opts.release);
+    const from = this.stable.get(environment) ?? head;
+    if (target.version === from) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `release ${target.version} is already the stable release of ${environment}`);
+    const bad = await this.deps.store.badRelease(environment, target.version);
+    if (bad && !opts.force) throw new AnclaError("ANCLA_E_RELEASE_BAD", `release ${target.version} was rolled back in ${environment} by rollout ${bad.rolloutId}: ${bad.reason}`);
+    const now = this.now();
+    const record: RolloutRecord = {
+      id: `r-${randomBytes(5).toString("hex")}`,
+      environment,
+      fromRelease: from,
+      toRelease: target.version,
+      strategy,
+      state: "running",
+      step: 0,
+      stepStartedAt: now,
+      bakedMs: 0,
+      createdBy: by,
+      createdAt: now,
+      updatedAt: now,
+      approvals: [],
+    };
+    await this.deps.store.insertRollout(record);
+    // From here on check-ins see it: its nodes stay on `from` until moved.
+    this.stable.set(environment, from);
+    const active: Active = { record, moved: new Map(), lastTick: this.monotonic() };
+    this.active.set(environment, active);
+    await this.event(active, "started", `rollout of ${target.version} to ${environment} started by ${by}: ${nodes.length} node(s), steps ${strategy.steps.map(describeStep).join(" → ")}`, {
+      from,
+      to: target.version,
+      nodes: nodes.length,
+      forced: Boolean(bad),
+    });
+    this.deps.audit?.(by, "rollout.start", record.id, { environment, from, to: target.version, forced: Boolean(bad) });
+    await this.evaluate(active);
+    return record;
+  }
+
+  async pause(id: string, by: string): Promise<RolloutRecord> {
+    const active = this.activeById(id, ["running", "awaiting-approval"], "pause");
+    await this.setState(active, "paused", { kind: "operator", action: "pause", by, message: `paused by ${by}` });
+    this.deps.audit?.(by, "rollout.pause", id, {});
+    return active.record;
+  }
+
+  async resume(id: string, by: string): Promise<RolloutRecord> {
+    const active = this.activeById(id, ["paused"], "resume");
+    active.lastTick = this.monotonic();
+    await this.setState(active, "running", undefined, `resumed by ${by}`);
+    this.deps.audit?.(by, "rollout.resume", id, {});
+    await this.evaluate(active);
+    return active.record;
+  }
+
+  async approve(id: string, by: string, ticket?: string): Promise<RolloutRecord> {
+    const active = this.activeById(id, ["awaiting-approval"], "approve");
+    if (by === active.record.createdBy) throw new AnclaError("ANCLA_E_SELF_APPROVAL", `rollout ${id} was started by ${by}, who cannot approve it too`);
+    active.record.approvals.push({ by, at: this.now(), step: active.record.step, ...(ticket ? { ticket } : {}) });
+    await this.setState(active, "running", undefined, `step ${active.record.step + 1} approved by ${by}${ticket ? ` (${ticket})` : ""}`);
+    this.deps.audit?.(by, "rollout.approve", id, { step: active.record.step, ticket: ticket ?? null });
+    await this.evaluate(active);
+    return active.record;
+  }
+
+  /** Ends the rollout with every moved node back on the stable release; the target is marked bad only by `rollback`. */
+  async end(id: string, by: string, action: "abort" | "rollback"): Promise<RolloutRecord> {
+    const active = this.activeById(id, ["running", "awaiting-approval", "paused"], action);
+    await this.finishBack(active, { kind: "operator", action, by, message: `${action === "abort" ? "aborted" : "rolled back"} by ${by}` });
+    this.deps.audit?.(by, `rollout.${action}`, id, {});
+    return active.record;
+  }
+
+  // ---- reading
+
+  async view(id: string): Promise<RolloutView> {
+    const rollout = this.activeRecord(id) ?? (await this.deps.store.getRollout(id));
+    if (!rollout) throw new AnclaError("ANCLA_E_NOT_FOUND", `no rollout ${id}; \`ancla rollout list\` shows them`);
+    const moved = await this.deps.store.rolloutNodes(id);
+    const now = this.now();
+    const nodes = moved.map((n) => ({ ...n, ...movedNodeState(n, rollout.toRelease, rollout.strategy.gates, now, this.deps.health) }));
+    const movedNames = new Set(moved.map((n) => n.certname));
+    const control = ENDED_STATES.includes(rollout.state) ? [] : (await this.deps.store.environmentNodes(rollout.environment)).map((n) => n.certname).filter((c) => !movedNames.has(c));
+    return { rollout, nodes, control, events: await this.deps.store.rolloutEvents(id) };
+  }
+
+  async list(q: { environment?: string; limit: number }): Promise<RolloutRecord[]> {
+    const stored = await this.deps.store.listRollouts(q);
+    // The in-memory copy is the one a tick last changed.
+    return stored.map((r) => this.activeRecord(r.id) ?? r);
+  }
+
+  /** Rollouts that have not ended, for /metrics. */
+  activeRollouts(): { record: RolloutRecord; moved: number }[] {
+    return [...this.active.values()].map((a) => ({ record: a.record, moved: a.moved.size }));
+  }
+
+  /** Evaluates every rollout that has not ended once (the timer calls it; tests may too). */
+  tick(): Promise<void> {
+    this.ticking ??= this.tickAll().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  // ---- the state machine
+
+  private async tickAll(): Promise<void> {
+    for (const active of [...this.active.values()]) {
+      try {
+        await this.evaluate(active);
+      } catch (err) {
+        // The next tick tries again; a store that fails now must not end the rollout.
+        this.deps.logger.error({ err, rollout: active.record.id }, "evaluating a rollout failed");
+      }
+    }
+  }
+
+  private async evaluate(active: Active): Promise<void> {
+    const { record } = active;
+    const now = this.monotonic();
+    const credit = Math.min(now - active.lastTick, this.tickMs * MAX_CREDIT_TICKS);
+    active.lastTick = now;
+    if (record.state === "paused" || ENDED_STATES.includes(record.state)) return;
+    const states = this.movedStates(active);
+    const failure = failingGate(record.strategy.gates, states);
+    if (failure) {
+      const reason: RolloutReason = { kind: "gate", ...failure };
+      if (record.strategy.onFailure === "rollback") await this.finishBack(active, reason);
+      else await this.setState(active, "paused", reason, `paused: gate ${failure.gate} failed: ${failure.message}`);
+      this.deps.audit?.(SYSTEM, record.strategy.onFailure === "rollback" ? "rollout.rollback" : "rollout.pause", record.id, { gate: failure.gate, value: failure.value, threshold: failure.threshold, nodes: failure.nodes });
+      return;
+    }
+    if (record.state === "awaiting-approval") return;
+    await this.advance(active, states, credit);
+  }
+
+  /** Takes the steps that are done, one after the other, stopping at the first that is not. */
+  private async advance(active: Active, states: MovedNodeState[], credit: number): Promise<void> {
+    const { record } = active;
+    let allHealthy = states.every((s) => s.health === "healthy");
+    for (;;) {
+      const step: RolloutStep | undefined = record.strategy.steps[record.step];
+      if (!step) {
+        // After the last step every node moves, like Argo Rollouts' promotion to full weight.
+        if ((await this.moveTo(active, undefined)) || !allHealthy) return;
+        await this.complete(active);
+        return;
+      }
+      if (step.kind === "wait") {
+        record.bakedMs += credit;
+        credit = 0;
+        if (record.bakedMs < step.seconds * 1000) {
+          record.updatedAt = this.now();
+          await this.deps.store.updateRollout(record);
+          return;
+        }
+      } else if (step.kind === "approve") {
+        if (!record.approvals.some((a) => a.step === record.step)) {
+          await this.setState(active, "awaiting-approval", undefined, `step ${record.step + 1} waits for an approval (\`ancla rollout approve ${record.id}\`)`);
+          return;
+        }
+      } else {
+        if ((await this.moveTo(active, step)) || !allHealthy) return;
+      }
+      await this.nextStep(active);
+      allHealthy = this.movedStates(active).every((s) => s.health === "healthy");
+    }
+  }
+
+  /** Moves nodes until the step's share is moved, all when no step (recorded first, then asked to run); true when it moved any. */
+  private async moveTo(active: Active, step: RolloutStep | undefined): Promise<boolean> {
+    const { record } = active;
+    const nodes = await this.deps.store.environmentNodes(record.environment);
+    const wanted = step ? (movedGoal(step, nodes.length) ?? 0) : nodes.length;
+    if (active.moved.size >= wanted) return false;
+    const next = cohortOrder(record.id, nodes)
+      .filter((c) => !active.moved.has(c))
+      .slice(0, wanted - active.moved.size);
+    if (next.length === 0) return false;
+    const at = this.now();
+    await this.deps.store.moveNodes(record.id, next, record.step, at);
+    for (const certname of next) active.moved.set(certname, { certname, step: record.step, movedAt: at });
+    const asked = this.deps.runNow?.nudge(next, { reason: `rollout ${record.id}` });
+    await this.event(active, "moved", `moved ${next.length} node(s) to ${record.toRelease} (${active.moved.size} of ${nodes.length}): ${next.join(", ")}`, {
+      nodes: next,
+      moved: active.moved.size,
+      total: nodes.length,
+      notConnected: asked?.notConnected ?? next,
+    });
+    return true;
+  }
+
+  private async nextStep(active: Active): Promise<void> {
+    const { record } = active;
+    const done = record.strategy.steps[record.step];
+    record.step += 1;
+    record.stepStartedAt = this.now();
+    record.bakedMs = 0;
+    record.updatedAt = record.stepStartedAt;
+    await this.deps.store.updateRollout(record);
+    await this.event(active, "step", `step ${record.step} (${done ? describeStep(done) : "all nodes"}) done`, { step: record.step });
+  }
+
+  private async complete(active: Active): Promise<void> {
+    const { record } = active;
+    const now = this.now();
+    Object.assign(record, { state: "completed", endedAt: now, updatedAt: now });
+    // Stable first: once the rollout has ended, every node of the environment is placed by it.
+    await this.deps.store.setStableRelease(record.environment, record.toRelease, now);
+    await this.deps.store.updateRollout(record);
+    this.stable.set(record.environment, record.toRelease);
+    this.active.delete(record.environment);
+    await this.event(active, "completed", `completed: ${record.toRelease} is the stable release of ${record.environment}`);
+  }
+
+  /** Rolled back (by a gate or an operator) or aborted: every moved node returns to the stable release, now. */
+  private async finishBack(active: Active, reason: RolloutReason): Promise<void> {
+    const { record } = active;
+    const now = this.now();
+    const state = reason.kind === "operator" && reason.action === "abort" ? "aborted" : "rolled-back";
+    Object.assign(record, { state, reason, endedAt: now, updatedAt: now });
+    if (state === "rolled-back") await this.deps.store.markReleaseBad(record.environment, record.toRelease, record.id, reason.message, now);
+    await this.deps.store.updateRollout(record);
+    this.active.delete(record.environment);
+    const back = [...active.moved.keys()];
+    const asked = this.deps.runNow?.nudge(back, { reason: `rollout ${record.id} ${state}` });
+    await this.event(active, state, `${state}: ${reason.message}; ${back.length} moved node(s) back to ${record.fromRelease}`, {
+      reason,
+      nodes: back,
+      notConnected: asked?.notConnected ?? back,
+    });
+  }
+
+  private async setState(active: Active, state: RolloutRecord["state"], reason: RolloutReason | undefined, message?: string): Promise<void> {
+    const { record } = active;
+    record.state = state;
+    if (reason) record.reason = reason;
+    else if (state === "running") delete record.reason;
+    record.updatedAt = this.now();
+    await this.deps.store.updateRollout(record);
+    await this.event(active, state, message ?? reason?.message ?? state, reason ? { reason } : undefined);
+  }
+
+  private movedStates(active: Active): MovedNodeState[] {
+    const { record } = active;
+    const now = this.now();
+    return [...active.moved.values()].map((n) => movedNodeState(n, record.toRelease, record.strategy.gates, now, this.deps.health));
+  }
+
+  private async event(active: Active, kind: string, message: string, detail?: Record<string, unknown>): Promise<void> {
+    await this.deps.store.appendRolloutEvent(active.record.id, { at: this.now(), kind, message, ...(detail ? { detail } : {}) });
+    this.deps.logger.info({ rollout: active.record.id, environment: active.record.environment, kind }, message);
+  }
+
+  private resolveRelease(text: string | undefined): ReleaseSummary {
+    const releases = this.deps.releases.listReleases();
+    if (text === undefined) {
+      const newest = releases[0];
+      if (!newest) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", "the server has kept no release yet (it keeps one once a node checks in)");
+      return newest;
+    }
+    const exact = this.deps.releases.getRelease(text);
+    if (exact) return exact;
+    // A commit or version prefix, as people copy them from `git log` or `ancla release list`.
+    const matching = text.length >= 7 ? releases.filter((r) => r.version.startsWith(text) || r.commit?.startsWith(text)) : [];
+    if (matching.length === 1) return matching[0];
+    if (matching.length > 1) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `release ${text} is ambiguous: ${matching.map((r) => r.version).join(", ")}`);
+    throw new AnclaError("ANCLA_E_NOT_FOUND", `no release ${text} was ever seen by this server; \`ancla release list\` shows the kept ones`);
+  }
+
+  private activeRecord(id: string): RolloutRecord | undefined {
+    for (const a of this.active.values()) if (a.record.id === id) return a.record;
+    return undefined;
+  }
+
+  private activeById(id: string, states: RolloutRecord["state"][], action: string): Active {
+    const active = [...this.active.values()].find((a) => a.record.id === id);
+    if (!active) throw new AnclaError("ANCLA_E_ROLLOUT_STATE", `rollout ${id} is not running (it ended, or there is none); only a rollout that has not ended can ${action}`);
+    if (!states.includes(active.record.state)) throw new AnclaError("ANCLA_E_ROLLOUT_STATE", `rollout ${id} is ${active.record.state}; ${action} needs it ${states.join(" or ")}`);
+    return active;
+  }
+}
