@@ -23,6 +23,7 @@ import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js"
 import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
 import { openStore } from "../store/sqlite.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
+import { WatchHub } from "../watch/hub.js";
 import { statAgentPackage } from "../install/installer.js";
 import { loadCertifiedKey, scheduleServerCertificateRenewal, serverCertificateExpiries } from "../ca/server-certificates.js";
 
@@ -103,7 +104,7 @@ function splitHostPort(address: string, flag: string): { host: string; port: num
 }
 
 /** Starts both endpoints; resolves once they listen, with a function that stops them. */
-export async function startServer(opts: StartOptions): Promise<{ runtime: RuntimeInfo; stop(): Promise<void> }> {
+export async function startServer(opts: StartOptions): Promise<{ runtime: RuntimeInfo; watch: WatchHub; stop(): Promise<void> }> {
   const paths = dataDirPaths(resolve(opts.dataDir));
   const settings = loadSettings(paths);
   const grpcAddress = opts.grpc ?? settings.grpc;
@@ -135,6 +136,10 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     onSiteVersion: (version) => releases.observe(version),
   });
 
+  // The daemons' open Watch streams: `POST /api/v1/runs` nudges through them; the gRPC endpoint ends them when it stops.
+  const watch = new WatchHub();
+  metrics.watchStreams(() => watch.connected().length);
+
   // Read once and again after each renewal or reload, not on every /metrics scrape and dashboard page.
   let expiries = serverCertificateExpiries(paths);
   const grpc = await startGrpcEndpoint({
@@ -142,7 +147,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     caCertPem: ca.certPem,
     tlsCertPem: tls.certPem,
     tlsKeyPem: tls.keyPem,
-    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, artifacts: artifacts.blobs, store, certs, metrics, limits },
+    agent: { trust: { caCertPem: ca.certPem, isRevoked: (s) => certs.isRevoked(s) }, catalogs, content, artifacts: artifacts.blobs, store, certs, metrics, limits, watch },
     bootstrap: { caCertPem: ca.certPem, certs },
     onInternalError: logInternalErrors(logger, metrics),
     connections: limits,
@@ -159,6 +164,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     unresponsiveAfterMs: operations.unresponsiveAfterMs,
     metrics,
     artifacts,
+    watch,
     connections: limits,
     maxArtifactBytes: limits.maxArtifactBytes,
     serverCertificates: () => expiries,
@@ -200,6 +206,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
 
   return {
     runtime,
+    watch,
     stop: async () => {
       logger.info("shutting down");
       process.off("SIGHUP", reload);

@@ -1,4 +1,4 @@
-// The mTLS agent service: catalogs, reports, content. Each handler first
+// The mTLS agent service: catalogs, reports, content, Watch. Each handler first
 // establishes who is calling from the peer certificate. What a handler throws
 // becomes a gRPC status in one place, reportingInternalErrors (status.ts).
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -10,6 +10,7 @@ import { envelopeToMessage } from "../../catalog/envelope.js";
 import type { CatalogService } from "../catalogs/service.js";
 import type { AgentMetrics } from "../metrics/metrics.js";
 import { isSha256Hex, type ContentStore } from "../catalogs/content-store.js";
+import type { WatchHub } from "../watch/hub.js";
 import { checkFacts, checkReportSize, DEFAULT_MESSAGE_LIMITS, type MessageLimits } from "./limits.js";
 import { peerAuthenticator, type PeerCertificateSource, type PeerTrust } from "./peer.js";
 import { rpcFail } from "./status.js";
@@ -30,6 +31,8 @@ export interface AgentServiceDeps {
     saveReport(report: Report, receivedAt: Date): Promise<boolean>;
   };
   metrics?: AgentMetrics;
+  /** The open Watch streams, through which the server asks nodes to run now. */
+  watch: WatchHub;
 }
 
 const MAX_RUN_ID = 128;
@@ -98,6 +101,15 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       if (!source) return rpcFail("ANCLA_E_NOT_FOUND", `content ${req.sha256} is named in the catalog of ${certname} but not stored on this server`);
       // From `offset` on: a download cut short resumes instead of starting over (an offset at or past the end sends nothing).
       return chunks(source, req.sha256, Number(req.offset));
+    },
+
+    watch: (_req, call) => {
+      // Checked before the stream starts, as for fetchContent: a refusal is a status, not a broken stream.
+      const { certname } = authenticatePeer(call);
+      const stream = deps.watch.attach(certname);
+      // The client went away (its daemon stopped, its connection broke): grpc-js says so only with this event.
+      call.once("cancelled", () => stream.detach());
+      return stream.events;
     },
   };
 }

@@ -44,7 +44,11 @@ export interface GrpcEndpoint {
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-/** The server side of keepalive and idle: a silent session is closed, a dead peer found by ping. */
+/**
+ * The server side of keepalive and idle: a silent session is closed, a dead peer found by ping.
+ * grpc-js counts a session with a call in flight as busy, so an open Watch stream keeps its
+ * connection however quiet it is; the hub's heartbeats keep the network in between from dropping it.
+ */
 function serverOptions(limits: ConnectionLimits, maxMessageBytes: number): grpc.ServerOptions {
   return {
     "grpc.max_receive_message_length": maxMessageBytes,
@@ -73,6 +77,8 @@ export async function startGrpcEndpoint(opts: GrpcEndpointOptions): Promise<Grpc
     address: `${bound}:${listener.port}`,
     setCertificate: (certPem, keyPem) => listener.setCertificate(certPem, keyPem),
     shutdown: async (graceMs) => {
+      // Watch streams never end by themselves: without this, tryShutdown would wait out the whole grace time.
+      opts.agent.watch.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();

@@ -13,6 +13,7 @@ import type { Logger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
 import type { Store } from "../store/store.js";
+import { WatchHub } from "../watch/hub.js";
 import { authenticate } from "./auth.js";
 import { countInternalErrors, handleError, handleNotFound } from "./errors.js";
 import { artifactRoutes } from "./routes/artifacts.js";
@@ -26,6 +27,7 @@ import { installRoutes } from "./routes/install.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { reportRoutes } from "./routes/reports.js";
+import { runRoutes } from "./routes/runs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
 export interface HttpApiOptions {
@@ -41,6 +43,8 @@ export interface HttpApiOptions {
   unresponsiveAfterMs?: number;
   /** Shared with the gRPC services so /metrics shows their counters; a fresh set when absent. */
   metrics?: ServerMetrics;
+  /** The agents' Watch streams, for run now (POST /api/v1/runs); one with no streams when absent. */
+  watch?: WatchHub;
   /** Serves /api/v1/artifacts (push and list) when given. */
   artifacts?: ArtifactStore;
   /** Serves the agent installer (/install.sh, /install/ancla-agent.deb, /api/v1/install) when given. */
@@ -92,7 +96,8 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   });
   // Before the routes: swagger collects their schemas as they are added.
   await app.register(swagger, OPENAPI);
-  await app.register(async (api: FastifyInstance) => registerApi(api, deps), { prefix: "/api/v1" });
+  const watch = opts.watch ?? new WatchHub();
+  await app.register(async (api: FastifyInstance) => registerApi(api, deps, watch), { prefix: "/api/v1" });
   if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store, opts.maxArtifactBytes), { prefix: "/api/v1" });
   if (opts.install) await app.register(installRoutes(opts.install, opts.store));
   // The API's description is public (it holds no data), so clients can read it before they have a token.
@@ -107,7 +112,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   };
 }
 
-async function registerApi(api: FastifyInstance, deps: ApiDeps): Promise<void> {
+async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub): Promise<void> {
   api.addHook("onRequest", authenticate(deps.store));
   certRoutes(api, deps);
   tokenRoutes(api, deps);
@@ -117,6 +122,7 @@ async function registerApi(api: FastifyInstance, deps: ApiDeps): Promise<void> {
   catalogRoutes(api, deps);
   auditRoutes(api, deps);
   releaseRoutes(api, deps);
+  runRoutes(api, deps, watch);
 }
 
 /** The OpenAPI document's frame; the paths come from the tagged routes' schemas (untagged ones, like the dashboard's, stay out). */

@@ -112,6 +112,18 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     }
   }
 
+  /** ancla_watch_streams: the agents holding a Watch stream open (those a run now reaches at once), read when Prometheus scrapes. */
+  watchStreams(read: () => number): void {
+    new Gauge({
+      name: "ancla_watch_streams",
+      help: "Open Watch streams: agents running as daemons that a run now (ancla run, rollouts) reaches at once",
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   checkin(result: CheckinResult): void {
     this.checkins.inc({ result });
   }

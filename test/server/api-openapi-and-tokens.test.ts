@@ -16,7 +16,7 @@ t.test("OpenAPI, 401 everywhere, tokens and pending requests", async (t) => {
     t.equal(doc.status, 200);
     const spec = doc.body as OpenApi;
     t.match(spec.openapi, /^3\./);
-    for (const path of ["/api/v1/nodes", "/api/v1/nodes/{certname}", "/api/v1/nodes/{certname}/catalog", "/api/v1/reports", "/api/v1/reports/{runId}/events", "/api/v1/fleet/summary", "/api/v1/fleet/drift", "/api/v1/compile-failures", "/api/v1/catalogs/{digest}", "/api/v1/certs", "/api/v1/tokens", "/api/v1/api-tokens", "/api/v1/audit", "/api/v1/releases", "/api/v1/releases/{version}"]) {
+    for (const path of ["/api/v1/nodes", "/api/v1/nodes/{certname}", "/api/v1/nodes/{certname}/catalog", "/api/v1/reports", "/api/v1/reports/{runId}/events", "/api/v1/fleet/summary", "/api/v1/fleet/drift", "/api/v1/compile-failures", "/api/v1/catalogs/{digest}", "/api/v1/certs", "/api/v1/tokens", "/api/v1/api-tokens", "/api/v1/audit", "/api/v1/releases", "/api/v1/releases/{version}", "/api/v1/runs"]) {
       t.ok(spec.paths[path], `documents ${path}`);
     }
     t.same(spec.paths["/api/v1/nodes"].get.parameters?.map((p) => p.name).sort(), ["environment", "fact", "limit", "offset", "order", "search", "sort", "status"]);
