@@ -36,6 +36,8 @@ export interface CatalogServiceOptions {
    * catalog and the compile finishes for the next one. Absent: it waits.
    */
   answerWithinMs?: number;
+  /** Told a node answered with its last good catalog (answerWithinMs) once its new one is ready: it should check in again now. */
+  onReadyLater?: (certname: string) => void;
   /** Told the site version of every check-in (server/releases keeps each new one); must return at once. */
   onSiteVersion?: (version: string) => void;
   /** Which release each node is compiled at (server/rollouts); absent: the site as it is now, for every node. */
@@ -109,8 +111,9 @@ export class CatalogService {
     if (current && waitMs !== undefined && current.expiresAt > this.now().getTime()) {
       const issued = await within(compiling, waitMs);
       if (issued) return answer(issued, haveDigest);
-      // Its outcome (a catalog or a recorded compile failure) is kept by compileAndIssue for the next check-in.
-      compiling.catch(() => undefined);
+      // Its outcome (a catalog or a recorded compile failure) is kept by compileAndIssue for the next check-in,
+      // which a node waiting on its timer is asked to make at once when the catalog changed.
+      compiling.then((issued) => issued.digest !== current.digest && this.options.onReadyLater?.(certname)).catch(() => undefined);
       return answer(current, haveDigest);
     }
     return answer(await compiling, haveDigest);

@@ -23,6 +23,10 @@ import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js"
 import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
 import { openStore } from "../store/sqlite.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
+import { ReleaseTrees } from "../releases/tree.js";
+import { RolloutController } from "../rollouts/controller.js";
+import { ReleasePlacement } from "../rollouts/placement.js";
+import { SitePolicy } from "../rollouts/policy.js";
 import { WatchHub } from "../watch/hub.js";
 import { statAgentPackage } from "../install/installer.js";
 import { loadCertifiedKey, scheduleServerCertificateRenewal, serverCertificateExpiries } from "../ca/server-certificates.js";
@@ -126,19 +130,38 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const artifacts = new ArtifactStore(paths.artifacts, paths.database);
   const statusOptions = (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: operations.unresponsiveAfterMs });
   const metrics = new ServerMetrics(store, statusOptions);
-  const releases = new ReleaseService(store, new ContentStore(paths.releases), settings.site, logger);
+  const releaseBlobs = new ContentStore(paths.releases);
+  const releases = new ReleaseService(store, releaseBlobs, settings.site, logger);
   const compiler = new CompilePool({ ...limits, siteDir: settings.site, artifacts: { dir: paths.artifacts, databaseFile: paths.database } });
+
+  // The daemons' open Watch streams: `POST /api/v1/runs` and rollouts nudge through them; the gRPC endpoint ends them when it stops.
+  const watch = new WatchHub();
+  metrics.watchStreams(() => watch.connected().length);
+
+  // Rollouts resume where they were before anything listens, so the first check-in is placed as they left it.
+  const policy = new SitePolicy(settings.site);
+  const rollouts = new RolloutController({
+    store: store.rollouts,
+    health: store,
+    releases: store,
+    site: { version: () => compiler.siteVersion(), policy: (version) => policy.at(version) },
+    runNow: watch,
+    audit: (actor, action, target, detail) => store.appendAudit({ at: new Date(), actor, action, target, detail }),
+    logger,
+  });
+  await rollouts.start();
+  metrics.rollouts(() => rollouts.activeRollouts());
+  const trees = new ReleaseTrees(paths.releaseTrees, releaseBlobs, (version) => store.getRelease(version));
+  const placement = new ReleasePlacement(policy, rollouts, trees, (certname) => store.getNode(certname)?.environment);
   const catalogs = new CatalogService(store, compiler, signer, content, {
     ttlSeconds: settings.catalogTtlSeconds,
     onCompiled: (seconds, ok) => metrics.compiled(seconds, ok),
     // Half the compile's own limit: a node whose compile waits behind slow ones keeps being answered.
     answerWithinMs: limits.compileTimeoutMs / 2,
     onSiteVersion: (version) => releases.observe(version),
+    onReadyLater: (certname) => watch.nudge([certname], { reason: "its new catalog is ready" }),
+    placement,
   });
-
-  // The daemons' open Watch streams: `POST /api/v1/runs` nudges through them; the gRPC endpoint ends them when it stops.
-  const watch = new WatchHub();
-  metrics.watchStreams(() => watch.connected().length);
 
   // Read once and again after each renewal or reload, not on every /metrics scrape and dashboard page.
   let expiries = serverCertificateExpiries(paths);
@@ -165,6 +188,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     metrics,
     artifacts,
     watch,
+    rollouts,
     connections: limits,
     maxArtifactBytes: limits.maxArtifactBytes,
     serverCertificates: () => expiries,
@@ -214,6 +238,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       await api.close();
       await retention.stop();
       renewal.stop();
+      await rollouts.stop();
       await compiler.close();
       await releases.settled();
       artifacts.close();

@@ -12,6 +12,7 @@ import { boundHandshakeTime, capConnectionsPerAddress, DEFAULT_CONNECTION_LIMITS
 import type { Logger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
+import type { RolloutController } from "../rollouts/controller.js";
 import type { Store } from "../store/store.js";
 import { WatchHub } from "../watch/hub.js";
 import { authenticate } from "./auth.js";
@@ -27,6 +28,7 @@ import { installRoutes } from "./routes/install.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { reportRoutes } from "./routes/reports.js";
+import { rolloutRoutes } from "./routes/rollouts.js";
 import { runRoutes } from "./routes/runs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
@@ -45,6 +47,8 @@ export interface HttpApiOptions {
   metrics?: ServerMetrics;
   /** The agents' Watch streams, for run now (POST /api/v1/runs); one with no streams when absent. */
   watch?: WatchHub;
+  /** Serves /api/v1/rollouts when given. */
+  rollouts?: RolloutController;
   /** Serves /api/v1/artifacts (push and list) when given. */
   artifacts?: ArtifactStore;
   /** Serves the agent installer (/install.sh, /install/ancla-agent.deb, /api/v1/install) when given. */
@@ -97,7 +101,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   // Before the routes: swagger collects their schemas as they are added.
   await app.register(swagger, OPENAPI);
   const watch = opts.watch ?? new WatchHub();
-  await app.register(async (api: FastifyInstance) => registerApi(api, deps, watch), { prefix: "/api/v1" });
+  await app.register(async (api: FastifyInstance) => registerApi(api, deps, watch, opts.rollouts), { prefix: "/api/v1" });
   if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store, opts.maxArtifactBytes), { prefix: "/api/v1" });
   if (opts.install) await app.register(installRoutes(opts.install, opts.store));
   // The API's description is public (it holds no data), so clients can read it before they have a token.
@@ -112,7 +116,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   };
 }
 
-async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub): Promise<void> {
+async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub, rollouts: RolloutController | undefined): Promise<void> {
   api.addHook("onRequest", authenticate(deps.store));
   certRoutes(api, deps);
   tokenRoutes(api, deps);
@@ -123,6 +127,7 @@ async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub)
   auditRoutes(api, deps);
   releaseRoutes(api, deps);
   runRoutes(api, deps, watch);
+  if (rollouts) await rolloutRoutes(rollouts)(api);
 }
 
 /** The OpenAPI document's frame; the paths come from the tagged routes' schemas (untagged ones, like the dashboard's, stay out). */

@@ -2,6 +2,7 @@
 // two servers in one process (tests, benches) never share counters. The gRPC
 // and catalog services call the small hooks below; the fleet gauges and the
 // database size are read from the store when Prometheus scrapes.
+import type { RolloutRecord } from "../store/rollouts.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { fleetSummary, NODE_STATUSES, reportRunStatus, type StatusOptions } from "../status.js";
@@ -107,6 +108,30 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
         registers: [this.registry],
         collect() {
           this.set(read()[value]);
+        },
+      });
+    }
+  }
+
+  /** The rollouts that have not ended: their state, step and moved nodes, per environment, read when Prometheus scrapes. */
+  rollouts(read: () => { record: RolloutRecord; moved: number }[]): void {
+    const gauges = [
+      { name: "ancla_rollout_state", help: "1 for each rollout that has not ended, labelled with its state", labels: ["environment", "rollout", "state"], value: () => 1 },
+      { name: "ancla_rollout_step", help: "The step a rollout is at (0-based; the number of steps once all are done and the last nodes move)", labels: ["environment", "rollout"], value: (r: RolloutRecord) => r.step },
+      { name: "ancla_rollout_moved_nodes", help: "Nodes a rollout has moved to its target release (the others stay on the stable release)", labels: ["environment", "rollout"], value: (_r: RolloutRecord, moved: number) => moved },
+    ] as const;
+    for (const { name, help, labels, value } of gauges) {
+      new Gauge({
+        name,
+        help,
+        labelNames: labels,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const { record, moved } of read()) {
+            const all: Record<string, string> = { environment: record.environment, rollout: record.id, state: record.state };
+            this.set(Object.fromEntries(labels.map((l) => [l, all[l]])), value(record, moved));
+          }
         },
       });
     }

@@ -20,7 +20,7 @@ interface ReleaseDetailJson extends ReleaseJson {
 }
 
 /** A version as people read it: the commit's first 12 characters and the content hash's first 12. */
-function shortVersion(version: string): string {
+export function shortVersion(version: string): string {
   const m = /^(?:git:([0-9a-f]+)\+)?sha256:([0-9a-f]+)$/.exec(version);
   if (!m) return version;
   return m[1] ? `${m[1].slice(0, 12)}+${m[2].slice(0, 12)}` : `sha256:${m[2].slice(0, 12)}`;

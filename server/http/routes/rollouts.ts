@@ -1,0 +1,156 @@
+// Rollouts: start one into an environment, follow it, and act on it (pause,
+// resume, approve, abort, rollback). Reading is for viewers; acting moves
+// nodes between releases, so it is for operators, and audited.
+import type { FastifyInstance } from "fastify";
+import type { RolloutStep } from "../../../catalog/site/delivery.js";
+import { describeStep } from "../../rollouts/cohorts.js";
+import type { RolloutController, RolloutView } from "../../rollouts/controller.js";
+import { ROLLOUT_STATES, type RolloutRecord } from "../../store/rollouts.js";
+import { actorOf, requireRole } from "../auth.js";
+import { arrayOf, fields, object, responses } from "../schemas.js";
+
+const tags = ["rollouts"];
+const str = { type: "string" } as const;
+const nullableStr = { type: ["string", "null"] } as const;
+const time = { type: "string", format: "date-time" } as const;
+const nullableTime = { type: ["string", "null"], format: "date-time" } as const;
+const int = { type: "integer" } as const;
+const anyObject = { type: "object", additionalProperties: true } as const;
+const nullableObject = { type: ["object", "null"], additionalProperties: true } as const;
+
+const stepSchema = object({ index: int, kind: str, text: str, state: { type: "string", enum: ["done", "current", "pending"] } });
+const approvalSchema = object({ by: str, at: time, step: int, ticket: nullableStr });
+const rolloutProperties = {
+  id: str,
+  environment: str,
+  from_release: str,
+  to_release: str,
+  state: { type: "string", enum: [...ROLLOUT_STATES] },
+  step: { ...int, description: "index of the current step; equal to the number of steps once they are all done and the last nodes move" },
+  steps: arrayOf(stepSchema),
+  strategy: str,
+  on_failure: str,
+  gates: anyObject,
+  baked_seconds: int,
+  created_by: str,
+  created_at: time,
+  updated_at: time,
+  ended_at: nullableTime,
+  reason: { ...nullableObject, description: "why it paused or ended: a gate (gate, value, threshold, nodes, message) or an operator (action, by, message)" },
+  approvals: arrayOf(approvalSchema),
+} as const;
+const rolloutSchema = object(rolloutProperties);
+const lastRunSchema = { type: ["object", "null"], additionalProperties: false, required: ["run_id", "status", "at"], properties: { run_id: str, status: str, at: time } } as const;
+const movedNodeSchema = object({ certname: str, step: int, moved_at: time, health: { type: "string", enum: ["healthy", "failed", "pending", "late"] }, image_rolled_back: { type: "boolean" }, last_run: lastRunSchema });
+const eventSchema = object({ at: time, kind: str, message: str, detail: nullableObject });
+const rolloutDetailSchema = object({ ...rolloutProperties, nodes: arrayOf(movedNodeSchema), control: arrayOf(str), events: arrayOf(eventSchema) });
+
+const idParams = fields({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
+const startBody = fields({ environment: { type: "string", minLength: 1, maxLength: 63 }, release: { type: "string", minLength: 1, maxLength: 256 }, force: { type: "boolean" } }, ["environment"]);
+const approveBody = fields({ ticket: { type: "string", minLength: 1, maxLength: 200 } });
+const listQuery = fields({ environment: { type: "string", minLength: 1, maxLength: 63 }, limit: { type: "integer", minimum: 1, maximum: 500 } });
+
+function stepsView(r: RolloutRecord) {
+  const state = (i: number): "done" | "current" | "pending" => (i < r.step || ["completed"].includes(r.state) ? "done" : i === r.step && !["rolled-back", "aborted"].includes(r.state) ? "current" : "pending");
+  return r.strategy.steps.map((s: RolloutStep, index) => ({ index, kind: s.kind, text: describeStep(s), state: state(index) }));
+}
+
+export function rolloutView(r: RolloutRecord) {
+  return {
+    id: r.id,
+    environment: r.environment,
+    from_release: r.fromRelease,
+    to_release: r.toRelease,
+    state: r.state,
+    step: r.step,
+    steps: stepsView(r),
+    strategy: r.strategy.name,
+    on_failure: r.strategy.onFailure,
+    gates: { failed_runs: "percent" in r.strategy.gates.failedRuns ? `${r.strategy.gates.failedRuns.percent}%` : r.strategy.gates.failedRuns.count, image_rollback: r.strategy.gates.imageRollback, report_within_seconds: r.strategy.gates.reportWithinSeconds },
+    baked_seconds: Math.floor(r.bakedMs / 1000),
+    created_by: r.createdBy,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+    ended_at: r.endedAt?.toISOString() ?? null,
+    reason: r.reason ?? null,
+    approvals: r.approvals.map((a) => ({ by: a.by, at: a.at.toISOString(), step: a.step, ticket: a.ticket ?? null })),
+  };
+}
+
+export function rolloutDetailView(v: RolloutView) {
+  return {
+    ...rolloutView(v.rollout),
+    nodes: v.nodes.map((n) => ({
+      certname: n.certname,
+      step: n.step,
+      moved_at: n.movedAt.toISOString(),
+      health: n.health,
+      image_rolled_back: n.imageRolledBack,
+      last_run: n.lastRun ? { run_id: n.lastRun.runId, status: n.lastRun.status, at: n.lastRun.at.toISOString() } : null,
+    })),
+    control: v.control,
+    events: v.events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, message: e.message, detail: e.detail ?? null })),
+  };
+}
+
+type Action = "pause" | "resume" | "abort" | "rollback";
+const ACTIONS: Record<Action, string> = {
+  pause: "pause a running rollout between evaluations: nothing moves until it is resumed (audited)",
+  resume: "resume a paused rollout where it was (audited)",
+  abort: "end the rollout: every moved node goes back to the stable release, which is not marked bad (audited)",
+  rollback: "end the rollout: every moved node goes back to the stable release, and the target is marked bad for the environment (audited)",
+};
+
+export function rolloutRoutes(controller: RolloutController) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const viewer = requireRole("viewer");
+    const operator = requireRole("operator");
+    app.get<{ Querystring: { environment?: string; limit?: number } }>(
+      "/rollouts",
+      { preHandler: viewer, schema: { tags, summary: "rollouts, newest first", querystring: listQuery, response: responses(object({ rollouts: arrayOf(rolloutSchema) })) } },
+      async (request) => ({ rollouts: (await controller.list({ environment: request.query.environment, limit: request.query.limit ?? 50 })).map(rolloutView) }),
+    );
+    app.post<{ Body: { environment: string; release?: string; force?: boolean } }>(
+      "/rollouts",
+      {
+        preHandler: operator,
+        schema: { tags, summary: "start a rollout of a release (default: the newest) into an environment with a strategy (audited)", body: startBody, response: responses(rolloutDetailSchema, 201) },
+      },
+      async (request, reply) => {
+        const { environment, release, force } = request.body;
+        const started = await controller.startRollout({ environment, release, force, by: actorOf(request) });
+        return reply.code(201).send(rolloutDetailView(await controller.view(started.id)));
+      },
+    );
+    app.get<{ Params: { id: string } }>(
+      "/rollouts/:id",
+      { preHandler: viewer, schema: { tags, summary: "one rollout: its steps, moved nodes with their health, the control, and its history", params: idParams, response: responses(rolloutDetailSchema) } },
+      async (request) => rolloutDetailView(await controller.view(request.params.id)),
+    );
+    for (const action of Object.keys(ACTIONS) as Action[]) {
+      app.post<{ Params: { id: string } }>(
+        `/rollouts/:id/${action}`,
+        { preHandler: operator, schema: { tags, summary: ACTIONS[action], params: idParams, response: responses(rolloutDetailSchema) } },
+        async (request) => {
+          const { id } = request.params;
+          const by = actorOf(request);
+          if (action === "pause") await controller.pause(id, by);
+          else if (action === "resume") await controller.resume(id, by);
+          else await controller.end(id, by, action);
+          return rolloutDetailView(await controller.view(id));
+        },
+      );
+    }
+    app.post<{ Params: { id: string }; Body: { ticket?: string } | undefined }>(
+      "/rollouts/:id/approve",
+      {
+        preHandler: operator,
+        schema: { tags, summary: "approve the step a rollout waits at; not by whoever started it (audited)", params: idParams, body: approveBody, response: responses(rolloutDetailSchema) },
+      },
+      async (request) => {
+        await controller.approve(request.params.id, actorOf(request), request.body?.ticket);
+        return rolloutDetailView(await controller.view(request.params.id));
+      },
+    );
+  };
+}
