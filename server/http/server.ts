@@ -86,6 +86,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     certs: opts.certs,
     statusOptions: (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: opts.unresponsiveAfterMs }),
     serverCertificates: opts.serverCertificates,
+    rollouts: opts.rollouts,
   };
   capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   boundHandshakeTime(app.server as unknown as TlsServer, limits.handshakeTimeoutMs);
@@ -101,7 +102,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   // Before the routes: swagger collects their schemas as they are added.
   await app.register(swagger, OPENAPI);
   const watch = opts.watch ?? new WatchHub();
-  await app.register(async (api: FastifyInstance) => registerApi(api, deps, watch, opts.rollouts), { prefix: "/api/v1" });
+  await app.register(async (api: FastifyInstance) => registerApi(api, deps, watch), { prefix: "/api/v1" });
   if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store, opts.maxArtifactBytes), { prefix: "/api/v1" });
   if (opts.install) await app.register(installRoutes(opts.install, opts.store));
   // The API's description is public (it holds no data), so clients can read it before they have a token.
@@ -116,7 +117,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   };
 }
 
-async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub, rollouts: RolloutController | undefined): Promise<void> {
+async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub): Promise<void> {
   api.addHook("onRequest", authenticate(deps.store));
   certRoutes(api, deps);
   tokenRoutes(api, deps);
@@ -127,7 +128,7 @@ async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub,
   auditRoutes(api, deps);
   releaseRoutes(api, deps);
   runRoutes(api, deps, watch);
-  if (rollouts) await rolloutRoutes(rollouts)(api);
+  if (deps.rollouts) await rolloutRoutes(deps.rollouts)(api);
 }
 
 /** The OpenAPI document's frame; the paths come from the tagged routes' schemas (untagged ones, like the dashboard's, stay out). */

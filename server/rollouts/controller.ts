@@ -54,6 +54,8 @@ interface Active {
   moved: Map<string, RolloutNode>;
   /** Monotonic time of the last evaluation: what a `wait` step bakes by. */
   lastTick: number;
+  /** The gate counts last recorded (sampleGates). */
+  lastSample?: string;
 }
 
 const DEFAULT_TICK_MS = 1000;
@@ -248,6 +250,7 @@ export class RolloutController {
     active.lastTick = now;
     if (record.state === "paused" || ENDED_STATES.includes(record.state)) return;
     const states = this.movedStates(active);
+    await this.sampleGates(active, states);
     const failure = failingGate(record.strategy.gates, states);
     if (failure) {
       const reason: RolloutReason = { kind: "gate", ...failure };
@@ -365,6 +368,19 @@ export class RolloutController {
     record.updatedAt = this.now();
     await this.deps.store.updateRollout(record);
     await this.event(active, state, message ?? reason?.message ?? state, reason ? { reason } : undefined);
+  }
+
+  /** Records what the gates see whenever it changes: the rollout's gate values over time. */
+  private async sampleGates(active: Active, states: MovedNodeState[]): Promise<void> {
+    const counts = { moved: states.length, healthy: 0, failed: 0, pending: 0, late: 0, image_rolled_back: 0 };
+    for (const s of states) {
+      counts[s.health] += 1;
+      if (s.imageRolledBack) counts.image_rolled_back += 1;
+    }
+    const key = JSON.stringify(counts);
+    if (key === active.lastSample) return;
+    active.lastSample = key;
+    await this.event(active, "gates", `moved ${counts.moved}: ${counts.healthy} healthy, ${counts.failed} failed, ${counts.pending} pending, ${counts.late} late`, counts);
   }
 
   private movedStates(active: Active): MovedNodeState[] {

@@ -151,7 +151,12 @@ t.test("steps move their cohorts, canary first, and wait for them to be healthy;
   t.equal(after.stableRelease("production"), V2, "the target is the stable release now");
   t.same(NODES.map((c) => after.releaseFor(c, "production", V2, f.policy)), [V2, V2, V2, V2]);
   t.same(
-    view.events.map((e) => e.kind),
+    view.events.filter((e) => e.kind === "gates").slice(0, 3).map((e) => [e.detail?.moved, e.detail?.healthy, e.detail?.pending]),
+    [[0, 0, 0], [1, 0, 1], [1, 1, 0]],
+    "what the gates saw is sampled whenever it changes: the canary pending, then healthy",
+  );
+  t.same(
+    view.events.filter((e) => e.kind !== "gates").map((e) => e.kind),
     ["started", "moved", "step", "step", "moved", "step", "awaiting-approval", "running", "step", "moved", "completed"],
     "every decision is in the rollout's history, in order",
   );

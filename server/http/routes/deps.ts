@@ -1,4 +1,5 @@
 import type { CertificateService } from "../../ca/service.js";
+import type { RolloutController } from "../../rollouts/controller.js";
 import type { StatusOptions } from "../../status.js";
 import type { Store } from "../../store/store.js";
 
@@ -10,4 +11,6 @@ export interface ApiDeps {
   statusOptions(): StatusOptions;
   /** When the server's own certificates (CA, TLS, signing) expire, read when asked; absent: not shown. */
   serverCertificates?(): Record<string, Date>;
+  /** The rollout controller (API, dashboard); absent: the server runs no rollouts (tests of other parts). */
+  rollouts?: RolloutController;
 }
