@@ -85,8 +85,12 @@ t.test("POST /api/v1/runs nudges the matching connected nodes and names the othe
 
 t.test("POST /api/v1/runs refuses what it cannot do, each with its code", async (t) => {
   const server = await startRealServer(t);
-  const [web] = await server.agents(["web-01"]);
+  const [web, web2, db] = await server.agents(["web-01", "web-02", "db-01"]);
   watch(t, web);
+  watch(t, web2);
+  await db.report({ runId: "db-1" });
+  const exact = await runNow(server, { nodes: "db-01" });
+  t.same((exact.body as RunAnswer).nodes, [{ certname: "db-01", connected: false }], "a plain name is that node alone");
   const nothing = await runNow(server, { nodes: "mail-*" });
   t.match(nothing, { status: 404, body: { error: { code: "ANCLA_E_NOT_FOUND", message: /no node matches "mail-\*"/ } } });
   t.match(await runNow(server, { nodes: "web-[" }), { status: 400, body: { error: { code: "ANCLA_E_INVALID_ARGUMENT", message: /not a valid glob/ } } });

@@ -65,7 +65,8 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps, watch: WatchHub):
     async (request, reply) => {
       const { nodes: glob, noop = false } = request.body;
       const matches = certnameMatcher(glob);
-      const certnames = [...knownCertnames(deps, watch)].filter(matches).sort();
+      // Not .filter(matches): picomatch reads a second argument (filter's index) as "return a match object".
+      const certnames = [...knownCertnames(deps, watch)].filter((certname) => matches(certname)).sort();
       if (certnames.length === 0) throw new AnclaError("ANCLA_E_NOT_FOUND", `no node matches "${glob}" (ancla nodes lists them)`);
       const actor = actorOf(request);
       const requestedAt = new Date();
