@@ -78,6 +78,9 @@ export const commands: Record<string, Subcommand> = {
       await runDaemon(opts, {
         stopped,
         onRun: (r) => process.stdout.write((r instanceof Error ? `error: ${r.message}` : reportText(r.report, json)) + "\n"),
+        // The Watch stream's news is log, not output: stdout stays one report per run (--json: one object a line).
+        onRunNow: (run) => process.stderr.write(`watch: ${run.noop ? "noop run" : "run"} now, asked by ${run.requests.map((r) => `${r.reason} (request ${r.requestId})`).join("; ")}\n`),
+        onWatch: (state) => process.stderr.write(`watch: ${state.up ? `connected to ${settings.server}` : `not connected (${state.error?.message ?? "the server ended the stream"}); again in ${(state.retryInMs / 1000).toFixed(1)} s`}\n`),
       });
       return 0;
     },
