@@ -10,6 +10,7 @@ import { driftCommands } from "./drift.js";
 import { installCommandCommands } from "./install-command.js";
 import { nodeCommands } from "./nodes.js";
 import { reportCommands } from "./report.js";
+import { runCommands } from "./run.js";
 import { rolloutCommands } from "./rollout.js";
 import { siteCommands } from "./site.js";
 import { tokenCommands } from "./token.js";
@@ -24,6 +25,6 @@ const globalFlags = {
 
 await runCli(
   "ancla",
-  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...releaseCommands, ...rolloutCommands, ...installCommandCommands },
+  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...releaseCommands, ...rolloutCommands, ...runCommands, ...installCommandCommands },
   { globalFlags },
 );
