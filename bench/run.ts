@@ -6,6 +6,7 @@ import { benchApiUnderLoad } from "./api-under-load.js";
 import { benchCheckins } from "./checkins.js";
 import { benchCompile } from "./compile.js";
 import { benchFleet } from "./fleet.js";
+import { benchRollout } from "./rollout.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -40,6 +41,10 @@ const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
   "api-under-load": {
     describe: "GET /api/v1/nodes latency (client ms) on a 1,000-node server, at rest and while one node sends the largest reports and facts the limits allow",
     run: () => benchApiUnderLoad({ requests: env("ANCLA_BENCH_REQUESTS", 300) }),
+  },
+  rollout: {
+    describe: "rollouts on a real server process with simulated daemons holding Watch streams: start → canary report, failed run → every moved node back on the stable release (median ms), and server memory per Watch stream and check-ins/s with 1,000 streams open",
+    run: () => benchRollout({ agents: env("ANCLA_BENCH_AGENTS", 200), watchAgents: env("ANCLA_BENCH_WATCH_AGENTS", 1000), rounds: env("ANCLA_BENCH_ROUNDS", 3), roundSeconds: env("ANCLA_BENCH_ROUND_SECONDS", 3) }),
   },
   fleet: {
     describe: "10,000 nodes and 1,000,000 events in a real data dir: ReportRun ingest over mTLS gRPC, and server time (Server-Timing, ms) of the API and dashboard pages over HTTPS",

@@ -33,9 +33,9 @@ export interface BenchServer {
 }
 
 /** The server process on ports it picks; ANCLA_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it. */
-export async function startBenchServer(dataDir: string): Promise<BenchServer> {
+export async function startBenchServer(dataDir: string, extraArgs: string[] = []): Promise<BenchServer> {
   const nodeArgs = (process.env.ANCLA_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, SERVER, "start", "--data-dir", dataDir, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER, "start", "--data-dir", dataDir, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0", ...extraArgs], {
     stdio: "ignore",
     env: { ...process.env, ANCLA_LOG_LEVEL: "warn" },
   });
