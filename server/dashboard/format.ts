@@ -1,4 +1,5 @@
 // Small, pure formatting for the pages: times, digests, JSON values.
+import { shortVersion } from "../releases/version.js";
 import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed } from "../status.js";
 import { html, type SafeHtml } from "./html.js";
 
@@ -38,10 +39,14 @@ export function shortDigest(digest: string | undefined): SafeHtml {
   return html`<code title="${digest}">${digest.slice(0, 12)}</code>`;
 }
 
-/** A site version (a git commit or "sha256:..."), cut to a readable length, whole on hover. */
+/** The longest version shown whole: a short release (`shortVersion`) of a git site, 12 + 1 + 12 characters. */
+const VERSION_CHARS = 25;
+
+/** A site version (a release) short as the CLI prints it, anything else cut to a readable length; whole on hover. */
 export function version(v: string | undefined): SafeHtml {
   if (!v) return html`<span class="muted">—</span>`;
-  return html`<code title="${v}">${v.length > 19 ? `${v.slice(0, 19)}…` : v}</code>`;
+  const short = shortVersion(v);
+  return html`<code title="${v}">${short.length > VERSION_CHARS ? `${short.slice(0, VERSION_CHARS)}…` : short}</code>`;
 }
 
 /** A byte count as "7.8 GiB" (binary units, as free and df -h print them). */

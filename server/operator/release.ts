@@ -1,6 +1,7 @@
 // `ancla release list|show VERSION`: the site versions the server kept, which
 // rollouts move nodes between, and what one of them holds.
 import { usageError, type Subcommand } from "../../proto/cli.js";
+import { shortVersion } from "../releases/version.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
@@ -19,12 +20,8 @@ interface ReleaseDetailJson extends ReleaseJson {
   manifest: { path: string; sha256: string; size: number; mode: string; link: string | null }[];
 }
 
-/** A version as people read it: the commit's first 12 characters and the content hash's first 12. */
-export function shortVersion(version: string): string {
-  const m = /^(?:git:([0-9a-f]+)\+)?sha256:([0-9a-f]+)$/.exec(version);
-  if (!m) return version;
-  return m[1] ? `${m[1].slice(0, 12)}+${m[2].slice(0, 12)}` : `sha256:${m[2].slice(0, 12)}`;
-}
+// The rollout commands import it from here too.
+export { shortVersion };
 
 export const releaseCommands: Record<string, Subcommand> = {
   "release list": {
