@@ -26,6 +26,13 @@ code, pre, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monosp
 .s-unchanged { background:var(--unchanged); } .s-noop-pending, .s-noop { background:var(--noop); } .s-compile-failed { background:var(--compile); }
 .s-unresponsive, .s-unreported, .s-skipped, .s-unknown { background:var(--silent); } .s-clock-skew { background:var(--drifted); }
 .s-pending { background:var(--drifted); } .s-signed { background:var(--unchanged); } .s-revoked, .s-rejected { background:var(--silent); } .s-expired { background:var(--failed); }
+.s-running { background:var(--changed); } .s-awaiting-approval, .s-paused { background:var(--noop); } .s-completed, .s-healthy { background:var(--unchanged); }
+.s-rolled-back, .s-late { background:var(--failed); } .s-aborted { background:var(--silent); }
+ol.steps { list-style:none; padding:0; margin:0; display:flex; flex-wrap:wrap; gap:6px 18px; }
+ol.steps .mark { display:inline-block; width:1em; text-align:center; font-weight:700; }
+ol.steps .step-done .mark { color:var(--unchanged); } ol.steps .step-current { font-weight:600; } ol.steps .step-current .mark { color:var(--link); } ol.steps .step-pending { color:var(--muted); }
+td.node { min-width:12em; }
+.actions { display:flex; flex-wrap:wrap; gap:8px; margin:12px 0; } .actions input { max-width:180px; }
 .mark-corrective { color:var(--drifted); font-weight:600; } .mark-intentional { color:var(--changed); }
 .tiles { display:flex; flex-wrap:wrap; gap:8px; margin-bottom:16px; }
 .tile { display:block; min-width:112px; padding:8px 12px; border:1px solid var(--line); border-left:5px solid var(--silent); border-radius:4px; color:var(--fg); }

@@ -1,7 +1,13 @@
-// Runs per day by run status as stacked bars: an inline SVG drawn on the
-// server (no chart library, no script), with the day's figures on hover.
+// Charts as inline SVG drawn on the server (no chart library, no script),
+// with each bar's or sample's figures on hover: runs per day by run status as
+// stacked bars, and a rollout's gate values over time as step lines.
 import type { DriftDay } from "../status.js";
 import { html, type SafeHtml } from "./html.js";
+
+interface Series {
+  label: string;
+  colour: string;
+}
 
 /** Bottom to top; the colours are the status badges'. */
 const SERIES = [
@@ -42,15 +48,75 @@ export function driftChart(days: DriftDay[]): SafeHtml {
   });
   const drifted = days.reduce((a, d) => a + d.drifted, 0);
   const failed = days.reduce((a, d) => a + d.failed, 0);
-  return html`<figure class="chart" id="drift-chart">
+  return figure("drift-chart", `Runs per day for the last ${days.length} days: ${drifted} drifted, ${failed} failed`, max, bars, SERIES);
+}
+
+/** What a rollout's gates saw at one moment (a "gates" event): moved nodes by health. */
+export interface GateSample {
+  at: Date;
+  moved: number;
+  healthy: number;
+  failed: number;
+  pending: number;
+  late: number;
+}
+
+/** Drawn in this order, so a failure is never hidden under another line at the same count. */
+const GATE_SERIES = [
+  { key: "healthy", label: "healthy", colour: "#2e7d32" },
+  { key: "pending", label: "pending", colour: "#c4540c" },
+  { key: "late", label: "late", colour: "#8b1a4a" },
+  { key: "failed", label: "failed", colour: "#b42318" },
+] as const;
+
+/**
+ * Moved nodes by health from the first sample to `end` (the rollout's end, or
+ * now): each count holds until the next sample, as the controller records a
+ * sample only when a count changes, so the lines are steps.
+ */
+export function gateChart(samples: GateSample[], end: Date): SafeHtml {
+  if (samples.length === 0) return html``;
+  const t0 = samples[0].at.getTime();
+  const t1 = Math.max(end.getTime(), samples[samples.length - 1].at.getTime(), t0 + 1000);
+  const max = Math.max(1, ...samples.map((s) => s.moved));
+  const plotH = HEIGHT - TOP - BOTTOM;
+  const x = (t: number): number => LEFT + ((t - t0) / (t1 - t0)) * (WIDTH - LEFT - RIGHT);
+  const y = (v: number): string => (TOP + plotH - (v / max) * plotH).toFixed(1);
+  const lines = GATE_SERIES.map((s) => {
+    const d = samples.map((p, i) => (i === 0 ? `M${x(p.at.getTime()).toFixed(1)},${y(p[s.key])}` : ` H${x(p.at.getTime()).toFixed(1)} V${y(p[s.key])}`)).join("") + ` H${x(t1).toFixed(1)}`;
+    return html`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2" class="gate-${s.key}"/>`;
+  });
+  // A band per sample, up to the next one, carries its figures on hover.
+  const bands = samples.map((p, i) => {
+    const from = p.at.getTime();
+    const to = samples[i + 1]?.at.getTime() ?? t1;
+    const tip = `${p.at.toISOString()}: ${p.moved} moved — ${GATE_SERIES.map((s) => `${p[s.key]} ${s.label}`).join(", ")}`;
+    return html`<rect x="${x(from).toFixed(1)}" y="${TOP}" width="${Math.max(1, x(to) - x(from)).toFixed(1)}" height="${plotH}" fill="transparent"><title>${tip}</title></rect>`;
+  });
+  const labels = html`<text x="${LEFT}" y="${HEIGHT - 6}">${timeLabel(new Date(t0), t1 - t0)}</text><text x="${WIDTH - RIGHT}" y="${HEIGHT - 6}" text-anchor="end">${timeLabel(new Date(t1), t1 - t0)}</text>`;
+  const last = samples[samples.length - 1];
+  const description = `Moved nodes by health over time: now ${last.moved} moved, ${last.healthy} healthy, ${last.failed} failed, ${last.pending} pending, ${last.late} late`;
+  return figure("gate-chart", description, max, html`${bands}${lines}${labels}`, GATE_SERIES);
+}
+
+/** The time of day in UTC, with the date when the chart spans more than a day. */
+function timeLabel(d: Date, spanMs: number): string {
+  const iso = d.toISOString();
+  return spanMs > 86_400_000 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)} UTC` : `${iso.slice(11, 19)} UTC`;
+}
+
+/** The chart's frame: the axis from 0 to `max`, the drawing, and the legend of its series. */
+function figure(id: string, description: string, max: number, drawing: SafeHtml | SafeHtml[], series: readonly Series[]): SafeHtml {
+  const plotH = HEIGHT - TOP - BOTTOM;
+  return html`<figure class="chart" id="${id}">
 <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" font-size="11" fill="#5f6b76"
-  aria-label="Runs per day for the last ${days.length} days: ${drifted} drifted, ${failed} failed">
+  aria-label="${description}">
 <line x1="${LEFT}" y1="${TOP + plotH}" x2="${WIDTH - RIGHT}" y2="${TOP + plotH}" stroke="#d9dee3"/>
 <line x1="${LEFT}" y1="${TOP}" x2="${WIDTH - RIGHT}" y2="${TOP}" stroke="#eef1f4"/>
 <text x="${LEFT - 6}" y="${TOP + 4}" text-anchor="end">${max}</text>
 <text x="${LEFT - 6}" y="${TOP + plotH}" text-anchor="end">0</text>
-${bars}
+${drawing}
 </svg>
-<figcaption class="legend">${SERIES.map((s) => html`<span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${s.colour}"/></svg> ${s.label}</span>`)}</figcaption>
+<figcaption class="legend">${series.map((s) => html`<span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${s.colour}"/></svg> ${s.label}</span>`)}</figcaption>
 </figure>`;
 }

@@ -15,6 +15,7 @@ import { fleetRoutes } from "./pages/fleet.js";
 import { loginRoutes } from "./pages/login.js";
 import { nodeRoutes } from "./pages/node.js";
 import { reportRoutes } from "./pages/report.js";
+import { rolloutPageRoutes } from "./pages/rollouts.js";
 import { requireSession } from "./session.js";
 
 /**
@@ -34,8 +35,9 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
     await app.register(cookie);
     await app.register(formbody);
     app.setErrorHandler(renderError);
-    app.addHook("onRequest", async (_request, reply) => {
+    app.addHook("onRequest", async (request, reply) => {
       void reply.headers(SECURITY_HEADERS);
+      request.rolloutsShown = deps.rollouts !== undefined;
     });
     assetRoutes(app);
     loginRoutes(app, deps.store);
@@ -44,6 +46,7 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
       fleetRoutes(pages, deps);
       nodeRoutes(pages, deps);
       reportRoutes(pages, deps);
+      if (deps.rollouts) rolloutPageRoutes(pages, deps.rollouts, deps.store);
       certificateRoutes(pages, deps);
       auditPageRoutes(pages, deps);
     });

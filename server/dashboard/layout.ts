@@ -1,15 +1,23 @@
 // The page shell: head, the top bar (sections, who is logged in, log out) and
 // the status badge every page shares.
+import type { FastifyRequest } from "fastify";
 import type { ApiTokenRecord } from "../store/store.js";
 import { html, type HtmlValue, type SafeHtml } from "./html.js";
 
-export type Section = "fleet" | "certificates" | "audit" | "none";
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by dashboardRoutes when this server runs rollouts: only then does the top bar link to them. */
+    rolloutsShown?: boolean;
+  }
+}
+
+export type Section = "fleet" | "rollouts" | "certificates" | "audit" | "none";
 
 export interface PageOptions {
   title: string;
   section: Section;
-  /** The logged-in token; absent on the login page. */
-  caller?: ApiTokenRecord;
+  /** The request the page answers: its logged-in token (none on the login page) and which sections this server has. */
+  request?: FastifyRequest;
   body: HtmlValue;
 }
 
@@ -26,7 +34,7 @@ export function page(o: PageOptions): string {
 <body>
 <header class="top">
   <a class="brand" href="/">Ancla</a>
-  ${o.caller && topNav(o.section, o.caller)}
+  ${o.request?.apiToken && topNav(o.section, o.request.apiToken, o.request.rolloutsShown === true)}
 </header>
 <main>
 ${o.body}
@@ -36,9 +44,9 @@ ${o.body}
 `.value;
 }
 
-function topNav(section: Section, caller: ApiTokenRecord): SafeHtml {
+function topNav(section: Section, caller: ApiTokenRecord, rollouts: boolean): SafeHtml {
   const link = (s: Section, href: string, label: string): SafeHtml => html`<a href="${href}" class="${s === section ? "here" : ""}">${label}</a>`;
-  return html`<nav>${link("fleet", "/", "Fleet")}${link("certificates", "/certificates", "Certificates")}${link("audit", "/audit", "Audit")}</nav>
+  return html`<nav>${link("fleet", "/", "Fleet")}${rollouts && link("rollouts", "/rollouts", "Rollouts")}${link("certificates", "/certificates", "Certificates")}${link("audit", "/audit", "Audit")}</nav>
   <div class="who"><span>${caller.name} (${caller.role})</span>
     <form class="inline" method="post" action="/logout"><button type="submit">Log out</button></form></div>`;
 }

@@ -92,3 +92,8 @@ export function closeSession(store: Store, request: FastifyRequest, reply: Fasti
 export function localPath(next: unknown): string {
   return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
 }
+
+/** Whether the caller's buttons are shown: the changes they post need the operator role (admin includes it), which the routes check again. */
+export function canOperate(caller: ApiTokenRecord): boolean {
+  return caller.role === "operator" || caller.role === "admin";
+}

@@ -1,10 +1,26 @@
 // HTTPS requests to the dashboard as a browser would send them (HTML, form
-// bodies, cookies, Origin), CA-pinned, without following redirects.
-import { readFileSync } from "node:fs";
+// bodies, cookies, Origin), CA-pinned, without following redirects; and a
+// server with a rollout controller for the rollout pages.
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
+import { join } from "node:path";
+import { canonicalJson } from "../../catalog/canonical.js";
+import { encodeEnvelope } from "../../catalog/envelope.js";
+import { CelCache } from "../../catalog/expr/cel.js";
+import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
+import type { DeliveryPolicy } from "../../catalog/site/delivery.js";
+import { loadSettings } from "../../catalog/site/settings.js";
+import { createCertificateAuthority, type CertifiedKey } from "../../pki/ca.js";
+import { signEnvelope } from "../../pki/dsse.js";
+import type { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { CertificateService } from "../../server/ca/service.js";
 import { dataDirPaths } from "../../server/datadir.js";
-import { openStore, type Role } from "../../server/store/index.js";
+import { startHttpApi } from "../../server/http/server.js";
+import { createLogger } from "../../server/log.js";
+import { RolloutController } from "../../server/rollouts/controller.js";
+import { openStore, type Role, type Store } from "../../server/store/index.js";
+import { report, serverIdentity, tempDir, tempStore, type Teardown, type TestApi } from "../server/_helpers.js";
 
 export interface Page {
   status: number;
@@ -69,4 +85,123 @@ export function mintToken(dataDir: string, role: Role, name: string): string {
 
 export function adminToken(dataDir: string): string {
   return readFileSync(dataDirPaths(dataDir).adminToken, "utf8").trim();
+}
+
+/** Releases as a git site names them: the commit, then the content hash. */
+export const V1 = `git:${"a1".repeat(20)}+sha256:${"1".repeat(64)}`;
+export const V2 = `git:${"b2".repeat(20)}+sha256:${"2".repeat(64)}`;
+
+/** production: the canary, a person's go, then the rest; staging: everything at once. */
+export const ROLLOUT_POLICY = `environments:
+  production: { strategy: careful }
+  staging: { strategy: quick }
+strategies:
+  careful:
+    steps:
+      - nodes: 1
+      - approve: {}
+      - percent: 100
+    gates: { failed_runs: 0, report_within: 10m }
+  quick:
+    steps:
+      - percent: 100
+`;
+
+export interface FleetNode {
+  certname: string;
+  environment: string;
+  canary?: boolean;
+}
+
+export interface RolloutApi extends TestApi {
+  controller: RolloutController;
+  /** The controller's wall clock (ms), moved only by the test. */
+  clock: { wall: number; mono: number };
+  /** Evaluates the rollouts with `seconds` of both clocks passing, a second a tick. */
+  pass(seconds: number): Promise<void>;
+  /** The node compiled at `version` and ran it with `status`; the run id. */
+  ran(certname: string, status: ReportStatus, version?: string): Promise<string>;
+}
+
+/**
+ * A real API and dashboard (as startTestApi) with a real rollout controller on
+ * the same SQLite store, its clocks in the test's hands (its timer never
+ * fires: the test ticks it), and `nodes` checked in, compiled at V1, which is
+ * their environments' stable release; V2 is the site's newest release.
+ */
+export async function startRolloutApi(t: Teardown, nodes: FleetNode[], policyYaml = ROLLOUT_POLICY): Promise<RolloutApi> {
+  const { store } = tempStore(t);
+  const ca = createCertificateAuthority("Test CA");
+  const certs = new CertificateService(store, ca, { agentCertDays: 30 });
+  const clock = { wall: Date.now(), mono: 0 };
+  const policy = await policyOf(t, policyYaml);
+  for (const version of [V1, V2]) store.saveRelease({ version, firstSeenAt: new Date(clock.wall - (version === V1 ? 60_000 : 0)), files: 0, bytes: 0, manifest: [] });
+  for (const n of nodes) {
+    store.recordCheckin(n.certname, { os: { family: "debian" }, canary: n.canary === true }, new Date(clock.wall));
+    store.recordEnvironment(n.certname, n.environment);
+    saveCatalogAt(store, ca, n.certname, V1, new Date(clock.wall));
+  }
+  const controller = new RolloutController({
+    store: store.rollouts,
+    health: store,
+    releases: store,
+    site: { version: async () => V2, policy: async () => policy },
+    logger: createLogger("test", { level: "silent" }),
+    now: () => new Date(clock.wall),
+    monotonic: () => clock.mono,
+    tickMs: 3_600_000,
+  });
+  await controller.start();
+  t.teardown(() => controller.stop());
+  // The nodes ran V1 until now: it becomes each environment's stable release.
+  for (const n of nodes) controller.releaseFor(n.certname, n.environment, V1, policy);
+  const tls = serverIdentity(ca);
+  const api = await startHttpApi({ store, certs, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, host: "127.0.0.1", port: 0, logger: createLogger("test", { level: "silent" }), rollouts: controller });
+  t.teardown(() => api.close());
+  const tokens = {
+    viewer: certs.createApiToken("viewer", "test viewer").token,
+    operator: certs.createApiToken("operator", "test operator").token,
+    admin: certs.createApiToken("admin", "test admin").token,
+  };
+  const pass = async (seconds: number): Promise<void> => {
+    for (let i = 0; i < seconds; i++) {
+      clock.mono += 1000;
+      clock.wall += 1000;
+      await controller.tick();
+    }
+  };
+  const ran = async (certname: string, status: ReportStatus, version = V2): Promise<string> => {
+    clock.wall += 1000;
+    const runId = `run-${certname}-${clock.wall}`;
+    saveCatalogAt(store, ca, certname, version, new Date(clock.wall));
+    await store.saveReport(report({ runId, certname, siteVersion: version, status, startedAt: new Date(clock.wall).toISOString() }), new Date(clock.wall));
+    return runId;
+  };
+  return { url: api.url, ca, store, certs, tokens, controller, clock, pass, ran };
+}
+
+async function policyOf(t: Teardown, yaml: string): Promise<DeliveryPolicy> {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "ancla.yaml"), yaml);
+  const settings = await loadSettings(dir, new CelCache());
+  if (settings.problems.length > 0) throw new Error(JSON.stringify(settings.problems));
+  return settings.delivery;
+}
+
+/** A signed one-resource catalog for `certname` at `version`, as the server stores a compile (the node page decodes it). */
+export function saveCatalogAt(store: Store, ca: CertifiedKey, certname: string, version: string, at: Date): void {
+  const previous = store.getCurrentCatalog(certname)?.serial ?? 0;
+  const catalog: Catalog = {
+    apiVersion: "ancla/v1",
+    certname,
+    siteVersion: version,
+    serial: previous + 1,
+    digest: createHash("sha256").update(`${certname}\0${version}`).digest("hex"),
+    compiledAt: at.toISOString(),
+    expiresAt: new Date(at.getTime() + 86_400_000).toISOString(),
+    resources: [{ type: "file", title: "/etc/motd", properties: { content: version } }],
+    edges: [],
+  };
+  const envelope = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), ca);
+  store.saveCatalog({ certname, serial: catalog.serial, digest: catalog.digest, siteVersion: version, inputsKey: `k-${catalog.serial}`, envelope: encodeEnvelope(envelope), compiledAt: at });
 }

@@ -1,10 +1,11 @@
 // Whatever agents and operators put into certnames, facts, run ids, events,
-// diffs and logs is shown as text, never run as markup.
+// diffs, logs, token names and approval tickets is shown as text, never run
+// as markup.
 import t from "tap";
 import { escapeHtml, html } from "../../server/dashboard/html.js";
-import { report, startTestApi } from "../server/_helpers.js";
+import { call, report, startTestApi } from "../server/_helpers.js";
 import { EventResult, LogLevel, ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { fetchPage } from "./_helpers.js";
+import { fetchPage, startRolloutApi } from "./_helpers.js";
 
 const XSS = `<script>alert("x")</script>`;
 const ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;";
@@ -54,4 +55,37 @@ t.test("a hostile certname, fact, run id, event, diff and log line render escape
   const badStatus = await fetchPage(api, `/?status=${encodeURIComponent(XSS)}`, { token: api.tokens.viewer });
   t.equal(badStatus.status, 400);
   t.notMatch(badStatus.text, /<script>alert/, "an invalid filter is echoed escaped");
+});
+
+t.test("a rollout's hostile certnames, starter, ticket, reason and history render escaped", async (t) => {
+  const canary = `evil${XSS}`;
+  const failing = `bad${XSS}`;
+  const api = await startRolloutApi(t, [
+    { certname: canary, environment: "production", canary: true },
+    { certname: failing, environment: "production" },
+  ]);
+  // Token names are the operators' own text, and become the rollout's "started by".
+  const starter = api.certs.createApiToken("operator", `ops ${XSS}`).token;
+  const started = await call(api, "POST", "/api/v1/rollouts", { token: starter, body: JSON.stringify({ environment: "production" }) });
+  t.equal(started.status, 201, started.status === 201 ? "the rollout starts" : JSON.stringify(started.body));
+  const { id } = started.body as { id: string };
+  await api.ran(canary, ReportStatus.CHANGED);
+  await api.pass(1);
+  await api.controller.approve(id, `token:x (${XSS})`, XSS);
+  await api.pass(1);
+  await api.ran(failing, ReportStatus.FAILED);
+  await api.pass(1);
+  const rollout = await api.controller.view(id);
+  t.equal(rollout.rollout.state, "rolled-back", "the hostile node's failed run rolled it back: the reason names it");
+
+  const pages = ["/rollouts", `/rollouts?environment=${encodeURIComponent(XSS)}`, `/rollouts/${id}`, `/nodes/${encodeURIComponent(canary)}`];
+  for (const path of pages) {
+    const res = await fetchPage(api, path, { token: api.tokens.operator });
+    t.equal(res.status, 200, `${path} answers`);
+    t.notMatch(res.text, /<script>alert/, `${path} carries no injected markup`);
+    t.match(res.text, "&lt;script&gt;alert", `${path} shows the text escaped`);
+  }
+  const detail = (await fetchPage(api, `/rollouts/${id}`, { token: api.tokens.operator })).text;
+  t.match(detail, `href="/nodes/${encodeURIComponent(failing)}"`, "the reason's node links carry the certname URL-encoded");
+  t.match(detail, `(<code>${ESCAPED}</code>)`, "the ticket, escaped");
 });

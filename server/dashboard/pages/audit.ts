@@ -29,6 +29,6 @@ ${entries.length === 0
 ${entries.map((e: StoredAuditEntry) => html`<tr data-id="${e.id}"><td>${when(e.at, now)}</td><td class="wrap">${e.actor}</td><td>${badge(e.action.split(".")[0])} <code>${e.action}</code></td><td class="wrap">${e.target}</td><td class="wrap"><code>${jsonText(e.detail, 200)}</code></td></tr>`)}
 </tbody></table>`}
 <div class="pager">${before !== undefined && html`<a href="/audit">newest</a>`}${older}</div>`;
-    return reply.type("text/html; charset=utf-8").send(page({ title: "Audit log", section: "audit", caller: request.apiToken, body }));
+    return reply.type("text/html; charset=utf-8").send(page({ title: "Audit log", section: "audit", request, body }));
   });
 }

@@ -7,8 +7,9 @@ import type { CertificateService, CertificateSummary } from "../../ca/service.js
 import { certificateStatus } from "../../ca/status.js";
 import { actorOf, requireRole } from "../../http/auth.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
-import type { ApiTokenRecord } from "../../store/store.js";
+import { postButton } from "../forms.js";
 import { html, type SafeHtml } from "../html.js";
+import { canOperate } from "../session.js";
 import { pageNumber, pathOf, queryString } from "../urls.js";
 import { badge, page } from "../layout.js";
 import { shortDigest, when } from "../format.js";
@@ -56,8 +57,8 @@ export function certificateRoutes(app: FastifyInstance, deps: Pick<ApiDeps, "cer
       hasNode: (certname) => deps.store.getNode(certname) !== undefined,
     };
     const shown = view.q ? certs.list().filter((c) => c.certname.includes(view.q!)) : certs.list();
-    const body = certificatesBody(shown, view, canChange(caller), notice);
-    return reply.type("text/html; charset=utf-8").send(page({ title: "Certificates", section: "certificates", caller, body }));
+    const body = certificatesBody(shown, view, canOperate(caller), notice);
+    return reply.type("text/html; charset=utf-8").send(page({ title: "Certificates", section: "certificates", request, body }));
   });
 
   const operator = { preHandler: requireRole("operator") };
@@ -67,10 +68,6 @@ export function certificateRoutes(app: FastifyInstance, deps: Pick<ApiDeps, "cer
       return reply.redirect(`/certificates${queryString({ done: change.done, certname: request.params.certname })}`, 303);
     });
   }
-}
-
-function canChange(caller: ApiTokenRecord): boolean {
-  return caller.role === "operator" || caller.role === "admin";
 }
 
 function certificatesBody(all: CertificateSummary[], view: ListView, operator: boolean, notice: SafeHtml | undefined): SafeHtml {
@@ -130,6 +127,5 @@ ${view.page < pages && html`<a href="${href(view.page + 1)}">next →</a>`}</div
 }
 
 function action(certname: string, verb: string, label: string, style: string, confirm?: string): SafeHtml {
-  return html`<form class="inline" method="post" action="${pathOf("certificates", certname, verb)}"${confirm ? html` data-confirm="${confirm}"` : ""}>
-<button class="${style}" type="submit">${label}</button></form>`;
+  return postButton({ action: pathOf("certificates", certname, verb), label, style, confirm });
 }

@@ -52,7 +52,7 @@ ${driftChart(driftHistory(deps.store, { days: CHART_DAYS, now: options.now }))}
 ${filterForm(f)}
 ${nodeTable(nodes.nodes, f, options.now)}
 ${pager(nodes.total, f)}`;
-    return reply.type("text/html; charset=utf-8").send(page({ title: "Fleet", section: "fleet", caller: request.apiToken, body }));
+    return reply.type("text/html; charset=utf-8").send(page({ title: "Fleet", section: "fleet", request, body }));
   });
 }
 

@@ -8,11 +8,13 @@ import { formatProblem } from "../../../catalog/compiler.js";
 import type { Catalog, Resource } from "../../../catalog/model.js";
 import { certificateStatus, type CertificateStatus } from "../../ca/status.js";
 import { clockSkewSeconds, nodeDetail, runStatus, type NodeDetail } from "../../status.js";
+import type { RolloutRecord } from "../../store/rollouts.js";
 import type { ReportSummary, StoredCatalog } from "../../store/store.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { bytes, clockSkewFlag, count, jsonText, ms, shortDigest, version, when } from "../format.js";
 import { html, type SafeHtml } from "../html.js";
-import { pageNumber, pathOf, queryString, reportPath } from "../urls.js";
+import { pageOf, type Paged } from "../paging.js";
+import { pathOf, queryString, reportPath } from "../urls.js";
 import { badge, page } from "../layout.js";
 import { sendError } from "../errors.js";
 
@@ -27,26 +29,6 @@ interface NodeQuerystring {
   facts?: string;
 }
 
-/** One page of a section: its items and the links to the pages beside it. */
-interface Paged<T> {
-  items: T[];
-  total: number;
-  pager: SafeHtml;
-}
-
-/** Page `raw` of `items`; `link(n)` is the URL of page n (the other sections keep their pages). */
-function pageOf<T>(items: T[], raw: string | undefined, link: (pageNo: number) => string): Paged<T> {
-  const pages = Math.max(1, Math.ceil(items.length / ITEMS_PER_PAGE));
-  const pageNo = Math.min(pageNumber(raw), pages);
-  const pager =
-    pages > 1
-      ? html`<div class="pager">Page ${pageNo} of ${pages}
-${pageNo > 1 && html`<a href="${link(pageNo - 1)}">← previous</a>`}
-${pageNo < pages && html`<a href="${link(pageNo + 1)}">next →</a>`}</div>`
-      : html``;
-  return { items: items.slice((pageNo - 1) * ITEMS_PER_PAGE, pageNo * ITEMS_PER_PAGE), total: items.length, pager };
-}
-
 export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { certname: string }; Querystring: NodeQuerystring }>("/nodes/:certname", async (request, reply) => {
     const { certname } = request.params;
@@ -56,16 +38,31 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!node) return sendError(reply, request, 404, `no node "${certname}" has checked in`);
     const runs = deps.store.listReports({ certname, limit: RUNS_PER_PAGE, cursor: request.query.runs || undefined });
     const certificate = deps.store.latestCertificate(certname);
-    const body = html`${overview(node, certificate && certificateStatus(certificate, new Date()))}
+    const catalog = deps.store.getCurrentCatalog(certname);
+    const placement: Placement = { release: catalog?.siteVersion, rollout: activeRollout(deps, node.environment) };
+    const body = html`${overview(node, certificate && certificateStatus(certificate, new Date()), placement)}
 ${node.compileFailure && compileFailure(node)}
 ${timeline(certname, runs.reports, runs.next, request.query.runs !== undefined)}
-${catalogSection(deps.store.getCurrentCatalog(certname), (resources) => pageOf(resources, request.query.resources, self("resources")))}
-${factsSection(node.facts, (facts) => pageOf(facts, request.query.facts, self("facts")))}`;
-    return reply.type("text/html; charset=utf-8").send(page({ title: certname, section: "fleet", caller: request.apiToken, body }));
+${catalogSection(catalog, (resources) => pageOf(resources, request.query.resources, ITEMS_PER_PAGE, self("resources")))}
+${factsSection(node.facts, (facts) => pageOf(facts, request.query.facts, ITEMS_PER_PAGE, self("facts")))}`;
+    return reply.type("text/html; charset=utf-8").send(page({ title: certname, section: "fleet", request, body }));
   });
 }
 
-function overview(n: NodeDetail, certificate: CertificateStatus | undefined): SafeHtml {
+/** Where delivery has the node: the release its current catalog is at, and the rollout its environment is in. */
+interface Placement {
+  release?: string;
+  rollout?: RolloutRecord;
+}
+
+/** The environment's rollout that has not ended, from the controller's memory (no query). */
+function activeRollout(deps: ApiDeps, environment: string | undefined): RolloutRecord | undefined {
+  if (!environment || !deps.rollouts) return undefined;
+  return deps.rollouts.activeRollouts().find((a) => a.record.environment === environment)?.record;
+}
+
+function overview(n: NodeDetail, certificate: CertificateStatus | undefined, placement: Placement): SafeHtml {
+  const { rollout } = placement;
   return html`<h1>${n.certname} ${badge(n.status)}${n.deactivatedAt && html` <span class="badge s-deactivated" id="deactivated">deactivated</span>`}</h1>
 ${n.deactivatedAt && html`<p class="muted">Deactivated ${when(n.deactivatedAt)}: left out of the fleet list and counts until it checks in again.</p>`}
 <dl class="facts">
@@ -74,7 +71,9 @@ ${n.deactivatedAt && html`<p class="muted">Deactivated ${when(n.deactivatedAt)}:
   <dt>Last report</dt><dd>${when(n.lastReportAt)}${n.lastRunId && html` · <a href="${reportPath({ runId: n.lastRunId, certname: n.certname })}">latest report</a>`}</dd>
   ${n.lastRunAt && html`<dt>Run started</dt><dd id="run-started">${when(n.lastRunAt)} <span class="muted">(agent clock)</span>${clockSkewFlag(n.clockSkewSeconds)}</dd>`}
   <dt>First check-in</dt><dd>${when(n.firstCheckinAt)}</dd>
-  <dt>Site version</dt><dd>${version(n.siteVersion)}</dd>
+  <dt>Environment</dt><dd id="environment" class="wrap">${n.environment ?? html`<span class="muted">none yet (its first compile sets it)</span>`}${rollout && html` · <a href="${pathOf("rollouts", rollout.id)}">rollout ${rollout.id}</a> ${badge(rollout.state)}`}</dd>
+  <dt>Release</dt><dd id="release">${version(placement.release)} <span class="muted">(its current catalog's)</span></dd>
+  <dt>Site version</dt><dd>${version(n.siteVersion)} <span class="muted">(its last run's)</span></dd>
   <dt>Catalog</dt><dd>${shortDigest(n.catalogDigest)}</dd>
 </dl>`;
 }

@@ -38,7 +38,7 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
 ${eventsSection(report, events.events, events.total, changesOnly, pageNo)}
 ${logsSection(report)}
 ${timingsSection(report)}`;
-    return reply.type("text/html; charset=utf-8").send(page({ title: `Run ${runId}`, section: "fleet", caller: request.apiToken, body }));
+    return reply.type("text/html; charset=utf-8").send(page({ title: `Run ${runId}`, section: "fleet", request, body }));
   });
 }
 

@@ -50,7 +50,8 @@ const startBody = fields({ environment: { type: "string", minLength: 1, maxLengt
 const approveBody = fields({ ticket: { type: "string", minLength: 1, maxLength: 200 } });
 const listQuery = fields({ environment: { type: "string", minLength: 1, maxLength: 63 }, limit: { type: "integer", minimum: 1, maximum: 500 } });
 
-function stepsView(r: RolloutRecord) {
+/** Each step of the strategy marked done, current or pending (the dashboard shows the same marks). */
+export function stepsView(r: RolloutRecord) {
   const state = (i: number): "done" | "current" | "pending" => (i < r.step || ["completed"].includes(r.state) ? "done" : i === r.step && !["rolled-back", "aborted"].includes(r.state) ? "current" : "pending");
   return r.strategy.steps.map((s: RolloutStep, index) => ({ index, kind: s.kind, text: describeStep(s), state: state(index) }));
 }
