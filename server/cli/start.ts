@@ -150,6 +150,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     logger,
   });
   await rollouts.start();
+  watch.onConnect((certname) => rollouts.connected(certname));
   metrics.rollouts(() => rollouts.activeRollouts());
   const trees = new ReleaseTrees(paths.releaseTrees, releaseBlobs, (version) => store.getRelease(version));
   const placement = new ReleasePlacement(policy, rollouts, trees, (certname) => store.getNode(certname)?.environment);

@@ -70,6 +70,13 @@ export class RolloutController {
   private readonly monotonic: () => number;
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Nodes asked to run (moved, or moved back) while they held no Watch
+   * stream: asked again when they connect, so a daemon reconnecting after a
+   * network cut or a server restart does not leave a step waiting for its
+   * timer. Lost on restart, when connected() finds moved nodes still pending.
+   */
+  private readonly owed = new Map<string, string>();
   /** The evaluation under way: one at a time, and stop() waits for it. */
   private ticking: Promise<void> | undefined;
 
@@ -112,6 +119,31 @@ export class RolloutController {
     this.stable.set(environment, head);
     void this.deps.store.setStableRelease(environment, head, this.now()).catch((err: unknown) => this.deps.logger.error({ err, environment }, "recording a stable release failed"));
     return head;
+  }
+
+  /** A node opened its Watch stream: it is asked to run if a rollout still waits on it. */
+  connected(certname: string): void {
+    const reason = this.owed.get(certname) ?? this.pendingIn(certname);
+    if (reason === undefined) return;
+    this.owed.delete(certname);
+    this.deps.runNow?.nudge([certname], { reason });
+  }
+
+  private pendingIn(certname: string): string | undefined {
+    for (const active of this.active.values()) {
+      const node = active.moved.get(certname);
+      if (!node || active.record.state === "paused") continue;
+      const state = movedNodeState(node, active.record.toRelease, active.record.strategy.gates, this.now(), this.deps.health);
+      if (state.health === "pending") return `rollout ${active.record.id}`;
+    }
+    return undefined;
+  }
+
+  /** Asks `certnames` to run now, remembering those not connected for when they are. */
+  private ask(certnames: string[], reason: string): string[] {
+    const notConnected = this.deps.runNow?.nudge(certnames, { reason }).notConnected ?? certnames;
+    for (const certname of notConnected) this.owed.set(certname, reason);
+    return notConnected;
   }
 
   stableRelease(environment: string): string | undefined {
@@ -309,12 +341,12 @@ export class RolloutController {
     const at = this.now();
     await this.deps.store.moveNodes(record.id, next, record.step, at);
     for (const certname of next) active.moved.set(certname, { certname, step: record.step, movedAt: at });
-    const asked = this.deps.runNow?.nudge(next, { reason: `rollout ${record.id}` });
+    const notConnected = this.ask(next, `rollout ${record.id}`);
     await this.event(active, "moved", `moved ${next.length} node(s) to ${record.toRelease} (${active.moved.size} of ${nodes.length}): ${next.join(", ")}`, {
       nodes: next,
       moved: active.moved.size,
       total: nodes.length,
-      notConnected: asked?.notConnected ?? next,
+      notConnected,
     });
     return true;
   }
@@ -352,11 +384,11 @@ export class RolloutController {
     await this.deps.store.updateRollout(record);
     this.active.delete(record.environment);
     const back = [...active.moved.keys()];
-    const asked = this.deps.runNow?.nudge(back, { reason: `rollout ${record.id} ${state}` });
+    const notConnected = this.ask(back, `rollout ${record.id} ${state}`);
     await this.event(active, state, `${state}: ${reason.message}; ${back.length} moved node(s) back to ${record.fromRelease}`, {
       reason,
       nodes: back,
-      notConnected: asked?.notConnected ?? back,
+      notConnected,
     });
   }
 

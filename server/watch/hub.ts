@@ -102,6 +102,7 @@ export class WatchHub {
   private readonly heartbeatEvent: WatchEventInit;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly connectListeners: ((certname: string) => void)[] = [];
 
   constructor(opts: WatchHubOptions = {}) {
     this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
@@ -120,7 +121,13 @@ export class WatchHub {
     this.startHeartbeats();
     // The first event says "you are connected" before any nudge comes.
     stream.push(this.heartbeatEvent);
+    for (const listener of this.connectListeners) listener(certname);
     return { events: this.until(certname, stream), detach: () => this.forget(certname, stream) };
+  }
+
+  /** Told each node that opens a stream (after its first event is queued): a nudge it missed while away can be sent now. */
+  onConnect(listener: (certname: string) => void): void {
+    this.connectListeners.push(listener);
   }
 
   /** Asks each connected node among `certnames` to run now; says which were not connected. */

@@ -209,3 +209,36 @@ t.test("an environment with a strategy but no nodes cannot start", async (t) => 
   const f = await fixture(t, careful.replace("production: { strategy: careful }", "production: { strategy: careful }\n  canary-lab: { strategy: careful }"));
   await t.rejects(f.controller.startRollout({ environment: "canary-lab", by: "a" }), { code: "ANCLA_E_ROLLOUT_INVALID", message: /no nodes/ });
 });
+
+t.test("a node asked to move while it held no Watch stream is asked again when it connects", async (t) => {
+  const f = await fixture(t);
+  const asked: string[][] = [];
+  // The canary is away when the rollout starts: its nudge finds no stream.
+  const away = new Set(["web-03"]);
+  const controller = new RolloutController({
+    store: f.store.rollouts,
+    health: f.store,
+    releases: f.store,
+    site: { version: async () => V2, policy: async () => f.policy },
+    runNow: { nudge: (certnames) => (asked.push(certnames), { sent: certnames.filter((c) => !away.has(c)), notConnected: certnames.filter((c) => away.has(c)) }) },
+    logger: createLogger("test", { level: "silent" }),
+    now: () => new Date(f.clock.wall),
+    monotonic: () => f.clock.mono,
+  });
+  await f.controller.stop();
+  await controller.start();
+  t.teardown(() => controller.stop());
+  const started = await controller.startRollout({ environment: "production", by: "a" });
+  t.same(asked, [["web-03"]]);
+  controller.connected("web-01");
+  t.same(asked.length, 1, "a node the rollout does not wait on is not asked");
+  away.clear();
+  controller.connected("web-03");
+  t.same(asked, [["web-03"], ["web-03"]], "the canary is asked again as it connects");
+  controller.connected("web-03");
+  t.same(asked.length, 3, "still pending on the target (as after a restart): asked at each connect");
+  await ran(f, "web-03", ReportStatus.CHANGED);
+  controller.connected("web-03");
+  t.same(asked.length, 3, "healthy on the target: not asked");
+  t.equal((await controller.view(started.id)).rollout.state, "running");
+});

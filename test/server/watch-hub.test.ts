@@ -98,3 +98,18 @@ t.test("close() ends every stream and refuses new ones", async (t) => {
   t.same(late.seen, [], "a stream after close ends at once, empty");
   t.notOk(hub.isConnected("late-01"));
 });
+
+t.test("connect listeners hear each stream that opens, and a nudge they send follows its heartbeat", async (t) => {
+  const hub = new WatchHub();
+  t.teardown(() => hub.close());
+  const heard: string[] = [];
+  hub.onConnect((certname) => {
+    heard.push(certname);
+    hub.nudge([certname], { reason: "missed while away" });
+  });
+  const web = reader(hub.attach("web-01").events);
+  hub.attach("web-02");
+  t.same(heard, ["web-01", "web-02"]);
+  await eventually("the missed nudge arrives", () => runNows(web.seen).length === 1);
+  t.same(kinds(web.seen), ["heartbeat", "runNow"]);
+});
