@@ -164,7 +164,7 @@ export async function benchRollout(opts: RolloutBenchOptions): Promise<Record<st
     const { dataDir, adminToken, caPem } = initBenchDataDir(join(base, "server"), site);
     // All simulated agents dial from 127.0.0.1: lift the per-address connection bound for them.
     const config = join(base, "server.yaml");
-    writeFileSync(config, `limits:\n  max_connections_per_address: ${opts.watchAgents + opts.agents + 64}\n`);
+    writeFileSync(config, `max_connections_per_address: ${opts.watchAgents + opts.agents + 64}\n`);
     const server = await startBenchServer(dataDir, ["--config", config]);
     try {
       const api = apiOf(server, adminToken, caPem);
