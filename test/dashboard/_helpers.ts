@@ -7,10 +7,7 @@ import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { canonicalJson } from "../../catalog/canonical.js";
 import { encodeEnvelope } from "../../catalog/envelope.js";
-import { CelCache } from "../../catalog/expr/cel.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
-import type { DeliveryPolicy } from "../../catalog/site/delivery.js";
-import { loadSettings } from "../../catalog/site/settings.js";
 import { createCertificateAuthority, type CertifiedKey } from "../../pki/ca.js";
 import { signEnvelope } from "../../pki/dsse.js";
 import type { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
@@ -18,9 +15,10 @@ import { CertificateService } from "../../server/ca/service.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { startHttpApi } from "../../server/http/server.js";
 import { createLogger } from "../../server/log.js";
-import { RolloutController } from "../../server/rollouts/controller.js";
+import type { RolloutController } from "../../server/rollouts/controller.js";
 import { openStore, type Role, type Store } from "../../server/store/index.js";
 import { report, serverIdentity, tempDir, tempStore, type Teardown, type TestApi } from "../server/_helpers.js";
+import { passSeconds, policyOf, startTestController } from "../server/_rollouts.js";
 
 export interface Page {
   status: number;
@@ -141,18 +139,8 @@ export async function startRolloutApi(t: Teardown, nodes: FleetNode[], policyYam
     store.recordEnvironment(n.certname, n.environment);
     saveCatalogAt(store, ca, n.certname, V1, new Date(clock.wall));
   }
-  const controller = new RolloutController({
-    store: store.rollouts,
-    health: store,
-    releases: store,
-    site: { version: async () => V2, policy: async () => policy },
-    logger: createLogger("test", { level: "silent" }),
-    now: () => new Date(clock.wall),
-    monotonic: () => clock.mono,
-    tickMs: 3_600_000,
-  });
-  await controller.start();
-  t.teardown(() => controller.stop());
+  // Its timer never fires: the test ticks it.
+  const controller = await startTestController(t, { store, clock, policy, head: V2, tickMs: 3_600_000 });
   // The nodes ran V1 until now: it becomes each environment's stable release.
   for (const n of nodes) controller.releaseFor(n.certname, n.environment, V1, policy);
   const tls = serverIdentity(ca);
@@ -163,13 +151,7 @@ export async function startRolloutApi(t: Teardown, nodes: FleetNode[], policyYam
     operator: certs.createApiToken("operator", "test operator").token,
     admin: certs.createApiToken("admin", "test admin").token,
   };
-  const pass = async (seconds: number): Promise<void> => {
-    for (let i = 0; i < seconds; i++) {
-      clock.mono += 1000;
-      clock.wall += 1000;
-      await controller.tick();
-    }
-  };
+  const pass = (seconds: number) => passSeconds(clock, controller, seconds);
   const ran = async (certname: string, status: ReportStatus, version = V2): Promise<string> => {
     clock.wall += 1000;
     const runId = `run-${certname}-${clock.wall}`;
@@ -178,14 +160,6 @@ export async function startRolloutApi(t: Teardown, nodes: FleetNode[], policyYam
     return runId;
   };
   return { url: api.url, ca, store, certs, tokens, controller, clock, pass, ran };
-}
-
-async function policyOf(t: Teardown, yaml: string): Promise<DeliveryPolicy> {
-  const dir = tempDir(t);
-  writeFileSync(join(dir, "ancla.yaml"), yaml);
-  const settings = await loadSettings(dir, new CelCache());
-  if (settings.problems.length > 0) throw new Error(JSON.stringify(settings.problems));
-  return settings.delivery;
 }
 
 /** A signed one-resource catalog for `certname` at `version`, as the server stores a compile (the node page decodes it). */

@@ -8,10 +8,10 @@
 // reason names the gate and the node. A server killed during a wait step
 // resumes the rollout at that step.
 import t from "tap";
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDaemon } from "../helpers/daemons.js";
+import { git } from "../helpers/processes.js";
 import { enroll, startFleet, writeFilesSite, type Fleet } from "../helpers/fleet.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { readRuntime } from "../../server/runtime.js";
@@ -49,9 +49,6 @@ function api(fleet: Fleet, path: string) {
   const url = readRuntime(paths.runtime)!.url;
   return call({ url, ca: { certPem: readFileSync(paths.caCert, "utf8"), keyPem: "" } }, "GET", path, { token: readFileSync(paths.adminToken, "utf8").trim() });
 }
-
-const git = (site: string, ...args: string[]) =>
-  execFileSync("git", ["-C", site, "-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", ...args], { encoding: "utf8" }).trim();
 
 async function json<T>(fleet: Fleet, args: string[]): Promise<T> {
   const r = await fleet.ancla([...args, "--json"]);

@@ -1,6 +1,6 @@
 // Real processes for end-to-end tests: the built CLIs (dist/), a server on
 // loopback with its own data dir, agents with their own state dirs.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
@@ -86,4 +86,9 @@ export async function startServer(dataDir: string, grpcPort: number): Promise<Ru
       return exited;
     },
   };
+}
+
+/** git in `dir` as a fixed author, for sites kept in a repository; its output, trimmed. */
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", ["-C", dir, "-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", ...args], { encoding: "utf8" }).trim();
 }

@@ -4,11 +4,10 @@
 // they were, whatever the site holds later; `ancla release list|show` and
 // /api/v1/releases show them.
 import t from "tap";
-import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dataDirPaths } from "../../server/datadir.js";
-import { cli } from "../helpers/processes.js";
+import { cli, git } from "../helpers/processes.js";
 import { tempDir } from "./_helpers.js";
 import { debianFacts, startRealServer, type RealServer } from "./_server.js";
 
@@ -22,9 +21,6 @@ interface Release {
 interface Detail extends Release {
   manifest: { path: string; sha256: string; size: number; mode: string }[];
 }
-
-const git = (site: string, ...args: string[]) =>
-  execFileSync("git", ["-C", site, "-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", ...args], { encoding: "utf8" }).trim();
 
 async function releases(server: RealServer, count: number): Promise<Release[]> {
   for (let i = 0; i < 200; i++) {

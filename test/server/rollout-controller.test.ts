@@ -4,28 +4,16 @@
 // restart and a wall-clock jump, a failing gate rolls back by itself with
 // the gate, value, threshold and nodes, and each refusal says why.
 import t, { type Test } from "tap";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { CelCache } from "../../catalog/expr/cel.js";
 import type { DeliveryPolicy } from "../../catalog/site/delivery.js";
-import { loadSettings } from "../../catalog/site/settings.js";
 import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { createLogger } from "../../server/log.js";
-import { RolloutController, type RunNow } from "../../server/rollouts/controller.js";
+import type { RolloutController, RunNow } from "../../server/rollouts/controller.js";
 import type { Store } from "../../server/store/index.js";
-import { report, tempDir, tempStore, type Teardown } from "./_helpers.js";
+import { report, tempStore } from "./_helpers.js";
+import { passSeconds, policyOf, startTestController } from "./_rollouts.js";
 
 const V1 = "sha256:" + "1".repeat(64);
 const V2 = "sha256:" + "2".repeat(64);
 const NODES = ["web-01", "web-02", "web-03", "web-04"];
-
-async function policyOf(t: Teardown, yaml: string): Promise<DeliveryPolicy> {
-  const dir = tempDir(t);
-  writeFileSync(join(dir, "ancla.yaml"), yaml);
-  const settings = await loadSettings(dir, new CelCache());
-  if (settings.problems.length > 0) throw new Error(JSON.stringify(settings.problems));
-  return settings.delivery;
-}
 
 const careful = `environments:
   production: { strategy: careful }
@@ -60,22 +48,7 @@ async function fixture(t: Test, yaml = careful): Promise<Fixture> {
     store.recordEnvironment(certname, "production");
   }
   for (const version of [V1, V2]) store.saveRelease({ version, firstSeenAt: new Date(clock.wall + (version === V2 ? 1000 : 0)), files: 0, bytes: 0, manifest: [] });
-  const make = async (): Promise<RolloutController> => {
-    const controller = new RolloutController({
-      store: store.rollouts,
-      health: store,
-      releases: store,
-      site: { version: async () => V2, policy: async () => policy },
-      runNow,
-      logger: createLogger("test", { level: "silent" }),
-      now: () => new Date(clock.wall),
-      monotonic: () => clock.mono,
-      tickMs: 1000,
-    });
-    await controller.start();
-    t.teardown(() => controller.stop());
-    return controller;
-  };
+  const make = () => startTestController(t, { store, clock, policy, head: V2, runNow });
   const controller = await make();
   // The environment's nodes run V1 until now: it becomes their stable release.
   t.equal(controller.releaseFor("web-01", "production", V1, policy), V1);
@@ -87,14 +60,7 @@ async function ran(f: Fixture, certname: string, status: ReportStatus, version =
   await f.store.saveReport(report({ runId: `run-${certname}-${f.clock.wall}`, certname, siteVersion: version, status, startedAt: new Date(f.clock.wall).toISOString() }), new Date(f.clock.wall));
 }
 
-/** Ticks with `seconds` of both clocks passing, one second a tick. */
-async function pass(f: Fixture, controller: RolloutController, seconds: number): Promise<void> {
-  for (let i = 0; i < seconds; i++) {
-    f.clock.mono += 1000;
-    f.clock.wall += 1000;
-    await controller.tick();
-  }
-}
+const pass = (f: Fixture, controller: RolloutController, seconds: number) => passSeconds(f.clock, controller, seconds);
 
 t.test("steps move their cohorts, canary first, and wait for them to be healthy; the control stays", async (t) => {
   const f = await fixture(t);
@@ -215,19 +181,9 @@ t.test("a node asked to move while it held no Watch stream is asked again when i
   const asked: string[][] = [];
   // The canary is away when the rollout starts: its nudge finds no stream.
   const away = new Set(["web-03"]);
-  const controller = new RolloutController({
-    store: f.store.rollouts,
-    health: f.store,
-    releases: f.store,
-    site: { version: async () => V2, policy: async () => f.policy },
-    runNow: { nudge: (certnames) => (asked.push(certnames), { sent: certnames.filter((c) => !away.has(c)), notConnected: certnames.filter((c) => away.has(c)) }) },
-    logger: createLogger("test", { level: "silent" }),
-    now: () => new Date(f.clock.wall),
-    monotonic: () => f.clock.mono,
-  });
+  const runNow: RunNow = { nudge: (certnames) => (asked.push(certnames), { sent: certnames.filter((c) => !away.has(c)), notConnected: certnames.filter((c) => away.has(c)) }) };
   await f.controller.stop();
-  await controller.start();
-  t.teardown(() => controller.stop());
+  const controller = await startTestController(t, { store: f.store, clock: f.clock, policy: f.policy, head: V2, runNow });
   const started = await controller.startRollout({ environment: "production", by: "a" });
   t.same(asked, [["web-03"]]);
   controller.connected("web-01");

@@ -5,7 +5,6 @@
 // back by itself, the canary compiled at the stable release again; and a
 // server restarted mid-rollout resumes it at the same step.
 import t from "tap";
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -17,11 +16,8 @@ import { initDataDir } from "../../server/cli/init.js";
 import { startServer } from "../../server/cli/start.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { writeFilesSite } from "../helpers/fleet.js";
-import { freePort } from "../helpers/processes.js";
+import { freePort, git } from "../helpers/processes.js";
 import { call, eventually, tempDir } from "./_helpers.js";
-
-const git = (site: string, ...args: string[]) =>
-  execFileSync("git", ["-C", site, "-c", "user.name=Ada Lovelace", "-c", "user.email=ada@example.com", ...args], { encoding: "utf8" }).trim();
 
 const STRATEGY = `environments:
   production: { strategy: careful }
