@@ -58,6 +58,16 @@ interface Active {
   lastSample?: string;
 }
 
+/** The states each operator action may be taken in: the controller's rule, which pages showing buttons follow too. */
+export const ACTION_STATES = {
+  pause: ["running", "awaiting-approval"],
+  resume: ["paused"],
+  approve: ["awaiting-approval"],
+  abort: ["running", "awaiting-approval", "paused"],
+  rollback: ["running", "awaiting-approval", "paused"],
+} as const satisfies Record<string, readonly RolloutRecord["state"][]>;
+export type RolloutAction = keyof typeof ACTION_STATES;
+
 const DEFAULT_TICK_MS = 1000;
 /** At most this much baking is credited per tick, so a stalled event loop or a suspended host does not end a wait early. */
 const MAX_CREDIT_TICKS = 5;
@@ -199,14 +209,14 @@ export class RolloutController {
   }
 
   async pause(id: string, by: string): Promise<RolloutRecord> {
-    const active = this.activeById(id, ["running", "awaiting-approval"], "pause");
+    const active = this.activeById(id, "pause");
     await this.setState(active, "paused", { kind: "operator", action: "pause", by, message: `paused by ${by}` });
     this.deps.audit?.(by, "rollout.pause", id, {});
     return active.record;
   }
 
   async resume(id: string, by: string): Promise<RolloutRecord> {
-    const active = this.activeById(id, ["paused"], "resume");
+    const active = this.activeById(id, "resume");
     active.lastTick = this.monotonic();
     await this.setState(active, "running", undefined, `resumed by ${by}`);
     this.deps.audit?.(by, "rollout.resume", id, {});
@@ -215,7 +225,7 @@ export class RolloutController {
   }
 
   async approve(id: string, by: string, ticket?: string): Promise<RolloutRecord> {
-    const active = this.activeById(id, ["awaiting-approval"], "approve");
+    const active = this.activeById(id, "approve");
     if (by === active.record.createdBy) throw new AnclaError("ANCLA_E_SELF_APPROVAL", `rollout ${id} was started by ${by}, who cannot approve it too`);
     active.record.approvals.push({ by, at: this.now(), step: active.record.step, ...(ticket ? { ticket } : {}) });
     await this.setState(active, "running", undefined, `step ${active.record.step + 1} approved by ${by}${ticket ? ` (${ticket})` : ""}`);
@@ -226,7 +236,7 @@ export class RolloutController {
 
   /** Ends the rollout with every moved node back on the stable release; the target is marked bad only by `rollback`. */
   async end(id: string, by: string, action: "abort" | "rollback"): Promise<RolloutRecord> {
-    const active = this.activeById(id, ["running", "awaiting-approval", "paused"], action);
+    const active = this.activeById(id, action);
     await this.finishBack(active, { kind: "operator", action, by, message: `${action === "abort" ? "aborted" : "rolled back"} by ${by}` });
     this.deps.audit?.(by, `rollout.${action}`, id, {});
     return active.record;
@@ -447,7 +457,8 @@ export class RolloutController {
     return undefined;
   }
 
-  private activeById(id: string, states: RolloutRecord["state"][], action: string): Active {
+  private activeById(id: string, action: RolloutAction): Active {
+    const states: readonly RolloutRecord["state"][] = ACTION_STATES[action];
     const active = [...this.active.values()].find((a) => a.record.id === id);
     if (!active) throw new AnclaError("ANCLA_E_ROLLOUT_STATE", `rollout ${id} is not running (it ended, or there is none); only a rollout that has not ended can ${action}`);
     if (!states.includes(active.record.state)) throw new AnclaError("ANCLA_E_ROLLOUT_STATE", `rollout ${id} is ${active.record.state}; ${action} needs it ${states.join(" or ")}`);

@@ -9,7 +9,7 @@ import { AnclaError } from "../../../proto/errors.js";
 import { actorOf, requireRole } from "../../http/auth.js";
 import { rolloutView, stepsView } from "../../http/routes/rollouts.js";
 import { describeStep } from "../../rollouts/cohorts.js";
-import type { RolloutController, RolloutView } from "../../rollouts/controller.js";
+import { ACTION_STATES, type RolloutController, type RolloutView } from "../../rollouts/controller.js";
 import { runStatus } from "../../status.js";
 import { ENDED_STATES, type RolloutEvent, type RolloutReason, type RolloutRecord, type RolloutState } from "../../store/rollouts.js";
 import type { ReportSummary, Store } from "../../store/store.js";
@@ -47,18 +47,16 @@ interface ActionSpec {
   run(rollouts: RolloutController, id: string, by: string, ticket: string | undefined): Promise<unknown>;
 }
 
-const NOT_ENDED: readonly RolloutState[] = ["running", "awaiting-approval", "paused"];
-
 const ACTIONS: Record<Action, ActionSpec> = {
-  approve: { label: "Approve", style: "primary", done: "Approved the step", states: ["awaiting-approval"], run: (r, id, by, ticket) => r.approve(id, by, ticket) },
-  pause: { label: "Pause", done: "Paused", states: ["running", "awaiting-approval"], run: (r, id, by) => r.pause(id, by) },
-  resume: { label: "Resume", style: "primary", done: "Resumed", states: ["paused"], run: (r, id, by) => r.resume(id, by) },
+  approve: { label: "Approve", style: "primary", done: "Approved the step", states: ACTION_STATES.approve, run: (r, id, by, ticket) => r.approve(id, by, ticket) },
+  pause: { label: "Pause", done: "Paused", states: ACTION_STATES.pause, run: (r, id, by) => r.pause(id, by) },
+  resume: { label: "Resume", style: "primary", done: "Resumed", states: ACTION_STATES.resume, run: (r, id, by) => r.resume(id, by) },
   abort: {
     label: "Abort",
     style: "danger",
     confirm: "Abort this rollout? Every moved node goes back to the stable release (the target is not marked bad).",
     done: "Aborted",
-    states: NOT_ENDED,
+    states: ACTION_STATES.abort,
     run: (r, id, by) => r.end(id, by, "abort"),
   },
   rollback: {
@@ -66,7 +64,7 @@ const ACTIONS: Record<Action, ActionSpec> = {
     style: "danger",
     confirm: "Roll this rollout back? Every moved node goes back to the stable release, and the target release is marked bad for the environment.",
     done: "Rolled back",
-    states: NOT_ENDED,
+    states: ACTION_STATES.rollback,
     run: (r, id, by) => r.end(id, by, "rollback"),
   },
 };
