@@ -23,6 +23,7 @@ import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js"
 import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
 import { openStore } from "../store/sqlite.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
+import { pruneReleases } from "../releases/retention.js";
 import { ReleaseTrees } from "../releases/tree.js";
 import { RolloutController } from "../rollouts/controller.js";
 import { ReleasePlacement } from "../rollouts/placement.js";
@@ -195,7 +196,12 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     serverCertificates: () => expiries,
     install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()), publicAddress: opts.publicAddress },
   });
-  const retention = scheduleRetention(store, { days: operations.retentionDays, logger, onPruned: (count) => metrics.prunedReports(count) });
+  const retention = scheduleRetention(store, {
+    days: operations.retentionDays,
+    logger,
+    onPruned: (count) => metrics.prunedReports(count),
+    releases: () => pruneReleases({ store, referenced: () => rollouts.referencedReleases(), blobsDir: paths.releases, trees, onPruned: (version) => releases.forget(version) }),
+  });
   metrics.certificateExpiries(() => expiries);
   metrics.compilePool(() => compiler.load());
   // Renewed ahead of expiry while running; new connections and new catalogs use them at once.

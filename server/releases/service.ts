@@ -37,6 +37,11 @@ export class ReleaseService {
     this.taking.set(version, taking);
   }
 
+  /** A release was pruned: seen again (a site reverted to it), it is kept again. */
+  forget(version: string): void {
+    this.kept.delete(version);
+  }
+
   /** Resolves once every snapshot under way is done (tests, shutdown). */
   async settled(): Promise<void> {
     await Promise.all(this.taking.values());

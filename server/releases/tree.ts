@@ -22,7 +22,7 @@ export class ReleaseTrees {
 
   /** The directory holding release `version`'s site; refused when the server never kept that release. */
   treeFor(version: string): Promise<string> {
-    const dir = join(this.root, sha256Hex(version).slice(0, 32));
+    const dir = this.dirOf(version);
     if (existsSync(dir)) return Promise.resolve(dir);
     const running = this.building.get(dir);
     if (running) return running;
@@ -31,6 +31,15 @@ export class ReleaseTrees {
     const built = this.build(release, dir).finally(() => this.building.delete(dir));
     this.building.set(dir, built);
     return built;
+  }
+
+  /** Removes a pruned release's tree, if it was ever laid out. */
+  async remove(version: string): Promise<void> {
+    await rm(this.dirOf(version), { recursive: true, force: true });
+  }
+
+  private dirOf(version: string): string {
+    return join(this.root, sha256Hex(version).slice(0, 32));
   }
 
   private async build(release: ReleaseRecord, dir: string): Promise<string> {

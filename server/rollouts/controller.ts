@@ -156,6 +156,11 @@ export class RolloutController {
     return notConnected;
   }
 
+  /** Releases that must stay kept: each environment's stable release, and both ends of every rollout that has not ended. */
+  referencedReleases(): string[] {
+    return [...this.stable.values(), ...[...this.active.values()].flatMap((a) => [a.record.fromRelease, a.record.toRelease])];
+  }
+
   stableRelease(environment: string): string | undefined {
     return this.stable.get(environment);
   }

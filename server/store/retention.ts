@@ -1,4 +1,5 @@
-// Report retention: runs received more than N days ago (the server's clock: an
+// Retention: reports (here) and releases (server/releases/retention.ts), on
+// one schedule. Report retention: runs received more than N days ago (the server's clock: an
 // agent's may be years off) are deleted on a schedule, in small
 // batches with a yield to the event loop between them, so a server pruning a
 // million events keeps answering agents and operators. Each node's latest run
@@ -45,7 +46,13 @@ export interface RetentionSchedule {
 /** Prunes now and then every `intervalMs`; failures are logged, never thrown (the next round retries). */
 export function scheduleRetention(
   store: Store,
-  opts: RetentionOptions & { intervalMs?: number; logger: Logger; onPruned?: (count: number) => void },
+  opts: RetentionOptions & {
+    intervalMs?: number;
+    logger: Logger;
+    onPruned?: (count: number) => void;
+    /** Release retention (server/releases/retention.ts), run in the same rounds whatever `days` says. */
+    releases?: () => Promise<{ releases: number; files: number }>;
+  },
 ): RetentionSchedule {
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -58,9 +65,15 @@ export function scheduleRetention(
       } catch (err) {
         opts.logger.error({ err }, "report retention failed; retrying next round");
       }
+      try {
+        const pruned = stopped ? undefined : await opts.releases?.();
+        if (pruned && pruned.releases > 0) opts.logger.info(pruned, "pruned releases no node or rollout references");
+      } catch (err) {
+        opts.logger.error({ err }, "release retention failed; retrying next round");
+      }
     });
   };
-  if (opts.days <= 0) return { stop: async () => {} };
+  if (opts.days <= 0 && !opts.releases) return { stop: async () => {} };
   round();
   const timer = setInterval(round, opts.intervalMs ?? PRUNE_INTERVAL_MS);
   timer.unref();

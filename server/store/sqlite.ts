@@ -712,6 +712,16 @@ class SqliteStore implements Store {
     return this.q.all(`SELECT version, commit_sha, author, subject, first_seen_at, files, bytes FROM releases ORDER BY first_seen_at DESC, version`).map(releaseSummary);
   }
 
+  deleteRelease(version: string): boolean {
+    return this.q.run(`DELETE FROM releases WHERE version = ?`, version) > 0;
+  }
+
+  releaseVersionsInUse(): string[] {
+    return this.q
+      .all(`SELECT DISTINCT c.site_version FROM catalogs c WHERE c.serial = (SELECT MAX(serial) FROM catalogs WHERE certname = c.certname)`)
+      .map((r) => r.site_version as string);
+  }
+
   getRelease(version: string): ReleaseRecord | undefined {
     const r = this.q.get(`SELECT * FROM releases WHERE version = ?`, version);
     return r ? { ...releaseSummary(r), manifest: JSON.parse(r.manifest as string) as ReleaseRecord["manifest"] } : undefined;

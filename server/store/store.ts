@@ -388,6 +388,9 @@ export interface Store {
   /** Every kept release, the newest first seen first. */
   listReleases(): ReleaseSummary[];
   getRelease(version: string): ReleaseRecord | undefined;
+  deleteRelease(version: string): boolean;
+  /** The releases nodes' current catalogs were compiled at: retention keeps them. */
+  releaseVersionsInUse(): string[];
   /** Newest first. */
   listAudit(opts: { limit: number; beforeId?: number }): StoredAuditEntry[];
 }
