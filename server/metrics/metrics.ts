@@ -113,14 +113,25 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     }
   }
 
-  /** The rollouts that have not ended: their state, step and moved nodes, per environment, read when Prometheus scrapes. */
-  rollouts(read: () => { record: RolloutRecord; moved: number }[]): void {
+  /** The rollouts that have not ended: their state, step and nodes on each release, per environment, read when Prometheus scrapes. */
+  rollouts(read: () => { record: RolloutRecord; moved: number; total: number }[]): void {
+    type Active = ReturnType<typeof read>[number];
+    /** Each sample: the labels it adds to the rollout's, and its value. */
+    type Samples = [Record<string, string>, number][];
     const gauges = [
-      { name: "ancla_rollout_state", help: "1 for each rollout that has not ended, labelled with its state", labels: ["environment", "rollout", "state"], value: () => 1 },
-      { name: "ancla_rollout_step", help: "The step a rollout is at (0-based; the number of steps once all are done and the last nodes move)", labels: ["environment", "rollout"], value: (r: RolloutRecord) => r.step },
-      { name: "ancla_rollout_moved_nodes", help: "Nodes a rollout has moved to its target release (the others stay on the stable release)", labels: ["environment", "rollout"], value: (_r: RolloutRecord, moved: number) => moved },
+      { name: "ancla_rollout_state", help: "1 for each rollout that has not ended, labelled with its state", labels: ["environment", "rollout", "state"], samples: (_a: Active): Samples => [[{}, 1]] },
+      { name: "ancla_rollout_step", help: "The step a rollout is at (0-based; the number of steps once all are done and the last nodes move)", labels: ["environment", "rollout"], samples: (a: Active): Samples => [[{}, a.record.step]] },
+      {
+        name: "ancla_rollout_nodes",
+        help: "Nodes of a rollout's environment on its target release (moved) and on the stable release (the control)",
+        labels: ["environment", "rollout", "release"],
+        samples: (a: Active): Samples => [
+          [{ release: "target" }, a.moved],
+          [{ release: "stable" }, a.total - a.moved],
+        ],
+      },
     ] as const;
-    for (const { name, help, labels, value } of gauges) {
+    for (const { name, help, labels, samples } of gauges) {
       new Gauge({
         name,
         help,
@@ -128,9 +139,12 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const { record, moved } of read()) {
-            const all: Record<string, string> = { environment: record.environment, rollout: record.id, state: record.state };
-            this.set(Object.fromEntries(labels.map((l) => [l, all[l]])), value(record, moved));
+          for (const active of read()) {
+            const base = { environment: active.record.environment, rollout: active.record.id, state: active.record.state };
+            for (const [extra, value] of samples(active)) {
+              const all: Record<string, string> = { ...base, ...extra };
+              this.set(Object.fromEntries(labels.map((l) => [l, all[l]])), value);
+            }
           }
         },
       });

@@ -56,6 +56,8 @@ interface Active {
   lastTick: number;
   /** The gate counts last recorded (sampleGates). */
   lastSample?: string;
+  /** Nodes in the environment when the controller last looked (for /metrics, which cannot wait on the store). */
+  total?: number;
 }
 
 /** The states each operator action may be taken in: the controller's rule, which pages showing buttons follow too. */
@@ -267,8 +269,8 @@ export class RolloutController {
   }
 
   /** Rollouts that have not ended, for /metrics. */
-  activeRollouts(): { record: RolloutRecord; moved: number }[] {
-    return [...this.active.values()].map((a) => ({ record: a.record, moved: a.moved.size }));
+  activeRollouts(): { record: RolloutRecord; moved: number; total: number }[] {
+    return [...this.active.values()].map((a) => ({ record: a.record, moved: a.moved.size, total: Math.max(a.total ?? 0, a.moved.size) }));
   }
 
   /** Evaluates every rollout that has not ended once (the timer calls it; tests may too). */
@@ -347,6 +349,7 @@ export class RolloutController {
   private async moveTo(active: Active, step: RolloutStep | undefined): Promise<boolean> {
     const { record } = active;
     const nodes = await this.deps.store.environmentNodes(record.environment);
+    active.total = nodes.length;
     const wanted = step ? (movedGoal(step, nodes.length) ?? 0) : nodes.length;
     if (active.moved.size >= wanted) return false;
     const next = cohortOrder(record.id, nodes)
