@@ -10,7 +10,28 @@ import { ANCLA_VERSION } from "./version.js";
 export const EXIT_USAGE = 64;
 export const EXIT_FAILURE = 1;
 
-export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+type ParseOption = NonNullable<ParseArgsConfig["options"]>[string];
+
+/**
+ * A flag as parseArgs reads it, with what --help and the man pages say of it:
+ * each flag is described once, where it is defined, and rendered everywhere.
+ */
+export type Flag = ParseOption & {
+  /** What it does, in a phrase. */
+  help: string;
+  /** The value's name in help (`--env ENV`); VALUE when unset. */
+  value?: string;
+};
+
+export type FlagSpec = Record<string, Flag>;
+
+/** `--env ENV`, `--json`, `--node NAME (repeatable)`: a flag as help shows it. */
+export function flagLabel(name: string, flag: Flag): string {
+  return `--${name}${flag.type === "string" ? ` ${flag.value ?? "VALUE"}` : ""}${flag.multiple ? " (repeatable)" : ""}`;
+}
+
+/** `--json`, as every command that prints objects takes it. */
+export const JSON_FLAG = { json: { type: "boolean", help: "print the objects as JSON (the API's shapes) instead of tables" } } as const satisfies FlagSpec;
 
 export interface Subcommand {
   /** e.g. "cert sign NAME" — shown in help. */
@@ -33,7 +54,7 @@ export function usageError(message: string): AnclaError {
 
 /** What a program says about itself beyond its commands: flags every command takes, shown in the top-level help. */
 export interface CliInfo {
-  globalFlags?: Record<string, string>;
+  globalFlags?: FlagSpec;
 }
 
 function commandLines(program: string, commands: Subcommand[]): string[] {
@@ -45,7 +66,7 @@ function helpText(program: string, commands: Record<string, Subcommand>, info: C
   const globals = Object.entries(info.globalFlags ?? {});
   if (globals.length > 0) {
     lines.push("", "flags every command takes (before or after the command):");
-    for (const [flag, what] of globals) lines.push(`  ${flag}`.padEnd(28) + ` ${what}`);
+    for (const [name, flag] of globals) lines.push(flagLine(name, flag));
   }
   lines.push("", `Run \`${program} <command> --help\` for a command's flags; \`${program} --version\` prints the version.`);
   return lines.join("\n");
@@ -59,11 +80,14 @@ function groupOf(word: string | undefined, commands: Record<string, Subcommand>)
     .map(([, cmd]) => cmd);
 }
 
-function commandHelp(program: string, cmd: Subcommand): string {
+function flagLine(name: string, flag: Flag): string {
+  return `  ${flagLabel(name, flag)}`.padEnd(30) + ` ${flag.help}`;
+}
+
+/** A command's --help: its usage, summary, and each flag with what it does. */
+export function commandHelp(program: string, cmd: Subcommand): string {
   const lines = [`usage: ${program} ${cmd.usage}`, "", cmd.summary, ""];
-  for (const [name, spec] of Object.entries(cmd.flags)) {
-    lines.push(`  --${name}${spec.type === "string" ? " VALUE" : ""}${spec.multiple ? " (repeatable)" : ""}`);
-  }
+  for (const [name, flag] of Object.entries(cmd.flags)) lines.push(flagLine(name, flag));
   return lines.join("\n");
 }
 

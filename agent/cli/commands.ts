@@ -5,12 +5,19 @@
 import { hostname } from "node:os";
 import type { LogLine, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { isProblem, logLevelWords, reportToJson } from "../../proto/report-words.js";
-import { bool, str, parseDuration, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
-import { loadSettings } from "../settings.js";
+import { JSON_FLAG, bool, str, parseDuration, usageError, type FlagSpec, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { DEFAULT_CONFIG, DEFAULT_FACTS_DIR, DEFAULT_STATE_DIR, loadSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";
 import { formatReport } from "./print-report.js";
 
-const common = { "state-dir": { type: "string" }, config: { type: "string" }, "facts-dir": { type: "string" } } as const;
+const CONFIG = { config: { type: "string", value: "FILE", help: `agent settings as YAML (default ${DEFAULT_CONFIG}); flags win over it` } } as const satisfies FlagSpec;
+const FACTS_DIR = { "facts-dir": { type: "string", value: "DIR", help: `external facts: executables and .json/.yaml files (default ${DEFAULT_FACTS_DIR})` } } as const satisfies FlagSpec;
+const NOOP = { noop: { type: "boolean", help: "report what would change, change nothing" } } as const satisfies FlagSpec;
+const common = {
+  "state-dir": { type: "string", value: "DIR", help: `the agent's certificates, cached catalog and queued reports (default ${DEFAULT_STATE_DIR})` },
+  ...CONFIG,
+  ...FACTS_DIR,
+} as const satisfies FlagSpec;
 
 function settingsFrom(args: ParsedArgs) {
   return loadSettings({ config: str(args, "config"), stateDir: str(args, "state-dir"), server: str(args, "server"), certname: str(args, "certname"), factsDir: str(args, "facts-dir") });
@@ -35,7 +42,11 @@ export const commands: Record<string, Subcommand> = {
   bootstrap: {
     usage: "bootstrap --server HOST:PORT --ca-fingerprint SHA256 [--token T] [--certname NAME] [--state-dir DIR] [--wait 2m]",
     summary: "pin the server's CA, request a certificate and wait for it to be signed",
-    flags: { ...common, server: { type: "string" }, "ca-fingerprint": { type: "string" }, token: { type: "string" }, certname: { type: "string" }, wait: { type: "string" } },
+    flags: { ...common, server: { type: "string", value: "HOST:PORT", help: "the server's gRPC address, by the name in its certificate" },
+      "ca-fingerprint": { type: "string", value: "SHA256", help: "the CA fingerprint `ancla-server init` printed: the agent pins that CA" },
+      token: { type: "string", value: "T", help: "a bootstrap token: signed at once (without one, an operator signs the request)" },
+      certname: { type: "string", value: "NAME", help: "this host's name to the server (default: its hostname)" },
+      wait: { type: "string", value: "DURATION", help: "how long to wait for the certificate to be signed (default 2m)" } },
     async run(args) {
       const server = str(args, "server");
       const fingerprint = str(args, "ca-fingerprint");
@@ -59,7 +70,7 @@ export const commands: Record<string, Subcommand> = {
   run: {
     usage: "run [--once] [--noop] [--json] [--state-dir DIR] [--config FILE] [--facts-dir DIR]",
     summary: "pull the catalog, converge, report (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
-    flags: { ...common, once: { type: "boolean" }, noop: { type: "boolean" }, json: { type: "boolean" } },
+    flags: { ...common, once: { type: "boolean", help: "one run, then exit (without it: a daemon, every run_interval and at once when asked over Watch)" }, ...NOOP, ...JSON_FLAG },
     async run(args) {
       const settings = settingsFrom(args);
       const json = bool(args, "json");
@@ -90,7 +101,10 @@ export const commands: Record<string, Subcommand> = {
     summary:
       "masterless: compile SITE_DIR here with this host's facts, or read a catalog file (a catalog or its body as JSON, unsigned accepted; " +
       "a DSSE envelope is verified when --ca-file is given), and converge (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
-    flags: { ...common, catalog: { type: "string" }, "ca-file": { type: "string" }, certname: { type: "string" }, noop: { type: "boolean" }, json: { type: "boolean" } },
+    flags: { ...common, catalog: { type: "string", value: "FILE", help: "a catalog (or its body) as JSON, or a signed DSSE envelope" },
+      "ca-file": { type: "string", value: "CA.pem", help: "verify an envelope --catalog against this CA" },
+      certname: { type: "string", value: "NAME", help: "the node to compile SITE_DIR for (default: this host's name)" },
+      ...NOOP, ...JSON_FLAG },
     positionals: [0, 1],
     async run(args) {
       const [siteDir] = args.positionals;
@@ -112,7 +126,7 @@ export const commands: Record<string, Subcommand> = {
   facts: {
     usage: "facts [--json] [--facts-dir DIR]",
     summary: "print this host's facts: core facts and external ones (executables and .json/.yaml files in /etc/ancla/facts.d)",
-    flags: { json: { type: "boolean" }, config: { type: "string" }, "facts-dir": { type: "string" } },
+    flags: { ...JSON_FLAG, ...CONFIG, ...FACTS_DIR },
     async run(args) {
       const { collectFacts } = await import("../facts/all.js");
       const { facts, problems } = await collectFacts(settingsFrom(args).factsDir);

@@ -13,7 +13,8 @@ export interface ManPage {
 }
 
 /** Escapes text for troff: backslashes, leading dots and quotes, hyphens in words. */
-function esc(text: string): string {
+/** Text as roff shows it literally. */
+export function esc(text: string): string {
   return text.replace(/\\/g, "\\e").replace(/-/g, "\\-").replace(/^([.'])/, "\\&$1");
 }
 
@@ -31,7 +32,7 @@ export function renderManPage(page: ManPage): string {
       ".TP",
       `.B ${esc(name)}`,
       esc(cmd.summary),
-      ...Object.entries(cmd.flags).flatMap(([flag, spec]) => [".RS", `.B \\-\\-${esc(flag)}${spec.type === "string" ? " \\fIVALUE\\fR" : ""}`, ".RE"]),
+      ...Object.entries(cmd.flags).flatMap(([name, flag]) => [".RS", `.B \\-\\-${esc(name)}${flag.type === "string" ? ` \\fI${esc(flag.value ?? "VALUE")}\\fR` : ""}`, ".br", esc(flag.help), ".RE"]),
     ]),
     ".SH FILES",
     ...page.files.flatMap(([path, what]) => [".TP", `.I ${esc(path)}`, esc(what)]),

@@ -17,7 +17,7 @@ const OPERATOR_DIR = join(import.meta.dirname, "../../server/operator");
  * (main.ts, which runs the CLI, only merges them), in command-name order, so
  * a command added there is in the page without a list here to keep in step.
  */
-async function operatorCommands(): Promise<Record<string, Subcommand>> {
+export async function operatorCommands(): Promise<Record<string, Subcommand>> {
   const modules = readdirSync(OPERATOR_DIR).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith(".d.ts") && !/^main\./.test(f));
   const tables: Record<string, Subcommand> = {};
   for (const file of modules) {

@@ -1,7 +1,7 @@
 // The ancla-server commands, a table apart from main.ts so the package's
 // manual page is rendered from the same table `--help` prints.
 import { userInfo } from "node:os";
-import { str, bool, usageError, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, str, bool, usageError, type FlagSpec, type Subcommand } from "../../proto/cli.js";
 import { rotateSigningKey } from "../ca/signing-key-rotation.js";
 import { DEFAULT_DATA_DIR } from "../datadir.js";
 import { readServerConfig } from "./config.js";
@@ -10,11 +10,18 @@ import { caFingerprint } from "./fingerprint.js";
 import { initDataDir } from "./init.js";
 import { startServer } from "./start.js";
 
+const DATA_DIR = { "data-dir": { type: "string", value: "DIR", help: `the server's data dir: CA, keys, database (default ${DEFAULT_DATA_DIR})` } } as const satisfies FlagSpec;
+
 export const serverCommands: Record<string, Subcommand> = {
   init: {
     usage: "init --data-dir DIR [--site DIR] [--hostname NAME] [--json]",
     summary: "create the CA, server certificate, catalog-signing key and first admin token",
-    flags: { "data-dir": { type: "string" }, site: { type: "string" }, hostname: { type: "string" }, json: { type: "boolean" } },
+    flags: {
+      ...DATA_DIR,
+      site: { type: "string", value: "DIR", help: "the site the server compiles from (default: DIR/site, created with an example)" },
+      hostname: { type: "string", value: "NAME", help: "the name agents reach the server by, in its certificate (default: this host's name)" },
+      ...JSON_FLAG,
+    },
     async run(args) {
       const result = initDataDir({ dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR, site: str(args, "site"), hostname: str(args, "hostname") });
       if (bool(args, "json")) {
@@ -35,7 +42,7 @@ export const serverCommands: Record<string, Subcommand> = {
   fingerprint: {
     usage: "fingerprint --data-dir DIR [--json]",
     summary: "print the CA fingerprint agents pin (--ca-fingerprint), whole: SHA256:AB:CD:…",
-    flags: { "data-dir": { type: "string" }, json: { type: "boolean" } },
+    flags: { ...DATA_DIR, ...JSON_FLAG },
     async run(args) {
       const result = caFingerprint(str(args, "data-dir") ?? DEFAULT_DATA_DIR);
       process.stdout.write((bool(args, "json") ? JSON.stringify(result) : result.caFingerprint) + "\n");
@@ -45,7 +52,7 @@ export const serverCommands: Record<string, Subcommand> = {
   "signing-key": {
     usage: "signing-key rotate --data-dir DIR [--json]",
     summary: "make a new catalog-signing key and revoke the old certificate; agents refuse what the old key signed from their next check-in (a running server is told by SIGHUP)",
-    flags: { "data-dir": { type: "string" }, json: { type: "boolean" } },
+    flags: { ...DATA_DIR, ...JSON_FLAG },
     positionals: [1, 1],
     async run(args) {
       if (args.positionals[0] !== "rotate") throw usageError(`ancla-server signing-key: the one action is rotate, not ${JSON.stringify(args.positionals[0])}`);
@@ -63,14 +70,14 @@ export const serverCommands: Record<string, Subcommand> = {
     summary:
       "serve agents (mTLS gRPC, default 0.0.0.0:8140) and the API (HTTPS, default 127.0.0.1:8141); reports are kept 30 days (0: forever); --agent-package: the agent .deb hosts install from /install.sh; --max-artifact-bytes: the largest artifact push (default 2 GiB); flags win over --config (YAML)",
     flags: {
-      config: { type: "string" },
-      "data-dir": { type: "string" },
-      "agent-package": { type: "string" },
-      grpc: { type: "string" },
-      http: { type: "string" },
-      "report-retention-days": { type: "string" },
-      "unresponsive-after": { type: "string" },
-      "max-artifact-bytes": { type: "string" },
+      config: { type: "string", value: "FILE", help: "settings as YAML (/etc/ancla/server.yaml in the package); flags win over it" },
+      ...DATA_DIR,
+      "agent-package": { type: "string", value: "FILE", help: "the agent .deb hosts install from /install.sh" },
+      grpc: { type: "string", value: "HOST:PORT", help: "where agents connect, mutual-TLS gRPC (default 0.0.0.0:8140)" },
+      http: { type: "string", value: "HOST:PORT", help: "the HTTPS API, dashboard and installer (default 127.0.0.1:8141)" },
+      "report-retention-days": { type: "string", value: "N", help: "days a run report is kept, each node's latest regardless (default 30; 0: forever)" },
+      "unresponsive-after": { type: "string", value: "MINUTES", help: "silence after which a node is unresponsive (default 90)" },
+      "max-artifact-bytes": { type: "string", value: "N", help: "the largest artifact push (default 2 GiB)" },
     },
     async run(args) {
       const configFile = str(args, "config");

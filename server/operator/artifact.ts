@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Transform } from "node:stream";
-import { str, usageError, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, str, usageError, type Subcommand } from "../../proto/cli.js";
 import { AnclaError } from "../../proto/errors.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -25,7 +25,7 @@ export const artifactCommands: Record<string, Subcommand> = {
   "artifact push": {
     usage: "artifact push FILE --name NAME --version VERSION [--json]",
     summary: "upload an image (tar or tar.gz) to the server's artifact store as NAME@VERSION; sites name it `artifact: NAME@VERSION`",
-    flags: { ...CONNECTION_FLAGS, name: { type: "string" }, version: { type: "string" }, json: { type: "boolean" } },
+    flags: { ...CONNECTION_FLAGS, name: { type: "string", value: "NAME", help: "the artifact's name, as sites name it (artifact: NAME@VERSION)" }, version: { type: "string", value: "VERSION", help: "its version; artifacts are immutable, so a new image needs a new version" }, ...JSON_FLAG },
     positionals: [1, 1],
     async run(args) {
       const file = args.positionals[0];
@@ -44,7 +44,7 @@ export const artifactCommands: Record<string, Subcommand> = {
   "artifact list": {
     usage: "artifact list [--json]",
     summary: "list the artifacts in the server's artifact store",
-    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" } },
+    flags: { ...CONNECTION_FLAGS, ...JSON_FLAG },
     positionals: [0, 0],
     async run(args) {
       const { artifacts } = await new ApiClient(resolveConnection(args)).get<{ artifacts: ArtifactJson[] }>("/artifacts");

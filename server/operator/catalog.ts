@@ -11,7 +11,7 @@ import type { CompileResult, Facts, SiteProblem } from "../../catalog/compiler.j
 import { diffCatalogs, formatCatalogDiff, isEmptyDiff, plural, showEdge, showProperties, shownProperties, summarizeDiff, type CatalogDiff } from "../../catalog/diff.js";
 import { resourceRef, type CatalogBody, type Edge } from "../../catalog/model.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
-import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { AnclaError } from "../../proto/errors.js";
 import { operatorArtifactLookup } from "./artifact-lookup.js";
 import { CONNECTION_FLAGS } from "./connection.js";
@@ -24,7 +24,7 @@ export const catalogCommands: Record<string, Subcommand> = {
   "catalog compile": {
     usage: "catalog compile --site DIR --node NAME [--facts FILE] [--json]",
     summary: "compile one node's catalog locally and print it, or every problem (exit 1); artifacts are looked up on the server when one is configured",
-    flags: { ...CONNECTION_FLAGS, site: { type: "string" }, node: { type: "string" }, facts: { type: "string" }, json: { type: "boolean" } },
+    flags: { ...CONNECTION_FLAGS, site: { type: "string", value: "DIR", help: "the site directory to compile" }, node: { type: "string", value: "NAME", help: "the node (certname) to compile for" }, facts: { type: "string", value: "FILE", help: "the node's facts as JSON or YAML (default: none)" }, ...JSON_FLAG },
     async run(args) {
       const siteDir = await requireDirectory(required(args, "site", "catalog compile"), "site directory");
       const certname = required(args, "node", "catalog compile");
@@ -46,12 +46,12 @@ export const catalogCommands: Record<string, Subcommand> = {
     summary: "per-node catalog differences between two versions of a site (dirs or git refs); exit 2 when they differ",
     flags: {
       ...CONNECTION_FLAGS,
-      site: { type: "string" },
-      from: { type: "string" },
-      to: { type: "string" },
-      node: { type: "string" },
-      "facts-dir": { type: "string" },
-      json: { type: "boolean" },
+      site: { type: "string", value: "DIR", help: "the site's git repository, for git refs (default: the current directory)" },
+      from: { type: "string", value: "REF", help: "the version to compare from: a site directory or a git ref" },
+      to: { type: "string", value: "REF", help: "the version to compare to: a site directory or a git ref" },
+      node: { type: "string", value: "GLOB", help: "only nodes whose certname matches (default: every node with facts)" },
+      "facts-dir": { type: "string", value: "DIR", help: "one NAME.json or NAME.yaml of facts per node (default: the nodes' facts on the server)" },
+      ...JSON_FLAG,
     },
     async run(args) {
       const [fromRef, toRef] = [required(args, "from", "catalog diff"), required(args, "to", "catalog diff")];

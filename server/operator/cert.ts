@@ -1,11 +1,11 @@
 // `ancla cert list | sign NAME | reject NAME | revoke NAME`
-import type { Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, type Subcommand } from "../../proto/cli.js";
 import type { CertView } from "../http/views.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
 
-const flags = { ...CONNECTION_FLAGS, json: { type: "boolean" } } as const;
+const flags = { ...CONNECTION_FLAGS, ...JSON_FLAG } as const;
 const path = (name: string, action: string): string => `/certs/${encodeURIComponent(name)}/${action}`;
 
 /** `cert VERB NAME`: POST /certs/NAME/VERB, printing the certificate it answers with. */

@@ -15,12 +15,12 @@ export interface Connection {
   caSource: string;
 }
 
-export const CONNECTION_FLAGS: FlagSpec = {
-  url: { type: "string" },
-  token: { type: "string" },
-  "ca-file": { type: "string" },
-  "data-dir": { type: "string" },
-};
+export const CONNECTION_FLAGS = {
+  url: { type: "string", value: "URL", help: "the server's API (or ANCLA_URL; on the server host: from --data-dir)" },
+  token: { type: "string", value: "TOKEN", help: "an API token (or ANCLA_TOKEN; on the server host: the admin token in --data-dir)" },
+  "ca-file": { type: "string", value: "FILE", help: "the server's CA certificate (or ANCLA_CA_FILE)" },
+  "data-dir": { type: "string", value: "DIR", help: "the server's data dir, for all three on the server host (default /var/lib/ancla-server)" },
+} as const satisfies FlagSpec;
 
 export function resolveConnection(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Connection {
   const paths = dataDirPaths(str(args, "data-dir") ?? DEFAULT_DATA_DIR);

@@ -1,5 +1,5 @@
 // `ancla drift`: the fleet at a glance — nodes by status, runs per day by result.
-import type { Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, type Subcommand } from "../../proto/cli.js";
 import { wholeNumberFlag } from "../cli/flags.js";
 import { MAX_HISTORY_DAYS, NODE_STATUSES, type DriftDay, type NodeStatus } from "../status.js";
 import { ApiClient } from "./client.js";
@@ -10,7 +10,7 @@ export const driftCommands: Record<string, Subcommand> = {
   drift: {
     usage: "drift [--days N] [--json]",
     summary: "the fleet at a glance: nodes by status, and runs per day by result (default the last 7 days)",
-    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" }, days: { type: "string" } },
+    flags: { ...CONNECTION_FLAGS, ...JSON_FLAG, days: { type: "string", value: "N", help: "days of history, today included (default 7)" } },
     async run(args) {
       const days = wholeNumberFlag(args, "days", 1, MAX_HISTORY_DAYS) ?? 7;
       const client = new ApiClient(resolveConnection(args));

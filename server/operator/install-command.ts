@@ -5,7 +5,7 @@
 // (-k only skips the CA check, as the host does not know Ancla's CA yet), and
 // the script is saved to a file and run only once fully downloaded (a pipe
 // into sh would run half a script, and hide a refused download behind sh's 0).
-import { bool, parseDuration, str, usageError, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, parseDuration, str, usageError, type Subcommand } from "../../proto/cli.js";
 import { AnclaError } from "../../proto/errors.js";
 import { ApiClient, ApiError } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -42,10 +42,10 @@ export const installCommandCommands: Record<string, Subcommand> = {
     summary: "print the command that installs the agent on a Debian host from this server and enrols it (pins the server's key; creates a bootstrap token)",
     flags: {
       ...CONNECTION_FLAGS,
-      "token-ttl": { type: "string", default: "1h" },
-      reusable: { type: "boolean" },
-      host: { type: "string" },
-      json: { type: "boolean" },
+      "token-ttl": { type: "string", default: "1h", value: "DURATION", help: "how long the bootstrap token in the command is valid (default 1h, at most 7d)" },
+      reusable: { type: "boolean", help: "a token that enrols several hosts (default: one host)" },
+      host: { type: "string", value: "NAME", help: "the host's certname: the token is valid for it alone" },
+      ...JSON_FLAG,
     },
     async run(args) {
       const conn = resolveConnection(args);

@@ -1,7 +1,7 @@
 // `ancla nodes [--status S] [--search TEXT] [--fact PATH=VALUE] [--sort KEY] [--limit N]`
 // and `ancla node show NAME`.
 import { formatProblem } from "../../catalog/compiler.js";
-import { str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { wholeNumberFlag } from "../cli/flags.js";
 import type { NodeDetailView, NodeView } from "../http/views.js";
 import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed, isNodeStatus, MAX_NODE_LIMIT, NODE_STATUSES } from "../status.js";
@@ -9,14 +9,14 @@ import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
 
-const flags = { ...CONNECTION_FLAGS, json: { type: "boolean" } } as const;
+const flags = { ...CONNECTION_FLAGS, ...JSON_FLAG } as const;
 const SORTS = ["certname", "status", "last_run"];
 
 export const nodeCommands: Record<string, Subcommand> = {
   nodes: {
     usage: "nodes [--status S] [--environment ENV] [--search TEXT] [--fact PATH=VALUE] [--sort certname|status|last_run] [--limit N] [--json]",
     summary: `list nodes and their status (${NODE_STATUSES.join(", ")})`,
-    flags: { ...flags, status: { type: "string" }, environment: { type: "string" }, search: { type: "string" }, fact: { type: "string" }, sort: { type: "string" }, limit: { type: "string" } },
+    flags: { ...flags, status: { type: "string", value: "STATUS", help: "only nodes with this status (failed, drifted, changed, unchanged, noop-pending, compile-failed, unresponsive, unreported)" }, environment: { type: "string", value: "ENV", help: "only nodes in this environment" }, search: { type: "string", value: "TEXT", help: "only nodes whose certname contains TEXT" }, fact: { type: "string", value: "PATH=VALUE", help: "only nodes with this fact value (e.g. os.family=debian)" }, sort: { type: "string", value: "KEY", help: "certname, status or last_run" }, limit: { type: "string", value: "N", help: "at most N nodes" } },
     async run(args) {
       // Checked here too, so a typo is a usage error (exit 64) before any network call.
       const query = nodesQuery(args);

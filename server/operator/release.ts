@@ -1,6 +1,6 @@
 // `ancla release list|show VERSION`: the site versions the server kept, which
 // rollouts move nodes between, and what one of them holds.
-import { usageError, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, usageError, type Subcommand } from "../../proto/cli.js";
 import { shortVersion } from "../releases/version.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -27,7 +27,7 @@ export const releaseCommands: Record<string, Subcommand> = {
   "release list": {
     usage: "release list [--json]",
     summary: "the site versions the server kept (each one it compiled from), newest first, with the git commit and subject when the site is a repository",
-    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" } },
+    flags: { ...CONNECTION_FLAGS, ...JSON_FLAG },
     positionals: [0, 0],
     async run(args) {
       const { releases } = await new ApiClient(resolveConnection(args)).get<{ releases: ReleaseJson[] }>("/releases");
@@ -42,7 +42,7 @@ export const releaseCommands: Record<string, Subcommand> = {
   "release show": {
     usage: "release show VERSION [--json]",
     summary: "one release: its version, labels and files (VERSION as `release list --json` prints it, or its first characters)",
-    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" } },
+    flags: { ...CONNECTION_FLAGS, ...JSON_FLAG },
     positionals: [1, 1],
     async run(args) {
       const client = new ApiClient(resolveConnection(args));

@@ -1,6 +1,6 @@
 // `ancla report show NAME [--run ID]`: the node's latest run (or the one named), events first.
 import type { JsonValue } from "@bufbuild/protobuf";
-import { str, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, str, type Subcommand } from "../../proto/cli.js";
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -10,7 +10,7 @@ export const reportCommands: Record<string, Subcommand> = {
   "report show": {
     usage: "report show NAME [--run ID] [--json]",
     summary: "show the latest run report of a node, or its run ID: events (with file diffs) and problems",
-    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" }, run: { type: "string" } },
+    flags: { ...CONNECTION_FLAGS, ...JSON_FLAG, run: { type: "string", value: "ID", help: "that run instead of the latest" } },
     positionals: [1, 1],
     async run(args) {
       const certname = args.positionals[0];

@@ -1,7 +1,7 @@
 // `ancla rollout start|status|list|pause|resume|approve|abort|rollback`: move
 // an environment to a new release in the steps of its strategy, and follow or
 // steer it. Each prints the rollout (--json: the API's object, with its id).
-import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
@@ -30,7 +30,6 @@ interface RolloutDetailJson extends RolloutJson {
   events: { at: string; kind: string; message: string }[];
 }
 
-const JSON_FLAG = { json: { type: "boolean" } } as const;
 
 function stepLine(r: RolloutJson): string {
   const mark = { done: "✓", current: "▶", pending: "·" } as const;
@@ -82,7 +81,7 @@ export const rolloutCommands: Record<string, Subcommand> = {
   "rollout start": {
     usage: "rollout start --env ENV [--release VERSION] [--force] [--json]",
     summary: "roll a release (default: the newest kept) out to an environment in the steps of its strategy; --force starts a release rolled back there before",
-    flags: { ...CONNECTION_FLAGS, env: { type: "string" }, release: { type: "string" }, force: { type: "boolean" }, ...JSON_FLAG },
+    flags: { ...CONNECTION_FLAGS, env: { type: "string", value: "ENV", help: "the environment to roll out to (its strategy in ancla.yaml gives the steps)" }, release: { type: "string", value: "VERSION", help: "the release: its version, first characters or git commit (default: the newest kept)" }, force: { type: "boolean", help: "start a release that was rolled back in this environment" }, ...JSON_FLAG },
     positionals: [0, 0],
     async run(args) {
       const environment = str(args, "env");
@@ -113,7 +112,7 @@ export const rolloutCommands: Record<string, Subcommand> = {
   "rollout list": {
     usage: "rollout list [--env ENV] [--json]",
     summary: "rollouts, newest first",
-    flags: { ...CONNECTION_FLAGS, env: { type: "string" }, ...JSON_FLAG },
+    flags: { ...CONNECTION_FLAGS, env: { type: "string", value: "ENV", help: "only rollouts into this environment" }, ...JSON_FLAG },
     positionals: [0, 0],
     async run(args) {
       const env = str(args, "env");
@@ -132,7 +131,7 @@ export const rolloutCommands: Record<string, Subcommand> = {
   "rollout approve": {
     usage: "rollout approve ID [--ticket T] [--json]",
     summary: "approve the step a rollout waits at (not by whoever started it), with the change ticket",
-    flags: { ...CONNECTION_FLAGS, ticket: { type: "string" }, ...JSON_FLAG },
+    flags: { ...CONNECTION_FLAGS, ticket: { type: "string", value: "T", help: "the change ticket the approval is for" }, ...JSON_FLAG },
     positionals: [1, 1],
     async run(args) {
       const ticket = str(args, "ticket");

@@ -4,7 +4,7 @@
 // is printed as its report arrives. Nodes not connected run at their next
 // interval and are not waited for.
 import { setTimeout as sleep } from "node:timers/promises";
-import { bool, EXIT_FAILURE, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, EXIT_FAILURE, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import type { ReportSummaryView } from "../http/views.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -32,7 +32,7 @@ export const runCommands: Record<string, Subcommand> = {
     summary:
       "ask the nodes matching NODE_GLOB to run now, over their Watch streams (operator); --wait prints each node's result as it arrives " +
       "and exits 1 if a run failed or the timeout passed; nodes not connected run at their next interval",
-    flags: { ...CONNECTION_FLAGS, json: { type: "boolean" }, noop: { type: "boolean" }, wait: { type: "boolean" }, timeout: { type: "string" } },
+    flags: { ...CONNECTION_FLAGS, ...JSON_FLAG, noop: { type: "boolean", help: "a noop run: report what would change, change nothing" }, wait: { type: "boolean", help: "wait for each connected node's result and print it as it comes" }, timeout: { type: "string", value: "DURATION", help: "how long --wait waits (default 5m)" } },
     positionals: [1, 1],
     async run(args) {
       const timeoutSeconds = waitTimeout(args);

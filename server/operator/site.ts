@@ -9,7 +9,7 @@ import picomatch from "picomatch";
 import { formatProblem, type Facts, type SiteCompiler, type SiteProblem } from "../../catalog/compiler.js";
 import { plural } from "../../catalog/diff.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
-import { bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { AnclaError, isAnclaError } from "../../proto/errors.js";
 import type { NodeDetailView, NodeView } from "../http/views.js";
 import { ApiClient } from "./client.js";
@@ -30,7 +30,7 @@ export const siteCommands: Record<string, Subcommand> = {
   "site validate": {
     usage: "site validate DIR [--facts-dir DIR] [--node NAME ...] [--json]",
     summary: "compile the site for every known node (or sample facts) and print every problem",
-    flags: { ...CONNECTION_FLAGS, "facts-dir": { type: "string" }, node: { type: "string", multiple: true }, json: { type: "boolean" } },
+    flags: { ...CONNECTION_FLAGS, "facts-dir": { type: "string", value: "DIR", help: "one NAME.json or NAME.yaml of facts per node (default: the nodes' facts on the server, when one is configured)" }, node: { type: "string", multiple: true, value: "NAME", help: "compile for this node too (default: the nodes the facts name, else one node the catch-all rules match)" }, ...JSON_FLAG },
     positionals: [1, 1],
     async run(args) {
       const siteDir = await requireDirectory(args.positionals[0], "site directory");

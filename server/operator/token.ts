@@ -1,7 +1,7 @@
 // `ancla token create|list|revoke`: bootstrap tokens, which sign an agent's request at once.
 // `ancla api-token create|list|revoke`: operator API tokens with a role (e.g. viewer, for Prometheus).
 // All admin only; a revocation is immediate and audited.
-import { bool, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../ca/token-rules.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -26,7 +26,7 @@ interface ApiTokenView {
   revoked_at: string | null;
 }
 
-const listFlags = { ...CONNECTION_FLAGS, json: { type: "boolean" } } as const;
+const listFlags = { ...CONNECTION_FLAGS, ...JSON_FLAG } as const;
 
 interface CreatedToken {
   token: string;
@@ -42,10 +42,10 @@ export const tokenCommands: Record<string, Subcommand> = {
     summary: "create a bootstrap token (one-time unless --reusable)",
     flags: {
       ...CONNECTION_FLAGS,
-      ttl: { type: "string", default: "1h" },
-      "certname-glob": { type: "string" },
-      reusable: { type: "boolean" },
-      json: { type: "boolean" },
+      ttl: { type: "string", default: "1h", value: "DURATION", help: "how long the token is valid (default 1h, at most 7d)" },
+      "certname-glob": { type: "string", value: "GLOB", help: "only certnames matching GLOB may enrol with it (default: any)" },
+      reusable: { type: "boolean", help: "it enrols several hosts (default: one)" },
+      ...JSON_FLAG,
     },
     async run(args) {
       const ttl = parseDuration(str(args, "ttl") ?? "1h");
@@ -75,7 +75,7 @@ export const tokenCommands: Record<string, Subcommand> = {
   "api-token create": {
     usage: "api-token create --role viewer|operator|admin --name NAME [--json]",
     summary: "create an API token with a role (admin only), e.g. a viewer token for Prometheus' /metrics scrape",
-    flags: { ...CONNECTION_FLAGS, role: { type: "string" }, name: { type: "string" }, json: { type: "boolean" } },
+    flags: { ...CONNECTION_FLAGS, role: { type: "string", value: "ROLE", help: "viewer (read), operator (also act on nodes and rollouts) or admin (also certificates and tokens)" }, name: { type: "string", value: "NAME", help: "who or what holds it, shown in the audit log" }, ...JSON_FLAG },
     async run(args) {
       const role = str(args, "role");
       const name = str(args, "name");
