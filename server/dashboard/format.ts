@@ -2,6 +2,7 @@
 import { shortVersion } from "../releases/version.js";
 import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed } from "../status.js";
 import { html, type SafeHtml } from "./html.js";
+import { pathOf } from "./urls.js";
 
 /** A time as "3 min ago", with the exact UTC time on hover. */
 export function when(d: Date | undefined, now: Date = new Date()): SafeHtml {
@@ -47,6 +48,16 @@ export function version(v: string | undefined): SafeHtml {
   if (!v) return html`<span class="muted">—</span>`;
   const short = shortVersion(v);
   return html`<code title="${v}">${short.length > VERSION_CHARS ? `${short.slice(0, VERSION_CHARS)}…` : short}</code>`;
+}
+
+/** A release's version (as `version`) linking to its page; nothing to link when there is none. */
+export function releaseLink(v: string | undefined): SafeHtml {
+  return v ? html`<a href="${pathOf("releases", v)}">${version(v)}</a>` : version(v);
+}
+
+/** A file mode as people write it (0644, 0755), not as a number. */
+export function fileMode(mode: number): string {
+  return mode.toString(8).padStart(4, "0");
 }
 
 /** A byte count as "7.8 GiB" (binary units, as free and df -h print them). */

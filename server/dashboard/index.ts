@@ -14,6 +14,7 @@ import { certificateRoutes } from "./pages/certificates.js";
 import { fleetRoutes } from "./pages/fleet.js";
 import { loginRoutes } from "./pages/login.js";
 import { nodeRoutes } from "./pages/node.js";
+import { releasePageRoutes } from "./pages/releases.js";
 import { reportRoutes } from "./pages/report.js";
 import { rolloutPageRoutes } from "./pages/rollouts.js";
 import { requireSession } from "./session.js";
@@ -46,6 +47,7 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
       fleetRoutes(pages, deps);
       nodeRoutes(pages, deps);
       reportRoutes(pages, deps);
+      releasePageRoutes(pages, deps);
       if (deps.rollouts) rolloutPageRoutes(pages, deps.rollouts, deps.store);
       certificateRoutes(pages, deps);
       auditPageRoutes(pages, deps);

@@ -1,6 +1,7 @@
 // Whatever agents and operators put into certnames, facts, run ids, events,
-// diffs, logs, token names and approval tickets is shown as text, never run
-// as markup.
+// diffs, logs, token names, approval tickets and the site (a release's commit
+// author and subject, its file paths and symlink targets) is shown as text,
+// never run as markup.
 import t from "tap";
 import { escapeHtml, html } from "../../server/dashboard/html.js";
 import { call, report, startTestApi } from "../server/_helpers.js";
@@ -55,6 +56,42 @@ t.test("a hostile certname, fact, run id, event, diff and log line render escape
   const badStatus = await fetchPage(api, `/?status=${encodeURIComponent(XSS)}`, { token: api.tokens.viewer });
   t.equal(badStatus.status, 400);
   t.notMatch(badStatus.text, /<script>alert/, "an invalid filter is echoed escaped");
+});
+
+t.test("a release's hostile version, author, subject, file paths and link targets render escaped", async (t) => {
+  const api = await startTestApi(t);
+  // The site's git history and file names are whoever committed to it.
+  const version = `sha256:${XSS}`;
+  api.store.saveRelease({
+    version,
+    commit: "c".repeat(40),
+    author: `Mallory ${XSS} <m@example.com>`,
+    subject: `fix ${XSS}`,
+    firstSeenAt: new Date(),
+    files: 2,
+    bytes: 10,
+    manifest: [
+      { path: `modules/${XSS}.yaml`, sha256: "a".repeat(64), size: 10, mode: 0o644 },
+      { path: "current", sha256: "b".repeat(64), size: 0, mode: 0o777, link: `<img src=x onerror=alert(1)>` },
+    ],
+  });
+  const detailPath = `/releases/${encodeURIComponent(version)}`;
+  for (const path of ["/releases", detailPath]) {
+    const res = await fetchPage(api, path, { token: api.tokens.viewer });
+    t.equal(res.status, 200, `${path} answers`);
+    t.notMatch(res.text, /<script>alert|<img src=x/, `${path} carries no injected markup`);
+    t.match(res.text, `fix ${ESCAPED}`, `${path} shows the subject escaped`);
+    t.match(res.text, `Mallory ${ESCAPED} &lt;m@example.com&gt;`, `${path} shows the author escaped`);
+  }
+  const list = (await fetchPage(api, "/releases", { token: api.tokens.viewer })).text;
+  t.match(list, `href="${detailPath}"`, "the link carries the version URL-encoded");
+  t.match(list, `data-version="sha256:${ESCAPED}"`, "attributes are escaped too");
+  const detail = (await fetchPage(api, detailPath, { token: api.tokens.viewer })).text;
+  t.match(detail, `<code>modules/${ESCAPED}.yaml</code>`, "a file path, escaped");
+  t.match(detail, "<code>current -&gt; &lt;img src=x onerror=alert(1)&gt;</code>", "a link target, escaped");
+  const missing = await fetchPage(api, `/releases/${encodeURIComponent(`sha256:${XSS}x`)}`, { token: api.tokens.viewer });
+  t.equal(missing.status, 404);
+  t.notMatch(missing.text, /<script>alert/, "the not-found message is escaped too");
 });
 
 t.test("a rollout's hostile certnames, starter, ticket, reason and history render escaped", async (t) => {

@@ -61,7 +61,11 @@ t.test("the list and one rollout: state, steps, cohorts with releases and result
   t.match(production, `<a href="/rollouts/${id}"><code>${id}</code></a>`, "each links to its page");
   t.match(production, '<span class="badge s-awaiting-approval">awaiting-approval</span>');
   t.match(production, '<td class="num">2/3</td>', "step k/n");
-  t.match(production, new RegExp(`title="${V1.replace("+", "\\+")}">${SHORT_V1.replace("+", "\\+")}</code> → <code title="${V2.replace("+", "\\+")}">${SHORT_V2.replace("+", "\\+")}</code>`), "from → to, short, whole on hover");
+  t.match(
+    production,
+    `<a href="/releases/${encodeURIComponent(V1)}"><code title="${V1}">${SHORT_V1}</code></a> → <a href="/releases/${encodeURIComponent(V2)}"><code title="${V2}">${SHORT_V2}</code></a>`,
+    "from → to, short, whole on hover, each linking to its release",
+  );
   t.match(production, /token:[\w-]+ \(test operator\)<\/td><td><time/, "started by and when");
   t.match(row(list.text, "rollouts", "data-id", staging.id), "s-completed");
   t.match(list.text, '<a href="/rollouts" class="here">Rollouts</a>', "reached from the top bar");
@@ -151,7 +155,7 @@ t.test("operators pause, resume and approve from the page; their own rollout the
   // The node page knows the node's environment, its release and its environment's rollout.
   const node = (await fetchPage(api, "/nodes/web-02", admin)).text;
   t.match(node, new RegExp(`<dd id="environment" class="wrap">production · <a href="/rollouts/${id}">rollout ${id}</a> <span class="badge s-running">`));
-  t.match(node, new RegExp(`<dd id="release"><code title="[^"]+">${SHORT_V1.replace("+", "\\+")}</code>`), "the release its current catalog is at");
+  t.match(node, `<dd id="release"><a href="/releases/${encodeURIComponent(V1)}"><code title="${V1}">${SHORT_V1}</code></a>`, "the release its current catalog is at, linked");
 
   await api.ran("web-01", ReportStatus.FAILED);
   await api.pass(1);

@@ -11,7 +11,7 @@ import { clockSkewSeconds, nodeDetail, runStatus, type NodeDetail } from "../../
 import type { RolloutRecord } from "../../store/rollouts.js";
 import type { ReportSummary, StoredCatalog } from "../../store/store.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
-import { bytes, clockSkewFlag, count, jsonText, ms, shortDigest, version, when } from "../format.js";
+import { bytes, clockSkewFlag, count, jsonText, ms, releaseLink, shortDigest, version, when } from "../format.js";
 import { html, type SafeHtml } from "../html.js";
 import { pageOf, type Paged } from "../paging.js";
 import { pathOf, queryString, reportPath } from "../urls.js";
@@ -72,7 +72,7 @@ ${n.deactivatedAt && html`<p class="muted">Deactivated ${when(n.deactivatedAt)}:
   ${n.lastRunAt && html`<dt>Run started</dt><dd id="run-started">${when(n.lastRunAt)} <span class="muted">(agent clock)</span>${clockSkewFlag(n.clockSkewSeconds)}</dd>`}
   <dt>First check-in</dt><dd>${when(n.firstCheckinAt)}</dd>
   <dt>Environment</dt><dd id="environment" class="wrap">${n.environment ?? html`<span class="muted">none yet (its first compile sets it)</span>`}${rollout && html` · <a href="${pathOf("rollouts", rollout.id)}">rollout ${rollout.id}</a> ${badge(rollout.state)}`}</dd>
-  <dt>Release</dt><dd id="release">${version(placement.release)} <span class="muted">(its current catalog's)</span></dd>
+  <dt>Release</dt><dd id="release">${releaseLink(placement.release)} <span class="muted">(its current catalog's)</span></dd>
   <dt>Site version</dt><dd>${version(n.siteVersion)} <span class="muted">(its last run's)</span></dd>
   <dt>Catalog</dt><dd>${shortDigest(n.catalogDigest)}</dd>
 </dl>`;

@@ -14,7 +14,7 @@ import { runStatus } from "../../status.js";
 import { ENDED_STATES, type RolloutEvent, type RolloutReason, type RolloutRecord, type RolloutState } from "../../store/rollouts.js";
 import type { ReportSummary, Store } from "../../store/store.js";
 import { gateChart, type GateSample } from "../chart.js";
-import { count, version, when } from "../format.js";
+import { count, releaseLink, version, when } from "../format.js";
 import { postButton } from "../forms.js";
 import { html, type SafeHtml } from "../html.js";
 import { badge, page } from "../layout.js";
@@ -145,7 +145,7 @@ ${list.length === 0
     : html`<table id="rollouts"><thead><tr><th>Rollout</th><th>Environment</th><th>State</th><th>Step</th><th>Release</th><th>Started by</th><th>Started</th></tr></thead><tbody>
 ${list.map(
   (r) => html`<tr data-id="${r.id}"><td><a href="${pathOf("rollouts", r.id)}"><code>${r.id}</code></a></td><td class="wrap">${r.environment}</td><td>${badge(r.state)}</td><td class="num">${stepOf(r)}</td>
-<td class="nowrap">${version(r.fromRelease)} → ${version(r.toRelease)}</td><td class="wrap">${r.createdBy}</td><td>${when(r.createdAt, now)}</td></tr>`,
+<td class="nowrap">${releaseLink(r.fromRelease)} → ${releaseLink(r.toRelease)}</td><td class="wrap">${r.createdBy}</td><td>${when(r.createdAt, now)}</td></tr>`,
 )}
 </tbody></table>
 ${list.length === LIST_LIMIT && html`<p class="muted">The ${LIST_LIMIT} newest.</p>`}`}`;
@@ -156,7 +156,7 @@ function header(r: RolloutRecord, now: Date): SafeHtml {
   return html`<h1>Rollout <code>${r.id}</code> ${badge(r.state)}</h1>
 <dl class="facts">
   <dt>Environment</dt><dd class="wrap"><a href="/rollouts${queryString({ environment: r.environment })}">${r.environment}</a></dd>
-  <dt>Release</dt><dd id="release">${version(r.fromRelease)} → ${version(r.toRelease)}</dd>
+  <dt>Release</dt><dd id="release">${releaseLink(r.fromRelease)} → ${releaseLink(r.toRelease)}</dd>
   <dt>Strategy</dt><dd class="wrap">${r.strategy.name} <span class="muted">· gates: failed_runs ${gates.failed_runs}, image_rollback ${gates.image_rollback ? "on" : "off"}, report_within ${gates.report_within_seconds}s · on failure: ${r.strategy.onFailure}</span></dd>
   <dt>Step</dt><dd id="step">${stepOf(r)}</dd>
   <dt>Started</dt><dd class="wrap">${when(r.createdAt, now)} by ${r.createdBy}</dd>
