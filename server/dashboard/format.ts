@@ -55,11 +55,6 @@ export function releaseLink(v: string | undefined): SafeHtml {
   return v ? html`<a href="${pathOf("releases", v)}">${version(v)}</a>` : version(v);
 }
 
-/** A file mode as people write it (0644, 0755), not as a number. */
-export function fileMode(mode: number): string {
-  return mode.toString(8).padStart(4, "0");
-}
-
 /** A byte count as "7.8 GiB" (binary units, as free and df -h print them). */
 export function bytes(n: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -3,6 +3,7 @@
 // what catalogs already show (file names and digests, not bytes).
 import type { FastifyInstance } from "fastify";
 import { AnclaError } from "../../../proto/errors.js";
+import { fileMode } from "../../releases/version.js";
 import type { ReleaseRecord, ReleaseSummary } from "../../store/store.js";
 import { requireRole } from "../auth.js";
 import { arrayOf, fields, object, responses } from "../schemas.js";
@@ -32,8 +33,7 @@ export function releaseView(r: ReleaseSummary) {
 }
 
 function releaseDetailView(r: ReleaseRecord) {
-  // The mode as people write it (0644), not as a number.
-  const manifest = r.manifest.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: f.mode.toString(8).padStart(4, "0"), link: f.link ?? null }));
+  const manifest = r.manifest.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: fileMode(f.mode), link: f.link ?? null }));
   return { ...releaseView(r), manifest };
 }
 
