@@ -53,6 +53,7 @@ t.test("the node list is filtered, sorted and paged on the server", async (t) =>
   t.match(first, /href="\/\?page=2#nodes">next/, "a next link");
   const third = await get("/?page=3");
   t.same(listed(third), Array.from({ length: 20 }, (_, i) => `node-${101 + i}`), "the last page has the rest");
+  t.same(listed(await get("/?page=99999999999999999999")), [], "a page past any list is empty, not a server error");
 
   const drifted = await get("/?status=drifted");
   t.same(listed(drifted), ["node-010", "node-020", "node-030", "node-040", "node-050", "node-060", "node-070", "node-080", "node-090", "node-100", "node-110", "node-120"]);
