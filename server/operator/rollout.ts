@@ -7,7 +7,8 @@ import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
 import { shortVersion } from "./release.js";
 
-interface RolloutJson {
+/** A rollout as the API gives it (server/http/routes/rollouts.ts): what the CLI and the tests read. */
+export interface RolloutJson {
   id: string;
   environment: string;
   from_release: string;
@@ -24,10 +25,10 @@ interface RolloutJson {
   approvals: { by: string; at: string; step: number; ticket: string | null }[];
 }
 
-interface RolloutDetailJson extends RolloutJson {
+export interface RolloutDetailJson extends RolloutJson {
   nodes: { certname: string; step: number; moved_at: string; health: string; last_run: { run_id: string; status: string; at: string } | null }[];
   control: string[];
-  events: { at: string; kind: string; message: string }[];
+  events: { at: string; kind: string; message: string; detail: Record<string, unknown> | null }[];
 }
 
 

@@ -8,6 +8,7 @@
 // reason names the gate and the node. A server killed during a wait step
 // resumes the rollout at that step.
 import t from "tap";
+import type { RolloutDetailJson as Rollout } from "../../server/operator/rollout.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDaemon } from "../helpers/daemons.js";
@@ -31,17 +32,6 @@ strategies:
     on_failure: rollback
 `;
 
-interface Rollout {
-  id: string;
-  state: string;
-  step: number;
-  to_release: string;
-  from_release: string;
-  reason: { kind: string; gate?: string; value?: number; threshold?: string; nodes?: string[]; message: string } | null;
-  nodes: { certname: string; step: number; moved_at: string; health: string }[];
-  control: string[];
-  events: { kind: string; message: string; detail: Record<string, unknown> | null }[];
-}
 
 /** An API request as the server's admin, found through the data dir as `ancla` finds it. */
 function api(fleet: Fleet, path: string) {

@@ -5,6 +5,7 @@
 // back by itself, the canary compiled at the stable release again; and a
 // server restarted mid-rollout resumes it at the same step.
 import t from "tap";
+import type { RolloutDetailJson as Rollout } from "../../server/operator/rollout.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -32,16 +33,6 @@ strategies:
 const NODES = ["web-01", "web-02", "web-03", "web-04"];
 const facts = (certname: string): JsonObject => ({ os: { family: "debian" }, canary: certname === "web-02" });
 
-interface Rollout {
-  id: string;
-  state: string;
-  step: number;
-  to_release: string;
-  from_release: string;
-  reason: { gate?: string; value?: number; threshold?: string; nodes?: string[]; message: string } | null;
-  nodes: { certname: string; health: string }[];
-  control: string[];
-}
 
 t.test("a rollout moves the canary, then the rest; a failed run rolls back by itself; a restart resumes", async (t) => {
   process.env.ANCLA_LOG_LEVEL ??= "warn";
