@@ -25,12 +25,33 @@ export interface Edge {
   kind: EdgeKind;
 }
 
+/**
+ * A health check the agent runs between runs, on its own schedule, and
+ * reports in windows (ReportHealth). Exactly one of http, tcp, command.
+ */
+export interface Probe {
+  /** Unique within the catalog; what analysis checks and SLOs name. */
+  name: string;
+  /** An answer with `status`, and a body matching `body` (a regular expression) when given. */
+  http?: { url: string; status: number; body?: string };
+  /** A TCP connection accepted. */
+  tcp?: { host: string; port: number };
+  /** A command (run by /bin/sh) that exits 0. */
+  command?: { command: string };
+  /** Seconds between two attempts. */
+  every: number;
+  /** Seconds after which an attempt counts as a timeout. */
+  timeout: number;
+}
+
 /** The compiled, deterministic part of a catalog: same inputs, same bytes. */
 export interface CatalogBody {
   certname: string;
   siteVersion: string;
   resources: Resource[];
   edges: Edge[];
+  /** Absent when the node has none, so catalogs without probes keep their bytes. */
+  probes?: Probe[];
 }
 
 /** What the server signs: the body plus issuance metadata. */

@@ -103,6 +103,12 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       return chunks(source, req.sha256, Number(req.offset));
     },
 
+    // Replaced by the health ingest (being built); until then a batch is refused, never half-stored.
+    reportHealth: async (_req, call) => {
+      authenticatePeer(call);
+      return rpcFail("ANCLA_E_INTERNAL", "this server does not store health reports yet");
+    },
+
     watch: (_req, call) => {
       // Checked before the stream starts, as for fetchContent: a refusal is a status, not a broken stream.
       const { certname } = authenticatePeer(call);
