@@ -4,8 +4,9 @@
 // node's compile reports it), and read again by the server, which runs the
 // rollouts, from the same code.
 import { isMap, isScalar, type Node, type YAMLMap } from "yaml";
-import { durationSeconds } from "../../proto/duration.js";
-import { Reader, describe, type Field } from "./reader.js";
+import { readAnalysis, type AnalysisTemplate } from "./analysis.js";
+import { Reader, type Field } from "./reader.js";
+import { duration, entries, integer, isEmpty } from "./settings-values.js";
 import { ENVIRONMENT_NAME } from "./rules.js";
 import { whereOf, type Where } from "./yaml-file.js";
 
@@ -28,6 +29,8 @@ export interface RolloutGates {
   imageRollback: boolean;
   /** A moved node that has not reported a run on the target release this long after it was moved fails the gate. */
   reportWithinSeconds: number;
+  /** The `analysis:` template comparing the moved nodes with the control while the rollout spreads. */
+  analysis?: string;
 }
 
 export type OnFailure = "rollback" | "pause";
@@ -49,9 +52,10 @@ export interface EnvironmentPolicy {
 export interface DeliveryPolicy {
   environments: Map<string, EnvironmentPolicy>;
   strategies: Map<string, Strategy>;
+  analysis: Map<string, AnalysisTemplate>;
 }
 
-export const DELIVERY_KEYS = ["environments", "strategies"] as const;
+export const DELIVERY_KEYS = ["environments", "strategies", "analysis"] as const;
 
 const STEP_KINDS = ["nodes", "percent", "wait", "approve"] as const;
 const GATE_KEYS = ["failed_runs", "image_rollback", "report_within", "analysis"] as const;
@@ -62,7 +66,7 @@ const DEFAULT_GATES: RolloutGates = { failedRuns: { count: 0 }, imageRollback: t
 const STRATEGY_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export function emptyDelivery(): DeliveryPolicy {
-  return { environments: new Map(), strategies: new Map() };
+  return { environments: new Map(), strategies: new Map(), analysis: new Map() };
 }
 
 /** The strategy an environment follows, if it names one. */
@@ -74,11 +78,14 @@ export function strategyOf(policy: DeliveryPolicy, environment: string): Strateg
 /** Reads the two sections from ancla.yaml's top-level fields; problems go to `reader`. */
 export function readDelivery(reader: Reader, fields: Map<string, Field>): DeliveryPolicy {
   const policy = emptyDelivery();
+  // Templates first: a strategy's `analysis` gate names one.
+  const analysis = readAnalysis(reader, fields.get("analysis"));
+  policy.analysis = analysis.templates;
   const strategies = fields.get("strategies");
   if (strategies) {
     for (const [name, key, value] of entries(reader, strategies, "`strategies`")) {
       if (!STRATEGY_NAME.test(name)) reader.report(key, `strategy name "${name}" must be lowercase letters, digits, - and _ (at most 63)`);
-      const strategy = readStrategy(reader, name, key, value);
+      const strategy = readStrategy(reader, analysis.written, name, key, value);
       if (strategy) policy.strategies.set(name, strategy);
     }
   }
@@ -108,7 +115,7 @@ function readEnvironment(reader: Reader, policy: DeliveryPolicy, name: string, k
   return { strategy: named, where };
 }
 
-function readStrategy(reader: Reader, name: string, key: Node, value: Node | null): Strategy | undefined {
+function readStrategy(reader: Reader, analysisNames: ReadonlySet<string>, name: string, key: Node, value: Node | null): Strategy | undefined {
   const map = reader.map(value, `strategy ${name}`, key);
   if (!map) return undefined;
   const fields = reader.fields(map, STRATEGY_KEYS);
@@ -127,7 +134,7 @@ function readStrategy(reader: Reader, name: string, key: Node, value: Node | nul
     if (step) steps.push(step);
     else ok = false;
   }
-  const gates = readGates(reader, fields.get("gates"));
+  const gates = readGates(reader, analysisNames, fields.get("gates"));
   const onFailure = readOnFailure(reader, fields.get("on_failure"));
   if (!ok || !gates || !onFailure || steps.length === 0) return undefined;
   return { name, steps, gates, onFailure, where: whereOf(reader.file, key) };
@@ -162,7 +169,7 @@ function readStep(reader: Reader, node: Node | null, list: YAMLMap | Node): Roll
   return { kind: "approve" };
 }
 
-function readGates(reader: Reader, field: Field | undefined): RolloutGates | undefined {
+function readGates(reader: Reader, analysisNames: ReadonlySet<string>, field: Field | undefined): RolloutGates | undefined {
   if (!field) return DEFAULT_GATES;
   const map = reader.map(field.value, "`gates`", field.key);
   if (!map) return undefined;
@@ -190,11 +197,13 @@ function readGates(reader: Reader, field: Field | undefined): RolloutGates | und
     } else gates.reportWithinSeconds = seconds;
   }
   const analysis = fields.get("analysis");
-  if (analysis) {
-    // The seam for SLO analysis: a gate that is written but not evaluated would pass every rollout, so it is refused until it exists.
-    reader.report(analysis.key, "`analysis` gates need SLO analysis, which this server does not run yet; remove it or use failed_runs, image_rollback, report_within");
+  const named = analysis && reader.string(analysis.value, "`analysis`", analysis.key);
+  if (analysis && named === undefined) ok = false;
+  else if (named !== undefined && !analysisNames.has(named)) {
+    const known = [...analysisNames];
+    reader.report(analysis!.value ?? analysis!.key, `gate \`analysis\` names "${named}", which \`analysis\` does not define${known.length ? ` (defined: ${known.join(", ")})` : ""}`);
     ok = false;
-  }
+  } else if (named !== undefined) gates.analysis = named;
   return ok ? gates : undefined;
 }
 
@@ -218,39 +227,4 @@ function readOnFailure(reader: Reader, field: Field | undefined): OnFailure | un
   if (value === "rollback" || value === "pause") return value;
   if (value !== undefined) reader.report(field.value, `\`on_failure\` must be rollback or pause, not "${value}"`);
   return undefined;
-}
-
-function integer(reader: Reader, field: Field, what: string, min: number, max: number): number | undefined {
-  const node = field.value;
-  const value = isScalar(node) ? node.value : undefined;
-  if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
-  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
-  reader.report(node ?? field.key, `${what} must be a whole number ${range}, not ${typeof value === "number" ? value : describe(node)}`);
-  return undefined;
-}
-
-function duration(reader: Reader, field: Field, what: string): number | undefined {
-  const node = field.value;
-  const value = isScalar(node) ? node.value : undefined;
-  const seconds = typeof value === "number" ? (Number.isInteger(value) && value >= 0 ? value : undefined) : typeof value === "string" ? durationSeconds(value) : undefined;
-  if (seconds === undefined) reader.report(node ?? field.key, `${what} must be a duration such as 30s, 5m, 1h or 1d, not ${typeof value === "string" ? `"${value}"` : describe(node)}`);
-  return seconds;
-}
-
-/** The entries of a name → settings mapping. */
-function* entries(reader: Reader, field: Field, what: string): Generator<[name: string, key: Node, value: Node | null]> {
-  if (isEmpty(field.value)) return;
-  const map = reader.map(field.value, what, field.key);
-  for (const pair of map?.items ?? []) {
-    const key = reader.resolve(pair.key);
-    if (!isScalar(key) || typeof key.value !== "string") {
-      reader.report(key ?? map, `names under ${what} must be strings, not ${describe(key)}`);
-      continue;
-    }
-    yield [key.value, key, reader.resolve(pair.value)];
-  }
-}
-
-function isEmpty(node: Node | null): boolean {
-  return node === null || (isScalar(node) && node.value === null);
 }

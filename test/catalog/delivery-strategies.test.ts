@@ -81,7 +81,7 @@ strategies:
     "ancla.yaml:12:18: for node web-01: `approve` takes no settings yet: write `approve: {}`",
     "ancla.yaml:14:20: for node web-01: `failed_runs` must be a count of nodes (e.g. 0) or a percent of the moved nodes from 0% to 100% (e.g. 10%), not \"120%\"",
     "ancla.yaml:15:7: for node web-01: unknown key `latency` (expected one of: failed_runs, image_rollback, report_within, analysis)",
-    "ancla.yaml:16:7: for node web-01: `analysis` gates need SLO analysis, which this server does not run yet; remove it or use failed_runs, image_rollback, report_within",
+    'ancla.yaml:16:17: for node web-01: gate `analysis` names "web-slo", which `analysis` does not define',
     "ancla.yaml:17:17: for node web-01: `on_failure` must be rollback or pause, not \"retry\"",
     "ancla.yaml:19:12: for node web-01: strategy empty has no steps",
     "ancla.yaml:20:3: for node web-01: strategy nosteps needs `steps` (e.g. - nodes: 1, - wait: 5m, - percent: 100)",
