@@ -5,7 +5,10 @@
 // rollouts, from the same code.
 import { isMap, isScalar, type Node, type YAMLMap } from "yaml";
 import { readAnalysis, type AnalysisTemplate } from "./analysis.js";
+
+type AnalysisRead = ReturnType<typeof readAnalysis>;
 import { Reader, type Field } from "./reader.js";
+import { readSlos, type Slo } from "./slos.js";
 import { duration, entries, integer, isEmpty } from "./settings-values.js";
 import { ENVIRONMENT_NAME } from "./rules.js";
 import { whereOf, type Where } from "./yaml-file.js";
@@ -29,8 +32,12 @@ export interface RolloutGates {
   imageRollback: boolean;
   /** A moved node that has not reported a run on the target release this long after it was moved fails the gate. */
   reportWithinSeconds: number;
-  /** The `analysis:` template comparing the moved nodes with the control while the rollout spreads. */
-  analysis?: string;
+  /**
+   * The `analysis:` template comparing the moved nodes with the control
+   * while the rollout spreads: the template itself, so a rollout keeps the
+   * one it started with whatever the site says later.
+   */
+  analysis?: AnalysisTemplate;
 }
 
 export type OnFailure = "rollback" | "pause";
@@ -46,6 +53,8 @@ export interface Strategy {
 export interface EnvironmentPolicy {
   /** The strategy's name; none: the environment takes each new release at once. */
   strategy?: string;
+  /** No rollout starts while an SLO over its nodes has spent its error budget (an admin may override, with a reason). */
+  freezeOnExhaustedBudget?: boolean;
   where: Where;
 }
 
@@ -53,9 +62,10 @@ export interface DeliveryPolicy {
   environments: Map<string, EnvironmentPolicy>;
   strategies: Map<string, Strategy>;
   analysis: Map<string, AnalysisTemplate>;
+  slos: Map<string, Slo>;
 }
 
-export const DELIVERY_KEYS = ["environments", "strategies", "analysis"] as const;
+export const DELIVERY_KEYS = ["environments", "strategies", "analysis", "slos"] as const;
 
 const STEP_KINDS = ["nodes", "percent", "wait", "approve"] as const;
 const GATE_KEYS = ["failed_runs", "image_rollback", "report_within", "analysis"] as const;
@@ -66,7 +76,7 @@ const DEFAULT_GATES: RolloutGates = { failedRuns: { count: 0 }, imageRollback: t
 const STRATEGY_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export function emptyDelivery(): DeliveryPolicy {
-  return { environments: new Map(), strategies: new Map(), analysis: new Map() };
+  return { environments: new Map(), strategies: new Map(), analysis: new Map(), slos: new Map() };
 }
 
 /** The strategy an environment follows, if it names one. */
@@ -81,11 +91,12 @@ export function readDelivery(reader: Reader, fields: Map<string, Field>): Delive
   // Templates first: a strategy's `analysis` gate names one.
   const analysis = readAnalysis(reader, fields.get("analysis"));
   policy.analysis = analysis.templates;
+  policy.slos = readSlos(reader, fields.get("slos"));
   const strategies = fields.get("strategies");
   if (strategies) {
     for (const [name, key, value] of entries(reader, strategies, "`strategies`")) {
       if (!STRATEGY_NAME.test(name)) reader.report(key, `strategy name "${name}" must be lowercase letters, digits, - and _ (at most 63)`);
-      const strategy = readStrategy(reader, analysis.written, name, key, value);
+      const strategy = readStrategy(reader, analysis, name, key, value);
       if (strategy) policy.strategies.set(name, strategy);
     }
   }
@@ -103,19 +114,24 @@ function readEnvironment(reader: Reader, policy: DeliveryPolicy, name: string, k
   const where = whereOf(reader.file, key);
   if (isEmpty(value)) return { where };
   const map = reader.map(value, `environment ${name}`, key);
-  const strategy = map && reader.fields(map, ["strategy"]).get("strategy");
-  if (!strategy) return { where };
+  const fields = map && reader.fields(map, ["strategy", "freeze_on_exhausted_budget"]);
+  const env: EnvironmentPolicy = { where };
+  const freeze = fields?.get("freeze_on_exhausted_budget");
+  const frozen = freeze && reader.bool(freeze.value, "`freeze_on_exhausted_budget`", freeze.key);
+  if (frozen) env.freezeOnExhaustedBudget = true;
+  const strategy = fields?.get("strategy");
+  if (!strategy) return env;
   const named = reader.string(strategy.value, "`strategy`", strategy.key);
-  if (named === undefined) return { where };
+  if (named === undefined) return env;
   if (!policy.strategies.has(named)) {
     const known = [...policy.strategies.keys()];
     reader.report(strategy.value ?? strategy.key, `environment ${name} names strategy "${named}", which \`strategies\` does not define${known.length ? ` (defined: ${known.join(", ")})` : ""}`);
-    return { where };
+    return env;
   }
-  return { strategy: named, where };
+  return { ...env, strategy: named };
 }
 
-function readStrategy(reader: Reader, analysisNames: ReadonlySet<string>, name: string, key: Node, value: Node | null): Strategy | undefined {
+function readStrategy(reader: Reader, analysis: AnalysisRead, name: string, key: Node, value: Node | null): Strategy | undefined {
   const map = reader.map(value, `strategy ${name}`, key);
   if (!map) return undefined;
   const fields = reader.fields(map, STRATEGY_KEYS);
@@ -134,7 +150,7 @@ function readStrategy(reader: Reader, analysisNames: ReadonlySet<string>, name: 
     if (step) steps.push(step);
     else ok = false;
   }
-  const gates = readGates(reader, analysisNames, fields.get("gates"));
+  const gates = readGates(reader, analysis, fields.get("gates"));
   const onFailure = readOnFailure(reader, fields.get("on_failure"));
   if (!ok || !gates || !onFailure || steps.length === 0) return undefined;
   return { name, steps, gates, onFailure, where: whereOf(reader.file, key) };
@@ -169,7 +185,7 @@ function readStep(reader: Reader, node: Node | null, list: YAMLMap | Node): Roll
   return { kind: "approve" };
 }
 
-function readGates(reader: Reader, analysisNames: ReadonlySet<string>, field: Field | undefined): RolloutGates | undefined {
+function readGates(reader: Reader, analysisRead: AnalysisRead, field: Field | undefined): RolloutGates | undefined {
   if (!field) return DEFAULT_GATES;
   const map = reader.map(field.value, "`gates`", field.key);
   if (!map) return undefined;
@@ -199,11 +215,15 @@ function readGates(reader: Reader, analysisNames: ReadonlySet<string>, field: Fi
   const analysis = fields.get("analysis");
   const named = analysis && reader.string(analysis.value, "`analysis`", analysis.key);
   if (analysis && named === undefined) ok = false;
-  else if (named !== undefined && !analysisNames.has(named)) {
-    const known = [...analysisNames];
+  else if (named !== undefined && !analysisRead.written.has(named)) {
+    const known = [...analysisRead.written];
     reader.report(analysis!.value ?? analysis!.key, `gate \`analysis\` names "${named}", which \`analysis\` does not define${known.length ? ` (defined: ${known.join(", ")})` : ""}`);
     ok = false;
-  } else if (named !== undefined) gates.analysis = named;
+  } else if (named !== undefined) {
+    // One written with problems is reported where it is; the strategy is not kept.
+    gates.analysis = analysisRead.templates.get(named);
+    if (!gates.analysis) ok = false;
+  }
   return ok ? gates : undefined;
 }
 

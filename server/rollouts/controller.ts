@@ -15,7 +15,9 @@ import { strategyOf, type DeliveryPolicy, type RolloutStep } from "../../catalog
 import { AnclaError } from "../../proto/errors.js";
 import type { Logger } from "../log.js";
 import type { ReleaseSummary } from "../store/store.js";
-import { ENDED_STATES, type RolloutEvent, type RolloutNode, type RolloutReason, type RolloutRecord, type RolloutStore } from "../store/rollouts.js";
+import { ENDED_STATES, type GateFailure, type RolloutEvent, type RolloutNode, type RolloutReason, type RolloutRecord, type RolloutStore } from "../store/rollouts.js";
+import { runAnalysis, type AnalysisDeps, type AnalysisRun } from "../analysis/run.js";
+import { verdict, type Verdict } from "../analysis/verdict.js";
 import { cohortOrder, describeStep, movedGoal } from "./cohorts.js";
 import { failingGate, movedNodeState, type HealthSource, type MovedNodeState } from "./gates.js";
 
@@ -31,6 +33,8 @@ export interface RolloutControllerDeps {
   /** The site's current version and its delivery policy. */
   site: { version(): Promise<string>; policy(version: string): Promise<DeliveryPolicy> };
   runNow?: RunNow;
+  /** Where `analysis` gates read the probes' health from; a rollout whose strategy has one pauses without it. */
+  analysis?: AnalysisDeps;
   /** Told each operator action and each decision the controller takes by itself (the audit log). */
   audit?: (actor: string, action: string, target: string, detail: Record<string, unknown>) => void;
   logger: Logger;
@@ -58,6 +62,14 @@ interface Active {
   lastSample?: string;
   /** Nodes in the environment when the controller last looked (for /metrics, which cannot wait on the store). */
   total?: number;
+  /** The analysis runs counted so far (since the start or the last resume), and when the next is due. */
+  analysis: AnalysisState;
+}
+
+interface AnalysisState {
+  runs: AnalysisRun[];
+  /** Monotonic ms: a run is made once a whole window has passed since the latest move, then every interval. */
+  nextAt: number;
 }
 
 /** The states each operator action may be taken in: the controller's rule, which pages showing buttons follow too. */
@@ -103,7 +115,8 @@ export class RolloutController {
     this.stable = await this.deps.store.stableReleases();
     for (const record of await this.deps.store.activeRollouts()) {
       const moved = new Map((await this.deps.store.rolloutNodes(record.id)).map((n) => [n.certname, n]));
-      this.active.set(record.environment, { record, moved, lastTick: this.monotonic() });
+      const runs = countedRuns(await this.deps.store.rolloutEvents(record.id));
+      this.active.set(record.environment, { record, moved, lastTick: this.monotonic(), analysis: { runs, nextAt: this.monotonic() } });
       this.deps.logger.info({ rollout: record.id, environment: record.environment, step: record.step, state: record.state }, "resuming a rollout");
     }
     this.timer = setInterval(() => void this.tick(), this.tickMs);
@@ -202,7 +215,7 @@ export class RolloutController {
     await this.deps.store.insertRollout(record);
     // From here on check-ins see it: its nodes stay on `from` until moved.
     this.stable.set(environment, from);
-    const active: Active = { record, moved: new Map(), lastTick: this.monotonic() };
+    const active: Active = { record, moved: new Map(), lastTick: this.monotonic(), analysis: { runs: [], nextAt: 0 } };
     this.active.set(environment, active);
     await this.event(active, "started", `rollout of ${target.version} to ${environment} started by ${by}: ${nodes.length} node(s), steps ${strategy.steps.map(describeStep).join(" → ")}`, {
       from,
@@ -225,6 +238,8 @@ export class RolloutController {
   async resume(id: string, by: string): Promise<RolloutRecord> {
     const active = this.activeById(id, "resume");
     active.lastTick = this.monotonic();
+    // As Argo Rollouts does: a resumed rollout counts its analysis afresh, from a run made now.
+    active.analysis = { runs: [], nextAt: active.lastTick };
     await this.setState(active, "running", undefined, `resumed by ${by}`);
     this.deps.audit?.(by, "rollout.resume", id, {});
     await this.evaluate(active);
@@ -301,21 +316,63 @@ export class RolloutController {
     const states = this.movedStates(active);
     await this.sampleGates(active, states);
     const failure = failingGate(record.strategy.gates, states);
-    if (failure) {
-      const reason: RolloutReason = { kind: "gate", ...failure };
+    const analysis = failure ? undefined : await this.analyse(active);
+    if (failure || analysis?.kind === "fail") {
+      const reason: RolloutReason = failure ? { kind: "gate", ...failure } : { kind: "gate", ...analysisFailure(active, analysis as Extract<Verdict, { kind: "fail" }>) };
       if (record.strategy.onFailure === "rollback") await this.finishBack(active, reason);
-      else await this.setState(active, "paused", reason, `paused: gate ${failure.gate} failed: ${failure.message}`);
-      this.deps.audit?.(SYSTEM, record.strategy.onFailure === "rollback" ? "rollout.rollback" : "rollout.pause", record.id, { gate: failure.gate, value: failure.value, threshold: failure.threshold, nodes: failure.nodes });
+      else await this.setState(active, "paused", reason, `paused: gate ${reason.gate} failed: ${reason.message}`);
+      this.deps.audit?.(SYSTEM, record.strategy.onFailure === "rollback" ? "rollout.rollback" : "rollout.pause", record.id, { gate: reason.gate, value: reason.value, threshold: reason.threshold, nodes: reason.nodes });
+      return;
+    }
+    if (analysis?.kind === "pause") {
+      const reason: RolloutReason = { kind: "gate", ...analysisFailure(active, analysis) };
+      await this.setState(active, "paused", reason, `paused: ${analysis.message}`);
+      this.deps.audit?.(SYSTEM, "rollout.pause", record.id, { gate: "analysis", outcome: analysis.outcome, value: analysis.count, threshold: reason.threshold });
       return;
     }
     if (record.state === "awaiting-approval") return;
-    await this.advance(active, states, credit);
+    await this.advance(active, states, credit, analysis?.promotable ?? true);
+  }
+
+  /**
+   * Makes an analysis run when one is due and records it (every check's
+   * measured values, thresholds and samples, as a rollout event), then
+   * weighs the runs so far; undefined when the strategy has no analysis.
+   */
+  private async analyse(active: Active): Promise<Verdict | undefined> {
+    const { record } = active;
+    const template = record.strategy.gates.analysis;
+    if (!template || active.moved.size === 0) return undefined;
+    const state = active.analysis;
+    const now = this.monotonic();
+    if (now >= state.nextAt) {
+      state.nextAt = now + template.intervalSeconds * 1000;
+      const run = await this.analysisRun(active);
+      state.runs.push(run);
+      const counts = run.checks.map((c) => c.outcome);
+      await this.event(active, "analysis", `analysis ${template.name}: ${run.outcome} (${counts.filter((o) => o === "pass").length} of ${counts.length} checks passed; canary ${run.canaryNodes}, control ${run.controlNodes} node(s))`, { run });
+    }
+    return verdict(template, state.runs, lastMovedAt(active));
+  }
+
+  private async analysisRun(active: Active): Promise<AnalysisRun> {
+    const { record } = active;
+    const template = record.strategy.gates.analysis!;
+    const canary = [...active.moved.keys()];
+    if (!this.deps.analysis) {
+      const to = this.now();
+      const message = "this server reads no probe health, so the analysis cannot be made";
+      return { template: template.name, from: to.toISOString(), to: to.toISOString(), outcome: "error", canaryNodes: canary.length, controlNodes: 0, checks: [{ check: template.checks[0].kind, outcome: "error", threshold: "", samples: { canary: 0, control: 0 }, message }] };
+    }
+    const control = (await this.deps.store.environmentNodes(record.environment)).map((n) => n.certname).filter((c) => !active.moved.has(c));
+    return runAnalysis(template, { canary, control, release: record.toRelease, environment: record.environment }, this.now(), this.deps.analysis);
   }
 
   /** Takes the steps that are done, one after the other, stopping at the first that is not. */
-  private async advance(active: Active, states: MovedNodeState[], credit: number): Promise<void> {
+  private async advance(active: Active, states: MovedNodeState[], credit: number, analysisPassed: boolean): Promise<void> {
     const { record } = active;
-    let allHealthy = states.every((s) => s.health === "healthy");
+    // An analysis that has not passed since the latest move holds every step: it never promotes on no evidence.
+    let allHealthy = states.every((s) => s.health === "healthy") && analysisPassed;
     for (;;) {
       const step: RolloutStep | undefined = record.strategy.steps[record.step];
       if (!step) {
@@ -341,7 +398,7 @@ export class RolloutController {
         if ((await this.moveTo(active, step)) || !allHealthy) return;
       }
       await this.nextStep(active);
-      allHealthy = this.movedStates(active).every((s) => s.health === "healthy");
+      allHealthy = this.movedStates(active).every((s) => s.health === "healthy") && analysisPassed;
     }
   }
 
@@ -359,6 +416,9 @@ export class RolloutController {
     const at = this.now();
     await this.deps.store.moveNodes(record.id, next, record.step, at);
     for (const certname of next) active.moved.set(certname, { certname, step: record.step, movedAt: at });
+    const window = record.strategy.gates.analysis?.windowSeconds;
+    // The next analysis run looks at a window the moved nodes spent wholly on the target release.
+    if (window !== undefined) active.analysis.nextAt = Math.max(active.analysis.nextAt, this.monotonic() + window * 1000);
     const notConnected = this.ask(next, `rollout ${record.id}`);
     await this.event(active, "moved", `moved ${next.length} node(s) to ${record.toRelease} (${active.moved.size} of ${nodes.length}): ${next.join(", ")}`, {
       nodes: next,
@@ -472,4 +532,24 @@ export class RolloutController {
     if (!states.includes(active.record.state)) throw new AnclaError("ANCLA_E_ROLLOUT_STATE", `rollout ${id} is ${active.record.state}; ${action} needs it ${states.join(" or ")}`);
     return active;
   }
+}
+
+/** The rollout's analysis runs since it last started running (its start or a resume), from its events. */
+function countedRuns(events: readonly RolloutEvent[]): AnalysisRun[] {
+  let from = 0;
+  events.forEach((e, i) => {
+    if (e.kind === "started" || (e.kind === "running" && e.message.startsWith("resumed"))) from = i;
+  });
+  return events.slice(from).flatMap((e) => (e.kind === "analysis" && e.detail?.run ? [e.detail.run as AnalysisRun] : []));
+}
+
+function lastMovedAt(active: Active): Date | undefined {
+  let last: Date | undefined;
+  for (const n of active.moved.values()) if (!last || n.movedAt > last) last = n.movedAt;
+  return last;
+}
+
+function analysisFailure(active: Active, v: Extract<Verdict, { kind: "fail" | "pause" }>): GateFailure {
+  const threshold = v.kind === "fail" ? `failure_limit ${v.limit}` : `${v.outcome}_limit ${v.limit}`;
+  return { gate: "analysis", value: v.count, threshold, nodes: [...active.moved.keys()], message: v.message };
 }

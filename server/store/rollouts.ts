@@ -9,7 +9,7 @@ export type RolloutState = (typeof ROLLOUT_STATES)[number];
 /** States a rollout does not leave. */
 export const ENDED_STATES: readonly RolloutState[] = ["completed", "rolled-back", "aborted"];
 
-export const GATE_NAMES = ["failed_runs", "image_rollback", "report_within"] as const;
+export const GATE_NAMES = ["failed_runs", "image_rollback", "report_within", "analysis"] as const;
 export type GateName = (typeof GATE_NAMES)[number];
 
 /** A gate that failed: what it measured against what it allows, and on which nodes. */

@@ -45,7 +45,7 @@ t.test("a template reads into its checks, with defaults where unset", async (t) 
   const dir = t.testdir({ "ancla.yaml": good, "nodes.yaml": nodes, modules: { base } });
   const { problems, delivery } = await loadSettings(dir, new CelCache());
   t.same(problems, []);
-  t.equal(strategyOf(delivery, "production")?.gates.analysis, "web-slo");
+  t.equal(strategyOf(delivery, "production")?.gates.analysis, delivery.analysis.get("web-slo"), "the strategy carries its template, so a rollout keeps it");
   const slo = delivery.analysis.get("web-slo")!;
   t.match(slo, { windowSeconds: 60, intervalSeconds: 60, minSamples: 30, failureLimit: 0, inconclusiveLimit: 0, errorLimit: 2, probe: "web-http" });
   t.same(

@@ -17,7 +17,7 @@ outputs: {}
 `;
   const files = { ...site({ base: module }, nodes), "ancla.yaml": "hierarchy: [common.yaml]\nheirarchy: []\n" };
   t.same(problemLines(await compileFiles(t, files)), [
-    "ancla.yaml:2:1: for node web-01: unknown key `heirarchy` (expected one of: hierarchy, environments, strategies, analysis)",
+    "ancla.yaml:2:1: for node web-01: unknown key `heirarchy` (expected one of: hierarchy, environments, strategies, analysis, slos)",
     "nodes.yaml:4:5: for node web-01: unknown key `modlues` (expected one of: match, when, modules, params, environment)",
     "nodes.yaml:5:1: for node web-01: unknown key `defaults` (expected one of: nodes)",
     "modules/base/module.yaml:2:3: for node web-01: module base needs parameter `port`: no default, no data (base.port) and no rule gives it",

@@ -1,0 +1,66 @@
+// One analysis run: every check of a template over the window that ends now,
+// the rollout's moved nodes (the canary) against the nodes not moved yet (the
+// control), both read from the health store over the same window of server
+// time. The run's outcome is its worst check's: fail, then error, then
+// inconclusive; pass only when every check passed.
+import type { AnalysisCheck, AnalysisTemplate } from "../../catalog/site/analysis.js";
+import type { HealthStore } from "../store/health.js";
+import { probeCheck, saturationCheck, type CheckResult, type Outcome } from "./checks.js";
+import { prometheusCheck, type QueryContext } from "./prometheus.js";
+
+export interface AnalysisRun {
+  template: string;
+  /** The window, in server time (ISO 8601): it ends when the run was made. */
+  from: string;
+  to: string;
+  outcome: Outcome;
+  canaryNodes: number;
+  controlNodes: number;
+  checks: CheckResult[];
+}
+
+export type HealthReads = Pick<HealthStore, "probeTotals" | "saturation" | "nodeProbes">;
+
+export interface AnalysisDeps {
+  health: HealthReads;
+  prometheusTimeoutMs?: number;
+}
+
+const WORST_FIRST: readonly Outcome[] = ["fail", "error", "inconclusive", "pass"];
+/** Probes read from this many canary nodes when a template names none. */
+const PROBE_DISCOVERY_NODES = 20;
+
+export async function runAnalysis(template: AnalysisTemplate, ctx: QueryContext, to: Date, deps: AnalysisDeps): Promise<AnalysisRun> {
+  const from = new Date(to.getTime() - template.windowSeconds * 1000);
+  const checks: CheckResult[] = [];
+  for (const check of template.checks) checks.push(...(await runCheck(check, template, ctx, from, to, deps)));
+  const outcome = WORST_FIRST.find((o) => checks.some((c) => c.outcome === o)) ?? "inconclusive";
+  return { template: template.name, from: from.toISOString(), to: to.toISOString(), outcome, canaryNodes: ctx.canary.length, controlNodes: ctx.control.length, checks };
+}
+
+async function runCheck(check: AnalysisCheck, template: AnalysisTemplate, ctx: QueryContext, from: Date, to: Date, deps: AnalysisDeps): Promise<CheckResult[]> {
+  try {
+    if (check.kind === "prometheus") return [await prometheusCheck(check, ctx, deps.prometheusTimeoutMs)];
+    if (check.kind === "saturation") return saturationCheck(check, await deps.health.saturation(ctx.canary, from, to), await deps.health.saturation(ctx.control, from, to));
+    const probes = check.probe ?? template.probe ? [check.probe ?? template.probe!] : await probesOf(ctx.canary, from, to, deps.health);
+    if (probes.length === 0) {
+      return [{ check: check.kind, outcome: "inconclusive", threshold: "", samples: { canary: 0, control: 0 }, message: "no moved node reported any probe in the window" }];
+    }
+    const results: CheckResult[] = [];
+    for (const probe of probes) {
+      const [canary, control] = await Promise.all([deps.health.probeTotals(probe, ctx.canary, from, to), deps.health.probeTotals(probe, ctx.control, from, to)]);
+      results.push(probeCheck(check, probe, { canary, control }, template));
+    }
+    return results;
+  } catch (err) {
+    // The store failing is no measurement: an error, counted against error_limit, never a pass or a fail.
+    return [{ check: check.kind, outcome: "error", threshold: "", samples: { canary: 0, control: 0 }, message: `the check could not be made: ${(err as Error).message}` }];
+  }
+}
+
+/** The probes a few canary nodes reported, when the template names none. */
+async function probesOf(canary: readonly string[], from: Date, to: Date, health: HealthReads): Promise<string[]> {
+  const names = new Set<string>();
+  for (const certname of canary.slice(0, PROBE_DISCOVERY_NODES)) for (const p of await health.nodeProbes(certname, from, to)) names.add(p.probe);
+  return [...names].sort();
+}
