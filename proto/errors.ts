@@ -84,6 +84,7 @@ export const errorEntries = {
   ANCLA_E_ROLLOUT_STATE: { hint: "the rollout's state does not allow that now; see `ancla rollout status ID`", http: 409, grpc: "FAILED_PRECONDITION" },
   ANCLA_E_ROLLOUT_INVALID: { hint: "that rollout cannot start; the message says what is missing", http: 422, grpc: "FAILED_PRECONDITION" },
   ANCLA_E_RELEASE_BAD: { hint: "that release was rolled back in this environment; roll out a fixed release, or start again with --force", http: 409, grpc: "FAILED_PRECONDITION" },
+  ANCLA_E_ROLLOUT_FROZEN: { hint: "an SLO over that environment has spent its error budget (`ancla slo list`); wait for it to recover, or start with --override-freeze REASON as an admin", http: 409, grpc: "FAILED_PRECONDITION" },
   ANCLA_E_SELF_APPROVAL: { hint: "a rollout step needs the approval of someone other than who started the rollout", http: 403, grpc: "PERMISSION_DENIED" },
 } as const satisfies Record<string, ErrorEntry>;
 

@@ -13,11 +13,12 @@ import { nodeCommands } from "./nodes.js";
 import { reportCommands } from "./report.js";
 import { runCommands } from "./run.js";
 import { rolloutCommands } from "./rollout.js";
+import { analysisCommands } from "./analysis.js";
 import { siteCommands } from "./site.js";
 import { tokenCommands } from "./token.js";
 
 await runCli(
   "ancla",
-  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...releaseCommands, ...rolloutCommands, ...runCommands, ...installCommandCommands },
+  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...releaseCommands, ...rolloutCommands, ...analysisCommands, ...runCommands, ...installCommandCommands },
   { globalFlags: { ...CONNECTION_FLAGS, ...JSON_FLAG } },
 );

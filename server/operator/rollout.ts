@@ -80,14 +80,26 @@ function action(name: "pause" | "resume" | "abort" | "rollback", summary: string
 
 export const rolloutCommands: Record<string, Subcommand> = {
   "rollout start": {
-    usage: "rollout start --env ENV [--release VERSION] [--force] [--json]",
+    usage: "rollout start --env ENV [--release VERSION] [--force] [--override-freeze REASON] [--json]",
     summary: "roll a release (default: the newest kept) out to an environment in the steps of its strategy; --force starts a release rolled back there before",
-    flags: { ...CONNECTION_FLAGS, env: { type: "string", value: "ENV", help: "the environment to roll out to (its strategy in ancla.yaml gives the steps)" }, release: { type: "string", value: "VERSION", help: "the release: its version, first characters or git commit (default: the newest kept)" }, force: { type: "boolean", help: "start a release that was rolled back in this environment" }, ...JSON_FLAG },
+    flags: {
+      ...CONNECTION_FLAGS,
+      env: { type: "string", value: "ENV", help: "the environment to roll out to (its strategy in ancla.yaml gives the steps)" },
+      release: { type: "string", value: "VERSION", help: "the release: its version, first characters or git commit (default: the newest kept)" },
+      force: { type: "boolean", help: "start a release that was rolled back in this environment" },
+      "override-freeze": { type: "string", value: "REASON", help: "start although a spent error budget freezes the environment (admin; the reason is audited)" },
+      ...JSON_FLAG,
+    },
     positionals: [0, 0],
     async run(args) {
       const environment = str(args, "env");
       if (!environment) throw usageError("rollout start needs --env ENV");
-      const body = { environment, ...(str(args, "release") ? { release: str(args, "release") } : {}), ...(bool(args, "force") ? { force: true } : {}) };
+      const body = {
+        environment,
+        ...(str(args, "release") ? { release: str(args, "release") } : {}),
+        ...(bool(args, "force") ? { force: true } : {}),
+        ...(str(args, "override-freeze") ? { override_freeze: str(args, "override-freeze") } : {}),
+      };
       return printDetail(args, await new ApiClient(resolveConnection(args)).post<RolloutDetailJson>("/rollouts", body));
     },
   },

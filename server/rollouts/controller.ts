@@ -18,6 +18,7 @@ import type { ReleaseSummary } from "../store/store.js";
 import { ENDED_STATES, type GateFailure, type RolloutEvent, type RolloutNode, type RolloutReason, type RolloutRecord, type RolloutStore } from "../store/rollouts.js";
 import { runAnalysis, type AnalysisDeps, type AnalysisRun } from "../analysis/run.js";
 import { verdict, type Verdict } from "../analysis/verdict.js";
+import type { SloBudgets } from "../slo/service.js";
 import { cohortOrder, describeStep, movedGoal } from "./cohorts.js";
 import { failingGate, movedNodeState, type HealthSource, type MovedNodeState } from "./gates.js";
 
@@ -35,6 +36,8 @@ export interface RolloutControllerDeps {
   runNow?: RunNow;
   /** Where `analysis` gates read the probes' health from; a rollout whose strategy has one pauses without it. */
   analysis?: AnalysisDeps;
+  /** The SLOs' budgets: an environment with freeze_on_exhausted_budget starts no rollout while one is spent. */
+  budgets?: Pick<SloBudgets, "freezing">;
   /** Told each operator action and each decision the controller takes by itself (the audit log). */
   audit?: (actor: string, action: string, target: string, detail: Record<string, unknown>) => void;
   logger: Logger;
@@ -182,7 +185,8 @@ export class RolloutController {
 
   // ---- operator actions
 
-  async startRollout(opts: { environment: string; release?: string; force?: boolean; by: string }): Promise<RolloutRecord> {
+  /** `overrideFreeze`: an admin's reason to start although a spent error budget freezes the environment (the route checks the role). */
+  async startRollout(opts: { environment: string; release?: string; force?: boolean; overrideFreeze?: string; by: string }): Promise<RolloutRecord> {
     const { environment, by } = opts;
     const head = await this.deps.site.version();
     const strategy = strategyOf(await this.deps.site.policy(head), environment);
@@ -194,6 +198,11 @@ export class RolloutController {
     const target = this.resolveRelease(opts.release);
     const from = this.stable.get(environment) ?? head;
     if (target.version === from) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `release ${target.version} is already the stable release of ${environment}`);
+    const frozen = (await this.deps.budgets?.freezing(environment)) ?? [];
+    if (frozen.length > 0 && !opts.overrideFreeze) {
+      const spent = frozen.map((b) => `${b.slo} (${Math.round(b.remaining * 1000) / 10}% of its budget left over ${b.windowSeconds / 86400}d)`).join(", ");
+      throw new AnclaError("ANCLA_E_ROLLOUT_FROZEN", `environment ${environment} freezes rollouts while an error budget is spent: ${spent}`);
+    }
     const bad = await this.deps.store.badRelease(environment, target.version);
     if (bad && !opts.force) throw new AnclaError("ANCLA_E_RELEASE_BAD", `release ${target.version} was rolled back in ${environment} by rollout ${bad.rolloutId}: ${bad.reason}`);
     const now = this.now();
@@ -217,13 +226,15 @@ export class RolloutController {
     this.stable.set(environment, from);
     const active: Active = { record, moved: new Map(), lastTick: this.monotonic(), analysis: { runs: [], nextAt: 0 } };
     this.active.set(environment, active);
-    await this.event(active, "started", `rollout of ${target.version} to ${environment} started by ${by}: ${nodes.length} node(s), steps ${strategy.steps.map(describeStep).join(" → ")}`, {
+    const override = frozen.length > 0 ? { frozenBy: frozen.map((b) => b.slo), overrideReason: opts.overrideFreeze } : {};
+    await this.event(active, "started", `rollout of ${target.version} to ${environment} started by ${by}: ${nodes.length} node(s), steps ${strategy.steps.map(describeStep).join(" → ")}${frozen.length > 0 ? `, overriding the freeze by ${override.frozenBy!.join(", ")}: ${opts.overrideFreeze}` : ""}`, {
       from,
       to: target.version,
       nodes: nodes.length,
       forced: Boolean(bad),
+      ...override,
     });
-    this.deps.audit?.(by, "rollout.start", record.id, { environment, from, to: target.version, forced: Boolean(bad) });
+    this.deps.audit?.(by, "rollout.start", record.id, { environment, from, to: target.version, forced: Boolean(bad), ...override });
     await this.evaluate(active);
     return record;
   }

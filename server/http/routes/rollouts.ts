@@ -3,6 +3,7 @@
 // nodes between releases, so it is for operators, and audited.
 import type { FastifyInstance } from "fastify";
 import type { RolloutStep } from "../../../catalog/site/delivery.js";
+import type { AnalysisRun } from "../../analysis/run.js";
 import { describeStep } from "../../rollouts/cohorts.js";
 import type { RolloutController, RolloutView } from "../../rollouts/controller.js";
 import { ROLLOUT_STATES, type RolloutRecord } from "../../store/rollouts.js";
@@ -45,8 +46,32 @@ const movedNodeSchema = object({ certname: str, step: int, moved_at: time, healt
 const eventSchema = object({ at: time, kind: str, message: str, detail: nullableObject });
 const rolloutDetailSchema = object({ ...rolloutProperties, nodes: arrayOf(movedNodeSchema), control: arrayOf(str), events: arrayOf(eventSchema) });
 
+const nullableNum = { type: ["number", "null"] } as const;
+const outcome = { type: "string", enum: ["pass", "fail", "inconclusive", "error"] } as const;
+const checkResultSchema = object({
+  check: str,
+  probe: nullableStr,
+  query: { ...nullableStr, description: "a prometheus check's query as sent, its placeholders filled in" },
+  outcome,
+  canary: { ...nullableNum, description: "the moved nodes' value (ms for latency checks, a fraction for rates and saturation)" },
+  control: { ...nullableNum, description: "the control's value, when the check compares" },
+  threshold: str,
+  samples: object({ canary: int, control: int }),
+  message: str,
+});
+const analysisRunSchema = object({ at: time, template: str, from: time, to: time, outcome, canary_nodes: int, control_nodes: int, checks: arrayOf(checkResultSchema) });
+export const analysisSchema = object({ rollout: str, template: nullableStr, runs: arrayOf(analysisRunSchema) });
+
 const idParams = fields({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
-const startBody = fields({ environment: { type: "string", minLength: 1, maxLength: 63 }, release: { type: "string", minLength: 1, maxLength: 256 }, force: { type: "boolean" } }, ["environment"]);
+const startBody = fields(
+  {
+    environment: { type: "string", minLength: 1, maxLength: 63 },
+    release: { type: "string", minLength: 1, maxLength: 256 },
+    force: { type: "boolean" },
+    override_freeze: { type: "string", minLength: 1, maxLength: 500, description: "an admin's reason to start although a spent error budget freezes the environment (audited)" },
+  },
+  ["environment"],
+);
 const approveBody = fields({ ticket: { type: "string", minLength: 1, maxLength: 200 } });
 const listQuery = fields({ environment: { type: "string", minLength: 1, maxLength: 63 }, limit: { type: "integer", minimum: 1, maximum: 500 } });
 
@@ -67,7 +92,12 @@ export function rolloutView(r: RolloutRecord) {
     steps: stepsView(r),
     strategy: r.strategy.name,
     on_failure: r.strategy.onFailure,
-    gates: { failed_runs: "percent" in r.strategy.gates.failedRuns ? `${r.strategy.gates.failedRuns.percent}%` : r.strategy.gates.failedRuns.count, image_rollback: r.strategy.gates.imageRollback, report_within_seconds: r.strategy.gates.reportWithinSeconds },
+    gates: {
+      failed_runs: "percent" in r.strategy.gates.failedRuns ? `${r.strategy.gates.failedRuns.percent}%` : r.strategy.gates.failedRuns.count,
+      image_rollback: r.strategy.gates.imageRollback,
+      report_within_seconds: r.strategy.gates.reportWithinSeconds,
+      analysis: r.strategy.gates.analysis?.name ?? null,
+    },
     baked_seconds: Math.floor(r.bakedMs / 1000),
     created_by: r.createdBy,
     created_at: r.createdAt.toISOString(),
@@ -75,6 +105,35 @@ export function rolloutView(r: RolloutRecord) {
     ended_at: r.endedAt?.toISOString() ?? null,
     reason: r.reason ?? null,
     approvals: r.approvals.map((a) => ({ by: a.by, at: a.at.toISOString(), step: a.step, ticket: a.ticket ?? null })),
+  };
+}
+
+/** Every analysis run of a rollout, oldest first: each check's measured values, threshold, samples and outcome. */
+export function analysisView(v: RolloutView) {
+  const runs = v.events.flatMap((e) => (e.kind === "analysis" && e.detail?.run ? [{ at: e.at, run: e.detail.run as AnalysisRun }] : []));
+  return {
+    rollout: v.rollout.id,
+    template: v.rollout.strategy.gates.analysis?.name ?? null,
+    runs: runs.map(({ at, run }) => ({
+      at: at.toISOString(),
+      template: run.template,
+      from: run.from,
+      to: run.to,
+      outcome: run.outcome,
+      canary_nodes: run.canaryNodes,
+      control_nodes: run.controlNodes,
+      checks: run.checks.map((c) => ({
+        check: c.check,
+        probe: c.probe ?? null,
+        query: c.query ?? null,
+        outcome: c.outcome,
+        canary: c.canary ?? null,
+        control: c.control ?? null,
+        threshold: c.threshold,
+        samples: c.samples,
+        message: c.message,
+      })),
+    })),
   };
 }
 
@@ -111,15 +170,18 @@ export function rolloutRoutes(controller: RolloutController) {
       { preHandler: viewer, schema: { tags, summary: "rollouts, newest first", querystring: listQuery, response: responses(object({ rollouts: arrayOf(rolloutSchema) })) } },
       async (request) => ({ rollouts: (await controller.list({ environment: request.query.environment, limit: request.query.limit ?? 50 })).map(rolloutView) }),
     );
-    app.post<{ Body: { environment: string; release?: string; force?: boolean } }>(
+    const admin = requireRole("admin");
+    app.post<{ Body: { environment: string; release?: string; force?: boolean; override_freeze?: string } }>(
       "/rollouts",
       {
         preHandler: operator,
         schema: { tags, summary: "start a rollout of a release (default: the newest) into an environment with a strategy (audited)", body: startBody, response: responses(rolloutDetailSchema, 201) },
       },
       async (request, reply) => {
-        const { environment, release, force } = request.body;
-        const started = await controller.startRollout({ environment, release, force, by: actorOf(request) });
+        const { environment, release, force, override_freeze: overrideFreeze } = request.body;
+        // Overriding a freeze is the admin's call, like Argo's and Spinnaker's manual overrides of a failed judge.
+        if (overrideFreeze !== undefined) await admin(request);
+        const started = await controller.startRollout({ environment, release, force, overrideFreeze, by: actorOf(request) });
         return reply.code(201).send(rolloutDetailView(await controller.view(started.id)));
       },
     );
@@ -127,6 +189,11 @@ export function rolloutRoutes(controller: RolloutController) {
       "/rollouts/:id",
       { preHandler: viewer, schema: { tags, summary: "one rollout: its steps, moved nodes with their health, the control, and its history", params: idParams, response: responses(rolloutDetailSchema) } },
       async (request) => rolloutDetailView(await controller.view(request.params.id)),
+    );
+    app.get<{ Params: { id: string } }>(
+      "/rollouts/:id/analysis",
+      { preHandler: viewer, schema: { tags, summary: "a rollout's analysis runs: every check's canary and control values, threshold, sample sizes and outcome", params: idParams, response: responses(analysisSchema) } },
+      async (request) => analysisView(await controller.view(request.params.id)),
     );
     for (const action of Object.keys(ACTIONS) as Action[]) {
       app.post<{ Params: { id: string } }>(
