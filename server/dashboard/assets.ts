@@ -28,6 +28,7 @@ code, pre, .mono { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monosp
 .s-pending { background:var(--drifted); } .s-signed { background:var(--unchanged); } .s-revoked, .s-rejected { background:var(--silent); } .s-expired { background:var(--failed); }
 .s-running { background:var(--changed); } .s-awaiting-approval, .s-paused { background:var(--noop); } .s-completed, .s-healthy { background:var(--unchanged); }
 .s-rolled-back, .s-late { background:var(--failed); } .s-aborted { background:var(--silent); }
+.s-pass { background:var(--unchanged); } .s-fail, .s-error { background:var(--failed); } .s-inconclusive { background:var(--noop); }
 ol.steps { list-style:none; padding:0; margin:0; display:flex; flex-wrap:wrap; gap:6px 18px; }
 ol.steps .mark { display:inline-block; width:1em; text-align:center; font-weight:700; }
 ol.steps .step-done .mark { color:var(--unchanged); } ol.steps .step-current { font-weight:600; } ol.steps .step-current .mark { color:var(--link); } ol.steps .step-pending { color:var(--muted); }

@@ -120,3 +120,40 @@ ${drawing}
 <figcaption class="legend">${series.map((s) => html`<span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${s.colour}"/></svg> ${s.label}</span>`)}</figcaption>
 </figure>`;
 }
+
+/** One line of a value chart: a value at each time it was measured. */
+export interface ValueSeries {
+  key: string;
+  label: string;
+  colour: string;
+  points: { at: Date; value: number }[];
+}
+
+/**
+ * Measured values over time as lines through their points (an analysis
+ * check's canary and control), each point's figure on hover; the axis runs
+ * from 0 to the largest value (or the limit, drawn dashed, when larger).
+ */
+export function valueChart(id: string, description: string, series: ValueSeries[], limit?: number): SafeHtml {
+  const all = series.flatMap((s) => s.points);
+  if (all.length === 0) return html``;
+  const t0 = Math.min(...all.map((p) => p.at.getTime()));
+  const t1 = Math.max(t0 + 1000, ...all.map((p) => p.at.getTime()));
+  const max = Math.max(Number.MIN_VALUE, limit ?? 0, ...all.map((p) => p.value));
+  const plotH = HEIGHT - TOP - BOTTOM;
+  const x = (t: number): string => (LEFT + ((t - t0) / (t1 - t0)) * (WIDTH - LEFT - RIGHT)).toFixed(1);
+  const y = (v: number): string => (TOP + plotH - (v / max) * plotH).toFixed(1);
+  const lines = series.map((s) => {
+    const d = s.points.map((p, i) => `${i === 0 ? "M" : " L"}${x(p.at.getTime())},${y(p.value)}`).join("");
+    const dots = s.points.map((p) => html`<circle cx="${x(p.at.getTime())}" cy="${y(p.value)}" r="3" fill="${s.colour}"><title>${p.at.toISOString()}: ${s.label} ${p.value}</title></circle>`);
+    return html`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2" class="series-${s.key}"/>${dots}`;
+  });
+  const limitLine = limit === undefined ? "" : html`<line x1="${LEFT}" y1="${y(limit)}" x2="${WIDTH - RIGHT}" y2="${y(limit)}" stroke="#b42318" stroke-dasharray="4 3" class="limit"><title>limit ${limit}</title></line>`;
+  const labels = html`<text x="${LEFT}" y="${HEIGHT - 6}">${timeLabel(new Date(t0), t1 - t0)}</text><text x="${WIDTH - RIGHT}" y="${HEIGHT - 6}" text-anchor="end">${timeLabel(new Date(t1), t1 - t0)}</text>`;
+  const legend = limit === undefined ? series : [...series, { label: `limit ${limit}`, colour: "#b42318" }];
+  return figure(id, description, round3(max), html`${limitLine}${lines}${labels}`, legend);
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

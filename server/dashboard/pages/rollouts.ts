@@ -1,7 +1,7 @@
 // /rollouts: every rollout, newest first (filtered by environment), and
 // /rollouts/:id: one rollout — its state and why, its steps, the nodes it
 // moved (their health on the target release) and the control, the gate values
-// over time and its history — with the operator's buttons. The buttons call
+// over time, its analysis runs and its history — with the operator's buttons. The buttons call
 // the same controller as the API and the CLI, under the token's name, so it
 // checks and audits each of them exactly as there.
 import type { FastifyInstance } from "fastify";
@@ -20,6 +20,7 @@ import { html, type SafeHtml } from "../html.js";
 import { badge, page } from "../layout.js";
 import { pageOf, type Paged } from "../paging.js";
 import { canOperate } from "../session.js";
+import { analysisSection } from "./rollout-analysis.js";
 import { pathOf, queryString, reportPath } from "../urls.js";
 
 /** Rollouts the list shows (the store keeps them all). */
@@ -106,6 +107,7 @@ ${stepsSection(r)}
 ${movedSection(r, pageOf(view.nodes, request.query.moved, NODES_PER_PAGE, self("moved")), lookup, now)}
 ${controlSection(r, pageOf(view.control, request.query.control, NODES_PER_PAGE, self("control")), lookup, now)}
 ${gatesSection(r, view.events, now)}
+${analysisSection(r.strategy.gates.analysis, view.events, now)}
 ${historySection(view.events, now)}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: `Rollout ${r.id}`, section: "rollouts", request, body }));
   });
@@ -273,9 +275,9 @@ ${shown.map((s) => html`<tr><td class="nowrap">${when(s.at, now)}</td><td class=
 ${samples.length > shown.length && html`<p class="muted">The newest ${shown.length} of ${count(samples.length)} samples; the chart draws them all.</p>`}`;
 }
 
-/** What the controller decided, oldest first; the gate samples are in the chart above. */
+/** What the controller decided, oldest first; the gate samples and analysis runs are in their sections above. */
 function historySection(events: RolloutEvent[], now: Date): SafeHtml {
-  const decisions = events.filter((e) => e.kind !== "gates");
+  const decisions = events.filter((e) => e.kind !== "gates" && e.kind !== "analysis");
   return html`<h2 id="history">History</h2>
 <table id="events"><thead><tr><th>When</th><th>What</th><th>Detail</th></tr></thead><tbody>
 ${decisions.map((e) => html`<tr><td class="nowrap">${when(e.at, now)}</td><td class="nowrap"><code>${e.kind}</code></td><td class="wrap">${e.message}</td></tr>`)}
