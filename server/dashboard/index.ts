@@ -17,6 +17,7 @@ import { nodeRoutes } from "./pages/node.js";
 import { releasePageRoutes } from "./pages/releases.js";
 import { reportRoutes } from "./pages/report.js";
 import { rolloutPageRoutes } from "./pages/rollouts.js";
+import { sloPageRoutes } from "./pages/slos.js";
 import { requireSession } from "./session.js";
 
 /**
@@ -49,6 +50,7 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
       reportRoutes(pages, deps);
       releasePageRoutes(pages, deps);
       if (deps.rollouts) rolloutPageRoutes(pages, deps.rollouts, deps.store);
+      if (deps.slos) sloPageRoutes(pages, deps.slos);
       certificateRoutes(pages, deps);
       auditPageRoutes(pages, deps);
     });

@@ -11,7 +11,7 @@ declare module "fastify" {
   }
 }
 
-export type Section = "fleet" | "releases" | "rollouts" | "certificates" | "audit" | "none";
+export type Section = "fleet" | "releases" | "rollouts" | "slos" | "certificates" | "audit" | "none";
 
 export interface PageOptions {
   title: string;
@@ -46,7 +46,7 @@ ${o.body}
 
 function topNav(section: Section, caller: ApiTokenRecord, rollouts: boolean): SafeHtml {
   const link = (s: Section, href: string, label: string): SafeHtml => html`<a href="${href}" class="${s === section ? "here" : ""}">${label}</a>`;
-  return html`<nav>${link("fleet", "/", "Fleet")}${link("releases", "/releases", "Releases")}${rollouts && link("rollouts", "/rollouts", "Rollouts")}${link("certificates", "/certificates", "Certificates")}${link("audit", "/audit", "Audit")}</nav>
+  return html`<nav>${link("fleet", "/", "Fleet")}${link("releases", "/releases", "Releases")}${rollouts && link("rollouts", "/rollouts", "Rollouts")}${rollouts && link("slos", "/slos", "SLOs")}${link("certificates", "/certificates", "Certificates")}${link("audit", "/audit", "Audit")}</nav>
   <div class="who"><span>${caller.name} (${caller.role})</span>
     <form class="inline" method="post" action="/logout"><button type="submit">Log out</button></form></div>`;
 }

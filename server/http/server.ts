@@ -13,6 +13,7 @@ import type { Logger } from "../log.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import type { StatusOptions } from "../status.js";
 import type { RolloutController } from "../rollouts/controller.js";
+import type { SloBudgets } from "../slo/service.js";
 import type { Store } from "../store/store.js";
 import { WatchHub } from "../watch/hub.js";
 import { authenticate } from "./auth.js";
@@ -29,6 +30,7 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { reportRoutes } from "./routes/reports.js";
 import { rolloutRoutes } from "./routes/rollouts.js";
+import { sloRoutes } from "./routes/slos.js";
 import { runRoutes } from "./routes/runs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
@@ -49,6 +51,8 @@ export interface HttpApiOptions {
   watch?: WatchHub;
   /** Serves /api/v1/rollouts when given. */
   rollouts?: RolloutController;
+  /** Serves /api/v1/slos and the SLO page when given. */
+  slos?: SloBudgets;
   /** Serves /api/v1/artifacts (push and list) when given. */
   artifacts?: ArtifactStore;
   /** Serves the agent installer (/install.sh, /install/ancla-agent.deb, /api/v1/install) when given. */
@@ -87,6 +91,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     statusOptions: (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: opts.unresponsiveAfterMs }),
     serverCertificates: opts.serverCertificates,
     rollouts: opts.rollouts,
+    slos: opts.slos,
   };
   capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   boundHandshakeTime(app.server as unknown as TlsServer, limits.handshakeTimeoutMs);
@@ -129,6 +134,7 @@ async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub)
   releaseRoutes(api, deps);
   runRoutes(api, deps, watch);
   if (deps.rollouts) await rolloutRoutes(deps.rollouts)(api);
+  if (deps.slos) await sloRoutes(deps.slos)(api);
 }
 
 /** The OpenAPI document's frame; the paths come from the tagged routes' schemas (untagged ones, like the dashboard's, stay out). */

@@ -1,5 +1,6 @@
 import type { CertificateService } from "../../ca/service.js";
 import type { RolloutController } from "../../rollouts/controller.js";
+import type { SloBudgets } from "../../slo/service.js";
 import type { StatusOptions } from "../../status.js";
 import type { Store } from "../../store/store.js";
 
@@ -13,4 +14,6 @@ export interface ApiDeps {
   serverCertificates?(): Record<string, Date>;
   /** The rollout controller (API, dashboard); absent: the server runs no rollouts (tests of other parts). */
   rollouts?: RolloutController;
+  /** The SLOs' budgets (API, dashboard); given with the rollout controller. */
+  slos?: SloBudgets;
 }
