@@ -1,18 +1,16 @@
 // Reports not yet delivered, one file per run, so that a run made while the
 // server is away is reported later and nothing is lost to a crash.
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { AnclaError } from "../../proto/errors.js";
 import { reportFromJson, reportToJson } from "../../proto/report-words.js";
-import { TEMP_PREFIX, writeFileAtomic } from "./atomic-write.js";
 import { ioError } from "./io-error.js";
 import type { StateLayout } from "./layout.js";
+import { QueueDir } from "./queue-dir.js";
 
 /** The queue keeps the newest reports only: an agent cut off for weeks must not fill the disk. */
 export const MAX_QUEUED_REPORTS = 1000;
 
-const SUFFIX = ".json";
 /** Notes of reports that were lost (see markReportLost). */
 const LOST_SUFFIX = ".lost";
 
@@ -23,10 +21,8 @@ export interface QueuedReport {
 
 /** Queues a report; beyond `limit` queued reports the oldest are dropped. */
 export async function enqueueReport(layout: StateLayout, report: Report, limit: number = MAX_QUEUED_REPORTS): Promise<void> {
-  const file = reportFile(layout, report.runId);
-  await mkdir(layout.reportsDir, { recursive: true });
   // With the enums as words, as before there were enums: a queue an older agent wrote still reads.
-  await writeFileAtomic(file, JSON.stringify(reportToJson(report)), { mode: 0o600 });
+  await queueOf(layout).write(report.runId, JSON.stringify(reportToJson(report)));
   await trimQueue(layout, limit);
 }
 
@@ -40,15 +36,16 @@ export async function listQueuedReports(layout: StateLayout): Promise<QueuedRepo
 
 /** Every readable queued report with its file name, oldest first: listing and trimming agree on what "oldest" is. */
 async function readQueue(layout: StateLayout): Promise<(QueuedReport & { name: string })[]> {
+  const queue = queueOf(layout);
   const queued: (QueuedReport & { name: string; mtimeMs: number })[] = [];
-  for (const { name, mtimeMs } of await queueFiles(layout)) {
+  for (const { name, mtimeMs } of await queueFiles(queue)) {
     const path = join(layout.reportsDir, name);
     try {
       const report = reportFromJson(JSON.parse(await readFile(path, "utf8")));
-      if (report.runId !== runIdOf(name)) throw new Error(`holds run ${report.runId}`);
+      if (report.runId !== queue.idOf(name)) throw new Error(`holds run ${report.runId}`);
       queued.push({ runId: report.runId, report, name, mtimeMs });
     } catch {
-      await moveAside(layout, name);
+      await queue.moveAside(name);
     }
   }
   // The run's own start time first; the file time breaks ties (and orders reports without one).
@@ -56,9 +53,7 @@ async function readQueue(layout: StateLayout): Promise<(QueuedReport & { name: s
 }
 
 export async function removeQueuedReport(layout: StateLayout, runId: string): Promise<void> {
-  await unlink(reportFile(layout, runId)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "ENOENT") throw err;
-  });
+  await queueOf(layout).remove(runId);
 }
 
 /** A run whose report was neither queued nor delivered. */
@@ -74,7 +69,7 @@ export interface LostReport {
  * the report still takes a name (an inode, no data block).
  */
 export async function markReportLost(layout: StateLayout, runId: string): Promise<void> {
-  const file = reportFile(layout, runId, LOST_SUFFIX);
+  const file = queueOf(layout).fileOf(runId, LOST_SUFFIX);
   try {
     await mkdir(layout.reportsDir, { recursive: true });
     await (await open(file, "w", 0o600)).close();
@@ -96,43 +91,21 @@ export async function lostReports(layout: StateLayout): Promise<LostReport[]> {
 
 /** Drops the notes once a report that tells of them is safe (queued or delivered). */
 export async function forgetLostReports(layout: StateLayout, lost: readonly LostReport[]): Promise<void> {
-  for (const { runId } of lost) await unlink(reportFile(layout, runId, LOST_SUFFIX)).catch(() => undefined);
+  for (const { runId } of lost) await unlink(queueOf(layout).fileOf(runId, LOST_SUFFIX)).catch(() => undefined);
 }
 
-function reportFile(layout: StateLayout, runId: string, suffix = SUFFIX): string {
-  // The run id becomes a file name: refuse anything that could leave the queue directory.
-  if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) {
-    throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `run id ${JSON.stringify(runId)} cannot name a queued report`);
-  }
-  return join(layout.reportsDir, runId + suffix);
+function queueOf(layout: StateLayout): QueueDir {
+  return new QueueDir(layout.reportsDir, layout.badReportsDir, "run id", "queued report");
 }
 
-function runIdOf(fileName: string): string {
-  return fileName.slice(0, -SUFFIX.length);
-}
-
-async function queueNames(layout: StateLayout): Promise<string[]> {
-  try {
-    return (await readdir(layout.reportsDir)).filter((n) => n.endsWith(SUFFIX) && !n.startsWith(TEMP_PREFIX));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw err;
-  }
-}
-
-async function queueFiles(layout: StateLayout): Promise<{ name: string; mtimeMs: number }[]> {
-  const names = await queueNames(layout);
-  return Promise.all(names.map(async (name) => ({ name, mtimeMs: (await stat(join(layout.reportsDir, name))).mtimeMs })));
-}
-
-async function moveAside(layout: StateLayout, name: string): Promise<void> {
-  await mkdir(layout.badReportsDir, { recursive: true });
-  await rename(join(layout.reportsDir, name), join(layout.badReportsDir, name));
+async function queueFiles(queue: QueueDir): Promise<{ name: string; mtimeMs: number }[]> {
+  const names = await queue.names();
+  return Promise.all(names.map(async (name) => ({ name, mtimeMs: (await stat(join(queue.dir, name))).mtimeMs })));
 }
 
 /** Drops the oldest reports (in listing order) beyond `limit`; names alone tell whether there is work. */
 async function trimQueue(layout: StateLayout, limit: number): Promise<void> {
-  if ((await queueNames(layout)).length <= limit) return;
+  if ((await queueOf(layout).names()).length <= limit) return;
   const queued = await readQueue(layout);
   for (const { name } of queued.slice(0, Math.max(0, queued.length - limit))) {
     await unlink(join(layout.reportsDir, name)).catch(() => undefined);
