@@ -19,6 +19,9 @@ export interface StateLayout {
   reportsDir: string;
   /** Queued report files that could not be read, kept for a human to look at. */
   badReportsDir: string;
+  /** Health batches not yet delivered (ReportHealth), one file per batch. */
+  healthDir: string;
+  badHealthDir: string;
   runLock: string;
   /** Contents the file provider replaced or removed, by SHA-256 (bounded). */
   bucket: string;
@@ -38,6 +41,8 @@ export function stateLayout(stateDir: string): StateLayout {
     memory: join(stateDir, "memory.json"),
     reportsDir,
     badReportsDir: join(reportsDir, "bad"),
+    healthDir: join(stateDir, "health"),
+    badHealthDir: join(stateDir, "health", "bad"),
     runLock: join(stateDir, "run.lock"),
     bucket: join(stateDir, "bucket"),
   };

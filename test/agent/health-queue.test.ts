@@ -1,0 +1,35 @@
+// The on-disk health queue: bounded (oldest dropped, counted), oldest first,
+// survives a restart (a new queue over the same dir), never half-written.
+import t from "tap";
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { HealthQueue, newBatchId } from "../../agent/health/queue.js";
+import { stateLayout } from "../../agent/state/layout.js";
+
+const batch = (at: number) => ({ batchId: newBatchId(at), probes: [{ probe: "web", endedAtMs: BigInt(at), durationMs: 10000, count: 3, errorsTimeout: 1, latency: [{ index: 90, count: 2 }] }] });
+
+t.test("bounded: the oldest batches go first, and how many is told", async (t) => {
+  const layout = stateLayout(t.testdir({}));
+  const q = new HealthQueue(layout, 3);
+  const dropped: number[] = [];
+  for (const at of [5000, 1000, 3000, 2000, 4000]) dropped.push(await q.add(batch(at)));
+  t.same(dropped, [0, 0, 0, 1, 1]);
+  const left = await new HealthQueue(layout, 3).list();
+  t.same(left.map((b) => Number(b.probes[0].endedAtMs)), [3000, 4000, 5000], "after a restart: the newest three, oldest first");
+  t.equal(left[0].probes[0].count, 3);
+  t.same(left[0].probes[0].latency.map((b) => [b.index, b.count]), [[90, 2]]);
+  await q.remove(left[0].batchId);
+  await q.remove(left[0].batchId);
+  t.equal((await q.list()).length, 2);
+});
+
+t.test("never half-written: no temp file is read as a batch; a broken file is moved aside", async (t) => {
+  const layout = stateLayout(t.testdir({}));
+  const q = new HealthQueue(layout);
+  await q.add(batch(1000));
+  await writeFile(join(layout.healthDir, ".ancla-tmp-999999-0000000001000-aaaaaaaaaaaa.json.0123456789ab"), "{\"batchId\":");
+  await writeFile(join(layout.healthDir, "0000000002000-bbbbbbbbbbbb.json"), "{\"batchId\":");
+  t.equal((await q.list()).length, 1);
+  t.same(await readdir(layout.badHealthDir), ["0000000002000-bbbbbbbbbbbb.json"]);
+  t.notOk((await readdir(layout.healthDir)).some((n) => n.startsWith(".ancla-tmp-") && !n.includes("999999")), "add leaves no temp file");
+});
