@@ -1,10 +1,11 @@
 // Connections to the server: the bootstrap service (server TLS, CA pinned by
 // fingerprint) and the agent service (mutual TLS with the agent's certificate).
 import * as grpc from "@grpc/grpc-js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { connect as tlsConnect, type PeerCertificate } from "node:tls";
-import { AgentService } from "../proto/gen/ancla/v1/agent_pb.js";
+import { AgentService, type ReportHealthRequestSchema } from "../proto/gen/ancla/v1/agent_pb.js";
 import { BootstrapService } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { makeClient, type ServiceClient } from "../proto/grpc.js";
 import { AnclaError, codeForGrpcStatus, isAnclaError, isAnclaErrorCode, type GrpcStatusName } from "../proto/errors.js";
@@ -140,4 +141,17 @@ const PROBE_TIMEOUT_MS = 5000;
 /** The host of host:port, without an IPv6 literal's brackets. */
 function hostOf(server: string): string {
   return server.slice(0, server.lastIndexOf(":")).replace(/^\[(.*)\]$/, "$1");
+}
+
+/**
+ * One ReportHealth call on the agent's mTLS channel; answers whether the
+ * server stored the batch (false: it had that batch_id already). Failures as
+ * asTransportError: ANCLA_E_SERVER_UNREACHABLE when the server is away.
+ */
+export async function reportHealth(client: AgentClient, server: string, batch: MessageInitShape<typeof ReportHealthRequestSchema>, timeoutMs: number): Promise<boolean> {
+  try {
+    return (await client.reportHealth(batch, { timeoutMs })).stored;
+  } catch (err) {
+    throw asTransportError(err, server);
+  }
 }

@@ -33,3 +33,26 @@ t.test("never half-written: no temp file is read as a batch; a broken file is mo
   t.same(await readdir(layout.badHealthDir), ["0000000002000-bbbbbbbbbbbb.json"]);
   t.notOk((await readdir(layout.healthDir)).some((n) => n.startsWith(".ancla-tmp-") && !n.includes("999999")), "add leaves no temp file");
 });
+
+t.test("the sender queues what the server does not take and delivers it oldest first on the next send", async (t) => {
+  const { HealthSender } = await import("../../agent/health/sender.js");
+  const { AnclaError } = await import("../../proto/errors.js");
+  const layout = stateLayout(t.testdir({}));
+  let away = true;
+  const got: string[] = [];
+  let clock = 1000;
+  const sender = new HealthSender(new HealthQueue(layout), async (b) => {
+    if (away) throw new AnclaError("ANCLA_E_SERVER_UNREACHABLE", "away");
+    t.ok(b.sentAtMs !== undefined, "sent_at_ms is set at sending");
+    got.push(String(b.probes?.[0]?.probe));
+  }, undefined, () => clock);
+  const w = (probe: string) => [{ probe, count: 1 }];
+  t.match(await sender.flush(w("one"), []), { delivered: 0, queued: 1 });
+  clock = 2000;
+  t.match(await sender.flush(w("two"), []), { delivered: 0, queued: 1 });
+  away = false;
+  clock = 3000;
+  t.match(await sender.flush(w("three"), []), { delivered: 3, queued: 0 });
+  t.same(got, ["one", "two", "three"]);
+  t.same(await new HealthQueue(layout).list(), [], "the queue is empty");
+});
