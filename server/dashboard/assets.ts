@@ -10,7 +10,7 @@ body { margin:0; font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-s
 a { color:var(--link); text-decoration:none; } a:hover { text-decoration:underline; }
 header.top { display:flex; align-items:center; gap:20px; padding:10px 24px; border-bottom:1px solid var(--line); background:var(--soft); }
 header.top .brand { font-weight:700; font-size:16px; color:var(--fg); }
-header.top nav a { margin-right:14px; } header.top nav a.here { font-weight:600; color:var(--fg); }
+header.top nav { display:flex; flex-wrap:wrap; gap:2px 14px; min-width:0; } header.top nav a.here { font-weight:600; color:var(--fg); }
 header.top .who { margin-left:auto; color:var(--muted); display:flex; gap:10px; align-items:center; }
 main { padding:18px 24px 40px; max-width:1280px; }
 h1 { font-size:20px; margin:4px 0 12px; overflow-wrap:anywhere; } h2 { font-size:16px; margin:26px 0 8px; }
