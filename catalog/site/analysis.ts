@@ -6,7 +6,7 @@ import { parser as promql } from "@prometheus-io/lezer-promql";
 import type { Node } from "yaml";
 import { CelCache } from "../expr/cel.js";
 import type { Field, Reader } from "./reader.js";
-import { duration, entries, integer, number } from "./settings-values.js";
+import { duration, entries, integer, number, oneOf } from "./settings-values.js";
 import { whereOf, type Where } from "./yaml-file.js";
 
 /** A threshold on the canary alone, and one relative to the control (either may be absent, not both). */
@@ -122,15 +122,9 @@ function readTemplate(reader: Reader, name: string, key: Node, value: Node | nul
 }
 
 function readCheck(reader: Reader, node: Node | null, list: Node): AnalysisCheck | undefined {
-  const map = reader.map(node, "a check", list);
-  if (!map) return undefined;
-  if (map.items.length !== 1) {
-    reader.report(map, `a check has exactly one of ${CHECK_KINDS.join(", ")}; this one has ${map.items.length}`);
-    return undefined;
-  }
-  const field = reader.fields(map, CHECK_KINDS).values().next().value as Field | undefined;
-  if (!field) return undefined;
-  const kind = String(field.key.value) as CheckKind;
+  const one = oneOf(reader, node, list, "a check", CHECK_KINDS);
+  if (!one) return undefined;
+  const { kind, field } = one;
   const settings = reader.map(field.value, `\`${kind}\``, field.key);
   if (!settings) return undefined;
   const where = whereOf(reader.file, field.key);

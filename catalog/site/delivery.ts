@@ -9,7 +9,7 @@ import { readAnalysis, type AnalysisTemplate } from "./analysis.js";
 type AnalysisRead = ReturnType<typeof readAnalysis>;
 import { Reader, type Field } from "./reader.js";
 import { readSlos, type Slo } from "./slos.js";
-import { duration, entries, integer, isEmpty } from "./settings-values.js";
+import { duration, entries, integer, isEmpty, oneOf } from "./settings-values.js";
 import { ENVIRONMENT_NAME } from "./rules.js";
 import { whereOf, type Where } from "./yaml-file.js";
 
@@ -157,15 +157,9 @@ function readStrategy(reader: Reader, analysis: AnalysisRead, name: string, key:
 }
 
 function readStep(reader: Reader, node: Node | null, list: YAMLMap | Node): RolloutStep | undefined {
-  const map = reader.map(node, "a step", list);
-  if (!map) return undefined;
-  if (map.items.length !== 1) {
-    reader.report(map, `a step has exactly one of ${STEP_KINDS.join(", ")}; this one has ${map.items.length}`);
-    return undefined;
-  }
-  const field = reader.fields(map, STEP_KINDS).values().next().value as Field | undefined;
-  if (!field) return undefined;
-  const kind = String(field.key.value) as (typeof STEP_KINDS)[number];
+  const one = oneOf(reader, node, list, "a step", STEP_KINDS);
+  if (!one) return undefined;
+  const { kind, field } = one;
   if (kind === "nodes") {
     const count = integer(reader, field, "`nodes`", 1, Number.MAX_SAFE_INTEGER);
     return count === undefined ? undefined : { kind, count };

@@ -49,3 +49,19 @@ export function number(reader: Reader, field: Field, what: string, min: number, 
   reader.report(node ?? field.key, `${what} must be a number ${range}, not ${typeof value === "number" ? value : describe(node)}`);
   return undefined;
 }
+
+/**
+ * A list item that is a mapping with exactly one of `kinds` as its key (a
+ * strategy's step, an analysis check), as its kind and field; undefined when
+ * it is not, the problem reported.
+ */
+export function oneOf<K extends string>(reader: Reader, node: Node | null, at: Node, what: string, kinds: readonly K[]): { kind: K; field: Field } | undefined {
+  const map = reader.map(node, what, at);
+  if (!map) return undefined;
+  if (map.items.length !== 1) {
+    reader.report(map, `${what} has exactly one of ${kinds.join(", ")}; this one has ${map.items.length}`);
+    return undefined;
+  }
+  const field = reader.fields(map, kinds).values().next().value as Field | undefined;
+  return field && { kind: String(field.key.value) as K, field };
+}
