@@ -14,6 +14,7 @@ import type { WatchHub } from "../watch/hub.js";
 import { checkFacts, checkReportSize, DEFAULT_MESSAGE_LIMITS, type MessageLimits } from "./limits.js";
 import { peerAuthenticator, type PeerCertificateSource, type PeerTrust } from "./peer.js";
 import { rpcFail } from "./status.js";
+import { validateHealth } from "../health/validate.js";
 
 export interface AgentServiceDeps {
   trust: PeerTrust;
@@ -103,9 +104,10 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
       return chunks(source, req.sha256, Number(req.offset));
     },
 
-    // Replaced by the health ingest (being built); until then a batch is refused, never half-stored.
-    reportHealth: async (_req, call) => {
+    reportHealth: async (req, call) => {
       authenticatePeer(call);
+      // An impossible batch is refused as such now; a possible one waits for the health store, and is refused whole, never half-stored.
+      validateHealth(req, new Date());
       return rpcFail("ANCLA_E_INTERNAL", "this server does not store health reports yet");
     },
 
