@@ -92,6 +92,8 @@ export const commands: Record<string, Subcommand> = {
         // The Watch stream's news is log, not output: stdout stays one report per run (--json: one object a line).
         onRunNow: (run) => process.stderr.write(`watch: ${run.noop ? "noop run" : "run"} now, asked by ${run.requests.map((r) => `${r.reason} (request ${r.requestId})`).join("; ")}\n`),
         onWatch: (state) => process.stderr.write(`watch: ${state.up ? `connected to ${settings.server}` : `not connected (${state.error?.message ?? "the server ended the stream"}); again in ${(state.retryInMs / 1000).toFixed(1)} s`}\n`),
+        // Health lines say "health: ..." themselves; like the Watch stream's, they are log, not output.
+        onHealth: (line) => process.stderr.write(`${line}\n`),
       });
       return 0;
     },

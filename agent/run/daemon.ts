@@ -8,9 +8,16 @@
 // from the server wakes the sleep and runs at once, as a noop run when it asks
 // for one. A RunNow that arrives during a run queues one more run after it;
 // further ones asking the same (noop or not) join that queued run.
+//
+// Alongside the runs, the health monitor (health/monitor.ts) probes the
+// catalog the agent holds: the cached one when the daemon starts, the new one
+// after each enforcing run that had a catalog (a noop run changed nothing on
+// the host, so its catalog's probes and site version would not describe it).
+// It runs on its own timers; the run loop never waits for it, except once at stop.
+import type { AgentSettings } from "../settings.js";
+import { daemonHealth, type DaemonHealth } from "../health/monitor.js";
 import { isAnclaError } from "../../proto/errors.js";
 import type { RunNow } from "../../proto/gen/ancla/v1/agent_pb.js";
-import type { AgentSettings } from "../settings.js";
 import { runOnce, type RunOnceOptions, type RunResult } from "./once.js";
 import { holdWatch, type WatchOptions, type WatchState } from "./watch.js";
 
@@ -31,6 +38,8 @@ export interface DaemonHooks {
   onRunNow?(run: RequestedRun): void;
   /** The Watch stream came up or went down. */
   onWatch?(state: WatchState): void;
+  /** A line of the health monitor's (a flush failing, the probes of a new catalog). */
+  onHealth?(line: string): void;
 }
 
 /** What the daemon runs with; tests replace them. */
@@ -38,6 +47,8 @@ export interface DaemonDeps {
   runOnce(opts: RunOnceOptions): Promise<RunResult>;
   /** Holds the Watch stream open until the signal aborts. */
   holdWatch(opts: WatchOptions): Promise<void>;
+  /** Starts health monitoring; absent, the daemon runs without (tests of the run loop). */
+  health?(settings: AgentSettings, log: (line: string) => void): DaemonHealth;
 }
 
 /** One run the server asked for: every RunNow it answers (they asked for the same kind of run). */
@@ -92,37 +103,51 @@ export class RunRequests {
   }
 }
 
-export async function runDaemon(opts: RunOnceOptions, hooks: DaemonHooks, deps: DaemonDeps = { runOnce, holdWatch }): Promise<void> {
+export async function runDaemon(opts: RunOnceOptions, hooks: DaemonHooks, deps: DaemonDeps = { runOnce, holdWatch, health: daemonHealth }): Promise<void> {
   const stop = new AbortController();
   void hooks.stopped.then(() => stop.abort());
   const requests = new RunRequests(opts.noop);
   const watching = deps.holdWatch({ settings: opts.settings, signal: stop.signal, onRunNow: (r) => requests.add(r), onState: hooks.onWatch });
+  const health = deps.health?.(opts.settings, hooks.onHealth ?? (() => undefined));
+  // Not awaited: reading and verifying the cache must not hold up the first run.
+  void health?.refresh();
+  try {
+    await runLoop(opts, hooks, deps, requests, stop.signal, health);
+  } finally {
+    await watching;
+    await health?.stop();
+  }
+}
+
+async function runLoop(opts: RunOnceOptions, hooks: DaemonHooks, deps: DaemonDeps, requests: RunRequests, signal: AbortSignal, health: DaemonHealth | undefined): Promise<void> {
   let failures = 0;
   // The first run also waits a splay, so a fleet restarted together spreads out.
   let due = Date.now() + Math.random() * opts.settings.splay * 1000;
-  while (!stop.signal.aborted) {
-    await requests.sleep(due - Date.now(), stop.signal);
-    if (stop.signal.aborted) break;
+  while (!signal.aborted) {
+    await requests.sleep(due - Date.now(), signal);
+    if (signal.aborted) break;
     const asked = requests.take();
     if (!asked && Date.now() < due) continue;
     if (asked) hooks.onRunNow?.(asked);
-    failures = await runAndCount({ ...opts, noop: asked?.noop ?? opts.noop }, hooks, deps, failures);
+    const noop = asked?.noop ?? opts.noop;
+    const ran = await runAndCount({ ...opts, noop }, hooks, deps, failures);
+    failures = ran.failures;
+    if (!noop && ran.result?.report.catalogDigest) void health?.refresh();
     // A timer run, or a requested run that enforced the catalog, starts the interval over; a
     // requested noop run leaves the timer's run where it was (a noop run enforces nothing).
     if (!asked || !asked.noop) due = Date.now() + nextDelaySeconds(opts.settings, failures) * 1000;
   }
-  await watching;
 }
 
-/** One run, told to onRun; answers the failures in a row that drive the backoff. */
-async function runAndCount(opts: RunOnceOptions, hooks: DaemonHooks, deps: DaemonDeps, failures: number): Promise<number> {
+/** One run, told to onRun; answers its result and the failures in a row that drive the backoff. */
+async function runAndCount(opts: RunOnceOptions, hooks: DaemonHooks, deps: DaemonDeps, failures: number): Promise<{ failures: number; result?: RunResult }> {
   try {
     const result = await deps.runOnce(opts);
     hooks.onRun(result);
-    return result.serverReachable ? 0 : failures + 1;
+    return { failures: result.serverReachable ? 0 : failures + 1, result };
   } catch (err) {
     hooks.onRun(err as Error);
     // A locked or broken state dir should not kill the daemon: report and retry later.
-    return isAnclaError(err, "ANCLA_E_LOCKED") ? failures : failures + 1;
+    return { failures: isAnclaError(err, "ANCLA_E_LOCKED") ? failures : failures + 1 };
   }
 }
