@@ -2,16 +2,19 @@
 // hierarchy, then per module its parameters and resources, then the graph.
 // Every problem found on the way is collected; any problem means no catalog.
 import type { CompileResult, Facts, SiteProblem } from "../compiler.js";
-import type { CatalogBody } from "../model.js";
+import type { CatalogBody, Probe } from "../model.js";
 import type { ArtifactLookup } from "./artifact.js";
 import { classify } from "./classify.js";
 import { link, type Declared, type Relation } from "./graph.js";
 import { nodeData } from "./hierarchy.js";
+import { ownNames } from "./host-local.js";
 import { instantiate } from "./instantiate.js";
+import { instantiateProbes, type DeclaredProbe } from "./instantiate-probes.js";
 import { resolveParams } from "./params.js";
 import { bind, nodeScope } from "./scope.js";
 import type { Site } from "./site.js";
 import type { Sink } from "./value.js";
+import { formatWhere } from "./yaml-file.js";
 
 export async function compileNode(site: Site, version: string, certname: string, facts: Facts, artifacts?: ArtifactLookup): Promise<CompileResult> {
   const problems: SiteProblem[] = [...site.problems];
@@ -25,6 +28,8 @@ export async function compileNode(site: Site, version: string, certname: string,
   const withData = bind(scope, "data", data.json);
   const declared: Declared[] = [];
   const uncertain = new Set<string>();
+  const probes: DeclaredProbe[] = [];
+  const localOnly = site.settings.probes.localOnly ? ownNames(certname, facts) : undefined;
   // One module at a time: the order of resources (and thus the catalog bytes) must not depend on I/O timing.
   for (const use of classes.modules) {
     const load = await site.module(use.name);
@@ -36,18 +41,34 @@ export async function compileNode(site: Site, version: string, certname: string,
     problems.push(...module.problems);
     // A wrong parameter is unknown, not the end of the module: its resources are still checked.
     const params = resolveParams(module, classes.params.get(module.name), data, scope, report);
-    declared.push(...(await instantiate({ module, contents, report, warn, artifacts, unknown: params.unknown, uncertain }, bind(withData, "params", params.json, params.cel))));
+    const moduleScope = bind(withData, "params", params.json, params.cel);
+    declared.push(...(await instantiate({ module, contents, report, warn, artifacts, unknown: params.unknown, uncertain }, moduleScope)));
+    probes.push(...instantiateProbes({ module, report, unknown: params.unknown, localOnly }, moduleScope));
   }
   const edges = link(uncertain.size > 0 ? withoutUncertain(declared, uncertain) : declared, problems);
+  const unique = uniqueProbes(probes, report);
   const found = warnings.length > 0 ? { warnings: forNode(certname, warnings) } : {};
   if (problems.length > 0) return { ok: false, problems: forNode(certname, problems), ...found };
   const body: CatalogBody = { certname, siteVersion: version, resources: declared.map((d) => d.resource!), edges };
+  // Left out when there are none, so a catalog without probes keeps its bytes and digest.
+  if (unique.length > 0) body.probes = unique;
   return { ok: true, body, contents, environment: classes.environment, ...found };
 }
 
 /** The environment the site places a node in, without compiling it (its rules' problems are the compile's to report). */
 export function environmentOf(site: Site, certname: string, facts: Facts): string {
   return classify(site.rules, certname, nodeScope(certname, facts), () => undefined).environment;
+}
+
+/** Probes by name: analysis and SLOs name them, so two of one name are a problem at the second. */
+function uniqueProbes(probes: DeclaredProbe[], report: Sink): Probe[] {
+  const seen = new Map<string, DeclaredProbe>();
+  for (const d of probes) {
+    const first = seen.get(d.probe.name);
+    if (first) report(d.where, `probe ${d.probe.name} is declared twice for this node (first at ${formatWhere(first.where)})`);
+    else seen.set(d.probe.name, d);
+  }
+  return [...seen.values()].map((d) => d.probe);
 }
 
 /**

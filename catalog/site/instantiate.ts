@@ -43,9 +43,13 @@ interface Running extends Instantiating {
  * the first item and reused for the others, problems included (each problem
  * is reported once per node anyway).
  */
-type Evaluator = (value: Value, scope: Scope) => JsonValue | undefined;
+export type Evaluator = (value: Value, scope: Scope) => JsonValue | undefined;
 
-function evaluator(m: Running, decl: ResourceDecl): Evaluator {
+/** What a declaration's loop and condition need: a resource's or a probe's. */
+type Looped = Pick<ResourceDecl, "when" | "forEach">;
+type Reporting = Pick<Instantiating, "report" | "unknown">;
+
+export function evaluator(m: Reporting, decl: Looped): Evaluator {
   const options: Evaluation = { shared: decl.forEach ? { varying: "each", results: new Map() } : undefined, unknown: m.unknown };
   return (value, scope) => evaluate(value, scope.cel, m.report, options);
 }
@@ -68,7 +72,7 @@ export async function instantiate(module: Instantiating, scope: Scope): Promise<
 }
 
 /** One scope per `for_each` item (`each`; a map gives {key, value}), or the scope itself. */
-function iterations(decl: ResourceDecl, scope: Scope, { report, unknown }: Running): Scope[] {
+export function iterations(decl: Looped, scope: Scope, { report, unknown }: Reporting): Scope[] {
   if (!decl.forEach) return [scope];
   const items = evaluate(decl.forEach, scope.cel, report, { unknown });
   if (items === undefined) return [];
@@ -78,7 +82,7 @@ function iterations(decl: ResourceDecl, scope: Scope, { report, unknown }: Runni
   return [];
 }
 
-function condition(decl: ResourceDecl, scope: Scope, value: Evaluator, report: Sink): boolean {
+export function condition(decl: Looped, scope: Scope, value: Evaluator, report: Sink): boolean {
   return decl.when ? boolOf(decl.when, "`when`", scope, value, report) === true : true;
 }
 

@@ -9,15 +9,19 @@ import type { CelCache } from "../expr/cel.js";
 import { moduleTemplates, type ModuleTemplates } from "../template/liquid.js";
 import type { Loads } from "./once.js";
 import { PARAM_NAME, readParamSpec, type ParamSpec } from "./param-types.js";
-import { Reader } from "./reader.js";
+import { Reader, type Field } from "./reader.js";
+import { readProbe, type ProbeDecl } from "./probe-decl.js";
 import { readResource, type ResourceDecl } from "./resource-decl.js";
 import { readModuleSource, type SourceRead } from "./source.js";
+import type { Compiling } from "./value.js";
 import { loadYaml } from "./yaml-file.js";
 
 export interface Module {
   name: string;
   params: Map<string, ParamSpec>;
   resources: ResourceDecl[];
+  /** What the agent daemon measures between runs (catalog/types/probe.ts). */
+  probes: ProbeDecl[];
   templates: ModuleTemplates;
   /** The bytes of `files/...`, read at most once per site version. */
   source(relPath: string): Promise<SourceRead>;
@@ -34,15 +38,15 @@ export async function loadModule(siteDir: string, name: string, cel: CelCache, l
   if (loaded.kind === "missing") return { kind: "missing", rel };
   const problems: SiteProblem[] = loaded.kind === "invalid" ? loaded.problems : [];
   const params = new Map<string, ParamSpec>();
-  const resources: ResourceDecl[] = [];
-  if (loaded.kind === "ok") readModuleYaml({ reader: new Reader(loaded.file, problems), cel }, params, resources);
+  const decls: Declarations = { resources: [], probes: [] };
+  if (loaded.kind === "ok") readModuleYaml({ reader: new Reader(loaded.file, problems), cel }, params, decls);
   const sources = new Map<string, Promise<SourceRead>>();
   return {
     kind: "ok",
     module: {
       name,
       params,
-      resources,
+      ...decls,
       templates: moduleTemplates(await readTemplates(path.join(dir, "templates"))),
       problems,
       source: (relPath) => loads.once(sources, relPath, () => readModuleSource(dir, relPath)),
@@ -50,14 +54,19 @@ export async function loadModule(siteDir: string, name: string, cel: CelCache, l
   };
 }
 
-function readModuleYaml(c: { reader: Reader; cel: CelCache }, params: Map<string, ParamSpec>, resources: ResourceDecl[]): void {
+interface Declarations {
+  resources: ResourceDecl[];
+  probes: ProbeDecl[];
+}
+
+function readModuleYaml(c: { reader: Reader; cel: CelCache }, params: Map<string, ParamSpec>, decls: Declarations): void {
   const { reader } = c;
   const root = reader.file.doc.contents;
   // An empty module.yaml is a module with nothing to manage yet, not a mistake.
   if (root === null || (isScalar(root) && root.value === null)) return;
   const top = reader.map(root, "module.yaml", root);
   if (!top) return;
-  const fields = reader.fields(top, ["params", "resources"]);
+  const fields = reader.fields(top, ["params", "resources", "probes"]);
   const paramsField = fields.get("params");
   const paramsMap = paramsField && reader.map(paramsField.value, "`params`", paramsField.key);
   for (const [name, f] of paramsMap ? reader.fields(paramsMap, keysOf(paramsMap)) : []) {
@@ -68,12 +77,16 @@ function readModuleYaml(c: { reader: Reader; cel: CelCache }, params: Map<string
     const spec = readParamSpec(c, name, f);
     if (spec) params.set(name, spec);
   }
-  const list = fields.get("resources");
-  const items = list && reader.seq(list.value, "`resources`", list.key);
+  readList(c, fields.get("resources"), "resources", "a resource", readResource, decls.resources);
+  readList(c, fields.get("probes"), "probes", "a probe", readProbe, decls.probes);
+}
+
+function readList<T>(c: Compiling, field: Field | undefined, key: string, what: string, read: (c: Compiling, map: YAMLMap) => T | undefined, out: T[]): void {
+  const items = field && c.reader.seq(field.value, `\`${key}\``, field.key);
   for (const item of items?.items ?? []) {
-    const map = reader.map(item, "a resource", items);
-    const decl = map && readResource(c, map);
-    if (decl) resources.push(decl);
+    const map = c.reader.map(item, what, items);
+    const decl = map && read(c, map);
+    if (decl) out.push(decl);
   }
 }
 

@@ -35,6 +35,26 @@ export interface ResourceDecl {
 
 export function readResource(c: Compiling, item: YAMLMap): ResourceDecl | undefined {
   const { reader } = c;
+  const split = splitMeta(c, item, META_KEYS);
+  const { meta, properties } = split;
+  let ok = split.ok;
+  const type = readType(c, meta.get("type"), item);
+  const titleField = meta.get("title");
+  if (!titleField) reader.report(item, "a resource needs a `title`");
+  const title = titleField && keyed(c, titleField);
+  const decl: Partial<ResourceDecl> = { relations: [], properties };
+  ok = readMeta(c, meta, decl) && ok;
+  if (!ok || !type || !title) return undefined;
+  return { ...decl, type, title } as ResourceDecl;
+}
+
+/**
+ * A declaration's keys that the language reads (`metaKeys`) apart from the
+ * properties, each property compiled; ok is false when a key or a property
+ * cannot be used (reported).
+ */
+export function splitMeta(c: Compiling, item: YAMLMap, metaKeys: readonly string[]): { meta: Map<string, Field>; properties: MapEntry[]; ok: boolean } {
+  const { reader } = c;
   const meta = new Map<string, Field>();
   const properties: MapEntry[] = [];
   let ok = true;
@@ -46,21 +66,14 @@ export function readResource(c: Compiling, item: YAMLMap): ResourceDecl | undefi
       continue;
     }
     const field: Field = { key, value: reader.resolve(pair.value) };
-    if (META_KEYS.includes(key.value)) meta.set(key.value, field);
+    if (metaKeys.includes(key.value)) meta.set(key.value, field);
     else {
       const value = compileValue(c, field.value, key);
       if (value) properties.push({ key: key.value, keyWhere: whereOf(reader.file, key), value });
       else ok = false;
     }
   }
-  const type = readType(c, meta.get("type"), item);
-  const titleField = meta.get("title");
-  if (!titleField) reader.report(item, "a resource needs a `title`");
-  const title = titleField && keyed(c, titleField);
-  const decl: Partial<ResourceDecl> = { relations: [], properties };
-  ok = readMeta(c, meta, decl) && ok;
-  if (!ok || !type || !title) return undefined;
-  return { ...decl, type, title } as ResourceDecl;
+  return { meta, properties, ok };
 }
 
 function readType(c: Compiling, f: Field | undefined, item: YAMLMap): string | undefined {
@@ -115,7 +128,7 @@ function readMeta(c: Compiling, meta: Map<string, Field>, decl: Partial<Resource
   return ok;
 }
 
-function keyed(c: Compiling, f: Field): Keyed | undefined {
+export function keyed(c: Compiling, f: Field): Keyed | undefined {
   const value = compileValue(c, f.value, f.key);
   return value && { value, keyWhere: whereOf(c.reader.file, f.key) };
 }

@@ -52,6 +52,8 @@ export function matching(pattern: RegExp, expected: string): Check {
   return (v, name) => (typeof v === "string" && pattern.test(v) ? accept(v) : reject(name, expected, v));
 }
 
+export const httpUrl: Check = matching(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL like "http://127.0.0.1:8080/healthz"');
+
 /** The first check that accepts; when none does, one message naming everything that would have been right. */
 export function either(first: Check, second: Check, expected: string): Check {
   return (v, name) => {

@@ -24,6 +24,8 @@ export type Rule = (properties: JsonMap) => PropertyProblem[];
 export interface TypeDefinition {
   name: string;
   title: Check;
+  /** What messages call the title: a probe's is its `name`. */
+  titleKey?: string;
   properties: PropertyTable;
   rules?: readonly Rule[];
   /** Like rules, on valid properties, but what they find is a warning: it never stops a catalog. */
@@ -38,7 +40,7 @@ export function defineType(def: TypeDefinition): ResourceTypeSchema {
     name: def.name,
     properties: table.keys,
     validate(title: string, properties: JsonMap): Validated {
-      const checkedTitle = def.title(title, "title");
+      const checkedTitle = def.title(title, def.titleKey ?? "title");
       const result = checkTable(def.name, table, rules, properties, title, "");
       if (result.problems.length === 0 && lints.length > 0) result.warnings = lints.flatMap((lint) => lint(result.properties));
       if (checkedTitle.ok) return result;

@@ -4,13 +4,11 @@
 // commits as soon as the switch and the restarts succeeded. Defaults: keep
 // 2 slots (the running one and the one to go back to), a 30 s health
 // deadline, and HTTP status 200.
-import { absolutePath, duration, int, matching, nonEmptyString, sha256 } from "./checks.js";
+import { absolutePath, duration, httpUrl, int, matching, nonEmptyString, sha256 } from "./checks.js";
 import { defineType, record, type Rule } from "./define.js";
 import type { ResourceTypeSchema } from "./schema.js";
 
 const artifact = matching(/^[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.+~_-]*$/, 'an artifact like "webapp@2.1.0"');
-
-const httpUrl = matching(/^https?:\/\/[^\s/]+/, 'an http:// or https:// URL like "http://127.0.0.1:8080/healthz"');
 
 const oneProbe: Rule = (p) =>
   (p.command === undefined) === (p.http === undefined)

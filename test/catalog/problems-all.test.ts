@@ -38,7 +38,7 @@ resources: []
     },
   };
   t.same(problemLines(await compileFiles(t, files)), [
-    "ancla.yaml:2:1: for node web-01: unknown key `extra` (expected one of: hierarchy, environments, strategies, analysis, slos)",
+    "ancla.yaml:2:1: for node web-01: unknown key `extra` (expected one of: hierarchy, environments, strategies, analysis, slos, probes)",
     "nodes.yaml:3:34: for node web-01: module ghost not found: modules/ghost/module.yaml does not exist",
     'nodes.yaml:4:28: for node web-01: parameter web.port must be an int, not the string "eighty"',
     'modules/base/module.yaml:4:5: for node web-01: `mode` must be an octal string like "0644", not the number 644; quote it, e.g. "0644"',

@@ -17,12 +17,12 @@ outputs: {}
 `;
   const files = { ...site({ base: module }, nodes), "ancla.yaml": "hierarchy: [common.yaml]\nheirarchy: []\n" };
   t.same(problemLines(await compileFiles(t, files)), [
-    "ancla.yaml:2:1: for node web-01: unknown key `heirarchy` (expected one of: hierarchy, environments, strategies, analysis, slos)",
+    "ancla.yaml:2:1: for node web-01: unknown key `heirarchy` (expected one of: hierarchy, environments, strategies, analysis, slos, probes)",
     "nodes.yaml:4:5: for node web-01: unknown key `modlues` (expected one of: match, when, modules, params, environment)",
     "nodes.yaml:5:1: for node web-01: unknown key `defaults` (expected one of: nodes)",
     "modules/base/module.yaml:2:3: for node web-01: module base needs parameter `port`: no default, no data (base.port) and no rule gives it",
     "modules/base/module.yaml:2:22: for node web-01: unknown key `defualt` (expected one of: type, of, values, optional, default)",
-    "modules/base/module.yaml:4:1: for node web-01: unknown key `outputs` (expected one of: params, resources)",
+    "modules/base/module.yaml:4:1: for node web-01: unknown key `outputs` (expected one of: params, resources, probes)",
   ]);
 });
 
