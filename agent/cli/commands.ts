@@ -1,18 +1,24 @@
 // The agent's commands: bootstrap, run (once or as a daemon), apply
-// (masterless), facts. Each loads its modules when it runs: start-up is part
+// (masterless), probe, facts. Each loads its modules when it runs: start-up is part
 // of every run, and `apply` or `facts` never need gRPC. Apart from the entry
 // (main.ts) so packaging can render the manual page from the same table.
 import { hostname } from "node:os";
 import type { LogLine, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { isProblem, logLevelWords, reportToJson } from "../../proto/report-words.js";
-import { JSON_FLAG, bool, str, parseDuration, usageError, type FlagSpec, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
-import { DEFAULT_CONFIG, DEFAULT_FACTS_DIR, DEFAULT_STATE_DIR, loadSettings } from "../settings.js";
+import { EXIT_FAILURE, JSON_FLAG, bool, str, parseDuration, usageError, type FlagSpec, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { AnclaError } from "../../proto/errors.js";
+import type { Catalog } from "../../catalog/model.js";
+import { DEFAULT_CONFIG, DEFAULT_FACTS_DIR, DEFAULT_STATE_DIR, loadSettings, type AgentSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";
 import { formatReport } from "./print-report.js";
 
 const CONFIG = { config: { type: "string", value: "FILE", help: `agent settings as YAML (default ${DEFAULT_CONFIG}); flags win over it` } } as const satisfies FlagSpec;
 const FACTS_DIR = { "facts-dir": { type: "string", value: "DIR", help: `external facts: executables and .json/.yaml files (default ${DEFAULT_FACTS_DIR})` } } as const satisfies FlagSpec;
 const NOOP = { noop: { type: "boolean", help: "report what would change, change nothing" } } as const satisfies FlagSpec;
+const CATALOG_FILE = {
+  catalog: { type: "string", value: "FILE", help: "a catalog (or its body) as JSON, or a signed DSSE envelope" },
+  "ca-file": { type: "string", value: "CA.pem", help: "verify an envelope --catalog against this CA" },
+} as const satisfies FlagSpec;
 const common = {
   "state-dir": { type: "string", value: "DIR", help: `the agent's certificates, cached catalog and queued reports (default ${DEFAULT_STATE_DIR})` },
   ...CONFIG,
@@ -26,6 +32,27 @@ function settingsFrom(args: ParsedArgs) {
 /** --json is the report in the form the server's API gives it (enums as words). */
 function reportText(report: Report, json: boolean): string {
   return json ? JSON.stringify(reportToJson(report)) : formatReport(report);
+}
+
+/** The catalog the agent holds; none at all is misuse (there is nothing to probe): say where one would come from. */
+async function heldOrUsage(settings: AgentSettings): Promise<Catalog> {
+  const { heldCatalog } = await import("../health/held-catalog.js");
+  const held = await heldCatalog(settings);
+  if (held.catalog) return held.catalog;
+  if (held.absent) throw usageError(`probe needs a catalog: ${held.problem.message} (no run has received one yet); give --catalog FILE`);
+  throw held.problem;
+}
+
+/** A catalog file as `apply --catalog` reads it; its warnings (an unverified envelope) go to stderr. */
+async function catalogFromFile(path: string, caFile: string | undefined, certname: string | undefined): Promise<Catalog> {
+  const { readFile } = await import("node:fs/promises");
+  const caCertPem = caFile === undefined ? undefined : await readFile(caFile, "utf8").catch((err: Error) => {
+    throw new AnclaError("ANCLA_E_IO", `cannot read --ca-file ${caFile}: ${err.message}`);
+  });
+  const { readCatalogFile } = await import("../masterless/catalog-source.js");
+  const loaded = await readCatalogFile({ path, certname: certname ?? hostname().toLowerCase(), caCertPem, heldSerial: 0 });
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+  return loaded.catalog;
 }
 
 function printReport(report: Report, json: boolean): void {
@@ -103,8 +130,7 @@ export const commands: Record<string, Subcommand> = {
     summary:
       "masterless: compile SITE_DIR here with this host's facts, or read a catalog file (a catalog or its body as JSON, unsigned accepted; " +
       "a DSSE envelope is verified when --ca-file is given), and converge (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
-    flags: { ...common, catalog: { type: "string", value: "FILE", help: "a catalog (or its body) as JSON, or a signed DSSE envelope" },
-      "ca-file": { type: "string", value: "CA.pem", help: "verify an envelope --catalog against this CA" },
+    flags: { ...common, ...CATALOG_FILE,
       certname: { type: "string", value: "NAME", help: "the node to compile SITE_DIR for (default: this host's name)" },
       ...NOOP, ...JSON_FLAG },
     positionals: [0, 1],
@@ -123,6 +149,28 @@ export const commands: Record<string, Subcommand> = {
       });
       printReport(result.report, json);
       return result.exitCode;
+    },
+  },
+  probe: {
+    usage: "probe [--catalog FILE [--ca-file CA.pem]] [--json] [--state-dir DIR] [--config FILE]",
+    summary:
+      "run each probe of the catalog this agent holds (or of a catalog file) once and print its outcome and latency " +
+      "(exit 0 all ok, 1 any failed); no server needed, nothing is reported",
+    flags: { "state-dir": common["state-dir"], ...CONFIG, ...CATALOG_FILE, ...JSON_FLAG },
+    async run(args) {
+      const catalogFile = str(args, "catalog");
+      const caFile = str(args, "ca-file");
+      if (caFile !== undefined && catalogFile === undefined) throw usageError("--ca-file verifies a --catalog envelope; the held catalog is verified against the agent's own CA");
+      const settings = settingsFrom(args);
+      const catalog = catalogFile === undefined ? await heldOrUsage(settings) : await catalogFromFile(catalogFile, caFile, settings.certname);
+      const { probeOnce, formatProbeResults, probesProblem } = await import("../health/probe-once.js");
+      const problem = probesProblem(catalog.probes);
+      if (problem) throw new AnclaError("ANCLA_E_CATALOG_MALFORMED", `${catalogFile ?? "the held catalog"}: ${problem}`);
+      const results = await probeOnce(catalog.probes ?? []);
+      if (bool(args, "json")) process.stdout.write(JSON.stringify(results) + "\n");
+      else if (results.length === 0) process.stderr.write(`no probes in ${catalogFile ?? "the held catalog"}\n`);
+      else process.stdout.write(formatProbeResults(results) + "\n");
+      return results.every((r) => r.ok) ? 0 : EXIT_FAILURE;
     },
   },
   facts: {
