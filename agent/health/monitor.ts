@@ -200,7 +200,7 @@ export interface DaemonHealth {
 }
 
 /** The daemon's monitor: ReportHealth to the enrolled server, probes from the held catalog. */
-export function daemonHealth(settings: AgentSettings, log: (line: string) => void, windowMs?: number): DaemonHealth {
+export function daemonHealth(settings: AgentSettings, log: (line: string) => void, windowMs = settings.healthWindow * 1000): DaemonHealth {
   const transport = serverSendBatch(settings);
   const monitor = new HealthMonitor({ layout: stateLayout(settings.stateDir), send: transport.send, log, windowMs });
   let digest: string | undefined;

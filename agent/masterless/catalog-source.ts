@@ -105,7 +105,13 @@ function asCatalog(doc: unknown, path: string): Catalog {
   const problem = bodyProblem(doc);
   if (problem) throw new AnclaError("ANCLA_E_CATALOG_MALFORMED", `${path}: ${problem}`);
   const body = doc as CatalogBody & Partial<Catalog>;
-  return body.apiVersion === "ancla/v1" && typeof body.serial === "number" ? (body as Catalog) : fromBody({ certname: body.certname, siteVersion: body.siteVersion ?? "", resources: body.resources, edges: body.edges });
+  return body.apiVersion === "ancla/v1" && typeof body.serial === "number" ? (body as Catalog) : fromBody({
+        certname: body.certname,
+        siteVersion: body.siteVersion ?? "",
+        resources: body.resources,
+        edges: body.edges,
+        ...(Array.isArray(body.probes) && body.probes.length > 0 ? { probes: body.probes } : {}),
+      });
 }
 
 function bodyProblem(doc: unknown): string | undefined {

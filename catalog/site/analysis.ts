@@ -8,6 +8,7 @@ import { CelCache } from "../expr/cel.js";
 import type { Field, Reader } from "./reader.js";
 import { duration, entries, integer, number, oneOf } from "./settings-values.js";
 import { whereOf, type Where } from "./yaml-file.js";
+import { PROBE_NAME } from "../types/probe.js";
 
 /** A threshold on the canary alone, and one relative to the control (either may be absent, not both). */
 export interface Limits {
@@ -61,7 +62,6 @@ export const PROMQL_PLACEHOLDERS = {
 const TEMPLATE_KEYS = ["window", "interval", "min_samples", "failure_limit", "inconclusive_limit", "error_limit", "probe", "checks"] as const;
 const SATURATION_KEYS = ["cpu", "memory", "disk", "load"] as const;
 const TEMPLATE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const PROBE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DEFAULTS = { windowSeconds: 300, minSamples: 30, failureLimit: 0, inconclusiveLimit: 0, errorLimit: 2 };
 /** A window shorter than two probe windows (10 s each by default) could never gather a sample. */
 const MIN_WINDOW_SECONDS = 10;

@@ -7,6 +7,7 @@ import type { Field, Reader } from "./reader.js";
 import { ENVIRONMENT_NAME } from "./rules.js";
 import { duration, entries, number } from "./settings-values.js";
 import { whereOf, type Where } from "./yaml-file.js";
+import { PROBE_NAME } from "../types/probe.js";
 
 export interface Slo {
   name: string;
@@ -23,7 +24,6 @@ export interface Slo {
 
 const SLO_KEYS = ["probe", "objective", "window", "latency_ms", "environment"] as const;
 const SLO_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const PROBE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DEFAULT_WINDOW_SECONDS = 30 * 86400;
 /** Health is kept (rolled up per hour) for 35 days: a longer window would be measured on what is left. */
 const MAX_WINDOW_SECONDS = 35 * 86400;

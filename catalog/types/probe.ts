@@ -12,8 +12,9 @@ import type { ResourceTypeSchema } from "./schema.js";
 export const PROBE_KINDS = ["http", "tcp", "command"] as const;
 const DEFAULT_TIMEOUT_S = 5;
 
-/** What analysis checks and SLOs name: letters, digits, ".", "_", "-". */
-const probeName = matching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a probe name like "web-http" (letters, digits, ".", "_", "-")');
+/** What analysis checks and SLOs name: letters, digits, ".", "_", "-"; at most 64. ReportHealth refuses any other. */
+export const PROBE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const probeName = matching(PROBE_NAME, 'a probe name like "web-http" (letters, digits, ".", "_", "-"; at most 64)');
 
 const regex: Check = (v, name) => {
   if (typeof v !== "string") return reject(name, "a regular expression", v);

@@ -15,6 +15,7 @@
 // queued for an hour lands an hour back. The network's transit time is the
 // only error (milliseconds). docs/health.md says the same for operators.
 import { histogramProblem } from "../../catalog/health/histogram.js";
+import { PROBE_NAME } from "../../catalog/types/probe.js";
 import type { ReportHealthRequest } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { HealthBatch, ProbeWindowRecord, SaturationRecord } from "../store/health.js";
 import { rpcFail } from "../grpc/status.js";
@@ -26,8 +27,6 @@ export const MAX_WINDOW_MS = 3_600_000;
 export const MAX_DISKS_PER_WINDOW = 64;
 const MAX_SITE_VERSION = 256;
 const MAX_MOUNT = 4096;
-/** A probe name, as the catalog allows it. */
-export const PROBE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /**
  * A window may end this far after its batch was sent (the agent's clock
  * stepped back in between, as NTP does) and is placed at the receive time; a

@@ -48,6 +48,7 @@ t.test("defaults < the enrollment < the file < flags", async (t) => {
     timeout: 30,
     renewBeforeDays: 30,
     factsDir: DEFAULT_FACTS_DIR,
+    healthWindow: 10,
   });
   mkdirSync(stateDir);
   writeFileSync(enrollmentPath(stateDir), JSON.stringify({ server: "enrolled.example.org:8140", certname: "web-01", caFingerprint: "SHA256:AB" }));
