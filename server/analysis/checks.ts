@@ -3,7 +3,7 @@
 // and the sample sizes, so a decision can always be read back; too few
 // samples make a check inconclusive, never a pass.
 import type { AnalysisCheck, AnalysisTemplate } from "../../catalog/site/analysis.js";
-import type { NodeSaturation, ProbeTotals } from "../store/health.js";
+import { errorTotal, type NodeSaturation, type ProbeTotals } from "../store/health.js";
 import { mannWhitney } from "./mann-whitney.js";
 
 export type Outcome = "pass" | "fail" | "inconclusive" | "error";
@@ -26,7 +26,16 @@ export interface CheckResult {
 export interface ProbeCohorts {
   canary: ProbeTotals;
   control: ProbeTotals;
+  /**
+   * Every node of the environment has moved (the last step): there is no
+   * control to compare with, so only the absolute limits decide, and a
+   * comparison-only check passes saying so. Otherwise a rollout could never
+   * complete, since it would wait for a comparison that cannot be made.
+   */
+  noControl?: boolean;
 }
+
+const NO_CONTROL = "no control left (every node is on the release): only absolute limits apply";
 
 type ProbeCheck = Extract<AnalysisCheck, { kind: "error_rate" | "p95_latency_ms" | "latency_mann_whitney" }>;
 
@@ -36,42 +45,44 @@ export function probeCheck(check: ProbeCheck, probe: string, data: ProbeCohorts,
   return latencyShift(check, probe, data, template.minSamples);
 }
 
-function errorRate(check: Extract<AnalysisCheck, { kind: "error_rate" }>, probe: string, { canary, control }: ProbeCohorts, min: number): CheckResult {
+function errorRate(check: Extract<AnalysisCheck, { kind: "error_rate" }>, probe: string, { canary, control, noControl }: ProbeCohorts, min: number): CheckResult {
   const threshold = limitsText(check.max, check.maxDeltaToControl, "delta to control ≤");
   const samples = { canary: canary.count, control: control.count };
   const base = { check: check.kind, probe, threshold, samples };
-  const short = tooFew(samples, min, check.maxDeltaToControl !== undefined, "attempts");
-  const canaryRate = canary.count > 0 ? errorsOf(canary) / canary.count : undefined;
-  const controlRate = control.count > 0 ? errorsOf(control) / control.count : undefined;
+  const delta = noControl ? undefined : check.maxDeltaToControl;
+  const short = tooFew(samples, min, delta !== undefined, "attempts");
+  const canaryRate = canary.count > 0 ? errorTotal(canary.errors) / canary.count : undefined;
+  const controlRate = control.count > 0 ? errorTotal(control.errors) / control.count : undefined;
   const measured = { canary: canaryRate, control: controlRate };
   if (short) return { ...base, ...measured, outcome: "inconclusive", message: short };
   const over: string[] = [];
   if (check.max !== undefined && canaryRate! > check.max) over.push(`the canary's error rate ${pct(canaryRate!)} is over ${pct(check.max)}`);
-  if (check.maxDeltaToControl !== undefined && canaryRate! - controlRate! > check.maxDeltaToControl) {
-    over.push(`it is ${pct(canaryRate! - controlRate!)} above the control's ${pct(controlRate!)} (allowed: ${pct(check.maxDeltaToControl)})`);
+  if (delta !== undefined && canaryRate! - controlRate! > delta) {
+    over.push(`it is ${pct(canaryRate! - controlRate!)} above the control's ${pct(controlRate!)} (allowed: ${pct(delta)})`);
   }
   const kinds = errorKinds(canary);
   return over.length > 0
     ? { ...base, ...measured, outcome: "fail", message: `${over.join("; ")}${kinds ? ` (${kinds})` : ""}` }
-    : { ...base, ...measured, outcome: "pass", message: `error rate ${pct(canaryRate!)} on the canary, ${controlRate === undefined ? "no control" : `${pct(controlRate)} on the control`}` };
+    : { ...base, ...measured, outcome: "pass", message: `error rate ${pct(canaryRate!)} on the canary, ${noControl ? NO_CONTROL : controlRate === undefined ? "no control" : `${pct(controlRate)} on the control`}` };
 }
 
-function p95(check: Extract<AnalysisCheck, { kind: "p95_latency_ms" }>, probe: string, { canary, control }: ProbeCohorts, min: number): CheckResult {
+function p95(check: Extract<AnalysisCheck, { kind: "p95_latency_ms" }>, probe: string, { canary, control, noControl }: ProbeCohorts, min: number): CheckResult {
   const threshold = limitsText(check.max, check.maxRatioToControl, "ratio to control ≤");
   const samples = { canary: canary.latency.total, control: control.latency.total };
   const measured = { canary: round(canary.latency.quantile(0.95)), control: round(control.latency.quantile(0.95)) };
   const base = { check: check.kind, probe, threshold, samples, ...measured };
-  const short = tooFew(samples, min, check.maxRatioToControl !== undefined, "answered attempts");
+  const maxRatio = noControl ? undefined : check.maxRatioToControl;
+  const short = tooFew(samples, min, maxRatio !== undefined, "answered attempts");
   if (short) return { ...base, outcome: "inconclusive", message: short };
   const over: string[] = [];
   if (check.max !== undefined && measured.canary! > check.max) over.push(`the canary's P95 ${measured.canary} ms is over ${check.max} ms`);
   const ratio = measured.control! > 0 ? measured.canary! / measured.control! : undefined;
-  if (check.maxRatioToControl !== undefined && ratio !== undefined && ratio > check.maxRatioToControl) {
-    over.push(`it is ${ratio.toFixed(2)}× the control's ${measured.control} ms (allowed: ${check.maxRatioToControl}×)`);
+  if (maxRatio !== undefined && ratio !== undefined && ratio > maxRatio) {
+    over.push(`it is ${ratio.toFixed(2)}× the control's ${measured.control} ms (allowed: ${maxRatio}×)`);
   }
   return over.length > 0
     ? { ...base, outcome: "fail", message: over.join("; ") }
-    : { ...base, outcome: "pass", message: `P95 ${measured.canary} ms on the canary, ${measured.control === undefined ? "no control" : `${measured.control} ms on the control`}` };
+    : { ...base, outcome: "pass", message: `P95 ${measured.canary} ms on the canary, ${noControl ? NO_CONTROL : measured.control === undefined ? "no control" : `${measured.control} ms on the control`}` };
 }
 
 /**
@@ -79,10 +90,11 @@ function p95(check: Extract<AnalysisCheck, { kind: "p95_latency_ms" }>, probe: s
  * its median is more than one bucket (9 %) above the control's: with
  * thousands of control samples the test alone would flag shifts nobody feels.
  */
-function latencyShift(check: Extract<AnalysisCheck, { kind: "latency_mann_whitney" }>, probe: string, { canary, control }: ProbeCohorts, min: number): CheckResult {
+function latencyShift(check: Extract<AnalysisCheck, { kind: "latency_mann_whitney" }>, probe: string, { canary, control, noControl }: ProbeCohorts, min: number): CheckResult {
   const samples = { canary: canary.latency.total, control: control.latency.total };
   const medians = { canary: round(canary.latency.quantile(0.5)), control: round(control.latency.quantile(0.5)) };
   const base = { check: check.kind, probe, threshold: `p ≥ ${check.alpha}`, samples, ...medians };
+  if (noControl) return { ...base, outcome: "pass", message: `${NO_CONTROL}; this check only compares` };
   const short = tooFew(samples, min, true, "answered attempts");
   if (short) return { ...base, outcome: "inconclusive", message: short };
   const test = mannWhitney(canary.latency, control.latency);
@@ -117,10 +129,6 @@ function tooFew(samples: { canary: number; control: number }, min: number, needs
   if (samples.canary < min) return `too little traffic: the canary has ${samples.canary} ${what}, fewer than min_samples ${min}`;
   if (needsControl && samples.control < min) return `too little traffic: the control has ${samples.control} ${what}, fewer than min_samples ${min}`;
   return undefined;
-}
-
-function errorsOf(t: ProbeTotals): number {
-  return t.errors.timeout + t.errors.refused + t.errors.status + t.errors.body;
 }
 
 function errorKinds(t: ProbeTotals): string {

@@ -49,7 +49,7 @@ async function runCheck(check: AnalysisCheck, template: AnalysisTemplate, ctx: Q
     const results: CheckResult[] = [];
     for (const probe of probes) {
       const [canary, control] = await Promise.all([deps.health.probeTotals(probe, ctx.canary, from, to), deps.health.probeTotals(probe, ctx.control, from, to)]);
-      results.push(probeCheck(check, probe, { canary, control }, template));
+      results.push(probeCheck(check, probe, { canary, control, noControl: ctx.control.length === 0 }, template));
     }
     return results;
   } catch (err) {

@@ -45,6 +45,19 @@ t.test("a canary as fast as the control passes; one over the maximum fails whate
   t.match(slow.message, /P95 .* ms is over 300 ms/);
 });
 
+t.test("once every node has moved there is no control: absolute limits decide, comparisons are skipped", async (t) => {
+  const empty = totals(0, 50);
+  const p95 = probeCheck(p95Check as never, "web-http", { canary: totals(100, 150), control: empty, noControl: true }, template());
+  t.equal(p95.outcome, "pass", "150 ms is under the 300 ms maximum; the ratio cannot be taken");
+  t.match(p95.message, /no control left \(every node is on the release\)/);
+  const over = probeCheck(p95Check as never, "web-http", { canary: totals(100, 400), control: empty, noControl: true }, template());
+  t.equal(over.outcome, "fail", "the maximum still applies");
+  const errors = probeCheck(errorCheck as never, "web-http", { canary: totals(100, 50, 5), control: empty, noControl: true }, template());
+  t.equal(errors.outcome, "fail", "5 % errors are over the 1 % maximum");
+  t.equal(probeCheck(mwCheck as never, "web-http", { canary: totals(100, 50), control: empty, noControl: true }, template()).outcome, "pass");
+  t.equal(probeCheck(p95Check as never, "web-http", { canary: totals(10, 50), control: empty, noControl: true }, template()).outcome, "inconclusive", "the canary still needs min_samples");
+});
+
 t.test("too little traffic on either side is inconclusive, and says which", async (t) => {
   const few = probeCheck(p95Check as never, "web-http", { canary: totals(12, 50), control: totals(1000, 50) }, template());
   t.equal(few.outcome, "inconclusive");
