@@ -43,7 +43,7 @@ export const AGENT_YAML = {
   timeout: { field: "timeout", type: "number", min: 1, default: 30, description: "seconds a server call may take" },
   renew_before_days: { field: "renewBeforeDays", type: "number", min: 0, default: 30, description: "renew the agent certificate when it has fewer days left than this" },
   facts_dir: { field: "factsDir", type: "string", default: DEFAULT_FACTS_DIR, description: "external facts: executables and .json/.yaml files" },
-  health_window: { field: "healthWindow", type: "number", min: 1, max: 3600, default: 10, description: "seconds per health window: how often the daemon sends what its probes measured" },
+  health_window: { field: "healthWindow", type: "number", min: 1, max: 60, default: 10, description: "seconds per health window: how often the daemon sends what its probes measured" },
   state_dir: { field: "stateDir", type: "string", default: DEFAULT_STATE_DIR, description: "where the agent keeps its key, certificate, cached catalog and report queue" },
 } as const satisfies ConfigSchema;
 

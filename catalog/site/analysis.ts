@@ -63,8 +63,8 @@ const TEMPLATE_KEYS = ["window", "interval", "min_samples", "failure_limit", "in
 const SATURATION_KEYS = ["cpu", "memory", "disk", "load"] as const;
 const TEMPLATE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const DEFAULTS = { windowSeconds: 300, minSamples: 30, failureLimit: 0, inconclusiveLimit: 0, errorLimit: 2 };
-/** A window shorter than two probe windows (10 s each by default) could never gather a sample. */
-const MIN_WINDOW_SECONDS = 10;
+/** The health store keeps minutes: a window is whole minutes (rounded up), one at least. */
+const MIN_WINDOW_SECONDS = 60;
 
 /** The valid templates, and the name of every one written (a gate naming one with problems is not wrong too). */
 export function readAnalysis(reader: Reader, field: Field | undefined): { templates: Map<string, AnalysisTemplate>; written: Set<string> } {

@@ -4,13 +4,13 @@
 // time. The run's outcome is its worst check's: fail, then error, then
 // inconclusive; pass only when every check passed.
 import type { AnalysisCheck, AnalysisTemplate } from "../../catalog/site/analysis.js";
-import type { HealthStore } from "../store/health.js";
+import { MINUTE_MS, type HealthStore } from "../store/health.js";
 import { probeCheck, saturationCheck, type CheckResult, type Outcome } from "./checks.js";
 import { prometheusCheck, type QueryContext } from "./prometheus.js";
 
 export interface AnalysisRun {
   template: string;
-  /** The window, in server time (ISO 8601): it ends when the run was made. */
+  /** The window, in server time (ISO 8601): whole minutes, ending at the last minute the agents have finished reporting (analysisWindow). */
   from: string;
   to: string;
   outcome: Outcome;
@@ -30,8 +30,36 @@ const WORST_FIRST: readonly Outcome[] = ["fail", "error", "inconclusive", "pass"
 /** Probes read from this many canary nodes when a template names none. */
 const PROBE_DISCOVERY_NODES = 20;
 
-export async function runAnalysis(template: AnalysisTemplate, ctx: QueryContext, to: Date, deps: AnalysisDeps): Promise<AnalysisRun> {
-  const from = new Date(to.getTime() - template.windowSeconds * 1000);
+/**
+ * How long after a minute ends its health is taken as complete: an agent
+ * sends a window every health_window (10 s by default) and the window is
+ * placed where it ended, so the minute's last windows arrive this soon after.
+ */
+export const REPORTING_GRACE_MS = 15_000;
+
+/**
+ * The window a run made at `now` reads. The health store keeps minutes, so a
+ * window is whole minutes (the template's rounded up) ending at the last
+ * minute that is complete: a partial minute would weigh a few seconds as a
+ * minute, and a window starting mid-minute would count data from before a
+ * move.
+ */
+export function analysisWindow(windowSeconds: number, now: Date): { from: Date; to: Date } {
+  const to = Math.floor((now.getTime() - REPORTING_GRACE_MS) / MINUTE_MS) * MINUTE_MS;
+  return { from: new Date(to - wholeMinutesMs(windowSeconds)), to: new Date(to) };
+}
+
+/** How long after a move the first run's window lies wholly after it (the controller waits this long). */
+export function firstRunDelayMs(windowSeconds: number): number {
+  return wholeMinutesMs(windowSeconds) + MINUTE_MS + REPORTING_GRACE_MS;
+}
+
+function wholeMinutesMs(seconds: number): number {
+  return Math.ceil((seconds * 1000) / MINUTE_MS) * MINUTE_MS;
+}
+
+export async function runAnalysis(template: AnalysisTemplate, ctx: QueryContext, now: Date, deps: AnalysisDeps): Promise<AnalysisRun> {
+  const { from, to } = analysisWindow(template.windowSeconds, now);
   const checks: CheckResult[] = [];
   for (const check of template.checks) checks.push(...(await runCheck(check, template, ctx, from, to, deps)));
   const outcome = WORST_FIRST.find((o) => checks.some((c) => c.outcome === o)) ?? "inconclusive";

@@ -16,7 +16,7 @@ import { AnclaError } from "../../proto/errors.js";
 import type { Logger } from "../log.js";
 import type { ReleaseSummary } from "../store/store.js";
 import { ENDED_STATES, type GateFailure, type RolloutEvent, type RolloutNode, type RolloutReason, type RolloutRecord, type RolloutStore } from "../store/rollouts.js";
-import { runAnalysis, type AnalysisDeps, type AnalysisRun } from "../analysis/run.js";
+import { firstRunDelayMs, runAnalysis, type AnalysisDeps, type AnalysisRun } from "../analysis/run.js";
 import { verdict, type Verdict } from "../analysis/verdict.js";
 import type { SloBudgets } from "../slo/service.js";
 import { cohortOrder, describeStep, movedGoal } from "./cohorts.js";
@@ -429,7 +429,7 @@ export class RolloutController {
     for (const certname of next) active.moved.set(certname, { certname, step: record.step, movedAt: at });
     const window = record.strategy.gates.analysis?.windowSeconds;
     // The next analysis run looks at a window the moved nodes spent wholly on the target release.
-    if (window !== undefined) active.analysis.nextAt = Math.max(active.analysis.nextAt, this.monotonic() + window * 1000);
+    if (window !== undefined) active.analysis.nextAt = Math.max(active.analysis.nextAt, this.monotonic() + firstRunDelayMs(window));
     const notConnected = this.ask(next, `rollout ${record.id}`);
     await this.event(active, "moved", `moved ${next.length} node(s) to ${record.toRelease} (${active.moved.size} of ${nodes.length}): ${next.join(", ")}`, {
       nodes: next,

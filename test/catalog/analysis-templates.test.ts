@@ -106,7 +106,7 @@ analysis:
     'ancla.yaml:2:27: environment production names strategy "careful", which `strategies` does not define',
     'ancla.yaml:6:24: gate `analysis` names "web", which `analysis` does not define (defined: Web, empty, none)',
     'ancla.yaml:8:3: analysis name "Web" must be lowercase letters, digits, - and _ (at most 63)',
-    "ancla.yaml:9:13: `window` must be at least 10s",
+    "ancla.yaml:9:13: `window` must be at least 60s",
     "ancla.yaml:10:18: `min_samples` must be a whole number 1 or more, not 0",
     "ancla.yaml:11:5: unknown key `colour` (expected one of: window, interval, min_samples, failure_limit, inconclusive_limit, error_limit, probe, checks)",
     "ancla.yaml:13:28: `max` must be a number from 0 to 1, not 2",
