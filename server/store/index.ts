@@ -1,5 +1,6 @@
 // The server's storage: the interface everything depends on, and its SQLite implementation.
 export * from "./store.js";
 export * from "./rollouts.js";
+export * from "./health.js";
 export { openStore } from "./sqlite.js";
 export { migrate, migrations, type Migration } from "./migrations.js";

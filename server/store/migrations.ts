@@ -408,6 +408,80 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX rollout_events_by_rollout ON rollout_events (rollout_id, id);
     `,
   },
+  {
+    version: 11,
+    name: "health: probe minutes and hours, saturation minutes, batch ids (issue 14)",
+    sql: `
+      -- Health rows name nodes by a small integer: a cohort's read checks every row's node
+      -- against the cohort, and integers compare far faster than certnames.
+      CREATE TABLE health_nodes (
+        id        INTEGER PRIMARY KEY,
+        certname  TEXT NOT NULL UNIQUE
+      );
+      -- ReportHealth batch ids per node, so a redelivered batch is stored once; kept a day.
+      CREATE TABLE health_batches (
+        node         INTEGER NOT NULL,
+        batch_id     TEXT NOT NULL,
+        received_at  INTEGER NOT NULL,
+        PRIMARY KEY (node, batch_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX health_batches_by_received ON health_batches (received_at);
+      -- One row per node, probe and minute (epoch ms, floored; server time): the windows placed in
+      -- that minute summed. latency: the merged histogram (catalog/health/histogram.ts encodeBuckets).
+      -- Keyed probe and minute first: a cohort's read (one probe, a few minutes, thousands of
+      -- nodes) and retention are one range of the table, in order; a node's page reads the index.
+      CREATE TABLE probe_minutes (
+        probe         TEXT NOT NULL,
+        minute        INTEGER NOT NULL,
+        node          INTEGER NOT NULL,
+        site_version  TEXT NOT NULL,
+        count         INTEGER NOT NULL,
+        err_timeout   INTEGER NOT NULL,
+        err_refused   INTEGER NOT NULL,
+        err_status    INTEGER NOT NULL,
+        err_body      INTEGER NOT NULL,
+        latency       BLOB NOT NULL,
+        PRIMARY KEY (probe, minute, node)
+      ) WITHOUT ROWID;
+      CREATE INDEX probe_minutes_by_node ON probe_minutes (node, probe, minute);
+      -- The same per hour (epoch ms, floored), kept 35 days.
+      CREATE TABLE probe_hours (
+        probe         TEXT NOT NULL,
+        hour          INTEGER NOT NULL,
+        node          INTEGER NOT NULL,
+        site_version  TEXT NOT NULL,
+        count         INTEGER NOT NULL,
+        err_timeout   INTEGER NOT NULL,
+        err_refused   INTEGER NOT NULL,
+        err_status    INTEGER NOT NULL,
+        err_body      INTEGER NOT NULL,
+        latency       BLOB NOT NULL,
+        PRIMARY KEY (probe, hour, node)
+      ) WITHOUT ROWID;
+      CREATE INDEX probe_hours_by_node ON probe_hours (node, probe, hour);
+      -- Host saturation per node and minute: sums over the windows placed in it (means = sum / windows);
+      -- disk_max the fullest mount seen, NULL when no window listed a mount. Keyed by node first:
+      -- a cohort's means are per node, so its nodes' rows are read in order.
+      CREATE TABLE saturation_minutes (
+        node        INTEGER NOT NULL,
+        minute      INTEGER NOT NULL,
+        windows     INTEGER NOT NULL,
+        cpu_sum     REAL NOT NULL,
+        memory_sum  REAL NOT NULL,
+        load_sum    REAL NOT NULL,
+        disk_max    REAL,
+        PRIMARY KEY (node, minute)
+      ) WITHOUT ROWID;
+      CREATE INDEX saturation_minutes_by_minute ON saturation_minutes (minute);
+      -- Where minute rows begin (an hour boundary, moved forward by retention): every hour before
+      -- it is read from probe_hours, every hour from it on from probe_minutes.
+      CREATE TABLE health_state (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        minutes_from  INTEGER NOT NULL
+      );
+      INSERT INTO health_state (id, minutes_from) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

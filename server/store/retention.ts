@@ -1,5 +1,6 @@
-// Retention: reports (here) and releases (server/releases/retention.ts), on
-// one schedule. Report retention: runs received more than N days ago (the server's clock: an
+// Retention: reports (here), health data (HealthStore.pruneHealth) and
+// releases (server/releases/retention.ts), on one schedule. Report
+// retention: runs received more than N days ago (the server's clock: an
 // agent's may be years off) are deleted on a schedule, in small
 // batches with a yield to the event loop between them, so a server pruning a
 // million events keeps answering agents and operators. Each node's latest run
@@ -66,6 +67,13 @@ export function scheduleRetention(
         opts.logger.error({ err }, "report retention failed; retrying next round");
       }
       try {
+        // Health data has its own fixed retention (HEALTH_RETENTION), whatever `days` says.
+        const count = stopped ? 0 : await store.health.pruneHealth(opts.now?.() ?? new Date());
+        if (count > 0) opts.logger.info({ count }, "pruned health data past retention");
+      } catch (err) {
+        opts.logger.error({ err }, "health retention failed; retrying next round");
+      }
+      try {
         const pruned = stopped ? undefined : await opts.releases?.();
         if (pruned && pruned.releases > 0) opts.logger.info(pruned, "pruned releases no node or rollout references");
       } catch (err) {
@@ -73,7 +81,6 @@ export function scheduleRetention(
       }
     });
   };
-  if (opts.days <= 0 && !opts.releases) return { stop: async () => {} };
   round();
   const timer = setInterval(round, opts.intervalMs ?? PRUNE_INTERVAL_MS);
   timer.unref();

@@ -10,6 +10,7 @@ import { eventResultWords, reportFromJson, reportStatusWords, reportToJson } fro
 import { countsOf, eventFlags, NODE_STATUSES, runStatus, type RunStatus } from "../status.js";
 import { flattenFacts } from "./facts.js";
 import { migrate } from "./migrations.js";
+import { SqliteHealthStore } from "./sqlite-health.js";
 import { SqliteRolloutStore } from "./sqlite-rollouts.js";
 import { date, ms, optDate, optStr, Statements, type Row } from "./statements.js";
 import { MAX_REPORT_PAGE } from "./store.js";
@@ -92,10 +93,12 @@ const DAY_COLUMN: Record<RunStatus, string> = { failed: "failed", drifted: "drif
 class SqliteStore implements Store {
   private readonly q: Statements;
   readonly rollouts: SqliteRolloutStore;
+  readonly health: SqliteHealthStore;
 
   constructor(private readonly db: Database) {
     this.q = new Statements(db);
     this.rollouts = new SqliteRolloutStore(this.q);
+    this.health = new SqliteHealthStore(this.q);
   }
 
   transaction<T>(fn: () => T): T {

@@ -5,6 +5,7 @@
 // cheaper than a promise.
 import type { SiteProblem } from "../../catalog/compiler.js";
 import type { Event, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { HealthStore } from "./health.js";
 import type { RolloutStore } from "./rollouts.js";
 
 export interface StoredCatalog {
@@ -259,6 +260,8 @@ export interface Store {
   close(): void;
   /** Delivery: stable releases, rollouts (the first part split out by kind, asynchronous). */
   readonly rollouts: RolloutStore;
+  /** Health: probe windows and host saturation from agents (asynchronous, like rollouts). */
+  readonly health: HealthStore;
 
   // Nodes
   /** A check-in: creates the node on first contact; facts, when given, replace the stored ones. */
