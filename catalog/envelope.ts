@@ -3,6 +3,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { EnvelopeSchema, type Envelope } from "../proto/gen/ancla/v1/envelope_pb.js";
 import type { DsseEnvelope } from "../pki/dsse.js";
+import type { Catalog } from "./model.js";
 
 export function envelopeToMessage(env: DsseEnvelope): Envelope {
   return create(EnvelopeSchema, {
@@ -26,4 +27,9 @@ export function encodeEnvelope(env: DsseEnvelope): Uint8Array {
 
 export function decodeEnvelope(bytes: Uint8Array): DsseEnvelope {
   return envelopeFromMessage(fromBinary(EnvelopeSchema, bytes));
+}
+
+/** The catalog a stored envelope carries, read without verifying it: only for envelopes this server signed and stored itself. */
+export function storedCatalog(bytes: Uint8Array): Catalog {
+  return JSON.parse(Buffer.from(decodeEnvelope(bytes).payload).toString("utf8")) as Catalog;
 }

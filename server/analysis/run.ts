@@ -4,7 +4,7 @@
 // time. The run's outcome is its worst check's: fail, then error, then
 // inconclusive; pass only when every check passed.
 import type { AnalysisCheck, AnalysisTemplate } from "../../catalog/site/analysis.js";
-import { MINUTE_MS, type HealthStore } from "../store/health.js";
+import { MINUTE_MS, type HealthStore, type ProbeTotals } from "../store/health.js";
 import { probeCheck, saturationCheck, type CheckResult, type Outcome } from "./checks.js";
 import { prometheusCheck, type QueryContext } from "./prometheus.js";
 
@@ -60,13 +60,28 @@ function wholeMinutesMs(seconds: number): number {
 
 export async function runAnalysis(template: AnalysisTemplate, ctx: QueryContext, now: Date, deps: AnalysisDeps): Promise<AnalysisRun> {
   const { from, to } = analysisWindow(template.windowSeconds, now);
+  // Checks on one probe (error rate, P95, Mann-Whitney) share its cohorts' totals: read once per run.
+  const read = new Map<string, Promise<[ProbeTotals, ProbeTotals]>>();
+  const cohorts = (probe: string) => {
+    let hit = read.get(probe);
+    if (!hit) read.set(probe, (hit = Promise.all([deps.health.probeTotals(probe, ctx.canary, from, to), deps.health.probeTotals(probe, ctx.control, from, to)])));
+    return hit;
+  };
   const checks: CheckResult[] = [];
-  for (const check of template.checks) checks.push(...(await runCheck(check, template, ctx, from, to, deps)));
+  for (const check of template.checks) checks.push(...(await runCheck(check, template, ctx, from, to, deps, cohorts)));
   const outcome = WORST_FIRST.find((o) => checks.some((c) => c.outcome === o)) ?? "inconclusive";
   return { template: template.name, from: from.toISOString(), to: to.toISOString(), outcome, canaryNodes: ctx.canary.length, controlNodes: ctx.control.length, checks };
 }
 
-async function runCheck(check: AnalysisCheck, template: AnalysisTemplate, ctx: QueryContext, from: Date, to: Date, deps: AnalysisDeps): Promise<CheckResult[]> {
+async function runCheck(
+  check: AnalysisCheck,
+  template: AnalysisTemplate,
+  ctx: QueryContext,
+  from: Date,
+  to: Date,
+  deps: AnalysisDeps,
+  cohorts: (probe: string) => Promise<[ProbeTotals, ProbeTotals]>,
+): Promise<CheckResult[]> {
   try {
     if (check.kind === "prometheus") return [await prometheusCheck(check, ctx, deps.prometheusTimeoutMs)];
     if (check.kind === "saturation") return saturationCheck(check, await deps.health.saturation(ctx.canary, from, to), await deps.health.saturation(ctx.control, from, to));
@@ -76,7 +91,7 @@ async function runCheck(check: AnalysisCheck, template: AnalysisTemplate, ctx: Q
     }
     const results: CheckResult[] = [];
     for (const probe of probes) {
-      const [canary, control] = await Promise.all([deps.health.probeTotals(probe, ctx.canary, from, to), deps.health.probeTotals(probe, ctx.control, from, to)]);
+      const [canary, control] = await cohorts(probe);
       results.push(probeCheck(check, probe, { canary, control, noControl: ctx.control.length === 0 }, template));
     }
     return results;

@@ -26,6 +26,7 @@ import { writeRuntime, type RuntimeInfo } from "../runtime.js";
 import { pruneReleases } from "../releases/retention.js";
 import { ReleaseTrees } from "../releases/tree.js";
 import { RolloutController } from "../rollouts/controller.js";
+import { SloBudgets } from "../slo/service.js";
 import { ReleasePlacement } from "../rollouts/placement.js";
 import { SitePolicy } from "../rollouts/policy.js";
 import { WatchHub } from "../watch/hub.js";
@@ -141,11 +142,16 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
 
   // Rollouts resume where they were before anything listens, so the first check-in is placed as they left it.
   const policy = new SitePolicy(settings.site);
+  const site = { version: () => compiler.siteVersion(), policy: (version: string) => policy.at(version) };
+  // SLO budgets and analysis read the probes' health the agents report over ReportHealth.
+  const budgets = new SloBudgets({ health: store.health, site, environmentNodes: (environment) => store.rollouts.environmentNodes(environment) });
   const rollouts = new RolloutController({
     store: store.rollouts,
     health: store,
     releases: store,
-    site: { version: () => compiler.siteVersion(), policy: (version) => policy.at(version) },
+    site,
+    analysis: { health: store.health },
+    budgets,
     runNow: watch,
     audit: (actor, action, target, detail) => store.appendAudit({ at: new Date(), actor, action, target, detail }),
     logger,
@@ -191,6 +197,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     artifacts,
     watch,
     rollouts,
+    slos: budgets,
     connections: limits,
     maxArtifactBytes: limits.maxArtifactBytes,
     serverCertificates: () => expiries,

@@ -15,6 +15,7 @@ import { checkFacts, checkReportSize, DEFAULT_MESSAGE_LIMITS, type MessageLimits
 import { peerAuthenticator, type PeerCertificateSource, type PeerTrust } from "./peer.js";
 import { rpcFail } from "./status.js";
 import { validateHealth } from "../health/validate.js";
+import type { HealthStore } from "../store/health.js";
 
 export interface AgentServiceDeps {
   trust: PeerTrust;
@@ -30,6 +31,7 @@ export interface AgentServiceDeps {
   store: {
     recordCheckin(certname: string, facts: Record<string, unknown> | undefined, at: Date): void;
     saveReport(report: Report, receivedAt: Date): Promise<boolean>;
+    health: Pick<HealthStore, "saveHealth">;
   };
   metrics?: AgentMetrics;
   /** The open Watch streams, through which the server asks nodes to run now. */
@@ -105,10 +107,13 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
     },
 
     reportHealth: async (req, call) => {
-      authenticatePeer(call);
-      // An impossible batch is refused as such now; a possible one waits for the health store, and is refused whole, never half-stored.
-      validateHealth(req, new Date());
-      return rpcFail("ANCLA_E_INTERNAL", "this server does not store health reports yet");
+      const { certname } = authenticatePeer(call);
+      const receivedAt = new Date();
+      // Refused whole (INVALID_ARGUMENT) or stored whole, in one transaction: never half a batch.
+      const batch = validateHealth(req, receivedAt);
+      const stored = await deps.store.health.saveHealth(certname, batch, receivedAt);
+      deps.metrics?.health(certname, batch, stored);
+      return { stored };
     },
 
     watch: (_req, call) => {

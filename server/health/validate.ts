@@ -13,7 +13,7 @@
 // i.e. "this long before the batch was sent", measured on the agent's own
 // clock and anchored on the server's. A skewed clock cancels out; a batch
 // queued for an hour lands an hour back. The network's transit time is the
-// only error (milliseconds). docs/health.md says the same for operators.
+// only error (milliseconds). docs/analysis.md says the same for operators.
 import { histogramProblem } from "../../catalog/health/histogram.js";
 import { PROBE_NAME } from "../../catalog/types/probe.js";
 import type { ReportHealthRequest } from "../../proto/gen/ancla/v1/agent_pb.js";

@@ -120,6 +120,28 @@ export const catalogSchema = object({
   edges: { type: "array", items: object({ from: str, to: str, kind: str }) },
 });
 
+const msOrNull = { type: ["number", "null"] } as const;
+const errorKindsSchema = object({ timeout: int, refused: int, status: int, body: int });
+export const nodeProbesSchema = object({
+  certname: str,
+  from: time,
+  to: time,
+  probes: arrayOf(
+    object({
+      probe: str,
+      target: { type: ["string", "null"], description: "what it checks; null when the current catalog no longer declares it" },
+      every_seconds: { type: ["number", "null"] },
+      count: int,
+      errors: errorKindsSchema,
+      error_rate: { ...msOrNull, description: "errors ÷ attempts; null without attempts" },
+      p50_ms: msOrNull,
+      p95_ms: msOrNull,
+      p99_ms: msOrNull,
+      series: arrayOf(object({ at: time, count: int, errors: int, p95_ms: msOrNull })),
+    }),
+  ),
+});
+
 export const certSchema = object({
   certname: str,
   state: str,

@@ -2,8 +2,9 @@
 // so every field is always present for scripts.
 import type { SiteProblem } from "../../catalog/compiler.js";
 import { shownProperties } from "../../catalog/diff.js";
-import { decodeEnvelope } from "../../catalog/envelope.js";
-import { resourceRef, type Catalog, type Edge, type JsonValue } from "../../catalog/model.js";
+import { storedCatalog } from "../../catalog/envelope.js";
+import type { NodeProbes } from "../health/node-probes.js";
+import { resourceRef, type Edge, type JsonValue } from "../../catalog/model.js";
 import { formatSha256 } from "../../pki/fingerprint.js";
 import type { Event } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { eventResultWords } from "../../proto/report-words.js";
@@ -211,7 +212,7 @@ export interface CatalogView {
 
 /** A stored catalog decoded from its signed envelope (the bytes the agents verify). */
 export function catalogView(stored: StoredCatalog): CatalogView {
-  const catalog = JSON.parse(Buffer.from(decodeEnvelope(stored.envelope).payload).toString("utf8")) as Catalog;
+  const catalog = storedCatalog(stored.envelope);
   return {
     certname: catalog.certname,
     serial: catalog.serial,
@@ -221,5 +222,25 @@ export function catalogView(stored: StoredCatalog): CatalogView {
     expires_at: catalog.expiresAt,
     resources: catalog.resources.map((r) => ({ ref: resourceRef(r), type: r.type, title: r.title, properties: shownProperties(r) })),
     edges: catalog.edges,
+  };
+}
+
+export function nodeProbesView(certname: string, n: NodeProbes) {
+  return {
+    certname,
+    from: n.from.toISOString(),
+    to: n.to.toISOString(),
+    probes: n.probes.map((p) => ({
+      probe: p.probe,
+      target: p.target ?? null,
+      every_seconds: p.everySeconds ?? null,
+      count: p.count,
+      errors: p.errors,
+      error_rate: p.errorRate ?? null,
+      p50_ms: p.p50Ms ?? null,
+      p95_ms: p.p95Ms ?? null,
+      p99_ms: p.p99Ms ?? null,
+      series: p.series.map((s) => ({ at: s.at.toISOString(), count: s.count, errors: s.errors, p95_ms: s.p95Ms ?? null })),
+    })),
   };
 }

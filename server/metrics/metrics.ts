@@ -7,6 +7,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { fleetSummary, NODE_STATUSES, reportRunStatus, type StatusOptions } from "../status.js";
 import type { Store } from "../store/store.js";
+import { Histogram as Latency } from "../../catalog/health/histogram.js";
+import type { HealthBatch } from "../store/health.js";
 
 /** How a check-in ended: the agent's catalog was current, a catalog was sent, or it failed (compile error, bad request). */
 export type CheckinResult = "not_modified" | "catalog" | "failed";
@@ -16,6 +18,8 @@ export interface AgentMetrics {
   checkin(result: CheckinResult): void;
   /** A ReportRun handled: `stored` false for a redelivered run id; `seconds` is the server's time to store it. */
   report(report: Report, stored: boolean, seconds: number): void;
+  /** A ReportHealth batch handled: `stored` false for a redelivered batch id. */
+  health(certname: string, batch: HealthBatch, stored: boolean): void;
 }
 
 export interface CompileMetrics {
@@ -51,6 +55,22 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     name: "ancla_internal_errors_total",
     help: "Requests the server failed itself (answered INTERNAL or 5xx; each is logged at error with its cause), by API and call",
     labelNames: ["api", "call"],
+    registers: [this.registry],
+  });
+
+  private readonly healthBatches = new Counter({ name: "ancla_health_batches_total", help: "ReportHealth batches, stored or redelivered (same batch id, not stored again)", labelNames: ["result"], registers: [this.registry] });
+  // Per node and probe, so a Prometheus user sees what the agents' probes saw (and can write their own alerts and analysis queries).
+  private readonly probeAttempts = new Counter({ name: "ancla_probe_attempts_total", help: "Probe attempts the agents reported, per node and probe", labelNames: ["node", "probe"], registers: [this.registry] });
+  private readonly probeErrors = new Counter({
+    name: "ancla_probe_errors_total",
+    help: "Failed probe attempts the agents reported, per node, probe and kind (timeout, refused, status, body)",
+    labelNames: ["node", "probe", "kind"],
+    registers: [this.registry],
+  });
+  private readonly probeP95 = new Gauge({
+    name: "ancla_probe_latency_p95_seconds",
+    help: "P95 latency of a node's probe in the latest window it reported (the full histograms are in the health store: ancla analysis, /nodes/NAME/probes)",
+    labelNames: ["node", "probe"],
     registers: [this.registry],
   });
 
@@ -175,6 +195,23 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     this.reports.inc({ run_status: reportRunStatus(report) });
     this.runDuration.observe(report.durationMs / 1000);
     this.ingest.observe(seconds);
+  }
+
+  health(certname: string, batch: HealthBatch, stored: boolean): void {
+    this.healthBatches.inc({ result: stored ? "stored" : "duplicate" });
+    if (!stored) return;
+    const latest = new Map<string, HealthBatch["probes"][number]>();
+    for (const w of batch.probes) {
+      const labels = { node: certname, probe: w.probe };
+      this.probeAttempts.inc(labels, w.count);
+      for (const [kind, n] of Object.entries(w.errors)) if (n > 0) this.probeErrors.inc({ ...labels, kind }, n);
+      const seen = latest.get(w.probe);
+      if (!seen || seen.at <= w.at) latest.set(w.probe, w);
+    }
+    for (const [probe, w] of latest) {
+      const p95 = new Latency().add(w.latency).quantile(0.95);
+      if (p95 !== undefined) this.probeP95.set({ node: certname, probe }, p95 / 1000);
+    }
   }
 
   compiled(seconds: number, ok: boolean): void {

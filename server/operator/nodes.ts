@@ -3,7 +3,20 @@
 import { formatProblem } from "../../catalog/compiler.js";
 import { JSON_FLAG, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
 import { wholeNumberFlag } from "../cli/flags.js";
-import type { NodeDetailView, NodeView } from "../http/views.js";
+import type { NodeDetailView, NodeView, nodeProbesView } from "../http/views.js";
+
+/** The API's shape, from the view that makes it. */
+export type NodeProbesJson = ReturnType<typeof nodeProbesView>;
+
+function probesText(v: NodeProbesJson, minutes: number): string {
+  if (v.probes.length === 0) return `${v.certname} declares no probes and reported none in the last ${minutes} minutes\n`;
+  const ms = (n: number | null): string | undefined => (n === null ? undefined : String(Math.round(n * 10) / 10));
+  const errors = (e: NodeProbesJson["probes"][number]["errors"]): string => Object.entries(e).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "0";
+  return table(
+    ["PROBE", "CHECKS", "ATTEMPTS", "ERRORS", "ERROR RATE", "P50 MS", "P95 MS", "P99 MS"],
+    v.probes.map((p) => [p.probe, p.target ?? "(no longer declared)", p.count, errors(p.errors), p.error_rate === null ? undefined : `${(p.error_rate * 100).toFixed(2)}%`, ms(p.p50_ms), ms(p.p95_ms), ms(p.p99_ms)]),
+  );
+}
 import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed, isNodeStatus, MAX_NODE_LIMIT, NODE_STATUSES } from "../status.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -41,6 +54,18 @@ export const nodeCommands: Record<string, Subcommand> = {
     async run(args) {
       const node = await new ApiClient(resolveConnection(args)).get<NodeDetailView>(`/nodes/${encodeURIComponent(args.positionals[0])}`);
       print(args, node, () => describeNode(node));
+      return 0;
+    },
+  },
+  "node probes": {
+    usage: "node probes NAME [--minutes N] [--json]",
+    summary: "a node's probes: what its catalog declares and what they measured (attempts, errors by kind, P50/P95/P99)",
+    flags: { ...flags, minutes: { type: "string", value: "N", help: "over the last N minutes (default 60)" } },
+    positionals: [1, 1],
+    async run(args) {
+      const minutes = wholeNumberFlag(args, "minutes", 1, 35 * 24 * 60) ?? 60;
+      const view = await new ApiClient(resolveConnection(args)).get<NodeProbesJson>(`/nodes/${encodeURIComponent(args.positionals[0])}/probes?minutes=${minutes}`);
+      print(args, view, () => probesText(view, minutes));
       return 0;
     },
   },

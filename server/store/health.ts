@@ -28,6 +28,10 @@ export interface ErrorCounts {
   body: number;
 }
 
+export function errorTotal(e: ErrorCounts): number {
+  return e.timeout + e.refused + e.status + e.body;
+}
+
 /** One probe window as stored: validated, and placed in server time. */
 export interface ProbeWindowRecord {
   probe: string;

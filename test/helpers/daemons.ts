@@ -28,11 +28,13 @@ export interface DaemonSettings {
   /** Seconds a server call may take. */
   timeout?: number;
   noop?: boolean;
+  /** Seconds per health window (health_window); 10 by default, as in agent.yaml. */
+  healthWindow?: number;
 }
 
 export function startDaemon(t: Test, agent: Agent, settings: DaemonSettings): Daemon {
   const config = join(agent.stateDir, "..", `agent-${agent.certname}.yaml`);
-  writeFileSync(config, `state_dir: ${agent.stateDir}\nrun_interval: ${settings.runInterval}\nsplay: ${settings.splay ?? 0}\ntimeout: ${settings.timeout ?? 5}\n`);
+  writeFileSync(config, `state_dir: ${agent.stateDir}\nrun_interval: ${settings.runInterval}\nsplay: ${settings.splay ?? 0}\ntimeout: ${settings.timeout ?? 5}\nhealth_window: ${settings.healthWindow ?? 10}\n`);
   const args = [join(ROOT, "dist/agent/cli/main.js"), "run", "--config", config, ...(settings.noop ? ["--noop"] : [])];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

@@ -7,7 +7,8 @@ import { createServer } from "node:http";
 import t from "tap";
 import type { AnalysisCheck } from "../../catalog/site/analysis.js";
 import { prometheusCheck } from "../../server/analysis/prometheus.js";
-import { freePort, startPrometheus } from "../helpers/prometheus.js";
+import { freePort } from "../helpers/processes.js";
+import { startPrometheus } from "../helpers/prometheus.js";
 
 const where = { file: "ancla.yaml", line: 1, column: 1 };
 

@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import t from "tap";
 import { ReportHealthRequestSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { validateHealth } from "../../server/health/validate.js";
+import { debianFacts, refusal, startRealServer } from "./_server.js";
 
 const received = new Date("2026-12-02T12:00:00Z");
 
@@ -59,4 +60,21 @@ t.test("an impossible batch is refused with INVALID_ARGUMENT naming what is wron
   refused(batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: 1.5, memoryUsed: 0.2, loadPerCore: 0.1 }] }), /saturation\[0\]\.cpu_busy is 1.5: expected a number from 0 to 1/);
   refused(batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: Number.NaN, memoryUsed: 0.2, loadPerCore: 0.1 }] }), /cpu_busy is NaN/);
   refused(batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: 0.1, memoryUsed: 0.2, loadPerCore: 0.1, disks: [{ mount: "srv", used: 0.1 }] }] }), /mount "srv" is not an absolute path/);
+});
+
+t.test("over mTLS gRPC: a batch is stored once, counted in the metrics, and an impossible one stores nothing", async (t) => {
+  const server = await startRealServer(t);
+  const [agent] = await server.agents(["web-01"]);
+  await agent.client.getCatalog({ facts: debianFacts(), haveDigest: "" });
+  const now = Date.now();
+  const good = batch(now, {}, { batchId: "b-good" });
+  t.same(await agent.client.reportHealth(good), { $typeName: "ancla.v1.ReportHealthResponse", stored: true });
+  t.equal((await agent.client.reportHealth(good)).stored, false, "a redelivered batch id is not stored again");
+  const err = await refusal(agent.client.reportHealth(batch(now, { errorsTimeout: 20 }, { batchId: "b-bad" })));
+  t.equal(err.code, grpc.status.INVALID_ARGUMENT);
+  const probes = (await server.api("GET", "/api/v1/nodes/web-01/probes")).body as { probes: { probe: string; count: number; errors: { timeout: number } }[] };
+  t.match(probes.probes, [{ probe: "web-http", count: 10, errors: { timeout: 1 } }], "one batch's window, once; none of the refused one");
+  const metrics = (await server.api("GET", "/metrics")).body as unknown as string;
+  t.match(metrics, /ancla_probe_attempts_total\{node="web-01",probe="web-http"\} 10\b/);
+  t.match(metrics, /ancla_health_batches_total\{result="duplicate"\} 1\b/);
 });

@@ -3,9 +3,11 @@
 // catalog's resources (decoded from the stored signed envelope) and facts,
 // both paged: a node with a huge catalog or fact set once made this page 38 MB.
 import type { FastifyInstance } from "fastify";
-import { decodeEnvelope } from "../../../catalog/envelope.js";
+import { storedCatalog } from "../../../catalog/envelope.js";
+import { nodeProbes } from "../../health/node-probes.js";
+import { probesSection } from "./node-probes.js";
 import { formatProblem } from "../../../catalog/compiler.js";
-import type { Catalog, Resource } from "../../../catalog/model.js";
+import type { Resource } from "../../../catalog/model.js";
 import { certificateStatus, type CertificateStatus } from "../../ca/status.js";
 import { clockSkewSeconds, nodeDetail, runStatus, type NodeDetail } from "../../status.js";
 import type { RolloutRecord } from "../../store/rollouts.js";
@@ -43,6 +45,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const body = html`${overview(node, certificate && certificateStatus(certificate, new Date()), placement)}
 ${node.compileFailure && compileFailure(node)}
 ${timeline(certname, runs.reports, runs.next, request.query.runs !== undefined)}
+${probesSection(await nodeProbes(deps.store.health, certname, catalog ? (storedCatalog(catalog.envelope).probes ?? []) : [], new Date()))}
 ${catalogSection(catalog, (resources) => pageOf(resources, request.query.resources, ITEMS_PER_PAGE, self("resources")))}
 ${factsSection(node.facts, (facts) => pageOf(facts, request.query.facts, ITEMS_PER_PAGE, self("facts")))}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: certname, section: "fleet", request, body }));
@@ -101,7 +104,7 @@ ${runs.map(
 
 function catalogSection(stored: StoredCatalog | undefined, paged: (resources: Resource[]) => Paged<Resource>): SafeHtml {
   if (!stored) return html`<h2 id="catalog">Catalog</h2><p class="muted">No catalog compiled yet.</p>`;
-  const catalog = JSON.parse(Buffer.from(decodeEnvelope(stored.envelope).payload).toString("utf8")) as Catalog;
+  const catalog = storedCatalog(stored.envelope);
   const resources = paged(catalog.resources);
   return html`<h2 id="catalog">Catalog: ${count(resources.total)} resources</h2>
 <p class="muted">Serial ${catalog.serial}, compiled ${when(stored.compiledAt)} from site version ${version(catalog.siteVersion)}, digest ${shortDigest(catalog.digest)}.</p>

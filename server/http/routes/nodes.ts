@@ -5,8 +5,10 @@ import { AnclaError } from "../../../proto/errors.js";
 import { reportToJson } from "../../../proto/report-words.js";
 import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
 import { actorOf, requireRole } from "../auth.js";
-import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeSchema, object, position, protoReportSchema, responses } from "../schemas.js";
-import { catalogView, nodeDetailView, nodeView } from "../views.js";
+import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeProbesSchema, nodeSchema, object, position, protoReportSchema, responses } from "../schemas.js";
+import { catalogView, nodeDetailView, nodeProbesView, nodeView } from "../views.js";
+import { storedCatalog } from "../../../catalog/envelope.js";
+import { nodeProbes } from "../../health/node-probes.js";
 import type { ApiDeps } from "./deps.js";
 
 interface CertnameParams {
@@ -85,6 +87,27 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const stored = deps.store.getCurrentCatalog(request.params.certname);
       if (!stored) throw new AnclaError("ANCLA_E_NOT_FOUND", `no catalog compiled for "${request.params.certname}"`);
       return catalogView(stored);
+    },
+  );
+
+  app.get<{ Params: CertnameParams; Querystring: { minutes: number } }>(
+    "/nodes/:certname/probes",
+    {
+      preHandler: viewer,
+      schema: {
+        tags,
+        summary: "the node's probes: what its catalog declares and what they measured over the last minutes (attempts, errors by kind, latency quantiles, per-minute points)",
+        params: certnameParams,
+        querystring: fields({ minutes: { type: "integer", minimum: 1, maximum: 35 * 24 * 60, default: 60 } }),
+        response: responses(nodeProbesSchema),
+      },
+    },
+    async (request) => {
+      const { certname } = request.params;
+      if (!deps.store.getNode(certname)) throw unknownNode(certname);
+      const stored = deps.store.getCurrentCatalog(certname);
+      const declared = stored ? (storedCatalog(stored.envelope).probes ?? []) : [];
+      return nodeProbesView(certname, await nodeProbes(deps.store.health, certname, declared, new Date(), request.query.minutes * 60_000));
     },
   );
 
