@@ -6,6 +6,7 @@ import { benchApiUnderLoad } from "./api-under-load.js";
 import { benchCheckins } from "./checkins.js";
 import { benchCompile } from "./compile.js";
 import { benchFleet } from "./fleet.js";
+import { benchHealth } from "./health.js";
 import { benchRollout } from "./rollout.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -56,6 +57,18 @@ const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
         agents: env("ANCLA_BENCH_FLEET_AGENTS", 50),
         reportsPerAgent: env("ANCLA_BENCH_FLEET_AGENT_REPORTS", 40),
         requests: env("ANCLA_BENCH_FLEET_REQUESTS", 30),
+      }),
+  },
+  health: {
+    describe: "10,000 nodes × 3 probes every 10 s: ReportHealth ingest over mTLS gRPC into a real server process (probe windows/s, batch p50/p95 ms), a 500-node canary against the 9,500-node control over 10 minutes of a seeded store (median/p95 ms), and the real agent daemon probing on loopback (CPU % of one core, RSS MB)",
+    run: () =>
+      benchHealth({
+        agents: env("ANCLA_BENCH_HEALTH_AGENTS", 200),
+        seconds: env("ANCLA_BENCH_HEALTH_SECONDS", 10),
+        nodes: env("ANCLA_BENCH_HEALTH_NODES", 10_000),
+        canary: env("ANCLA_BENCH_HEALTH_CANARY", 500),
+        minutes: env("ANCLA_BENCH_HEALTH_MINUTES", 10),
+        agentSeconds: env("ANCLA_BENCH_HEALTH_AGENT_SECONDS", 600),
       }),
   },
 };
