@@ -7,7 +7,7 @@ import { storedCatalog } from "../../../catalog/envelope.js";
 import { nodeProbes } from "../../health/node-probes.js";
 import { probesSection } from "./node-probes.js";
 import { formatProblem } from "../../../catalog/compiler.js";
-import type { Resource } from "../../../catalog/model.js";
+import type { Catalog, Resource } from "../../../catalog/model.js";
 import { certificateStatus, type CertificateStatus } from "../../ca/status.js";
 import { clockSkewSeconds, nodeDetail, runStatus, type NodeDetail } from "../../status.js";
 import type { RolloutRecord } from "../../store/rollouts.js";
@@ -41,12 +41,14 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const runs = deps.store.listReports({ certname, limit: RUNS_PER_PAGE, cursor: request.query.runs || undefined });
     const certificate = deps.store.latestCertificate(certname);
     const catalog = deps.store.getCurrentCatalog(certname);
+    // Decoded once: the probes and the catalog sections both read it.
+    const decoded = catalog && storedCatalog(catalog.envelope);
     const placement: Placement = { release: catalog?.siteVersion, rollout: activeRollout(deps, node.environment) };
     const body = html`${overview(node, certificate && certificateStatus(certificate, new Date()), placement)}
 ${node.compileFailure && compileFailure(node)}
 ${timeline(certname, runs.reports, runs.next, request.query.runs !== undefined)}
-${probesSection(await nodeProbes(deps.store.health, certname, catalog ? (storedCatalog(catalog.envelope).probes ?? []) : [], new Date()))}
-${catalogSection(catalog, (resources) => pageOf(resources, request.query.resources, ITEMS_PER_PAGE, self("resources")))}
+${probesSection(await nodeProbes(deps.store.health, certname, decoded?.probes ?? [], new Date()))}
+${catalogSection(catalog, decoded, (resources) => pageOf(resources, request.query.resources, ITEMS_PER_PAGE, self("resources")))}
 ${factsSection(node.facts, (facts) => pageOf(facts, request.query.facts, ITEMS_PER_PAGE, self("facts")))}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: certname, section: "fleet", request, body }));
   });
@@ -102,9 +104,8 @@ ${runs.map(
 <div class="pager">${paged && html`<a href="${pathOf("nodes", certname)}#runs">newest runs</a>`}${next && html`<a href="${pathOf("nodes", certname)}${queryString({ runs: next })}#runs">older runs →</a>`}</div>`;
 }
 
-function catalogSection(stored: StoredCatalog | undefined, paged: (resources: Resource[]) => Paged<Resource>): SafeHtml {
-  if (!stored) return html`<h2 id="catalog">Catalog</h2><p class="muted">No catalog compiled yet.</p>`;
-  const catalog = storedCatalog(stored.envelope);
+function catalogSection(stored: StoredCatalog | undefined, catalog: Catalog | undefined, paged: (resources: Resource[]) => Paged<Resource>): SafeHtml {
+  if (!stored || !catalog) return html`<h2 id="catalog">Catalog</h2><p class="muted">No catalog compiled yet.</p>`;
   const resources = paged(catalog.resources);
   return html`<h2 id="catalog">Catalog: ${count(resources.total)} resources</h2>
 <p class="muted">Serial ${catalog.serial}, compiled ${when(stored.compiledAt)} from site version ${version(catalog.siteVersion)}, digest ${shortDigest(catalog.digest)}.</p>
