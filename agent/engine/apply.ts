@@ -11,6 +11,7 @@ import { isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import { ResourceFailure, type Provider, type ProviderContext, type RefreshResult } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
 import type { ContentBucket } from "../state/bucket.js";
+import { WriteBatch } from "../state/write-batch.js";
 import { desiredDigest, isCorrective, nextMemory, type DesiredMemory } from "./drift.js";
 import { buildGraph, type GraphNode } from "./graph.js";
 import { RunRecord } from "./record.js";
@@ -85,6 +86,8 @@ class Run {
   private readonly pending = new Set<string>();
   /** Milliseconds per evaluated node, by catalog index. */
   private readonly durations: { index: number; ref: string; ms: number }[] = [];
+  /** File writes staged by resources evaluated since the last commit (see mayStage). */
+  private readonly writes = new WriteBatch();
 
   constructor(
     private readonly catalog: Catalog,
@@ -102,6 +105,7 @@ class Run {
     this.record.log(LogLevel.INFO, `applying catalog serial ${this.catalog.serial} (${this.catalog.resources.length} resources)${this.ctx.noop ? " in noop mode" : ""}`);
     await this.prepareProviders();
     for (const node of graph.order) {
+      if (this.writes.size > 0 && !this.mayStage(node)) this.commitWrites();
       const started = performance.now();
       const outcome = await this.evaluate(node);
       // Dependents of a ref wait on its first declaration, never on a duplicate.
@@ -110,6 +114,34 @@ class Run {
       this.durations.push({ index: node.index, ref: node.ref, ms });
       this.record.log(LogLevel.DEBUG, `${node.ref}: ${outcome} in ${ms.toFixed(1)} ms`);
     }
+    this.commitWrites();
+  }
+
+  /**
+   * Whether `node` may run while staged writes wait: its provider says its check
+   * neither reads them nor needs them in place, and nothing it requires has a
+   * write waiting (so what it builds on is in place, and known to have succeeded).
+   */
+  private mayStage(node: GraphNode): boolean {
+    if (this.ctx.noop || node.problem) return false;
+    const provider = this.providerFor(node.resource.type);
+    if (!provider || provider instanceof PrepareFailure || provider.stagesWrites?.(node.resource) !== true) return false;
+    return !node.requires.some((dep) => this.writes.holds(dep.ref));
+  }
+
+  /** Staged writes made durable and visible; a resource whose write did not make it is failed after all. */
+  private commitWrites(): void {
+    const count = this.writes.size;
+    if (count === 0) return;
+    const started = performance.now();
+    for (const failure of this.writes.commit()) {
+      this.record.changeFailed(failure.owner, "content", failure.message, "ANCLA_E_RESOURCE_FAILED");
+      this.outcomes.set(failure.owner, "failed");
+      this.inSync.delete(failure.owner);
+      const at = this.changed.findIndex((r) => resourceRef(r) === failure.owner);
+      if (at >= 0) this.changed.splice(at, 1);
+    }
+    this.record.log(LogLevel.DEBUG, `committed ${count} staged writes in ${(performance.now() - started).toFixed(1)} ms`);
   }
 
   /** One prepare per type, in the order the types first appear. */
@@ -156,6 +188,7 @@ class Run {
       stateDir: this.ctx.stateDir,
       log: (level, message) => this.record.log(level, node ? `${node.ref}: ${message}` : message),
       refreshNotified: () => (node ? this.refreshNotified(node, ctx) : Promise.reject(new Error("refreshNotified is for a resource's own checkApply"))),
+      writes: node && this.mayStage(node) ? this.writes.for(node.ref) : undefined,
     };
     if (seconds === 0) return call(ctx);
     let timer: NodeJS.Timeout | undefined;

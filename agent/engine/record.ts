@@ -79,6 +79,25 @@ export class RunRecord {
     this.log(LogLevel.ERROR, `${ref}: ${property ? `${property}: ` : ""}${message}`, code);
   }
 
+  /**
+   * A change recorded as made that did not take effect after all (a staged
+   * write whose commit failed): its events say failed, and it counts as failed,
+   * not changed.
+   */
+  changeFailed(ref: string, property: string, message: string, code: AnclaErrorCode): void {
+    let counted = false;
+    let corrective = false;
+    for (const event of this.events) {
+      if (event.resource !== ref || event.result !== EventResult.CHANGED) continue;
+      event.result = EventResult.FAILED;
+      counted = true;
+      corrective ||= event.corrective;
+    }
+    if (counted) this.counts.changed--;
+    if (counted && corrective) this.counts.corrective--;
+    this.failed(ref, property, message, code);
+  }
+
   skipped(ref: string, message: string): void {
     this.events.push(create(EventSchema, { resource: ref, result: EventResult.SKIPPED, message }));
     this.counts.skipped++;

@@ -2,7 +2,8 @@
 // (optionally purged of what the catalog does not manage), symlinks and
 // absence, with mode, owner and group. Every check builds a plan (the changes
 // plus the action that makes them); apply runs the action, noop doesn't.
-import { chmod, mkdir, rmdir, unlink } from "node:fs/promises";
+import { chmodSync, mkdirSync } from "node:fs";
+import { rmdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { sha256Hex } from "../../catalog/canonical.js";
 import { resourceRef, type Resource } from "../../catalog/model.js";
@@ -47,6 +48,9 @@ function fileProviderFor(managed?: ManagedPaths): Provider {
       return resources.some((r) => r.properties.purge === true) ? fileProviderFor(managedPaths(resources)) : fileProvider;
     },
 
+    // A purge lists the directory: staged temp files must be in place (or gone) by then.
+    stagesWrites: (resource: Resource) => resource.properties.purge !== true,
+
     // As in Puppet: a file requires its nearest managed ancestor directory, and its owner and group when managed.
     autorequire(resource: Resource, isManaged: (ref: string) => boolean): string[] {
       const { owner, group } = resource.properties;
@@ -75,7 +79,7 @@ function managedParent(path: string, isManaged: (ref: string) => boolean): strin
 
 async function planFor(spec: FileSpec, pc: PlanContext): Promise<Plan> {
   const actual = await observe(spec.path);
-  if (spec.ensure === "absent") return planAbsent(spec.path, actual, pc.keeper);
+  if (spec.ensure === "absent") return planAbsent(spec.path, actual, pc.keeper, pc.ctx);
   const attrs: Attributes = {
     mode: spec.mode,
     owner: await account("user", spec.owner, pc.ctx),
@@ -91,7 +95,7 @@ async function planFor(spec: FileSpec, pc: PlanContext): Promise<Plan> {
   }
 }
 
-async function planAbsent(path: string, actual: Observed, keeper: Keeper): Promise<Plan> {
+async function planAbsent(path: string, actual: Observed, keeper: Keeper, ctx: ProviderContext): Promise<Plan> {
   if (actual.kind === "absent") return noChanges();
   if (actual.kind === "directory" && !(await isEmptyDirectory(path))) {
     throw new ResourceFailure("ensure", `${path} is a directory that is not empty; ensure "absent" removes only files, links and empty directories`);
@@ -101,7 +105,7 @@ async function planAbsent(path: string, actual: Observed, keeper: Keeper): Promi
     async apply() {
       if (actual.kind === "file") await keepOld(keeper, path);
       await (actual.kind === "directory" ? rmdir(path) : unlink(path));
-      await fsyncDir(dirname(path));
+      await entryChanged(dirname(path), ctx);
     },
   };
 }
@@ -119,11 +123,11 @@ function planDirectory(spec: FileSpec, actual: Observed, attrs: Attributes, pc: 
   return {
     changes: [{ property: "ensure", desired: "directory", actual: "absent" }],
     async apply() {
-      await withParentHint(path, () => mkdir(path, 0o700));
+      await withParentHint(path, async () => mkdirSync(path, 0o700));
       // Owner first: chown clears setuid/setgid bits that chmod then sets.
       await setOwnership(path, attrs.owner?.id, attrs.group?.id);
-      await chmod(path, attrs.mode ?? 0o755);
-      await fsyncDir(dirname(path));
+      chmodSync(path, attrs.mode ?? 0o755);
+      await entryChanged(dirname(path), pc.ctx);
     },
   };
 }
@@ -144,7 +148,7 @@ async function planFile(spec: FileSpec, actual: Observed, attrs: Attributes, pc:
     // Absent, or a symlink: a link is replaced by a file, never written through.
     return {
       changes: [{ property: "ensure", desired: "file", actual: actual.kind }],
-      apply: async () => writeContent(spec, attrs, undefined, await desiredBytes(spec, pc.ctx)),
+      apply: async () => writeContent(spec, attrs, undefined, await desiredBytes(spec, pc.ctx), pc.ctx),
     };
   }
   if (!spec.content) return planAttributes(path, actual, attrs);
@@ -161,7 +165,7 @@ async function planFile(spec: FileSpec, actual: Observed, attrs: Attributes, pc:
       content.diff ??= contentDiff(path, old.bytes, data);
       await keepOld(pc.keeper, path, old.bytes);
       // Mode and owner ride along on the temp file, so the new content never appears with the wrong ones.
-      await writeContent(spec, attrs, actual, data);
+      await writeContent(spec, attrs, actual, data, pc.ctx);
     },
   };
 }
@@ -173,20 +177,26 @@ function planAttributes(path: string, actual: Observed, attrs: Attributes): Plan
     async apply() {
       const { uid, gid } = ownershipToFix(actual, attrs);
       await setOwnership(path, uid, gid);
-      if (attrs.mode !== undefined) await chmod(path, attrs.mode);
+      if (attrs.mode !== undefined) chmodSync(path, attrs.mode);
     },
   };
 }
 
-/** Replaces the file atomically. What the catalog leaves unmanaged keeps the old file's value. */
-async function writeContent(spec: FileSpec, attrs: Attributes, existing: Observed | undefined, data: Uint8Array): Promise<void> {
-  await withParentHint(spec.path, () =>
-    writeFileAtomic(spec.path, data, {
-      mode: attrs.mode ?? existing?.mode ?? 0o644,
-      uid: attrs.owner?.id ?? existing?.uid,
-      gid: attrs.group?.id ?? existing?.gid,
-    }),
-  );
+/**
+ * Replaces the file atomically, staged in the run's write batch when there is
+ * one (made durable with the others at its commit). What the catalog leaves
+ * unmanaged keeps the old file's value.
+ */
+async function writeContent(spec: FileSpec, attrs: Attributes, existing: Observed | undefined, data: Uint8Array, ctx: ProviderContext): Promise<void> {
+  const opts = { mode: attrs.mode ?? existing?.mode ?? 0o644, uid: attrs.owner?.id ?? existing?.uid, gid: attrs.group?.id ?? existing?.gid };
+  const writes = ctx.writes;
+  await withParentHint(spec.path, async () => (writes ? writes.write(spec.path, data, opts) : writeFileAtomic(spec.path, data, opts)));
+}
+
+/** Makes a new or removed entry of `dir` durable: at the batch's commit, or now. */
+async function entryChanged(dir: string, ctx: ProviderContext): Promise<void> {
+  if (ctx.writes) ctx.writes.entryChanged(dir);
+  else await fsyncDir(dir);
 }
 
 async function desiredBytes(spec: FileSpec, ctx: ProviderContext): Promise<Uint8Array> {

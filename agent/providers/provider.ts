@@ -5,6 +5,7 @@ import type { JsonValue, Resource } from "../../catalog/model.js";
 import { AnclaError, type AnclaErrorCode } from "../../proto/errors.js";
 import type { LogLevel } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ContentBucket } from "../state/bucket.js";
+import type { StagedWrites } from "../state/write-batch.js";
 
 export interface ProviderContext {
   /** Content named by SHA-256 in the catalog. The provider verifies the digest itself. */
@@ -49,6 +50,12 @@ export interface ProviderContext {
    * every call; a provider called on its own, as in a unit test, may lack them.)
    */
   refreshNotified?(): Promise<void>;
+  /**
+   * Where a provider that stages its writes (Provider.stagesWrites) puts them:
+   * they become visible, and durable, when the engine commits the run's batch,
+   * before anything that is not a staged write runs. Absent: write at once.
+   */
+  writes?: StagedWrites;
 }
 
 /** One property that is not as desired. Values are what reports show (e.g. "sha256:<hex>" for content). */
@@ -105,6 +112,12 @@ export interface Provider {
    * saying so (Puppet's autorequire); `isManaged` tells which refs are in the catalog.
    */
   autorequire?(resource: Resource, isManaged: (ref: string) => boolean): string[];
+  /**
+   * Whether this resource's check may run while staged writes wait for their
+   * commit (ProviderContext.writes): it neither reads what they write nor
+   * needs it in place. Undefined or false: the engine commits first.
+   */
+  stagesWrites?(resource: Resource): boolean;
 }
 
 /** A failure a provider can pin on one property, so the report says what could not be done. */

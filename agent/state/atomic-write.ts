@@ -7,7 +7,8 @@
 // behind, so its name carries the writer's pid: a later run removes the temp
 // files of writers that are gone (removeOrphanTemps) and nothing else.
 import { randomBytes } from "node:crypto";
-import { lstat, open, readdir, rename, unlink } from "node:fs/promises";
+import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { lstat, readdir, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ioError } from "./io-error.js";
 import { writerAlive } from "./process-identity.js";
@@ -39,40 +40,69 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `${TEMP_PREFIX}${process.pid}-${hint}.${randomBytes(6).toString("hex")}`);
 }
 
+/**
+ * Synchronous system calls under an async signature: a run writes one file at a
+ * time, and for many small files the thread-pool round trips of the promise
+ * API cost more than the calls (measured: a first converge of 1,000 files
+ * spent most of its time in futex and epoll waits, not in write or fsync).
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
-  const dir = dirname(path);
-  const temp = tempPathFor(path);
+  const temp = writeTempFile(path, typeof data === "string" ? Buffer.from(data) : data, opts);
   try {
-    // 0600 until the final mode is set: the content is never readable by others in between.
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      try {
-        await handle.writeFile(data);
-        if (opts.uid !== undefined || opts.gid !== undefined) await handle.chown(opts.uid ?? -1, opts.gid ?? -1);
-        // chmod after chown: chown clears setuid/setgid bits.
-        await handle.chmod(opts.mode ?? 0o644);
-        if (opts.durable !== false) await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-    } catch (err) {
-      await unlink(temp).catch(() => undefined);
-      throw err;
-    }
-    if (opts.durable !== false) await fsyncDir(dir);
+    renameSync(temp, path);
+    if (opts.durable !== false) await fsyncDir(dirname(path));
   } catch (err) {
+    removeQuietly(temp);
     throw ioError(`cannot write ${path}`, err);
   }
 }
 
+/**
+ * Writes `data` to a fresh temp file beside `path`, with its final mode and
+ * owner (fsynced unless `durable` is false), and answers the temp file's path:
+ * the caller renames it into place or removes it.
+ */
+export function writeTempFile(path: string, data: Uint8Array, opts: AtomicWriteOptions = {}): string {
+  const temp = tempPathFor(path);
+  try {
+    // 0600 until the final mode is set: the content is never readable by others in between.
+    const fd = openSync(temp, "wx", 0o600);
+    try {
+      writeAll(fd, data);
+      if (opts.uid !== undefined || opts.gid !== undefined) fchownSync(fd, opts.uid ?? -1, opts.gid ?? -1);
+      // chmod after chown: chown clears setuid/setgid bits.
+      fchmodSync(fd, opts.mode ?? 0o644);
+      if (opts.durable !== false) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    removeQuietly(temp);
+    throw ioError(`cannot write ${path}`, err);
+  }
+  return temp;
+}
+
+/** Removes a temp file that will not be renamed; one already gone (or never made) is fine. */
+export function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Nothing to clean.
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
+}
+
 /** Makes a rename or create in `dir` durable. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
+  const fd = openSync(dir, "r");
   try {
-    await handle.sync();
+    fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
