@@ -23,6 +23,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Histogram, type Bucket } from "../catalog/health/histogram.js";
 import type { AnalysisTemplate } from "../catalog/site/analysis.js";
 import { AGENT_NODE_FLAGS, AGENT_RUNTIME_VERSION, agentRuntimeDir } from "../packaging/agent-runtime.js";
+import { AGENT_BUNDLE } from "../packaging/bundle-agent.js";
 import { ROOT } from "../packaging/root.js";
 import type { ReportHealthRequestSchema } from "../proto/gen/ancla/v1/agent_pb.js";
 import { analysisWindow, runAnalysis } from "../server/analysis/run.js";
@@ -333,7 +334,7 @@ async function measureAnalysis(base: string, o: HealthBenchOptions): Promise<Res
 function agentCommand(): { argv: string[]; kind: number; describe: string } {
   const executable = join(ROOT, "dist/ancla-agent");
   if (existsSync(executable)) return { argv: [executable], kind: 2, describe: `${executable} (single executable)` };
-  const bundle = join(ROOT, "dist/ancla-agent.mjs");
+  const bundle = AGENT_BUNDLE;
   if (existsSync(bundle)) {
     // On the runtime it ships with when that is here already (agent-vs-peers fetches it), else this Node.
     const shipped = join(agentRuntimeDir(), "bin/node");

@@ -1,13 +1,14 @@
-// The agent as one executable: the bundle (CommonJS, which is what a Node 24
-// single executable application runs) injected into the pinned LTS runtime
-// with a V8 code cache made at build time, so hosts need no Node.js and a run
-// does not re-compile the bundle. `npm run package` builds it.
+// The agent as one executable: the bundle's chunks (CommonJS, which is what a
+// Node 24 single executable application runs) injected into the pinned LTS
+// runtime as assets, with a small main script that loads a chunk when the
+// command first needs it, so hosts need no Node.js and a run parses only the
+// code it uses. `npm run package` builds it.
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AnclaError } from "../proto/errors.js";
 import { AGENT_NODE_FLAGS, AGENT_RUNTIME_VERSION, ensureAgentRuntime } from "./agent-runtime.js";
-import { bundleAgent } from "./bundle-agent.js";
+import { bundleAgentForSea } from "./bundle-agent.js";
 import { ROOT } from "./root.js";
 
 export const AGENT_EXECUTABLE = join(ROOT, "dist/ancla-agent");
@@ -27,11 +28,17 @@ export async function buildAgentExecutable(outfile = AGENT_EXECUTABLE): Promise<
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   try {
-    const main = join(work, "agent.cjs");
-    await bundleAgent(main, "cjs");
+    const assets: Record<string, string> = {};
+    mkdirSync(join(work, "chunks"));
+    for (const [name, code] of await bundleAgentForSea()) {
+      assets[name] = join(work, "chunks", name);
+      writeFileSync(assets[name], code);
+    }
+    const main = join(work, "main.cjs");
+    writeFileSync(main, `(${seaMain.toString()})(${JSON.stringify("./ancla-agent.mjs")});\n`);
     const blob = join(work, "sea.blob");
     const config = join(work, "sea-config.json");
-    writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: AGENT_NODE_FLAGS }));
+    writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: AGENT_NODE_FLAGS, assets }));
     const prep = spawnSync(node, ["--experimental-sea-config", config], { encoding: "utf8" });
     if (prep.status !== 0) throw new AnclaError("ANCLA_E_IO", `preparing the executable's blob failed: ${prep.stderr.trim()}`);
     const exe = join(work, "ancla-agent");
@@ -47,6 +54,29 @@ export async function buildAgentExecutable(outfile = AGENT_EXECUTABLE): Promise<
     rmSync(work, { recursive: true, force: true });
   }
   return { file: outfile, bytes: statSync(outfile).size, runtime: AGENT_RUNTIME_VERSION };
+}
+
+/**
+ * The executable's main script: a chunk is a CommonJS module kept as an asset,
+ * compiled when first required by its "./NAME"; anything else is a built-in,
+ * from the main script's own require. Self-contained, because its source text
+ * is what the executable runs.
+ */
+function seaMain(entry: string): void {
+  const { getAsset } = require("node:sea") as typeof import("node:sea");
+  const { compileFunction } = require("node:vm") as typeof import("node:vm");
+  const loaded = new Map<string, { exports: unknown }>();
+  const load = (id: string): unknown => {
+    if (!id.startsWith("./")) return require(id);
+    const known = loaded.get(id);
+    if (known) return known.exports;
+    const module = { exports: {} };
+    // Registered before it runs: chunks that import each other get the exports filled so far, as Node's require does.
+    loaded.set(id, module);
+    compileFunction(getAsset(id.slice(2), "utf8"), ["exports", "require", "module"], { filename: id.slice(2) })(module.exports, load, module);
+    return module.exports;
+  };
+  load(entry);
 }
 
 if (process.argv[1] === import.meta.filename) {

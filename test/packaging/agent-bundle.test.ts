@@ -1,8 +1,8 @@
-// The agent as it ships: one ASCII bundle that converges a catalog file, and a
-// masterless `apply --catalog` that loads neither fact gathering, X.509, gRPC
-// nor the site language (start-up is part of every run).
+// The agent as it ships: an ASCII bundle split into chunks that converges a
+// catalog file, and a masterless `apply --catalog` that loads neither fact
+// gathering, X.509, gRPC nor the site language (start-up is part of every run).
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -29,11 +29,13 @@ t.test("asciiOnly escapes what esbuild leaves in regular expressions, keeping th
   t.ok(astral.test("a😀b"));
 });
 
-t.test("the bundle is ASCII (V8 keeps it one byte per character) and converges a catalog file", async (t) => {
+t.test("the bundle is ASCII (V8 keeps it one byte per character), split, and converges a catalog file", async (t) => {
   const dir = t.testdir();
-  const { file } = await bundleAgent(join(dir, "ancla-agent.mjs"));
-  t.notMatch(readFileSync(file, "latin1"), /[^\x00-\x7f]/, "no byte above 0x7f");
-  const args = [file, "apply", "--catalog", catalogFile(dir), "--state-dir", join(dir, "state")];
+  const { entry, files } = await bundleAgent(join(dir, "bundle"));
+  t.same(readdirSync(join(dir, "bundle")).sort(), [...files.keys()].sort(), "the files it names are the files it wrote");
+  t.ok(files.size > 2, "split into chunks at the CLI's dynamic imports");
+  for (const name of files.keys()) t.notMatch(readFileSync(join(dir, "bundle", name), "latin1"), /[^\x00-\x7f]/, `${name}: no byte above 0x7f`);
+  const args = [entry, "apply", "--catalog", catalogFile(dir), "--state-dir", join(dir, "state")];
   const first = await run(process.execPath, args).catch((e: { code: number; stdout: string }) => e);
   t.equal((first as { code?: number }).code, 2, "first run changed the file (exit 2)");
   t.equal(readFileSync(join(dir, "hello.txt"), "utf8"), "hi\n");
