@@ -63,7 +63,7 @@ class LocalCatalog implements CatalogSource {
 /** Facts are gathered only to compile a site: a catalog file was compiled elsewhere, and a run should not pay for them. */
 async function load(source: MasterlessSource, certname: string, factsDir: string, heldSerial: number): Promise<{ loaded: LoadedCatalog; factProblems: string[] }> {
   if ("siteDir" in source) {
-    // Facts only for a compile here: a catalog file is compiled already, and gathering them (systeminformation) costs start-up.
+    // Facts only for a compile here: a catalog file is compiled already, and gathering them costs start-up.
     const { collectFacts } = await import("../facts/all.js");
     const { facts, problems } = await collectFacts(factsDir);
     return { loaded: await compileSite(source.siteDir, certname, facts), factProblems: problems };
