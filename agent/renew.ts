@@ -7,7 +7,6 @@
 // approves that renewal (`ancla cert sign`); the next run installs it.
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createCsr } from "../pki/csr.js";
 import { formatSha256 } from "../pki/fingerprint.js";
 import { publicKeySha256 } from "../pki/keys.js";
 import { verifyCertificate } from "../pki/verify.js";
@@ -43,6 +42,8 @@ export async function renewIfDue(opts: RenewOptions): Promise<Date | undefined> 
   const current = readFileSync(opts.layout.agentCert, "utf8");
   if (!isRenewalDue(current, opts.renewBeforeDays)) return undefined;
   const keyPem = readFileSync(opts.layout.agentKey, "utf8");
+  // Loaded only when due: making a CSR takes node-forge, which every run would otherwise load at start-up.
+  const { createCsr } = await import("../pki/csr.js");
   const csrPem = createCsr(keyPem, opts.certname);
   const expiredOn = notAfter(current);
   let certPem: string;

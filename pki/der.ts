@@ -1,5 +1,7 @@
 // Just enough DER to cut a signed structure into its raw parts: a signature
-// must be checked over the exact bytes received, not over a re-encoding.
+// must be checked over the exact bytes received, not over a re-encoding. It
+// reads what the agent reads (a certificate's CN, the CRL) without node-forge,
+// which every agent run would otherwise load.
 import { AnclaError } from "../proto/errors.js";
 
 export interface DerElement {
@@ -20,6 +22,20 @@ export function derElements(buf: Buffer): DerElement[] {
     at = end;
   }
   return out;
+}
+
+/** [0] EXPLICIT version, present in every v3 certificate. */
+const VERSION_TAG = 0xa0;
+
+/** A certificate's subject Name element (tag, length and contents exactly as encoded), from its DER. */
+export function certificateSubject(certDer: Buffer): DerElement {
+  const [certificate] = derElements(certDer);
+  const [tbs] = certificate ? derElements(certificate.contents) : [];
+  const fields = tbs ? derElements(tbs.contents) : [];
+  // After the optional version: serialNumber, signature, issuer, validity, subject.
+  const subject = fields[(fields[0]?.tag === VERSION_TAG ? 1 : 0) + 4];
+  if (!subject) throw malformed("no subject");
+  return subject;
 }
 
 function readHeader(buf: Buffer, at: number): { header: number; length: number } {

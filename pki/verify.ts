@@ -1,9 +1,9 @@
 // Checks that a certificate was issued by the CA, is within its validity
 // period and was issued for the expected usage.
 import { X509Certificate } from "node:crypto";
-import forge from "node-forge";
 import { AnclaError } from "../proto/errors.js";
 import type { CertificateUsage } from "./ca.js";
+import { certificateSubject, derElements, type DerElement } from "./der.js";
 import { normalizeSerialHex } from "./serial.js";
 
 export interface VerifiedCertificate {
@@ -45,13 +45,46 @@ function parse(cert: string | Uint8Array): X509Certificate {
   }
 }
 
-// Node only offers the subject as escaped text; forge gives the CN attribute exactly.
+// Node only offers the subject as escaped text, so the CN is read from the DER
+// itself: the first commonName of tbsCertificate's subject, exactly as issued
+// (with der.ts, not node-forge, which every agent run would otherwise load).
 function commonName(x: X509Certificate): string {
-  const der = forge.util.binary.raw.encode(new Uint8Array(x.raw));
-  const subject = forge.pki.certificateFromAsn1(forge.asn1.fromDer(der)).subject;
-  const cn = subject.getField("CN") as { value?: unknown } | null;
-  if (typeof cn?.value !== "string") fail("it has no subject CN");
-  return cn.value;
+  let cn: string | undefined;
+  try {
+    cn = firstCommonName(Buffer.from(x.raw));
+  } catch {
+    fail("its subject cannot be read");
+  }
+  if (cn === undefined) fail("it has no subject CN");
+  return cn;
+}
+
+/** 2.5.4.3, id-at-commonName, as DER content bytes. */
+const CN_OID = Buffer.from([0x55, 0x04, 0x03]);
+const OID_TAG = 0x06;
+function firstCommonName(der: Buffer): string | undefined {
+  for (const rdn of derElements(certificateSubject(der).contents)) {
+    for (const attribute of derElements(rdn.contents)) {
+      const [type, value] = derElements(attribute.contents);
+      if (type.tag === OID_TAG && type.contents.equals(CN_OID)) return decodeString(value);
+    }
+  }
+  return undefined;
+}
+
+function decodeString(value: DerElement): string {
+  switch (value.tag) {
+    case 0x0c: // UTF8String
+      return new TextDecoder("utf-8", { fatal: true }).decode(value.contents);
+    case 0x13: // PrintableString
+    case 0x16: // IA5String
+    case 0x14: // TeletexString, read as Latin-1 as most implementations do
+      return value.contents.toString("latin1");
+    case 0x1e: // BMPString
+      return new TextDecoder("utf-16be", { fatal: true }).decode(value.contents);
+    default:
+      throw new Error(`CN of unsupported string type ${value.tag}`);
+  }
 }
 
 function fail(reason: string): never {

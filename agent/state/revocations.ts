@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { readCrl } from "../../pki/crl.js";
+import { readCrl } from "../../pki/crl-read.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { StateLayout } from "./layout.js";
 

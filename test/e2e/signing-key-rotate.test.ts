@@ -9,7 +9,7 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../../agent/state/catalog-cache.js";
 import { stateLayout } from "../../agent/state/layout.js";
-import { readCrl } from "../../pki/crl.js";
+import { readCrl } from "../../pki/crl-read.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { fleetWithAgent, parseReport } from "../helpers/fleet.js";

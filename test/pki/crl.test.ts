@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { createCertificateAuthority, issueCertificate, randomSerialHex } from "../../pki/ca.js";
-import { buildCrl, readCrl } from "../../pki/crl.js";
+import { buildCrl } from "../../pki/crl.js";
+import { readCrl } from "../../pki/crl-read.js";
 import { generateKeyPair } from "../../pki/keys.js";
 
 const ca = createCertificateAuthority("CRL CA");

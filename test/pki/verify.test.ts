@@ -58,3 +58,10 @@ t.test("a tampered or unparsable certificate is refused", async (t) => {
   t.throws(() => verifyCertificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", ca.certPem, { usage: "client" }), { code: "ANCLA_E_CERT_INVALID", message: /cannot be parsed/ });
   t.throws(() => verifyCertificate(new Uint8Array([1, 2, 3]), ca.certPem, { usage: "client" }), { code: "ANCLA_E_CERT_INVALID" });
 });
+
+t.test("the CN comes back exactly as issued, also where Node's subject text would escape it", async (t) => {
+  for (const commonName of ["Signer, Ops + Sec = 1", "signer/ünïcode", "db01.example"]) {
+    const pem = issueCertificate(ca, { commonName, publicKeyPem: leaf.publicKeyPem, usage: "catalog-signing", serialHex: "77", validityDays: 10 });
+    t.equal(verifyCertificate(pem, ca.certPem, { usage: "catalog-signing" }).commonName, commonName, commonName);
+  }
+});

@@ -1,6 +1,6 @@
 import t from "tap";
 import { createCertificateAuthority } from "../../pki/ca.js";
-import { readCrl } from "../../pki/crl.js";
+import { readCrl } from "../../pki/crl-read.js";
 import { publicKeySha256 } from "../../pki/keys.js";
 import { verifyCertificate } from "../../pki/verify.js";
 import { CertificateService } from "../../server/ca/service.js";
