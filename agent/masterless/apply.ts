@@ -13,6 +13,7 @@ import { stateLayout } from "../state/layout.js";
 import { acquireRunLock } from "../state/lock.js";
 import type { AgentMemory } from "../state/memory.js";
 import { compileSite, readCatalogFile, type LoadedCatalog } from "./catalog-source.js";
+import { compiledSiteFile } from "./compiled-site-cache.js";
 
 export type MasterlessSource = { siteDir: string } | { catalogFile: string; caFile?: string };
 
@@ -28,7 +29,7 @@ export async function applyMasterless(opts: MasterlessOptions): Promise<{ report
   const certname = opts.settings.certname ?? hostname().toLowerCase();
   const lock = await acquireRunLock(layout);
   try {
-    const report = await convergeFrom({ layout, certname, noop: opts.noop, source: new LocalCatalog(opts.source, certname, opts.settings.factsDir), log: opts.log });
+    const report = await convergeFrom({ layout, certname, noop: opts.noop, source: new LocalCatalog(opts.source, certname, opts.settings.factsDir, compiledSiteFile(layout.dir)), log: opts.log });
     return { report, exitCode: exitCodeFor(report) };
   } finally {
     await lock.release();
@@ -43,10 +44,12 @@ class LocalCatalog implements CatalogSource {
     private readonly source: MasterlessSource,
     private readonly certname: string,
     private readonly factsDir: string,
+    /** Where the last compile of a site is kept (compiled-site-cache.ts). */
+    private readonly keptCompile: string,
   ) {}
 
   async obtain(memory: AgentMemory): Promise<ObtainedCatalog> {
-    const { loaded, factProblems } = await load(this.source, this.certname, this.factsDir, memory.serial);
+    const { loaded, factProblems } = await load(this.source, this.certname, this.factsDir, memory.serial, this.keptCompile);
     this.loaded = loaded;
     const logs = [...factProblems.map((p) => `external fact ${p}`), ...loaded.warnings].map(warning);
     // Only a verified catalog's serial may raise the one held: an unsigned file could otherwise lock out the server's catalogs.
@@ -61,12 +64,12 @@ class LocalCatalog implements CatalogSource {
 }
 
 /** Facts are gathered only to compile a site: a catalog file was compiled elsewhere, and a run should not pay for them. */
-async function load(source: MasterlessSource, certname: string, factsDir: string, heldSerial: number): Promise<{ loaded: LoadedCatalog; factProblems: string[] }> {
+async function load(source: MasterlessSource, certname: string, factsDir: string, heldSerial: number, keptCompile: string): Promise<{ loaded: LoadedCatalog; factProblems: string[] }> {
   if ("siteDir" in source) {
     // Facts only for a compile here: a catalog file is compiled already, and gathering them costs start-up.
     const { collectFacts } = await import("../facts/all.js");
     const { facts, problems } = await collectFacts(factsDir);
-    return { loaded: await compileSite(source.siteDir, certname, facts), factProblems: problems };
+    return { loaded: await compileSite(source.siteDir, certname, facts, keptCompile), factProblems: problems };
   }
   return { loaded: await loadCatalogFile(source, certname, heldSerial), factProblems: [] };
 }

@@ -9,7 +9,9 @@ import { canonicalJson, sha256Hex } from "../../catalog/canonical.js";
 import { formatProblem, type Facts } from "../../catalog/compiler.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../catalog/model.js";
 import { AnclaError } from "../../proto/errors.js";
+import { siteVersion } from "../../catalog/site-version.js";
 import { parseStored } from "../state/catalog-cache.js";
+import { compileKey, keepCompile, keptCompile, type CompiledSite } from "./compiled-site-cache.js";
 
 export interface LoadedCatalog {
   catalog: Catalog;
@@ -23,14 +25,27 @@ export interface LoadedCatalog {
   warnings: string[];
 }
 
-export async function compileSite(siteDir: string, certname: string, facts: Facts): Promise<LoadedCatalog> {
+/**
+ * The site compiled here for `certname`; with `keptIn` (a file in the state
+ * dir), the last compile is used again while the site, facts and agent are
+ * unchanged (compiled-site-cache.ts).
+ */
+export async function compileSite(siteDir: string, certname: string, facts: Facts, keptIn?: string): Promise<LoadedCatalog> {
+  const key = keptIn === undefined ? undefined : compileKey(await siteVersion(siteDir), certname, facts);
+  const kept = keptIn && key ? await keptCompile(keptIn, key) : undefined;
+  const compiled = kept ?? (await compileNow(siteDir, certname, facts));
+  if (keptIn && key && !kept) await keepCompile(keptIn, key, compiled);
+  return { catalog: fromBody(compiled.body), source: "site", contents: compiled.contents, verified: false, warnings: [] };
+}
+
+async function compileNow(siteDir: string, certname: string, facts: Facts): Promise<CompiledSite> {
   // Loaded only here: the site language (CEL, Liquid) is most of what a --catalog run would otherwise load.
   const { createSiteCompiler } = await import("../../catalog/site/compiler.js");
   const result = await createSiteCompiler(siteDir).compile(certname, facts);
   if (!result.ok) {
     throw new AnclaError("ANCLA_E_COMPILE", `${siteDir} does not compile for ${certname}:\n  ${result.problems.map(formatProblem).join("\n  ")}`);
   }
-  return { catalog: fromBody(result.body), source: "site", contents: result.contents, verified: false, warnings: [] };
+  return { body: result.body, contents: result.contents };
 }
 
 export interface CatalogFileOptions {
