@@ -39,7 +39,8 @@ export async function buildAgentExecutable(outfile = AGENT_EXECUTABLE): Promise<
     const blob = join(work, "sea.blob");
     const config = join(work, "sea-config.json");
     writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: AGENT_NODE_FLAGS, assets }));
-    const prep = spawnSync(node, ["--experimental-sea-config", config], { encoding: "utf8" });
+    // With the agent's V8 flags: a code cache made under other flags is rejected at start, with a warning on every run.
+    const prep = spawnSync(node, [...AGENT_NODE_FLAGS, "--experimental-sea-config", config], { encoding: "utf8" });
     if (prep.status !== 0) throw new AnclaError("ANCLA_E_IO", `preparing the executable's blob failed: ${prep.stderr.trim()}`);
     const exe = join(work, "ancla-agent");
     copyFileSync(node, exe);

@@ -48,6 +48,7 @@ rootTest(
     t.equal(root.sh(`mkdir -p ${TREE}`).code, 0, "the site manages folders below this one");
     const once = root.sh("ancla-agent run --once");
     t.equal(once.code, 2, once.stderr);
+    t.notMatch(bootstrap.stderr + once.stderr, /\(node:\d+\) \w*Warning/, "the executable starts without Node warnings (its code cache is accepted)");
     t.match(contentOf(root, "f001.conf"), /v1 for pkg-01/, "run --once converged from the server");
 
     // Runs every 2 s without splay, so the test sees the daemon work.
