@@ -5,7 +5,7 @@
 import { readlinkSync } from "node:fs";
 import { rename, symlink, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
-import { fsyncDir, tempPathFor } from "../state/atomic-write.js";
+import { fsyncPath, tempPathFor } from "../state/atomic-write.js";
 import type { Observed } from "./file-observe.js";
 import { attributeChanges, keepOld, ownershipToFix, setOwnership, withParentHint, type Attributes, type Keeper, type Plan } from "./file-plan.js";
 import { ResourceFailure } from "./provider.js";
@@ -47,5 +47,5 @@ async function replaceLink(path: string, target: string, uid: number | undefined
     await unlink(temp).catch(() => undefined);
     throw err;
   }
-  await fsyncDir(dir);
+  fsyncPath(dir);
 }

@@ -8,7 +8,7 @@ import { readdirSync, type Dirent } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { resourceRef, type Resource } from "../../catalog/model.js";
-import { fsyncDir } from "../state/atomic-write.js";
+import { fsyncPath } from "../state/atomic-write.js";
 import type { ActualKind } from "./file-observe.js";
 import { keepOld, type Keeper, type Plan } from "./file-plan.js";
 
@@ -44,7 +44,7 @@ export function planPurge(dir: string, managed: ManagedPaths, keeper: Keeper): P
         if (kind === "file") await keepOld(keeper, path);
         await rm(path, { recursive: kind === "directory" });
       }
-      for (const parent of new Set(found.map(({ path }) => dirname(path)))) await fsyncDir(parent);
+      for (const parent of new Set(found.map(({ path }) => dirname(path)))) fsyncPath(parent);
     },
   };
 }

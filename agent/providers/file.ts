@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { sha256Hex } from "../../catalog/canonical.js";
 import { resourceRef, type Resource } from "../../catalog/model.js";
 import { LogLevel } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { fsyncDir, writeFileAtomic } from "../state/atomic-write.js";
+import { fsyncPath, writeFileAtomic } from "../state/atomic-write.js";
 import { contentDiff } from "./file-diff.js";
 import { planLink } from "./file-link.js";
 import { isEmptyDirectory, observe, readDigest, type Observed } from "./file-observe.js";
@@ -196,7 +196,7 @@ async function writeContent(spec: FileSpec, attrs: Attributes, existing: Observe
 /** Makes a new or removed entry of `dir` durable: at the batch's commit, or now. */
 async function entryChanged(dir: string, ctx: ProviderContext): Promise<void> {
   if (ctx.writes) ctx.writes.entryChanged(dir);
-  else await fsyncDir(dir);
+  else fsyncPath(dir);
 }
 
 async function desiredBytes(spec: FileSpec, ctx: ProviderContext): Promise<Uint8Array> {

@@ -4,7 +4,7 @@
 // neither). Old slots are pruned to `keep`.
 import { lstat, readdir, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir, tempPathFor } from "../state/atomic-write.js";
+import { fsyncPath, tempPathFor } from "../state/atomic-write.js";
 import { ResourceFailure } from "./provider.js";
 import { STAGING_PREFIX } from "./image-unpack.js";
 
@@ -52,7 +52,7 @@ export async function switchCurrent(path: string, digest: string | undefined): P
       throw err;
     }
   }
-  await fsyncDir(path);
+  fsyncPath(path);
 }
 
 /**
@@ -71,6 +71,6 @@ export async function pruneSlots(path: string, history: readonly string[], keep:
     await rm(join(dir, name), { recursive: true, force: true });
     if (!name.startsWith(STAGING_PREFIX)) removed.push(name);
   }
-  if (names.length > 0) await fsyncDir(dir);
+  if (names.length > 0) fsyncPath(dir);
   return removed;
 }

@@ -18,7 +18,7 @@ import { join, posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import type { ReadEntry } from "tar";
-import { fsyncDir } from "../state/atomic-write.js";
+import { fsyncPath } from "../state/atomic-write.js";
 import { ResourceFailure } from "./provider.js";
 
 /** Staging directories start with this: a leftover from a killed run is recognisable (and removed). */
@@ -49,7 +49,7 @@ export async function unpackInto(file: string, slotsDir: string, name: string): 
     if (err instanceof ResourceFailure) throw err;
     throw new ResourceFailure("content_sha256", `cannot unpack the image: ${(err as Error).message}`, "ANCLA_E_IMAGE_UNSAFE", { cause: err });
   }
-  await fsyncDir(slotsDir);
+  fsyncPath(slotsDir);
 }
 
 const SPECIAL_BITS = 0o7000;

@@ -50,7 +50,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   const temp = writeTempFile(path, typeof data === "string" ? Buffer.from(data) : data, opts);
   try {
     renameSync(temp, path);
-    if (opts.durable !== false) await fsyncDir(dirname(path));
+    if (opts.durable !== false) fsyncPath(dirname(path));
   } catch (err) {
     removeQuietly(temp);
     throw ioError(`cannot write ${path}`, err);
@@ -96,9 +96,9 @@ function writeAll(fd: number, data: Uint8Array): void {
   for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
 }
 
-/** Makes a rename or create in `dir` durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fd = openSync(dir, "r");
+/** Makes a file's data, or a rename or create in a directory, durable. */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
   } finally {

@@ -8,9 +8,9 @@
 // half-written one; once commit answers, the new files survive a power cut.
 // Until commit, only temp files exist (removeOrphanTemps sweeps them after a kill).
 import { spawnSync } from "node:child_process";
-import { closeSync, fsyncSync, openSync, renameSync, statSync } from "node:fs";
+import { renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { removeQuietly, writeTempFile, type AtomicWriteOptions } from "./atomic-write.js";
+import { fsyncPath, removeQuietly, writeTempFile, type AtomicWriteOptions } from "./atomic-write.js";
 import { ioError } from "./io-error.js";
 
 interface Staged {
@@ -123,15 +123,6 @@ function fsyncEach(s: Staged, failures: CommitFailure[]): boolean {
 
 function failed(s: Staged, message: string): CommitFailure {
   return { owner: s.owner, path: s.path, message };
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** syncfs(2) once per file system (one path of each device), through coreutils' `sync -f`: Node has no binding for it. */
