@@ -14,9 +14,9 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 type Flat = Record<string, number>;
 
 /** Flattens the peers' nested results ("N=100" → "ancla unchanged" → {wall, cpu, rssMb}) into rows. */
-function flattenPeers(): Flat {
+async function flattenPeers(): Promise<Flat> {
   const sizes = (process.env.ANCLA_BENCH_SIZES ?? "100,1000").split(",").map(Number);
-  const results = benchAgentVsPeers({ sizes, rounds: env("ANCLA_BENCH_ROUNDS", 5) });
+  const results = await benchAgentVsPeers({ sizes, rounds: env("ANCLA_BENCH_ROUNDS", 5) });
   const flat: Flat = {};
   for (const [size, rows] of Object.entries(results)) {
     for (const [row, sample] of Object.entries(rows)) {
@@ -29,7 +29,7 @@ function flattenPeers(): Flat {
 const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
   "agent-vs-peers": {
     describe: "ancla vs puppet apply vs cf-agent on the same files and execs: first converge, no-change, drift repair (median wall s, cpu s, peak RSS MB)",
-    run: async () => flattenPeers(),
+    run: flattenPeers,
   },
   compile: {
     describe: "site compile, in-process on one core: a 1,000-resource catalog (p50/p90 of repeated compiles) and 1,000 nodes of 100 resources",
