@@ -3,8 +3,6 @@
 // dashboard can never disagree about what "drifted" means.
 import type { SiteProblem } from "../catalog/compiler.js";
 import { AnclaError } from "../proto/errors.js";
-import { EventResult, type Event, type Report } from "../proto/gen/ancla/v1/agent_pb.js";
-import { reportStatusWords } from "../proto/report-words.js";
 import type { NodeOverview, NodeRecord, ReportCounts, ReportSummary, Store } from "./store/store.js";
 
 export const NODE_STATUSES = [
@@ -57,27 +55,6 @@ export type RunStatus = "failed" | "drifted" | "noop-pending" | "changed" | "unc
 
 /** What runStatus reads of a report. */
 export type RunFacts = Pick<ReportSummary, "status" | "noop" | "counts" | "hasCorrective" | "hasPendingNoop" | "hasFailedEvent">;
-
-/** The event flags of a report, as the store keeps them beside it. */
-export function eventFlags(events: readonly Pick<Event, "result" | "corrective">[]): Pick<ReportSummary, "hasChanges" | "hasCorrective" | "hasPendingNoop" | "hasFailedEvent"> {
-  return {
-    hasChanges: events.some((e) => e.result === EventResult.CHANGED),
-    hasCorrective: events.some((e) => e.corrective),
-    hasPendingNoop: events.some((e) => e.result === EventResult.NOOP),
-    hasFailedEvent: events.some((e) => e.result === EventResult.FAILED),
-  };
-}
-
-/** A report's resource counts, zeros where the agent sent none. */
-export function countsOf(report: Report): ReportCounts {
-  const c = report.counts;
-  return { total: c?.total ?? 0, changed: c?.changed ?? 0, failed: c?.failed ?? 0, skipped: c?.skipped ?? 0, corrective: c?.corrective ?? 0 };
-}
-
-/** The run status of a report as an agent sent it. */
-export function reportRunStatus(report: Report): RunStatus {
-  return runStatus({ status: reportStatusWords.word(report.status), noop: report.noop, counts: countsOf(report), ...eventFlags(report.events) });
-}
 
 /**
  * The store keeps each report's run status from ingest (filters and counts

@@ -7,7 +7,8 @@ import { createCertificateAuthority, issueCertificate, randomSerialHex, type Cer
 import { certificateFingerprint } from "../../pki/fingerprint.js";
 import { generateKeyPair } from "../../pki/keys.js";
 import { AnclaError } from "../../proto/errors.js";
-import { dataDirPaths, type DataDirPaths, type ServerSettings } from "../datadir.js";
+import { dataDirPaths, type DataDirPaths } from "../datadir.js";
+import type { ServerSettings } from "../settings.js";
 import { openStore } from "../store/sqlite.js";
 import { CertificateService } from "../ca/service.js";
 

@@ -9,7 +9,8 @@ import { CompilePool, DEFAULT_COMPILE_LIMITS, type CompileLimits } from "../cata
 import { ReleaseService } from "../releases/service.js";
 import { ContentStore } from "../catalogs/content-store.js";
 import { CertificateService } from "../ca/service.js";
-import { dataDirPaths, readServerSettings, type DataDirPaths, type ServerSettings } from "../datadir.js";
+import { dataDirPaths, type DataDirPaths } from "../datadir.js";
+import { readServerSettings, type ServerSettings } from "../settings.js";
 import { startGrpcEndpoint } from "../grpc/server.js";
 import { logInternalErrors } from "../grpc/status.js";
 import { startHttpApi } from "../http/server.js";

@@ -5,7 +5,8 @@
 import type { RolloutRecord } from "../store/rollouts.js";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { fleetSummary, NODE_STATUSES, reportRunStatus, type StatusOptions } from "../status.js";
+import { reportRunStatus } from "../report-status.js";
+import { fleetSummary, NODE_STATUSES, type StatusOptions } from "../status.js";
 import type { Store } from "../store/store.js";
 import { Histogram as Latency } from "../../catalog/health/histogram.js";
 import type { HealthBatch } from "../store/health.js";

@@ -5,7 +5,6 @@
 // editors and terminals can jump to it).
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import picomatch from "picomatch";
 import { formatProblem, type Facts, type SiteCompiler, type SiteProblem } from "../../catalog/compiler.js";
 import { plural } from "../../catalog/diff.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
@@ -120,6 +119,7 @@ export interface NodeChoice {
  */
 export async function selectNodes(args: ParsedArgs, choice: NodeChoice): Promise<FactSet[]> {
   const factsDir = str(args, "facts-dir");
+  const { default: picomatch } = await import("picomatch");
   const wanted = choice.patterns.length > 0 ? picomatch(choice.patterns) : () => true;
   if (factsDir !== undefined) return fromFactsDir(await requireDirectory(factsDir, "--facts-dir"), wanted, choice.patterns);
   const known = await fromServer(args, wanted);
