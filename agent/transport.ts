@@ -132,7 +132,7 @@ function presentedCertificate(server: string): Promise<PeerCertificate | undefin
     const socket = tlsConnect({ host, port: Number(server.slice(server.lastIndexOf(":") + 1)), servername: isIP(host) ? undefined : host, rejectUnauthorized: false, ALPNProtocols: ["h2"] }, () => {
       const cert = socket.getPeerCertificate();
       socket.destroy();
-      resolve(cert && cert.valid_from ? cert : undefined);
+      resolve(cert?.valid_from ? cert : undefined);
     });
     socket.setTimeout(PROBE_TIMEOUT_MS, () => socket.destroy());
     socket.on("error", () => resolve(undefined));

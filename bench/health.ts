@@ -196,7 +196,7 @@ async function measureIngest(base: string, o: HealthBenchOptions, ticks: number)
       "ingest agents cpu % of one core": (client.user + client.system) / 1e4 / seconds,
     };
   } finally {
-    agents.forEach((a) => a.close());
+    for (const a of agents) a.close();
     https.destroy();
     await server.stop();
   }

@@ -98,6 +98,16 @@ function rssKib(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 }
 
+/** The median of three RSS readings 300 ms apart. */
+async function medianRss(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (i > 0) await sleep(300);
+    samples.push(rssKib(pid));
+  }
+  return median(samples);
+}
+
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -174,18 +184,21 @@ export async function benchRollout(opts: RolloutBenchOptions): Promise<Record<st
       await sleep(500);
       const rounds = [];
       for (let i = 0; i < opts.rounds; i++) rounds.push(await rolloutRound(api, site, daemons, i + 2));
-      for (const d of daemons) (d.stopWatching?.(), d.close());
+      for (const d of daemons) {
+        d.stopWatching?.();
+        d.close();
+      }
 
       // 1,000 agents: connected and checked in, then each with a Watch stream open too.
       const fleet = await enrollDaemons(server, api, caPem, opts.watchAgents, "watch");
       await Promise.all(fleet.map(checkinAndReport));
       await sleep(2000);
-      const before = median([rssKib(server.pid), (await sleep(300), rssKib(server.pid)), (await sleep(300), rssKib(server.pid))]);
+      const before = await medianRss(server.pid);
       fleet.forEach(watch);
       const metrics = async () => Number(/ancla_watch_streams (\d+)/.exec(String((await apiCall(server.url, "/metrics", adminToken, caPem, new Agent(), "GET")).body))?.[1] ?? 0);
       for (let i = 0; i < 400 && (await metrics()) < fleet.length; i++) await sleep(50);
       await sleep(2000);
-      const after = median([rssKib(server.pid), (await sleep(300), rssKib(server.pid)), (await sleep(300), rssKib(server.pid))]);
+      const after = await medianRss(server.pid);
       const throughput = [];
       for (let r = 0; r < opts.rounds; r++) {
         const cpu0 = cpuSeconds(server.pid);
@@ -202,7 +215,10 @@ export async function benchRollout(opts: RolloutBenchOptions): Promise<Record<st
         );
         throughput.push({ perS: checkins / ((performance.now() - t0) / 1000), cpuMs: ((cpuSeconds(server.pid) - cpu0) * 1000) / checkins });
       }
-      for (const d of fleet) (d.stopWatching?.(), d.close());
+      for (const d of fleet) {
+        d.stopWatching?.();
+        d.close();
+      }
       return {
         agents: opts.agents,
         rollouts: opts.rounds,

@@ -44,7 +44,11 @@ export async function startBenchServer(dataDir: string, extraArgs: string[] = []
     pid: rt.pid,
     url: rt.url,
     grpc: `localhost:${rt.grpc.split(":").pop()}`,
-    stop: () => new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.kill("SIGTERM"))),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
   };
 }
 

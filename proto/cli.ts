@@ -116,7 +116,7 @@ function findCommand(argv: string[], commands: Record<string, Subcommand>): [str
 }
 
 function parseCommand(program: string, name: string, cmd: Subcommand, rest: string[]): ParsedArgs {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: rest, options: cmd.flags, allowPositionals: true, strict: true });
   } catch (err) {

@@ -88,8 +88,12 @@ export function isProblem(level: LogLevel): boolean {
 export function reportToJson(report: Report): JsonObject {
   const json = toJson(ReportSchema, report) as JsonObject;
   setWord(json, "status", reportStatusWords.word(report.status));
-  listOf(json, "events").forEach((e, i) => setWord(e, "result", eventResultWords.word(report.events[i].result)));
-  listOf(json, "logs").forEach((l, i) => setWord(l, "level", logLevelWords.word(report.logs[i].level)));
+  listOf(json, "events").forEach((e, i) => {
+    setWord(e, "result", eventResultWords.word(report.events[i].result));
+  });
+  listOf(json, "logs").forEach((l, i) => {
+    setWord(l, "level", logLevelWords.word(report.logs[i].level));
+  });
   return json;
 }
 

@@ -306,7 +306,7 @@ class Run {
       this.record.log(LogLevel.DEBUG, `${node.ref}: ${node.resource.type} has no refresh action; ignoring (${by})`);
       return;
     }
-    let result: RefreshResult | void;
+    let result: RefreshResult | undefined;
     try {
       result = await provider.refresh(node.resource, ctx);
     } catch (err) {

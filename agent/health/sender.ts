@@ -12,7 +12,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ReportHealthRequestSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { isAnclaError } from "../../proto/errors.js";
-import { HealthQueue, newBatchId } from "./queue.js";
+import { type HealthQueue, newBatchId } from "./queue.js";
 import type { SaturationWindowInit } from "./saturation.js";
 import type { ProbeWindowInit } from "./window.js";
 

@@ -97,7 +97,7 @@ export interface Provider {
   /** Compare the host with `resource`; when `apply` is true, also make it so. Throws on failure. */
   checkApply(resource: Resource, apply: boolean, ctx: ProviderContext): Promise<CheckResult>;
   /** React to a notify from a changed resource (e.g. restart a service). */
-  refresh?(resource: Resource, ctx: ProviderContext): Promise<RefreshResult | void>;
+  refresh?(resource: Resource, ctx: ProviderContext): Promise<RefreshResult | undefined>;
   /**
    * Called once per run, before anything is applied, with every resource of
    * this type: read the host's state in bulk (one dpkg status read, one

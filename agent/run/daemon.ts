@@ -135,7 +135,7 @@ async function runLoop(opts: RunOnceOptions, hooks: DaemonHooks, deps: DaemonDep
     if (!noop && ran.result?.report.catalogDigest) void health?.refresh();
     // A timer run, or a requested run that enforced the catalog, starts the interval over; a
     // requested noop run leaves the timer's run where it was (a noop run enforces nothing).
-    if (!asked || !asked.noop) due = Date.now() + nextDelaySeconds(opts.settings, failures) * 1000;
+    if (!asked?.noop) due = Date.now() + nextDelaySeconds(opts.settings, failures) * 1000;
   }
 }
 

@@ -50,7 +50,7 @@ export async function convergeFrom(opts: PipelineOptions): Promise<Report> {
   // Not in noop: a noop run changes nothing on the host, not even leftovers.
   const swept = noop ? [] : await removeOrphanTemps(tempDirs(layout, obtained.catalog));
   if (swept.length > 0) logs.push(infoLine(`removed temp files left by killed runs: ${swept.join(", ")}`));
-  logs.forEach((line) => opts.log?.(line));
+  for (const line of logs) opts.log?.(line);
 
   const late: LogLine[] = [];
   const catalog = obtained.catalog;
@@ -73,7 +73,7 @@ export async function convergeFrom(opts: PipelineOptions): Promise<Report> {
     });
   }
   const report = buildReport({ certname: opts.certname, started, noop, catalog, source: obtained.source, outcome, logs });
-  late.forEach((line) => say(report, line, opts.log));
+  for (const line of late) say(report, line, opts.log);
   return report;
 }
 

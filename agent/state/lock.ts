@@ -40,7 +40,7 @@ export async function acquireRunLock(layout: StateLayout): Promise<RunLock> {
 
 /** The open lock, or undefined when another lock is there. The handle stays open: that is how the kernel tells who holds it. */
 async function tryCreate(path: string): Promise<FileHandle | undefined> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, "wx", 0o644);
   } catch (err) {

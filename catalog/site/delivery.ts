@@ -7,7 +7,7 @@ import { isMap, isScalar, type Node, type YAMLMap } from "yaml";
 import { readAnalysis, type AnalysisTemplate } from "./analysis.js";
 
 type AnalysisRead = ReturnType<typeof readAnalysis>;
-import { Reader, type Field } from "./reader.js";
+import type { Reader, Field } from "./reader.js";
 import { readSlos, type Slo } from "./slos.js";
 import { duration, entries, integer, isEmpty, oneOf } from "./settings-values.js";
 import { ENVIRONMENT_NAME } from "./rules.js";

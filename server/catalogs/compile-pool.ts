@@ -104,7 +104,12 @@ export class CompilePool implements SiteCompiler {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error("the server is stopping"));
-    await Promise.all([...this.slots].map((slot) => ((slot.ending ??= "closed"), slot.worker.terminate())));
+    await Promise.all(
+      [...this.slots].map((slot) => {
+        slot.ending ??= "closed";
+        return slot.worker.terminate();
+      }),
+    );
   }
 
   private dispatch(): void {

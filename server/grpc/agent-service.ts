@@ -2,7 +2,7 @@
 // establishes who is calling from the peer certificate. What a handler throws
 // becomes a gRPC status in one place, reportingInternalErrors (status.ts).
 import type { JsonObject } from "@bufbuild/protobuf";
-import { AgentService, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import type { AgentService, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ServiceHandlers } from "../../proto/grpc.js";
 import { upgradeLegacyReport } from "../../proto/report-words.js";
 import type { Facts } from "../../catalog/compiler.js";

@@ -1,6 +1,6 @@
 // The bootstrap service, reachable without a client certificate: the CA
 // bundle, certificate requests and polling for the signed certificate.
-import { BootstrapService, CertificateState } from "../../proto/gen/ancla/v1/bootstrap_pb.js";
+import { type BootstrapService, CertificateState } from "../../proto/gen/ancla/v1/bootstrap_pb.js";
 import type { ServiceHandlers } from "../../proto/grpc.js";
 import { PeerRateLimiter, peerHost, type RateLimit } from "./rate-limit.js";
 

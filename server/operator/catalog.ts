@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { bodyDigest } from "../../catalog/canonical.js";
 import type { CompileResult, Facts, SiteProblem } from "../../catalog/compiler.js";
-import { diffCatalogs, formatCatalogDiff, isEmptyDiff, plural, showEdge, showProperties, shownProperties, summarizeDiff, type CatalogDiff } from "../../catalog/diff.js";
+import { diffCatalogs, formatCatalogDiff, isEmptyDiff, plural, showProperties, shownProperties, summarizeDiff, type CatalogDiff } from "../../catalog/diff.js";
 import { resourceRef, type CatalogBody, type Edge } from "../../catalog/model.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
 import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";

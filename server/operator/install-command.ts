@@ -25,7 +25,7 @@ export interface InstallCommandParts {
   token: string;
 }
 
-const SHELL_SAFE = /^[A-Za-z0-9_.:/+=\[\]-]+$/;
+const SHELL_SAFE = /^[A-Za-z0-9_.:/+=[\]-]+$/;
 
 /** The one-liner; every value is checked to be free of shell syntax before it is quoted in. */
 export function installCommandLine({ origin, pin, token }: InstallCommandParts): string {

@@ -506,7 +506,9 @@ function backfillIssue5(db: Database): void {
   for (const id of db.prepare(`SELECT id FROM reports WHERE report LIKE '%"diff"%'`).pluck().all() as number[]) {
     const events = (JSON.parse(reportJson.get(id) as string) as { events?: { diff?: string }[] }).events ?? [];
     const ids = eventIds.all(id) as { id: number }[];
-    ids.forEach((e, i) => events[i]?.diff && setDiff.run(events[i].diff, e.id));
+    ids.forEach((e, i) => {
+      if (events[i]?.diff) setDiff.run(events[i].diff, e.id);
+    });
   }
   db.exec(`
     INSERT INTO node_summaries (certname, first_checkin_at, compile_failed_at)

@@ -114,11 +114,11 @@ t.test("any probe failing: exit 1, each failure with its kind and why", async (t
   t.equal(text.code, 1, text.stderr);
   const line = (name: string) => text.stdout.split("\n").find((l) => l.startsWith(`${name} `)) ?? "";
   t.match(line("fine"), /\sok\s/);
-  t.match(line("down"), /\sstatus\s.* ms  status 503, expected 200$/);
-  t.match(line("wrong-body"), /\sbody\s.* ms  body does not match \/\^ready\$\/$/);
-  t.match(line("nobody"), /\srefused\s.* ms  ECONNREFUSED$/);
-  t.match(line("check"), /\sstatus\s.* ms  exit 3$/);
-  t.match(line("slow"), /\stimeout\s+300\.0 ms  no answer within 0\.3 s$/);
+  t.match(line("down"), /\sstatus\s.* ms {2}status 503, expected 200$/);
+  t.match(line("wrong-body"), /\sbody\s.* ms {2}body does not match \/\^ready\$\/$/);
+  t.match(line("nobody"), /\srefused\s.* ms {2}ECONNREFUSED$/);
+  t.match(line("check"), /\sstatus\s.* ms {2}exit 3$/);
+  t.match(line("slow"), /\stimeout\s+300\.0 ms {2}no answer within 0\.3 s$/);
 
   const json = await agent(dir, ["probe", "--catalog", file, ...state, "--json"]);
   t.equal(json.code, 1);

@@ -15,6 +15,7 @@ function fakeService(refreshed: string[], fail = false): Provider {
     async refresh(resource: Resource) {
       if (fail) throw new Error("restart failed");
       refreshed.push(resource.title);
+      return undefined;
     },
   };
 }

@@ -2,9 +2,8 @@
 // bodies, cookies, Origin), CA-pinned, without following redirects; and a
 // server with a rollout controller for the rollout pages.
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, } from "node:fs";
 import { request as httpsRequest } from "node:https";
-import { join } from "node:path";
 import { canonicalJson } from "../../catalog/canonical.js";
 import { encodeEnvelope } from "../../catalog/envelope.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
@@ -17,7 +16,7 @@ import { startHttpApi } from "../../server/http/server.js";
 import { createLogger } from "../../server/log.js";
 import type { RolloutController } from "../../server/rollouts/controller.js";
 import { openStore, type Role, type Store } from "../../server/store/index.js";
-import { report, serverIdentity, tempDir, tempStore, type Teardown, type TestApi } from "../server/_helpers.js";
+import { report, serverIdentity, tempStore, type Teardown, type TestApi } from "../server/_helpers.js";
 import { passSeconds, policyOf, startTestController } from "../server/_rollouts.js";
 
 export interface Page {

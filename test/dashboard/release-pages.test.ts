@@ -39,12 +39,12 @@ function v3(firstSeenAt: Date): ReleaseRecord {
   };
 }
 
-const escape = (s: string): string => s.replace(/[+.]/g, (c) => `\\${c}`);
+const escapeRegex = (s: string): string => s.replace(/[+.]/g, (c) => `\\${c}`);
 const releaseHref = (v: string): string => `/releases/${encodeURIComponent(v)}`;
 
 /** The HTML of the row of `version` in the releases table. */
 function row(page: string, version: string): string {
-  const m = new RegExp(`<tr data-version="${escape(version)}">([\\s\\S]*?)</tr>`).exec(page);
+  const m = new RegExp(`<tr data-version="${escapeRegex(version)}">([\\s\\S]*?)</tr>`).exec(page);
   if (!m) throw new Error(`no row for ${version}`);
   return m[1];
 }

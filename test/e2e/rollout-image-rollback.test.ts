@@ -65,7 +65,7 @@ t.test("an image whose health check fails on the canary stops the rollout by its
   await push(t, fleet, good.file, "1.0.0");
   await push(t, fleet, bad.file, "bad-2.0.0");
   const agents = await Promise.all(NODES.map((c) => enroll(fleet, base, c)));
-  agents.forEach((a) => startDaemon(t, a, { runInterval: 3600, timeout: 30 }));
+  for (const a of agents) startDaemon(t, a, { runInterval: 3600, timeout: 30 });
   for (const [certname, app] of apps) await eventually(`${certname} serves 1.0.0`, async () => (await served(app).catch(() => "")) === "1.0.0", 120_000);
 
   writeSite(site, apps, "bad-2.0.0");

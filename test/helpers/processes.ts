@@ -69,7 +69,7 @@ export async function startServer(dataDir: string, grpcPort: number): Promise<Ru
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number>((r) => child.on("exit", (code) => r(code ?? -1)));
-  let runtime;
+  let runtime: Awaited<ReturnType<typeof waitForRuntime>>;
   try {
     runtime = await waitForRuntime(dataDir, child);
   } catch (err) {

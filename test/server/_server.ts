@@ -50,7 +50,9 @@ export async function startRealServer(t: Teardown, opts: Partial<Omit<StartOptio
       const res = await self.api("POST", "/api/v1/tokens", { body: JSON.stringify({ one_time: false }) });
       if (res.status !== 201) throw new Error(`token: ${JSON.stringify(res.body)}`);
       const agents = await enrollSimAgents(self.grpc, ca.certPem, (res.body as { token: string }).token, certnames);
-      t.teardown(() => agents.forEach((a) => a.close()));
+      t.teardown(() => {
+        for (const a of agents) a.close();
+      });
       return agents;
     },
   };

@@ -68,7 +68,7 @@ function rawCall(client: grpc.Client, path: string, body: Buffer, streaming: boo
 }
 
 /** Structured but random requests, so decoding succeeds and the handlers' own checks are reached. */
-async function structuredCall(r: Random, server: RealServer, agent: Awaited<ReturnType<RealServer["agents"]>>[number]): Promise<{ code: number; details: string }> {
+async function structuredCall(r: Random, _server: RealServer, agent: Awaited<ReturnType<RealServer["agents"]>>[number]): Promise<{ code: number; details: string }> {
   const facts = r() < 0.8 ? (json(r) as object) : undefined;
   const calls = [
     () => agent.client.getCatalog({ facts: facts && typeof facts === "object" && !Array.isArray(facts) ? (facts as never) : undefined, haveDigest: pick(r, ["", "x", "a".repeat(64), text(r)]) }),

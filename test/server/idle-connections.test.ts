@@ -53,7 +53,9 @@ async function idleCrowd(t: Test, to: Port, count: number, opts: { tls?: boolean
         }),
     ),
   );
-  t.teardown(() => sockets.forEach((s) => s.destroy()));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+  });
   return { closed: () => closed };
 }
 

@@ -41,7 +41,12 @@ async function fixture(t: Test, yaml = careful): Promise<Fixture> {
   const { store } = tempStore(t);
   const clock = { wall: Date.parse("2026-12-02T10:00:00Z"), mono: 0 };
   const nudged: string[][] = [];
-  const runNow: RunNow = { nudge: (certnames) => (nudged.push(certnames), { sent: certnames, notConnected: [] }) };
+  const runNow: RunNow = {
+    nudge: (certnames) => {
+      nudged.push(certnames);
+      return { sent: certnames, notConnected: [] };
+    },
+  };
   const policy = await policyOf(t, yaml);
   for (const [i, certname] of NODES.entries()) {
     store.recordCheckin(certname, { canary: i === 2 }, new Date(clock.wall));
@@ -181,7 +186,12 @@ t.test("a node asked to move while it held no Watch stream is asked again when i
   const asked: string[][] = [];
   // The canary is away when the rollout starts: its nudge finds no stream.
   const away = new Set(["web-03"]);
-  const runNow: RunNow = { nudge: (certnames) => (asked.push(certnames), { sent: certnames.filter((c) => !away.has(c)), notConnected: certnames.filter((c) => away.has(c)) }) };
+  const runNow: RunNow = {
+    nudge: (certnames) => {
+      asked.push(certnames);
+      return { sent: certnames.filter((c) => !away.has(c)), notConnected: certnames.filter((c) => away.has(c)) };
+    },
+  };
   await f.controller.stop();
   const controller = await startTestController(t, { store: f.store, clock: f.clock, policy: f.policy, head: V2, runNow });
   const started = await controller.startRollout({ environment: "production", by: "a" });

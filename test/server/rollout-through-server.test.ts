@@ -54,7 +54,9 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
   const api = async (method: string, path: string, body?: unknown) => call({ url: server.runtime.url, ca }, method, path, { token: adminToken, body: body === undefined ? undefined : JSON.stringify(body) });
   const token = (await api("POST", "/api/v1/tokens", { one_time: false })).body as { token: string };
   const agents = await enrollSimAgents(`localhost:${grpcPort}`, ca.certPem, token.token, NODES);
-  t.teardown(() => agents.forEach((a) => a.close()));
+  t.teardown(() => {
+    for (const a of agents) a.close();
+  });
 
   /** A check-in and a run: the release its catalog is at, reported with `status`. */
   const run = async (agent: SimAgent, status = ReportStatus.CHANGED): Promise<string> => {

@@ -159,7 +159,9 @@ t.test("a stopping server ends its Watch streams with OK rather than cutting the
   const api = { url: server.runtime.url, ca: { certPem: readFileSync(paths.caCert, "utf8"), keyPem: readFileSync(paths.caKey, "utf8") } };
   const token = await call(api, "POST", "/api/v1/tokens", { token: adminToken, body: JSON.stringify({ one_time: false }) });
   const agents = await enrollSimAgents(`localhost:${server.runtime.grpc.split(":").pop()}`, api.ca.certPem, (token.body as { token: string }).token, ["web-01", "web-02"]);
-  t.teardown(() => agents.forEach((a) => a.close()));
+  t.teardown(() => {
+    for (const a of agents) a.close();
+  });
   const streams = agents.map((a) => watch(t, a));
   await eventually("both streams are open", () => streams.every(connectedNow));
   t.same(server.watch.connected(), ["web-01", "web-02"], "startServer hands out its hub");

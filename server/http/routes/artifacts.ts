@@ -47,9 +47,10 @@ class ByteLimit extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen <= this.max) return done(null, chunk);
-    this.exceeded = true;
-    done(tooLarge(this.max, "the upload"));
+    if (this.seen > this.max) {
+      this.exceeded = true;
+      done(tooLarge(this.max, "the upload"));
+    } else done(null, chunk);
   }
 }
 
