@@ -109,7 +109,9 @@ function anclaSite(dir: string, tree: string, n: number): void {
     '    mode: "0644"',
     // JSON strings are YAML double-quoted scalars; the paths hold no "${" the compiler would read.
     ...e.creates.map((c) => `  - type: exec\n    title: ${c.name}\n    command: ${JSON.stringify(c.command)}\n    creates: ${JSON.stringify(c.path)}\n    timeout: 60\n${requireExecDir}`),
-    ...e.unless.map((u) => `  - type: exec\n    title: ${u.name}\n    command: ${JSON.stringify(u.command)}\n    unless: ${JSON.stringify(`/usr/bin/test -f ${u.path}`)}\n    timeout: 60\n${requireExecDir}`),
+    ...e.unless.map(
+      (u) => `  - type: exec\n    title: ${u.name}\n    command: ${JSON.stringify(u.command)}\n    unless: ${JSON.stringify(`/usr/bin/test -f ${u.path}`)}\n    timeout: 60\n${requireExecDir}`,
+    ),
   ];
   rmSync(dir, { recursive: true, force: true });
   writeInput(join(dir, "nodes.yaml"), 'nodes:\n  - match: "*"\n    modules: [bench]\n');
@@ -219,7 +221,19 @@ function anclaServerMode(): Tool {
       https.destroy();
       if (created.status !== 201 && created.status !== 200) throw new Error(`agent-vs-peers: token create answered ${created.status}: ${created.body}`);
       const token = (JSON.parse(created.body) as { token: string }).token;
-      const [cmd, ...args] = anclaCommand("bootstrap", "--server", server.grpc, "--ca-fingerprint", caFingerprint(dataDir).caFingerprint, "--certname", "bench.example.net", "--state-dir", state, "--token", token);
+      const [cmd, ...args] = anclaCommand(
+        "bootstrap",
+        "--server",
+        server.grpc,
+        "--ca-fingerprint",
+        caFingerprint(dataDir).caFingerprint,
+        "--certname",
+        "bench.example.net",
+        "--state-dir",
+        state,
+        "--token",
+        token,
+      );
       const boot = spawnSync(cmd, args, { encoding: "utf8" });
       if (boot.status !== 0) throw new Error(`agent-vs-peers: bootstrap failed (${boot.status}): ${boot.stderr}`);
     },
@@ -246,7 +260,19 @@ function tools(): Tool[] {
       prepare: (tree, n) => writeInput(input("puppet", "site.pp"), puppetManifest(tree, n)),
       command: () => {
         const state = join(WORK, "state", "puppet");
-        return ["puppet", "apply", "--color=false", "--log_level=warning", "--vardir", join(state, "var"), "--confdir", join(state, "conf"), "--codedir", join(state, "code"), input("puppet", "site.pp")];
+        return [
+          "puppet",
+          "apply",
+          "--color=false",
+          "--log_level=warning",
+          "--vardir",
+          join(state, "var"),
+          "--confdir",
+          join(state, "conf"),
+          "--codedir",
+          join(state, "code"),
+          input("puppet", "site.pp"),
+        ];
       },
       reset: () => rmSync(join(WORK, "state", "puppet"), { recursive: true, force: true }),
     },
@@ -371,7 +397,7 @@ export async function benchAgentVsPeers(opts: { sizes: number[]; rounds: number 
     for (const tool of list) await tool.finish?.();
     for (const [name, phases] of Object.entries(samples)) {
       for (const [phase, list] of Object.entries(phases)) {
-        ((results[`N=${n}`] ??= {})[`${name} ${phase}`] = { wall: median(list.map((x) => x.wall)), cpu: median(list.map((x) => x.cpu)), rssMb: median(list.map((x) => x.rssMb)) });
+        (results[`N=${n}`] ??= {})[`${name} ${phase}`] = { wall: median(list.map((x) => x.wall)), cpu: median(list.map((x) => x.cpu)), rssMb: median(list.map((x) => x.rssMb)) };
       }
     }
   }

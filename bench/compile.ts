@@ -47,7 +47,7 @@ export function writeGeneratedSite(dir: string, modules: number): void {
         `    title: "/srv/${name}/\${node.name}/\${each.name}.conf"`,
         "    template: conf.liquid",
         '    mode: "0640"',
-        '    when: \'facts.os.family == "debian"\'',
+        "    when: 'facts.os.family == \"debian\"'",
         "",
       ].join("\n"),
     );

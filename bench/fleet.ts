@@ -113,9 +113,18 @@ async function timeEndpoint(name: string, path: string, call: (path: string) => 
   for (let i = 0; i < 2; i++) await call(path);
   const samples: Timed[] = [];
   for (let i = 0; i < n; i++) samples.push(await call(path));
-  out[`${name} p50 ms`] = percentile(samples.map((s) => s.serverMs), 0.5);
-  out[`${name} p95 ms`] = percentile(samples.map((s) => s.serverMs), 0.95);
-  out[`${name} client p50 ms`] = percentile(samples.map((s) => s.clientMs), 0.5);
+  out[`${name} p50 ms`] = percentile(
+    samples.map((s) => s.serverMs),
+    0.5,
+  );
+  out[`${name} p95 ms`] = percentile(
+    samples.map((s) => s.serverMs),
+    0.95,
+  );
+  out[`${name} client p50 ms`] = percentile(
+    samples.map((s) => s.clientMs),
+    0.5,
+  );
 }
 
 async function measureIngest(server: { url: string; grpc: string }, adminToken: string, ca: string, agent: Agent, o: FleetBenchOptions, now: number): Promise<Results> {

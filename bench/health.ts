@@ -62,7 +62,7 @@ const median = (xs: number[]) => percentile(xs, 0.5);
 /** A deterministic generator, so every run measures the same data. */
 function random(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32;
 }
 
 /** What one probe measured in one window, without its times: a few latency buckets, now and then an error. */
@@ -92,7 +92,15 @@ const SHAPES: Record<(typeof PROBES)[number], WindowShape[]> = {
 };
 
 function saturationOf(i: number): { cpu: number; memory: number; load: number; disks: { mount: string; used: number }[] } {
-  return { cpu: 0.15 + (i % 7) * 0.04, memory: 0.45 + (i % 5) * 0.05, load: 0.2 + (i % 9) * 0.05, disks: [{ mount: "/", used: 0.41 }, { mount: "/var", used: 0.5 + (i % 4) * 0.05 }] };
+  return {
+    cpu: 0.15 + (i % 7) * 0.04,
+    memory: 0.45 + (i % 5) * 0.05,
+    load: 0.2 + (i % 9) * 0.05,
+    disks: [
+      { mount: "/", used: 0.41 },
+      { mount: "/var", used: 0.5 + (i % 4) * 0.05 },
+    ],
+  };
 }
 
 // ---- 1. ingest over gRPC -----------------------------------------------------
@@ -158,7 +166,12 @@ async function measureIngest(base: string, o: HealthBenchOptions, ticks: number)
   let agents: SimAgent[] = [];
   try {
     const token = JSON.parse((await apiCall(server.url, "/api/v1/tokens", adminToken, caPem, https, "POST", JSON.stringify({ ttl_seconds: 3600, one_time: false }))).body) as { token: string };
-    agents = await enrollSimAgents(server.grpc, caPem, token.token, Array.from({ length: o.agents }, (_, a) => `sim-${String(a).padStart(4, "0")}.example.net`));
+    agents = await enrollSimAgents(
+      server.grpc,
+      caPem,
+      token.token,
+      Array.from({ length: o.agents }, (_, a) => `sim-${String(a).padStart(4, "0")}.example.net`),
+    );
     // One batch each first, untimed: the channels' TLS handshakes are not ingest.
     await Promise.all(agents.map((a) => reportHealth(a, 0)));
     const latencies: number[] = [];
@@ -287,7 +300,8 @@ async function measureAnalysis(base: string, o: HealthBenchOptions): Promise<Res
     let totals: Awaited<ReturnType<Store["health"]["probeTotals"]>>[] = [];
     const probe = await timed(async () => (totals = await Promise.all([store.health.probeTotals("web-http", canary, from, to), store.health.probeTotals("web-http", control, from, to)])));
     const expected = [canary.length, control.length].map((n) => n * o.minutes * 6 * ATTEMPTS);
-    if (totals[0].count !== expected[0] || totals[1].count !== expected[1]) throw new Error(`health bench: probeTotals counted ${totals[0].count} and ${totals[1].count} attempts, expected ${expected[0]} and ${expected[1]}`);
+    if (totals[0].count !== expected[0] || totals[1].count !== expected[1])
+      throw new Error(`health bench: probeTotals counted ${totals[0].count} and ${totals[1].count} attempts, expected ${expected[0]} and ${expected[1]}`);
     const saturation = await timed(() => Promise.all([store.health.saturation(canary, from, to), store.health.saturation(control, from, to)]));
     const template: AnalysisTemplate = {
       name: "bench",
@@ -426,7 +440,8 @@ function spawnDaemon(argv: string[], config: string): Daemon {
 async function until(what: string, probe: () => boolean, daemon: Daemon, timeoutMs: number): Promise<void> {
   const t0 = performance.now();
   while (!probe()) {
-    if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) throw new Error(`health bench: the daemon exited (${daemon.child.exitCode ?? daemon.child.signalCode}) before ${what}: ${daemon.stderr().slice(-2000)}`);
+    if (daemon.child.exitCode !== null || daemon.child.signalCode !== null)
+      throw new Error(`health bench: the daemon exited (${daemon.child.exitCode ?? daemon.child.signalCode}) before ${what}: ${daemon.stderr().slice(-2000)}`);
     if (performance.now() - t0 > timeoutMs) throw new Error(`health bench: gave up waiting for ${what}; daemon stderr: ${daemon.stderr().slice(-2000)}`);
     await sleep(100);
   }
@@ -473,7 +488,16 @@ async function measureAgent(base: string, o: HealthBenchOptions, ticks: number):
     const daemon = spawnDaemon(command.argv, config);
     undo.push(() => daemon.stop());
     const pid = daemon.child.pid!;
-    await until("its first run", () => daemon.stdout().split("\n").some((l) => l.startsWith("run ")), daemon, 120_000);
+    await until(
+      "its first run",
+      () =>
+        daemon
+          .stdout()
+          .split("\n")
+          .some((l) => l.startsWith("run ")),
+      daemon,
+      120_000,
+    );
     const firstRunAt = Date.now();
     // Settle for a window: the first run's garbage collected, the first health flush made.
     await sleep(WINDOW_MS);

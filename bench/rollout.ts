@@ -33,7 +33,10 @@ function writeSite(dir: string, version: number): void {
   mkdirSync(join(dir, "modules/base"), { recursive: true });
   writeFileSync(join(dir, "nodes.yaml"), 'nodes:\n  - match: "*"\n    modules: [base]\n');
   // Canary first, then half the fleet, then a long bake: the rollback is measured with half the nodes moved.
-  writeFileSync(join(dir, "ancla.yaml"), "environments:\n  production: { strategy: bench }\nstrategies:\n  bench:\n    steps: [{ nodes: 1 }, { percent: 50 }, { wait: 1h }]\n    gates: { report_within: 10m }\n");
+  writeFileSync(
+    join(dir, "ancla.yaml"),
+    "environments:\n  production: { strategy: bench }\nstrategies:\n  bench:\n    steps: [{ nodes: 1 }, { percent: 50 }, { wait: 1h }]\n    gates: { report_within: 10m }\n",
+  );
   const resources = Array.from({ length: 20 }, (_, i) => `  - type: file\n    title: "/srv/\${node.name}/f${i}"\n    content: "v${version} line ${i} for \${node.name}\\n"\n`);
   writeFileSync(join(dir, "modules/base/module.yaml"), `resources:\n${resources.join("")}`);
 }
@@ -61,7 +64,14 @@ async function checkinAndReport(d: Daemon): Promise<void> {
   if (!d.gotAt.has(d.version)) d.gotAt.set(d.version, performance.now());
   const status = d.failNext ? ReportStatus.FAILED : ReportStatus.UNCHANGED;
   d.failNext = false;
-  await d.report({ runId: `${d.certname}-${createHash("sha1").update(String(Math.random())).digest("hex")}`, siteVersion: d.version, catalogDigest: d.digest, status, startedAt: new Date().toISOString(), durationMs: 10 });
+  await d.report({
+    runId: `${d.certname}-${createHash("sha1").update(String(Math.random())).digest("hex")}`,
+    siteVersion: d.version,
+    catalogDigest: d.digest,
+    status,
+    startedAt: new Date().toISOString(),
+    durationMs: 10,
+  });
   if (!d.reportedAt.has(d.version)) d.reportedAt.set(d.version, performance.now());
 }
 

@@ -44,8 +44,15 @@ const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
     run: () => benchApiUnderLoad({ requests: env("ANCLA_BENCH_REQUESTS", 300) }),
   },
   rollout: {
-    describe: "rollouts on a real server process with simulated daemons holding Watch streams: start → canary report, failed run → every moved node back on the stable release (median ms), and server memory per Watch stream and check-ins/s with 1,000 streams open",
-    run: () => benchRollout({ agents: env("ANCLA_BENCH_AGENTS", 200), watchAgents: env("ANCLA_BENCH_WATCH_AGENTS", 1000), rounds: env("ANCLA_BENCH_ROUNDS", 3), roundSeconds: env("ANCLA_BENCH_ROUND_SECONDS", 3) }),
+    describe:
+      "rollouts on a real server process with simulated daemons holding Watch streams: start → canary report, failed run → every moved node back on the stable release (median ms), and server memory per Watch stream and check-ins/s with 1,000 streams open",
+    run: () =>
+      benchRollout({
+        agents: env("ANCLA_BENCH_AGENTS", 200),
+        watchAgents: env("ANCLA_BENCH_WATCH_AGENTS", 1000),
+        rounds: env("ANCLA_BENCH_ROUNDS", 3),
+        roundSeconds: env("ANCLA_BENCH_ROUND_SECONDS", 3),
+      }),
   },
   fleet: {
     describe: "10,000 nodes and 1,000,000 events in a real data dir: ReportRun ingest over mTLS gRPC, and server time (Server-Timing, ms) of the API and dashboard pages over HTTPS",
@@ -60,7 +67,8 @@ const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
       }),
   },
   health: {
-    describe: "10,000 nodes × 3 probes every 10 s: ReportHealth ingest over mTLS gRPC into a real server process (probe windows/s, batch p50/p95 ms), a 500-node canary against the 9,500-node control over 10 minutes of a seeded store (median/p95 ms), and the real agent daemon probing on loopback (CPU % of one core, RSS MB)",
+    describe:
+      "10,000 nodes × 3 probes every 10 s: ReportHealth ingest over mTLS gRPC into a real server process (probe windows/s, batch p50/p95 ms), a 500-node canary against the 9,500-node control over 10 minutes of a seeded store (median/p95 ms), and the real agent daemon probing on loopback (CPU % of one core, RSS MB)",
     run: () =>
       benchHealth({
         agents: env("ANCLA_BENCH_HEALTH_AGENTS", 200),

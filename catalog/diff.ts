@@ -183,7 +183,13 @@ export function formatCatalogDiff(d: CatalogDiff, indent = ""): string {
 
 function formatChange(c: PropertyChange): string[] {
   const lines = [`    ${c.property}: ${showValue(c.before)} → ${showValue(c.after)}`];
-  if (c.diff) lines.push(...c.diff.trimEnd().split("\n").map((l) => `      ${l}`));
+  if (c.diff)
+    lines.push(
+      ...c.diff
+        .trimEnd()
+        .split("\n")
+        .map((l) => `      ${l}`),
+    );
   return lines;
 }
 

@@ -35,10 +35,14 @@ export function ensureAgentRuntime(version = AGENT_RUNTIME_VERSION): string {
   const dir = agentRuntimeDir(version);
   const node = join(dir, "bin/node");
   mkdirSync(join(dir, ".."), { recursive: true });
-  return underBuildLock(`${dir}.lock`, () => (existsSync(node) ? node : undefined), () => {
-    fetchRuntime(version, dir);
-    return node;
-  });
+  return underBuildLock(
+    `${dir}.lock`,
+    () => (existsSync(node) ? node : undefined),
+    () => {
+      fetchRuntime(version, dir);
+      return node;
+    },
+  );
 }
 
 function fetchRuntime(version: string, dir: string): void {

@@ -105,7 +105,8 @@ function buildEnv(): NodeJS.ProcessEnv {
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: buildEnv() });
-  if (r.status !== 0) throw new AnclaError("ANCLA_E_IO", `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || "").trim().split("\n").slice(-5).join("\n")}`);
+  if (r.status !== 0)
+    throw new AnclaError("ANCLA_E_IO", `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || "").trim().split("\n").slice(-5).join("\n")}`);
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -44,11 +44,7 @@ export function createCertificateAuthority(commonName: string, validityDays = 36
   const cert = newCertificate(keys.publicKeyPem, randomSerialHex(), validityDays, BACKDATE_SECONDS);
   cert.setSubject(subject);
   cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: true, critical: true },
-    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
-    { name: "subjectKeyIdentifier" },
-  ]);
+  cert.setExtensions([{ name: "basicConstraints", cA: true, critical: true }, { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true }, { name: "subjectKeyIdentifier" }]);
   cert.sign(key, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
 }
@@ -86,9 +82,7 @@ export function randomSerialHex(): string {
 export function caKeyIdentifier(caCertPem: string): string {
   const caCert = forge.pki.certificateFromPem(caCertPem);
   const ski = caCert.getExtension("subjectKeyIdentifier") as { subjectKeyIdentifier?: string } | null;
-  return ski?.subjectKeyIdentifier
-    ? forge.util.hexToBytes(ski.subjectKeyIdentifier)
-    : caCert.generateSubjectKeyIdentifier().getBytes();
+  return ski?.subjectKeyIdentifier ? forge.util.hexToBytes(ski.subjectKeyIdentifier) : caCert.generateSubjectKeyIdentifier().getBytes();
 }
 
 function newCertificate(publicKeyPem: string, serialHex: string, validityDays: number, skewSeconds: number): forge.pki.Certificate {

@@ -39,10 +39,7 @@ export function buildCrl(ca: CertifiedKey, revoked: RevokedEntry[], thisUpdate: 
     // RFC 5280: when nothing is revoked the list MUST be absent, not empty.
     ...(entries.length ? [seq(entries)] : []),
     asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [
-      seq([
-        extension(AUTHORITY_KEY_ID, seq([asn1.create(Class.CONTEXT_SPECIFIC, 0, false, caKeyIdentifier(ca.certPem))])),
-        extension(CRL_NUMBER, integer(thisUpdate.getTime().toString(16))),
-      ]),
+      seq([extension(AUTHORITY_KEY_ID, seq([asn1.create(Class.CONTEXT_SPECIFIC, 0, false, caKeyIdentifier(ca.certPem))])), extension(CRL_NUMBER, integer(thisUpdate.getTime().toString(16)))]),
     ]),
   ]);
   const tbsDer = toBuffer(tbs);
@@ -60,17 +57,11 @@ function integer(hex: string): Asn1 {
 }
 
 function signatureAlgorithm(): Asn1 {
-  return seq([
-    asn1.create(Class.UNIVERSAL, Type.OID, false, asn1.oidToDer(SHA256_WITH_RSA).getBytes()),
-    asn1.create(Class.UNIVERSAL, Type.NULL, false, ""),
-  ]);
+  return seq([asn1.create(Class.UNIVERSAL, Type.OID, false, asn1.oidToDer(SHA256_WITH_RSA).getBytes()), asn1.create(Class.UNIVERSAL, Type.NULL, false, "")]);
 }
 
 function extension(oid: string, value: Asn1): Asn1 {
-  return seq([
-    asn1.create(Class.UNIVERSAL, Type.OID, false, asn1.oidToDer(oid).getBytes()),
-    asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, asn1.toDer(value).getBytes()),
-  ]);
+  return seq([asn1.create(Class.UNIVERSAL, Type.OID, false, asn1.oidToDer(oid).getBytes()), asn1.create(Class.UNIVERSAL, Type.OCTETSTRING, false, asn1.toDer(value).getBytes())]);
 }
 
 // RFC 5280 §5.1.2.4: UTCTime through 2049, GeneralizedTime from 2050.

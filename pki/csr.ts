@@ -48,7 +48,6 @@ export function isValidCertname(name: string): boolean {
   return CERTNAME.test(name);
 }
 
-
 function parseCsr(csrPem: string): forge.pki.CertificateSigningRequest {
   try {
     return forge.pki.certificationRequestFromPem(csrPem);

@@ -4,16 +4,7 @@
 // raises these and proto/ is the layer they all share.
 
 /** gRPC status codes by name, so this file needs no gRPC library (the server and agent map names to numbers). */
-export type GrpcStatusName =
-  | "INVALID_ARGUMENT"
-  | "FAILED_PRECONDITION"
-  | "PERMISSION_DENIED"
-  | "UNAUTHENTICATED"
-  | "NOT_FOUND"
-  | "ALREADY_EXISTS"
-  | "RESOURCE_EXHAUSTED"
-  | "UNAVAILABLE"
-  | "INTERNAL";
+export type GrpcStatusName = "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "PERMISSION_DENIED" | "UNAUTHENTICATED" | "NOT_FOUND" | "ALREADY_EXISTS" | "RESOURCE_EXHAUSTED" | "UNAVAILABLE" | "INTERNAL";
 
 /**
  * Everything about one code: the hint that says what to do, and how it
@@ -43,11 +34,20 @@ export const errorEntries = {
   ANCLA_E_CSR_INVALID: { hint: "the certificate request is malformed or its signature does not verify", http: 400, grpc: "INVALID_ARGUMENT" },
   ANCLA_E_CERT_INVALID: { hint: "the certificate is malformed, expired or not issued by this CA", http: 400, grpc: "UNAUTHENTICATED" },
   ANCLA_E_CERT_REVOKED: { hint: "the certificate has been revoked; request a new one with `ancla-agent bootstrap`", http: 403, grpc: "PERMISSION_DENIED" },
-  ANCLA_E_CERT_EXPIRED: { hint: "this agent's certificate expired while the host was away; its renewal waits for an operator (ancla cert sign NAME), or bootstrap again", http: 401, grpc: "UNAUTHENTICATED" },
+  ANCLA_E_CERT_EXPIRED: {
+    hint: "this agent's certificate expired while the host was away; its renewal waits for an operator (ancla cert sign NAME), or bootstrap again",
+    http: 401,
+    grpc: "UNAUTHENTICATED",
+  },
   ANCLA_E_CERT_REJECTED: { hint: "an operator rejected the certificate request; ask them why, then bootstrap again (a new request)", http: 403, grpc: "PERMISSION_DENIED" },
   ANCLA_E_CERT_PENDING: { hint: "the certificate request waits for an operator: `ancla cert sign NAME`", http: 409, grpc: "FAILED_PRECONDITION" },
   ANCLA_E_CERT_UNKNOWN: { hint: "no certificate or request for that certname", http: 404, grpc: "NOT_FOUND" },
-  ANCLA_E_CSR_CONFLICT: { hint: "a request with another key already waits for this certname; compare key fingerprints in `ancla cert list` and reject the wrong one", http: 409, grpc: "ALREADY_EXISTS", generic: true },
+  ANCLA_E_CSR_CONFLICT: {
+    hint: "a request with another key already waits for this certname; compare key fingerprints in `ancla cert list` and reject the wrong one",
+    http: 409,
+    grpc: "ALREADY_EXISTS",
+    generic: true,
+  },
   ANCLA_E_RESOURCE_EXHAUSTED: { hint: "the server refuses more of these requests for now; wait and retry", http: 429, grpc: "RESOURCE_EXHAUSTED", generic: true },
   ANCLA_E_TOKEN_INVALID: { hint: "the bootstrap token is unknown, expired, used, or not valid for this certname", http: 403, grpc: "PERMISSION_DENIED" },
   ANCLA_E_NOT_BOOTSTRAPPED: own("this agent has no certificate yet; run `ancla-agent bootstrap`"),
@@ -84,7 +84,11 @@ export const errorEntries = {
   ANCLA_E_ROLLOUT_STATE: { hint: "the rollout's state does not allow that now; see `ancla rollout status ID`", http: 409, grpc: "FAILED_PRECONDITION" },
   ANCLA_E_ROLLOUT_INVALID: { hint: "that rollout cannot start; the message says what is missing", http: 422, grpc: "FAILED_PRECONDITION" },
   ANCLA_E_RELEASE_BAD: { hint: "that release was rolled back in this environment; roll out a fixed release, or start again with --force", http: 409, grpc: "FAILED_PRECONDITION" },
-  ANCLA_E_ROLLOUT_FROZEN: { hint: "an SLO over that environment has spent its error budget (`ancla slo list`); wait for it to recover, or start with --override-freeze REASON as an admin", http: 409, grpc: "FAILED_PRECONDITION" },
+  ANCLA_E_ROLLOUT_FROZEN: {
+    hint: "an SLO over that environment has spent its error budget (`ancla slo list`); wait for it to recover, or start with --override-freeze REASON as an admin",
+    http: 409,
+    grpc: "FAILED_PRECONDITION",
+  },
   ANCLA_E_SELF_APPROVAL: { hint: "a rollout step needs the approval of someone other than who started the rollout", http: 403, grpc: "PERMISSION_DENIED" },
 } as const satisfies Record<string, ErrorEntry>;
 

@@ -3,16 +3,7 @@
 // typed promise/async-iterator client, so no message ever gets a hand-written
 // serializer.
 import * as grpc from "@grpc/grpc-js";
-import {
-  create,
-  fromBinary,
-  toBinary,
-  type DescMessage,
-  type DescMethod,
-  type DescService,
-  type MessageInitShape,
-  type MessageShape,
-} from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 
 type Methods<S> = S extends GenService<infer M> ? M : never;
@@ -107,11 +98,7 @@ export function serviceDefinition(service: DescService): grpc.ServiceDefinition 
 }
 
 /** Wraps typed async handlers into grpc-js call handlers and adds them to `server`. */
-export function addService<S extends GenService<GenServiceMethods>>(
-  server: grpc.Server,
-  service: S,
-  handlers: ServiceHandlers<S>,
-): void {
+export function addService<S extends GenService<GenServiceMethods>>(server: grpc.Server, service: S, handlers: ServiceHandlers<S>): void {
   const impl: grpc.UntypedServiceImplementation = {};
   const table = handlers as unknown as Record<string, (req: unknown, call: unknown) => unknown>;
   for (const method of (service as unknown as DescService).methods) {
@@ -173,12 +160,7 @@ function deadline(options?: CallOptions): grpc.CallOptions {
 }
 
 /** A typed client for `service` at `address` (host:port). */
-export function makeClient<S extends GenService<GenServiceMethods>>(
-  service: S,
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  channelOptions: grpc.ChannelOptions = {},
-): ServiceClient<S> {
+export function makeClient<S extends GenService<GenServiceMethods>>(service: S, address: string, credentials: grpc.ChannelCredentials, channelOptions: grpc.ChannelOptions = {}): ServiceClient<S> {
   const desc = service as unknown as DescService;
   const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(desc), desc.name);
   const raw = new Ctor(address, credentials, channelOptions);
@@ -193,8 +175,7 @@ export function makeClient<S extends GenService<GenServiceMethods>>(
           raw.makeUnaryRequest(path, ser, de, req, new grpc.Metadata(), deadline(options), (err, res) => (err ? reject(err) : resolve(res)));
         });
     } else if (method.methodKind === "server_streaming") {
-      client[method.localName] = (req: unknown, options?: CallOptions) =>
-        raw.makeServerStreamRequest(path, ser, de, req, new grpc.Metadata(), deadline(options));
+      client[method.localName] = (req: unknown, options?: CallOptions) => raw.makeServerStreamRequest(path, ser, de, req, new grpc.Metadata(), deadline(options));
     }
   }
   return client as ServiceClient<S>;

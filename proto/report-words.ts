@@ -46,10 +46,7 @@ export const eventResultWords = words<EventResult, EventResultWord>({
 });
 
 // Agents before the enum wrote "err" for a run's own failures: reports stored and queued then still hold it.
-export const logLevelWords = words<LogLevel, LogLevelWord>(
-  { debug: LogLevel.DEBUG, info: LogLevel.INFO, warning: LogLevel.WARNING, error: LogLevel.ERROR },
-  { err: LogLevel.ERROR },
-);
+export const logLevelWords = words<LogLevel, LogLevelWord>({ debug: LogLevel.DEBUG, info: LogLevel.INFO, warning: LogLevel.WARNING, error: LogLevel.ERROR }, { err: LogLevel.ERROR });
 
 /**
  * A report as an agent from before the enums sent it (words in the legacy

@@ -46,9 +46,12 @@ async function heldOrUsage(settings: AgentSettings): Promise<Catalog> {
 /** A catalog file as `apply --catalog` reads it; its warnings (an unverified envelope) go to stderr. */
 async function catalogFromFile(path: string, caFile: string | undefined, certname: string | undefined): Promise<Catalog> {
   const { readFile } = await import("node:fs/promises");
-  const caCertPem = caFile === undefined ? undefined : await readFile(caFile, "utf8").catch((err: Error) => {
-    throw new AnclaError("ANCLA_E_IO", `cannot read --ca-file ${caFile}: ${err.message}`);
-  });
+  const caCertPem =
+    caFile === undefined
+      ? undefined
+      : await readFile(caFile, "utf8").catch((err: Error) => {
+          throw new AnclaError("ANCLA_E_IO", `cannot read --ca-file ${caFile}: ${err.message}`);
+        });
   const { readCatalogFile } = await import("../masterless/catalog-source.js");
   const loaded = await readCatalogFile({ path, certname: certname ?? hostname().toLowerCase(), caCertPem, heldSerial: 0 });
   for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -69,11 +72,14 @@ export const commands: Record<string, Subcommand> = {
   bootstrap: {
     usage: "bootstrap --server HOST:PORT --ca-fingerprint SHA256 [--token T] [--certname NAME] [--state-dir DIR] [--wait 2m]",
     summary: "pin the server's CA, request a certificate and wait for it to be signed",
-    flags: { ...common, server: { type: "string", value: "HOST:PORT", help: "the server's gRPC address, by the name in its certificate" },
+    flags: {
+      ...common,
+      server: { type: "string", value: "HOST:PORT", help: "the server's gRPC address, by the name in its certificate" },
       "ca-fingerprint": { type: "string", value: "SHA256", help: "the CA fingerprint `ancla-server init` printed: the agent pins that CA" },
       token: { type: "string", value: "T", help: "a bootstrap token: signed at once (without one, an operator signs the request)" },
       certname: { type: "string", value: "NAME", help: "this host's name to the server (default: its hostname)" },
-      wait: { type: "string", value: "DURATION", help: "how long to wait for the certificate to be signed (default 2m)" } },
+      wait: { type: "string", value: "DURATION", help: "how long to wait for the certificate to be signed (default 2m)" },
+    },
     async run(args) {
       const server = str(args, "server");
       const fingerprint = str(args, "ca-fingerprint");
@@ -118,7 +124,10 @@ export const commands: Record<string, Subcommand> = {
         onRun: (r) => process.stdout.write((r instanceof Error ? `error: ${r.message}` : reportText(r.report, json)) + "\n"),
         // The Watch stream's news is log, not output: stdout stays one report per run (--json: one object a line).
         onRunNow: (run) => process.stderr.write(`watch: ${run.noop ? "noop run" : "run"} now, asked by ${run.requests.map((r) => `${r.reason} (request ${r.requestId})`).join("; ")}\n`),
-        onWatch: (state) => process.stderr.write(`watch: ${state.up ? `connected to ${settings.server}` : `not connected (${state.error?.message ?? "the server ended the stream"}); again in ${(state.retryInMs / 1000).toFixed(1)} s`}\n`),
+        onWatch: (state) =>
+          process.stderr.write(
+            `watch: ${state.up ? `connected to ${settings.server}` : `not connected (${state.error?.message ?? "the server ended the stream"}); again in ${(state.retryInMs / 1000).toFixed(1)} s`}\n`,
+          ),
         // Health lines say "health: ..." themselves; like the Watch stream's, they are log, not output.
         onHealth: (line) => process.stderr.write(`${line}\n`),
       });
@@ -130,9 +139,7 @@ export const commands: Record<string, Subcommand> = {
     summary:
       "masterless: compile SITE_DIR here with this host's facts, or read a catalog file (a catalog or its body as JSON, unsigned accepted; " +
       "a DSSE envelope is verified when --ca-file is given), and converge (exit 0 unchanged, 2 changed, 4 failed, 6 both)",
-    flags: { ...common, ...CATALOG_FILE,
-      certname: { type: "string", value: "NAME", help: "the node to compile SITE_DIR for (default: this host's name)" },
-      ...NOOP, ...JSON_FLAG },
+    flags: { ...common, ...CATALOG_FILE, certname: { type: "string", value: "NAME", help: "the node to compile SITE_DIR for (default: this host's name)" }, ...NOOP, ...JSON_FLAG },
     positionals: [0, 1],
     async run(args) {
       const [siteDir] = args.positionals;
@@ -153,9 +160,7 @@ export const commands: Record<string, Subcommand> = {
   },
   probe: {
     usage: "probe [--catalog FILE [--ca-file CA.pem]] [--json] [--state-dir DIR] [--config FILE]",
-    summary:
-      "run each probe of the catalog this agent holds (or of a catalog file) once and print its outcome and latency " +
-      "(exit 0 all ok, 1 any failed); no server needed, nothing is reported",
+    summary: "run each probe of the catalog this agent holds (or of a catalog file) once and print its outcome and latency " + "(exit 0 all ok, 1 any failed); no server needed, nothing is reported",
     flags: { "state-dir": common["state-dir"], ...CONFIG, ...CATALOG_FILE, ...JSON_FLAG },
     async run(args) {
       const catalogFile = str(args, "catalog");

@@ -98,9 +98,7 @@ class Run {
   }
 
   async converge(): Promise<void> {
-    const graph = buildGraph(this.catalog.resources, this.catalog.edges, (resource, isManaged) =>
-      this.baseProviderFor(resource.type)?.autorequire?.(resource, isManaged) ?? [],
-    );
+    const graph = buildGraph(this.catalog.resources, this.catalog.edges, (resource, isManaged) => this.baseProviderFor(resource.type)?.autorequire?.(resource, isManaged) ?? []);
     for (const node of graph.order) if (!node.duplicate) this.nodes.set(node.ref, node);
     this.record.log(LogLevel.INFO, `applying catalog serial ${this.catalog.serial} (${this.catalog.resources.length} resources)${this.ctx.noop ? " in noop mode" : ""}`);
     await this.prepareProviders();
@@ -226,9 +224,7 @@ class Run {
 
   /** Apply order is dependency order; reports list resources as the catalog does. */
   private timings(): ResourceTiming[] {
-    return [...this.durations]
-      .sort((a, b) => a.index - b.index)
-      .map(({ ref, ms }) => create(ResourceTimingSchema, { resource: ref, durationMs: Math.round(ms) }));
+    return [...this.durations].sort((a, b) => a.index - b.index).map(({ ref, ms }) => create(ResourceTimingSchema, { resource: ref, durationMs: Math.round(ms) }));
   }
 
   private status(): ReportStatus {
@@ -330,7 +326,10 @@ class Run {
       const provider = this.providerFor(target.resource.type);
       const waiting = target.requires.find((dep) => dep.ref !== from.ref && this.outcomes.get(dep.ref) !== "ok");
       if (target.problem || target.resource.noop === true || !provider || provider instanceof PrepareFailure || waiting) {
-        this.record.log(LogLevel.WARNING, `${ref}: not refreshed ahead of its turn for ${from.ref}${waiting ? ` (it requires ${waiting.ref}, not applied yet)` : ""}; it is refreshed when its turn comes`);
+        this.record.log(
+          LogLevel.WARNING,
+          `${ref}: not refreshed ahead of its turn for ${from.ref}${waiting ? ` (it requires ${waiting.ref}, not applied yet)` : ""}; it is refreshed when its turn comes`,
+        );
         continue;
       }
       const key = `${from.ref}\0${ref}`;

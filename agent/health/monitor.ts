@@ -208,19 +208,21 @@ export function daemonHealth(settings: AgentSettings, log: (line: string) => voi
   return {
     refresh: () => {
       // One at a time, in order: the latest catalog is the one that stays.
-      refreshing = refreshing.then(async () => {
-        const held = await heldCatalog(settings);
-        if (!held.catalog) {
-          if (!held.absent) log(`health: probes unchanged: ${held.problem.line}`);
-          return;
-        }
-        monitor.update(held.catalog);
-        if (held.catalog.digest !== digest) {
-          digest = held.catalog.digest;
-          const n = held.catalog.probes?.length ?? 0;
-          log(`health: ${n} probe(s) from catalog ${digest.slice(0, 12)} (site version ${held.catalog.siteVersion || "-"})`);
-        }
-      }).catch((err: unknown) => log(`health: cannot read the held catalog: ${(err as Error).message}`));
+      refreshing = refreshing
+        .then(async () => {
+          const held = await heldCatalog(settings);
+          if (!held.catalog) {
+            if (!held.absent) log(`health: probes unchanged: ${held.problem.line}`);
+            return;
+          }
+          monitor.update(held.catalog);
+          if (held.catalog.digest !== digest) {
+            digest = held.catalog.digest;
+            const n = held.catalog.probes?.length ?? 0;
+            log(`health: ${n} probe(s) from catalog ${digest.slice(0, 12)} (site version ${held.catalog.siteVersion || "-"})`);
+          }
+        })
+        .catch((err: unknown) => log(`health: cannot read the held catalog: ${(err as Error).message}`));
       return refreshing;
     },
     stop: async () => {

@@ -31,7 +31,10 @@ export function httpAttempt(spec: NonNullable<Probe["http"]>, timeoutSeconds: nu
     }
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     const req = send(url, { method: "GET", agent: false, headers: { "user-agent": "ancla-agent probe", connection: "close" } }, (res) => {
-      void judge(res, spec).then((a) => done({ ...a, latencyMs: since(start) }), (err: unknown) => done(refusal(err, since(start))));
+      void judge(res, spec).then(
+        (a) => done({ ...a, latencyMs: since(start) }),
+        (err: unknown) => done(refusal(err, since(start))),
+      );
     });
     const timer = setTimeout(() => done(timedOut(timeoutSeconds)), timeoutSeconds * 1000);
     req.on("error", (err) => done(refusal(err, since(start))));

@@ -35,9 +35,7 @@ export async function probeOnce(probes: readonly Probe[], attempt: AttemptFn = a
 /** One line per probe: name, kind, ok or the error's kind, latency, and why it failed. */
 export function formatProbeResults(results: readonly ProbeResult[]): string {
   const width = Math.max(...results.map((r) => r.name.length));
-  return results
-    .map((r) => `${r.name.padEnd(width)}  ${r.kind.padEnd(7)}  ${r.outcome.padEnd(7)}  ${r.latencyMs.toFixed(1).padStart(8)} ms${r.detail ? `  ${r.detail}` : ""}`)
-    .join("\n");
+  return results.map((r) => `${r.name.padEnd(width)}  ${r.kind.padEnd(7)}  ${r.outcome.padEnd(7)}  ${r.latencyMs.toFixed(1).padStart(8)} ms${r.detail ? `  ${r.detail}` : ""}`).join("\n");
 }
 
 /**

@@ -75,9 +75,12 @@ async function load(source: MasterlessSource, certname: string, factsDir: string
 }
 
 async function loadCatalogFile(source: { catalogFile: string; caFile?: string }, certname: string, heldSerial: number): Promise<LoadedCatalog> {
-  const caCertPem = source.caFile === undefined ? undefined : await readFile(source.caFile, "utf8").catch((err: Error) => {
-    throw new AnclaError("ANCLA_E_IO", `cannot read --ca-file ${source.caFile}: ${err.message}`);
-  });
+  const caCertPem =
+    source.caFile === undefined
+      ? undefined
+      : await readFile(source.caFile, "utf8").catch((err: Error) => {
+          throw new AnclaError("ANCLA_E_IO", `cannot read --ca-file ${source.caFile}: ${err.message}`);
+        });
   return readCatalogFile({ path: source.catalogFile, certname, caCertPem, heldSerial });
 }
 

@@ -120,7 +120,9 @@ function asCatalog(doc: unknown, path: string): Catalog {
   const problem = bodyProblem(doc);
   if (problem) throw new AnclaError("ANCLA_E_CATALOG_MALFORMED", `${path}: ${problem}`);
   const body = doc as CatalogBody & Partial<Catalog>;
-  return body.apiVersion === "ancla/v1" && typeof body.serial === "number" ? (body as Catalog) : fromBody({
+  return body.apiVersion === "ancla/v1" && typeof body.serial === "number"
+    ? (body as Catalog)
+    : fromBody({
         certname: body.certname,
         siteVersion: body.siteVersion ?? "",
         resources: body.resources,

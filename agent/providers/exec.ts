@@ -47,7 +47,10 @@ export function createExecProvider(run: CommandRunner = runCommand): Provider {
     const missing = await missingPrerequisite(spec);
     if (missing && apply) throw new ResourceFailure(spec.onlyif !== undefined ? "onlyif" : "unless", `cannot run the guard: ${missing}`);
     if (missing) return { unknown: `the guard cannot run in noop: ${missing}; an earlier resource may provide it` };
-    for (const [guard, runsWhenZero] of [["onlyif", true], ["unless", false]] as const) {
+    for (const [guard, runsWhenZero] of [
+      ["onlyif", true],
+      ["unless", false],
+    ] as const) {
       const script = spec[guard];
       if (script === undefined) continue;
       const result = await shell(spec, script, ctx).catch((err: Error) => {

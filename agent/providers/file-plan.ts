@@ -50,7 +50,10 @@ export function attributeChanges(actual: Observed, attrs: Attributes): PropertyC
   if (attrs.mode !== undefined && attrs.mode !== actual.mode) {
     changes.push({ property: "mode", desired: formatMode(attrs.mode), actual: formatMode(actual.mode) });
   }
-  for (const [property, acct, id] of [["owner", attrs.owner, actual.uid], ["group", attrs.group, actual.gid]] as const) {
+  for (const [property, acct, id] of [
+    ["owner", attrs.owner, actual.uid],
+    ["group", attrs.group, actual.gid],
+  ] as const) {
     if (acct && acct.id !== id) changes.push({ property, desired: acct.desired, actual: describeId(acct.table, id, acct.desired) });
   }
   return changes;

@@ -12,20 +12,7 @@ import { fsyncPath, writeFileAtomic } from "../state/atomic-write.js";
 import { contentDiff } from "./file-diff.js";
 import { planLink } from "./file-link.js";
 import { isEmptyDirectory, observe, readDigest, type Observed } from "./file-observe.js";
-import {
-  attributeChanges,
-  bothPlans,
-  keepOld,
-  keeperFor,
-  noChanges,
-  ownershipToFix,
-  setOwnership,
-  withParentHint,
-  type Account,
-  type Attributes,
-  type Keeper,
-  type Plan,
-} from "./file-plan.js";
+import { attributeChanges, bothPlans, keepOld, keeperFor, noChanges, ownershipToFix, setOwnership, withParentHint, type Account, type Attributes, type Keeper, type Plan } from "./file-plan.js";
 import { managedPaths, planPurge, type ManagedPaths } from "./file-purge.js";
 import { parseFileSpec, type FileSpec } from "./file-spec.js";
 import { ID_SOURCES, loadIdTable, resolveId, type IdKind } from "./ids.js";

@@ -72,11 +72,14 @@ const SPARSE_PAX = /(^|\n)\d+ GNU\.sparse\./;
 async function refuseEscapes(tar: typeof import("tar"), file: string): Promise<number> {
   const problems: string[] = [];
   let bytes = 0;
-  const parser = tar.t({ strict: true, onReadEntry: (entry: ReadEntry) => {
-    const problem = escapeOf(entry.type, entry.path, entry.linkpath);
-    if (problem) problems.push(problem);
-    bytes += entry.size ?? 0;
-  } });
+  const parser = tar.t({
+    strict: true,
+    onReadEntry: (entry: ReadEntry) => {
+      const problem = escapeOf(entry.type, entry.path, entry.linkpath);
+      if (problem) problems.push(problem);
+      bytes += entry.size ?? 0;
+    },
+  });
   // Entries of a type node-tar skips (GNU sparse, volume headers, ...) never reach onReadEntry.
   parser.on("ignoredEntry", (entry: ReadEntry) => problems.push(escapeOf(entry.type, entry.path) ?? `${JSON.stringify(entry.path)} cannot be unpacked`));
   parser.on("meta", (meta: string) => {

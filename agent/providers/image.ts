@@ -166,7 +166,11 @@ class Swap {
   }
 
   private async prune(): Promise<void> {
-    const removed = await pruneSlots(this.spec.path, this.record.history, this.spec.keep, [this.record.committed, previousOf(this.record), this.record.pending?.from && this.digestOfSlot(this.record.pending.from)]);
+    const removed = await pruneSlots(this.spec.path, this.record.history, this.spec.keep, [
+      this.record.committed,
+      previousOf(this.record),
+      this.record.pending?.from && this.digestOfSlot(this.record.pending.from),
+    ]);
     if (removed.length > 0) this.log(LogLevel.INFO, `removed old slots ${removed.map((n) => `slots/${n}`).join(", ")} (keep ${this.spec.keep})`);
   }
 

@@ -36,10 +36,7 @@ interface Member {
 const APT_ENV = { DEBIAN_FRONTEND: "noninteractive", APT_LISTCHANGES_FRONTEND: "none", NEEDRESTART_MODE: "l" };
 
 /** Keep changed config files of the admin's, take the maintainer's for untouched ones; never ask. */
-const APT_INSTALL = [
-  "apt-get", "install", "-y", "-q", "--no-install-recommends", "--allow-downgrades",
-  "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
-];
+const APT_INSTALL = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "--allow-downgrades", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"];
 
 export function createPackageProvider(opts: PackageProviderOptions = {}): Provider {
   const statusFile = opts.statusFile ?? DPKG_STATUS;

@@ -45,7 +45,13 @@ export function createServiceProvider(opts: ServiceProviderOptions = {}): Provid
   const booted = opts.booted ?? (() => existsSync("/run/systemd/system"));
   const prepare = async (resources: readonly Resource[], ctx: ProviderContext): Promise<Provider> => {
     const systemd = new Systemctl(run, booted());
-    const snapshot = systemd.booted && resources.length > 0 ? await systemd.show(resources.map((r) => r.title), ctx) : new Map<string, UnitState>();
+    const snapshot =
+      systemd.booted && resources.length > 0
+        ? await systemd.show(
+            resources.map((r) => r.title),
+            ctx,
+          )
+        : new Map<string, UnitState>();
     return new ServiceRun(systemd, snapshot, ctx.changed.length);
   };
   return {
@@ -118,7 +124,11 @@ class ServiceRun implements Provider {
     const enable = enableStep(spec, state);
     if (enable) steps.push(enable);
     if (spec.ensure !== undefined && state.active === undefined) {
-      unknown.push({ property: "ensure", desired: spec.ensure, reason: `systemd is not running here (no /run/systemd/system: a chroot or a container without it), so whether ${spec.unit} runs cannot be known` });
+      unknown.push({
+        property: "ensure",
+        desired: spec.ensure,
+        reason: `systemd is not running here (no /run/systemd/system: a chroot or a container without it), so whether ${spec.unit} runs cannot be known`,
+      });
     } else if (spec.ensure !== undefined) {
       const ensure = ensureStep(spec.ensure, state.active!);
       if (ensure) steps.push(ensure);

@@ -75,7 +75,10 @@ function differences(spec: UserSpec, user: PasswdEntry, accounts: Accounts): { c
     if (actual !== spec.gid) differ("gid", spec.gid, actual, "-g", String(spec.gid));
   }
   if (spec.groups !== undefined) {
-    const current = [...accounts.groups.values()].filter((g) => g.members.includes(user.name)).map((g) => g.name).sort();
+    const current = [...accounts.groups.values()]
+      .filter((g) => g.members.includes(user.name))
+      .map((g) => g.name)
+      .sort();
     const missing = spec.groups.filter((g) => !current.includes(g));
     if (missing.length > 0) differ("groups", spec.groups, current, "-a", "-G", missing.join(","));
   }

@@ -175,7 +175,10 @@ async function ownCertificateExpired(layout: StateLayout, now: Date): Promise<An
     return undefined;
   }
   if (validTo > now) return undefined;
-  return new AnclaError("ANCLA_E_CERT_EXPIRED", `this agent's certificate expired on ${validTo.toISOString()}: the server refuses it, so the last verified catalog is applied until an operator approves the renewal`);
+  return new AnclaError(
+    "ANCLA_E_CERT_EXPIRED",
+    `this agent's certificate expired on ${validTo.toISOString()}: the server refuses it, so the last verified catalog is applied until an operator approves the renewal`,
+  );
 }
 
 /**

@@ -14,16 +14,7 @@ import { ioError } from "../state/io-error.js";
 import { stateLayout, type StateLayout } from "../state/layout.js";
 import { acquireRunLock } from "../state/lock.js";
 import type { AgentMemory } from "../state/memory.js";
-import {
-  enqueueReport,
-  forgetLostReports,
-  listQueuedReports,
-  lostReports,
-  markReportLost,
-  removeQueuedReport,
-  type LostReport,
-  type QueuedReport,
-} from "../state/report-queue.js";
+import { enqueueReport, forgetLostReports, listQueuedReports, lostReports, markReportLost, removeQueuedReport, type LostReport, type QueuedReport } from "../state/report-queue.js";
 import { agentClient, isUnreachable, type AgentClient } from "../transport.js";
 import { renewIfDue, type RenewOptions } from "../renew.js";
 import { contentFetcher, contentStreamer } from "./fetch-content.js";

@@ -27,7 +27,11 @@ function boundedLogs(lines: LogLine[]): LogLine[] {
   if (lines.length <= DEFAULT_MAX_REPORT_LOG_LINES) return lines;
   const kept = lines.slice(0, DEFAULT_MAX_REPORT_LOG_LINES - 1);
   const dropped = lines.length - kept.length;
-  const note = create(LogLineSchema, { time: new Date().toISOString(), level: LogLevel.WARNING, message: `${dropped} more log lines dropped: a report carries at most ${DEFAULT_MAX_REPORT_LOG_LINES}` });
+  const note = create(LogLineSchema, {
+    time: new Date().toISOString(),
+    level: LogLevel.WARNING,
+    message: `${dropped} more log lines dropped: a report carries at most ${DEFAULT_MAX_REPORT_LOG_LINES}`,
+  });
   return [...kept, note];
 }
 
@@ -50,4 +54,3 @@ export function buildReport(p: ReportParts): Report {
     timings: p.outcome?.timings ?? [],
   });
 }
-

@@ -36,7 +36,10 @@ const MAX_NAME_HINT = 160;
 
 /** A fresh temp path next to `path`, named for this process. */
 export function tempPathFor(path: string): string {
-  const hint = Buffer.from(basename(path)).subarray(0, MAX_NAME_HINT).toString().replace(/\uFFFD+$/, "");
+  const hint = Buffer.from(basename(path))
+    .subarray(0, MAX_NAME_HINT)
+    .toString()
+    .replace(/\uFFFD+$/, "");
   return join(dirname(path), `${TEMP_PREFIX}${process.pid}-${hint}.${randomBytes(6).toString("hex")}`);
 }
 
@@ -122,7 +125,13 @@ export async function removeOrphanTemps(dirs: Iterable<string>): Promise<string[
       const path = join(dir, name);
       const st = await lstat(path).catch(() => undefined);
       if (!st || st.isDirectory() || writerAlive(Number(pid), st.mtimeMs)) continue;
-      if (await unlink(path).then(() => true, () => false)) removed.push(path);
+      if (
+        await unlink(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        removed.push(path);
     }
   }
   return removed;

@@ -10,7 +10,7 @@ interface StoredEnvelope {
   payloadType: string;
   /** base64 */
   payload: string;
-  signatures: { keyid: string; /** base64 */ sig: string; certPem: string }[];
+  signatures: { keyid: string /** base64 */; sig: string; certPem: string }[];
 }
 
 export type CachedEnvelopeResult =

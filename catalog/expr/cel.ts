@@ -21,7 +21,7 @@ export interface Program {
   run(bindings: Bindings): Evaluated;
 }
 
-export type Compiled = { ok: true; program: Program } | { ok: false; message: string; /** where in the source the parser stopped, when it said */ offset?: number };
+export type Compiled = { ok: true; program: Program } | { ok: false; message: string /** where in the source the parser stopped, when it said */; offset?: number };
 
 const ENV = celEnv();
 /** The parser's own prefix, e.g. "<input>:1:17: found + but expecting end of input". */
@@ -147,6 +147,9 @@ function parseProblem(source: string, raw: string): Compiled {
   const m = PARSER_POSITION.exec(firstLine);
   if (!m) return { ok: false, message: `invalid CEL: ${firstLine}` };
   const [line, column, message] = [Number(m[1]), Number(m[2]), m[3]];
-  const lineStart = source.split("\n").slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+  const lineStart = source
+    .split("\n")
+    .slice(0, line - 1)
+    .reduce((n, l) => n + l.length + 1, 0);
   return { ok: false, message: `invalid CEL: ${message}`, offset: Math.min(lineStart + column - 1, source.length) };
 }

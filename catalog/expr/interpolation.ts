@@ -2,7 +2,7 @@
 // `$${` is a literal `${`. The closing brace is found by counting braces
 // outside CEL string literals, so `${ {"a": 1}["a"] }` is one expression.
 
-export type Piece = { kind: "text"; text: string } | { kind: "expr"; source: string; /** offset of `${` in the string */ offset: number };
+export type Piece = { kind: "text"; text: string } | { kind: "expr"; source: string /** offset of `${` in the string */; offset: number };
 
 export type Split = { ok: true; pieces: Piece[] } | { ok: false; message: string; offset: number };
 

@@ -142,13 +142,7 @@ function readCheck(reader: Reader, node: Node | null, list: Node): AnalysisCheck
   return prometheus(reader, field, reader.fields(settings, ["address", "query", "condition"]), where);
 }
 
-function limits(
-  reader: Reader,
-  field: Field,
-  f: Map<string, Field>,
-  base: { kind: "error_rate" | "p95_latency_ms"; where: Where; name: string },
-  maxOf: number,
-): AnalysisCheck | undefined {
+function limits(reader: Reader, field: Field, f: Map<string, Field>, base: { kind: "error_rate" | "p95_latency_ms"; where: Where; name: string }, maxOf: number): AnalysisCheck | undefined {
   const check: AnalysisCheck = { ...base };
   let ok = true;
   const put = (key: string, prop: keyof Limits, min: number, max: number): void => {
@@ -238,7 +232,12 @@ function conditionProblem(source: string): string | undefined {
 function promqlReads(reader: Reader, query: string, node: Node): boolean {
   const unknown = [...query.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]).filter((p) => !Object.hasOwn(PROMQL_PLACEHOLDERS, p));
   if (unknown.length > 0) {
-    reader.report(node, `\`prometheus.query\` names {{${unknown[0]}}}; the placeholders are ${Object.keys(PROMQL_PLACEHOLDERS).map((p) => `{{${p}}}`).join(", ")}`);
+    reader.report(
+      node,
+      `\`prometheus.query\` names {{${unknown[0]}}}; the placeholders are ${Object.keys(PROMQL_PLACEHOLDERS)
+        .map((p) => `{{${p}}}`)
+        .join(", ")}`,
+    );
     return false;
   }
   const filled = fillPlaceholders(query, { nodes: "n", control: "c", release: "r", environment: "e" });

@@ -88,7 +88,10 @@ function withoutUncertain(declared: Declared[], uncertain: ReadonlySet<string>):
  * first met (data, modules), each top to bottom.
  */
 function forNode(certname: string, problems: SiteProblem[]): SiteProblem[] {
-  const fileOrder = new Map<string, number>([["ancla.yaml", 0], ["nodes.yaml", 1]]);
+  const fileOrder = new Map<string, number>([
+    ["ancla.yaml", 0],
+    ["nodes.yaml", 1],
+  ]);
   for (const p of problems) if (!fileOrder.has(p.file)) fileOrder.set(p.file, fileOrder.size);
   const unique = new Map<string, SiteProblem>();
   for (const p of problems) unique.set(`${p.file}:${p.line}:${p.column}:${p.message}`, { ...p, message: `for node ${certname}: ${p.message}` });

@@ -56,7 +56,10 @@ function declare(m: ProbeInstantiating, decl: ProbeDecl, scope: Scope, value: Ev
   if (m.localOnly && host !== undefined && !isHostLocal(host, m.localOnly)) {
     const kind = probe.http ? "http" : "tcp";
     const field = childAt(decl.properties.find((p) => p.key === kind)?.value, kind === "http" ? "url" : "host");
-    m.report(field?.where ?? where, `probe ${name}: ${host} is not this host, and ancla.yaml says \`probes: { local_only: true }\` (use localhost, a loopback address, or one of the node's own names or addresses)`);
+    m.report(
+      field?.where ?? where,
+      `probe ${name}: ${host} is not this host, and ancla.yaml says \`probes: { local_only: true }\` (use localhost, a loopback address, or one of the node's own names or addresses)`,
+    );
     return undefined;
   }
   return { probe, where };

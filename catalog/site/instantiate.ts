@@ -112,16 +112,7 @@ function declare(m: Running, decl: ResourceDecl, scope: Scope, value: Evaluator)
   return finish(m, decl, scope, value, title, properties, ok, body);
 }
 
-function finish(
-  m: Running,
-  decl: ResourceDecl,
-  scope: Scope,
-  value: Evaluator,
-  title: JsonValue | undefined,
-  properties: Json,
-  ok: boolean,
-  body: Addressed | undefined,
-): Declared | undefined {
+function finish(m: Running, decl: ResourceDecl, scope: Scope, value: Evaluator, title: JsonValue | undefined, properties: Json, ok: boolean, body: Addressed | undefined): Declared | undefined {
   const { report } = m;
   if (body) Object.assign(properties, body);
   const relations: Relation[] = [];

@@ -38,10 +38,7 @@ export function problemAtStart(rel: string, message: string): SiteProblem {
   return { file: rel, line: 1, column: 1, message };
 }
 
-export type LoadResult =
-  | { kind: "ok"; file: YamlFile }
-  | { kind: "missing" }
-  | { kind: "invalid"; problems: SiteProblem[] };
+export type LoadResult = { kind: "ok"; file: YamlFile } | { kind: "missing" } | { kind: "invalid"; problems: SiteProblem[] };
 
 /**
  * Site YAML is configuration, read on the server for every site version: a
@@ -61,7 +58,13 @@ export async function loadYaml(siteDir: string, rel: string): Promise<LoadResult
   try {
     const file = path.join(siteDir, rel);
     const { size } = await stat(file);
-    if (size > MAX_SITE_YAML_BYTES) return { kind: "invalid", problems: [problemAtStart(rel, `the file is ${size} bytes, over the ${MAX_SITE_YAML_BYTES} bytes a site YAML file may have; split it (data files per node or role) or move the bulk into module files`)] };
+    if (size > MAX_SITE_YAML_BYTES)
+      return {
+        kind: "invalid",
+        problems: [
+          problemAtStart(rel, `the file is ${size} bytes, over the ${MAX_SITE_YAML_BYTES} bytes a site YAML file may have; split it (data files per node or role) or move the bulk into module files`),
+        ],
+      };
     text = await readFile(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
@@ -72,7 +75,8 @@ export async function loadYaml(siteDir: string, rel: string): Promise<LoadResult
   const file: YamlFile = { rel, text, doc, lines };
   if (doc.errors.length > 0) return { kind: "invalid", problems: doc.errors.map((e) => problemAt(file, { range: [e.pos[0], e.pos[1], e.pos[1]] }, yamlMessage(e.code, e.message))) };
   const overflow = aliasOverflow(doc);
-  if (overflow) return { kind: "invalid", problems: [problemAt(file, overflow, `aliases here expand the document past ${MAX_EXPANDED_NODES} nodes; write the values out, or use fewer aliases of aliases`)] };
+  if (overflow)
+    return { kind: "invalid", problems: [problemAt(file, overflow, `aliases here expand the document past ${MAX_EXPANDED_NODES} nodes; write the values out, or use fewer aliases of aliases`)] };
   return { kind: "ok", file };
 }
 

@@ -33,8 +33,7 @@ export function isMap(value: JsonValue): value is JsonMap {
 
 export const string: Check = (v, name) => (typeof v === "string" ? accept(v) : reject(name, "a string", v));
 
-export const nonEmptyString: Check = (v, name) =>
-  typeof v === "string" && v !== "" ? accept(v) : reject(name, "a non-empty string", v);
+export const nonEmptyString: Check = (v, name) => (typeof v === "string" && v !== "" ? accept(v) : reject(name, "a non-empty string", v));
 
 export const bool: Check = (v, name) => (typeof v === "boolean" ? accept(v) : reject(name, "true or false", v));
 
@@ -44,8 +43,7 @@ export function int(min: number, max = Number.MAX_SAFE_INTEGER): Check {
 }
 
 export function oneOf(values: readonly string[]): Check {
-  return (v, name) =>
-    typeof v === "string" && values.includes(v) ? accept(v) : reject(name, `one of ${values.join(", ")}`, v);
+  return (v, name) => (typeof v === "string" && values.includes(v) ? accept(v) : reject(name, `one of ${values.join(", ")}`, v));
 }
 
 export function matching(pattern: RegExp, expected: string): Check {
@@ -111,8 +109,7 @@ function isNormalAbsolute(path: string): boolean {
 }
 
 /** An absolute path as a property value, normalised ("/srv//app/" is "/srv/app"). */
-export const absolutePath: Check = (v, name) =>
-  typeof v === "string" && posix.isAbsolute(v) ? accept(normalPath(v)) : reject(name, "an absolute path", v);
+export const absolutePath: Check = (v, name) => (typeof v === "string" && posix.isAbsolute(v) ? accept(normalPath(v)) : reject(name, "an absolute path", v));
 
 /**
  * An absolute path that is already normalised, for titles: a title names the
@@ -140,18 +137,14 @@ export function duration(min: number): Check {
 }
 
 /** A SHA-256 digest in hex, normalised to lower case (the content store's spelling). */
-export const sha256: Check = (v, name) =>
-  typeof v === "string" && /^[0-9a-fA-F]{64}$/.test(v) ? accept(v.toLowerCase()) : reject(name, "64 hex digits (a SHA-256)", v);
+export const sha256: Check = (v, name) => (typeof v === "string" && /^[0-9a-fA-F]{64}$/.test(v) ? accept(v.toLowerCase()) : reject(name, "64 hex digits (a SHA-256)", v));
 
 /**
  * A user or group name: POSIX portable characters, not starting with "-", at
  * most 32 long, a trailing "$" for Samba machine accounts, and not all digits
  * (a numeric name would read as an id to chown and friends).
  */
-export const accountName: Check = matching(
-  /^(?!\d+$)[A-Za-z0-9_.][A-Za-z0-9_.-]{0,30}\$?$/,
-  'a user or group name (letters, digits, ".", "_", "-"; at most 32)',
-);
+export const accountName: Check = matching(/^(?!\d+$)[A-Za-z0-9_.][A-Za-z0-9_.-]{0,30}\$?$/, 'a user or group name (letters, digits, ".", "_", "-"; at most 32)');
 
 /** A uid or gid; 4294967295 is (uid_t)-1, which means "no change" to chown. */
 export const accountId: Check = int(0, 4294967294);

@@ -11,22 +11,15 @@ import type { PropertyProblem, ResourceTypeSchema } from "./schema.js";
 /** `property` may be given only with one `ensure`. */
 function onlyFor(property: string, ensure: string): Rule {
   return (p: JsonMap): PropertyProblem[] =>
-    p[property] === undefined || p.ensure === ensure
-      ? []
-      : [{ property, message: `\`${property}\` only applies to \`ensure: ${ensure}\`, not \`ensure: ${String(p.ensure)}\`` }];
+    p[property] === undefined || p.ensure === ensure ? [] : [{ property, message: `\`${property}\` only applies to \`ensure: ${ensure}\`, not \`ensure: ${String(p.ensure)}\`` }];
 }
 
-const contentOnce: Rule = (p) =>
-  p.content !== undefined && p.content_sha256 !== undefined
-    ? [{ property: "content", message: "give `content` or `content_sha256`, not both" }]
-    : [];
+const contentOnce: Rule = (p) => (p.content !== undefined && p.content_sha256 !== undefined ? [{ property: "content", message: "give `content` or `content_sha256`, not both" }] : []);
 
-const linkNeedsTarget: Rule = (p) =>
-  p.ensure === "link" && p.target === undefined ? [{ property: "target", message: "`ensure: link` needs `target`, the path the link points to" }] : [];
+const linkNeedsTarget: Rule = (p) => (p.ensure === "link" && p.target === undefined ? [{ property: "target", message: "`ensure: link` needs `target`, the path the link points to" }] : []);
 
 // A symlink has no permission bits of its own on Linux, so a mode on a link could never be in sync.
-const noModeOnLink: Rule = (p) =>
-  p.ensure === "link" && p.mode !== undefined ? [{ property: "mode", message: "`mode` does not apply to `ensure: link` (a symlink has no mode of its own)" }] : [];
+const noModeOnLink: Rule = (p) => (p.ensure === "link" && p.mode !== undefined ? [{ property: "mode", message: "`mode` does not apply to `ensure: link` (a symlink has no mode of its own)" }] : []);
 
 export const fileType: ResourceTypeSchema = defineType({
   name: "file",

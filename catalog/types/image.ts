@@ -10,10 +10,7 @@ import type { ResourceTypeSchema } from "./schema.js";
 
 const artifact = matching(/^[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.+~_-]*$/, 'an artifact like "webapp@2.1.0"');
 
-const oneProbe: Rule = (p) =>
-  (p.command === undefined) === (p.http === undefined)
-    ? [{ property: "health", message: "`health` needs either `command` or `http`, not both or neither" }]
-    : [];
+const oneProbe: Rule = (p) => ((p.command === undefined) === (p.http === undefined) ? [{ property: "health", message: "`health` needs either `command` or `http`, not both or neither" }] : []);
 
 const health = record(
   {

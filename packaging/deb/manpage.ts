@@ -15,7 +15,10 @@ export interface ManPage {
 /** Escapes text for troff: backslashes, leading dots and quotes, hyphens in words. */
 /** Text as roff shows it literally. */
 export function esc(text: string): string {
-  return text.replace(/\\/g, "\\e").replace(/-/g, "\\-").replace(/^([.'])/, "\\&$1");
+  return text
+    .replace(/\\/g, "\\e")
+    .replace(/-/g, "\\-")
+    .replace(/^([.'])/, "\\&$1");
 }
 
 export function renderManPage(page: ManPage): string {

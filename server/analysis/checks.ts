@@ -63,7 +63,12 @@ function errorRate(check: Extract<AnalysisCheck, { kind: "error_rate" }>, probe:
   const kinds = errorKinds(canary);
   return over.length > 0
     ? { ...base, ...measured, outcome: "fail", message: `${over.join("; ")}${kinds ? ` (${kinds})` : ""}` }
-    : { ...base, ...measured, outcome: "pass", message: `error rate ${pct(canaryRate!)} on the canary, ${noControl ? NO_CONTROL : controlRate === undefined ? "no control" : `${pct(controlRate)} on the control`}` };
+    : {
+        ...base,
+        ...measured,
+        outcome: "pass",
+        message: `error rate ${pct(canaryRate!)} on the canary, ${noControl ? NO_CONTROL : controlRate === undefined ? "no control" : `${pct(controlRate)} on the control`}`,
+      };
 }
 
 function p95(check: Extract<AnalysisCheck, { kind: "p95_latency_ms" }>, probe: string, { canary, control, noControl }: ProbeCohorts, min: number): CheckResult {
@@ -82,7 +87,11 @@ function p95(check: Extract<AnalysisCheck, { kind: "p95_latency_ms" }>, probe: s
   }
   return over.length > 0
     ? { ...base, outcome: "fail", message: over.join("; ") }
-    : { ...base, outcome: "pass", message: `P95 ${measured.canary} ms on the canary, ${noControl ? NO_CONTROL : measured.control === undefined ? "no control" : `${measured.control} ms on the control`}` };
+    : {
+        ...base,
+        outcome: "pass",
+        message: `P95 ${measured.canary} ms on the canary, ${noControl ? NO_CONTROL : measured.control === undefined ? "no control" : `${measured.control} ms on the control`}`,
+      };
 }
 
 /**

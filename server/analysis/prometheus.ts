@@ -36,7 +36,8 @@ export async function prometheusCheck(check: PrometheusCheck, ctx: QueryContext,
   if (Number.isNaN(result)) return { ...base, canary: result, outcome: "inconclusive", message: "the query's value is NaN (a rate over no samples?)" };
   const compiled = conditions.compile(check.condition);
   const ran = compiled.ok ? compiled.program.run({ result }) : { ok: false as const, message: compiled.message };
-  if (!ran.ok || typeof ran.value !== "boolean") return { ...base, canary: result, outcome: "error", message: `the condition cannot be evaluated on ${result}: ${ran.ok ? "it gives no true or false" : ran.message}` };
+  if (!ran.ok || typeof ran.value !== "boolean")
+    return { ...base, canary: result, outcome: "error", message: `the condition cannot be evaluated on ${result}: ${ran.ok ? "it gives no true or false" : ran.message}` };
   return { ...base, canary: result, outcome: ran.value ? "pass" : "fail", message: `${check.condition} is ${ran.value} for result = ${result}` };
 }
 

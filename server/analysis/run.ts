@@ -85,7 +85,7 @@ async function runCheck(
   try {
     if (check.kind === "prometheus") return [await prometheusCheck(check, ctx, deps.prometheusTimeoutMs)];
     if (check.kind === "saturation") return saturationCheck(check, await deps.health.saturation(ctx.canary, from, to), await deps.health.saturation(ctx.control, from, to));
-    const probes = check.probe ?? template.probe ? [check.probe ?? template.probe!] : await probesOf(ctx.canary, from, to, deps.health);
+    const probes = (check.probe ?? template.probe) ? [check.probe ?? template.probe!] : await probesOf(ctx.canary, from, to, deps.health);
     if (probes.length === 0) {
       return [{ check: check.kind, outcome: "inconclusive", threshold: "", samples: { canary: 0, control: 0 }, message: "no moved node reported any probe in the window" }];
     }

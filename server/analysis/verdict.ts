@@ -17,7 +17,12 @@ export function verdict(template: AnalysisTemplate, runs: readonly AnalysisRun[]
   const count = (o: AnalysisRun["outcome"]): AnalysisRun[] => runs.filter((r) => r.outcome === o);
   const failed = count("fail");
   if (failed.length > template.failureLimit) {
-    return { kind: "fail", count: failed.length, limit: template.failureLimit, message: `analysis ${template.name} failed ${times(failed.length)} (failure_limit ${template.failureLimit}): ${why(failed.at(-1)!, "fail")}` };
+    return {
+      kind: "fail",
+      count: failed.length,
+      limit: template.failureLimit,
+      message: `analysis ${template.name} failed ${times(failed.length)} (failure_limit ${template.failureLimit}): ${why(failed.at(-1)!, "fail")}`,
+    };
   }
   for (const outcome of ["error", "inconclusive"] as const) {
     const runsOf = count(outcome);

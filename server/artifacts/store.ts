@@ -138,7 +138,8 @@ export class ArtifactStore {
 
 function checkName(name: string, version: string): void {
   if (!ARTIFACT_NAME.test(name)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `artifact name ${JSON.stringify(name)}: letters, digits, ".", "_", "-", starting with a letter or digit`);
-  if (!ARTIFACT_VERSION.test(version)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `artifact version ${JSON.stringify(version)}: letters, digits, ".", "+", "~", "_", "-", starting with a letter or digit`);
+  if (!ARTIFACT_VERSION.test(version))
+    throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `artifact version ${JSON.stringify(version)}: letters, digits, ".", "+", "~", "_", "-", starting with a letter or digit`);
 }
 
 function fromRow(r: Row): Artifact {

@@ -70,7 +70,7 @@ export class CertificateService {
   constructor(
     private readonly store: Store,
     private readonly ca: CertifiedKey,
-    private readonly options: { agentCertDays: number; /** MAX_WAITING_REQUESTS unless told. */ maxWaitingRequests?: number },
+    private readonly options: { agentCertDays: number /** MAX_WAITING_REQUESTS unless told. */; maxWaitingRequests?: number },
   ) {}
 
   /**

@@ -32,7 +32,11 @@ export function rotateSigningKey(dataDir: string, actor: string, now: Date = new
   const old = new X509Certificate(readFileSync(paths.signerCert));
   const keys = generateKeyPair();
   const certPem = issueCertificate(ca, {
-    commonName: old.subject.split("\n").find((l) => l.startsWith("CN="))?.slice(3) ?? "ancla catalog signer",
+    commonName:
+      old.subject
+        .split("\n")
+        .find((l) => l.startsWith("CN="))
+        ?.slice(3) ?? "ancla catalog signer",
     publicKeyPem: keys.publicKeyPem,
     usage: "catalog-signing",
     serialHex: randomSerialHex(),

@@ -186,6 +186,11 @@ export class CompilePool implements SiteCompiler {
 function overLimit(certname: string, what: string): CompileResult {
   return {
     ok: false,
-    problems: [problemAtStart("nodes.yaml", `compiling node ${certname} ${what}; the site loops or builds too much for this node (nested loops, maps in maps, large data), and the node keeps its last good catalog`)],
+    problems: [
+      problemAtStart(
+        "nodes.yaml",
+        `compiling node ${certname} ${what}; the site loops or builds too much for this node (nested loops, maps in maps, large data), and the node keeps its last good catalog`,
+      ),
+    ],
   };
 }

@@ -202,7 +202,17 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     connections: limits,
     maxArtifactBytes: limits.maxArtifactBytes,
     serverCertificates: () => expiries,
-    install: opts.agentPackage === undefined ? undefined : { agentPackage: resolve(opts.agentPackage), caCertPem: ca.certPem, tlsCertPem: tls.certPem, hostname: settings.hostname, grpcPort: Number(grpc.address.split(":").pop()), publicAddress: opts.publicAddress },
+    install:
+      opts.agentPackage === undefined
+        ? undefined
+        : {
+            agentPackage: resolve(opts.agentPackage),
+            caCertPem: ca.certPem,
+            tlsCertPem: tls.certPem,
+            hostname: settings.hostname,
+            grpcPort: Number(grpc.address.split(":").pop()),
+            publicAddress: opts.publicAddress,
+          },
   });
   const retention = scheduleRetention(store, {
     days: operations.retentionDays,

@@ -148,7 +148,10 @@ export function valueChart(id: string, description: string, series: ValueSeries[
     const dots = s.points.map((p) => html`<circle cx="${x(p.at.getTime())}" cy="${y(p.value)}" r="3" fill="${s.colour}"><title>${p.at.toISOString()}: ${s.label} ${p.value}</title></circle>`);
     return html`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2" class="series-${s.key}"/>${dots}`;
   });
-  const limitLine = limit === undefined ? "" : html`<line x1="${LEFT}" y1="${y(limit)}" x2="${WIDTH - RIGHT}" y2="${y(limit)}" stroke="#b42318" stroke-dasharray="4 3" class="limit"><title>limit ${limit}</title></line>`;
+  const limitLine =
+    limit === undefined
+      ? ""
+      : html`<line x1="${LEFT}" y1="${y(limit)}" x2="${WIDTH - RIGHT}" y2="${y(limit)}" stroke="#b42318" stroke-dasharray="4 3" class="limit"><title>limit ${limit}</title></line>`;
   const labels = html`<text x="${LEFT}" y="${HEIGHT - 6}">${timeLabel(new Date(t0), t1 - t0)}</text><text x="${WIDTH - RIGHT}" y="${HEIGHT - 6}" text-anchor="end">${timeLabel(new Date(t1), t1 - t0)}</text>`;
   const legend = limit === undefined ? series : [...series, { label: `limit ${limit}`, colour: "#b42318" }];
   return figure(id, description, round3(max), html`${limitLine}${lines}${labels}`, legend);

@@ -15,5 +15,8 @@ export function renderError(err: unknown, request: FastifyRequest, reply: Fastif
 export function sendError(reply: FastifyReply, request: FastifyRequest, status: number, message: string): void {
   const title = status === 404 ? "Not found" : status === 403 ? "Not allowed" : status >= 500 ? "Server error" : "Bad request";
   const body = html`<h1>${title}</h1><p class="error">${message}</p><p><a href="/">Back to the fleet</a></p>`;
-  void reply.code(status).type("text/html; charset=utf-8").send(page({ title, section: "none", request, body }));
+  void reply
+    .code(status)
+    .type("text/html; charset=utf-8")
+    .send(page({ title, section: "none", request, body }));
 }

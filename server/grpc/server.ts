@@ -69,7 +69,15 @@ export async function startGrpcEndpoint(opts: GrpcEndpointOptions): Promise<Grpc
   // The connections arrive already decrypted by listener.ts, so grpc-js itself needs no credentials.
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const { host, port } = splitAddress(opts.address);
-  const listener = await listenTls({ host, port, caCertPem: opts.caCertPem, tlsCertPem: opts.tlsCertPem, tlsKeyPem: opts.tlsKeyPem, limits, onConnection: (socket) => injector.injectConnection(socket) });
+  const listener = await listenTls({
+    host,
+    port,
+    caCertPem: opts.caCertPem,
+    tlsCertPem: opts.tlsCertPem,
+    tlsKeyPem: opts.tlsKeyPem,
+    limits,
+    onConnection: (socket) => injector.injectConnection(socket),
+  });
   addService(server, AgentService, reportingInternalErrors(AgentService, agentHandlers({ ...opts.agent, peerCertificate: (call) => listener.peerCertificate(call.getPeer()) }), opts.onInternalError));
   addService(server, BootstrapService, reportingInternalErrors(BootstrapService, bootstrapHandlers(opts.bootstrap), opts.onInternalError));
   const bound = opts.address.slice(0, opts.address.lastIndexOf(":"));

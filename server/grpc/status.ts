@@ -51,7 +51,10 @@ export function reportingInternalErrors<S extends GenService<GenServiceMethods>>
     wrapped[method.localName] =
       method.methodKind === "server_streaming"
         ? (req, call) => guardedStream(() => handler(req, call) as AsyncIterable<unknown>, fail)
-        : (req, call) => Promise.resolve().then(() => handler(req, call)).catch(fail);
+        : (req, call) =>
+            Promise.resolve()
+              .then(() => handler(req, call))
+              .catch(fail);
   }
   return wrapped as unknown as ServiceHandlers<S>;
 }

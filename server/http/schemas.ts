@@ -105,8 +105,7 @@ export const eventSchema = object({
 export const protoReportSchema = {
   ...anyObject,
   description:
-    "ancla.v1.Report in protobuf JSON form, its enums as words: " +
-    `status ${wordsOf(reportStatusWords)}; events[].result ${wordsOf(eventResultWords)}; logs[].level ${wordsOf(logLevelWords)}`,
+    "ancla.v1.Report in protobuf JSON form, its enums as words: " + `status ${wordsOf(reportStatusWords)}; events[].result ${wordsOf(eventResultWords)}; logs[].level ${wordsOf(logLevelWords)}`,
 } as const;
 
 export const catalogSchema = object({

@@ -59,9 +59,19 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     registers: [this.registry],
   });
 
-  private readonly healthBatches = new Counter({ name: "ancla_health_batches_total", help: "ReportHealth batches, stored or redelivered (same batch id, not stored again)", labelNames: ["result"], registers: [this.registry] });
+  private readonly healthBatches = new Counter({
+    name: "ancla_health_batches_total",
+    help: "ReportHealth batches, stored or redelivered (same batch id, not stored again)",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
   // Per node and probe, so a Prometheus user sees what the agents' probes saw (and can write their own alerts and analysis queries).
-  private readonly probeAttempts = new Counter({ name: "ancla_probe_attempts_total", help: "Probe attempts the agents reported, per node and probe", labelNames: ["node", "probe"], registers: [this.registry] });
+  private readonly probeAttempts = new Counter({
+    name: "ancla_probe_attempts_total",
+    help: "Probe attempts the agents reported, per node and probe",
+    labelNames: ["node", "probe"],
+    registers: [this.registry],
+  });
   private readonly probeErrors = new Counter({
     name: "ancla_probe_errors_total",
     help: "Failed probe attempts the agents reported, per node, probe and kind (timeout, refused, status, body)",
@@ -141,7 +151,12 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
     type Samples = [Record<string, string>, number][];
     const gauges = [
       { name: "ancla_rollout_state", help: "1 for each rollout that has not ended, labelled with its state", labels: ["environment", "rollout", "state"], samples: (_a: Active): Samples => [[{}, 1]] },
-      { name: "ancla_rollout_step", help: "The step a rollout is at (0-based; the number of steps once all are done and the last nodes move)", labels: ["environment", "rollout"], samples: (a: Active): Samples => [[{}, a.record.step]] },
+      {
+        name: "ancla_rollout_step",
+        help: "The step a rollout is at (0-based; the number of steps once all are done and the last nodes move)",
+        labels: ["environment", "rollout"],
+        samples: (a: Active): Samples => [[{}, a.record.step]],
+      },
       {
         name: "ancla_rollout_nodes",
         help: "Nodes of a rollout's environment on its target release (moved) and on the stable release (the control)",

@@ -16,7 +16,17 @@ function analysisText(a: AnalysisJson): string {
   if (a.template === null) return `rollout ${a.rollout} has no analysis gate\n`;
   if (a.runs.length === 0) return `rollout ${a.rollout}: analysis ${a.template} has not run yet (it runs once a whole window has passed since nodes moved)\n`;
   const rows = a.runs.flatMap((r) =>
-    r.checks.map((c) => [when(r.at), r.outcome, c.check + (c.probe ? ` ${c.probe}` : ""), c.outcome, num(c.canary), num(c.control), c.threshold, `${c.samples.canary}/${c.samples.control}`, c.message]),
+    r.checks.map((c) => [
+      when(r.at),
+      r.outcome,
+      c.check + (c.probe ? ` ${c.probe}` : ""),
+      c.outcome,
+      num(c.canary),
+      num(c.control),
+      c.threshold,
+      `${c.samples.canary}/${c.samples.control}`,
+      c.message,
+    ]),
   );
   return `rollout ${a.rollout}: analysis ${a.template}, ${a.runs.length} run(s)\n` + table(["RUN AT", "RUN", "CHECK", "OUTCOME", "CANARY", "CONTROL", "THRESHOLD", "SAMPLES", "WHY"], rows);
 }

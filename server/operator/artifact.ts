@@ -25,7 +25,12 @@ export const artifactCommands: Record<string, Subcommand> = {
   "artifact push": {
     usage: "artifact push FILE --name NAME --version VERSION [--json]",
     summary: "upload an image (tar or tar.gz) to the server's artifact store as NAME@VERSION; sites name it `artifact: NAME@VERSION`",
-    flags: { ...CONNECTION_FLAGS, name: { type: "string", value: "NAME", help: "the artifact's name, as sites name it (artifact: NAME@VERSION)" }, version: { type: "string", value: "VERSION", help: "its version; artifacts are immutable, so a new image needs a new version" }, ...JSON_FLAG },
+    flags: {
+      ...CONNECTION_FLAGS,
+      name: { type: "string", value: "NAME", help: "the artifact's name, as sites name it (artifact: NAME@VERSION)" },
+      version: { type: "string", value: "VERSION", help: "its version; artifacts are immutable, so a new image needs a new version" },
+      ...JSON_FLAG,
+    },
     positionals: [1, 1],
     async run(args) {
       const file = args.positionals[0];
@@ -51,7 +56,10 @@ export const artifactCommands: Record<string, Subcommand> = {
       print(args, { artifacts }, () =>
         artifacts.length === 0
           ? "no artifacts; push one with `ancla artifact push FILE --name NAME --version VERSION`\n"
-          : table(["ARTIFACT", "SHA256", "SIZE", "PUSHED", "BY"], artifacts.map((a) => [`${a.name}@${a.version}`, a.sha256.slice(0, 16), bytes(a.size), when(a.pushed_at), a.pushed_by])),
+          : table(
+              ["ARTIFACT", "SHA256", "SIZE", "PUSHED", "BY"],
+              artifacts.map((a) => [`${a.name}@${a.version}`, a.sha256.slice(0, 16), bytes(a.size), when(a.pushed_at), a.pushed_by]),
+            ),
       );
       return 0;
     },

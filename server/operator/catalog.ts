@@ -24,7 +24,13 @@ export const catalogCommands: Record<string, Subcommand> = {
   "catalog compile": {
     usage: "catalog compile --site DIR --node NAME [--facts FILE] [--json]",
     summary: "compile one node's catalog locally and print it, or every problem (exit 1); artifacts are looked up on the server when one is configured",
-    flags: { ...CONNECTION_FLAGS, site: { type: "string", value: "DIR", help: "the site directory to compile" }, node: { type: "string", value: "NAME", help: "the node (certname) to compile for" }, facts: { type: "string", value: "FILE", help: "the node's facts as JSON or YAML (default: none)" }, ...JSON_FLAG },
+    flags: {
+      ...CONNECTION_FLAGS,
+      site: { type: "string", value: "DIR", help: "the site directory to compile" },
+      node: { type: "string", value: "NAME", help: "the node (certname) to compile for" },
+      facts: { type: "string", value: "FILE", help: "the node's facts as JSON or YAML (default: none)" },
+      ...JSON_FLAG,
+    },
     async run(args) {
       const siteDir = await requireDirectory(required(args, "site", "catalog compile"), "site directory");
       const certname = required(args, "node", "catalog compile");
@@ -96,8 +102,16 @@ export function describeCatalog(body: CatalogBody): string {
   const lines = [`catalog for ${body.certname}: ${plural(body.resources.length, "resource")}, ${plural(body.edges.length, "edge")} (site ${body.siteVersion}, digest ${bodyDigest(body)})`];
   for (const r of body.resources) {
     const ref = resourceRef(r);
-    const after = refsOf(body.edges, (e) => e.to === ref && e.kind === "require", (e) => e.from);
-    const notifies = refsOf(body.edges, (e) => e.from === ref && e.kind === "notify", (e) => e.to);
+    const after = refsOf(
+      body.edges,
+      (e) => e.to === ref && e.kind === "require",
+      (e) => e.from,
+    );
+    const notifies = refsOf(
+      body.edges,
+      (e) => e.from === ref && e.kind === "notify",
+      (e) => e.to,
+    );
     const relations = [after && `after ${after}`, notifies && `notifies ${notifies}`].filter(Boolean).join("; ");
     lines.push([ref, showProperties(shownProperties(r)), relations && `[${relations}]`].filter(Boolean).join("  "));
   }
@@ -145,7 +159,10 @@ function describeDiffs(from: SiteRef, to: SiteRef, results: NodeDiff[]): string 
   let text = `--- ${from.label}\n+++ ${to.label}\n`;
   for (const r of results) {
     if (r.diff) text += `${r.certname}: ${summarizeDiff(r.diff)}\n${formatCatalogDiff(r.diff, "  ")}`;
-    for (const [side, problems] of [[from, r.problems?.from], [to, r.problems?.to]] as const) {
+    for (const [side, problems] of [
+      [from, r.problems?.from],
+      [to, r.problems?.to],
+    ] as const) {
       if (!problems) continue;
       text += `${r.certname}: does not compile at ${side.label}\n${problemsText(side.problemsAt, problems)}`;
     }

@@ -21,12 +21,7 @@ export class ApiError extends Error {
 }
 
 const TIMEOUT_MS = 30_000;
-const TLS_TRUST_ERRORS = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-]);
+const TLS_TRUST_ERRORS = new Set(["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"]);
 /** Verification failures that are about time: most often this host's clock is wrong, not the certificate. */
 const TLS_CLOCK_ERRORS = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]);
 
@@ -80,11 +75,15 @@ export class ApiClient {
     if (err instanceof AnclaError) return err;
     const code = (err as NodeJS.ErrnoException).code ?? "";
     if (TLS_CLOCK_ERRORS.has(code)) {
-      return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew? the certificate of ${url.origin} is outside its validity by this host's time, ${new Date().toISOString()}: ${err.message}`, { cause: err });
+      return new AnclaError("ANCLA_E_CLOCK_SKEW", `clock skew? the certificate of ${url.origin} is outside its validity by this host's time, ${new Date().toISOString()}: ${err.message}`, {
+        cause: err,
+      });
     }
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
       const names = subjectAltNames((err as { cert?: PeerCertificate }).cert);
-      return new AnclaError("ANCLA_E_TLS_NAME_MISMATCH", `the certificate of ${url.origin} is for ${names.join(", ") || "another name"}, not ${(err as { host?: string }).host ?? url.hostname}`, { cause: err });
+      return new AnclaError("ANCLA_E_TLS_NAME_MISMATCH", `the certificate of ${url.origin} is for ${names.join(", ") || "another name"}, not ${(err as { host?: string }).host ?? url.hostname}`, {
+        cause: err,
+      });
     }
     if (TLS_TRUST_ERRORS.has(code)) {
       return new AnclaError("ANCLA_E_CERT_INVALID", `the server at ${url.origin} is not trusted by the CA in ${this.conn.caSource}: ${err.message}`, { cause: err });

@@ -26,6 +26,9 @@ export const driftCommands: Record<string, Subcommand> = {
 
 function describeFleet(summary: { total: number; by_status: Record<NodeStatus, number> }, days: DriftDay[]): string {
   const statuses = table(["STATUS", "NODES"], [...NODE_STATUSES.map((s) => [s, summary.by_status[s]]), ["total", summary.total]]);
-  const history = table(["DAY", "RUNS", "DRIFTED", "FAILED", "CHANGED", "UNCHANGED", "NOOP"], days.map((d) => [d.day, d.runs, d.drifted, d.failed, d.changed, d.unchanged, d.noop]));
+  const history = table(
+    ["DAY", "RUNS", "DRIFTED", "FAILED", "CHANGED", "UNCHANGED", "NOOP"],
+    days.map((d) => [d.day, d.runs, d.drifted, d.failed, d.changed, d.unchanged, d.noop]),
+  );
   return `${statuses}\n${history}`;
 }

@@ -58,7 +58,10 @@ export const installCommandCommands: Record<string, Subcommand> = {
       });
       const command = installCommandLine({ origin, pin: info.pin, token: created.token });
       if (bool(args, "json")) {
-        process.stdout.write(JSON.stringify({ command, origin, pin: info.pin, ca_fingerprint: info.ca_fingerprint, agent_package: info.agent_package, token_id: created.id, expires_at: created.expires_at }, null, 2) + "\n");
+        process.stdout.write(
+          JSON.stringify({ command, origin, pin: info.pin, ca_fingerprint: info.ca_fingerprint, agent_package: info.agent_package, token_id: created.id, expires_at: created.expires_at }, null, 2) +
+            "\n",
+        );
       } else {
         process.stdout.write(command + "\n");
         process.stderr.write(

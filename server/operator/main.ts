@@ -19,6 +19,20 @@ import { tokenCommands } from "./token.js";
 
 await runCli(
   "ancla",
-  { ...certCommands, ...tokenCommands, ...nodeCommands, ...driftCommands, ...reportCommands, ...siteCommands, ...catalogCommands, ...artifactCommands, ...releaseCommands, ...rolloutCommands, ...analysisCommands, ...runCommands, ...installCommandCommands },
+  {
+    ...certCommands,
+    ...tokenCommands,
+    ...nodeCommands,
+    ...driftCommands,
+    ...reportCommands,
+    ...siteCommands,
+    ...catalogCommands,
+    ...artifactCommands,
+    ...releaseCommands,
+    ...rolloutCommands,
+    ...analysisCommands,
+    ...runCommands,
+    ...installCommandCommands,
+  },
   { globalFlags: { ...CONNECTION_FLAGS, ...JSON_FLAG } },
 );

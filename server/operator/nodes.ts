@@ -11,10 +11,23 @@ export type NodeProbesJson = ReturnType<typeof nodeProbesView>;
 function probesText(v: NodeProbesJson, minutes: number): string {
   if (v.probes.length === 0) return `${v.certname} declares no probes and reported none in the last ${minutes} minutes\n`;
   const ms = (n: number | null): string | undefined => (n === null ? undefined : String(Math.round(n * 10) / 10));
-  const errors = (e: NodeProbesJson["probes"][number]["errors"]): string => Object.entries(e).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "0";
+  const errors = (e: NodeProbesJson["probes"][number]["errors"]): string =>
+    Object.entries(e)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "0";
   return table(
     ["PROBE", "CHECKS", "ATTEMPTS", "ERRORS", "ERROR RATE", "P50 MS", "P95 MS", "P99 MS"],
-    v.probes.map((p) => [p.probe, p.target ?? "(no longer declared)", p.count, errors(p.errors), p.error_rate === null ? undefined : `${(p.error_rate * 100).toFixed(2)}%`, ms(p.p50_ms), ms(p.p95_ms), ms(p.p99_ms)]),
+    v.probes.map((p) => [
+      p.probe,
+      p.target ?? "(no longer declared)",
+      p.count,
+      errors(p.errors),
+      p.error_rate === null ? undefined : `${(p.error_rate * 100).toFixed(2)}%`,
+      ms(p.p50_ms),
+      ms(p.p95_ms),
+      ms(p.p99_ms),
+    ]),
   );
 }
 import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed, isNodeStatus, MAX_NODE_LIMIT, NODE_STATUSES } from "../status.js";
@@ -29,7 +42,15 @@ export const nodeCommands: Record<string, Subcommand> = {
   nodes: {
     usage: "nodes [--status S] [--environment ENV] [--search TEXT] [--fact PATH=VALUE] [--sort certname|status|last_run] [--limit N] [--json]",
     summary: `list nodes and their status (${NODE_STATUSES.join(", ")})`,
-    flags: { ...flags, status: { type: "string", value: "STATUS", help: "only nodes with this status (failed, drifted, changed, unchanged, noop-pending, compile-failed, unresponsive, unreported)" }, environment: { type: "string", value: "ENV", help: "only nodes in this environment" }, search: { type: "string", value: "TEXT", help: "only nodes whose certname contains TEXT" }, fact: { type: "string", value: "PATH=VALUE", help: "only nodes with this fact value (e.g. os.family=debian)" }, sort: { type: "string", value: "KEY", help: "certname, status or last_run" }, limit: { type: "string", value: "N", help: "at most N nodes" } },
+    flags: {
+      ...flags,
+      status: { type: "string", value: "STATUS", help: "only nodes with this status (failed, drifted, changed, unchanged, noop-pending, compile-failed, unresponsive, unreported)" },
+      environment: { type: "string", value: "ENV", help: "only nodes in this environment" },
+      search: { type: "string", value: "TEXT", help: "only nodes whose certname contains TEXT" },
+      fact: { type: "string", value: "PATH=VALUE", help: "only nodes with this fact value (e.g. os.family=debian)" },
+      sort: { type: "string", value: "KEY", help: "certname, status or last_run" },
+      limit: { type: "string", value: "N", help: "at most N nodes" },
+    },
     async run(args) {
       // Checked here too, so a typo is a usage error (exit 64) before any network call.
       const query = nodesQuery(args);

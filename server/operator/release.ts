@@ -34,7 +34,10 @@ export const releaseCommands: Record<string, Subcommand> = {
       print(args, { releases }, () =>
         releases.length === 0
           ? "no releases yet: the server keeps one when an agent first checks in on a site version\n"
-          : table(["RELEASE", "SEEN", "FILES", "COMMIT SUBJECT"], releases.map((r) => [shortVersion(r.version), when(r.first_seen_at), String(r.files), r.subject ?? ""])),
+          : table(
+              ["RELEASE", "SEEN", "FILES", "COMMIT SUBJECT"],
+              releases.map((r) => [shortVersion(r.version), when(r.first_seen_at), String(r.files), r.subject ?? ""]),
+            ),
       );
       return 0;
     },
@@ -54,7 +57,10 @@ export const releaseCommands: Record<string, Subcommand> = {
           `  first seen ${when(release.first_seen_at)}, ${release.files} files, ${release.bytes} bytes`,
           ...(release.commit ? [`  commit ${release.commit}${release.author ? ` by ${release.author}` : ""}`, `  ${release.subject ?? ""}`] : []),
         ].join("\n");
-        return `${head}\n${table(["MODE", "SIZE", "SHA256", "PATH"], release.manifest.map((f) => [f.mode, String(f.size), f.sha256.slice(0, 16), f.link ? `${f.path} -> ${f.link}` : f.path]))}`;
+        return `${head}\n${table(
+          ["MODE", "SIZE", "SHA256", "PATH"],
+          release.manifest.map((f) => [f.mode, String(f.size), f.sha256.slice(0, 16), f.link ? `${f.path} -> ${f.link}` : f.path]),
+        )}`;
       });
       return 0;
     },

@@ -31,7 +31,6 @@ export interface RolloutDetailJson extends RolloutJson {
   events: { at: string; kind: string; message: string; detail: Record<string, unknown> | null }[];
 }
 
-
 function stepLine(r: RolloutJson): string {
   const mark = { done: "✓", current: "▶", pending: "·" } as const;
   const steps = r.steps.map((s) => `${mark[s.state]} ${s.text}`);
@@ -54,7 +53,14 @@ function detailText(r: RolloutDetailJson): string {
     ...r.approvals.map((a) => `  approved step ${a.step + 1} by ${a.by}${a.ticket ? ` (${a.ticket})` : ""} at ${when(a.at)}`),
     `  moved ${r.nodes.length}, control ${r.control.length}`,
   ].join("\n");
-  const nodes = r.nodes.length === 0 ? "" : "\n" + table(["NODE", "STEP", "MOVED", "HEALTH", "LAST RUN"], r.nodes.map((n) => [n.certname, String(n.step + 1), when(n.moved_at), n.health, n.last_run ? `${n.last_run.status} ${when(n.last_run.at)}` : ""]));
+  const nodes =
+    r.nodes.length === 0
+      ? ""
+      : "\n" +
+        table(
+          ["NODE", "STEP", "MOVED", "HEALTH", "LAST RUN"],
+          r.nodes.map((n) => [n.certname, String(n.step + 1), when(n.moved_at), n.health, n.last_run ? `${n.last_run.status} ${when(n.last_run.at)}` : ""]),
+        );
   return `${head}\n${nodes}`;
 }
 

@@ -32,7 +32,13 @@ export const runCommands: Record<string, Subcommand> = {
     summary:
       "ask the nodes matching NODE_GLOB to run now, over their Watch streams (operator); --wait prints each node's result as it arrives " +
       "and exits 1 if a run failed or the timeout passed; nodes not connected run at their next interval",
-    flags: { ...CONNECTION_FLAGS, ...JSON_FLAG, noop: { type: "boolean", help: "a noop run: report what would change, change nothing" }, wait: { type: "boolean", help: "wait for each connected node's result and print it as it comes" }, timeout: { type: "string", value: "DURATION", help: "how long --wait waits (default 5m)" } },
+    flags: {
+      ...CONNECTION_FLAGS,
+      ...JSON_FLAG,
+      noop: { type: "boolean", help: "a noop run: report what would change, change nothing" },
+      wait: { type: "boolean", help: "wait for each connected node's result and print it as it comes" },
+      timeout: { type: "string", value: "DURATION", help: "how long --wait waits (default 5m)" },
+    },
     positionals: [1, 1],
     async run(args) {
       const timeoutSeconds = waitTimeout(args);

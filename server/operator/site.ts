@@ -29,7 +29,12 @@ export const siteCommands: Record<string, Subcommand> = {
   "site validate": {
     usage: "site validate DIR [--facts-dir DIR] [--node NAME ...] [--json]",
     summary: "compile the site for every known node (or sample facts) and print every problem",
-    flags: { ...CONNECTION_FLAGS, "facts-dir": { type: "string", value: "DIR", help: "one NAME.json or NAME.yaml of facts per node (default: the nodes' facts on the server, when one is configured)" }, node: { type: "string", multiple: true, value: "NAME", help: "compile for this node too (default: the nodes the facts name, else one node the catch-all rules match)" }, ...JSON_FLAG },
+    flags: {
+      ...CONNECTION_FLAGS,
+      "facts-dir": { type: "string", value: "DIR", help: "one NAME.json or NAME.yaml of facts per node (default: the nodes' facts on the server, when one is configured)" },
+      node: { type: "string", multiple: true, value: "NAME", help: "compile for this node too (default: the nodes the facts name, else one node the catch-all rules match)" },
+      ...JSON_FLAG,
+    },
     positionals: [1, 1],
     async run(args) {
       const siteDir = await requireDirectory(args.positionals[0], "site directory");

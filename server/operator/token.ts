@@ -75,11 +75,17 @@ export const tokenCommands: Record<string, Subcommand> = {
   "api-token create": {
     usage: "api-token create --role viewer|operator|admin --name NAME [--json]",
     summary: "create an API token with a role (admin only), e.g. a viewer token for Prometheus' /metrics scrape",
-    flags: { ...CONNECTION_FLAGS, role: { type: "string", value: "ROLE", help: "viewer (read), operator (also act on nodes and rollouts) or admin (also certificates and tokens)" }, name: { type: "string", value: "NAME", help: "who or what holds it, shown in the audit log" }, ...JSON_FLAG },
+    flags: {
+      ...CONNECTION_FLAGS,
+      role: { type: "string", value: "ROLE", help: "viewer (read), operator (also act on nodes and rollouts) or admin (also certificates and tokens)" },
+      name: { type: "string", value: "NAME", help: "who or what holds it, shown in the audit log" },
+      ...JSON_FLAG,
+    },
     async run(args) {
       const role = str(args, "role");
       const name = str(args, "name");
-      if (role === undefined || !(ROLES as readonly string[]).includes(role)) throw usageError(`${role === undefined ? "--role is required" : `--role ${role} is no role`}: one of ${ROLES.join(", ")}`);
+      if (role === undefined || !(ROLES as readonly string[]).includes(role))
+        throw usageError(`${role === undefined ? "--role is required" : `--role ${role} is no role`}: one of ${ROLES.join(", ")}`);
       if (!name) throw usageError("--name is required: who or what the token is for (it names the token in the audit log)");
       const created = await new ApiClient(resolveConnection(args)).post<{ token: string; id: string; role: string; name: string }>("/api-tokens", { role, name });
       return printSecret(args, created, `API token ${created.id}: ${created.role} role, "${created.name}"`);

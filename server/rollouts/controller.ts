@@ -190,7 +190,11 @@ export class RolloutController {
     const { environment, by } = opts;
     const head = await this.deps.site.version();
     const strategy = strategyOf(await this.deps.site.policy(head), environment);
-    if (!strategy) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `environment ${environment} has no strategy in ancla.yaml, so it takes each new release at once; give it one under \`environments:\` to roll out in steps`);
+    if (!strategy)
+      throw new AnclaError(
+        "ANCLA_E_ROLLOUT_INVALID",
+        `environment ${environment} has no strategy in ancla.yaml, so it takes each new release at once; give it one under \`environments:\` to roll out in steps`,
+      );
     const running = this.active.get(environment);
     if (running) throw new AnclaError("ANCLA_E_ROLLOUT_ACTIVE", `environment ${environment} already has rollout ${running.record.id} (${running.record.state}); wait for it to end or abort it`);
     const nodes = await this.deps.store.environmentNodes(environment);
@@ -227,13 +231,18 @@ export class RolloutController {
     const active: Active = { record, moved: new Map(), lastTick: this.monotonic(), analysis: { runs: [], nextAt: 0 } };
     this.active.set(environment, active);
     const override = frozen.length > 0 ? { frozenBy: frozen.map((b) => b.slo), overrideReason: opts.overrideFreeze } : {};
-    await this.event(active, "started", `rollout of ${target.version} to ${environment} started by ${by}: ${nodes.length} node(s), steps ${strategy.steps.map(describeStep).join(" → ")}${frozen.length > 0 ? `, overriding the freeze by ${override.frozenBy!.join(", ")}: ${opts.overrideFreeze}` : ""}`, {
-      from,
-      to: target.version,
-      nodes: nodes.length,
-      forced: Boolean(bad),
-      ...override,
-    });
+    await this.event(
+      active,
+      "started",
+      `rollout of ${target.version} to ${environment} started by ${by}: ${nodes.length} node(s), steps ${strategy.steps.map(describeStep).join(" → ")}${frozen.length > 0 ? `, overriding the freeze by ${override.frozenBy!.join(", ")}: ${opts.overrideFreeze}` : ""}`,
+      {
+        from,
+        to: target.version,
+        nodes: nodes.length,
+        forced: Boolean(bad),
+        ...override,
+      },
+    );
     this.deps.audit?.(by, "rollout.start", record.id, { environment, from, to: target.version, forced: Boolean(bad), ...override });
     await this.evaluate(active);
     return record;
@@ -332,7 +341,12 @@ export class RolloutController {
       const reason: RolloutReason = failure ? { kind: "gate", ...failure } : { kind: "gate", ...analysisFailure(active, analysis as Extract<Verdict, { kind: "fail" }>) };
       if (record.strategy.onFailure === "rollback") await this.finishBack(active, reason);
       else await this.setState(active, "paused", reason, `paused: gate ${reason.gate} failed: ${reason.message}`);
-      this.deps.audit?.(SYSTEM, record.strategy.onFailure === "rollback" ? "rollout.rollback" : "rollout.pause", record.id, { gate: reason.gate, value: reason.value, threshold: reason.threshold, nodes: reason.nodes });
+      this.deps.audit?.(SYSTEM, record.strategy.onFailure === "rollback" ? "rollout.rollback" : "rollout.pause", record.id, {
+        gate: reason.gate,
+        value: reason.value,
+        threshold: reason.threshold,
+        nodes: reason.nodes,
+      });
       return;
     }
     if (analysis?.kind === "pause") {
@@ -361,7 +375,12 @@ export class RolloutController {
       const run = await this.analysisRun(active);
       state.runs.push(run);
       const counts = run.checks.map((c) => c.outcome);
-      await this.event(active, "analysis", `analysis ${template.name}: ${run.outcome} (${counts.filter((o) => o === "pass").length} of ${counts.length} checks passed; canary ${run.canaryNodes}, control ${run.controlNodes} node(s))`, { run });
+      await this.event(
+        active,
+        "analysis",
+        `analysis ${template.name}: ${run.outcome} (${counts.filter((o) => o === "pass").length} of ${counts.length} checks passed; canary ${run.canaryNodes}, control ${run.controlNodes} node(s))`,
+        { run },
+      );
     }
     return verdict(template, state.runs, lastMovedAt(active));
   }
@@ -373,7 +392,15 @@ export class RolloutController {
     if (!this.deps.analysis) {
       const to = this.now();
       const message = "this server reads no probe health, so the analysis cannot be made";
-      return { template: template.name, from: to.toISOString(), to: to.toISOString(), outcome: "error", canaryNodes: canary.length, controlNodes: 0, checks: [{ check: template.checks[0].kind, outcome: "error", threshold: "", samples: { canary: 0, control: 0 }, message }] };
+      return {
+        template: template.name,
+        from: to.toISOString(),
+        to: to.toISOString(),
+        outcome: "error",
+        canaryNodes: canary.length,
+        controlNodes: 0,
+        checks: [{ check: template.checks[0].kind, outcome: "error", threshold: "", samples: { canary: 0, control: 0 }, message }],
+      };
     }
     const control = (await this.deps.store.environmentNodes(record.environment)).map((n) => n.certname).filter((c) => !active.moved.has(c));
     return runAnalysis(template, { canary, control, release: record.toRelease, environment: record.environment }, this.now(), this.deps.analysis);

@@ -158,8 +158,7 @@ const HOURS_PART = (from: string, to: string): Part => ({ table: "probe_hours", 
 const TOTALS_PARTS = [MINUTES_PART("headFrom", "headTo"), HOURS_PART("hoursFrom", "hoursTo"), MINUTES_PART("tailFrom", "tailTo")];
 
 /** A part's rows for one probe (and, `cohort`, the nodes in @names). */
-const probeRows = (p: Part, cohort: boolean): string =>
-  `FROM ${p.table} WHERE probe = @probe AND ${p.time} >= @${p.from} AND ${p.time} < @${p.to} ${cohort ? IN_COHORT : ""}`;
+const probeRows = (p: Part, cohort: boolean): string => `FROM ${p.table} WHERE probe = @probe AND ${p.time} >= @${p.from} AND ${p.time} < @${p.to} ${cohort ? IN_COHORT : ""}`;
 /** Sums per minute (or hour), in key order; nodes = rows, the key being (probe, time, node). */
 const perTime = (p: Part, cohort: boolean): string => `SELECT ${p.time} AS t, COUNT(*) AS nodes, SUM(count) AS count,
   SUM(err_timeout) AS err_timeout, SUM(err_refused) AS err_refused, SUM(err_status) AS err_status, SUM(err_body) AS err_body,
@@ -233,7 +232,10 @@ export class SqliteHealthStore implements HealthStore {
         if (at >= minutesFrom) addWindow(minutes, node, at, w);
         addWindow(hours, node, floorTo(at, HOUR_MS), w);
       }
-      for (const [sql, sums] of [[UPSERT_MINUTE, minutes], [UPSERT_HOUR, hours]] as const) {
+      for (const [sql, sums] of [
+        [UPSERT_MINUTE, minutes],
+        [UPSERT_HOUR, hours],
+      ] as const) {
         const upsert = this.q.stmt(sql);
         for (const sum of sums.values()) upsert.run({ ...sum, latency: encodeDense(sum.latency) });
       }

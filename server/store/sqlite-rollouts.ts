@@ -43,7 +43,12 @@ export class SqliteRolloutStore implements RolloutStore {
 
   async insertRollout(r: RolloutRecord): Promise<void> {
     try {
-      this.q.run(`INSERT INTO rollouts (${ROLLOUT_COLUMNS}) VALUES (${ROLLOUT_COLUMNS.split(",").map(() => "?").join(", ")})`, ...rolloutValues(r));
+      this.q.run(
+        `INSERT INTO rollouts (${ROLLOUT_COLUMNS}) VALUES (${ROLLOUT_COLUMNS.split(",")
+          .map(() => "?")
+          .join(", ")})`,
+        ...rolloutValues(r),
+      );
     } catch (err) {
       if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw new AnclaError("ANCLA_E_ROLLOUT_ACTIVE", `environment ${r.environment} already has a rollout that has not ended`);
       throw err;

@@ -64,8 +64,6 @@ const EVENT_COLUMNS = "resource, property, desired, actual, result, corrective, 
 /** 100 rows of 9 values: far under SQLite's 32,766 bound parameters. */
 const EVENTS_PER_STATEMENT = 100;
 
-
-
 // The columns of a ReportSummary, for one report row `r` (event flags are stored on ingest).
 const REPORT_SUMMARY_COLUMNS = `
   r.run_id, r.certname, r.status, r.noop, r.catalog_digest, r.site_version, r.started_at,
@@ -344,30 +342,32 @@ class SqliteStore implements Store {
     // The store keeps the words (proto/report-words.ts): rows from before the enums read the same.
     const reported = reportStatusWords.word(report.status);
     const status = runStatus({ status: reported, noop: report.noop, counts, ...flags });
-    const inserted = this.q.stmt(
-      `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
+    const inserted = this.q
+      .stmt(
+        `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report,
                             has_changes, has_corrective, has_pending_noop, has_failed_event, run_status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (certname, run_id) DO NOTHING`,
-    ).run(
-      report.runId,
-      report.certname,
-      reported,
-      report.noop ? 1 : 0,
-      report.catalogDigest,
-      report.siteVersion,
-      started,
-      ms(receivedAt),
-      report.durationMs,
-      JSON.stringify(counts),
-      // The events are kept once, in their table (readReport puts them back): a maximal report's 20,000
-      // events as JSON as well doubled the file and cost the event loop about 100 ms more per report.
-      JSON.stringify(reportToJson({ ...report, events: [] })),
-      flags.hasChanges ? 1 : 0,
-      flags.hasCorrective ? 1 : 0,
-      flags.hasPendingNoop ? 1 : 0,
-      flags.hasFailedEvent ? 1 : 0,
-      status,
-    );
+      )
+      .run(
+        report.runId,
+        report.certname,
+        reported,
+        report.noop ? 1 : 0,
+        report.catalogDigest,
+        report.siteVersion,
+        started,
+        ms(receivedAt),
+        report.durationMs,
+        JSON.stringify(counts),
+        // The events are kept once, in their table (readReport puts them back): a maximal report's 20,000
+        // events as JSON as well doubled the file and cost the event loop about 100 ms more per report.
+        JSON.stringify(reportToJson({ ...report, events: [] })),
+        flags.hasChanges ? 1 : 0,
+        flags.hasCorrective ? 1 : 0,
+        flags.hasPendingNoop ? 1 : 0,
+        flags.hasFailedEvent ? 1 : 0,
+        status,
+      );
     if (inserted.changes === 0) return false;
     const reportId = Number(inserted.lastInsertRowid);
     this.insertEvents(reportId, report.events);
@@ -502,11 +502,7 @@ class SqliteStore implements Store {
   }
 
   liveCertificate(certname: string, at: Date): CertificateRecord | undefined {
-    const r = this.q.get(
-      `SELECT * FROM certificates WHERE certname = ? AND state = 'signed' AND not_after > ? ORDER BY id DESC LIMIT 1`,
-      certname,
-      ms(at),
-    );
+    const r = this.q.get(`SELECT * FROM certificates WHERE certname = ? AND state = 'signed' AND not_after > ? ORDER BY id DESC LIMIT 1`, certname, ms(at));
     return r ? certificateRecord(r) : undefined;
   }
 
@@ -721,9 +717,7 @@ class SqliteStore implements Store {
   }
 
   releaseVersionsInUse(): string[] {
-    return this.q
-      .all(`SELECT DISTINCT c.site_version FROM catalogs c WHERE c.serial = (SELECT MAX(serial) FROM catalogs WHERE certname = c.certname)`)
-      .map((r) => r.site_version as string);
+    return this.q.all(`SELECT DISTINCT c.site_version FROM catalogs c WHERE c.serial = (SELECT MAX(serial) FROM catalogs WHERE certname = c.certname)`).map((r) => r.site_version as string);
   }
 
   getRelease(version: string): ReleaseRecord | undefined {
@@ -749,7 +743,6 @@ class SqliteStore implements Store {
     }));
   }
 }
-
 
 function releaseSummary(r: Row): ReleaseSummary {
   return {

@@ -146,7 +146,10 @@ export class WatchHub {
 
   /** The certnames with an open stream, sorted. */
   connected(): string[] {
-    return [...this.streams].filter(([, s]) => !s.ended).map(([certname]) => certname).sort();
+    return [...this.streams]
+      .filter(([, s]) => !s.ended)
+      .map(([certname]) => certname)
+      .sort();
   }
 
   /**

@@ -8,9 +8,7 @@ import { apply, catalogOf, file, fillUp, smallFileSystem, tmpfsUnavailable } fro
 
 t.test("applying files leaves only the files, no temp files", async (t) => {
   const root = t.testdir({ existing: "old" });
-  const outcome = await apply(
-    catalogOf([file(join(root, "existing"), { content: "replaced" }), file(join(root, "new"), { content: "new", mode: "0640" })]),
-  );
+  const outcome = await apply(catalogOf([file(join(root, "existing"), { content: "replaced" }), file(join(root, "new"), { content: "new", mode: "0640" })]));
   t.equal(outcome.status, ReportStatus.CHANGED);
   t.same((await readdir(root)).sort(), ["existing", "new"]);
 });

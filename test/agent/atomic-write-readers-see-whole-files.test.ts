@@ -52,6 +52,9 @@ t.test("a replaced file gets a new inode, and a reader never sees a partial file
   const { reads, bad } = JSON.parse(out.split("\n")[1]) as { reads: number; bad: number };
   t.ok(reads > 1, `the reader read while the file was rewritten (${reads} reads)`);
   t.equal(bad, 0, "no read saw a partial or mixed file");
-  t.ok(inodes.every((ino, i) => i === 0 || ino !== inodes[i - 1]), "every rewrite is a new inode (renamed over), never written in place");
+  t.ok(
+    inodes.every((ino, i) => i === 0 || ino !== inodes[i - 1]),
+    "every rewrite is a new inode (renamed over), never written in place",
+  );
   t.equal((await readFile(path))[0], 40);
 });

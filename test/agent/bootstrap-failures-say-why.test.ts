@@ -39,7 +39,16 @@ async function serverWith(t: Test, opts: { skewSeconds?: number; finally?: Certi
 }
 
 async function bootstrapFailure(t: Test, server: string): Promise<AnclaError> {
-  const options = { server, caFingerprint: certificateFingerprint(ca.certPem), certname: "web-01", layout: stateLayout(t.testdir({})), waitSeconds: 30, pollSeconds: 0, timeoutMs: 5000, say: () => {} };
+  const options = {
+    server,
+    caFingerprint: certificateFingerprint(ca.certPem),
+    certname: "web-01",
+    layout: stateLayout(t.testdir({})),
+    waitSeconds: 30,
+    pollSeconds: 0,
+    timeoutMs: 5000,
+    say: () => {},
+  };
   const err = await bootstrap(options).then(
     () => new Error("bootstrap succeeded"),
     (e: unknown) => e,

@@ -19,7 +19,14 @@ t.test("a cached catalog signed by a certificate not valid yet here is refused a
   const ca = createCertificateAuthority("Ancla Test CA", 30);
   const keys = generateKeyPair();
   // Issued "two days from now" as this host sees it: its clock runs two days behind.
-  const certPem = issueCertificate(ca, { commonName: "ancla catalog signer", publicKeyPem: keys.publicKeyPem, usage: "catalog-signing", serialHex: randomSerialHex(), validityDays: 30, skewSeconds: -2 * 86_400 });
+  const certPem = issueCertificate(ca, {
+    commonName: "ancla catalog signer",
+    publicKeyPem: keys.publicKeyPem,
+    usage: "catalog-signing",
+    serialHex: randomSerialHex(),
+    validityDays: 30,
+    skewSeconds: -2 * 86_400,
+  });
   const layout = stateLayout(t.testdir({}));
   await saveCachedEnvelope(layout, signEnvelope(CATALOG_PAYLOAD_TYPE, new TextEncoder().encode("{}"), { certPem, keyPem: keys.privateKeyPem }));
   // Nothing listens there: the server is away, so the cache is all there is.
@@ -29,7 +36,10 @@ t.test("a cached catalog signed by a certificate not valid yet here is refused a
 
   const obtained = await obtainCatalog({ client, layout, facts: {}, memory: EMPTY_MEMORY, caCertPem: ca.certPem, certname: "web-01", server, timeoutMs: 5000 });
   t.equal(obtained.source, "none");
-  t.same(obtained.problems.map((p) => p.code), ["ANCLA_E_SERVER_UNREACHABLE", "ANCLA_E_CLOCK_SKEW"]);
+  t.same(
+    obtained.problems.map((p) => p.code),
+    ["ANCLA_E_SERVER_UNREACHABLE", "ANCLA_E_CLOCK_SKEW"],
+  );
   const iso = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
   t.match(obtained.problems[1].message, new RegExp(`^cached catalog refused: clock skew: this host's time is ${iso}, but its signing certificate is valid from ${iso} to ${iso}$`));
 });

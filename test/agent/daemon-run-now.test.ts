@@ -143,8 +143,14 @@ t.test("stopping ends the Watch stream and the daemon, also mid-sleep", async (t
 });
 
 t.test("reconnects wait full jitter: uniform below base × 2^failures, capped at a minute", async (t) => {
-  t.equal(watchBackoffMs(0, () => 0), 0);
-  t.equal(watchBackoffMs(0, () => 0.5), 500);
+  t.equal(
+    watchBackoffMs(0, () => 0),
+    0,
+  );
+  t.equal(
+    watchBackoffMs(0, () => 0.5),
+    500,
+  );
   t.same([0, 1, 2, 3, 4, 5, 6, 7, 20].map((n) => watchBackoffMs(n, () => 0.999999)).map(Math.round), [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
   t.equal(watchBackoffMs(40, () => 0.999999) < WATCH_BACKOFF_CAP_MS, true);
 });

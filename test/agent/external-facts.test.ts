@@ -15,7 +15,7 @@ t.test("files and executables merge under their own names, later names win", asy
     "50-fails": "#!/bin/sh\necho oops >&2; exit 3\n",
     "60-list.yaml": "- not\n- a map\n",
     "notes.txt": "ignored",
-    "sub": {},
+    sub: {},
   });
   chmodSync(join(dir, "30-exec"), 0o755);
   chmodSync(join(dir, "50-fails"), 0o755);

@@ -9,11 +9,14 @@ t.test("ensure absent removes a file, a link and an empty directory", async (t) 
   const root = t.testdir({ f: "x", empty: {}, target: "keep" });
   await symlink(join(root, "target"), join(root, "link"));
   const outcome = await apply(catalogOf(["f", "empty", "link"].map((n) => file(join(root, n), { ensure: "absent" }))));
-  t.same(outcome.events.map((e) => [e.property, e.desired, e.actual]), [
-    ["ensure", '"absent"', '"file"'],
-    ["ensure", '"absent"', '"directory"'],
-    ["ensure", '"absent"', '"link"'],
-  ]);
+  t.same(
+    outcome.events.map((e) => [e.property, e.desired, e.actual]),
+    [
+      ["ensure", '"absent"', '"file"'],
+      ["ensure", '"absent"', '"directory"'],
+      ["ensure", '"absent"', '"link"'],
+    ],
+  );
   for (const n of ["f", "empty", "link"]) await t.rejects(lstat(join(root, n)), { code: "ENOENT" });
   t.equal(await readFile(join(root, "target"), "utf8"), "keep", "the link's target is untouched");
 });

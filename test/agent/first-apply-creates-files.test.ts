@@ -9,12 +9,7 @@ t.test("first apply creates directories and files with their modes", async (t) =
   const root = t.testdir({});
   const dir = join(root, "etc");
   const conf = join(dir, "app.conf");
-  const outcome = await apply(
-    catalogOf([
-      file(dir, { ensure: "directory", mode: "0750" }),
-      file(conf, { content: "port = 80\n", mode: "0640" }),
-    ]),
-  );
+  const outcome = await apply(catalogOf([file(dir, { ensure: "directory", mode: "0750" }), file(conf, { content: "port = 80\n", mode: "0640" })]));
   t.equal(outcome.status, ReportStatus.CHANGED);
   t.match(outcome.counts, { total: 2, changed: 2, failed: 0, skipped: 0, corrective: 0 });
   t.equal((await stat(dir)).mode & 0o7777, 0o750);

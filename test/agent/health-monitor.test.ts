@@ -77,7 +77,10 @@ function collector() {
 }
 
 const total = (batches: Batch[], probe: string, field: "count" | "errorsStatus" | "errorsTimeout") =>
-  batches.flatMap((b) => b.probes ?? []).filter((w) => w.probe === probe).reduce((sum, w) => sum + (w[field] ?? 0), 0);
+  batches
+    .flatMap((b) => b.probes ?? [])
+    .filter((w) => w.probe === probe)
+    .reduce((sum, w) => sum + (w[field] ?? 0), 0);
 
 t.test("every window: the probes' attempts counted by outcome, and a saturation window with the managed mounts", async (t) => {
   const base = await target(t);
@@ -103,7 +106,10 @@ t.test("every window: the probes' attempts counted by outcome, and a saturation 
     web.count,
     "every answered attempt is in the latency histogram",
   );
-  t.ok(c.batches.every((b) => b.saturation?.length === 1), "one saturation window per batch");
+  t.ok(
+    c.batches.every((b) => b.saturation?.length === 1),
+    "one saturation window per batch",
+  );
   const sat = second.saturation![0];
   t.ok((sat.durationMs ?? 0) > 100, `saturation covers ${sat.durationMs} ms`);
   t.ok((sat.disks?.length ?? 0) >= 1 && sat.disks!.every((d) => d.mount!.startsWith("/")), `disks: ${sat.disks?.map((d) => d.mount).join(", ")}`);
@@ -114,7 +120,10 @@ t.test("every window: the probes' attempts counted by outcome, and a saturation 
   monitor.update(withProbes([http("web", `${base}/ok`, 0.05)], "v2"));
   const seen = c.batches.length;
   await eventually("a window of v2", () => c.batches.slice(seen).some((b) => b.probes?.some((w) => w.siteVersion === "v2")), 5000);
-  t.notOk(c.batches.slice(seen + 1).some((b) => b.probes?.some((w) => w.probe === "broken")), "the removed probe stops");
+  t.notOk(
+    c.batches.slice(seen + 1).some((b) => b.probes?.some((w) => w.probe === "broken")),
+    "the removed probe stops",
+  );
 });
 
 t.test("a probe that hangs longer than its interval delays neither the flushes nor a run; stop() flushes its timeout", async (t) => {
@@ -261,7 +270,10 @@ t.test("the daemon's monitor probes the verified cached catalog; without a serve
   const layout = stateLayout(settings.stateDir);
   const ca = createCertificateAuthority("test CA");
   const key = generateKeyPair();
-  const signer = { keyPem: key.privateKeyPem, certPem: issueCertificate(ca, { commonName: "catalog-signer", publicKeyPem: key.publicKeyPem, usage: "catalog-signing", serialHex: "52", validityDays: 1 }) };
+  const signer = {
+    keyPem: key.privateKeyPem,
+    certPem: issueCertificate(ca, { commonName: "catalog-signer", publicKeyPem: key.publicKeyPem, usage: "catalog-signing", serialHex: "52", validityDays: 1 }),
+  };
   mkdirSync(layout.certsDir, { recursive: true });
   writeFileSync(layout.caCert, ca.certPem);
   const catalog: Catalog = { ...withProbes([http("web", `${base}/ok`, 0.05)], "v7"), certname: "node-a", serial: 3 };
@@ -272,7 +284,11 @@ t.test("the daemon's monitor probes the verified cached catalog; without a serve
   await health.refresh();
   t.match(lines[0], /^health: 1 probe\(s\) from catalog 0{12} \(site version v7\)$/);
   const queue = new HealthQueue(layout);
-  await eventually("windows of the cached catalog's probe queued", async () => (await queue.list()).some((b) => b.probes.some((w) => w.probe === "web" && w.siteVersion === "v7" && w.count > 0)), 5000);
+  await eventually(
+    "windows of the cached catalog's probe queued",
+    async () => (await queue.list()).some((b) => b.probes.some((w) => w.probe === "web" && w.siteVersion === "v7" && w.count > 0)),
+    5000,
+  );
   // Said once the batch is queued, so after the file appears: waited for, not raced.
   await eventually("no server: said once, queued", () => lines.some((l) => l.includes("did not take")), 5000);
 
@@ -280,7 +296,11 @@ t.test("the daemon's monitor probes the verified cached catalog; without a serve
   await saveCachedEnvelope(layout, signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson({ ...catalog, certname: "node-b" })), signer));
   await health.refresh();
   t.match(lines.at(-1), /health: probes unchanged: ANCLA_E_CATALOG_FOREIGN: cached catalog refused: catalog is for node-b/);
-  const webAttempts = async () => (await queue.list()).flatMap((b) => b.probes).filter((w) => w.probe === "web").reduce((n, w) => n + w.count, 0);
+  const webAttempts = async () =>
+    (await queue.list())
+      .flatMap((b) => b.probes)
+      .filter((w) => w.probe === "web")
+      .reduce((n, w) => n + w.count, 0);
   const before = await webAttempts();
   await new Promise((resolve) => setTimeout(resolve, 150));
   await health.stop();

@@ -6,7 +6,14 @@ import { SaturationSampler } from "../../agent/health/saturation.js";
 
 t.test("cpu, memory, load and the managed mounts from the real host", async (t) => {
   const sampler = new SaturationSampler();
-  sampler.setManagedPaths(managedPaths({ resources: [{ type: "file", title: `${tmpdir()}/x/motd`, properties: {} }, { type: "image", title: "app", properties: { path: "/opt/app" } }] }));
+  sampler.setManagedPaths(
+    managedPaths({
+      resources: [
+        { type: "file", title: `${tmpdir()}/x/motd`, properties: {} },
+        { type: "image", title: "app", properties: { path: "/opt/app" } },
+      ],
+    }),
+  );
   const end = Date.now() + 200;
   while (Date.now() < end); // some CPU to measure
   const s = sampler.sample();

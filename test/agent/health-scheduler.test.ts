@@ -37,12 +37,19 @@ t.test("concurrency across probes is bounded; stop() waits for attempts under wa
       return { outcome: "ok", latencyMs: 150 };
     },
   });
-  s.setProbes(["a", "b", "c", "d", "e"].map((n) => command(n, "true", 0.05)), "v1");
+  s.setProbes(
+    ["a", "b", "c", "d", "e"].map((n) => command(n, "true", 0.05)),
+    "v1",
+  );
   await sleep(400);
   await s.stop();
   t.equal(most, 2, "never more than 2 at once");
   t.equal(running, 0, "stop() returned after every attempt ended");
-  t.equal(s.cut().reduce((sum, w) => sum + (w.count ?? 0), 0), ended, "every ended attempt is in a window");
+  t.equal(
+    s.cut().reduce((sum, w) => sum + (w.count ?? 0), 0),
+    ended,
+    "every ended attempt is in a window",
+  );
 });
 
 t.test("a new site version closes open windows; a removed probe's window is handed out; kept probes keep counting", async (t) => {
@@ -53,8 +60,20 @@ t.test("a new site version closes open windows; a removed probe's window is hand
   await sleep(300);
   await s.stop();
   const w = s.cut();
-  t.ok(w.some((x) => x.probe === "b" && x.siteVersion === "v1" && x.errorsStatus === x.count), "b's window: v1, all status errors");
-  t.ok(w.some((x) => x.probe === "a" && x.siteVersion === "v1"), "a's v1 window");
-  t.ok(w.some((x) => x.probe === "a" && x.siteVersion === "v2" && (x.count ?? 0) > 0), "a goes on counting under v2");
-  t.notOk(w.some((x) => x.probe === "b" && x.siteVersion === "v2"), "b is gone");
+  t.ok(
+    w.some((x) => x.probe === "b" && x.siteVersion === "v1" && x.errorsStatus === x.count),
+    "b's window: v1, all status errors",
+  );
+  t.ok(
+    w.some((x) => x.probe === "a" && x.siteVersion === "v1"),
+    "a's v1 window",
+  );
+  t.ok(
+    w.some((x) => x.probe === "a" && x.siteVersion === "v2" && (x.count ?? 0) > 0),
+    "a goes on counting under v2",
+  );
+  t.notOk(
+    w.some((x) => x.probe === "b" && x.siteVersion === "v2"),
+    "b is gone",
+  );
 });

@@ -26,9 +26,9 @@ t.test("apply SITE_DIR compiles here with external facts, converges, then repair
   const dir = t.testdir({
     site: {
       "nodes.yaml": 'nodes:\n  - match: "web-*"\n    modules: [base]\n',
-      modules: { base: { "module.yaml": "resources:\n  - type: file\n    title: ROOT/role\n    content: \"role=${facts.role} rack=${facts.rack} on ${node.name}\\n\"\n" } },
+      modules: { base: { "module.yaml": 'resources:\n  - type: file\n    title: ROOT/role\n    content: "role=${facts.role} rack=${facts.rack} on ${node.name}\\n"\n' } },
     },
-    facts: { "role.yaml": "role: web\n", "rack.sh": '#!/bin/sh\necho \'{"rack": "r1"}\'\n', "README": "not a fact file" },
+    facts: { "role.yaml": "role: web\n", "rack.sh": '#!/bin/sh\necho \'{"rack": "r1"}\'\n', README: "not a fact file" },
     out: {},
   });
   const moduleFile = join(dir, "site/modules/base/module.yaml");
@@ -45,7 +45,10 @@ t.test("apply SITE_DIR compiles here with external facts, converges, then repair
   writeFileSync(join(dir, "out/role"), "edited\n");
   const repaired = await agent(args);
   t.equal(repaired.code, 2);
-  t.ok((JSON.parse(repaired.stdout) as ReportJson).events?.every((e) => e.corrective), "drift is corrective");
+  t.ok(
+    (JSON.parse(repaired.stdout) as ReportJson).events?.every((e) => e.corrective),
+    "drift is corrective",
+  );
 
   const noop = await agent([...args.slice(0, -1), "--noop"]);
   t.equal(noop.code, 0);
@@ -80,26 +83,46 @@ t.test("a signed envelope is verified with --ca-file; tampered or foreign ones a
   const dir = t.testdir({});
   const ca = createCertificateAuthority("test CA");
   const key = generateKeyPair();
-  const signer = { keyPem: key.privateKeyPem, certPem: issueCertificate(ca, { commonName: "catalog-signer", publicKeyPem: key.publicKeyPem, usage: "catalog-signing", serialHex: "51", validityDays: 1 }) };
+  const signer = {
+    keyPem: key.privateKeyPem,
+    certPem: issueCertificate(ca, { commonName: "catalog-signer", publicKeyPem: key.publicKeyPem, usage: "catalog-signing", serialHex: "51", validityDays: 1 }),
+  };
   writeFileSync(join(dir, "ca.pem"), ca.certPem);
   const target = join(dir, "signed");
   const catalog: Catalog = { ...catalogOf([{ type: "file", title: target, properties: { content: "signed\n" } }]), certname: "node-a", serial: 7 };
   const envelopeJson = (c: Catalog) => {
     const env = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(c)), signer);
-    return { payloadType: env.payloadType, payload: Buffer.from(env.payload).toString("base64"), signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig).toString("base64"), certPem: s.certPem })) };
+    return {
+      payloadType: env.payloadType,
+      payload: Buffer.from(env.payload).toString("base64"),
+      signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig).toString("base64"), certPem: s.certPem })),
+    };
   };
   const good = envelopeJson(catalog);
   writeFileSync(join(dir, "good.json"), JSON.stringify(good));
   writeFileSync(join(dir, "tampered.json"), JSON.stringify({ ...good, payload: Buffer.from(canonicalJson({ ...catalog, serial: 8 })).toString("base64") }));
   writeFileSync(join(dir, "plain.json"), JSON.stringify(catalog));
-  const run = (file: string, ...extra: string[]) => agent(["apply", "--catalog", join(dir, file), "--state-dir", join(dir, "state"), "--facts-dir", join(dir, "none"), "--certname", "node-a", ...extra]);
+  const run = (file: string, ...extra: string[]) =>
+    agent(["apply", "--catalog", join(dir, file), "--state-dir", join(dir, "state"), "--facts-dir", join(dir, "none"), "--certname", "node-a", ...extra]);
 
   const tampered = await run("tampered.json", "--ca-file", join(dir, "ca.pem"));
   t.equal(tampered.code, 1);
   t.match(tampered.stderr, /ANCLA_E_SIGNATURE_INVALID/);
   const plainWithCa = await run("plain.json", "--ca-file", join(dir, "ca.pem"));
   t.match(plainWithCa.stderr, /not a signed envelope, but --ca-file asks for a verified catalog/);
-  const foreign = await agent(["apply", "--catalog", join(dir, "good.json"), "--state-dir", join(dir, "state"), "--facts-dir", join(dir, "none"), "--certname", "node-b", "--ca-file", join(dir, "ca.pem")]);
+  const foreign = await agent([
+    "apply",
+    "--catalog",
+    join(dir, "good.json"),
+    "--state-dir",
+    join(dir, "state"),
+    "--facts-dir",
+    join(dir, "none"),
+    "--certname",
+    "node-b",
+    "--ca-file",
+    join(dir, "ca.pem"),
+  ]);
   t.match(foreign.stderr, /ANCLA_E_CATALOG_FOREIGN/);
 
   const verified = await run("good.json", "--ca-file", join(dir, "ca.pem"));
@@ -129,5 +152,8 @@ t.test("apply removes the temp files a killed run left beside the files it manag
   const run = await agent(["apply", "--catalog", join(dir, "body.json"), ...state]);
   t.equal(run.code, 2, run.stderr);
   t.notOk(existsSync(orphan), "the orphan is gone");
-  t.ok((JSON.parse(run.stdout) as ReportJson).logs?.some((l) => l.message.includes(orphan)), "and the report names it");
+  t.ok(
+    (JSON.parse(run.stdout) as ReportJson).logs?.some((l) => l.message.includes(orphan)),
+    "and the report names it",
+  );
 });

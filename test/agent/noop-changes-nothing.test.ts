@@ -39,7 +39,10 @@ t.test("a resource flagged noop is only reported, in a real run", async (t) => {
   const root = t.testdir({});
   const outcome = await apply(catalogOf([file(join(root, "a"), { content: "a" }, { noop: true }), file(join(root, "b"), { content: "b" })]));
   t.same(Object.keys(await snapshot(root)), ["b"], "only b was written");
-  t.same(summary(outcome).map((e) => e.result), ["noop", "changed"]);
+  t.same(
+    summary(outcome).map((e) => e.result),
+    ["noop", "changed"],
+  );
   t.equal(outcome.status, ReportStatus.CHANGED);
   t.same(Object.keys(outcome.memory), [`file:${join(root, "b")}`], "the pending resource is not remembered as in sync");
 });

@@ -6,20 +6,16 @@ import { fileProvider } from "../../agent/providers/file.js";
 import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file } from "./_helpers.js";
 
-const autorequire = (r: Parameters<NonNullable<typeof fileProvider.autorequire>>[0], isManaged: (ref: string) => boolean) =>
-  fileProvider.autorequire!(r, isManaged);
+const autorequire = (r: Parameters<NonNullable<typeof fileProvider.autorequire>>[0], isManaged: (ref: string) => boolean) => fileProvider.autorequire!(r, isManaged);
 
 t.test("a file declared before its parent directory still applies after it", async (t) => {
   const root = t.testdir({});
-  const outcome = await apply(
-    catalogOf([
-      file(join(root, "a/b/c.txt"), { content: "deep" }),
-      file(join(root, "a/b"), { ensure: "directory" }),
-      file(join(root, "a"), { ensure: "directory" }),
-    ]),
-  );
+  const outcome = await apply(catalogOf([file(join(root, "a/b/c.txt"), { content: "deep" }), file(join(root, "a/b"), { ensure: "directory" }), file(join(root, "a"), { ensure: "directory" })]));
   t.equal(outcome.status, ReportStatus.CHANGED);
-  t.same(outcome.events.map((e) => e.resource.slice(root.length + 5)), ["/a", "/a/b", "/a/b/c.txt"]);
+  t.same(
+    outcome.events.map((e) => e.resource.slice(root.length + 5)),
+    ["/a", "/a/b", "/a/b/c.txt"],
+  );
   t.ok((await stat(join(root, "a/b/c.txt"))).isFile());
 });
 
@@ -35,7 +31,10 @@ t.test("order is declaration order unless edges say otherwise, and stable", (t) 
 t.test("autorequire picks the nearest managed ancestor only", (t) => {
   const rs = [file("/srv/a/b/c"), file("/srv"), file("/srv/a")];
   const graph = buildGraph(rs, [], autorequire);
-  t.same(graph.order.map((n) => n.ref), ["file:/srv", "file:/srv/a", "file:/srv/a/b/c"]);
+  t.same(
+    graph.order.map((n) => n.ref),
+    ["file:/srv", "file:/srv/a", "file:/srv/a/b/c"],
+  );
   t.same(graph.order[2].requires, [{ ref: "file:/srv/a", kind: "autorequire" }]);
   t.end();
 });

@@ -14,9 +14,7 @@ t.test("owner and group are changed by name and reported by name", async (t) => 
   const root = t.testdir({ f: "x", d: {} });
   await chown(join(root, "f"), 0, 0);
 
-  const outcome = await apply(
-    catalogOf([file(join(root, "f"), { owner: "nobody", group: "nogroup" }), file(join(root, "d"), { ensure: "directory", owner: nobody, group: String(nogroup) })]),
-  );
+  const outcome = await apply(catalogOf([file(join(root, "f"), { owner: "nobody", group: "nogroup" }), file(join(root, "d"), { ensure: "directory", owner: nobody, group: String(nogroup) })]));
 
   t.equal(outcome.status, ReportStatus.CHANGED);
   t.same(

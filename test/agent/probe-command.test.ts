@@ -151,7 +151,10 @@ t.test("without --catalog: the catalog the agent holds, verified; none at all is
 
   const ca = createCertificateAuthority("test CA");
   const key = generateKeyPair();
-  const signer = { keyPem: key.privateKeyPem, certPem: issueCertificate(ca, { commonName: "catalog-signer", publicKeyPem: key.publicKeyPem, usage: "catalog-signing", serialHex: "53", validityDays: 1 }) };
+  const signer = {
+    keyPem: key.privateKeyPem,
+    certPem: issueCertificate(ca, { commonName: "catalog-signer", publicKeyPem: key.publicKeyPem, usage: "catalog-signing", serialHex: "53", validityDays: 1 }),
+  };
   mkdirSync(layout.certsDir, { recursive: true });
   writeFileSync(layout.caCert, ca.certPem);
   writeFileSync(join(layout.dir, "enrollment.json"), JSON.stringify({ server: "localhost:1", certname: "node-a", caFingerprint: "x" }));

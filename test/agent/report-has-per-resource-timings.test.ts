@@ -28,8 +28,14 @@ t.test("every resource, failed and skipped ones too, has a timing, in catalog or
     ],
   );
   const outcome = await apply(catalog, { providers: (type) => (type === "slow" ? slowProvider : providerFor(type)) });
-  t.same(outcome.events.map((e) => eventResultWords.word(e.result)), ["failed", "skipped"]);
-  t.same(outcome.timings.map((x) => x.resource), ["slow:a", "slow:b", `file:${dir}/missing/c`, `file:${dir}/d`]);
+  t.same(
+    outcome.events.map((e) => eventResultWords.word(e.result)),
+    ["failed", "skipped"],
+  );
+  t.same(
+    outcome.timings.map((x) => x.resource),
+    ["slow:a", "slow:b", `file:${dir}/missing/c`, `file:${dir}/d`],
+  );
   for (const timing of outcome.timings.slice(0, 2)) t.ok(timing.durationMs >= 25, `${timing.resource} took its 30 ms sleep (${timing.durationMs} ms)`);
 
   const report = buildReport({ certname: "test-node", started: new Date(), noop: false, catalog, source: "file", outcome, logs: [] });

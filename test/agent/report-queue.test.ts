@@ -23,12 +23,18 @@ t.test("queued reports round-trip, oldest first, and are removed by run id", asy
   await enqueueReport(layout, report("run-c", "2024-01-01T00:00:03Z"));
 
   const queued = await listQueuedReports(layout);
-  t.same(queued.map((q) => q.runId), ["run-a", "run-b", "run-c"]);
+  t.same(
+    queued.map((q) => q.runId),
+    ["run-a", "run-b", "run-c"],
+  );
   t.same(queued[1].report, report("run-b", "2024-01-01T00:00:02Z"));
 
   await removeQueuedReport(layout, "run-a");
   await removeQueuedReport(layout, "run-a"); // delivering twice is harmless
-  t.same((await listQueuedReports(layout)).map((q) => q.runId), ["run-b", "run-c"]);
+  t.same(
+    (await listQueuedReports(layout)).map((q) => q.runId),
+    ["run-b", "run-c"],
+  );
   t.same((await readdir(layout.reportsDir)).sort(), ["run-b.json", "run-c.json"], "no temp files left");
 });
 
@@ -38,19 +44,25 @@ t.test("a corrupt queued report is moved aside to reports/bad, not lost", async 
   await writeFile(join(layout.reportsDir, "broken.json"), "{ not json");
   await writeFile(join(layout.reportsDir, "renamed.json"), await readFile(join(layout.reportsDir, "good.json")));
 
-  t.same((await listQueuedReports(layout)).map((q) => q.runId), ["good"]);
+  t.same(
+    (await listQueuedReports(layout)).map((q) => q.runId),
+    ["good"],
+  );
   t.same((await readdir(layout.badReportsDir)).sort(), ["broken.json", "renamed.json"]);
   t.equal(await readFile(join(layout.badReportsDir, "broken.json"), "utf8"), "{ not json");
 });
 
-t.test("a report queued before the enums (words, \"err\") is read, not moved aside; the queue keeps writing words", async (t) => {
+t.test('a report queued before the enums (words, "err") is read, not moved aside; the queue keeps writing words', async (t) => {
   const layout = stateLayout(t.testdir({}));
   await enqueueReport(layout, report("new", "2024-01-01T00:00:02Z"));
   t.match(JSON.parse(await readFile(join(layout.reportsDir, "new.json"), "utf8")), { status: "changed", events: [{ result: "changed" }] });
   const old = { runId: "old", startedAt: "2024-01-01T00:00:01Z", status: "failed", logs: [{ level: "err", message: "cannot save the drift memory" }] };
   await writeFile(join(layout.reportsDir, "old.json"), JSON.stringify(old));
   const queued = await listQueuedReports(layout);
-  t.same(queued.map((q) => q.runId), ["old", "new"]);
+  t.same(
+    queued.map((q) => q.runId),
+    ["old", "new"],
+  );
   t.equal(queued[0].report.status, ReportStatus.FAILED);
   t.equal(queued[0].report.logs[0].level, LogLevel.ERROR);
 });
@@ -63,7 +75,10 @@ t.test("a run id that is not a plain file name is refused", async (t) => {
 t.test("the queue keeps only the newest reports beyond its bound", async (t) => {
   const layout = stateLayout(t.testdir({}));
   for (const n of [1, 2, 3, 4, 5]) await enqueueReport(layout, report(`run-${n}`, `2024-01-01T00:00:0${n}Z`), 3);
-  t.same((await listQueuedReports(layout)).map((q) => q.runId), ["run-3", "run-4", "run-5"]);
+  t.same(
+    (await listQueuedReports(layout)).map((q) => q.runId),
+    ["run-3", "run-4", "run-5"],
+  );
 });
 
 t.test("trimming drops the oldest by the runs' start time, as listing orders them, whatever the file times", async (t) => {
@@ -73,7 +88,11 @@ t.test("trimming drops the oldest by the runs' start time, as listing orders the
   const longAgo = new Date("2020-01-01T00:00:00Z");
   await utimes(join(layout.reportsDir, "run-5.json"), longAgo, longAgo);
   for (const n of [1, 2, 3, 4]) await enqueueReport(layout, report(`run-${n}`, `2024-01-01T00:00:0${n}Z`), 3);
-  t.same((await listQueuedReports(layout)).map((q) => q.runId), ["run-3", "run-4", "run-5"], "the newest run stays; the oldest runs went");
+  t.same(
+    (await listQueuedReports(layout)).map((q) => q.runId),
+    ["run-3", "run-4", "run-5"],
+    "the newest run stays; the oldest runs went",
+  );
 });
 
 t.test("a lost report is noted by run id until forgotten", async (t) => {
@@ -81,7 +100,10 @@ t.test("a lost report is noted by run id until forgotten", async (t) => {
   t.same(await lostReports(layout), []);
   await markReportLost(layout, "run-a");
   const lost = await lostReports(layout);
-  t.same(lost.map((l) => l.runId), ["run-a"]);
+  t.same(
+    lost.map((l) => l.runId),
+    ["run-a"],
+  );
   t.same(await listQueuedReports(layout), [], "a note is not a queued report");
   await forgetLostReports(layout, lost);
   t.same(await lostReports(layout), []);

@@ -25,7 +25,12 @@ t.test("staged writes are temp files until the commit puts them in place whole",
   t.equal(readFileSync(join(dir, "old.conf"), "utf8"), "old\n", "a staged replacement leaves the old file until the commit");
   t.equal(temps(dir).length, 2);
   // The temp file already has its final mode: the rename is all that is left.
-  t.same(temps(dir).map((name) => statSync(join(dir, name)).mode & 0o777).sort(), [0o600, 0o640]);
+  t.same(
+    temps(dir)
+      .map((name) => statSync(join(dir, name)).mode & 0o777)
+      .sort(),
+    [0o600, 0o640],
+  );
 
   t.same(batch.commit(), []);
   t.equal(readFileSync(join(dir, "new.conf"), "utf8"), "new\n");
@@ -81,10 +86,7 @@ t.test("an exec that requires a file finds it in place: the engine commits befor
   const seen = join(dir, "seen");
   const outcome = await apply(
     catalogOf(
-      [
-        file(conf, { content: "port = 80\n" }),
-        { type: "exec", title: "read-it", properties: { command: `/bin/sh -c 'cat ${conf} > ${seen}'`, timeout: 30 } },
-      ],
+      [file(conf, { content: "port = 80\n" }), { type: "exec", title: "read-it", properties: { command: `/bin/sh -c 'cat ${conf} > ${seen}'`, timeout: 30 } }],
       [{ from: `file:${conf}`, to: "exec:read-it", kind: "require" }],
     ),
   );
@@ -119,11 +121,7 @@ t.test("a staged write that fails at the commit fails its resource, not changed,
   };
   const outcome = await apply(
     catalogOf(
-      [
-        file(target, { content: "x\n" }),
-        { type: "saboteur", title: "s", properties: {} },
-        { type: "exec", title: "after", properties: { command: "/bin/true", timeout: 30 } },
-      ],
+      [file(target, { content: "x\n" }), { type: "saboteur", title: "s", properties: {} }, { type: "exec", title: "after", properties: { command: "/bin/true", timeout: 30 } }],
       [{ from: `file:${target}`, to: "exec:after", kind: "require" }],
     ),
     { providers: (type) => (type === "saboteur" ? saboteur : providerFor(type)) },
@@ -131,8 +129,14 @@ t.test("a staged write that fails at the commit fails its resource, not changed,
   t.equal(outcome.status, ReportStatus.FAILED);
   t.match(outcome.counts, { total: 3, changed: 0, failed: 1, skipped: 1 });
   const rows = summary(outcome);
-  t.ok(rows.some((r) => r.resource === `file:${target}` && r.result === "failed"), "the file's events say failed");
-  t.notOk(rows.some((r) => r.resource === `file:${target}` && r.result === "changed"), "no event says it changed");
+  t.ok(
+    rows.some((r) => r.resource === `file:${target}` && r.result === "failed"),
+    "the file's events say failed",
+  );
+  t.notOk(
+    rows.some((r) => r.resource === `file:${target}` && r.result === "changed"),
+    "no event says it changed",
+  );
   t.ok(rows.some((r) => r.resource === "exec:after" && r.result === "skipped"));
   t.notOk(outcome.memory[`file:${target}`], "drift memory does not hold it as in sync");
   t.same(readdirSync(root), ["a"], "no temp file is left");
@@ -149,11 +153,7 @@ t.test("a purged directory is listed after the staged writes are in place", asyn
   const root = t.testdir({ p: { stray: "stray\n" } });
   mkdirSync(join(root, "other"));
   const outcome = await apply(
-    catalogOf([
-      file(join(root, "other", "f"), { content: "x\n" }),
-      file(join(root, "p"), { ensure: "directory", purge: true }),
-      file(join(root, "p", "kept"), { content: "kept\n" }),
-    ]),
+    catalogOf([file(join(root, "other", "f"), { content: "x\n" }), file(join(root, "p"), { ensure: "directory", purge: true }), file(join(root, "p", "kept"), { content: "kept\n" })]),
   );
   t.equal(outcome.counts.failed, 0);
   t.same(readdirSync(join(root, "p")).sort(), ["kept"]);

@@ -24,7 +24,10 @@ t.test("each command's help lists each of its flags with what it does", async (t
     }
     const page = renderManPage({ name: program, section: 1, summary: "s", description: [], commands, files: [], exitStatus: [] });
     const described = Object.values(commands).flatMap((cmd) => Object.values(cmd.flags).map((f) => f.help));
-    t.ok(described.every((h) => page.includes(`\n${esc(h)}\n`)), `the ${program} manual page carries the flags' descriptions`);
+    t.ok(
+      described.every((h) => page.includes(`\n${esc(h)}\n`)),
+      `the ${program} manual page carries the flags' descriptions`,
+    );
   }
   t.equal(flagLabel("node", { type: "string", multiple: true, value: "NAME", help: "x" }), "--node NAME (repeatable)");
   t.equal(flagLabel("json", { type: "boolean", help: "x" }), "--json");

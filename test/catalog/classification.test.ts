@@ -43,7 +43,10 @@ const cases: [string, string[]][] = [
 for (const [certname, titles] of cases) {
   t.test(`${certname} gets ${titles.join(", ")}`, async (t) => {
     const { body } = expectOk(t, await compileFiles(t, files, certname));
-    t.same(body.resources.map((r) => r.title), titles);
+    t.same(
+      body.resources.map((r) => r.title),
+      titles,
+    );
   });
 }
 

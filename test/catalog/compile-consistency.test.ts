@@ -23,7 +23,5 @@ t.test("a version that moved once is compiled again and the catalog carries the 
 
 t.test("a version that keeps moving is a problem, not a catalog", async (t) => {
   const compiler = await withVersions(t, ["v1", "v2", "v3", "v4", "v5", "v6", "v7"]);
-  t.same(problemLines(await compiler.compile("web-01", {})), [
-    "nodes.yaml:1:1: the site kept changing while it was compiled; try again once it is written",
-  ]);
+  t.same(problemLines(await compiler.compile("web-01", {})), ["nodes.yaml:1:1: the site kept changing while it was compiled; try again once it is written"]);
 });

@@ -27,11 +27,14 @@ t.test("binary source bytes go into contents by sha256; small text is inline", a
   });
   const { body, contents } = expectOk(t, await compileFiles(t, files, "web-01"));
   const blob = sha256Hex(binary);
-    t.same(body.resources.map((r) => r.properties), [
-    { ensure: "file", content_sha256: blob },
-    { ensure: "file", content_sha256: blob },
-    { ensure: "file", content: "per node\n" },
-  ]);
+  t.same(
+    body.resources.map((r) => r.properties),
+    [
+      { ensure: "file", content_sha256: blob },
+      { ensure: "file", content_sha256: blob },
+      { ensure: "file", content: "per node\n" },
+    ],
+  );
   t.same([...contents.keys()], [blob], "binary bytes go by digest, small text inline");
   t.same(Buffer.from(contents.get(blob)!), binary);
 });
@@ -52,18 +55,12 @@ t.test("paths that escape the module's files/ directory are refused", async (t) 
 
 t.test("a symlink leading out of files/ is refused", async (t) => {
   const files = withSource("files/link", { link: t.fixture("symlink", "../../../nodes.yaml") });
-  t.same(problemLines(await compileFiles(t, files)), [
-    "modules/base/module.yaml:4:13: for node web-01: `source` files/link is a link that leads outside the module's files/ directory",
-  ]);
+  t.same(problemLines(await compileFiles(t, files)), ["modules/base/module.yaml:4:13: for node web-01: `source` files/link is a link that leads outside the module's files/ directory"]);
 });
 
 t.test("a missing source file and a directory are reported", async (t) => {
-  t.same(problemLines(await compileFiles(t, withSource("files/nope.txt"))), [
-    "modules/base/module.yaml:4:13: for node web-01: `source` files/nope.txt does not exist in the module",
-  ]);
-  t.same(problemLines(await compileFiles(t, withSource("files/dir", { dir: { a: "a" } }))), [
-    "modules/base/module.yaml:4:13: for node web-01: `source` files/dir is not a regular file",
-  ]);
+  t.same(problemLines(await compileFiles(t, withSource("files/nope.txt"))), ["modules/base/module.yaml:4:13: for node web-01: `source` files/nope.txt does not exist in the module"]);
+  t.same(problemLines(await compileFiles(t, withSource("files/dir", { dir: { a: "a" } }))), ["modules/base/module.yaml:4:13: for node web-01: `source` files/dir is not a regular file"]);
 });
 
 t.test("content and source exclude each other", async (t) => {
@@ -89,11 +86,14 @@ t.test("up to 16 KiB of text is inline; more goes by digest, from content, templ
   });
   const { body, contents } = expectOk(t, await compileFiles(t, files));
   const digest = sha256Hex(large);
-  t.same(body.resources.map((r) => r.properties), [
-    { ensure: "file", content: small },
-    { ensure: "file", content_sha256: digest },
-    { ensure: "file", content_sha256: digest },
-  ]);
+  t.same(
+    body.resources.map((r) => r.properties),
+    [
+      { ensure: "file", content: small },
+      { ensure: "file", content_sha256: digest },
+      { ensure: "file", content_sha256: digest },
+    ],
+  );
   t.same([...contents.keys()], [digest]);
   t.equal(Buffer.from(contents.get(digest)!).toString(), large);
 });

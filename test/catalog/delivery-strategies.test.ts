@@ -71,18 +71,18 @@ strategies:
 `;
   const result = await compileFiles(t, { "ancla.yaml": bad, "nodes.yaml": nodes, modules: { base } });
   t.same(problemLines(result), [
-    "ancla.yaml:2:27: for node web-01: environment production names strategy \"carefull\", which `strategies` does not define",
-    "ancla.yaml:3:3: for node web-01: environment name \"Prod\" must be lowercase letters, digits and - (at most 63)",
+    'ancla.yaml:2:27: for node web-01: environment production names strategy "carefull", which `strategies` does not define',
+    'ancla.yaml:3:3: for node web-01: environment name "Prod" must be lowercase letters, digits and - (at most 63)',
     "ancla.yaml:7:16: for node web-01: `nodes` must be a whole number 1 or more, not 0",
     "ancla.yaml:8:18: for node web-01: `percent` must be a whole number from 1 to 100, not 101",
-    "ancla.yaml:9:15: for node web-01: `wait` must be a duration such as 30s, 5m, 1h or 1d, not \"soon\"",
+    'ancla.yaml:9:15: for node web-01: `wait` must be a duration such as 30s, 5m, 1h or 1d, not "soon"',
     "ancla.yaml:10:9: for node web-01: unknown key `jump` (expected one of: nodes, percent, wait, approve)",
     "ancla.yaml:11:9: for node web-01: a step has exactly one of nodes, percent, wait, approve; this one has 2",
     "ancla.yaml:12:18: for node web-01: `approve` takes no settings yet: write `approve: {}`",
-    "ancla.yaml:14:20: for node web-01: `failed_runs` must be a count of nodes (e.g. 0) or a percent of the moved nodes from 0% to 100% (e.g. 10%), not \"120%\"",
+    'ancla.yaml:14:20: for node web-01: `failed_runs` must be a count of nodes (e.g. 0) or a percent of the moved nodes from 0% to 100% (e.g. 10%), not "120%"',
     "ancla.yaml:15:7: for node web-01: unknown key `latency` (expected one of: failed_runs, image_rollback, report_within, analysis)",
     'ancla.yaml:16:17: for node web-01: gate `analysis` names "web-slo", which `analysis` does not define',
-    "ancla.yaml:17:17: for node web-01: `on_failure` must be rollback or pause, not \"retry\"",
+    'ancla.yaml:17:17: for node web-01: `on_failure` must be rollback or pause, not "retry"',
     "ancla.yaml:19:12: for node web-01: strategy empty has no steps",
     "ancla.yaml:20:3: for node web-01: strategy nosteps needs `steps` (e.g. - nodes: 1, - wait: 5m, - percent: 100)",
   ]);

@@ -23,15 +23,24 @@ t.test("equal catalogs have no differences, whatever the order and site version"
 t.test("added and removed resources", async (t) => {
   const d = diffCatalogs(body([pkg]), body([file("/etc/motd", { mode: "0644" })]));
   t.same(d.added, [{ ref: "file:/etc/motd", type: "file", title: "/etc/motd", properties: { ensure: "file", mode: "0644" } }]);
-  t.same(d.removed.map((r) => r.ref), ["package:nginx"]);
+  t.same(
+    d.removed.map((r) => r.ref),
+    ["package:nginx"],
+  );
   t.same(d.changed, []);
   t.equal(summarizeDiff(d), "1 added, 1 removed");
   t.equal(formatCatalogDiff(d), "+ file:/etc/motd  ensure=file mode=0644\n- package:nginx\n");
 });
 
 t.test("an undefined side is an empty catalog", async (t) => {
-  t.same(diffCatalogs(undefined, body([pkg])).added.map((r) => r.ref), ["package:nginx"]);
-  t.same(diffCatalogs(body([pkg]), undefined).removed.map((r) => r.ref), ["package:nginx"]);
+  t.same(
+    diffCatalogs(undefined, body([pkg])).added.map((r) => r.ref),
+    ["package:nginx"],
+  );
+  t.same(
+    diffCatalogs(body([pkg]), undefined).removed.map((r) => r.ref),
+    ["package:nginx"],
+  );
   t.ok(isEmptyDiff(diffCatalogs(undefined, undefined)));
 });
 
@@ -83,9 +92,7 @@ t.test("content by digest and inline content are compared by digest", async (t) 
   const byDigest = file("/srv/a", { content_sha256: sha256Hex(text) });
   t.ok(isEmptyDiff(diffCatalogs(body([inline]), body([byDigest]))), "crossing the inline threshold is not a change");
   const other = file("/srv/a", { content_sha256: "ab".repeat(32) });
-  t.same(diffCatalogs(body([inline]), body([other])).changed[0].changes, [
-    { property: "content", before: `sha256:${sha256Hex(text)}`, after: `sha256:${"ab".repeat(32)}` },
-  ]);
+  t.same(diffCatalogs(body([inline]), body([other])).changed[0].changes, [{ property: "content", before: `sha256:${sha256Hex(text)}`, after: `sha256:${"ab".repeat(32)}` }]);
 });
 
 t.test("sensitive resources never show a value, not even a digest", async (t) => {
@@ -119,10 +126,7 @@ t.test("edges added and removed, by kind, from and to", async (t) => {
   t.same(d.edges, { added: [notify], removed: [asRequire] });
   t.same([d.added, d.removed, d.changed], [[], [], []]);
   t.equal(summarizeDiff(d), "1 edge added, 1 edge removed");
-  t.equal(
-    formatCatalogDiff(d, "  "),
-    "  + edge file:/etc/nginx/nginx.conf → service:nginx (notify)\n  - edge file:/etc/nginx/nginx.conf → service:nginx (require)\n",
-  );
+  t.equal(formatCatalogDiff(d, "  "), "  + edge file:/etc/nginx/nginx.conf → service:nginx (notify)\n  - edge file:/etc/nginx/nginx.conf → service:nginx (require)\n");
 });
 
 t.test("unified diff: hunks, context, line numbers and the missing final newline", async (t) => {
@@ -132,8 +136,22 @@ t.test("unified diff: hunks, context, line numbers and the missing final newline
   t.equal(
     unifiedDiff(lines(20), lines(20, { 2: "TWO", 18: "EIGHTEEN" })),
     [
-      "@@ -1,5 +1,5 @@", " line 1", "-line 2", "+TWO", " line 3", " line 4", " line 5",
-      "@@ -15,6 +15,6 @@", " line 15", " line 16", " line 17", "-line 18", "+EIGHTEEN", " line 19", " line 20", "",
+      "@@ -1,5 +1,5 @@",
+      " line 1",
+      "-line 2",
+      "+TWO",
+      " line 3",
+      " line 4",
+      " line 5",
+      "@@ -15,6 +15,6 @@",
+      " line 15",
+      " line 16",
+      " line 17",
+      "-line 18",
+      "+EIGHTEEN",
+      " line 19",
+      " line 20",
+      "",
     ].join("\n"),
   );
   t.equal(unifiedDiff("", "new\n"), "@@ -0,0 +1,1 @@\n+new\n");

@@ -24,8 +24,7 @@ const files = {
 };
 
 t.test("the most specific file with the key wins, key by key", async (t) => {
-  const content = async (certname: string, facts: object): Promise<unknown> =>
-    expectOk(t, await compileFiles(t, files, certname, facts as never)).body.resources[0].properties.content;
+  const content = async (certname: string, facts: object): Promise<unknown> => expectOk(t, await compileFiles(t, files, certname, facts as never)).body.resources[0].properties.content;
   t.equal(await content("web-01", { os: { family: "debian" } }), "node 22 node");
   t.equal(await content("web-02", { os: { family: "debian" } }), "debian 22 debian");
   t.equal(await content("web-02", { os: { family: "redhat" } }), "common 2 common");

@@ -65,8 +65,20 @@ t.test("bucket bounds grow by 9 % and hold what falls in them", async (t) => {
 t.test("a histogram no agent could have measured is named", async (t) => {
   t.match(histogramProblem([{ index: 256, count: 1 }]), /out of range/);
   t.match(histogramProblem([{ index: -1, count: 1 }]), /out of range/);
-  t.match(histogramProblem([{ index: 4, count: 1 }, { index: 4, count: 2 }]), /repeated/);
-  t.match(histogramProblem([{ index: 9, count: 1 }, { index: 4, count: 2 }]), /out of order/);
+  t.match(
+    histogramProblem([
+      { index: 4, count: 1 },
+      { index: 4, count: 2 },
+    ]),
+    /repeated/,
+  );
+  t.match(
+    histogramProblem([
+      { index: 9, count: 1 },
+      { index: 4, count: 2 },
+    ]),
+    /out of order/,
+  );
   t.match(histogramProblem([{ index: 4, count: 0 }]), /at least one/);
   t.match(histogramProblem([{ index: 4, count: 1.5 }]), /count 1.5/);
 });

@@ -13,7 +13,7 @@ const FILES: { [rel: string]: string } = {
   "nodes.yaml": 'nodes:\n  - match: "*"\n    modules: [base]\n  - match: "web-*"\n    when: \'facts.os.family == "debian"\'\n    modules: [web]\n    params: { web: { workers: 4 } }\n',
   "data/common.yaml": "base.motd: hello\nweb.sites: [{ name: a, port: 80 }]\n",
   "modules/base/module.yaml":
-    "params:\n  motd: { type: string }\nresources:\n  - type: file\n    title: /etc/motd\n    content: \"${params.motd} from ${node.name}\\n\"\n    mode: \"0644\"\n  - type: user\n    title: deploy\n    groups: [adm]\n",
+    'params:\n  motd: { type: string }\nresources:\n  - type: file\n    title: /etc/motd\n    content: "${params.motd} from ${node.name}\\n"\n    mode: "0644"\n  - type: user\n    title: deploy\n    groups: [adm]\n',
   "modules/web/module.yaml":
     "params:\n  workers: { type: int, default: 2 }\n  sites: { type: list, of: { type: map }, default: [] }\nresources:\n  - type: package\n    title: nginx\n  - type: file\n    title: /etc/nginx/nginx.conf\n    template: nginx.conf.liquid\n    require: [package:nginx]\n    notify: service:nginx\n  - type: file\n    for_each: params.sites\n    title: /etc/nginx/sites/${each.name}\n    content: 'listen ${each.port};'\n  - type: service\n    title: nginx\n    ensure: running\n    when: facts.virtual != \"container\"\n",
   "modules/web/templates/nginx.conf.liquid": "workers {{ params.workers }};\n{% for s in params.sites %}include {{ s.name }};\n{% endfor %}",
@@ -66,8 +66,7 @@ t.test("property: mutated sites give a well-formed, reproducible catalog or posi
         return again.ok && bodyDigest(again.body) === bodyDigest(result.body) && result.body.resources.every((r) => r.type !== "" && r.title !== "");
       }
       return (
-        result.problems.length > 0 &&
-        result.problems.every((p) => rels.includes(p.file) && p.line >= 1 && p.column >= 1 && p.message.startsWith("for node web-01: ") && !p.message.includes("\n"))
+        result.problems.length > 0 && result.problems.every((p) => rels.includes(p.file) && p.line >= 1 && p.column >= 1 && p.message.startsWith("for node web-01: ") && !p.message.includes("\n"))
       );
     }),
     { numRuns: 150 },

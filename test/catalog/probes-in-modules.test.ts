@@ -37,7 +37,10 @@ t.test("probes compile into the catalog with their defaults", async (t) => {
     { name: "nginx-alive", every: 60, timeout: 5, command: { command: "pgrep nginx" } },
   ]);
   const debian = expectOk(t, await compileFiles(t, site({ base: webModule }), "web-01", { os: "debian" }));
-  t.ok(debian.body.probes?.some((p) => p.name === "debian-only"), "`when` decides per node");
+  t.ok(
+    debian.body.probes?.some((p) => p.name === "debian-only"),
+    "`when` decides per node",
+  );
 });
 
 t.test("a short interval shortens the default timeout", async (t) => {
@@ -90,7 +93,11 @@ t.test("mistakes are problems at their position", async (t) => {
     /^modules\/base\/module\.yaml:21:15: .*field not found: missing/,
     /^modules\/other\/module\.yaml:2:11: .*probe dup is declared twice for this node \(first at modules\/base\/module\.yaml:22:11\)/,
   ];
-  for (const re of expect) t.ok(lines.some((l) => re.test(l)), String(re));
+  for (const re of expect)
+    t.ok(
+      lines.some((l) => re.test(l)),
+      String(re),
+    );
   t.equal(lines.length, expect.length, lines.join("\n"));
 });
 

@@ -44,7 +44,7 @@ resources: []
     'modules/base/module.yaml:4:5: for node web-01: `mode` must be an octal string like "0644", not the number 644; quote it, e.g. "0644"',
     "modules/base/module.yaml:5:15: for node web-01: require: file:/srv/missing is not declared for this node",
     "modules/base/module.yaml:10:17: for node web-01: `${facts.fqdn}`: field not found: fqdn",
-    "modules/base/module.yaml:11:13: for node web-01: `source` must be a path inside the module's files/ directory, like files/motd, not \"files/../../x\"",
+    'modules/base/module.yaml:11:13: for node web-01: `source` must be a path inside the module\'s files/ directory, like files/motd, not "files/../../x"',
     "modules/broken/module.yaml:4:1: for node web-01: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
     "data/common.yaml:1:1: for node web-01: module web has no parameter `nope` (it has: port)",
     "modules/dup/module.yaml:3:12: for node web-01: duplicate resource file:/srv/a; first declared at modules/base/module.yaml:3:12",

@@ -67,7 +67,5 @@ t.test("data files of the wrong shape", async (t) => {
     'data/common.yaml:1:1: for node web-01: data keys are module.param, like nginx.workers, not "x"',
     "data/common.yaml:3:1: for node web-01: a data key must be a string, not a list",
   ]);
-  t.same(problemLines(await compileFiles(t, { ...files, data: { "common.yaml": "- base.x\n" } })), [
-    "data/common.yaml:1:1: for node web-01: a data file must be a mapping, not a list",
-  ]);
+  t.same(problemLines(await compileFiles(t, { ...files, data: { "common.yaml": "- base.x\n" } })), ["data/common.yaml:1:1: for node web-01: a data file must be a mapping, not a list"]);
 });

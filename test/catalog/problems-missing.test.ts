@@ -8,16 +8,12 @@ t.test("a site without nodes.yaml", async (t) => {
 
 t.test("a module listed but missing is reported where it is listed", async (t) => {
   const nodes = 'nodes:\n  - match: "*"\n    modules: [base, nginx]\n';
-  t.same(problemLines(await compileFiles(t, site({ base: "resources: []\n" }, nodes))), [
-    "nodes.yaml:3:21: for node web-01: module nginx not found: modules/nginx/module.yaml does not exist",
-  ]);
+  t.same(problemLines(await compileFiles(t, site({ base: "resources: []\n" }, nodes))), ["nodes.yaml:3:21: for node web-01: module nginx not found: modules/nginx/module.yaml does not exist"]);
 });
 
 t.test("module names may not be paths", async (t) => {
   const nodes = 'nodes:\n  - match: "*"\n    modules: ["../base", base]\n';
-  t.same(problemLines(await compileFiles(t, site({ base: "resources: []\n" }, nodes))), [
-    'nodes.yaml:3:15: for node web-01: "../base" is not a valid module name (letters, digits, - and _)',
-  ]);
+  t.same(problemLines(await compileFiles(t, site({ base: "resources: []\n" }, nodes))), ['nodes.yaml:3:15: for node web-01: "../base" is not a valid module name (letters, digits, - and _)']);
 });
 
 t.test("an empty module.yaml is a module with nothing to manage", async (t) => {

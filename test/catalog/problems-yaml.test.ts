@@ -11,17 +11,13 @@ t.test("a malformed nodes.yaml", async (t) => {
 
 t.test("a malformed module.yaml", async (t) => {
   const module = 'resources:\n  - type: file\n    title: "/srv/x\n';
-  t.same(problemLines(await compileFiles(t, site({ base: module }))), [
-    "modules/base/module.yaml:4:1: for node web-01: invalid YAML: Missing closing \"quote",
-  ]);
+  t.same(problemLines(await compileFiles(t, site({ base: module }))), ['modules/base/module.yaml:4:1: for node web-01: invalid YAML: Missing closing "quote']);
 });
 
 t.test("duplicate keys, tabs and several documents", async (t) => {
   const module = "resources:\n  - type: file\n    title: /srv/x\n    title: /srv/y\n";
   t.same(problemLines(await compileFiles(t, site({ base: module }))), ["modules/base/module.yaml:4:5: for node web-01: invalid YAML: Map keys must be unique"]);
-  t.same(problemLines(await compileFiles(t, site({ base: "resources:\n\t- type: file\n" }))), [
-    "modules/base/module.yaml:2:1: for node web-01: invalid YAML: Tabs are not allowed as indentation",
-  ]);
+  t.same(problemLines(await compileFiles(t, site({ base: "resources:\n\t- type: file\n" }))), ["modules/base/module.yaml:2:1: for node web-01: invalid YAML: Tabs are not allowed as indentation"]);
   t.same(problemLines(await compileFiles(t, site({ base: "resources: []\n---\nresources: []\n" }))), [
     "modules/base/module.yaml:2:1: for node web-01: a site file must hold a single YAML document (remove the extra `---`)",
   ]);

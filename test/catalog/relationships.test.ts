@@ -35,5 +35,8 @@ t.test("resources keep declaration order, modules in classification order", asyn
     { a: "resources:\n  - { type: group, title: a1 }\n  - { type: group, title: a2 }\n", b: "resources:\n  - { type: group, title: b1 }\n" },
     'nodes:\n  - match: "*"\n    modules: [b]\n  - match: "web-*"\n    modules: [a, b]\n',
   );
-  t.same(expectOk(t, await compileFiles(t, files)).body.resources.map((r) => r.title), ["b1", "a1", "a2"]);
+  t.same(
+    expectOk(t, await compileFiles(t, files)).body.resources.map((r) => r.title),
+    ["b1", "a1", "a2"],
+  );
 });

@@ -7,8 +7,13 @@ import { compileFiles, problemLines, site } from "./_helpers.js";
 
 /** 436 bytes that stand for 10^9 nodes. */
 function laughs(): string {
-  const lines = ['params:', '  lol0: { type: list, default: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"] }'];
-  for (let i = 1; i <= 9; i++) lines.push(`  lol${i}: { type: list, default: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}] }`);
+  const lines = ["params:", '  lol0: { type: list, default: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"] }'];
+  for (let i = 1; i <= 9; i++)
+    lines.push(
+      `  lol${i}: { type: list, default: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(",")}] }`,
+    );
   return `${lines.join("\n")}\nresources: []\n`;
 }
 
@@ -19,7 +24,8 @@ t.test("aliases that expand past the bound are a problem at the alias, quickly",
 });
 
 t.test("ordinary aliases still work", async (t) => {
-  const module = 'params:\n  ports: { type: list, default: &p [80, 443] }\n  more: { type: list, default: *p }\nresources:\n  - type: file\n    title: /srv/ports\n    content: "port ${params.more[1]}\\n"\n';
+  const module =
+    'params:\n  ports: { type: list, default: &p [80, 443] }\n  more: { type: list, default: *p }\nresources:\n  - type: file\n    title: /srv/ports\n    content: "port ${params.more[1]}\\n"\n';
   t.same(problemLines(await compileFiles(t, site({ base: module }))), []);
 });
 

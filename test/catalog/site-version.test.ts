@@ -75,8 +75,7 @@ t.test(".git is not part of the content", async (t) => {
 
 t.test("in a git repository the HEAD commit comes first, the content hash still decides", async (t) => {
   const dir = plainSite(t);
-  const git = (...args: string[]): string =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: dir, encoding: "utf8" }).trim();
+  const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: dir, encoding: "utf8" }).trim();
   const contentOnly = await siteVersion(dir);
   git("init", "-q", "-b", "main");
   git("add", ".");

@@ -2,7 +2,7 @@
 // bodies, cookies, Origin), CA-pinned, without following redirects; and a
 // server with a rollout controller for the rollout pages.
 import { createHash } from "node:crypto";
-import { readFileSync, } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { canonicalJson } from "../../catalog/canonical.js";
 import { encodeEnvelope } from "../../catalog/envelope.js";

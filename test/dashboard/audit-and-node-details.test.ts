@@ -15,7 +15,11 @@ t.test("the audit page lists who changed what, newest first, escaped, paged", as
   t.equal(res.status, 200, "a viewer reads it, as in the API");
   const rows = [...res.text.matchAll(/<tr data-id="(\d+)">/g)].map((m) => Number(m[1]));
   t.ok(rows.length >= 3, "the entries are listed");
-  t.same(rows, [...rows].sort((a, b) => b - a), "newest first");
+  t.same(
+    rows,
+    [...rows].sort((a, b) => b - a),
+    "newest first",
+  );
   t.match(res.text, /token:alice<\/td><td>.*<code>cert\.sign<\/code><\/td><td class="wrap">web-01</s, "who, what and on what");
   t.notMatch(res.text, /<script>x<\/script>|<b>web-02<\/b>|<img src=x>/, "hostile values are escaped");
   t.match(res.text, /&lt;script&gt;x&lt;\/script&gt;/);

@@ -30,7 +30,10 @@ t.test("each certificate row shows its state, times and key, and links only to n
   // Certificates whose validity ended (issued long ago): one stays so, the other's host asks again with its key.
   const past = new Date(Date.now() - 86_400_000);
   const expiredKey = agentCsr("exp-01");
-  for (const [serialHex, c] of [["e1", expiredKey], ["e2", agentCsr("exp-02")]] as const) {
+  for (const [serialHex, c] of [
+    ["e1", expiredKey],
+    ["e2", agentCsr("exp-02")],
+  ] as const) {
     const request = { certname: c === expiredKey ? "exp-01" : "exp-02", csrPem: c.csrPem, publicKeySha256: publicKeySha256(c.keys.publicKeyPem), requestedAt: past };
     store.insertSignedCertificate(request, { certPem: "-", serialHex, notAfter: past, signedAt: past });
   }

@@ -52,7 +52,11 @@ t.test("the node list is filtered, sorted and paged on the server", async (t) =>
   t.match(first, /data-status="drifted"><span class="n">12</, "the drifted tile counts 12");
   t.match(first, /href="\/\?page=2#nodes">next/, "a next link");
   const third = await get("/?page=3");
-  t.same(listed(third), Array.from({ length: 20 }, (_, i) => `node-${101 + i}`), "the last page has the rest");
+  t.same(
+    listed(third),
+    Array.from({ length: 20 }, (_, i) => `node-${101 + i}`),
+    "the last page has the rest",
+  );
   t.same(listed(await get("/?page=99999999999999999999")), [], "a page past any list is empty, not a server error");
 
   const drifted = await get("/?status=drifted");
@@ -60,7 +64,11 @@ t.test("the node list is filtered, sorted and paged on the server", async (t) =>
   t.match(drifted, /<option value="drifted" selected>/, "the form shows the filter in force");
 
   const search = await get("/?q=NODE-11");
-  t.same(listed(search), Array.from({ length: 10 }, (_, i) => `node-${110 + i}`), "certname search, case-insensitive");
+  t.same(
+    listed(search),
+    Array.from({ length: 10 }, (_, i) => `node-${110 + i}`),
+    "certname search, case-insensitive",
+  );
 
   const fact = await get(`/?fact=${encodeURIComponent("os.family=redhat")}&status=drifted`);
   t.same(listed(fact), ["node-030", "node-060", "node-090", "node-120"], "fact and status together");
@@ -89,7 +97,10 @@ t.test("the report page pages events and filters changes on the server", async (
     result: i % 3 === 0 ? EventResult.CHANGED : EventResult.SKIPPED,
     message: i % 3 === 0 ? "" : "skipped because a dependency failed",
   }));
-  await api.store.saveReport(report({ runId: "run-big", certname: "web-01", status: ReportStatus.FAILED, events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: LogLevel.ERROR, code: "ANCLA_E_X", message: "boom" }] }), new Date());
+  await api.store.saveReport(
+    report({ runId: "run-big", certname: "web-01", status: ReportStatus.FAILED, events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: LogLevel.ERROR, code: "ANCLA_E_X", message: "boom" }] }),
+    new Date(),
+  );
 
   const all = await fetchPage(api, "/reports/run-big", { token: api.tokens.viewer });
   t.equal(all.status, 200);
@@ -115,7 +126,7 @@ t.test("the report page pages events and filters changes on the server", async (
 t.test("a node whose site does not compile shows each problem with file:line:column", async (t) => {
   const api = await startTestApi(t);
   api.store.recordCheckin("db-01", { os: { family: "debian" } }, new Date());
-  api.store.recordCompileFailure("db-01", "abc123", [{ file: "modules/db/module.yaml", line: 12, column: 7, message: "unknown parameter \"size\"" }], new Date());
+  api.store.recordCompileFailure("db-01", "abc123", [{ file: "modules/db/module.yaml", line: 12, column: 7, message: 'unknown parameter "size"' }], new Date());
   const fleet = await fetchPage(api, "/?status=compile-failed", { token: api.tokens.viewer });
   t.same(listed(fleet.text), ["db-01"], "listed as compile-failed");
   const node = await fetchPage(api, "/nodes/db-01", { token: api.tokens.viewer });

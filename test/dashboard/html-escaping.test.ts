@@ -28,20 +28,24 @@ t.test("a hostile certname, fact, run id, event, diff and log line render escape
       runId,
       certname,
       status: ReportStatus.CHANGED,
-      events: [{ resource: `file:/tmp/${XSS}`, property: "content", desired: JSON.stringify(XSS), actual: JSON.stringify("<img src=x onerror=alert(1)>"), result: EventResult.CHANGED, corrective: true, diff: `--- a\n+++ b\n@@ -1 +1 @@\n-${XSS}\n+<img src=x onerror=alert(1)>\n` }],
+      events: [
+        {
+          resource: `file:/tmp/${XSS}`,
+          property: "content",
+          desired: JSON.stringify(XSS),
+          actual: JSON.stringify("<img src=x onerror=alert(1)>"),
+          result: EventResult.CHANGED,
+          corrective: true,
+          diff: `--- a\n+++ b\n@@ -1 +1 @@\n-${XSS}\n+<img src=x onerror=alert(1)>\n`,
+        },
+      ],
       logs: [{ time: new Date().toISOString(), level: LogLevel.INFO, message: XSS }],
       timings: [{ resource: `file:/tmp/${XSS}`, durationMs: 3 }],
       counts: { total: 1, changed: 1, corrective: 1 },
     }),
     new Date(),
   );
-  const pages = [
-    "/",
-    `/?q=${encodeURIComponent(XSS)}`,
-    `/?fact=${encodeURIComponent(`os.family=${XSS}`)}`,
-    `/nodes/${encodeURIComponent(certname)}`,
-    `/reports/${encodeURIComponent(runId)}`,
-  ];
+  const pages = ["/", `/?q=${encodeURIComponent(XSS)}`, `/?fact=${encodeURIComponent(`os.family=${XSS}`)}`, `/nodes/${encodeURIComponent(certname)}`, `/reports/${encodeURIComponent(runId)}`];
   for (const path of pages) {
     const res = await fetchPage(api, path, { token: api.tokens.viewer });
     t.equal(res.status, 200, `${path} answers`);

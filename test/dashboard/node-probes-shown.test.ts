@@ -12,7 +12,15 @@ import { fetchPage } from "./_helpers.js";
 function window(probe: string, n: number, ms: number, timeouts: number, agoMs: number) {
   const latency = new Histogram();
   for (let i = 0; i < n; i++) latency.record(ms);
-  return { probe, at: new Date(Date.now() - agoMs), durationMs: 10_000, siteVersion: "v1", count: n + timeouts, errors: { timeout: timeouts, refused: 0, status: 0, body: 0 }, latency: latency.buckets() };
+  return {
+    probe,
+    at: new Date(Date.now() - agoMs),
+    durationMs: 10_000,
+    siteVersion: "v1",
+    count: n + timeouts,
+    errors: { timeout: timeouts, refused: 0, status: 0, body: 0 },
+    latency: latency.buckets(),
+  };
 }
 
 t.test("a node's probes over the API and on its page", async (t) => {
@@ -29,7 +37,11 @@ t.test("a node's probes over the API and on its page", async (t) => {
   const res = await call(api, "GET", "/api/v1/nodes/web-01/probes?minutes=30", viewer);
   t.equal(res.status, 200);
   const body = res.body as { probes: { probe: string; count: number; errors: Record<string, number>; error_rate: number; p95_ms: number; target: string | null; series: unknown[] }[] };
-  t.same(body.probes.map((p) => p.probe), ["db-tcp", "web-http"], "by name");
+  t.same(
+    body.probes.map((p) => p.probe),
+    ["db-tcp", "web-http"],
+    "by name",
+  );
   const web = body.probes[1];
   t.equal(web.count, 200, "two windows merged");
   t.same(web.errors, { timeout: 10, refused: 0, status: 0, body: 0 });
@@ -44,7 +56,10 @@ t.test("a node's probes over the API and on its page", async (t) => {
   const page = await fetchPage(api, "/nodes/web-01", { token: api.tokens.viewer });
   t.equal(page.status, 200);
   t.match(page.text, /<h2 id="probes">Probes<\/h2>/);
-  t.match(page.text, /<td><code>web-http<\/code><\/td><td class="wrap"><span class="muted">no longer declared<\/span><\/td>\s*<td class="num">200<\/td><td class="num">timeout 10<\/td><td class="num">5 %<\/td>/);
+  t.match(
+    page.text,
+    /<td><code>web-http<\/code><\/td><td class="wrap"><span class="muted">no longer declared<\/span><\/td>\s*<td class="num">200<\/td><td class="num">timeout 10<\/td><td class="num">5 %<\/td>/,
+  );
   t.match(page.text, /id="probe-chart"/, "a chart of P95 per minute");
   api.store.recordCheckin("lab-01", {}, new Date());
   const none = await fetchPage(api, "/nodes/lab-01", { token: api.tokens.viewer });

@@ -57,7 +57,11 @@ t.test("the list: newest first, short versions linked, labels, size, and where e
   const list = await fetchPage(api, "/releases", { token: api.tokens.viewer });
   t.equal(list.status, 200);
   t.match(list.text, '<a href="/releases" class="here">Releases</a>', "reached from the top bar");
-  t.same([...list.text.matchAll(/<tr data-version="([^"]+)">/g)].map((m) => m[1]), [V2, V1, V3], "newest first seen first");
+  t.same(
+    [...list.text.matchAll(/<tr data-version="([^"]+)">/g)].map((m) => m[1]),
+    [V2, V1, V3],
+    "newest first seen first",
+  );
 
   const labelled = row(list.text, V3);
   t.match(labelled, `<a href="${releaseHref(V3)}"><code title="${V3}">${SHORT_V3}</code></a>`, "the short version (as the CLI prints it) links to the release, whole on hover");
@@ -70,7 +74,11 @@ t.test("the list: newest first, short versions linked, labels, size, and where e
   t.match(labelled, /<td class="wrap"><span class="muted">—<\/span><\/td>$/, "in use nowhere");
 
   const stable = row(list.text, V1);
-  t.match(stable, '<div>stable in <a href="/rollouts?environment=production">production</a></div><div>stable in <a href="/rollouts?environment=staging">staging</a></div>', "the stable release of both environments");
+  t.match(
+    stable,
+    '<div>stable in <a href="/rollouts?environment=production">production</a></div><div>stable in <a href="/rollouts?environment=staging">staging</a></div>',
+    "the stable release of both environments",
+  );
   t.match(stable, /<td><span class="muted">—<\/span><\/td>/, "no commit: a dash");
   const target = row(list.text, V2);
   t.match(target, `<div>target of <a href="/rollouts/${rollout.id}">rollout ${rollout.id}</a> <span class="badge s-running">running</span></div>`, "the target of the rollout under way");
@@ -80,7 +88,7 @@ t.test("the list: newest first, short versions linked, labels, size, and where e
   await api.controller.end(rollout.id, "token:1 (ops)", "abort");
   const after = await fetchPage(api, "/releases", { token: api.tokens.viewer });
   t.notMatch(row(after.text, V2), "target of", "an ended rollout is not listed");
-  t.match(row(after.text, V1), "stable in <a href=\"/rollouts?environment=production\">", "aborted: production stays on V1");
+  t.match(row(after.text, V1), 'stable in <a href="/rollouts?environment=production">', "aborted: production stays on V1");
 });
 
 t.test("one release: its labels, where it is in use, and its files", async (t) => {
@@ -111,7 +119,7 @@ t.test("one release: its labels, where it is in use, and its files", async (t) =
   const stable = (await fetchPage(api, releaseHref(V1), viewer)).text;
   t.match(stable, '<dd class="wrap" id="commit"><span class="muted">none (the site is not a git repository)</span></dd>', "no git labels");
   t.match(stable, /<dd class="wrap" id="in-use"><div>stable in <a href="\/rollouts\?environment=production">production<\/a><\/div><div>stable in /);
-  t.match(stable, "<p class=\"muted\">No file.</p>");
+  t.match(stable, '<p class="muted">No file.</p>');
 });
 
 t.test("a long release and a long list are paged; a version that is not kept gets the 404 page", async (t) => {

@@ -56,7 +56,11 @@ t.test("the list and one rollout: state, steps, cohorts with releases and result
 
   const list = await fetchPage(api, "/rollouts", viewer);
   t.equal(list.status, 200);
-  t.same([...list.text.matchAll(/<tr data-id="([^"]+)">/g)].map((m) => m[1]), [id, staging.id], "newest first");
+  t.same(
+    [...list.text.matchAll(/<tr data-id="([^"]+)">/g)].map((m) => m[1]),
+    [id, staging.id],
+    "newest first",
+  );
   const production = row(list.text, "rollouts", "data-id", id);
   t.match(production, `<a href="/rollouts/${id}"><code>${id}</code></a>`, "each links to its page");
   t.match(production, '<span class="badge s-awaiting-approval">awaiting-approval</span>');
@@ -70,7 +74,11 @@ t.test("the list and one rollout: state, steps, cohorts with releases and result
   t.match(row(list.text, "rollouts", "data-id", staging.id), "s-completed");
   t.match(list.text, '<a href="/rollouts" class="here">Rollouts</a>', "reached from the top bar");
   const filtered = await fetchPage(api, "/rollouts?environment=staging", viewer);
-  t.same([...filtered.text.matchAll(/<tr data-id="([^"]+)">/g)].map((m) => m[1]), [staging.id], "the environment filter");
+  t.same(
+    [...filtered.text.matchAll(/<tr data-id="([^"]+)">/g)].map((m) => m[1]),
+    [staging.id],
+    "the environment filter",
+  );
   t.match(filtered.text, 'value="staging"', "the filter shows what it filters by");
   t.match((await fetchPage(api, "/rollouts?environment=qa", viewer)).text, /id="no-rollouts">No rollout in <code>qa<\/code>/);
 
@@ -80,7 +88,12 @@ t.test("the list and one rollout: state, steps, cohorts with releases and result
   t.notMatch(detail, 'id="reason"', "no reason while it runs");
   t.same(
     [...detail.matchAll(/<li class="step-(\w+)">.*?<code>([^<]+)<\/code>/g)].map((m) => [m[2], m[1]]),
-    [["nodes: 1", "done"], ["approve", "current"], ["percent: 100", "pending"], ["all nodes", "pending"]],
+    [
+      ["nodes: 1", "done"],
+      ["approve", "current"],
+      ["percent: 100", "pending"],
+      ["all nodes", "pending"],
+    ],
     "the steps marked done, current, pending",
   );
   const canary = row(detail, "moved-nodes", "data-certname", "web-03");
@@ -89,7 +102,11 @@ t.test("the list and one rollout: state, steps, cohorts with releases and result
   t.match(canary, '<span class="badge s-healthy">healthy</span>');
   t.match(canary, `>${SHORT_V2}</code>`, "its release: its current catalog's, the target");
   t.match(canary, `<a href="/reports/${canaryRun}?node=web-03"><span class="badge s-changed">changed</span></a>`, "its last run on the target links to its report");
-  t.same([...(/id="control-nodes"[\s\S]*?<\/table>/.exec(detail)?.[0] ?? "").matchAll(/data-certname="([^"]+)"/g)].map((m) => m[1]).sort(), ["web-01", "web-02", "web-04"], "the control: not moved yet");
+  t.same(
+    [...(/id="control-nodes"[\s\S]*?<\/table>/.exec(detail)?.[0] ?? "").matchAll(/data-certname="([^"]+)"/g)].map((m) => m[1]).sort(),
+    ["web-01", "web-02", "web-04"],
+    "the control: not moved yet",
+  );
   const control = row(detail, "control-nodes", "data-certname", "web-01");
   t.match(control, `>${SHORT_V1}</code>`, "a control node is on the stable release");
   t.match(control, `<a href="/reports/${controlRun}?node=web-01"><span class="badge s-unchanged">unchanged</span></a>`, "with its last result");
@@ -98,7 +115,15 @@ t.test("the list and one rollout: state, steps, cohorts with releases and result
   const samples = [...(/id="gate-values"[\s\S]*?<\/table>/.exec(detail)?.[0] ?? "").matchAll(/<tr><td class="nowrap"><time[^>]*>[^<]*<\/time><\/td>((?:<td class="num">\d+<\/td>)+)/g)].map((m) =>
     [...m[1].matchAll(/\d+/g)].map((n) => Number(n[0])),
   );
-  t.same(samples, [[0, 0, 0, 0, 0, 0], [1, 0, 0, 1, 0, 0], [1, 1, 0, 0, 0, 0]], "and listed: none moved, the canary pending, then healthy");
+  t.same(
+    samples,
+    [
+      [0, 0, 0, 0, 0, 0],
+      [1, 0, 0, 1, 0, 0],
+      [1, 1, 0, 0, 0, 0],
+    ],
+    "and listed: none moved, the canary pending, then healthy",
+  );
   const history = [...(/id="events"[\s\S]*?<\/table>/.exec(detail)?.[0] ?? "").matchAll(/<td class="nowrap"><code>([^<]+)<\/code><\/td>/g)].map((m) => m[1]);
   t.same(history, ["started", "moved", "step", "awaiting-approval"], "the history, oldest first, without the gate samples");
 

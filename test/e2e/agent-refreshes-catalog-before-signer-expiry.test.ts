@@ -25,7 +25,10 @@ t.test("a cached catalog whose signer ends within 30 days is fetched again, sign
   // The same catalog, as if signed by a signing certificate with 10 days left (certified by the same CA).
   const ca = { certPem: readFileSync(paths.caCert, "utf8"), keyPem: readFileSync(paths.caKey, "utf8") };
   const keys = generateKeyPair();
-  const ending = { certPem: issueCertificate(ca, { commonName: "ancla catalog signer", publicKeyPem: keys.publicKeyPem, usage: "catalog-signing", serialHex: randomSerialHex(), validityDays: 10 }), keyPem: keys.privateKeyPem };
+  const ending = {
+    certPem: issueCertificate(ca, { commonName: "ancla catalog signer", publicKeyPem: keys.publicKeyPem, usage: "catalog-signing", serialHex: randomSerialHex(), validityDays: 10 }),
+    keyPem: keys.privateKeyPem,
+  };
   const held = (await loadCachedEnvelope(layout)).envelope!;
   await saveCachedEnvelope(layout, signEnvelope(CATALOG_PAYLOAD_TYPE, held.payload, ending));
 

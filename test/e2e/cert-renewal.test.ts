@@ -83,8 +83,15 @@ t.test("an expired certificate is renewed over bootstrap once an operator approv
   const lockedReport = parseReport(locked.stdout);
   const logs = (lockedReport.logs ?? []).map((l) => l.message).join("\n");
   t.equal(lockedReport.catalogSource, "cache", "while expired, the host keeps converging to its last verified catalog");
-  t.ok((lockedReport.logs ?? []).some((l) => l.code === "ANCLA_E_CERT_EXPIRED"), "and the report says why");
-  t.match(logs, `certificate expired on ${expiredOn.toISOString()}; a renewal request with this host's key (${keyFingerprint}) waits for an operator: ancla cert sign app-01`, "the run says why and what to do");
+  t.ok(
+    (lockedReport.logs ?? []).some((l) => l.code === "ANCLA_E_CERT_EXPIRED"),
+    "and the report says why",
+  );
+  t.match(
+    logs,
+    `certificate expired on ${expiredOn.toISOString()}; a renewal request with this host's key (${keyFingerprint}) waits for an operator: ancla cert sign app-01`,
+    "the run says why and what to do",
+  );
 
   const listed = JSON.parse((await fleet.ancla(["cert", "list", "--json"])).stdout) as { certname: string; status: string; renewal_of: string; public_key_fingerprint: string }[];
   t.match(listed, [{ certname: "app-01", status: "pending renewal", renewal_of: original, public_key_fingerprint: keyFingerprint }], "waiting as a renewal, with the key the agent printed");
@@ -95,7 +102,10 @@ t.test("an expired certificate is renewed over bootstrap once an operator approv
   t.equal(signed.code, 0, signed.stderr);
   const renewing = await agent.run();
   // This run still dialled with the expired certificate (refused), then installed the renewed one.
-  t.ok((parseReport(renewing.stdout).logs ?? []).some((l) => /^certificate renewed, valid until/.test(l.message)), "the signed renewal is installed");
+  t.ok(
+    (parseReport(renewing.stdout).logs ?? []).some((l) => /^certificate renewed, valid until/.test(l.message)),
+    "the signed renewal is installed",
+  );
   const installed = new X509Certificate(readFileSync(certFile));
   t.ok(new Date(installed.validTo).getTime() - Date.now() > 80 * 86_400_000, "a fresh 90-day certificate");
   t.equal(publicKeySha256(installed.toString()), publicKeySha256(readFileSync(join(agent.stateDir, "certs/agent.key"), "utf8")), "for the same key");

@@ -41,7 +41,10 @@ t.test("an agent converges a site, stays idempotent, and reports drift and inten
   t.equal(repaired.code, 2, "drift is repaired");
   const r3 = parse(repaired.stdout);
   t.ok(r3.events?.length, "events for the drifted file");
-  t.ok(r3.events?.every((e) => e.resource === `file:${file(3)}` && e.corrective === true), "every event is corrective and about f003");
+  t.ok(
+    r3.events?.every((e) => e.resource === `file:${file(3)}` && e.corrective === true),
+    "every event is corrective and about f003",
+  );
   t.equal(readFileSync(file(3), "utf8"), "# f003.conf v1 for web-01\n");
   t.equal(statSync(file(3)).mode & 0o777, 0o644);
 
@@ -49,7 +52,10 @@ t.test("an agent converges a site, stays idempotent, and reports drift and inten
   t.equal(shown.code, 0, shown.stderr);
   const onServer = parse(shown.stdout);
   t.equal(onServer.runId, r3.runId, "the server holds the latest report");
-  t.ok(onServer.events?.some((e) => e.corrective === true), "the server sees it as corrective");
+  t.ok(
+    onServer.events?.some((e) => e.corrective === true),
+    "the server sees it as corrective",
+  );
 
   writeFilesSite(site, root, 49, "v2");
   const noop = await agent.run(["--noop"]);
@@ -63,7 +69,10 @@ t.test("an agent converges a site, stays idempotent, and reports drift and inten
   t.equal(intended.code, 2, "a site edit changes the files");
   const r4 = parse(intended.stdout);
   t.equal(r4.counts?.changed, 49);
-  t.ok(r4.events?.every((e) => !e.corrective), "site edits are intentional, not drift");
+  t.ok(
+    r4.events?.every((e) => !e.corrective),
+    "site edits are intentional, not drift",
+  );
   t.equal(readFileSync(file(1), "utf8"), "# f001.conf v2 for web-01\n");
 
   t.equal(await fleet.stop(), 0, "the server stops gracefully on SIGTERM");
@@ -72,7 +81,10 @@ t.test("an agent converges a site, stays idempotent, and reports drift and inten
   t.equal(offline.code, 2, `the cached catalog still converges (stderr: ${offline.stderr})`);
   const r5 = parse(offline.stdout);
   t.equal(r5.catalogSource, "cache");
-  t.ok(r5.logs?.some((l) => l.code === "ANCLA_E_SERVER_UNREACHABLE"), "the report says the server was away");
+  t.ok(
+    r5.logs?.some((l) => l.code === "ANCLA_E_SERVER_UNREACHABLE"),
+    "the report says the server was away",
+  );
   t.equal(readFileSync(file(5), "utf8"), "# f005.conf v2 for web-01\n");
   t.equal(readdirSync(join(agent.stateDir, "reports")).filter((f) => f.endsWith(".json")).length, 1, "the report waits in the queue");
 

@@ -67,8 +67,14 @@ t.test("ancla artifact push, a site with artifact: app@1.0.0, the agent fetching
   const first = await agent.run();
   t.equal(first.code, 2, first.stderr);
   const r1 = parseReport(first.stdout);
-  t.match(r1.events?.find((e) => e.resource === "image:webapp"), { result: "changed", property: "content_sha256" });
-  t.ok(r1.logs?.some((l) => l.message === `image:webapp: downloading sha256:${v1.digest} (resuming at byte ${half})`), "resumed from the offset");
+  t.match(
+    r1.events?.find((e) => e.resource === "image:webapp"),
+    { result: "changed", property: "content_sha256" },
+  );
+  t.ok(
+    r1.logs?.some((l) => l.message === `image:webapp: downloading sha256:${v1.digest} (resuming at byte ${half})`),
+    "resumed from the offset",
+  );
   t.equal(await served(app), "1.0.0");
   t.equal(readFileSync(join(app.path, "../static/current/VERSION"), "utf8"), "static-1\n", "source: files/... through the server");
 
@@ -99,9 +105,15 @@ t.test("ancla artifact push, a site with artifact: app@1.0.0, the agent fetching
   writeSite(site, app, "2.0.0");
   const update = await agent.run();
   t.equal(update.code, 2, update.stderr);
-  t.match(parseReport(update.stdout).events?.find((e) => e.resource === "image:webapp"), { result: "changed" });
+  t.match(
+    parseReport(update.stdout).events?.find((e) => e.resource === "image:webapp"),
+    { result: "changed" },
+  );
   t.equal(await served(app), "2.0.0", "the new version serves");
 
   const shown = await fleet.ancla(["report", "show", "web-01", "--json"]);
-  t.ok(parseReport(shown.stdout).logs?.some((l) => /image:webapp: committed: health check passed/.test(l.message)), "the server's copy of the report has the image's states");
+  t.ok(
+    parseReport(shown.stdout).logs?.some((l) => /image:webapp: committed: health check passed/.test(l.message)),
+    "the server's copy of the report has the image's states",
+  );
 });

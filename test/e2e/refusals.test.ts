@@ -45,11 +45,7 @@ t.test("the server and the agent refuse what they must", async (t) => {
   });
 
   const mtls = () =>
-    makeClient(
-      AgentService,
-      fleet.server.grpc,
-      grpc.credentials.createSsl(caPem, readFileSync(join(web1.stateDir, "certs/agent.key")), readFileSync(join(web1.stateDir, "certs/agent.crt"))),
-    );
+    makeClient(AgentService, fleet.server.grpc, grpc.credentials.createSsl(caPem, readFileSync(join(web1.stateDir, "certs/agent.key")), readFileSync(join(web1.stateDir, "certs/agent.crt"))));
 
   await t.test("malformed requests: INVALID_ARGUMENT", async (t) => {
     const client = mtls();

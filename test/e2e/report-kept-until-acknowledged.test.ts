@@ -30,14 +30,22 @@ t.test("a report the server received but failed to store stays queued and is del
   const repaired = await agent.run();
   t.equal(repaired.code, 2, `the drift is repaired (stderr: ${repaired.stderr})`);
   const runId = parseReport(repaired.stdout).runId;
-  t.same(readdirSync(queue).filter((n) => n.endsWith(".json")), [`${runId}.json`], "the report the server failed to store is still queued");
+  t.same(
+    readdirSync(queue).filter((n) => n.endsWith(".json")),
+    [`${runId}.json`],
+    "the report the server failed to store is still queued",
+  );
   const shown = await fleet.ancla(["report", "show", "web-01", "--run", runId, "--json"]);
   t.not(shown.code, 0, "the server does not have it");
 
   onDatabase(database, "DROP TRIGGER test_refuse_reports");
   const next = await agent.run();
   t.equal(next.code, 0, `nothing to change (stderr: ${next.stderr})`);
-  t.same(readdirSync(queue).filter((n) => n.endsWith(".json")), [], "the queue is delivered");
+  t.same(
+    readdirSync(queue).filter((n) => n.endsWith(".json")),
+    [],
+    "the queue is delivered",
+  );
   const delivered = await fleet.ancla(["report", "show", "web-01", "--run", runId, "--json"]);
   t.equal(delivered.code, 0, delivered.stderr);
   t.equal(parseReport(delivered.stdout).runId, runId, "the repair's report reached the server one run later");

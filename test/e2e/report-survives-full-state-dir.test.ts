@@ -53,9 +53,18 @@ t.test("a report the full state dir cannot take is delivered, or else announced 
   t.ok(existsSync(filler), "the exec filled the state dir");
   const r1 = parseReport(first.stdout);
   const messages = (r1.logs ?? []).map((l) => l.message);
-  t.ok(messages.some((m) => m.startsWith(`ANCLA_E_IO: cannot queue the report: cannot write ${join(stateDir, "reports", `${r1.runId}.json`)}: no space left on device (ENOSPC)`)), "the report says why it was not queued");
-  t.ok(messages.some((m) => m.startsWith(`ANCLA_E_IO: cannot save the drift memory: cannot write ${join(stateDir, "memory.json")}: no space left on device (ENOSPC)`)), "and why the memory was not saved");
-  t.ok((await onServer(fleet, r1.runId))?.logs?.some((l) => l.code === "ANCLA_E_IO"), "delivered from memory, with the reason it was not queued");
+  t.ok(
+    messages.some((m) => m.startsWith(`ANCLA_E_IO: cannot queue the report: cannot write ${join(stateDir, "reports", `${r1.runId}.json`)}: no space left on device (ENOSPC)`)),
+    "the report says why it was not queued",
+  );
+  t.ok(
+    messages.some((m) => m.startsWith(`ANCLA_E_IO: cannot save the drift memory: cannot write ${join(stateDir, "memory.json")}: no space left on device (ENOSPC)`)),
+    "and why the memory was not saved",
+  );
+  t.ok(
+    (await onServer(fleet, r1.runId))?.logs?.some((l) => l.code === "ANCLA_E_IO"),
+    "delivered from memory, with the reason it was not queued",
+  );
   t.notOk(existsSync(join(stateDir, "run.lock")), "the lock is released");
   freeUp();
 
@@ -75,7 +84,10 @@ t.test("a report the full state dir cannot take is delivered, or else announced 
   const lostLine = (r3.logs ?? []).find((l) => l.code === "ANCLA_E_REPORT_LOST");
   t.match(lostLine?.message, new RegExp(`^ANCLA_E_REPORT_LOST: the report of run ${r2.runId} \\(.*\\) was lost: it could be neither queued nor delivered`));
   t.equal(await onServer(fleet, r2.runId), undefined, "the lost report never reached the server");
-  t.ok((await onServer(fleet, r3.runId))?.logs?.some((l) => l.code === "ANCLA_E_REPORT_LOST"), "the server learns of the loss");
+  t.ok(
+    (await onServer(fleet, r3.runId))?.logs?.some((l) => l.code === "ANCLA_E_REPORT_LOST"),
+    "the server learns of the loss",
+  );
   freeUp();
 
   const after = await agent.run();

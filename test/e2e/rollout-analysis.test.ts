@@ -54,10 +54,13 @@ function startApp(modeFile: string): Promise<Server> {
       // Not written yet: the agent has not converged.
     }
     const failing = mode === "errors" && requests++ % 20 === 0;
-    setTimeout(() => {
-      res.writeHead(failing ? 500 : 200, { "content-type": "text/plain" });
-      res.end(failing ? "broken\n" : "ok\n");
-    }, mode === "slow" ? BASE_MS * 3 : BASE_MS);
+    setTimeout(
+      () => {
+        res.writeHead(failing ? 500 : 200, { "content-type": "text/plain" });
+        res.end(failing ? "broken\n" : "ok\n");
+      },
+      mode === "slow" ? BASE_MS * 3 : BASE_MS,
+    );
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
@@ -140,10 +143,13 @@ t.test("rollouts gated by SLO analysis of real probes", async (t) => {
     mkdirSync(join(managed, node));
     const app = await startApp(join(managed, node, "app.mode"));
     // The probes keep their connections alive: close them too, or close() waits for ever.
-    t.teardown(() => new Promise((resolve) => {
-      app.close(resolve);
-      app.closeAllConnections();
-    }));
+    t.teardown(
+      () =>
+        new Promise((resolve) => {
+          app.close(resolve);
+          app.closeAllConnections();
+        }),
+    );
     ports.set(node, (app.address() as AddressInfo).port);
   }
   const promPort = await freePort();
@@ -184,17 +190,25 @@ t.test("rollouts gated by SLO analysis of real probes", async (t) => {
       return "none";
     }
   };
-  await eventually(() => `every daemon converged v1: ${NODES.map(mode).join(" ")}`, () => NODES.every((n) => mode(n) === "healthy"), 120_000);
+  await eventually(
+    () => `every daemon converged v1: ${NODES.map(mode).join(" ")}`,
+    () => NODES.every((n) => mode(n) === "healthy"),
+    120_000,
+  );
   await prometheus.scraped('ancla_probe_attempts_total{probe="app-http"}', NODES.length);
 
   await t.test("the server stores each node's probes and shows them", async (t) => {
-    const probes = await eventually("healthy-01 has probe attempts stored", async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const r = await fleet.ancla(["node", "probes", "healthy-01", "--json"]);
-      if (r.code !== 0) throw new Error(r.stderr);
-      const body = JSON.parse(r.stdout) as { probes: { probe: string; count: number; p95_ms: number | null; target: string | null }[] };
-      return body.probes[0]?.count > 0 && body.probes[0];
-    }, 60_000);
+    const probes = await eventually(
+      "healthy-01 has probe attempts stored",
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const r = await fleet.ancla(["node", "probes", "healthy-01", "--json"]);
+        if (r.code !== 0) throw new Error(r.stderr);
+        const body = JSON.parse(r.stdout) as { probes: { probe: string; count: number; p95_ms: number | null; target: string | null }[] };
+        return body.probes[0]?.count > 0 && body.probes[0];
+      },
+      60_000,
+    );
     t.equal(probes.probe, "app-http");
     t.match(probes.target, /^http GET http:\/\/127\.0\.0\.1:\d+\/ → 200/);
     // The app's own time at least; on two busy cores, more (this is not a benchmark).
@@ -213,7 +227,8 @@ t.test("rollouts gated by SLO analysis of real probes", async (t) => {
   const canaryOf = (env: Environment): string => rollouts.get(env)!.nodes[0].certname;
   // Polled through the API: a CLI process a second would load these two cores as much as the daemons do.
   const admin = { token: readFileSync(paths.adminToken, "utf8").trim() };
-  const status = async (env: Environment): Promise<Rollout> => (await call({ url: readRuntime(paths.runtime)!.url, ca: { certPem: readFileSync(paths.caCert, "utf8"), keyPem: "" } }, "GET", `/api/v1/rollouts/${rollouts.get(env)!.id}`, admin)).body as Rollout;
+  const status = async (env: Environment): Promise<Rollout> =>
+    (await call({ url: readRuntime(paths.runtime)!.url, ca: { certPem: readFileSync(paths.caCert, "utf8"), keyPem: "" } }, "GET", `/api/v1/rollouts/${rollouts.get(env)!.id}`, admin)).body as Rollout;
   const settled = (env: Environment, states: string[]) => {
     let last: Rollout | undefined;
     return eventually(
@@ -235,7 +250,11 @@ t.test("rollouts gated by SLO analysis of real probes", async (t) => {
     t.ok(failed, "a p95_latency_ms check failed");
     t.ok(failed!.canary! / failed!.control! > 2, `canary P95 ${failed!.canary} ms vs control ${failed!.control} ms`);
     t.ok(failed!.samples.canary >= 30 && failed!.samples.control >= 30, `samples ${JSON.stringify(failed!.samples)}`);
-    await eventually(() => `the canary's app is healthy again: ${mode(canaryOf("slow"))}`, () => mode(canaryOf("slow")) === "healthy", 30_000);
+    await eventually(
+      () => `the canary's app is healthy again: ${mode(canaryOf("slow"))}`,
+      () => mode(canaryOf("slow")) === "healthy",
+      30_000,
+    );
   });
 
   await t.test("the rollout page shows every run's numbers as a table and charts, on a phone too", { skip: browserMissing() }, async (t) => {

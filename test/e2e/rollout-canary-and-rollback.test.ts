@@ -32,7 +32,6 @@ strategies:
     on_failure: rollback
 `;
 
-
 /** An API request as the server's admin, found through the data dir as `ancla` finds it. */
 function api(fleet: Fleet, path: string) {
   const paths = dataDirPaths(fleet.dataDir);
@@ -68,7 +67,11 @@ t.test("a rollout through real daemons: steps, control, automatic rollback, rest
     }
   };
   const versions = () => NODES.map(onHost);
-  await eventually(() => `every daemon converged v1: ${versions().join(" ")}`, () => versions().every((v) => v === "v1"), 120_000);
+  await eventually(
+    () => `every daemon converged v1: ${versions().join(" ")}`,
+    () => versions().every((v) => v === "v1"),
+    120_000,
+  );
 
   const commit = (version: string, extra = ""): void => {
     writeFilesSite(site, managed, 2, version);
@@ -93,15 +96,27 @@ t.test("a rollout through real daemons: steps, control, automatic rollback, rest
     t.equal(rollout.state, "running");
     const canary = rollout.nodes[0].certname;
     t.equal(rollout.nodes.length, 1, "the first step moves one node");
-    await eventually(() => `the canary ${canary} converges v2 within seconds: ${versions().join(" ")}`, () => onHost(canary) === "v2", 30_000);
+    await eventually(
+      () => `the canary ${canary} converges v2 within seconds: ${versions().join(" ")}`,
+      () => onHost(canary) === "v2",
+      30_000,
+    );
     t.same(versions().filter((v) => v === "v2").length, 1, "no other node moved");
     const half = await eventually("the 50% step moves five nodes", async () => {
       const r = await status(rollout.id);
       return r.nodes.length >= 5 && r;
     });
     const moved = half.nodes.slice(0, 5).map((n) => n.certname);
-    await eventually(() => `the 50% cohort converges v2: ${versions().join(" ")}`, () => moved.every((c) => onHost(c) === "v2"), 30_000);
-    await eventually(() => `every node converges v2: ${versions().join(" ")}`, () => versions().every((v) => v === "v2"), 60_000);
+    await eventually(
+      () => `the 50% cohort converges v2: ${versions().join(" ")}`,
+      () => moved.every((c) => onHost(c) === "v2"),
+      30_000,
+    );
+    await eventually(
+      () => `every node converges v2: ${versions().join(" ")}`,
+      () => versions().every((v) => v === "v2"),
+      60_000,
+    );
     const done = await eventually("the rollout completes", async () => {
       const r = await status(rollout.id);
       return r.state === "completed" && r;
@@ -125,18 +140,33 @@ t.test("a rollout through real daemons: steps, control, automatic rollback, rest
     commit("v3", "  - type: exec\n    title: /bin/false\n    unless: /bin/false\n");
     const rollout = await start("v3");
     const canary = rollout.nodes[0].certname;
-    const back = await eventually("the rollout rolls back", async () => {
-      const r = await status(rollout.id);
-      return r.state === "rolled-back" && r;
-    }, 60_000);
+    const back = await eventually(
+      "the rollout rolls back",
+      async () => {
+        const r = await status(rollout.id);
+        return r.state === "rolled-back" && r;
+      },
+      60_000,
+    );
     t.match(back.reason, { kind: "gate", gate: "failed_runs", value: 1, threshold: "0", nodes: [canary] }, "the reason names the gate, the value, the threshold and the node");
-    await eventually(() => `the canary's files are as v2 made them again: ${onHost(canary)}`, () => onHost(canary) === "v2", 30_000);
-    t.same(versions(), NODES.map(() => "v2"), "every node is on v2");
+    await eventually(
+      () => `the canary's files are as v2 made them again: ${onHost(canary)}`,
+      () => onHost(canary) === "v2",
+      30_000,
+    );
+    t.same(
+      versions(),
+      NODES.map(() => "v2"),
+      "every node is on v2",
+    );
     const v3 = rollout.to_release;
     for (const certname of NODES.filter((c) => c !== canary)) {
       const { reports } = (await api(fleet, `/api/v1/reports?node=${certname}&limit=100`)).body as { reports: { site_version: string }[] };
       t.ok(reports.length > 0, `${certname} has reports`);
-      t.notOk(reports.some((r) => r.site_version === v3), `${certname} never ran v3`);
+      t.notOk(
+        reports.some((r) => r.site_version === v3),
+        `${certname} never ran v3`,
+      );
     }
     const again = await fleet.ancla(["rollout", "start", "--env", "production", "--release", v3]);
     t.not(again.code, 0, "a release rolled back needs --force");
@@ -153,7 +183,11 @@ t.test("a rollout through real daemons: steps, control, automatic rollback, rest
     const resumed = await status(rollout.id);
     t.ok(resumed.step >= 1 && resumed.nodes.length >= 1, `resumed at step ${resumed.step} with ${resumed.nodes.length} node(s) moved`);
     t.ok(resumed.state === "running" || resumed.state === "completed", resumed.state);
-    await eventually(() => `every node converges v4 after the restart: ${versions().join(" ")}`, () => versions().every((v) => v === "v4"), 90_000);
+    await eventually(
+      () => `every node converges v4 after the restart: ${versions().join(" ")}`,
+      () => versions().every((v) => v === "v4"),
+      90_000,
+    );
     const done = await eventually("the rollout completes", async () => {
       const r = await status(rollout.id);
       return r.state === "completed" && r;

@@ -18,7 +18,10 @@ const NODES = ["web-01", "web-02"];
 function writeSite(site: string, apps: Map<string, AppSetup>, version: string): void {
   mkdirSync(join(site, "modules/webapp"), { recursive: true });
   writeFileSync(join(site, "ancla.yaml"), "environments:\n  production: { strategy: careful }\nstrategies:\n  careful:\n    steps: [{ nodes: 1 }, { wait: 1h }]\n    on_failure: rollback\n");
-  const rules = [...apps].map(([certname, app]) => `  - match: ${certname}\n    modules: [webapp]\n    params:\n      webapp: { path: "${app.path}", port: ${app.port}, restart: "${app.restartScript} ${app.pidFile} ${join(app.path, "current/app.mjs")} ${app.port}" }\n`);
+  const rules = [...apps].map(
+    ([certname, app]) =>
+      `  - match: ${certname}\n    modules: [webapp]\n    params:\n      webapp: { path: "${app.path}", port: ${app.port}, restart: "${app.restartScript} ${app.pidFile} ${join(app.path, "current/app.mjs")} ${app.port}" }\n`,
+  );
   writeFileSync(join(site, "nodes.yaml"), `nodes:\n${rules.join("")}`);
   writeFileSync(
     join(site, "modules/webapp/module.yaml"),

@@ -17,13 +17,17 @@ function writeSite(site: string, managed: string): void {
   writeFileSync(join(site, "nodes.yaml"), 'nodes:\n  - match: "*"\n    modules: [files]\n  - match: "db-*"\n    modules: [broken]\n');
   const broken = join(site, "modules/broken");
   mkdirSync(broken);
-  writeFileSync(join(broken, "module.yaml"), 'resources:\n  - type: exec\n    title: /bin/false\n    unless: /bin/false\n');
+  writeFileSync(join(broken, "module.yaml"), "resources:\n  - type: exec\n    title: /bin/false\n    unless: /bin/false\n");
 }
 
 /** `ancla run ...` against the fleet's server; --wait bounded so a test never waits the hour. */
 const ancla = (fleet: Fleet, ...args: string[]) => fleet.ancla(["run", ...args]);
 
-const watchConnections = (d: Daemon) => d.stderr().split("\n").filter((l) => l.startsWith("watch: connected")).length;
+const watchConnections = (d: Daemon) =>
+  d
+    .stderr()
+    .split("\n")
+    .filter((l) => l.startsWith("watch: connected")).length;
 
 t.test("ancla run over Watch", async (t) => {
   const base = t.testdir({ site: {}, managed: {} });

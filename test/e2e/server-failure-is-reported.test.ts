@@ -53,7 +53,10 @@ t.test("an internal server error is logged, counted and reported as such", async
   t.equal(report.catalogSource, "cache", "the agent still converges from its cache");
   const problem = (report.logs ?? []).find((l) => l.code === "ANCLA_E_INTERNAL");
   t.match(problem?.message, /^ANCLA_E_INTERNAL: the server failed: localhost:\d+: the server failed to handle the request; see its log$/);
-  t.notOk((report.logs ?? []).some((l) => l.code === "ANCLA_E_SERVER_UNREACHABLE"), "not reported as unreachable");
+  t.notOk(
+    (report.logs ?? []).some((l) => l.code === "ANCLA_E_SERVER_UNREACHABLE"),
+    "not reported as unreachable",
+  );
 
   failWrites(database, "tokens");
   const token = await fleet.ancla(["token", "create", "--ttl", "1h"]);
@@ -61,8 +64,14 @@ t.test("an internal server error is logged, counted and reported as such", async
   t.match(token.stderr, /ANCLA_E_INTERNAL/);
 
   const logged = errorLines(fleet.server.logs());
-  t.ok(logged.some((l) => l.rpc === "AgentService/GetCatalog" && /disk is full/.test(l.err?.message ?? "")), "the gRPC failure is logged with its cause");
-  t.ok(logged.some((l) => /disk is full/.test(l.err?.message ?? "") && l.rpc === undefined), "the API failure is logged with its cause");
+  t.ok(
+    logged.some((l) => l.rpc === "AgentService/GetCatalog" && /disk is full/.test(l.err?.message ?? "")),
+    "the gRPC failure is logged with its cause",
+  );
+  t.ok(
+    logged.some((l) => /disk is full/.test(l.err?.message ?? "") && l.rpc === undefined),
+    "the API failure is logged with its cause",
+  );
 
   const metrics = await scrape(fleet.server.url, fleet.dataDir);
   t.match(metrics, /ancla_internal_errors_total\{api="grpc",call="AgentService\/GetCatalog"\} 1\n/);

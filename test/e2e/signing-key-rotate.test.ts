@@ -49,7 +49,11 @@ t.test("a rotated signing key is revoked: agents refuse what it signed, from the
   t.not(offline.code, 0, "nothing is applied");
   const refused = parseReport(offline.stdout);
   t.equal(refused.catalogSource, "none");
-  t.match(refused.logs, [{ code: "ANCLA_E_SERVER_UNREACHABLE" }, { code: "ANCLA_E_SIGNATURE_INVALID", message: new RegExp(`signer certificate ${oldSerial} is revoked`) }], "the cached copy is refused: its signer is revoked");
+  t.match(
+    refused.logs,
+    [{ code: "ANCLA_E_SERVER_UNREACHABLE" }, { code: "ANCLA_E_SIGNATURE_INVALID", message: new RegExp(`signer certificate ${oldSerial} is revoked`) }],
+    "the cached copy is refused: its signer is revoked",
+  );
 
   const misuse = await cli("server", ["signing-key", "rotate", "now"]);
   t.equal(misuse.code, 64, "two actions are a usage error (EX_USAGE)");

@@ -34,7 +34,10 @@ export interface DaemonSettings {
 
 export function startDaemon(t: Test, agent: Agent, settings: DaemonSettings): Daemon {
   const config = join(agent.stateDir, "..", `agent-${agent.certname}.yaml`);
-  writeFileSync(config, `state_dir: ${agent.stateDir}\nrun_interval: ${settings.runInterval}\nsplay: ${settings.splay ?? 0}\ntimeout: ${settings.timeout ?? 5}\nhealth_window: ${settings.healthWindow ?? 10}\n`);
+  writeFileSync(
+    config,
+    `state_dir: ${agent.stateDir}\nrun_interval: ${settings.runInterval}\nsplay: ${settings.splay ?? 0}\ntimeout: ${settings.timeout ?? 5}\nhealth_window: ${settings.healthWindow ?? 10}\n`,
+  );
   const args = [join(ROOT, "dist/agent/cli/main.js"), "run", "--config", config, ...(settings.noop ? ["--noop"] : [])];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

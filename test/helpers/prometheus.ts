@@ -39,7 +39,9 @@ export async function startPrometheus(t: Test, targets: string[], opts: Promethe
   const jobs = [`  - job_name: app\n    honor_labels: true\n    static_configs: [{ targets: ${JSON.stringify(targets)} }]\n`];
   if (opts.ancla) {
     const a = opts.ancla;
-    jobs.push(`  - job_name: ancla\n    scheme: https\n    tls_config: { ca_file: ${JSON.stringify(a.caFile)} }\n    authorization: { credentials: ${JSON.stringify(a.token)} }\n    static_configs: [{ targets: [${JSON.stringify(a.target)}] }]\n`);
+    jobs.push(
+      `  - job_name: ancla\n    scheme: https\n    tls_config: { ca_file: ${JSON.stringify(a.caFile)} }\n    authorization: { credentials: ${JSON.stringify(a.token)} }\n    static_configs: [{ targets: [${JSON.stringify(a.target)}] }]\n`,
+    );
   }
   writeFileSync(config, `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n${jobs.join("")}`);
   const child = spawn("prometheus", [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
@@ -51,7 +53,11 @@ export async function startPrometheus(t: Test, targets: string[], opts: Promethe
     rmSync(dir, { recursive: true, force: true });
   });
   const address = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${address}/-/ready`).catch(() => undefined))?.ok === true, 30_000, () => `Prometheus did not get ready: ${stderr}`);
+  await until(
+    async () => (await fetch(`${address}/-/ready`).catch(() => undefined))?.ok === true,
+    30_000,
+    () => `Prometheus did not get ready: ${stderr}`,
+  );
   return {
     address,
     scraped: (metric, series) =>

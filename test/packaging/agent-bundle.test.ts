@@ -48,7 +48,10 @@ t.test("apply --catalog loads no facts, X.509, gRPC or site language", async (t)
   const log = join(dir, "loaded.txt");
   const hooks = join(dir, "hooks.mjs");
   // A resolve hook records every module the process loads (hooks run in their own thread, so they append to a file).
-  writeFileSync(hooks, `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`);
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`,
+  );
   const register = `data:text/javascript,import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
   writeFileSync(log, "");
   const applied = await run(process.execPath, ["--import", register, join(ROOT, "dist/agent/cli/main.js"), "apply", "--catalog", catalogFile(dir), "--state-dir", join(dir, "state")]).then(

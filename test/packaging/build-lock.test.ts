@@ -27,7 +27,10 @@ t.test("four processes at once: one builds, all get its result", async (t) => {
     process.stdout.write(got);`;
   writeFileSync(join(dir, "builder.mjs"), script);
   const results = await Promise.all([1, 2, 3, 4].map(() => run(process.execPath, [join(dir, "builder.mjs")])));
-  t.same(results.map((r) => r.stdout), ["result", "result", "result", "result"]);
+  t.same(
+    results.map((r) => r.stdout),
+    ["result", "result", "result", "result"],
+  );
   t.equal(readFileSync(join(dir, "builds"), "utf8").trim().split("\n").length, 1, "built once");
 });
 
@@ -35,5 +38,12 @@ t.test("a lock whose builder died is taken over", async (t) => {
   const dir = t.testdir();
   const lock = join(dir, "x.lock");
   writeFileSync(lock, "999999999\n"); // no such pid
-  t.equal(underBuildLock(lock, () => undefined, () => "built"), "built");
+  t.equal(
+    underBuildLock(
+      lock,
+      () => undefined,
+      () => "built",
+    ),
+    "built",
+  );
 });

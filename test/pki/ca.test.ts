@@ -94,5 +94,8 @@ t.test("randomSerialHex gives distinct canonical positive 16-byte serials", asyn
     t.ok(/^[1-9a-f][0-9a-f]*$/.test(s) && s.length <= 32, s);
     if (s.length === 32) t.ok(parseInt(s[0], 16) < 8, `top bit clear: ${s}`);
   }
-  t.ok(serials.some((s) => s.length >= 31), "uses the full width");
+  t.ok(
+    serials.some((s) => s.length >= 31),
+    "uses the full width",
+  );
 });

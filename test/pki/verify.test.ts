@@ -45,7 +45,11 @@ t.test("a certificate from a foreign CA is refused", async (t) => {
 
 t.test("a certificate is refused outside its validity window", async (t) => {
   t.throws(() => verifyCertificate(client, ca.certPem, { usage: "client", now: new Date(Date.now() + 11 * DAY) }), { code: "ANCLA_E_CERT_INVALID", message: /expired/ });
-  t.throws(() => verifyCertificate(client, ca.certPem, { usage: "client", now: new Date(Date.now() - 2 * DAY) }), { code: "ANCLA_E_CERT_INVALID", message: /not valid before/ }, "a day before issue is covered by the backdating; two days before is not");
+  t.throws(
+    () => verifyCertificate(client, ca.certPem, { usage: "client", now: new Date(Date.now() - 2 * DAY) }),
+    { code: "ANCLA_E_CERT_INVALID", message: /not valid before/ },
+    "a day before issue is covered by the backdating; two days before is not",
+  );
   t.ok(verifyCertificate(client, ca.certPem, { usage: "client", now: new Date(Date.now() + 9 * DAY) }));
 });
 

@@ -16,7 +16,11 @@ const tables: [DescEnum, Words<number, string>, string[]][] = [
 t.test("every enum value has one word, and the word reads back as the value", (t) => {
   for (const [schema, table, wanted] of tables) {
     const specified = schema.values.filter((v) => v.number !== 0);
-    t.same(specified.map((v) => table.word(v.number)), wanted, `${schema.name}: the words the API has always used`);
+    t.same(
+      specified.map((v) => table.word(v.number)),
+      wanted,
+      `${schema.name}: the words the API has always used`,
+    );
     for (const v of specified) t.equal(table.value(table.word(v.number)), v.number, `${v.name} → ${table.word(v.number)} → ${v.name}`);
     t.same(table.words, wanted, `${schema.name}: the word list`);
     t.equal(table.word(0), "", `${schema.name}: unspecified is the empty word, as an unset string was`);
@@ -37,11 +41,7 @@ t.test("a report goes to JSON with words and comes back equal", (t) => {
   const report = create(ReportSchema, {
     runId: "run-1",
     status: ReportStatus.FAILED,
-    events: [
-      { resource: "file:/a", result: EventResult.CHANGED },
-      { resource: "file:/b", result: EventResult.UNKNOWN },
-      { resource: "file:/c" },
-    ],
+    events: [{ resource: "file:/a", result: EventResult.CHANGED }, { resource: "file:/b", result: EventResult.UNKNOWN }, { resource: "file:/c" }],
     logs: [
       { level: LogLevel.WARNING, message: "w" },
       { level: LogLevel.ERROR, message: "e", code: "ANCLA_E_NO_CATALOG" },
@@ -59,11 +59,22 @@ t.test("a report goes to JSON with words and comes back equal", (t) => {
 });
 
 t.test("a report stored or queued before the enums reads with its words", (t) => {
-  const before = { runId: "old", status: "changed", events: [{ resource: "file:/a", result: "noop" }], logs: [{ level: "err", message: "cannot queue the report" }, { level: "info", message: "" }] };
+  const before = {
+    runId: "old",
+    status: "changed",
+    events: [{ resource: "file:/a", result: "noop" }],
+    logs: [
+      { level: "err", message: "cannot queue the report" },
+      { level: "info", message: "" },
+    ],
+  };
   const report = reportFromJson(before);
   t.equal(report.status, ReportStatus.CHANGED);
   t.equal(report.events[0].result, EventResult.NOOP);
-  t.same(report.logs.map((l) => l.level), [LogLevel.ERROR, LogLevel.INFO]);
+  t.same(
+    report.logs.map((l) => l.level),
+    [LogLevel.ERROR, LogLevel.INFO],
+  );
   t.throws(() => reportFromJson({ runId: "x", nosuchfield: 1 }), "what is not a report still fails, as fromJson does");
   t.equal(reportFromJson({ runId: "x", nosuchfield: 1 }, { ignoreUnknownFields: true }).runId, "x");
   t.end();

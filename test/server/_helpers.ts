@@ -112,12 +112,7 @@ export interface RawResponse {
 }
 
 /** One HTTPS request, CA-pinned, with `body` sent verbatim (so tests can send broken JSON). */
-export function call(
-  api: Pick<TestApi, "url" | "ca">,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: string; contentType?: string } = {},
-): Promise<RawResponse> {
+export function call(api: Pick<TestApi, "url" | "ca">, method: string, path: string, opts: { token?: string; body?: string; contentType?: string } = {}): Promise<RawResponse> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers["content-type"] = opts.contentType ?? "application/json";

@@ -26,10 +26,7 @@ export async function policyOf(t: Teardown, yaml: string): Promise<DeliveryPolic
 }
 
 /** A started controller on `store`, the site at `head` with `policy`, stopped at the test's end. */
-export async function startTestController(
-  t: Teardown,
-  opts: { store: Store; clock: TestClocks; policy: DeliveryPolicy; head: string; runNow?: RunNow; tickMs?: number },
-): Promise<RolloutController> {
+export async function startTestController(t: Teardown, opts: { store: Store; clock: TestClocks; policy: DeliveryPolicy; head: string; runNow?: RunNow; tickMs?: number }): Promise<RolloutController> {
   const { store, clock, policy, head } = opts;
   const controller = new RolloutController({
     store: store.rollouts,

@@ -49,7 +49,11 @@ t.test("a FetchContent offset past 2^53 - 1 is INVALID_ARGUMENT naming the maxim
   const server = await startRealServer(t);
   const [agent] = await server.agents(["web-01"]);
   const stream = agent.client.fetchContent({ sha256: "a".repeat(64), offset: 2n ** 53n });
-  const err = await refusal((async () => { for await (const _ of stream); })());
+  const err = await refusal(
+    (async () => {
+      for await (const _ of stream);
+    })(),
+  );
   t.equal(err.code, grpc.status.INVALID_ARGUMENT);
   t.match(err.details, "offset 9007199254740992 is out of range: the maximum is 9007199254740991", err.details);
 });

@@ -20,11 +20,15 @@ interface Answer {
 /** A PUT with the body written in chunks, so the server sees a stream, not one buffer. */
 function put(server: RealServer, path: string, body: Buffer, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(new URL(path, server.url), { method: "PUT", ca: server.ca.certPem, servername: "localhost", headers: { authorization: `Bearer ${server.adminToken}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || "{}") as Answer["body"] }));
-    });
+    const req = httpsRequest(
+      new URL(path, server.url),
+      { method: "PUT", ca: server.ca.certPem, servername: "localhost", headers: { authorization: `Bearer ${server.adminToken}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || "{}") as Answer["body"] }));
+      },
+    );
     // The server may answer (413) and close before the whole body is written.
     req.on("error", reject);
     for (let at = 0; at < body.length; at += 16 * 1024) req.write(body.subarray(at, at + 16 * 1024));

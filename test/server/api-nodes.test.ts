@@ -22,7 +22,13 @@ t.test("nodes, node detail, latest report and the audit log over the API", async
 
   t.test("GET /nodes lists every node with its status; ?status= filters", async (t) => {
     const all = (await call(api, "GET", "/api/v1/nodes", viewer)).body as { nodes: { certname: string; status: string }[] };
-    t.same(all.nodes.map((n) => [n.certname, n.status]), [["db-01", "unchanged"], ["web-01", "drifted"]]);
+    t.same(
+      all.nodes.map((n) => [n.certname, n.status]),
+      [
+        ["db-01", "unchanged"],
+        ["web-01", "drifted"],
+      ],
+    );
     const drifted = (await call(api, "GET", "/api/v1/nodes?status=drifted", viewer)).body as { nodes: unknown[] };
     t.match(drifted.nodes, [{ certname: "web-01", last_run_id: "run-7", counts: { corrective: 1 }, last_report_at: now.toISOString() }]);
     t.equal(drifted.nodes.length, 1);

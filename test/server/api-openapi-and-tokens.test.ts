@@ -16,12 +16,32 @@ t.test("OpenAPI, 401 everywhere, tokens and pending requests", async (t) => {
     t.equal(doc.status, 200);
     const spec = doc.body as OpenApi;
     t.match(spec.openapi, /^3\./);
-    for (const path of ["/api/v1/nodes", "/api/v1/nodes/{certname}", "/api/v1/nodes/{certname}/catalog", "/api/v1/reports", "/api/v1/reports/{runId}/events", "/api/v1/fleet/summary", "/api/v1/fleet/drift", "/api/v1/compile-failures", "/api/v1/catalogs/{digest}", "/api/v1/certs", "/api/v1/tokens", "/api/v1/api-tokens", "/api/v1/audit", "/api/v1/releases", "/api/v1/releases/{version}", "/api/v1/runs"]) {
+    for (const path of [
+      "/api/v1/nodes",
+      "/api/v1/nodes/{certname}",
+      "/api/v1/nodes/{certname}/catalog",
+      "/api/v1/reports",
+      "/api/v1/reports/{runId}/events",
+      "/api/v1/fleet/summary",
+      "/api/v1/fleet/drift",
+      "/api/v1/compile-failures",
+      "/api/v1/catalogs/{digest}",
+      "/api/v1/certs",
+      "/api/v1/tokens",
+      "/api/v1/api-tokens",
+      "/api/v1/audit",
+      "/api/v1/releases",
+      "/api/v1/releases/{version}",
+      "/api/v1/runs",
+    ]) {
       t.ok(spec.paths[path], `documents ${path}`);
     }
     t.same(spec.paths["/api/v1/nodes"].get.parameters?.map((p) => p.name).sort(), ["environment", "fact", "limit", "offset", "order", "search", "sort", "status"]);
     t.ok(spec.paths["/api/v1/nodes"].get.responses["200"], "response schema documented");
-    t.notOk(Object.keys(spec.paths).some((p) => !p.startsWith("/api/v1/")), "only the API: no dashboard pages, no /metrics");
+    t.notOk(
+      Object.keys(spec.paths).some((p) => !p.startsWith("/api/v1/")),
+      "only the API: no dashboard pages, no /metrics",
+    );
   });
 
   t.test("every documented route answers 401 without a token", async (t) => {
@@ -44,7 +64,10 @@ t.test("OpenAPI, 401 everywhere, tokens and pending requests", async (t) => {
     const created = api.certs.createBootstrapToken({ ttlSeconds: 60 }, "test");
     api.certs.submitCsr(agentCsr("signed-01").csrPem, created.token);
     const pending = (await call(api, "GET", "/api/v1/certs?state=pending", { token: api.tokens.viewer })).body as { certificates: { certname: string; state: string }[] };
-    t.same(pending.certificates.map((c) => [c.certname, c.state]), [["waiting-01", "pending"]]);
+    t.same(
+      pending.certificates.map((c) => [c.certname, c.state]),
+      [["waiting-01", "pending"]],
+    );
     t.equal((await call(api, "GET", "/api/v1/certs?state=maybe", { token: api.tokens.viewer })).status, 400);
   });
 

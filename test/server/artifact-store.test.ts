@@ -42,7 +42,8 @@ interface Pushed {
   created: boolean;
 }
 
-const push = (client: ApiClient, name: string, version: string, bytes: Buffer) => client.put<Pushed>(`/artifacts/${name}/${version}`, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), bytes.length);
+const push = (client: ApiClient, name: string, version: string, bytes: Buffer) =>
+  client.put<Pushed>(`/artifacts/${name}/${version}`, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), bytes.length);
 
 t.test("a push is stored by SHA-256, listed, audited; a repeat changes nothing; other bytes under the same name@version are refused", async (t) => {
   const a = await artifactApi(t);
@@ -59,7 +60,11 @@ t.test("a push is stored by SHA-256, listed, audited; a repeat changes nothing; 
   t.ok(conflict instanceof ApiError && conflict.status === 409 && conflict.code === "ANCLA_E_ARTIFACT_CONFLICT", String(conflict));
   t.match((conflict as Error).message, new RegExp(`webapp@1.0.0 is sha256:${sha}; these 5000 bytes are sha256:\\w+\\. Push them as a new version`));
   t.equal(a.artifacts.lookup("webapp", "1.0.0")?.sha256, sha, "the first push stands");
-  t.same(readdirSync(a.dir).filter((n) => n !== "tmp"), [sha.slice(0, 2)], "the refused bytes were not kept");
+  t.same(
+    readdirSync(a.dir).filter((n) => n !== "tmp"),
+    [sha.slice(0, 2)],
+    "the refused bytes were not kept",
+  );
 
   const { artifacts } = await a.viewer.get<{ artifacts: Pushed[] }>("/artifacts");
   t.match(artifacts, [{ name: "webapp", version: "1.0.0", sha256: sha, size: image.length, pushed_by: /test operator/ }]);
@@ -101,7 +106,12 @@ t.test("the compiler resolves artifact: NAME@VERSION through the store, and says
   await push(a.operator, "webapp", "2.1.0", image);
   const site = t.testdir({
     "nodes.yaml": 'nodes:\n  - match: "*"\n    modules: [web]\n',
-    modules: { web: { "module.yaml": "resources:\n  - type: image\n    title: webapp\n    artifact: webapp@2.1.0\n    path: /opt/webapp\n  - type: image\n    title: other\n    artifact: other@9\n    path: /opt/other\n" } },
+    modules: {
+      web: {
+        "module.yaml":
+          "resources:\n  - type: image\n    title: webapp\n    artifact: webapp@2.1.0\n    path: /opt/webapp\n  - type: image\n    title: other\n    artifact: other@9\n    path: /opt/other\n",
+      },
+    },
   });
   const compiler = createSiteCompiler(site, { artifacts: (name, version) => a.artifacts.lookup(name, version)?.sha256 });
   const missing = await compiler.compile("web-01", {});

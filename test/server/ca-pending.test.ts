@@ -21,7 +21,10 @@ t.test("without a token a request waits; an operator signs it; the agent then fe
   t.equal(answer.certPem, undefined);
   t.match(answer.message, /ancla cert sign web-01/, "tells what to do");
   t.equal(certs.getCertificate("web-01", keyHash).state, "pending");
-  t.same(certs.list().map((c) => [c.certname, c.state]), [["web-01", "pending"]]);
+  t.same(
+    certs.list().map((c) => [c.certname, c.state]),
+    [["web-01", "pending"]],
+  );
 
   const signed = certs.sign("web-01", "token:ops");
   t.equal(signed.state, "signed");
@@ -30,7 +33,10 @@ t.test("without a token a request waits; an operator signs it; the agent then fe
   t.equal(fetched.state, "signed");
   t.match(fetched.certPem, /BEGIN CERTIFICATE/);
   t.same(certs.getCertificate("web-01", "0".repeat(64)), { state: "unknown", message: 'no request from "web-01" for this key' }, "no certificate for another key");
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.actor === "token:ops"), "audited with the operator");
+  t.ok(
+    store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.actor === "token:ops"),
+    "audited with the operator",
+  );
 });
 
 t.test("another key cannot swap itself in for a waiting request; the host's request stays and is signed", async (t) => {
@@ -43,9 +49,16 @@ t.test("another key cannot swap itself in for a waiting request; the host's requ
     code: "ANCLA_E_CSR_CONFLICT",
     message: new RegExp(`another key \\(${formatSha256(hostKey)}\\) already waits.*ancla cert reject node-p`),
   });
-  t.same(certs.list().map((c) => [c.certname, c.state, c.publicKeySha256]), [["node-p", "pending", hostKey]], "the host's request is the one waiting");
+  t.same(
+    certs.list().map((c) => [c.certname, c.state, c.publicKeySha256]),
+    [["node-p", "pending", hostKey]],
+    "the host's request is the one waiting",
+  );
   t.equal(certs.getCertificate("node-p", publicKeySha256(attacker.keys.publicKeyPem)).state, "unknown", "the attacker's key has no request");
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "csr.refuse" && e.target === "node-p"), "the refusal is audited");
+  t.ok(
+    store.listAudit({ limit: 10 }).some((e) => e.action === "csr.refuse" && e.target === "node-p"),
+    "the refusal is audited",
+  );
 
   const again = certs.submitCsr(host.csrPem, undefined);
   t.match(again, { state: "pending", message: new RegExp(`key ${formatSha256(hostKey)}`) }, "the same key asking again is answered as before");
@@ -114,7 +127,10 @@ t.test("an operator rejects a waiting request: the agent is told, the rejection 
   t.same(certs.list()[0].rejectedAt, rejected.rejectedAt, "the rejection time is kept");
   t.ok(rejected.rejectedAt instanceof Date);
   t.same(certs.getCertificate("web-09", publicKeySha256(first.keys.publicKeyPem)), { state: "rejected", message: 'the request of "web-09" was rejected' });
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.reject" && e.actor === "token:ops" && e.target === "web-09"), "audited with the operator");
+  t.ok(
+    store.listAudit({ limit: 10 }).some((e) => e.action === "cert.reject" && e.actor === "token:ops" && e.target === "web-09"),
+    "audited with the operator",
+  );
   t.throws(() => certs.reject("web-09", "token:ops"), { code: "ANCLA_E_CERT_UNKNOWN" }, "nothing is waiting any more");
   t.throws(() => certs.sign("web-09", "token:ops"), { code: "ANCLA_E_CERT_UNKNOWN" }, "a rejected request cannot be signed");
 

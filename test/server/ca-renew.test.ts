@@ -30,7 +30,10 @@ t.test("renewal issues a new certificate for the caller's own certname", async (
   t.equal(second.commonName, "web-01");
   t.not(second.serialHex, first.serialHex, "a new serial");
   t.equal(certs.isRevoked(first.serialHex), false, "the old certificate stays valid until it expires");
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.renew" && e.target === "web-01"), "audited");
+  t.ok(
+    store.listAudit({ limit: 10 }).some((e) => e.action === "cert.renew" && e.target === "web-01"),
+    "audited",
+  );
   t.same(certs.revoke("web-01", "ops").serials.sort(), [first.serialHex, second.serialHex].sort(), "revoking the node revokes both");
 });
 
@@ -50,8 +53,15 @@ t.test("a renewal for another key is refused: a stolen certificate mints nothing
     code: "ANCLA_E_PERMISSION_DENIED",
     message: /must use the key of its current certificate.*ancla cert revoke web-01/,
   });
-  t.same(certs.list().map((c) => c.serialHex), [first.serialHex], "no certificate issued");
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.renew-refused" && e.target === "web-01"), "the refusal is audited");
+  t.same(
+    certs.list().map((c) => c.serialHex),
+    [first.serialHex],
+    "no certificate issued",
+  );
+  t.ok(
+    store.listAudit({ limit: 10 }).some((e) => e.action === "cert.renew-refused" && e.target === "web-01"),
+    "the refusal is audited",
+  );
   t.ok(certs.renew("web-01", host.csrPem).certPem, "the same key still renews");
 });
 
@@ -72,7 +82,10 @@ t.test("a host offline past its certificate's expiry asks again with the same ke
 
   const signed = certs.sign("web-01", "token:ops", later);
   t.not(signed.serialHex, first.serialHex);
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.detail.renewalOf === first.serialHex), "the signature is audited as a renewal");
+  t.ok(
+    store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.detail.renewalOf === first.serialHex),
+    "the signature is audited as a renewal",
+  );
 });
 
 t.test("a revoked certificate's key asking again is an ordinary request, not a renewal", async (t) => {

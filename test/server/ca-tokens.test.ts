@@ -23,7 +23,10 @@ t.test("a valid bootstrap token signs at once, as a client certificate", async (
   const days = (verified.notAfter.getTime() - Date.now()) / 86_400_000;
   t.ok(days > 6.9 && days <= 7.01, "valid for agentCertDays");
   t.equal(store.liveCertificate("web-01", new Date())?.serialHex, verified.serialHex, "stored as signed with its serial");
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.target === "web-01"), "audited");
+  t.ok(
+    store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.target === "web-01"),
+    "audited",
+  );
 });
 
 t.test("a one-time token signs once only", async (t) => {

@@ -41,11 +41,22 @@ t.test("a request older than 7 days is dropped (audited) when the next one arriv
   certs.submitCsr(agentCsr("old-01", key).csrPem, undefined, start);
   const later = new Date(start.getTime() + WAITING_REQUEST_TTL_MS - 1000);
   certs.submitCsr(agentCsr("new-01", key).csrPem, undefined, later);
-  t.same(certs.list(later).map((c) => c.certname), ["new-01", "old-01"], "within 7 days both wait");
+  t.same(
+    certs.list(later).map((c) => c.certname),
+    ["new-01", "old-01"],
+    "within 7 days both wait",
+  );
 
   const after = new Date(start.getTime() + WAITING_REQUEST_TTL_MS + 1000);
   certs.submitCsr(agentCsr("new-02", key).csrPem, undefined, after);
-  t.same(certs.list(after).map((c) => c.certname), ["new-01", "new-02"], "the old one is gone");
+  t.same(
+    certs.list(after).map((c) => c.certname),
+    ["new-01", "new-02"],
+    "the old one is gone",
+  );
   t.throws(() => certs.sign("old-01", "ops", after), { code: "ANCLA_E_CERT_UNKNOWN" }, "and cannot be signed");
-  t.ok(store.listAudit({ limit: 20 }).some((e) => e.action === "csr.expire" && e.target === "old-01" && e.actor === "system"), "the expiry is audited");
+  t.ok(
+    store.listAudit({ limit: 20 }).some((e) => e.action === "csr.expire" && e.target === "old-01" && e.actor === "system"),
+    "the expiry is audited",
+  );
 });

@@ -59,7 +59,10 @@ t.test("a looping or ballooning compile ends at its limit and freezes nothing", 
   t.ok(waiting.notModified && waiting.digest === good.digest, "with its last good catalog");
   // The loop can only end at the 3 s clock; the balloon may already have met its memory limit.
   const during = (await server.api("GET", "/api/v1/compile-failures")).body as { failures: { certname: string }[] };
-  t.notOk(during.failures.some((f) => f.certname === "loop-1"), "web-1 was answered while the loop still compiled");
+  t.notOk(
+    during.failures.some((f) => f.certname === "loop-1"),
+    "web-1 was answered while the loop still compiled",
+  );
 
   // They held catalogs too, so they are answered with those while their compiles run on;
   // a balloon that met its limit within the wait is refused with that problem instead.
@@ -74,7 +77,11 @@ t.test("a looping or ballooning compile ends at its limit and freezes nothing", 
     return listed.length === 2 ? listed : undefined;
   });
   const problem = (certname: string) => failures.find((f) => f.certname === certname)?.problems;
-  t.match(problem("loop-1"), [{ file: "nodes.yaml", line: 1, message: /^compiling node loop-1 exceeded 3 s \(compile_timeout_seconds\)/ }], "the loop ends at the time limit, a site problem of the node");
+  t.match(
+    problem("loop-1"),
+    [{ file: "nodes.yaml", line: 1, message: /^compiling node loop-1 exceeded 3 s \(compile_timeout_seconds\)/ }],
+    "the loop ends at the time limit, a site problem of the node",
+  );
   t.match(problem("mem-1"), [{ file: "nodes.yaml", message: /^compiling node mem-1 exceeded (96 MB of memory \(compile_memory_mb\)|3 s \(compile_timeout_seconds\))/ }], "the balloon ends at a limit");
   t.comment(`mem-1: ${problem("mem-1")?.[0]?.message.slice(0, 60)}`);
   const refused = await checkin(loop);

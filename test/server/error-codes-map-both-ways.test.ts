@@ -38,7 +38,7 @@ t.test("a bare gRPC status (no code in the details) reads as the one code with i
 t.test("every code has its HTTP status; the server's own failures are a generic 500", (t) => {
   for (const code of codes) {
     const { status: http, body } = toHttpError(new AnclaError(code, "what happened"));
-    const expected = Math.min(errorEntries[code].http , 500);
+    const expected = Math.min(errorEntries[code].http, 500);
     t.equal(http, expected, `${code} → ${http}`);
     t.equal(body.error.code, http < 500 ? code : "ANCLA_E_INTERNAL");
     if (http >= 500) t.notMatch(body.error.message, /what happened/, "no internals leak");

@@ -87,7 +87,47 @@ async function structuredCall(r: Random, _server: RealServer, agent: Awaited<Ret
   }
 }
 
-const PATHS = ["/api/v1/nodes", "/api/v1/nodes/X", "/api/v1/nodes/X/report", "/api/v1/nodes/X/catalog", "/api/v1/reports", "/api/v1/reports/X", "/api/v1/reports/X/events", "/api/v1/certs", "/api/v1/certs/X/sign", "/api/v1/certs/X/reject", "/api/v1/tokens", "/api/v1/api-tokens", "/api/v1/artifacts", "/api/v1/artifacts/X/Y", "/api/v1/audit", "/api/v1/fleet/summary", "/api/v1/fleet/drift", "/api/v1/compile-failures", "/api/v1/catalogs/X", "/api/v1/runs", "/api/v1/releases", "/api/v1/releases/X", "/api/v1/rollouts", "/api/v1/rollouts/X", "/api/v1/rollouts/X/pause", "/api/v1/rollouts/X/approve", "/api/v1/rollouts/X/rollback", "/api/v1/openapi.json", "/metrics", "/", "/nodes/X", "/reports/X", "/certificates", "/rollouts", "/rollouts/X", "/releases", "/releases/X", "/login", "/X"];
+const PATHS = [
+  "/api/v1/nodes",
+  "/api/v1/nodes/X",
+  "/api/v1/nodes/X/report",
+  "/api/v1/nodes/X/catalog",
+  "/api/v1/reports",
+  "/api/v1/reports/X",
+  "/api/v1/reports/X/events",
+  "/api/v1/certs",
+  "/api/v1/certs/X/sign",
+  "/api/v1/certs/X/reject",
+  "/api/v1/tokens",
+  "/api/v1/api-tokens",
+  "/api/v1/artifacts",
+  "/api/v1/artifacts/X/Y",
+  "/api/v1/audit",
+  "/api/v1/fleet/summary",
+  "/api/v1/fleet/drift",
+  "/api/v1/compile-failures",
+  "/api/v1/catalogs/X",
+  "/api/v1/runs",
+  "/api/v1/releases",
+  "/api/v1/releases/X",
+  "/api/v1/rollouts",
+  "/api/v1/rollouts/X",
+  "/api/v1/rollouts/X/pause",
+  "/api/v1/rollouts/X/approve",
+  "/api/v1/rollouts/X/rollback",
+  "/api/v1/openapi.json",
+  "/metrics",
+  "/",
+  "/nodes/X",
+  "/reports/X",
+  "/certificates",
+  "/rollouts",
+  "/rollouts/X",
+  "/releases",
+  "/releases/X",
+  "/login",
+  "/X",
+];
 const PARAMS = ["offset", "limit", "status", "sort", "order", "fact", "search", "cursor", "since", "node", "page", "changes", "runs", "resources", "facts", "days", "before", "environment", "X"];
 
 function randomRequest(r: Random, server: RealServer): { method: string; path: string; headers: Record<string, string>; body?: Buffer } {

@@ -30,7 +30,9 @@ function batch(sentAt: number, window: Partial<WindowInit> = {}, extra: Extra = 
   return create(ReportHealthRequestSchema, {
     batchId: "b-1",
     sentAtMs: BigInt(sentAt),
-    probes: [{ probe: "web-http", endedAtMs: BigInt(sentAt - 10_000), durationMs: 10_000, siteVersion: "v1", count: 10, errorsTimeout: 1, errorsStatus: 1, latency: [{ index: 100, count: 9 }], ...window }],
+    probes: [
+      { probe: "web-http", endedAtMs: BigInt(sentAt - 10_000), durationMs: 10_000, siteVersion: "v1", count: 10, errorsTimeout: 1, errorsStatus: 1, latency: [{ index: 100, count: 9 }], ...window },
+    ],
     ...extra,
   });
 }
@@ -43,7 +45,28 @@ t.test("windows are placed by the server's receive time, whatever the agent's cl
   t.equal(queued.probes[0].at.toISOString(), "2026-12-02T11:00:00.000Z");
   t.same(queued.probes[0].errors, { timeout: 1, refused: 0, status: 1, body: 0 });
   t.same(queued.probes[0].latency, [{ index: 100, count: 9 }]);
-  const load = validateHealth(batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: 0.5, memoryUsed: 0.25, loadPerCore: 3.5, disks: [{ mount: "/", used: 0.4 }, { mount: "/srv", used: 0.7 }] }] }), received);
+  const load = validateHealth(
+    batch(
+      5_000_000,
+      {},
+      {
+        saturation: [
+          {
+            endedAtMs: 4_990_000n,
+            durationMs: 10_000,
+            cpuBusy: 0.5,
+            memoryUsed: 0.25,
+            loadPerCore: 3.5,
+            disks: [
+              { mount: "/", used: 0.4 },
+              { mount: "/srv", used: 0.7 },
+            ],
+          },
+        ],
+      },
+    ),
+    received,
+  );
   t.match(load.saturation[0], { cpu: 0.5, memory: 0.25, load: 3.5, disk: 0.7 }, "load per core above 1 is a loaded host, not an error; disk is the fullest mount");
 });
 
@@ -57,9 +80,15 @@ t.test("an impossible batch is refused with INVALID_ARGUMENT naming what is wron
   refused(batch(5_000_000, { probe: "web http" }), /probes\[0\]\.probe "web http" is not a probe name/);
   refused(batch(5_000_000, { durationMs: 0 }), /duration_ms is 0: a window lasts 1 ms to 1 hour/);
   refused(batch(5_000_000, { endedAtMs: 5_000_000n + 120_000n }), /ended at 5120000, after its batch was sent/);
-  refused(batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: 1.5, memoryUsed: 0.2, loadPerCore: 0.1 }] }), /saturation\[0\]\.cpu_busy is 1.5: expected a number from 0 to 1/);
+  refused(
+    batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: 1.5, memoryUsed: 0.2, loadPerCore: 0.1 }] }),
+    /saturation\[0\]\.cpu_busy is 1.5: expected a number from 0 to 1/,
+  );
   refused(batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: Number.NaN, memoryUsed: 0.2, loadPerCore: 0.1 }] }), /cpu_busy is NaN/);
-  refused(batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: 0.1, memoryUsed: 0.2, loadPerCore: 0.1, disks: [{ mount: "srv", used: 0.1 }] }] }), /mount "srv" is not an absolute path/);
+  refused(
+    batch(5_000_000, {}, { saturation: [{ endedAtMs: 4_990_000n, durationMs: 10_000, cpuBusy: 0.1, memoryUsed: 0.2, loadPerCore: 0.1, disks: [{ mount: "srv", used: 0.1 }] }] }),
+    /mount "srv" is not an absolute path/,
+  );
 });
 
 t.test("over mTLS gRPC: a batch is stored once, counted in the metrics, and an impossible one stores nothing", async (t) => {

@@ -78,7 +78,11 @@ t.test("two windows in one minute merge into one row: counts added, histogram of
   const all = [...a, ...b, ...same];
   t.same(plain(totals), plain({ nodes: 1, count: all.length + 2, errors: { timeout: 2, refused: 0, status: 5, body: 0 }, latency: histogramOf(all) }));
   t.equal(totals.latency.quantile(0.95), histogramOf(all).quantile(0.95), "the P95 is the P95 of every sample");
-  t.same(plain(await store.health.probeTotals("web", undefined, at(MINUTE_MS), at(2 * MINUTE_MS))), plain({ nodes: 0, count: 0, errors: { timeout: 0, refused: 0, status: 0, body: 0 }, latency: new Histogram() }), "[from, to): the next minute is empty");
+  t.same(
+    plain(await store.health.probeTotals("web", undefined, at(MINUTE_MS), at(2 * MINUTE_MS))),
+    plain({ nodes: 0, count: 0, errors: { timeout: 0, refused: 0, status: 0, body: 0 }, latency: new Histogram() }),
+    "[from, to): the next minute is empty",
+  );
 });
 
 t.test("totals of a cohort and of every node, over [from, to)", async (t) => {
@@ -115,7 +119,11 @@ t.test("a series has one entry per minute with data, ascending", async (t) => {
     ],
   );
   t.same(plain(series[0].totals).latency, histogramOf([10, 11, 12]).buckets());
-  t.same((await store.health.probeSeries("web", ["web-02"], at(0), at(10 * MINUTE_MS))).map((s) => s.at.getTime() - T0), [MINUTE_MS], "for a cohort");
+  t.same(
+    (await store.health.probeSeries("web", ["web-02"], at(0), at(10 * MINUTE_MS))).map((s) => s.at.getTime() - T0),
+    [MINUTE_MS],
+    "for a cohort",
+  );
 });
 
 t.test("saturation: per-node means over windows, the fullest disk, minutes with data", async (t) => {
@@ -134,7 +142,11 @@ t.test("saturation: per-node means over windows, the fullest disk, minutes with 
     { certname: "web-01", minutes: 2, cpu: 0.4, memory: 0.6, load: 2, disk: 0.9 },
     { certname: "web-02", minutes: 1, cpu: 0.1, memory: 0.2, load: 0.5, disk: 0 },
   ]);
-  t.same((await store.health.saturation(["web-02", "web-03"], at(0), at(3 * MINUTE_MS))).map((r) => r.certname), ["web-02", "web-03"], "for a cohort");
+  t.same(
+    (await store.health.saturation(["web-02", "web-03"], at(0), at(3 * MINUTE_MS))).map((r) => r.certname),
+    ["web-02", "web-03"],
+    "for a cohort",
+  );
   t.same((await store.health.saturation(["web-01"], at(0), at(MINUTE_MS)))[0].disk, 0.3, "a window without mounts leaves the disk as it was");
 });
 
@@ -166,7 +178,11 @@ t.test("retention: hours outlive the minutes with the same totals, nothing count
       all.push(...l);
       byMinute[m].push(...l);
       windows++;
-      await store.health.saveHealth(certname, batch([probeWindow("web", at(m * MINUTE_MS + 30_000), l, { timeouts: m % 2 })], [saturationWindow(at(m * MINUTE_MS), 0.5, 0.5, 0.5, 0.5)]), at(m * MINUTE_MS + 31_000));
+      await store.health.saveHealth(
+        certname,
+        batch([probeWindow("web", at(m * MINUTE_MS + 30_000), l, { timeouts: m % 2 })], [saturationWindow(at(m * MINUTE_MS), 0.5, 0.5, 0.5, 0.5)]),
+        at(m * MINUTE_MS + 31_000),
+      );
     }
   }
   const expected = plain({ nodes: 2, count: all.length + 180, errors: { timeout: 180, refused: 0, status: 0, body: 0 }, latency: histogramOf(all) });
@@ -203,8 +219,16 @@ t.test("retention: hours outlive the minutes with the same totals, nothing count
   t.same([rows("probe_minutes"), rows("probe_hours"), rows("saturation_minutes"), rows("health_batches")], [0, 6, 0, 0]);
   t.same(await totals(), expected, "the same totals from hour rows");
   const series = await store.health.probeSeries("web", undefined, ...range);
-  t.same(series.map((s) => [s.at.getTime() - T0, s.totals.count]), [0, 1, 2].map((h) => [h * HOUR_MS, 2 * 60 * 5 + 2 * 30]), "one entry per hour");
-  t.same((await store.health.nodeProbes("web-01", ...range)).map((p) => p.totals.count), [60 * 3 * 5 + 90], "a node's probes from hours too");
+  t.same(
+    series.map((s) => [s.at.getTime() - T0, s.totals.count]),
+    [0, 1, 2].map((h) => [h * HOUR_MS, 2 * 60 * 5 + 2 * 30]),
+    "one entry per hour",
+  );
+  t.same(
+    (await store.health.nodeProbes("web-01", ...range)).map((p) => p.totals.count),
+    [60 * 3 * 5 + 90],
+    "a node's probes from hours too",
+  );
   t.same(await store.health.saturation(undefined, ...range), [], "saturation is kept in minutes only");
 
   t.equal(await store.health.pruneHealth(later), 0, "a second prune deletes nothing");
@@ -238,19 +262,32 @@ t.test("a range across the split reads hours, then minutes, and counts a node in
   const range = [at(0), at(3 * HOUR_MS)] as const;
   t.match(await store.health.probeTotals("web", undefined, ...range), { nodes: 2, count: 4 });
   t.match(await store.health.probeTotals("web", ["web-01"], ...range), { nodes: 1, count: 3 });
-  t.same((await store.health.probeSeries("web", undefined, ...range)).map((s) => [s.at.getTime() - T0, s.totals.nodes]), [
-    [0, 1],
-    [HOUR_MS, 1],
-    [2 * HOUR_MS + 30 * MINUTE_MS, 2],
-  ]);
-  t.same((await store.health.nodeProbes("web-01", ...range)).map((p) => [p.probe, p.totals.nodes, p.totals.count]), [["web", 1, 3]]);
+  t.same(
+    (await store.health.probeSeries("web", undefined, ...range)).map((s) => [s.at.getTime() - T0, s.totals.nodes]),
+    [
+      [0, 1],
+      [HOUR_MS, 1],
+      [2 * HOUR_MS + 30 * MINUTE_MS, 2],
+    ],
+  );
+  t.same(
+    (await store.health.nodeProbes("web-01", ...range)).map((p) => [p.probe, p.totals.nodes, p.totals.count]),
+    [["web", 1, 3]],
+  );
 });
 
 t.test("the stored blobs are encodeBuckets' bytes, merged exactly, large counts too", async (t) => {
   const a = histogramOf(latencies(500, 7));
   const b = histogramOf([...latencies(300, 8), ...Array.from({ length: 200 }, () => 3)]);
-  const big = new Histogram().add([{ index: 0, count: 2 ** 40 + 5 }, { index: 255, count: 300 }]);
-  for (const [x, y] of [[a, b], [a, new Histogram()], [big, a]]) {
+  const big = new Histogram().add([
+    { index: 0, count: 2 ** 40 + 5 },
+    { index: 255, count: 300 },
+  ]);
+  for (const [x, y] of [
+    [a, b],
+    [a, new Histogram()],
+    [big, a],
+  ]) {
     const sum = new Histogram().merge(x).merge(y);
     t.same(mergeEncoded(encodeBuckets(x.buckets()), encodeBuckets(y.buckets())), Buffer.from(encodeBuckets(sum.buckets())));
     t.same(encodeDense(sum.counts), Buffer.from(encodeBuckets(sum.buckets())));

@@ -73,7 +73,11 @@ t.test("connections that never finish a TLS handshake keep nobody out and are cl
   const crowds = await Promise.all(ports(server).map((p) => idleCrowd(t, p, COUNT)));
   t.equal(crowds[0].closed() + crowds[1].closed(), 0, `${COUNT} silent TCP connections open on each port`);
   await stillServes(t, server, "during-raw-01");
-  for (const [i, p] of ports(server).entries()) await eventually(() => `${p.name} closes the silent ones (${crowds[i].closed()} closed)`, () => crowds[i].closed() === COUNT);
+  for (const [i, p] of ports(server).entries())
+    await eventually(
+      () => `${p.name} closes the silent ones (${crowds[i].closed()} closed)`,
+      () => crowds[i].closed() === COUNT,
+    );
   t.pass("all closed by the server");
 });
 
@@ -81,7 +85,11 @@ t.test("connections idle after their handshake keep nobody out and are closed af
   const server = await startRealServer(t, { limits: shortTimeouts });
   const crowds = await Promise.all(ports(server).map((p) => idleCrowd(t, p, COUNT, { tls: true, ca: server.ca.certPem })));
   await stillServes(t, server, "during-tls-01");
-  for (const [i, p] of ports(server).entries()) await eventually(() => `${p.name} closes the idle ones (${crowds[i].closed()} closed)`, () => crowds[i].closed() === COUNT);
+  for (const [i, p] of ports(server).entries())
+    await eventually(
+      () => `${p.name} closes the idle ones (${crowds[i].closed()} closed)`,
+      () => crowds[i].closed() === COUNT,
+    );
   t.pass("all closed by the server");
 });
 
@@ -90,7 +98,10 @@ t.test("an address past its connection cap is cut on arrival; another address st
   const server = await startRealServer(t, { limits: { maxConnectionsPerAddress: cap } });
   for (const p of ports(server)) {
     const crowd = await idleCrowd(t, p, COUNT);
-    await eventually(() => `${p.name} cuts what is over the cap (${crowd.closed()} closed)`, () => crowd.closed() >= COUNT - cap);
+    await eventually(
+      () => `${p.name} cuts what is over the cap (${crowd.closed()} closed)`,
+      () => crowd.closed() >= COUNT - cap,
+    );
     t.equal(crowd.closed(), COUNT - cap, `${p.name}: ${cap} kept, ${COUNT - cap} cut`);
   }
   await stillServes(t, server, "other-address-01");

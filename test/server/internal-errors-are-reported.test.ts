@@ -31,7 +31,11 @@ t.test("INTERNAL answers are reported with their cause; refusals are not", async
   const keys = generateKeyPair();
   const cert = issueCertificate(ca, { commonName: "localhost", publicKeyPem: keys.publicKeyPem, usage: "server", serialHex: randomSerialHex(), validityDays: 7 });
   const server = new grpc.Server();
-  addService(server, AgentService, reportingInternalErrors(AgentService, handlers, (rpc, reason) => reported.push([rpc, (reason as Error).message])));
+  addService(
+    server,
+    AgentService,
+    reportingInternalErrors(AgentService, handlers, (rpc, reason) => reported.push([rpc, (reason as Error).message])),
+  );
   const creds = grpc.ServerCredentials.createSsl(Buffer.from(ca.certPem), [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(keys.privateKeyPem) }], false);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", creds, (err, p) => (err ? reject(err) : resolve(p))));
   t.teardown(() => server.forceShutdown());

@@ -69,7 +69,11 @@ t.test("/metrics says when the server's own certificates expire", async (t) => {
   const server = await startRealServer(t);
   const { text } = await scrape(server, server.adminToken);
   const paths = dataDirPaths(server.dataDir);
-  for (const [certificate, file] of [["ca", paths.caCert], ["server", paths.serverCert], ["signing", paths.signerCert]] as const) {
+  for (const [certificate, file] of [
+    ["ca", paths.caCert],
+    ["server", paths.serverCert],
+    ["signing", paths.signerCert],
+  ] as const) {
     const notAfter = Math.floor(Date.parse(new X509Certificate(readFileSync(file)).validTo) / 1000);
     t.equal(sample(text, `ancla_certificate_expiry_timestamp_seconds{certificate="${certificate}"}`), notAfter, certificate);
   }

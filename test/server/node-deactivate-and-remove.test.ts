@@ -24,16 +24,27 @@ t.test("a deactivated node is out of lists and counts until it checks in again",
   t.equal(res.status, 200, JSON.stringify(res.body));
   t.match(res.body, { certname: "old-01", deactivated_at: /^\d{4}-/ });
   const listed = (await call(api, "GET", "/api/v1/nodes", { token: api.tokens.viewer })).body as { total: number; nodes: { certname: string }[] };
-  t.same(listed.nodes.map((n) => n.certname), ["web-01"], "gone from the list");
+  t.same(
+    listed.nodes.map((n) => n.certname),
+    ["web-01"],
+    "gone from the list",
+  );
   t.equal(listed.total, 1);
   t.equal((await summary()).unresponsive, 0, "and from the counts");
   t.match((await call(api, "GET", "/api/v1/nodes/old-01", { token: api.tokens.viewer })).body, { deactivated_at: /^\d{4}-/ }, "still shown on its own");
-  t.match(api.store.listAudit({ limit: 5 }).find((e) => e.action === "node.deactivate"), { target: "old-01", actor: /test operator/ });
+  t.match(
+    api.store.listAudit({ limit: 5 }).find((e) => e.action === "node.deactivate"),
+    { target: "old-01", actor: /test operator/ },
+  );
   t.equal((await call(api, "POST", "/api/v1/nodes/nope/deactivate", { token: api.tokens.operator })).status, 404);
 
   api.store.recordCheckin("old-01", {}, new Date());
   const back = (await call(api, "GET", "/api/v1/nodes", { token: api.tokens.viewer })).body as { nodes: { certname: string }[] };
-  t.same(back.nodes.map((n) => n.certname), ["old-01", "web-01"], "a check-in brings it back");
+  t.same(
+    back.nodes.map((n) => n.certname),
+    ["old-01", "web-01"],
+    "a check-in brings it back",
+  );
   t.match((await call(api, "GET", "/api/v1/nodes/old-01", { token: api.tokens.viewer })).body, { deactivated_at: null });
 });
 
@@ -49,7 +60,10 @@ t.test("removing a node deletes its data (admin only)", async (t) => {
   t.equal((await call(api, "GET", "/api/v1/nodes/gone-01", { token: api.tokens.viewer })).status, 404);
   t.equal(api.store.getReport("r1", "gone-01"), undefined, "its reports are gone");
   t.match(api.store.getReport("r1"), { certname: "kept-01" }, "another node's run with the same id stays");
-  t.match(api.store.listAudit({ limit: 5 }).find((e) => e.action === "node.remove"), { target: "gone-01" });
+  t.match(
+    api.store.listAudit({ limit: 5 }).find((e) => e.action === "node.remove"),
+    { target: "gone-01" },
+  );
   t.equal((await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.admin })).status, 404, "removing twice: no such node");
 });
 
@@ -57,8 +71,7 @@ t.test("ancla node deactivate and node remove", async (t) => {
   const api = await startTestApi(t);
   const caFile = join(tempDir(t), "ca.crt");
   writeFileSync(caFile, api.ca.certPem);
-  const ancla = (args: string[]) =>
-    cli("ancla", [...args, "--url", api.url, "--token", api.tokens.admin, "--ca-file", caFile], { env: { ANCLA_URL: "", ANCLA_TOKEN: "", ANCLA_CA_FILE: "" } });
+  const ancla = (args: string[]) => cli("ancla", [...args, "--url", api.url, "--token", api.tokens.admin, "--ca-file", caFile], { env: { ANCLA_URL: "", ANCLA_TOKEN: "", ANCLA_CA_FILE: "" } });
   api.store.recordCheckin("old-01", {}, hoursAgo(48));
   const off = await ancla(["node", "deactivate", "old-01"]);
   t.equal(off.code, 0, off.stderr);

@@ -21,9 +21,18 @@ t.test("the environment of a node's last compile is on the node, and the list fi
   await db.client.getCatalog({ facts: debianFacts(), haveDigest: "" });
   await web.client.getCatalog({ facts: debianFacts(), haveDigest: "" });
   const staging = (await server.api("GET", "/api/v1/nodes?environment=staging")).body as { nodes: NodeJson[] };
-  t.same(staging.nodes.map((n) => [n.certname, n.environment]), [["db-01", "staging"]]);
+  t.same(
+    staging.nodes.map((n) => [n.certname, n.environment]),
+    [["db-01", "staging"]],
+  );
   const all = (await server.api("GET", "/api/v1/nodes")).body as { nodes: NodeJson[] };
-  t.same(all.nodes.map((n) => [n.certname, n.environment]), [["db-01", "staging"], ["web-01", "production"]]);
+  t.same(
+    all.nodes.map((n) => [n.certname, n.environment]),
+    [
+      ["db-01", "staging"],
+      ["web-01", "production"],
+    ],
+  );
   const bad = await server.api("GET", "/api/v1/nodes?environment=No_Such");
   t.equal(bad.status, 400, "a name that cannot be an environment is a bad request");
 });

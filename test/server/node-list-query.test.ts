@@ -15,7 +15,10 @@ async function seed(t: Parameters<typeof tempStore>[0]) {
   store.recordCheckin("DB_01", { os: { family: "debian" }, cpu: { count: 4 } }, minutesAgo(30));
   store.recordCheckin("cache-1", { os: { family: "debian" } }, minutesAgo(30));
   const drift = [{ resource: "file:/etc/motd", property: "content", result: EventResult.CHANGED, corrective: true }];
-  await store.saveReport(report({ runId: "w1", certname: "web-01", status: ReportStatus.CHANGED, events: drift, startedAt: minutesAgo(10).toISOString(), counts: { total: 3, changed: 1, corrective: 1 } }), minutesAgo(9));
+  await store.saveReport(
+    report({ runId: "w1", certname: "web-01", status: ReportStatus.CHANGED, events: drift, startedAt: minutesAgo(10).toISOString(), counts: { total: 3, changed: 1, corrective: 1 } }),
+    minutesAgo(9),
+  );
   await store.saveReport(report({ runId: "w2", certname: "web-02", status: ReportStatus.FAILED, startedAt: minutesAgo(20).toISOString(), counts: { failed: 1 } }), minutesAgo(19));
   await store.saveReport(report({ runId: "d1", certname: "DB_01", status: ReportStatus.UNCHANGED, startedAt: minutesAgo(5).toISOString() }), minutesAgo(4));
   return store;
@@ -23,19 +26,38 @@ async function seed(t: Parameters<typeof tempStore>[0]) {
 
 t.test("search is a case-insensitive certname substring; % and _ are literal", async (t) => {
   const store = await seed(t);
-  t.same(listNodes(store, { now, search: "WEB" }).nodes.map((n) => n.certname), ["web-01", "web-02"]);
-  t.same(listNodes(store, { now, search: "b_0" }).nodes.map((n) => n.certname), ["DB_01"]);
+  t.same(
+    listNodes(store, { now, search: "WEB" }).nodes.map((n) => n.certname),
+    ["web-01", "web-02"],
+  );
+  t.same(
+    listNodes(store, { now, search: "b_0" }).nodes.map((n) => n.certname),
+    ["DB_01"],
+  );
   t.same(listNodes(store, { now, search: "%" }).nodes, [], "a % in the search matches a %, not everything");
 });
 
 t.test("the fact filter matches a dotted path exactly, also into arrays and numbers", async (t) => {
   const store = await seed(t);
-  t.same(listNodes(store, { now, fact: { path: "os.family", value: "debian" } }).nodes.map((n) => n.certname), ["DB_01", "cache-1", "web-01"]);
-  t.same(listNodes(store, { now, fact: { path: "roles.1", value: "edge" } }).nodes.map((n) => n.certname), ["web-01"]);
-  t.same(listNodes(store, { now, fact: { path: "cpu.count", value: "4" } }).nodes.map((n) => n.certname), ["DB_01"]);
+  t.same(
+    listNodes(store, { now, fact: { path: "os.family", value: "debian" } }).nodes.map((n) => n.certname),
+    ["DB_01", "cache-1", "web-01"],
+  );
+  t.same(
+    listNodes(store, { now, fact: { path: "roles.1", value: "edge" } }).nodes.map((n) => n.certname),
+    ["web-01"],
+  );
+  t.same(
+    listNodes(store, { now, fact: { path: "cpu.count", value: "4" } }).nodes.map((n) => n.certname),
+    ["DB_01"],
+  );
   t.same(listNodes(store, { now, fact: { path: "os", value: "debian" } }).nodes, [], "an object is not a value");
   store.recordCheckin("web-01", { os: { family: "alpine" } }, minutesAgo(1));
-  t.same(listNodes(store, { now, fact: { path: "os.family", value: "alpine" } }).nodes.map((n) => n.certname), ["web-01"], "new facts replace the rows");
+  t.same(
+    listNodes(store, { now, fact: { path: "os.family", value: "alpine" } }).nodes.map((n) => n.certname),
+    ["web-01"],
+    "new facts replace the rows",
+  );
   t.same(listNodes(store, { now, fact: { path: "roles.1", value: "edge" } }).nodes, [], "facts no longer sent are gone");
   store.recordCheckin("web-01", undefined, minutesAgo(0));
   t.same(listNodes(store, { now, fact: { path: "os.family", value: "alpine" } }).total, 1, "a check-in without facts keeps them");
@@ -44,18 +66,41 @@ t.test("the fact filter matches a dotted path exactly, also into arrays and numb
 t.test("filters combine: status, search and fact", async (t) => {
   const store = await seed(t);
   const page = listNodes(store, { now, status: "drifted", search: "web", fact: { path: "os.family", value: "debian" } });
-  t.same(page.nodes.map((n) => n.certname), ["web-01"]);
+  t.same(
+    page.nodes.map((n) => n.certname),
+    ["web-01"],
+  );
   t.equal(page.total, 1);
 });
 
 t.test("sort by certname, status (most urgent first) and last run; order flips it", async (t) => {
   const store = await seed(t);
-  t.same(listNodes(store, { now }).nodes.map((n) => n.certname), ["DB_01", "cache-1", "web-01", "web-02"], "certname ascending by default (binary order)");
-  t.same(listNodes(store, { now, sort: "certname", order: "desc" }).nodes.map((n) => n.certname), ["web-02", "web-01", "cache-1", "DB_01"]);
-  t.same(listNodes(store, { now, sort: "status" }).nodes.map((n) => n.status), ["failed", "drifted", "unchanged", "unreported"]);
-  t.same(listNodes(store, { now, sort: "status", order: "desc" }).nodes.map((n) => n.status), ["unreported", "unchanged", "drifted", "failed"]);
-  t.same(listNodes(store, { now, sort: "last_run", order: "desc" }).nodes.map((n) => n.certname), ["DB_01", "web-01", "web-02", "cache-1"], "never reported goes last");
-  t.same(listNodes(store, { now, sort: "last_run", order: "asc" }).nodes.map((n) => n.certname), ["web-02", "web-01", "DB_01", "cache-1"]);
+  t.same(
+    listNodes(store, { now }).nodes.map((n) => n.certname),
+    ["DB_01", "cache-1", "web-01", "web-02"],
+    "certname ascending by default (binary order)",
+  );
+  t.same(
+    listNodes(store, { now, sort: "certname", order: "desc" }).nodes.map((n) => n.certname),
+    ["web-02", "web-01", "cache-1", "DB_01"],
+  );
+  t.same(
+    listNodes(store, { now, sort: "status" }).nodes.map((n) => n.status),
+    ["failed", "drifted", "unchanged", "unreported"],
+  );
+  t.same(
+    listNodes(store, { now, sort: "status", order: "desc" }).nodes.map((n) => n.status),
+    ["unreported", "unchanged", "drifted", "failed"],
+  );
+  t.same(
+    listNodes(store, { now, sort: "last_run", order: "desc" }).nodes.map((n) => n.certname),
+    ["DB_01", "web-01", "web-02", "cache-1"],
+    "never reported goes last",
+  );
+  t.same(
+    listNodes(store, { now, sort: "last_run", order: "asc" }).nodes.map((n) => n.certname),
+    ["web-02", "web-01", "DB_01", "cache-1"],
+  );
 });
 
 t.test("limit and offset page through; total counts every match", async (t) => {
@@ -64,7 +109,10 @@ t.test("limit and offset page through; total counts every match", async (t) => {
   const second = listNodes(store, { now, limit: 3, offset: 3 });
   t.equal(first.total, 4);
   t.equal(second.total, 4);
-  t.same([...first.nodes, ...second.nodes].map((n) => n.certname), listNodes(store, { now }).nodes.map((n) => n.certname));
+  t.same(
+    [...first.nodes, ...second.nodes].map((n) => n.certname),
+    listNodes(store, { now }).nodes.map((n) => n.certname),
+  );
   t.same(listNodes(store, { now, offset: 10 }), { total: 4, nodes: [] }, "past the end: no rows, still the total");
   t.throws(() => listNodes(store, { now, limit: 1001 }), { code: "ANCLA_E_INVALID_ARGUMENT" });
   t.throws(() => listNodes(store, { now, limit: 0 }), { code: "ANCLA_E_INVALID_ARGUMENT" });
@@ -108,11 +156,15 @@ t.test("driftHistory: runs per UTC day of their start by run status, oldest firs
   await store.saveReport(report({ runId: "d", certname: "n2", status: ReportStatus.NOOP, noop: true, startedAt: day("2026-03-01", 9).toISOString() }), day("2026-03-01", 9));
   await store.saveReport(report({ runId: "e", certname: "n2", status: ReportStatus.UNCHANGED, startedAt: day("2026-03-01", 10).toISOString() }), day("2026-03-01", 10));
   await store.saveReport(report({ runId: "e", certname: "n2", status: ReportStatus.FAILED, startedAt: day("2026-03-01", 10).toISOString() }), day("2026-03-01", 11));
-  t.same(driftHistory(store, { days: 4, now }), [
-    { day: "2026-02-26", runs: 0, drifted: 0, failed: 0, changed: 0, unchanged: 0, noop: 0 },
-    { day: "2026-02-27", runs: 2, drifted: 1, failed: 1, changed: 0, unchanged: 0, noop: 0 },
-    { day: "2026-02-28", runs: 0, drifted: 0, failed: 0, changed: 0, unchanged: 0, noop: 0 },
-    { day: "2026-03-01", runs: 3, drifted: 0, failed: 0, changed: 1, unchanged: 1, noop: 1 },
-  ], "a redelivered run counts once");
+  t.same(
+    driftHistory(store, { days: 4, now }),
+    [
+      { day: "2026-02-26", runs: 0, drifted: 0, failed: 0, changed: 0, unchanged: 0, noop: 0 },
+      { day: "2026-02-27", runs: 2, drifted: 1, failed: 1, changed: 0, unchanged: 0, noop: 0 },
+      { day: "2026-02-28", runs: 0, drifted: 0, failed: 0, changed: 0, unchanged: 0, noop: 0 },
+      { day: "2026-03-01", runs: 3, drifted: 0, failed: 0, changed: 1, unchanged: 1, noop: 1 },
+    ],
+    "a redelivered run counts once",
+  );
   t.throws(() => driftHistory(store, { days: 0 }), { code: "ANCLA_E_INVALID_ARGUMENT" });
 });

@@ -86,7 +86,10 @@ t.test("the SQL status filter and counts agree with nodeStatus on random fleets"
           const { failed, corrective } = r;
           // The spec is in the store's words (a ReportSummary's); the report carries the enums.
           const events = r.events.map((e) => ({ resource: "file:/x", property: "content", ...e, result: eventResultWords.value(e.result) }));
-          await store.saveReport(report({ runId: `${certname}-${j}`, certname, status: reportStatusWords.value(r.status), noop: r.noop, startedAt: at(r.startedAgo).toISOString(), counts: { failed, corrective }, events }), at(r.receivedAgo));
+          await store.saveReport(
+            report({ runId: `${certname}-${j}`, certname, status: reportStatusWords.value(r.status), noop: r.noop, startedAt: at(r.startedAgo).toISOString(), counts: { failed, corrective }, events }),
+            at(r.receivedAgo),
+          );
         }
         if (spec.compile !== "none") store.recordCompileFailure(certname, "v2", [{ file: "nodes.yaml", line: 1, column: 1, message: "bad" }], at(0));
         if (spec.compile === "cleared") store.clearCompileFailure(certname);
@@ -96,7 +99,10 @@ t.test("the SQL status filter and counts agree with nodeStatus on random fleets"
       runs++;
       for (const status of NODE_STATUSES) {
         const page = listNodes(store, { ...options, status, limit: 1000 });
-        const want = [...expected].filter(([, s]) => s === status).map(([n]) => n).sort();
+        const want = [...expected]
+          .filter(([, s]) => s === status)
+          .map(([n]) => n)
+          .sort();
         if (JSON.stringify(page.nodes.map((n) => n.certname)) !== JSON.stringify(want)) return false;
         if (page.total !== want.length || page.nodes.some((n) => n.status !== status)) return false;
       }

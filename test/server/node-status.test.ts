@@ -96,9 +96,18 @@ t.test("listNodes filters by status and carries the last run's summary", async (
   await store.saveReport(report({ runId: "a", certname: "a-01", status: ReportStatus.CHANGED, siteVersion: "v9", counts: { changed: 2, total: 5 } }), minutesAgo(1));
   await store.saveReport(report({ runId: "b", certname: "b-01", status: ReportStatus.FAILED }), minutesAgo(1));
   const changed = listNodes(store, { now, status: "changed" }).nodes;
-  t.same(changed.map((n) => n.certname), ["a-01"]);
+  t.same(
+    changed.map((n) => n.certname),
+    ["a-01"],
+  );
   t.match(changed[0], { lastRunId: "a", siteVersion: "v9", counts: { changed: 2, total: 5 }, lastReportAt: minutesAgo(1) });
-  t.same(listNodes(store, { now }).nodes.map((n) => [n.certname, n.status]), [["a-01", "changed"], ["b-01", "failed"]]);
+  t.same(
+    listNodes(store, { now }).nodes.map((n) => [n.certname, n.status]),
+    [
+      ["a-01", "changed"],
+      ["b-01", "failed"],
+    ],
+  );
 });
 
 t.test("nodeDetail agrees with listNodes and adds facts and the compile failure", async (t) => {

@@ -19,7 +19,7 @@ t.test("a report in the old form (words in the legacy fields) is read as its wor
   t.match((await server.api("GET", "/api/v1/nodes/old-01")).body, { last_run_status: "failed" }, "the run counts as failed");
   const report = await server.api("GET", "/api/v1/reports/old-run");
   t.equal(report.status, 200);
-  t.match(report.body, { status: "failed", logs: [{ level: "error", code: "ANCLA_E_NO_CATALOG" }] }, "the words are today's, \"err\" read as error");
+  t.match(report.body, { status: "failed", logs: [{ level: "error", code: "ANCLA_E_NO_CATALOG" }] }, 'the words are today\'s, "err" read as error');
   t.notMatch(JSON.stringify(report.body), /legacy/i, "the legacy fields do not reach the API");
   const events = await server.api("GET", "/api/v1/reports/old-run/events");
   t.match(events.body, { events: [{ resource: "file:/etc/motd", result: "failed" }] });

@@ -20,7 +20,10 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
   api.store.recordCheckin("web-01", { os: { family: "debian" } }, ago(30));
   api.store.recordCheckin("db-01", { os: { family: "redhat" } }, ago(30));
   await api.store.saveReport(report({ runId: "web-old", certname: "web-01", status: ReportStatus.FAILED, startedAt: ago(20).toISOString(), counts: { failed: 1 } }), ago(20));
-  await api.store.saveReport(report({ runId: "web-new", certname: "web-01", status: ReportStatus.CHANGED, events: drift, startedAt: ago(10).toISOString(), counts: { total: 4, changed: 1, corrective: 1 } }), ago(10));
+  await api.store.saveReport(
+    report({ runId: "web-new", certname: "web-01", status: ReportStatus.CHANGED, events: drift, startedAt: ago(10).toISOString(), counts: { total: 4, changed: 1, corrective: 1 } }),
+    ago(10),
+  );
   await api.store.saveReport(report({ runId: "db-1", certname: "db-01", status: ReportStatus.UNCHANGED, startedAt: ago(5).toISOString() }), ago(5));
 
   t.test("nodes: filters by fact and search, sorts by status, and says when the list is cut", async (t) => {
@@ -30,9 +33,15 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
     t.match(table.stdout, /\nweb-01\s+drifted\s+\d{4}-\S+ \S+\s+changed\s+site-1\s+1\s+0\s+1\s+-\n/, "the environment last: - before its first compile");
     t.ok(table.stdout.indexOf("web-01") < table.stdout.indexOf("db-01"), "most urgent first");
     const debian = JSON.parse((await ancla(["nodes", "--fact", "os.family=debian", "--json"])).stdout) as { certname: string }[];
-    t.same(debian.map((n) => n.certname), ["web-01"]);
+    t.same(
+      debian.map((n) => n.certname),
+      ["web-01"],
+    );
     const searched = JSON.parse((await ancla(["nodes", "--search", "DB", "--json"])).stdout) as { certname: string }[];
-    t.same(searched.map((n) => n.certname), ["db-01"]);
+    t.same(
+      searched.map((n) => n.certname),
+      ["db-01"],
+    );
     const cut = await ancla(["nodes", "--limit", "1"]);
     t.match(cut.stdout, /\(1 of 2 nodes; --limit shows more\)\n$/);
   });
@@ -71,7 +80,10 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
     t.equal(json.total, 2);
     t.equal(json.by_status.drifted, 1);
     t.equal(json.days.length, 2);
-    t.equal(json.days.reduce((n, d) => n + d.runs, 0), 3);
+    t.equal(
+      json.days.reduce((n, d) => n + d.runs, 0),
+      3,
+    );
   });
 
   t.test("api-token create: only the secret on stdout, it works with its role; admins only", async (t) => {
@@ -86,7 +98,14 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
   });
 
   t.test("misuse is exit 64 before any request", async (t) => {
-    for (const args of [["api-token", "create", "--role", "root", "--name", "x"], ["api-token", "create", "--role", "viewer"], ["nodes", "--sort", "size"], ["nodes", "--fact", "debian"], ["nodes", "--limit", "0"], ["drift", "--days", "many"]]) {
+    for (const args of [
+      ["api-token", "create", "--role", "root", "--name", "x"],
+      ["api-token", "create", "--role", "viewer"],
+      ["nodes", "--sort", "size"],
+      ["nodes", "--fact", "debian"],
+      ["nodes", "--limit", "0"],
+      ["drift", "--days", "many"],
+    ]) {
       const res = await ancla(args);
       t.equal(res.code, 64, args.join(" "));
       t.match(res.stderr, /^error: ANCLA_E_USAGE/, args.join(" "));

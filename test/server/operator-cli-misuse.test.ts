@@ -64,7 +64,10 @@ t.test("an API certificate not valid yet by this host's clock: clock skew, not '
   const { url, caFile } = await tlsServer(t, "localhost", -2 * 86_400);
   const r = await cli("ancla", ["nodes", "--url", url, "--token", "x", "--ca-file", caFile], { env: noEnv });
   t.not(r.code, 0);
-  t.match(r.stderr, /^error: ANCLA_E_CLOCK_SKEW: clock skew\? the certificate of https:\/\/127\.0\.0\.1:\d+ is outside its validity by this host's time, \d{4}-\d\d-\d\dT[\d:.]+Z: certificate is not yet valid /);
+  t.match(
+    r.stderr,
+    /^error: ANCLA_E_CLOCK_SKEW: clock skew\? the certificate of https:\/\/127\.0\.0\.1:\d+ is outside its validity by this host's time, \d{4}-\d\d-\d\dT[\d:.]+Z: certificate is not yet valid /,
+  );
 });
 
 t.test("an API certificate for another name names the name it is for", async (t) => {

@@ -19,7 +19,11 @@ t.test("a global flag before the command is the command's flag", async (t) => {
 });
 
 t.test("--version prints the version", async (t) => {
-  for (const [bin, program] of [["ancla", "ancla"], ["server", "ancla-server"], ["agent", "ancla-agent"]] as const) {
+  for (const [bin, program] of [
+    ["ancla", "ancla"],
+    ["server", "ancla-server"],
+    ["agent", "ancla-agent"],
+  ] as const) {
     const r = await cli(bin, ["--version"]);
     t.equal(r.code, 0, r.stderr);
     t.equal(r.stdout, `${program} ${ANCLA_VERSION}\n`);

@@ -67,7 +67,10 @@ t.test("ancla against a running API", async (t) => {
     t.equal(nodes.code, 0, nodes.stderr);
     t.match(nodes.stdout, /\nweb-01\s+drifted\s+\d{4}-/);
     const drifted = JSON.parse((await ancla(["nodes", "--status", "drifted", "--json"])).stdout) as { certname: string }[];
-    t.same(drifted.map((n) => n.certname), ["web-01"]);
+    t.same(
+      drifted.map((n) => n.certname),
+      ["web-01"],
+    );
     t.same(JSON.parse((await ancla(["nodes", "--status", "failed", "--json"])).stdout), []);
 
     const shown = await ancla(["report", "show", "web-01"]);
@@ -90,7 +93,12 @@ t.test("ancla against a running API", async (t) => {
   });
 
   t.test("misuse: one line, exit 64, before any request", async (t) => {
-    for (const args of [["cert", "sign"], ["nodes", "--status", "sad"], ["token", "create", "--ttl", "soon"], ["cert", "list", "--bogus"]]) {
+    for (const args of [
+      ["cert", "sign"],
+      ["nodes", "--status", "sad"],
+      ["token", "create", "--ttl", "soon"],
+      ["cert", "list", "--bogus"],
+    ]) {
       const res = await ancla(args);
       t.equal(res.code, 64, args.join(" "));
       t.match(res.stderr, /^error: ANCLA_E_USAGE: [^\n]+\n$/, args.join(" "));

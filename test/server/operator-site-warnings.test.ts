@@ -15,14 +15,20 @@ t.test("an unguarded exec is a warning with its position; the exit stays 0", asy
   const site = join(scratch, "site");
   mkdirSync(join(site, "modules/base"), { recursive: true });
   writeFileSync(join(site, "nodes.yaml"), 'nodes:\n  - match: "*"\n    modules: [base]\n');
-  writeFileSync(join(site, "modules/base/module.yaml"), "resources:\n  - type: exec\n    title: apt-update\n    command: apt-get update\n  - type: exec\n    title: once\n    creates: /var/lib/once\n");
+  writeFileSync(
+    join(site, "modules/base/module.yaml"),
+    "resources:\n  - type: exec\n    title: apt-update\n    command: apt-get update\n  - type: exec\n    title: once\n    creates: /var/lib/once\n",
+  );
 
   const validate = await cli("ancla", ["site", "validate", site, "--node", "web-01", "--data-dir", join(scratch, "no-server")], { env });
   t.equal(validate.code, 0, validate.stdout + validate.stderr);
   t.equal(validate.stdout, `web-01: ok, 2 resources, 1 warning\n${site}/modules/base/module.yaml:3:12: ${WARNING}\n1 node: the site compiles for every one (1 warning)\n`);
   const json = await cli("ancla", ["site", "validate", site, "--node", "web-01", "--data-dir", join(scratch, "no-server"), "--json"], { env });
   const nodes = (JSON.parse(json.stdout) as { nodes: { problems: unknown[]; warnings: { line: number; column: number }[] }[] }).nodes;
-  t.same(nodes.map((n) => [n.problems.length, n.warnings.map((w) => `${w.line}:${w.column}`)]), [[0, ["3:12"]]]);
+  t.same(
+    nodes.map((n) => [n.problems.length, n.warnings.map((w) => `${w.line}:${w.column}`)]),
+    [[0, ["3:12"]]],
+  );
 
   const compile = await cli("ancla", ["catalog", "compile", "--site", site, "--node", "web-01"], { env });
   t.equal(compile.code, 0, compile.stderr);

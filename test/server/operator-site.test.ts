@@ -106,8 +106,13 @@ t.test("site validate", async (t) => {
     t.match(res.stdout, `\n${site}/modules/base/module.yaml:5:5: `);
     t.match(res.stdout, /\nweb-01: 2 problems\n/);
     t.match(res.stdout, /\n2 nodes: 2 with problems \(4 problems\)\n$/);
-    const json = JSON.parse((await ancla(["site", "validate", site, "--facts-dir", facts, "--node", "web-*", "--json"], env)).stdout) as { nodes: { certname: string; problems: { line: number; column: number }[] }[] };
-    t.same(json.nodes.map((n) => [n.certname, n.problems.map((p) => `${p.line}:${p.column}`)]), [["web-01", ["5:5", "8:13"]]]);
+    const json = JSON.parse((await ancla(["site", "validate", site, "--facts-dir", facts, "--node", "web-*", "--json"], env)).stdout) as {
+      nodes: { certname: string; problems: { line: number; column: number }[] }[];
+    };
+    t.same(
+      json.nodes.map((n) => [n.certname, n.problems.map((p) => `${p.line}:${p.column}`)]),
+      [["web-01", ["5:5", "8:13"]]],
+    );
   });
 
   const plain = writeSite(join(scratch, "plain"), 'resources:\n  - type: file\n    title: /etc/motd\n    content: "hi ${node.name}\\n"\n');
@@ -168,7 +173,10 @@ t.test("catalog diff", async (t) => {
     const json = await ancla(["catalog", "diff", "--from", before, "--to", after, "--facts-dir", FACTS, "--node", "web-*", "--json"], env);
     t.equal(json.code, 2);
     const out = JSON.parse(json.stdout) as { nodes: { certname: string; diff: { changed: { ref: string; changes: { property: string; diff?: string }[] }[] } }[] };
-    t.same(out.nodes.map((n) => n.certname), ["web-01"]);
+    t.same(
+      out.nodes.map((n) => n.certname),
+      ["web-01"],
+    );
     t.match(out.nodes[0].diff.changed, [{ ref: "file:/etc/nginx/nginx.conf", changes: [{ property: "content", diff: /-worker_processes 8;\n\+worker_processes 16;/ }] }]);
     const same = await ancla(["catalog", "diff", "--from", before, "--to", before, "--facts-dir", FACTS], env);
     t.equal(same.code, 0, same.stderr);

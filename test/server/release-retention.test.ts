@@ -63,5 +63,9 @@ t.test("old releases no node or rollout references are pruned with their files a
   t.ok(existsSync(blobs.pathOf(sha256Hex(shared))), "a file a kept release lists stays");
   t.notOk(existsSync(tree3), "a pruned release's tree is removed");
   t.same(await pruneReleases({ store, referenced: () => [versions[2]], blobsDir, trees, keep: 20 }), { releases: 0, files: 0 }, "nothing more to prune");
-  t.same(await pruneReleases({ store, referenced: () => [], blobsDir, trees, keep: 20, now: () => new Date(t0 + 25 * hour) }), { releases: 1, files: 1 }, "once the rollout has ended, its release goes too");
+  t.same(
+    await pruneReleases({ store, referenced: () => [], blobsDir, trees, keep: 20, now: () => new Date(t0 + 25 * hour) }),
+    { releases: 1, files: 1 },
+    "once the rollout has ended, its release goes too",
+  );
 });

@@ -33,7 +33,9 @@ async function releases(server: RealServer, count: number): Promise<Release[]> {
 
 /** Every file under the release store. */
 function blobs(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
 }
 
 t.test("each site version is kept as a release, with its git labels, its files shared between releases", async (t) => {
@@ -62,7 +64,10 @@ t.test("each site version is kept as a release, with its git labels, its files s
   const shown = await server.api("GET", `/api/v1/releases/${encodeURIComponent(one.version)}`);
   t.equal(shown.status, 200, JSON.stringify(shown.body));
   const detail = shown.body as Detail;
-  t.same(detail.manifest.map((f) => f.path), ["modules/files/module.yaml", "nodes.yaml"]);
+  t.same(
+    detail.manifest.map((f) => f.path),
+    ["modules/files/module.yaml", "nodes.yaml"],
+  );
   const kept = detail.manifest.find((f) => f.path === "modules/files/module.yaml")!;
   t.equal(readFileSync(join(store, kept.sha256.slice(0, 2), kept.sha256), "utf8"), v1, "the release holds the file as it was, not as the site holds it now");
   t.match(kept, { size: Buffer.byteLength(v1), mode: "0644" });

@@ -14,7 +14,11 @@ async function seed(store: ReturnType<typeof tempStore>["store"]): Promise<void>
   // A node that never reported (no latest run) must not stop the pruning of the others.
   store.recordCheckin("node-d", { os: { family: "debian" } }, daysAgo(1));
   // Three nodes with a run a day for 60 days; node-c stopped 45 days ago, so its latest run is old.
-  for (const [certname, lastDay] of [["node-a", 0], ["node-b", 0], ["node-c", 45]] as const) {
+  for (const [certname, lastDay] of [
+    ["node-a", 0],
+    ["node-b", 0],
+    ["node-c", 45],
+  ] as const) {
     for (let d = 59; d >= lastDay; d--) {
       const corrective = d % 10 === 0;
       const events = [{ resource: `file:/etc/${d}`, property: "content", result: EventResult.CHANGED, corrective }];
@@ -35,7 +39,11 @@ t.test("reports past the cutoff go in batches; latest runs, summaries and rollup
   // Runs started more than 30 days ago: node-a and node-b 29 each (days 31..59), node-c 14 (days 46..59, 45 is its latest).
   t.equal(deleted, 29 + 29 + 14);
   t.equal(store.listReports({ certname: "node-a", limit: 500 }).reports.length, 31);
-  t.same(store.listReports({ certname: "node-c", limit: 500 }).reports.map((r) => r.runId), ["node-c-45"], "node-c keeps its latest run");
+  t.same(
+    store.listReports({ certname: "node-c", limit: 500 }).reports.map((r) => r.runId),
+    ["node-c-45"],
+    "node-c keeps its latest run",
+  );
   t.equal(store.getReport("node-a-45"), undefined);
   t.same(store.reportEvents("node-a-45", { limit: 10, offset: 0 }).total, 0, "events went with their report");
   t.same(listNodes(store, options), nodesBefore, "node list and status unchanged");

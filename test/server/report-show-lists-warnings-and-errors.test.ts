@@ -49,18 +49,20 @@ t.test("a failed run with no catalog: report show lists its warning and its erro
     ],
   );
   const words: readonly string[] = logLevelWords.words;
-  t.ok(sent.logs?.every((l) => l.level !== undefined && words.includes(l.level)), "every line has one of the levels");
+  t.ok(
+    sent.logs?.every((l) => l.level !== undefined && words.includes(l.level)),
+    "every line has one of the levels",
+  );
 
   const noEnv = { ANCLA_URL: "", ANCLA_TOKEN: "", ANCLA_CA_FILE: "" };
   const shown = await cli("ancla", ["report", "show", "web-01", "--url", server.url, "--token", server.adminToken, "--ca-file", caFile], { env: noEnv });
   t.equal(shown.code, 0, shown.stderr);
   t.match(shown.stdout, /^run \S+ on web-01: failed\n/);
   const problems = shown.stdout.split("\n").filter((l) => /^(warning|error): /.test(l));
-  t.match(problems, [
-    /^warning: ANCLA_E_CONFIG: .*external fact .*role\.json: facts must be a mapping/,
-    /^error: ANCLA_E_COMPILE: .*missing/,
-    /^error: ANCLA_E_NO_CATALOG: /,
-  ]);
+  t.match(problems, [/^warning: ANCLA_E_CONFIG: .*external fact .*role\.json: facts must be a mapping/, /^error: ANCLA_E_COMPILE: .*missing/, /^error: ANCLA_E_NO_CATALOG: /]);
   t.equal(problems.length, 3, "each line once");
-  t.notOk(problems.some((l) => /(ANCLA_E_\w+): \1:/.test(l)), "each with its code once, not CODE: CODE:");
+  t.notOk(
+    problems.some((l) => /(ANCLA_E_\w+): \1:/.test(l)),
+    "each with its code once, not CODE: CODE:",
+  );
 });

@@ -82,7 +82,10 @@ t.test("steps move their cohorts, canary first, and wait for them to be healthy;
   await pass(f, f.controller, 1);
   let view = await f.controller.view(started.id);
   t.equal(view.rollout.step, 1, "the canary reported healthy: on to the wait");
-  t.same(view.nodes.map((n) => [n.certname, n.health]), [["web-03", "healthy"]]);
+  t.same(
+    view.nodes.map((n) => [n.certname, n.health]),
+    [["web-03", "healthy"]],
+  );
   t.same(view.control.sort(), ["web-01", "web-02", "web-04"]);
 
   await pass(f, f.controller, 30);
@@ -118,12 +121,25 @@ t.test("steps move their cohorts, canary first, and wait for them to be healthy;
   await pass(f, after, 1);
   view = await after.view(started.id);
   t.equal(view.rollout.state, "completed");
-  t.same(view.rollout.approvals.map((a) => [a.by, a.ticket]), [["token:b (bob)", "CHG-1"]]);
-  t.equal(after.stableRelease("production"), V2, "the target is the stable release now");
-  t.same(NODES.map((c) => after.releaseFor(c, "production", V2, f.policy)), [V2, V2, V2, V2]);
   t.same(
-    view.events.filter((e) => e.kind === "gates").slice(0, 3).map((e) => [e.detail?.moved, e.detail?.healthy, e.detail?.pending]),
-    [[0, 0, 0], [1, 0, 1], [1, 1, 0]],
+    view.rollout.approvals.map((a) => [a.by, a.ticket]),
+    [["token:b (bob)", "CHG-1"]],
+  );
+  t.equal(after.stableRelease("production"), V2, "the target is the stable release now");
+  t.same(
+    NODES.map((c) => after.releaseFor(c, "production", V2, f.policy)),
+    [V2, V2, V2, V2],
+  );
+  t.same(
+    view.events
+      .filter((e) => e.kind === "gates")
+      .slice(0, 3)
+      .map((e) => [e.detail?.moved, e.detail?.healthy, e.detail?.pending]),
+    [
+      [0, 0, 0],
+      [1, 0, 1],
+      [1, 1, 0],
+    ],
     "what the gates saw is sampled whenever it changes: the canary pending, then healthy",
   );
   t.same(

@@ -33,7 +33,6 @@ strategies:
 const NODES = ["web-01", "web-02", "web-03", "web-04"];
 const facts = (certname: string): JsonObject => ({ os: { family: "debian" }, canary: certname === "web-02" });
 
-
 t.test("a rollout moves the canary, then the rest; a failed run rolls back by itself; a restart resumes", async (t) => {
   process.env.ANCLA_LOG_LEVEL ??= "warn";
   const dir = tempDir(t);
@@ -51,7 +50,8 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
   let server = await start();
   t.teardown(() => server.stop());
   const ca = { certPem: readFileSync(dataDirPaths(dataDir).caCert, "utf8"), keyPem: "" };
-  const api = async (method: string, path: string, body?: unknown) => call({ url: server.runtime.url, ca }, method, path, { token: adminToken, body: body === undefined ? undefined : JSON.stringify(body) });
+  const api = async (method: string, path: string, body?: unknown) =>
+    call({ url: server.runtime.url, ca }, method, path, { token: adminToken, body: body === undefined ? undefined : JSON.stringify(body) });
   const token = (await api("POST", "/api/v1/tokens", { one_time: false })).body as { token: string };
   const agents = await enrollSimAgents(`localhost:${grpcPort}`, ca.certPem, token.token, NODES);
   t.teardown(() => {
@@ -63,7 +63,10 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
     const answer = await agent.client.getCatalog({ facts: facts(agent.certname), haveDigest: "" });
     if (answer.result.case !== "catalog") throw new Error("no catalog");
     const catalog = JSON.parse(Buffer.from(envelopeFromMessage(answer.result.value).payload).toString("utf8")) as Catalog;
-    await agent.report({ runId: `${agent.certname}-${Date.now()}-${Math.random()}`, siteVersion: catalog.siteVersion, catalogDigest: catalog.digest, status, startedAt: new Date().toISOString() }, facts(agent.certname));
+    await agent.report(
+      { runId: `${agent.certname}-${Date.now()}-${Math.random()}`, siteVersion: catalog.siteVersion, catalogDigest: catalog.digest, status, startedAt: new Date().toISOString() },
+      facts(agent.certname),
+    );
     return catalog.siteVersion;
   };
   const runAll = () => Promise.all(agents.map((a) => run(a)));
@@ -84,7 +87,11 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
   const v1 = (await runAll())[0];
   t.match(v1, /^git:[0-9a-f]{40}\+sha256:/, "every node compiles the site as it is at first");
   const v2 = await commit("v2");
-  t.same(await runAll(), NODES.map(() => v1), "a new commit does not reach an environment with a strategy by itself");
+  t.same(
+    await runAll(),
+    NODES.map(() => v1),
+    "a new commit does not reach an environment with a strategy by itself",
+  );
 
   const started = await api("POST", "/api/v1/rollouts", { environment: "production" });
   t.equal(started.status, 201, JSON.stringify(started.body));
@@ -92,12 +99,19 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
   t.match(r2, { state: "running", from_release: v1, to_release: v2, nodes: [{ certname: "web-02" }] }, "the canary (fact canary: true) is moved first");
   t.same(await runAll(), [v1, v2, v1, v1], "the canary runs v2, the control stays on v1");
   await eventually("the rollout moves every node after the wait", async () => (await rollout(r2.id)).nodes.length === 4);
-  t.same(await runAll(), NODES.map(() => v2));
+  t.same(
+    await runAll(),
+    NODES.map(() => v2),
+  );
   await eventually("the rollout completes", async () => (await rollout(r2.id)).state === "completed");
 
   // v3 fails on the hosts: the canary's failed run rolls it back.
   const v3 = await commit("v3");
-  t.same(await runAll(), NODES.map(() => v2), "v2 is the stable release now");
+  t.same(
+    await runAll(),
+    NODES.map(() => v2),
+    "v2 is the stable release now",
+  );
   const r3 = (await api("POST", "/api/v1/rollouts", { environment: "production", release: v3 })).body as Rollout;
   const canary = agents.find((a) => a.certname === r3.nodes[0].certname)!;
   t.equal(await run(canary, ReportStatus.FAILED), v3);
@@ -106,7 +120,11 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
     return r.state === "rolled-back" && r;
   });
   t.match(back.reason, { gate: "failed_runs", value: 1, threshold: "0", nodes: [canary.certname] }, "the reason names the gate, its value, threshold and node");
-  t.same(await runAll(), NODES.map(() => v2), "the canary is compiled at v2 again; no other node ever ran v3");
+  t.same(
+    await runAll(),
+    NODES.map(() => v2),
+    "the canary is compiled at v2 again; no other node ever ran v3",
+  );
   const again = await api("POST", "/api/v1/rollouts", { environment: "production", release: v3 });
   t.match(again, { status: 409, body: { error: { code: "ANCLA_E_RELEASE_BAD" } } }, "v3 is marked bad for production");
 
@@ -129,5 +147,9 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
   await eventually("every node runs v4", async () => (await runAll()).every((v) => v === v4));
   await eventually("and completes", async () => (await rollout(r4.id)).state === "completed");
   const list = (await api("GET", "/api/v1/rollouts?environment=production")).body as { rollouts: Rollout[] };
-  t.same(list.rollouts.map((r) => r.state), ["completed", "rolled-back", "completed"], "newest first");
+  t.same(
+    list.rollouts.map((r) => r.state),
+    ["completed", "rolled-back", "completed"],
+    "newest first",
+  );
 });

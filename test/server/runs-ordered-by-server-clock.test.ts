@@ -50,7 +50,11 @@ t.test("an agent 2 days ahead, then a normal run: the normal run is the last run
   t.equal(fixed.last_run_id, "run-fixed", "the run received last is the last run");
   t.ok(Math.abs(fixed.clock_skew_seconds!) <= 60, "and is not flagged");
   const reports = (await server.api("GET", "/api/v1/reports?node=web-01")).body as { reports: { run_id: string; clock_skew_seconds: number }[] };
-  t.same(reports.reports.map((r) => r.run_id), ["run-fixed", "run-ahead"], "newest first by the server's clock");
+  t.same(
+    reports.reports.map((r) => r.run_id),
+    ["run-fixed", "run-ahead"],
+    "newest first by the server's clock",
+  );
   t.ok(reports.reports[1].clock_skew_seconds > 2 * 86_400 - 120, "each report carries its skew");
   const sorted = (await server.api("GET", "/api/v1/nodes?sort=last_run&order=desc")).body as { nodes: NodeBody[] };
   t.equal(sorted.nodes[0].last_run_id, "run-fixed");

@@ -18,7 +18,11 @@ t.test("migrations apply once; reopening applies nothing and keeps the data", as
   const db = new BetterSqlite3(file);
   t.teardown(() => db.close());
   const versions = db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[];
-  t.same(versions.map((v) => v.version), migrations.map((m) => m.version), "each migration recorded exactly once");
+  t.same(
+    versions.map((v) => v.version),
+    migrations.map((m) => m.version),
+    "each migration recorded exactly once",
+  );
   t.same(migrate(db), [], "running the migrations again applies nothing");
 });
 
@@ -30,7 +34,11 @@ t.test("a migration that fails leaves no trace, and the next open retries it", a
   const half = db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get();
   t.equal(half, undefined, "the failed migration's first statement was rolled back");
   const recorded = db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[];
-  t.same(recorded.map((r) => r.version), migrations.map((m) => m.version), "earlier migrations stay applied, the broken one is not recorded");
+  t.same(
+    recorded.map((r) => r.version),
+    migrations.map((m) => m.version),
+    "earlier migrations stay applied, the broken one is not recorded",
+  );
 });
 
 t.test("the database runs in WAL mode", async (t) => {
@@ -44,10 +52,17 @@ t.test("the database runs in WAL mode", async (t) => {
 t.test("version 2 fills summaries, run statuses, diffs, daily rollups and fact rows from a version-1 database", async (t) => {
   const file = join(tempDir(t), "v1.db");
   const v1 = new BetterSqlite3(file);
-  migrate(v1, migrations.filter((m) => m.version === 1));
+  migrate(
+    v1,
+    migrations.filter((m) => m.version === 1),
+  );
   const at = (iso: string) => Date.parse(iso);
   v1.prepare("INSERT INTO nodes (certname, first_checkin_at, last_checkin_at, facts, facts_updated_at) VALUES (?, ?, ?, ?, ?)").run(
-    "web-01", at("2026-03-01T00:00:00Z"), at("2026-03-01T00:00:00Z"), JSON.stringify({ os: { family: "debian" } }), at("2026-03-01T00:00:00Z"),
+    "web-01",
+    at("2026-03-01T00:00:00Z"),
+    at("2026-03-01T00:00:00Z"),
+    JSON.stringify({ os: { family: "debian" } }),
+    at("2026-03-01T00:00:00Z"),
   );
   const insertReport = v1.prepare(
     `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report)
@@ -55,7 +70,13 @@ t.test("version 2 fills summaries, run statuses, diffs, daily rollups and fact r
   );
   const insertEvent = v1.prepare(`INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message) VALUES (?, ?, 'content', '', '', ?, ?, '')`);
   const counts = JSON.stringify({ total: 1, changed: 1, failed: 0, skipped: 0, corrective: 1 });
-  const newer = { runId: "new", events: [{ resource: "file:/a", result: "changed" }, { resource: "file:/b", result: "changed", corrective: true, diff: "-x\n+y\n" }] };
+  const newer = {
+    runId: "new",
+    events: [
+      { resource: "file:/a", result: "changed" },
+      { resource: "file:/b", result: "changed", corrective: true, diff: "-x\n+y\n" },
+    ],
+  };
   const older = insertReport.run("old", "failed", at("2026-03-01T08:00:00Z"), at("2026-03-01T08:00:01Z"), counts, JSON.stringify({ runId: "old" })).lastInsertRowid;
   insertEvent.run(older, "service:x", "failed", 0);
   const latest = insertReport.run("new", "changed", at("2026-03-02T08:00:00Z"), at("2026-03-02T08:00:01Z"), counts, JSON.stringify(newer)).lastInsertRowid;
@@ -74,11 +95,22 @@ t.test("version 2 fills summaries, run statuses, diffs, daily rollups and fact r
   t.match(db, { certname: "db-01", status: "compile-failed" }, "compile failures carried over");
   t.match(fresh, { certname: "new-01", status: "unreported" }, "a node without reports");
   t.same(listNodes(store, { now, fact: { path: "os.family", value: "debian" } }).total, 1, "facts indexed");
-  t.same(store.reportEvents("new", { limit: 10, offset: 0 }).events.map((e) => e.diff), ["", "-x\n+y\n"], "diffs copied from the report");
-  t.same(store.listReports({ changesOnly: true, limit: 10 }).reports.map((r) => r.runId), ["new"], "report flags filled");
+  t.same(
+    store.reportEvents("new", { limit: 10, offset: 0 }).events.map((e) => e.diff),
+    ["", "-x\n+y\n"],
+    "diffs copied from the report",
+  );
+  t.same(
+    store.listReports({ changesOnly: true, limit: 10 }).reports.map((r) => r.runId),
+    ["new"],
+    "report flags filled",
+  );
   t.same(
     driftHistory(store, { days: 2, now }).map((d) => [d.day, d.runs, d.failed, d.drifted]),
-    [["2026-03-01", 1, 1, 0], ["2026-03-02", 1, 0, 1]],
+    [
+      ["2026-03-01", 1, 1, 0],
+      ["2026-03-02", 1, 0, 1],
+    ],
     "rollups from the stored runs",
   );
 });
@@ -87,7 +119,10 @@ t.test("version 5 keeps every report and event, keys run ids per node and orders
   const file = join(tempDir(t), "v4.db");
   const v4 = new BetterSqlite3(file);
   v4.pragma("foreign_keys = ON");
-  migrate(v4, migrations.filter((m) => m.version < 5));
+  migrate(
+    v4,
+    migrations.filter((m) => m.version < 5),
+  );
   const at = (iso: string) => Date.parse(iso);
   v4.prepare("INSERT INTO nodes (certname, first_checkin_at, last_checkin_at) VALUES ('web-01', ?, ?)").run(at("2026-03-01T00:00:00Z"), at("2026-03-01T00:00:00Z"));
   v4.prepare("INSERT INTO node_summaries (certname, first_checkin_at) VALUES ('web-01', ?)").run(at("2026-03-01T00:00:00Z"));
@@ -95,7 +130,9 @@ t.test("version 5 keeps every report and event, keys run ids per node and orders
     `INSERT INTO reports (run_id, certname, status, noop, catalog_digest, site_version, started_at, received_at, duration_ms, counts, report, run_status, has_changes)
      VALUES (?, 'web-01', 'changed', 0, 'd', 'v1', ?, ?, 5, '{"total":1,"changed":1,"failed":0,"skipped":0,"corrective":0}', ?, 'changed', 1)`,
   );
-  const insertEvent = v4.prepare(`INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message, diff) VALUES (?, 'file:/a', 'content', '', '', 'changed', 0, '', ?)`);
+  const insertEvent = v4.prepare(
+    `INSERT INTO events (report_id, resource, property, desired, actual, result, corrective, message, diff) VALUES (?, 'file:/a', 'content', '', '', 'changed', 0, '', ?)`,
+  );
   // "ahead" started two days in the future (a wrong agent clock) but was received first.
   const ahead = insertReport.run("ahead", at("2026-03-04T08:00:00Z"), at("2026-03-02T08:00:00Z"), JSON.stringify({ runId: "ahead", certname: "web-01" })).lastInsertRowid;
   insertEvent.run(ahead, "-a\n+b\n");
@@ -107,8 +144,15 @@ t.test("version 5 keeps every report and event, keys run ids per node and orders
   const store = openStore(file);
   t.teardown(() => store.close());
   t.equal(store.latestReport("web-01")?.runId, "fixed", "the summary now points at the run received last");
-  t.same(store.reportEvents("ahead", { limit: 10, offset: 0 }).events.map((e) => e.diff), ["-a\n+b\n"], "events kept with their report");
-  t.same(store.listReports({ limit: 10 }).reports.map((r) => r.runId), ["fixed", "ahead"]);
+  t.same(
+    store.reportEvents("ahead", { limit: 10, offset: 0 }).events.map((e) => e.diff),
+    ["-a\n+b\n"],
+    "events kept with their report",
+  );
+  t.same(
+    store.listReports({ limit: 10 }).reports.map((r) => r.runId),
+    ["fixed", "ahead"],
+  );
   t.equal(await store.saveReport(report({ runId: "fixed", certname: "db-01" }), new Date()), true, "another node may reuse a run id");
   t.equal(await store.saveReport(report({ runId: "fixed", certname: "web-01" }), new Date()), false, "the same node's run id stays idempotent");
   t.equal(store.pruneReports(new Date("2026-03-03T00:00:00Z"), 10), 1, "retention (by receive time) still cascades to events");

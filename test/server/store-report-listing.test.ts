@@ -52,19 +52,42 @@ t.test("keyset pages walk every report newest first, each once, in order", async
 t.test("runs with the same start time are ordered by arrival and paged without loss", async (t) => {
   const { store } = tempStore(t);
   for (let i = 0; i < 9; i++) await store.saveReport(report({ runId: `same-${i}`, certname: `n${i}`, startedAt: minute(0).toISOString() }), minute(1));
-  t.same(allPages(store, { limit: 2 }), range(9).reverse().map((i) => `same-${i}`));
+  t.same(
+    allPages(store, { limit: 2 }),
+    range(9)
+      .reverse()
+      .map((i) => `same-${i}`),
+  );
 });
 
 t.test("filters: node, status, changes only, corrective only, since; they combine", async (t) => {
   const { store } = tempStore(t);
   await seed(store);
   const want = (pred: (i: number) => boolean) => runIds(range(30).reverse().filter(pred));
-  t.same(allPages(store, { certname: "node-1", limit: 4 }), want((i) => i % 3 === 1));
-  t.same(allPages(store, { status: "failed", limit: 2 }), want((i) => i % 7 === 0));
-  t.same(allPages(store, { changesOnly: true, limit: 3 }), want((i) => i % 3 === 0 || i % 5 === 0));
-  t.same(allPages(store, { correctiveOnly: true, limit: 3 }), want((i) => i % 5 === 0));
-  t.same(allPages(store, { since: minute(25), limit: 3 }), want((i) => i >= 25));
-  t.same(allPages(store, { certname: "node-0", correctiveOnly: true, since: minute(10), limit: 1 }), want((i) => i % 3 === 0 && i % 5 === 0 && i >= 10));
+  t.same(
+    allPages(store, { certname: "node-1", limit: 4 }),
+    want((i) => i % 3 === 1),
+  );
+  t.same(
+    allPages(store, { status: "failed", limit: 2 }),
+    want((i) => i % 7 === 0),
+  );
+  t.same(
+    allPages(store, { changesOnly: true, limit: 3 }),
+    want((i) => i % 3 === 0 || i % 5 === 0),
+  );
+  t.same(
+    allPages(store, { correctiveOnly: true, limit: 3 }),
+    want((i) => i % 5 === 0),
+  );
+  t.same(
+    allPages(store, { since: minute(25), limit: 3 }),
+    want((i) => i >= 25),
+  );
+  t.same(
+    allPages(store, { certname: "node-0", correctiveOnly: true, since: minute(10), limit: 1 }),
+    want((i) => i % 3 === 0 && i % 5 === 0 && i >= 10),
+  );
   t.same(store.listReports({ certname: "nobody", limit: 5 }), { reports: [], next: undefined });
 });
 
@@ -88,14 +111,29 @@ t.test("a summary carries the flags and counts; getReport the whole report", asy
 
 t.test("reportEvents pages a report's events in order and filters changes and corrective ones", async (t) => {
   const { store } = tempStore(t);
-  const events = range(12).map((i) => ({ resource: `file:/f${i}`, property: "content", result: i % 2 ? EventResult.CHANGED : EventResult.SKIPPED, corrective: i % 4 === 1, diff: i === 1 ? "@@ -1 +1 @@\n-a\n+b\n" : "" }));
+  const events = range(12).map((i) => ({
+    resource: `file:/f${i}`,
+    property: "content",
+    result: i % 2 ? EventResult.CHANGED : EventResult.SKIPPED,
+    corrective: i % 4 === 1,
+    diff: i === 1 ? "@@ -1 +1 @@\n-a\n+b\n" : "",
+  }));
   await store.saveReport(report({ runId: "big", certname: "web-01", status: ReportStatus.CHANGED, events }), minute(0));
   const page = store.reportEvents("big", { limit: 5, offset: 5 });
   t.equal(page.total, 12);
-  t.same(page.events.map((e) => e.resource), ["file:/f5", "file:/f6", "file:/f7", "file:/f8", "file:/f9"]);
+  t.same(
+    page.events.map((e) => e.resource),
+    ["file:/f5", "file:/f6", "file:/f7", "file:/f8", "file:/f9"],
+  );
   const changes = store.reportEvents("big", { changesOnly: true, limit: 100, offset: 0 });
-  t.same(changes.events.map((e) => e.resource), ["file:/f1", "file:/f3", "file:/f5", "file:/f7", "file:/f9", "file:/f11"]);
+  t.same(
+    changes.events.map((e) => e.resource),
+    ["file:/f1", "file:/f3", "file:/f5", "file:/f7", "file:/f9", "file:/f11"],
+  );
   t.equal(changes.events[0].diff, "@@ -1 +1 @@\n-a\n+b\n", "the diff is kept per event");
-  t.same(store.reportEvents("big", { correctiveOnly: true, limit: 100, offset: 0 }).events.map((e) => e.resource), ["file:/f1", "file:/f5", "file:/f9"]);
+  t.same(
+    store.reportEvents("big", { correctiveOnly: true, limit: 100, offset: 0 }).events.map((e) => e.resource),
+    ["file:/f1", "file:/f5", "file:/f9"],
+  );
   t.same(store.reportEvents("missing", { limit: 10, offset: 0 }), { total: 0, events: [] });
 });

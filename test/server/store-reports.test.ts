@@ -11,7 +11,15 @@ t.test("a redelivered report (same run id) is stored once", async (t) => {
   const first = report({ runId: "run-1", certname: "web-01", status: ReportStatus.CHANGED, events: [{ resource: "file:/etc/motd", property: "content", result: EventResult.CHANGED }] });
   t.equal(await store.saveReport(first, received), true, "first delivery stored");
 
-  const again = report({ runId: "run-1", certname: "web-01", status: ReportStatus.FAILED, events: [{ resource: "x:y", result: EventResult.FAILED }, { resource: "x:z", result: EventResult.FAILED }] });
+  const again = report({
+    runId: "run-1",
+    certname: "web-01",
+    status: ReportStatus.FAILED,
+    events: [
+      { resource: "x:y", result: EventResult.FAILED },
+      { resource: "x:z", result: EventResult.FAILED },
+    ],
+  });
   t.equal(await store.saveReport(again, new Date(received.getTime() + 60_000)), false, "redelivery reports not stored");
 
   const latest = store.latestReport("web-01");
@@ -101,7 +109,13 @@ t.test("check-ins: facts replace the stored ones only when sent", async (t) => {
 t.test("a report's events are kept once, in their table, and come back whole and in order", async (t) => {
   const { store, file } = tempStore(t);
   const count = 2_500;
-  const events = Array.from({ length: count }, (_, i) => ({ resource: `file:/etc/f${i}`, property: "content", result: i % 2 ? EventResult.CHANGED : EventResult.FAILED, message: `event ${i}`, diff: `-a${i}\n+b${i}\n` }));
+  const events = Array.from({ length: count }, (_, i) => ({
+    resource: `file:/etc/f${i}`,
+    property: "content",
+    result: i % 2 ? EventResult.CHANGED : EventResult.FAILED,
+    message: `event ${i}`,
+    diff: `-a${i}\n+b${i}\n`,
+  }));
   t.equal(await store.saveReport(report({ runId: "big", certname: "web-01", status: ReportStatus.FAILED, events }), received), true);
   const raw = new BetterSqlite3(file, { readonly: true });
   t.teardown(() => raw.close());
@@ -109,7 +123,11 @@ t.test("a report's events are kept once, in their table, and come back whole and
   t.notMatch(json, /event 1\b/, "the report's JSON does not hold the events again");
   t.equal(raw.prepare("SELECT COUNT(*) FROM events").pluck().get(), count, "each event is one row");
   const whole = store.getReport("big", "web-01");
-  t.same(whole?.events.map((e) => [e.message, e.result, e.diff]), events.map((e) => [e.message, e.result, e.diff]), "read back whole, in the report's order");
+  t.same(
+    whole?.events.map((e) => [e.message, e.result, e.diff]),
+    events.map((e) => [e.message, e.result, e.diff]),
+    "read back whole, in the report's order",
+  );
   t.equal(store.latestReport("web-01")?.events.length, count, "the node's latest report too");
 });
 
@@ -121,5 +139,8 @@ t.test("a report stored with its events in its JSON (before they were kept apart
   t.teardown(() => raw.close());
   const asBefore = JSON.stringify(reportToJson(report({ runId: "old", certname: "web-01", status: ReportStatus.CHANGED, events })));
   raw.prepare("UPDATE reports SET report = ? WHERE run_id = 'old'").run(asBefore);
-  t.same(store.getReport("old", "web-01")?.events.map((e) => e.message), ["changed"]);
+  t.same(
+    store.getReport("old", "web-01")?.events.map((e) => e.message),
+    ["changed"],
+  );
 });

@@ -21,7 +21,10 @@ t.test("a revoked API token gets 401 at once and stays listed as revoked", async
   const listed = await call(api, "GET", "/api/v1/api-tokens", { token: api.tokens.admin });
   t.equal(listed.status, 200);
   // Tokens made in the same millisecond list in any order: find this one.
-  t.match((listed.body as { tokens: Listed[] }).tokens.find((x) => x.id === leaked.id), { id: leaked.id, role: "operator", name: "ci runner", revoked_at: null });
+  t.match(
+    (listed.body as { tokens: Listed[] }).tokens.find((x) => x.id === leaked.id),
+    { id: leaked.id, role: "operator", name: "ci runner", revoked_at: null },
+  );
   t.notMatch(JSON.stringify(listed.body), /ancla_at_|secret/, "no secret and no hash in the list");
 
   const revoked = await call(api, "DELETE", `/api/v1/api-tokens/${leaked.id}`, { token: api.tokens.admin });
@@ -76,8 +79,14 @@ t.test("a revoked bootstrap token enrols no agent", async (t) => {
   t.equal(api.store.liveCertificate("web-02", new Date()), undefined, "no certificate issued");
 
   const listed = (await call(api, "GET", "/api/v1/tokens", { token: api.tokens.admin })).body as { tokens: Listed[] };
-  t.match(listed.tokens.find((x) => x.id === id), { id, revoked_at: /^\d{4}-/ });
-  t.match(api.store.listAudit({ limit: 10 }).find((e) => e.action === "token.revoke"), { target: id });
+  t.match(
+    listed.tokens.find((x) => x.id === id),
+    { id, revoked_at: /^\d{4}-/ },
+  );
+  t.match(
+    api.store.listAudit({ limit: 10 }).find((e) => e.action === "token.revoke"),
+    { target: id },
+  );
   t.equal((await call(api, "DELETE", "/api/v1/tokens/nope", { token: api.tokens.admin })).status, 404);
 });
 
@@ -108,7 +117,10 @@ t.test("ancla token list|revoke and api-token list|revoke", async (t) => {
 
   const leaked = api.certs.createApiToken("viewer", "prometheus");
   const apiList = JSON.parse((await ancla(["api-token", "list", "--json"])).stdout) as Listed[];
-  t.match(apiList.find((x) => x.id === leaked.id), { name: "prometheus", revoked_at: null });
+  t.match(
+    apiList.find((x) => x.id === leaked.id),
+    { name: "prometheus", revoked_at: null },
+  );
   const apiRevoke = await ancla(["api-token", "revoke", leaked.id]);
   t.equal(apiRevoke.code, 0, apiRevoke.stderr);
   t.match(apiRevoke.stdout, new RegExp(`^API token ${leaked.id} \\("prometheus", viewer\\) revoked at `));

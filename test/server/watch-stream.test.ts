@@ -118,17 +118,21 @@ t.test("Watch without a valid client certificate is refused before any event", a
   const server = await startRealServer(t);
   const bare = makeClient(AgentService, server.grpc, grpc.credentials.createSsl(Buffer.from(server.ca.certPem)));
   t.teardown(() => bare.close());
-  const err = await refusal((async () => {
-    for await (const _ of bare.watch({}));
-  })());
+  const err = await refusal(
+    (async () => {
+      for await (const _ of bare.watch({}));
+    })(),
+  );
   t.equal(err.code, grpc.status.UNAUTHENTICATED);
   t.match(err.details, "bootstrap the agent first");
 
   const [revoked] = await server.agents(["gone-01"]);
   t.equal((await server.api("POST", "/api/v1/certs/gone-01/revoke")).status, 200);
-  const denied = await refusal((async () => {
-    for await (const _ of revoked.client.watch({}));
-  })());
+  const denied = await refusal(
+    (async () => {
+      for await (const _ of revoked.client.watch({}));
+    })(),
+  );
   t.equal(denied.code, grpc.status.PERMISSION_DENIED);
   t.match(denied.details, "ANCLA_E_CERT_REVOKED");
 });

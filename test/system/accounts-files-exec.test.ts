@@ -29,15 +29,27 @@ rootTest("groups and users: create, change, remove; files owned by them", async 
 
   const changed = root.apply(site({ shell: "/bin/sh", uid: 2101 }));
   t.equal(changed.code, 2, changed.stderr);
-  t.same(changed.report.events?.map((e) => [e.resource, e.property]), [["user:deploy", "uid"], ["user:deploy", "shell"]]);
+  t.same(
+    changed.report.events?.map((e) => [e.resource, e.property]),
+    [
+      ["user:deploy", "uid"],
+      ["user:deploy", "shell"],
+    ],
+  );
   t.equal(root.sh("getent passwd deploy").stdout, "deploy:x:2101:2100:Deploy:/srv/deploy:/bin/sh\n");
   t.equal(statSync(root.at("srv/deploy/app.conf")).uid, 2101, "usermod -u moved the files in the home along; the file is in sync");
 
   root.sh("usermod -s /bin/dash deploy");
   const drift = root.apply(site({ shell: "/bin/sh", uid: 2101 }));
-  t.same(drift.report.events?.map((e) => [e.property, e.actual, e.corrective]), [["shell", '"/bin/dash"', true]], "a hand edit is corrected, as drift");
+  t.same(
+    drift.report.events?.map((e) => [e.property, e.actual, e.corrective]),
+    [["shell", '"/bin/dash"', true]],
+    "a hand edit is corrected, as drift",
+  );
 
-  const removed = root.apply(catalogOf([r("file", "/srv/deploy/app.conf", { ensure: "absent" }), r("user", "deploy", { ensure: "absent", managehome: true }), r("group", "web", { ensure: "absent" })]));
+  const removed = root.apply(
+    catalogOf([r("file", "/srv/deploy/app.conf", { ensure: "absent" }), r("user", "deploy", { ensure: "absent", managehome: true }), r("group", "web", { ensure: "absent" })]),
+  );
   t.equal(removed.code, 2, removed.stderr);
   t.equal(root.sh("getent passwd deploy").code, 2, "the user is gone");
   t.equal(root.sh("getent group web").code, 2, "the group is gone");

@@ -57,12 +57,19 @@ export function commandExists(name: string): boolean {
 
 /** The cached root, built now when missing (a few minutes, once). */
 export function cachedRoot(): string {
-  const key = createHash("sha256").update([SUITE, ...INCLUDE, BUILD_VERSION].join(" ")).digest("hex").slice(0, 12);
+  const key = createHash("sha256")
+    .update([SUITE, ...INCLUDE, BUILD_VERSION].join(" "))
+    .digest("hex")
+    .slice(0, 12);
   const root = join(CACHE, `debian-${SUITE}-${key}`);
   if (existsSync(join(root, ".ancla-complete"))) return root;
   mkdirSync(CACHE, { recursive: true });
   // One builder at a time (test files run in parallel); the others wait for its root.
-  return underBuildLock(`${root}.lock`, () => (existsSync(join(root, ".ancla-complete")) ? root : undefined), () => build(root));
+  return underBuildLock(
+    `${root}.lock`,
+    () => (existsSync(join(root, ".ancla-complete")) ? root : undefined),
+    () => build(root),
+  );
 }
 
 function build(root: string): string {
@@ -80,7 +87,10 @@ function build(root: string): string {
 
 /** The Debian mirror apt uses on this host (deb822 or one-line sources), so debootstrap needs nothing else. */
 export function mirror(): string {
-  const sources = ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"].filter(existsSync).map((p) => readFileSync(p, "utf8")).join("\n");
+  const sources = ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"]
+    .filter(existsSync)
+    .map((p) => readFileSync(p, "utf8"))
+    .join("\n");
   const uri = /^URIs:\s*(\S+\/debian)\/?\s*$/m.exec(sources)?.[1] ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\/?\s+/m.exec(sources)?.[1];
   return uri ?? "http://deb.debian.org/debian";
 }

@@ -47,17 +47,24 @@ rootTest("links replace and retarget, purge keeps what is managed, old content g
   for (const old of ["listen 80\n", "stray\n", "old\n"]) {
     t.equal(readFileSync(root.at(`var/lib/ancla/bucket/${sha256Hex(old)}`), "utf8"), old, `kept: ${JSON.stringify(old)}`);
   }
-  t.same(report.timings?.map((x) => x.resource), site(8080, "UTC").resources.map((r) => `file:${r.title}`), "a timing for every resource, in catalog order");
+  t.same(
+    report.timings?.map((x) => x.resource),
+    site(8080, "UTC").resources.map((r) => `file:${r.title}`),
+    "a timing for every resource, in catalog order",
+  );
 
   const second = root.apply(site(8080, "UTC"));
   t.equal(second.code, 0, `nothing left to do: ${JSON.stringify(second.report.events)}`);
 
   root.sh("echo again > /etc/app.d/new-stray");
   const noop = root.apply(site(8080, "Europe/Paris"), "--noop");
-  t.same(noop.report.events?.map((e) => [e.resource, e.property, e.result]), [
-    ["file:/etc/app.d/new-stray", "ensure", "noop"],
-    ["file:/etc/localtime", "target", "noop"],
-  ]);
+  t.same(
+    noop.report.events?.map((e) => [e.resource, e.property, e.result]),
+    [
+      ["file:/etc/app.d/new-stray", "ensure", "noop"],
+      ["file:/etc/localtime", "target", "noop"],
+    ],
+  );
   t.equal(root.sh("cat /etc/app.d/new-stray").stdout, "again\n", "noop purged nothing");
   t.equal(readlinkSync(root.at("etc/localtime")), "/usr/share/zoneinfo/UTC", "noop retargeted nothing");
 

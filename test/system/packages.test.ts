@@ -11,7 +11,10 @@ rootTest("install, keep, and remove GNU hello", async (root, t) => {
 
   const noop = root.apply(hello("installed"), "--noop");
   t.equal(noop.code, 0, noop.stderr);
-  t.same(noop.report.events?.map((e) => [e.property, e.actual, e.result]), [["ensure", '"absent"', "noop"]]);
+  t.same(
+    noop.report.events?.map((e) => [e.property, e.actual, e.result]),
+    [["ensure", '"absent"', "noop"]],
+  );
   t.notOk(existsSync(root.at("usr/bin/hello")), "noop installed nothing");
 
   const install = root.apply(hello("installed"));
@@ -27,12 +30,20 @@ rootTest("install, keep, and remove GNU hello", async (root, t) => {
 
   const remove = root.apply(hello("absent"));
   t.equal(remove.code, 2, remove.stderr);
-  t.same(remove.report.events?.map((e) => [e.actual, e.desired]), [[JSON.stringify(version), '"absent"']]);
+  t.same(
+    remove.report.events?.map((e) => [e.actual, e.desired]),
+    [[JSON.stringify(version), '"absent"']],
+  );
   t.notOk(existsSync(root.at("usr/bin/hello")));
 });
 
 rootTest("a package that does not exist fails with apt's words, and only it", async (root, t) => {
-  const run = root.apply(catalogOf([{ type: "package", title: "no-such-package-anywhere", properties: { ensure: "installed" } }, { type: "file", title: "/etc/motd", properties: { content: "managed\n" } }]));
+  const run = root.apply(
+    catalogOf([
+      { type: "package", title: "no-such-package-anywhere", properties: { ensure: "installed" } },
+      { type: "file", title: "/etc/motd", properties: { content: "managed\n" } },
+    ]),
+  );
   t.equal(run.code, 6, run.stderr);
   t.match(run.report.events?.[0], { result: "failed", message: /apt-get exited with 100: .*Unable to locate package no-such-package-anywhere/s });
 });

@@ -23,11 +23,13 @@ export function auditPageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const older = entries.length === PER_PAGE && html`<a href="/audit${queryString({ before: entries[entries.length - 1].id })}">older entries →</a>`;
     const body = html`<h1>Audit log</h1>
 <p class="muted">Every change made through the API, the CLI, the dashboard or by agents, with who made it.</p>
-${entries.length === 0
-  ? html`<p class="muted" id="no-entries">Nothing recorded${before === undefined ? " yet" : " before this point"}.</p>`
-  : html`<table id="audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>On</th><th>Detail</th></tr></thead><tbody>
+${
+  entries.length === 0
+    ? html`<p class="muted" id="no-entries">Nothing recorded${before === undefined ? " yet" : " before this point"}.</p>`
+    : html`<table id="audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>On</th><th>Detail</th></tr></thead><tbody>
 ${entries.map((e: StoredAuditEntry) => html`<tr data-id="${e.id}"><td>${when(e.at, now)}</td><td class="wrap">${e.actor}</td><td>${badge(e.action.split(".")[0])} <code>${e.action}</code></td><td class="wrap">${e.target}</td><td class="wrap"><code>${jsonText(e.detail, 200)}</code></td></tr>`)}
-</tbody></table>`}
+</tbody></table>`
+}
 <div class="pager">${before !== undefined && html`<a href="/audit">newest</a>`}${older}</div>`;
     return reply.type("text/html; charset=utf-8").send(page({ title: "Audit log", section: "audit", request, body }));
   });

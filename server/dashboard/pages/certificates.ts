@@ -85,25 +85,38 @@ ${!operator && html`<p class="muted">Your token has the viewer role: signing, re
 ${view.q && html`<a href="/certificates">clear filter</a>`}
 </form>
 <h2 id="pending">Waiting requests (${pending.length})</h2>
-${pending.length === 0
+${
+  pending.length === 0
     ? html`<p class="muted">No request is waiting.</p>`
     : html`<p class="muted">Sign a request only when its key fingerprint is the one its agent printed while waiting.</p>
 <table><thead><tr><th>Certname</th><th>Requested</th><th>Key fingerprint</th>${operator && html`<th></th>`}</tr></thead><tbody>
-${pending.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}${c.renewalOf && html` ${badge("pending renewal")} <span class="muted">of expired certificate ${shortDigest(c.renewalOf)}</span>`}</td><td>${when(c.requestedAt)}</td><td class="wrap"><code>${formatSha256(c.publicKeySha256)}</code></td>
-${operator && html`<td>${action(c.certname, "sign", "Sign", "primary")} ${action(c.certname, "reject", "Reject", "danger", `Reject the request of ${c.certname}? Its agent stops waiting and must bootstrap again.`)}</td>`}</tr>`)}
-</tbody></table>`}
+${pending.map(
+  (
+    c,
+  ) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}${c.renewalOf && html` ${badge("pending renewal")} <span class="muted">of expired certificate ${shortDigest(c.renewalOf)}</span>`}</td><td>${when(c.requestedAt)}</td><td class="wrap"><code>${formatSha256(c.publicKeySha256)}</code></td>
+${operator && html`<td>${action(c.certname, "sign", "Sign", "primary")} ${action(c.certname, "reject", "Reject", "danger", `Reject the request of ${c.certname}? Its agent stops waiting and must bootstrap again.`)}</td>`}</tr>`,
+)}
+</tbody></table>`
+}
 <h2 id="signed">Signed (${allSigned.length})</h2>
-${signed.length === 0
+${
+  signed.length === 0
     ? html`<p class="muted">No signed certificate.</p>`
     : html`<table><thead><tr><th>Certname</th><th>State</th><th>Serial</th><th>Signed</th><th>Expires</th>${operator && html`<th></th>`}</tr></thead><tbody>
-${signed.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}</td><td>${badge(certificateStatus(c, view.now))}</td><td>${shortDigest(c.serialHex)}</td>
+${signed.map(
+  (c) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}</td><td>${badge(certificateStatus(c, view.now))}</td><td>${shortDigest(c.serialHex)}</td>
 <td>${when(c.signedAt)}</td><td>${c.notAfter?.toISOString().slice(0, 10)}</td>
-${operator && html`<td>${action(c.certname, "revoke", "Revoke", "danger", `Revoke the certificate of ${c.certname}? Its agent is refused from its next call on.`)}</td>`}</tr>`)}
-</tbody></table>`}
-${allOther.length > 0 && html`<h2 id="revoked">Revoked and rejected (${allOther.length})</h2>
+${operator && html`<td>${action(c.certname, "revoke", "Revoke", "danger", `Revoke the certificate of ${c.certname}? Its agent is refused from its next call on.`)}</td>`}</tr>`,
+)}
+</tbody></table>`
+}
+${
+  allOther.length > 0 &&
+  html`<h2 id="revoked">Revoked and rejected (${allOther.length})</h2>
 <table><thead><tr><th>Certname</th><th>State</th><th>Requested</th><th>Since</th></tr></thead><tbody>
 ${other.map((c) => html`<tr data-certname="${c.certname}"><td class="wrap">${nodeLink(c.certname, view)}</td><td>${badge(c.state)}</td><td>${when(c.requestedAt)}</td><td>${endedAt(c)}</td></tr>`)}
-</tbody></table>`}
+</tbody></table>`
+}
 ${pager(view, Math.max(allSigned.length, allOther.length))}`;
 }
 

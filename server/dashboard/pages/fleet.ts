@@ -124,7 +124,9 @@ function nodeTable(nodes: NodeSummary[], f: Filters, now: Date | undefined): Saf
   return html`<table id="node-list"><thead><tr><th>${sortHeader(f, "certname", "Certname")}</th><th>${sortHeader(f, "status", "Status")}</th><th>${sortHeader(f, "last_run", "Last run")}</th>
 <th class="num">Changed</th><th class="num">Corrective</th><th class="num">Failed</th><th>Site version</th><th>Catalog</th></tr></thead><tbody>
 ${nodes.map(
-  (n) => html`<tr data-certname="${n.certname}"><td class="wrap"><a href="${pathOf("nodes", n.certname)}">${n.certname}</a></td><td>${badge(n.status)}</td><td>${when(n.lastReportAt, now)}${clockSkewFlag(n.clockSkewSeconds)}</td>
+  (
+    n,
+  ) => html`<tr data-certname="${n.certname}"><td class="wrap"><a href="${pathOf("nodes", n.certname)}">${n.certname}</a></td><td>${badge(n.status)}</td><td>${when(n.lastReportAt, now)}${clockSkewFlag(n.clockSkewSeconds)}</td>
 <td class="num">${n.counts?.changed ?? ""}</td><td class="num">${n.counts?.corrective ?? ""}</td><td class="num">${n.counts?.failed ?? ""}</td>
 <td>${version(n.siteVersion)}</td><td>${shortDigest(n.catalogDigest)}</td></tr>`,
 )}</tbody></table>`;

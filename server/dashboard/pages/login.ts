@@ -53,5 +53,8 @@ function sendLogin(reply: FastifyReply, status: number, next: string, error?: st
     <button class="primary" type="submit">Log in</button>
   </form>
 </div>`;
-  return reply.code(status).type("text/html; charset=utf-8").send(page({ title: "Log in", section: "none", body }));
+  return reply
+    .code(status)
+    .type("text/html; charset=utf-8")
+    .send(page({ title: "Log in", section: "none", body }));
 }

@@ -25,7 +25,10 @@ ${valueChart("probe-chart", `P95 latency per minute over the last hour: ${n.prob
 }
 
 function row(p: ProbeSummary): SafeHtml {
-  const kinds = Object.entries(p.errors).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(", ");
+  const kinds = Object.entries(p.errors)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   return html`<tr><td><code>${p.probe}</code></td><td class="wrap">${p.target ? html`${p.target}${p.everySeconds !== undefined && html` <span class="muted">every ${p.everySeconds}s</span>`}` : html`<span class="muted">no longer declared</span>`}</td>
 <td class="num">${count(p.count)}</td><td class="num">${kinds || "0"}</td><td class="num">${p.errorRate === undefined ? "—" : `${round(p.errorRate * 100, 2)} %`}</td>
 <td class="num">${quantile(p.p50Ms)}</td><td class="num">${quantile(p.p95Ms)}</td><td class="num">${quantile(p.p99Ms)}</td></tr>`;

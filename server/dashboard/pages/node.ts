@@ -94,13 +94,17 @@ the agent keeps applying its last good catalog.
 
 function timeline(certname: string, runs: ReportSummary[], next: string | undefined, paged: boolean): SafeHtml {
   return html`<h2 id="runs">Runs</h2>
-${runs.length === 0
+${
+  runs.length === 0
     ? html`<p class="muted">No report yet.</p>`
     : html`<table id="run-list"><thead><tr><th>Received</th><th>Started (agent)</th><th>Run</th><th>Status</th><th class="num">Changed</th><th class="num">Corrective</th><th class="num">Failed</th><th class="num">Duration</th><th>Site version</th></tr></thead><tbody>
 ${runs.map(
-  (r) => html`<tr><td>${when(r.receivedAt)}</td><td>${when(r.startedAt)}${clockSkewFlag(clockSkewSeconds(r))}</td><td><a href="${reportPath(r)}"><code>${r.runId}</code></a></td><td>${badge(runStatus(r))}${r.noop && html` <span class="muted">noop</span>`}</td>
+  (
+    r,
+  ) => html`<tr><td>${when(r.receivedAt)}</td><td>${when(r.startedAt)}${clockSkewFlag(clockSkewSeconds(r))}</td><td><a href="${reportPath(r)}"><code>${r.runId}</code></a></td><td>${badge(runStatus(r))}${r.noop && html` <span class="muted">noop</span>`}</td>
 <td class="num">${r.counts.changed}</td><td class="num">${r.counts.corrective}</td><td class="num">${r.counts.failed}</td><td class="num">${ms(r.durationMs)}</td><td>${version(r.siteVersion)}</td></tr>`,
-)}</tbody></table>`}
+)}</tbody></table>`
+}
 <div class="pager">${paged && html`<a href="${pathOf("nodes", certname)}#runs">newest runs</a>`}${next && html`<a href="${pathOf("nodes", certname)}${queryString({ runs: next })}#runs">older runs →</a>`}</div>`;
 }
 

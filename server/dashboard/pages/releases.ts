@@ -88,15 +88,19 @@ function label(text: string | undefined): SafeHtml | string {
 function listBody(releases: Paged<ReleaseSummary>, uses: Map<string, Use[]>, rollouts: boolean, now: Date): SafeHtml {
   return html`<h1>Releases</h1>
 <p class="muted">Every site version the server compiled from, kept with its files${rollouts ? "; rollouts move an environment's nodes from one to another" : ""}. Retention keeps the ${DEFAULT_KEEP_RELEASES} newest and every one a node or a rollout still uses; <code>ancla release list</code> lists the same.</p>
-${releases.total === 0
+${
+  releases.total === 0
     ? html`<p class="muted" id="no-releases">No release yet: the server keeps one when an agent first checks in on a site version.</p>`
     : html`<table id="releases"><thead><tr><th>Release</th><th>Commit</th><th>Author</th><th>Subject</th><th>First seen</th><th class="num">Files</th><th class="num">Size</th>${rollouts && html`<th>In use</th>`}</tr></thead><tbody>
 ${releases.items.map(
-  (r) => html`<tr data-version="${r.version}"><td class="nowrap">${releaseLink(r.version)}</td><td>${shortDigest(r.commit)}</td><td class="wrap">${label(r.author)}</td><td class="wrap">${label(r.subject)}</td>
+  (
+    r,
+  ) => html`<tr data-version="${r.version}"><td class="nowrap">${releaseLink(r.version)}</td><td>${shortDigest(r.commit)}</td><td class="wrap">${label(r.author)}</td><td class="wrap">${label(r.subject)}</td>
 <td class="nowrap">${when(r.firstSeenAt, now)}</td><td class="num">${count(r.files)}</td><td class="num nowrap">${size(r.bytes)}</td>${rollouts && html`<td class="wrap">${usesCell(uses.get(r.version) ?? [])}</td>`}</tr>`,
 )}
 </tbody></table>
-${releases.pager}`}`;
+${releases.pager}`
+}`;
 }
 
 /** `uses` absent: the server runs no rollouts, so no release is an environment's stable one. */
@@ -121,10 +125,12 @@ function pathCell(f: ReleaseFile): SafeHtml {
 
 function filesSection(files: Paged<ReleaseFile>): SafeHtml {
   return html`<h2 id="files">Files (${count(files.total)})</h2>
-${files.total === 0
+${
+  files.total === 0
     ? html`<p class="muted">No file.</p>`
     : html`<table id="release-files"><thead><tr><th>Mode</th><th class="num">Size</th><th>SHA-256</th><th>Path</th></tr></thead><tbody>
 ${files.items.map((f) => html`<tr><td><code>${fileMode(f.mode)}</code></td><td class="num nowrap">${size(f.size)}</td><td>${shortDigest(f.sha256)}</td><td class="wrap">${pathCell(f)}</td></tr>`)}
 </tbody></table>
-${files.pager}`}`;
+${files.pager}`
+}`;
 }

@@ -56,20 +56,23 @@ function header(r: Report, status: string | undefined): SafeHtml {
 
 function eventsSection(r: Report, events: Event[], total: number, changesOnly: boolean, pageNo: number): SafeHtml {
   const self = (p: { changes?: string; page?: number }): string => `${pathOf("reports", r.runId)}${queryString({ node: r.certname, ...p })}#events`;
-  const filter = changesOnly
-    ? html`Showing changes only · <a href="${self({})}">show all events</a>`
-    : html`Showing all events · <a href="${self({ changes: "1" })}">changes only</a>`;
+  const filter = changesOnly ? html`Showing changes only · <a href="${self({})}">show all events</a>` : html`Showing all events · <a href="${self({ changes: "1" })}">changes only</a>`;
   const pages = Math.max(1, Math.ceil(total / EVENTS_PER_PAGE));
   const changes = changesOnly ? "1" : undefined;
   return html`<h2 id="events">Events (${count(total)})</h2>
 <p class="muted">${filter}</p>
-${events.length === 0
+${
+  events.length === 0
     ? html`<p class="muted">${changesOnly ? "No resource changed in this run." : "Every resource was already in line: no event."}</p>`
     : html`<table><thead><tr><th>Resource</th><th>Property</th><th>Desired</th><th>Actual (before)</th><th>Result</th><th>Kind</th></tr></thead><tbody>
-${events.map(eventRows)}</tbody></table>`}
-${pages > 1 && html`<div class="pager">Page ${pageNo} of ${pages}
+${events.map(eventRows)}</tbody></table>`
+}
+${
+  pages > 1 &&
+  html`<div class="pager">Page ${pageNo} of ${pages}
 ${pageNo > 1 && html`<a href="${self({ changes, page: pageNo - 1 })}">← previous</a>`}
-${pageNo < pages && html`<a href="${self({ changes, page: pageNo + 1 })}">next →</a>`}</div>`}`;
+${pageNo < pages && html`<a href="${self({ changes, page: pageNo + 1 })}">next →</a>`}</div>`
+}`;
 }
 
 function eventRows(e: Event): SafeHtml {
@@ -88,11 +91,13 @@ function kind(e: Event): SafeHtml {
 
 function logsSection(r: Report): SafeHtml {
   return html`<h2 id="logs">Logs (${r.logs.length})</h2>
-${r.logs.length === 0
+${
+  r.logs.length === 0
     ? html`<p class="muted">No log lines.</p>`
     : html`<table><thead><tr><th>Time</th><th>Level</th><th>Message</th></tr></thead><tbody>
 ${r.logs.map((l) => html`<tr><td class="mono nowrap" title="${l.time}">${clock(l.time)}</td><td>${logLevelWords.word(l.level)}</td><td class="wrap">${l.code && html`<code>${l.code}</code> `}${messageAfterCode(l)}</td></tr>`)}
-</tbody></table>`}`;
+</tbody></table>`
+}`;
 }
 
 /** The time of day of an ISO timestamp (the run's date is in the header). */

@@ -35,7 +35,9 @@ ${runs.length > shown.length && html`<p class="muted">The newest ${shown.length}
 }
 
 function row(at: Date, run: AnalysisRun, c: CheckResult, first: boolean, now: Date): SafeHtml {
-  const runCell = first ? html`<td class="nowrap" rowspan="${run.checks.length}">${when(at, now)} ${badge(run.outcome)}<br><span class="muted">${run.canaryNodes} vs ${run.controlNodes} node(s)</span></td>` : "";
+  const runCell = first
+    ? html`<td class="nowrap" rowspan="${run.checks.length}">${when(at, now)} ${badge(run.outcome)}<br><span class="muted">${run.canaryNodes} vs ${run.controlNodes} node(s)</span></td>`
+    : "";
   return html`<tr data-outcome="${c.outcome}">${runCell}<td class="nowrap">${c.check}${c.probe ? html` <code>${c.probe}</code>` : ""}</td><td>${badge(c.outcome)}</td><td class="num">${c.canary ?? "–"}</td><td class="num">${c.control ?? "–"}</td><td class="nowrap">${c.threshold}</td><td class="num">${c.samples.canary} / ${c.samples.control}</td><td class="wrap">${c.message}${c.query ? html`<br><code>${c.query}</code>` : ""}</td></tr>`;
 }
 
@@ -57,7 +59,10 @@ function charts(template: AnalysisTemplate, runs: TimedRun[]): SafeHtml[] {
       { key: "canary", label: "canary", colour: "#c4540c", points: canary },
       { key: "control", label: "control", colour: "#1f5fbf", points: control },
     ];
-    const limit = limitOf(template.checks.find((c) => c.kind === check.check), check.probe);
+    const limit = limitOf(
+      template.checks.find((c) => c.kind === check.check),
+      check.probe,
+    );
     const last = canary.at(-1);
     return html`<h3>${what}</h3>${valueChart(`analysis-chart-${i}`, `${what} over time: canary ${last?.value ?? "not measured"}${control.length ? `, control ${control.at(-1)!.value}` : ""}`, series, limit)}`;
   });

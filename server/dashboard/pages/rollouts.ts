@@ -142,15 +142,19 @@ function listBody(list: RolloutRecord[], environment: string | undefined, now: D
 <label>Environment<input name="environment" value="${environment ?? ""}" placeholder="production"></label><button type="submit">Filter</button>
 ${environment && html`<a href="/rollouts">all environments</a>`}
 </form>
-${list.length === 0
+${
+  list.length === 0
     ? html`<p class="muted" id="no-rollouts">No rollout${environment ? html` in <code>${environment}</code>` : " yet"}.</p>`
     : html`<table id="rollouts"><thead><tr><th>Rollout</th><th>Environment</th><th>State</th><th>Step</th><th>Release</th><th>Started by</th><th>Started</th></tr></thead><tbody>
 ${list.map(
-  (r) => html`<tr data-id="${r.id}"><td><a href="${pathOf("rollouts", r.id)}"><code>${r.id}</code></a></td><td class="wrap">${r.environment}</td><td>${badge(r.state)}</td><td class="num">${stepOf(r)}</td>
+  (
+    r,
+  ) => html`<tr data-id="${r.id}"><td><a href="${pathOf("rollouts", r.id)}"><code>${r.id}</code></a></td><td class="wrap">${r.environment}</td><td>${badge(r.state)}</td><td class="num">${stepOf(r)}</td>
 <td class="nowrap">${releaseLink(r.fromRelease)} → ${releaseLink(r.toRelease)}</td><td class="wrap">${r.createdBy}</td><td>${when(r.createdAt, now)}</td></tr>`,
 )}
 </tbody></table>
-${list.length === LIST_LIMIT && html`<p class="muted">The ${LIST_LIMIT} newest.</p>`}`}`;
+${list.length === LIST_LIMIT && html`<p class="muted">The ${LIST_LIMIT} newest.</p>`}`
+}`;
 }
 
 function header(r: RolloutRecord, now: Date): SafeHtml {
@@ -200,7 +204,10 @@ function stepsSection(r: RolloutRecord): SafeHtml {
   // After the last step the controller moves every node that is left; shown as a step of its own, current while it does.
   const last: keyof typeof MARKS = r.state === "completed" ? "done" : r.step >= steps.length && !ENDED_STATES.includes(r.state) ? "current" : "pending";
   const baking = (kind: string, state: string): string => (kind === "wait" && state === "current" ? ` · baked ${Math.floor(r.bakedMs / 1000)}s` : "");
-  const rows: { text: string; state: keyof typeof MARKS; note: string }[] = [...steps.map((s) => ({ text: s.text, state: s.state, note: baking(s.kind, s.state) })), { text: "all nodes", state: last, note: "" }];
+  const rows: { text: string; state: keyof typeof MARKS; note: string }[] = [
+    ...steps.map((s) => ({ text: s.text, state: s.state, note: baking(s.kind, s.state) })),
+    { text: "all nodes", state: last, note: "" },
+  ];
   return html`<h2 id="steps">Steps</h2>
 <ol class="steps">${rows.map((s) => html`<li class="step-${s.state}"><span class="mark" aria-hidden="true">${MARKS[s.state]}</span> <code>${s.text}</code> <span class="muted">${s.state}${s.note}</span></li>`)}</ol>`;
 }
@@ -221,16 +228,20 @@ function movedSection(r: RolloutRecord, moved: Paged<MovedNode>, lookup: NodeLoo
     return s ? describeStep(s) : "all nodes";
   };
   return html`<h2 id="moved">Moved nodes (${count(moved.total)})</h2>
-${moved.total === 0
+${
+  moved.total === 0
     ? html`<p class="muted">No node moved yet.</p>`
     : html`<p class="muted">Health is their run on the target release: pending until they report one, late (a failure) past the report_within gate.</p>
 <table id="moved-nodes"><thead><tr><th>Node</th><th>Cohort step</th><th>Moved</th><th>Health</th><th>Release</th><th>Last run on the target</th></tr></thead><tbody>
 ${moved.items.map(
-  (n) => html`<tr data-certname="${n.certname}"><td class="wrap node">${nodeLink(n.certname)}</td><td class="nowrap">${n.step + 1} <span class="muted">${cohort(n.step)}</span></td><td>${when(n.movedAt, now)}</td>
+  (
+    n,
+  ) => html`<tr data-certname="${n.certname}"><td class="wrap node">${nodeLink(n.certname)}</td><td class="nowrap">${n.step + 1} <span class="muted">${cohort(n.step)}</span></td><td>${when(n.movedAt, now)}</td>
 <td>${badge(n.health)}${n.imageRolledBack && html` <span class="badge s-failed">image rolled back</span>`}</td><td>${version(lookup.release(n.certname))}</td><td>${runCell(n.lastRun, n.certname, now, "none yet")}</td></tr>`,
 )}
 </tbody></table>
-${moved.pager}`}`;
+${moved.pager}`
+}`;
 }
 
 function controlSection(r: RolloutRecord, control: Paged<string>, lookup: NodeLookup, now: Date): SafeHtml {
@@ -240,13 +251,15 @@ function controlSection(r: RolloutRecord, control: Paged<string>, lookup: NodeLo
     return runCell(s && { runId: s.runId, status: runStatus(s), at: s.receivedAt }, certname, now, "no run yet");
   };
   return html`<h2 id="control">Control: not moved yet (${count(control.total)})</h2>
-${control.total === 0
+${
+  control.total === 0
     ? html`<p class="muted">Every node of ${r.environment} is moved.</p>`
     : html`<p class="muted">They stay on the stable release until their step.</p>
 <table id="control-nodes"><thead><tr><th>Node</th><th>Release</th><th>Last result</th></tr></thead><tbody>
 ${control.items.map((c) => html`<tr data-certname="${c}"><td class="wrap node">${nodeLink(c)}</td><td>${version(lookup.release(c))}</td><td>${last(c)}</td></tr>`)}
 </tbody></table>
-${control.pager}`}`;
+${control.pager}`
+}`;
 }
 
 interface GateRow extends GateSample {

@@ -83,7 +83,8 @@ export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes 
         preHandler: requireRole("operator"),
         schema: {
           tags,
-          summary: "push an artifact (an image tar or tar.gz) as NAME@VERSION: the body is the file (application/octet-stream, at most the server's max_artifact_bytes: 413 above it, 415 for another media type); audited",
+          summary:
+            "push an artifact (an image tar or tar.gz) as NAME@VERSION: the body is the file (application/octet-stream, at most the server's max_artifact_bytes: 413 above it, 415 for another media type); audited",
           params: { type: "object", required: ["name", "version"], properties: { name: { type: "string" }, version: { type: "string" } } },
           response: responses({ ...artifactSchema, required: [...artifactSchema.required, "created"], properties: { ...artifactSchema.properties, created: { type: "boolean" } } }, 201),
         },

@@ -39,14 +39,23 @@ function releaseDetailView(r: ReleaseRecord) {
 
 export function releaseRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const viewer = requireRole("viewer");
-  app.get("/releases", { preHandler: viewer, schema: { tags, summary: "the site versions the server kept, newest first", response: responses(object({ releases: arrayOf(releaseSchema) })) } }, async () => ({
-    releases: deps.store.listReleases().map(releaseView),
-  }));
+  app.get(
+    "/releases",
+    { preHandler: viewer, schema: { tags, summary: "the site versions the server kept, newest first", response: responses(object({ releases: arrayOf(releaseSchema) })) } },
+    async () => ({
+      releases: deps.store.listReleases().map(releaseView),
+    }),
+  );
   app.get<{ Params: { version: string } }>(
     "/releases/:version",
     {
       preHandler: viewer,
-      schema: { tags, summary: "one release (by its site version) with its files", params: fields({ version: { type: "string", minLength: 1 } }, ["version"]), response: responses(releaseDetailSchema) },
+      schema: {
+        tags,
+        summary: "one release (by its site version) with its files",
+        params: fields({ version: { type: "string", minLength: 1 } }, ["version"]),
+        response: responses(releaseDetailSchema),
+      },
     },
     async (request) => {
       const release = deps.store.getRelease(request.params.version);

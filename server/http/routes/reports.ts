@@ -90,7 +90,16 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { runId: string }; Querystring: EventsQuery }>(
     "/reports/:runId/events",
-    { preHandler: viewer, schema: { tags, summary: "the events of a run, paged, optionally only changes or only corrective ones", params: runIdParams, querystring: eventsQuerySchema, response: responses(eventPageSchema) } },
+    {
+      preHandler: viewer,
+      schema: {
+        tags,
+        summary: "the events of a run, paged, optionally only changes or only corrective ones",
+        params: runIdParams,
+        querystring: eventsQuerySchema,
+        response: responses(eventPageSchema),
+      },
+    },
     async (request) => {
       const { runId } = request.params;
       const q = request.query;
@@ -109,5 +118,4 @@ function requireReport(deps: ApiDeps, runId: string, node: string | undefined) {
   return report;
 }
 
-const notFound = (runId: string, node: string | undefined) =>
-  new AnclaError("ANCLA_E_NOT_FOUND", `no report with run id "${runId}"${node === undefined ? "" : ` from "${node}"`}`);
+const notFound = (runId: string, node: string | undefined) => new AnclaError("ANCLA_E_NOT_FOUND", `no report with run id "${runId}"${node === undefined ? "" : ` from "${node}"`}`);

@@ -42,7 +42,14 @@ const rolloutProperties = {
 } as const;
 const rolloutSchema = object(rolloutProperties);
 const lastRunSchema = { type: ["object", "null"], additionalProperties: false, required: ["run_id", "status", "at"], properties: { run_id: str, status: str, at: time } } as const;
-const movedNodeSchema = object({ certname: str, step: int, moved_at: time, health: { type: "string", enum: ["healthy", "failed", "pending", "late"] }, image_rolled_back: { type: "boolean" }, last_run: lastRunSchema });
+const movedNodeSchema = object({
+  certname: str,
+  step: int,
+  moved_at: time,
+  health: { type: "string", enum: ["healthy", "failed", "pending", "late"] },
+  image_rolled_back: { type: "boolean" },
+  last_run: lastRunSchema,
+});
 const eventSchema = object({ at: time, kind: str, message: str, detail: nullableObject });
 const rolloutDetailSchema = object({ ...rolloutProperties, nodes: arrayOf(movedNodeSchema), control: arrayOf(str), events: arrayOf(eventSchema) });
 
@@ -77,7 +84,8 @@ const listQuery = fields({ environment: { type: "string", minLength: 1, maxLengt
 
 /** Each step of the strategy marked done, current or pending (the dashboard shows the same marks). */
 export function stepsView(r: RolloutRecord) {
-  const state = (i: number): "done" | "current" | "pending" => (i < r.step || ["completed"].includes(r.state) ? "done" : i === r.step && !["rolled-back", "aborted"].includes(r.state) ? "current" : "pending");
+  const state = (i: number): "done" | "current" | "pending" =>
+    i < r.step || ["completed"].includes(r.state) ? "done" : i === r.step && !["rolled-back", "aborted"].includes(r.state) ? "current" : "pending";
   return r.strategy.steps.map((s: RolloutStep, index) => ({ index, kind: s.kind, text: describeStep(s), state: state(index) }));
 }
 
@@ -187,12 +195,18 @@ export function rolloutRoutes(controller: RolloutController) {
     );
     app.get<{ Params: { id: string } }>(
       "/rollouts/:id",
-      { preHandler: viewer, schema: { tags, summary: "one rollout: its steps, moved nodes with their health, the control, and its history", params: idParams, response: responses(rolloutDetailSchema) } },
+      {
+        preHandler: viewer,
+        schema: { tags, summary: "one rollout: its steps, moved nodes with their health, the control, and its history", params: idParams, response: responses(rolloutDetailSchema) },
+      },
       async (request) => rolloutDetailView(await controller.view(request.params.id)),
     );
     app.get<{ Params: { id: string } }>(
       "/rollouts/:id/analysis",
-      { preHandler: viewer, schema: { tags, summary: "a rollout's analysis runs: every check's canary and control values, threshold, sample sizes and outcome", params: idParams, response: responses(analysisSchema) } },
+      {
+        preHandler: viewer,
+        schema: { tags, summary: "a rollout's analysis runs: every check's canary and control values, threshold, sample sizes and outcome", params: idParams, response: responses(analysisSchema) },
+      },
       async (request) => analysisView(await controller.view(request.params.id)),
     );
     for (const action of Object.keys(ACTIONS) as Action[]) {

@@ -72,7 +72,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps, watch: WatchHub):
       const requestedAt = new Date();
       const { requestId, notConnected } = watch.nudge(certnames, { noop, reason: `ancla run by ${actor}` });
       const offline = new Set(notConnected);
-      deps.store.appendAudit({ at: requestedAt, actor, action: "node.run", target: glob, detail: { request_id: requestId, noop, nodes: certnames.length, connected: certnames.length - offline.size } });
+      deps.store.appendAudit({
+        at: requestedAt,
+        actor,
+        action: "node.run",
+        target: glob,
+        detail: { request_id: requestId, noop, nodes: certnames.length, connected: certnames.length - offline.size },
+      });
       void reply.code(202);
       return { requested_at: requestedAt.toISOString(), request_id: requestId, nodes: certnames.map((certname) => ({ certname, connected: !offline.has(certname) })) };
     },

@@ -86,10 +86,7 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const body = request.body ?? {};
       const oneTime = body.one_time ?? true;
       if (body.certname_glob) checkGlob(body.certname_glob);
-      const created = deps.certs.createBootstrapToken(
-        { ttlSeconds: body.ttl_seconds ?? DEFAULT_TTL_SECONDS, certnameGlob: body.certname_glob ?? undefined, oneTime },
-        actorOf(request),
-      );
+      const created = deps.certs.createBootstrapToken({ ttlSeconds: body.ttl_seconds ?? DEFAULT_TTL_SECONDS, certnameGlob: body.certname_glob ?? undefined, oneTime }, actorOf(request));
       void reply.code(201);
       return { token: created.token, id: created.id, expires_at: created.expiresAt.toISOString(), certname_glob: body.certname_glob ?? null, one_time: oneTime };
     },
@@ -124,9 +121,13 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get("/api-tokens", { preHandler: admin, schema: { tags, summary: "API tokens, newest first, revoked ones included (never their secrets)", response: responses(apiTokenListSchema) } }, async () => ({
-    tokens: deps.store.listApiTokens().map(apiTokenView),
-  }));
+  app.get(
+    "/api-tokens",
+    { preHandler: admin, schema: { tags, summary: "API tokens, newest first, revoked ones included (never their secrets)", response: responses(apiTokenListSchema) } },
+    async () => ({
+      tokens: deps.store.listApiTokens().map(apiTokenView),
+    }),
+  );
 
   app.delete<{ Params: { id: string } }>(
     "/api-tokens/:id",

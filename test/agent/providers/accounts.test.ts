@@ -85,10 +85,19 @@ t.test("through the engine: noop runs nothing, apply runs one command each, fail
 
   const noop = await apply(catalog, { providers, noop: true });
   t.same(calls, []);
-  t.same(noop.events.map((e) => [e.resource, e.property, eventResultWords.word(e.result)]), [["group:web", "ensure", "noop"], ["user:deploy", "shell", "noop"]]);
+  t.same(
+    noop.events.map((e) => [e.resource, e.property, eventResultWords.word(e.result)]),
+    [
+      ["group:web", "ensure", "noop"],
+      ["user:deploy", "shell", "noop"],
+    ],
+  );
 
   const real = await apply(catalog, { providers });
-  t.same(calls, [["groupadd", "web"], ["usermod", "-s", "/bin/bash", "deploy"]]);
+  t.same(calls, [
+    ["groupadd", "web"],
+    ["usermod", "-s", "/bin/bash", "deploy"],
+  ]);
   t.match(real.events[0], { resource: "group:web", result: EventResult.FAILED, message: "groupadd exited with 9: groupadd: group 'web' already exists" });
 });
 

@@ -33,7 +33,10 @@ t.test("unless and onlyif decide by exit status; environment and cwd reach the c
     exec("runs", { command: `echo "$GREETING $(pwd)" > ${out}`, onlyif: "test -d .", unless: "false", environment: { GREETING: "hi" }, cwd: join(dir, "here") }),
   ]);
   const outcome = await apply(catalog);
-  t.same(outcome.events.map((e) => e.resource), ["exec:runs"]);
+  t.same(
+    outcome.events.map((e) => e.resource),
+    ["exec:runs"],
+  );
   t.notOk(existsSync(join(dir, "u")));
   t.notOk(existsSync(join(dir, "o")));
   t.equal(readFileSync(out, "utf8"), `hi ${join(dir, "here")}\n`);
@@ -47,7 +50,12 @@ t.test("a non-zero exit fails the resource with the tail of its output, and skip
   );
   const outcome = await apply(catalog);
   t.equal(outcome.status, ReportStatus.FAILED);
-  t.match(outcome.events[0], { resource: "exec:broken", property: "returns", result: EventResult.FAILED, message: "echo some context; echo the error >&2; exit 3 exited with 3: some context\nthe error" });
+  t.match(outcome.events[0], {
+    resource: "exec:broken",
+    property: "returns",
+    result: EventResult.FAILED,
+    message: "echo some context; echo the error >&2; exit 3 exited with 3: some context\nthe error",
+  });
   t.equal(outcome.events[1].result, EventResult.SKIPPED);
 });
 
@@ -124,9 +132,15 @@ t.test("in noop, a guard whose cwd or user does not exist yet is unknown; in a r
     exec("as-missing-user", { command: "true", onlyif: "true", user: "no-such-user-here" }),
   ]);
   const noop = await apply(catalog, { noop: true });
-  t.same(noop.events.map((e) => eventResultWords.word(e.result)), ["unknown", "unknown"]);
+  t.same(
+    noop.events.map((e) => eventResultWords.word(e.result)),
+    ["unknown", "unknown"],
+  );
   t.match(noop.events[0].message, /cwd .*not-yet is not a directory/);
   t.match(noop.events[1].message, /no user named "no-such-user-here"/);
   const real = await apply(catalog);
-  t.same(real.events.map((e) => eventResultWords.word(e.result)), ["failed", "failed"]);
+  t.same(
+    real.events.map((e) => eventResultWords.word(e.result)),
+    ["failed", "failed"],
+  );
 });

@@ -16,7 +16,14 @@ t.test("a content change carries a unified diff old → new, in noop too", async
   const noop = await apply(catalog, { noop: true });
   t.equal(noop.events[0].diff, expected, "noop shows the diff of inline content");
   const real = await apply(catalog);
-  t.same(real.events.map((e) => [e.property, e.diff]), [["content", expected], ["mode", ""]], "only the content event has a diff");
+  t.same(
+    real.events.map((e) => [e.property, e.diff]),
+    [
+      ["content", expected],
+      ["mode", ""],
+    ],
+    "only the content event has a diff",
+  );
 });
 
 t.test("content by digest gets its diff when fetched to be written (noop fetches nothing)", async (t) => {
@@ -35,9 +42,26 @@ t.test("two one-line edits in a 3,000-line file: the report shows the two edits,
   t.equal(
     diff,
     [
-      `--- ${path}`, `+++ ${path}`,
-      "@@ -98,7 +98,7 @@", " line 97", " line 98", " line 99", "-line 100", "+LINE 100", " line 101", " line 102", " line 103",
-      "@@ -2898,7 +2898,7 @@", " line 2897", " line 2898", " line 2899", "-line 2900", "+LINE 2900", " line 2901", " line 2902", " line 2903",
+      `--- ${path}`,
+      `+++ ${path}`,
+      "@@ -98,7 +98,7 @@",
+      " line 97",
+      " line 98",
+      " line 99",
+      "-line 100",
+      "+LINE 100",
+      " line 101",
+      " line 102",
+      " line 103",
+      "@@ -2898,7 +2898,7 @@",
+      " line 2897",
+      " line 2898",
+      " line 2899",
+      "-line 2900",
+      "+LINE 2900",
+      " line 2901",
+      " line 2902",
+      " line 2903",
       "",
     ].join("\n"),
   );
@@ -64,7 +88,15 @@ t.test("no diff for a sensitive resource, binary content, or no old content", as
       file(join(root, "new"), { content: "created\n" }),
     ]),
   );
-  t.same(outcome.events.map((e) => [e.property, e.diff]), [["content", ""], ["content", ""], ["content", ""], ["ensure", ""]]);
+  t.same(
+    outcome.events.map((e) => [e.property, e.diff]),
+    [
+      ["content", ""],
+      ["content", ""],
+      ["content", ""],
+      ["ensure", ""],
+    ],
+  );
   t.notOk(JSON.stringify(outcome).includes("password="), "the sensitive content appears nowhere in the outcome");
 });
 

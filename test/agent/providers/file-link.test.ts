@@ -17,7 +17,10 @@ t.test("a missing link is created, then in sync", async (t) => {
   const root = t.testdir({ a: "A" });
   const catalog = catalogOf([link(join(root, "l"), join(root, "a"))]);
   const first = await apply(catalog);
-  t.same(first.events.map((e) => [e.property, e.desired, e.actual, eventResultWords.word(e.result)]), [["ensure", '"link"', '"absent"', "changed"]]);
+  t.same(
+    first.events.map((e) => [e.property, e.desired, e.actual, eventResultWords.word(e.result)]),
+    [["ensure", '"link"', '"absent"', "changed"]],
+  );
   t.equal(await readlink(join(root, "l")), join(root, "a"));
   t.equal(await readFile(join(root, "l"), "utf8"), "A", "it points where it should");
   const second = await apply(catalog);
@@ -29,9 +32,15 @@ t.test("a link to elsewhere is retargeted in place, leaving no temporary link", 
   const root = t.testdir({ a: "A", b: "B" });
   await symlink(join(root, "a"), join(root, "l"));
   const outcome = await apply(catalogOf([link(join(root, "l"), join(root, "b"))]));
-  t.same(outcome.events.map((e) => [e.property, e.desired, e.actual, e.corrective]), [["target", JSON.stringify(join(root, "b")), JSON.stringify(join(root, "a")), false]]);
+  t.same(
+    outcome.events.map((e) => [e.property, e.desired, e.actual, e.corrective]),
+    [["target", JSON.stringify(join(root, "b")), JSON.stringify(join(root, "a")), false]],
+  );
   t.equal(await readlink(join(root, "l")), join(root, "b"));
-  t.same((await readdir(root)).filter((n) => n.startsWith(TEMP_PREFIX)), []);
+  t.same(
+    (await readdir(root)).filter((n) => n.startsWith(TEMP_PREFIX)),
+    [],
+  );
   t.equal(await readFile(join(root, "a"), "utf8"), "A", "the old target is untouched");
 });
 
@@ -45,7 +54,10 @@ t.test("a file in the way is replaced by the link, its content kept in the bucke
   const root = t.testdir({ a: "A", l: "was a file\n", state: {} });
   const bucket = new ContentBucket(join(root, "state/bucket"));
   const outcome = await apply(catalogOf([link(join(root, "l"), join(root, "a"))]), { bucket });
-  t.same(outcome.events.map((e) => [e.property, e.desired, e.actual]), [["ensure", '"link"', '"file"']]);
+  t.same(
+    outcome.events.map((e) => [e.property, e.desired, e.actual]),
+    [["ensure", '"link"', '"file"']],
+  );
   t.ok((await lstat(join(root, "l"))).isSymbolicLink());
   t.equal(await readFile(bucket.pathOf(sha256Hex("was a file\n")), "utf8"), "was a file\n");
 });
@@ -68,10 +80,21 @@ t.test("noop reports creation, retargeting and replacement and changes nothing",
   const catalog = catalogOf([link(join(root, "new"), join(root, "a")), link(join(root, "old"), join(root, "b")), link(join(root, "f"), join(root, "a"))]);
   const noop = await apply(catalog, { noop: true });
   t.equal(noop.status, ReportStatus.NOOP);
-  t.same(noop.events.map((e) => [e.property, eventResultWords.word(e.result)]), [["ensure", "noop"], ["target", "noop"], ["ensure", "noop"]]);
+  t.same(
+    noop.events.map((e) => [e.property, eventResultWords.word(e.result)]),
+    [
+      ["ensure", "noop"],
+      ["target", "noop"],
+      ["ensure", "noop"],
+    ],
+  );
   t.same(await snapshot(root), before);
   const real = await apply(catalog);
-  t.same(real.events.map((e) => [e.property, e.desired, e.actual]), noop.events.map((e) => [e.property, e.desired, e.actual]), "a real run does what noop said");
+  t.same(
+    real.events.map((e) => [e.property, e.desired, e.actual]),
+    noop.events.map((e) => [e.property, e.desired, e.actual]),
+    "a real run does what noop said",
+  );
 });
 
 const notRoot = process.getuid?.() !== 0 && "changing a link's owner needs root";
@@ -82,13 +105,14 @@ t.test("owner and group apply to the link itself, not its target", { skip: notRo
   if (nobody === undefined || nogroup === undefined) throw new Error("this test needs the nobody user and the nogroup group");
   const root = t.testdir({ a: "A", b: "B" });
   await symlink(join(root, "a"), join(root, "existing"));
-  const outcome = await apply(
-    catalogOf([link(join(root, "new"), join(root, "a"), { owner: "nobody", group: "nogroup" }), link(join(root, "existing"), join(root, "a"), { owner: "nobody" })]),
+  const outcome = await apply(catalogOf([link(join(root, "new"), join(root, "a"), { owner: "nobody", group: "nogroup" }), link(join(root, "existing"), join(root, "a"), { owner: "nobody" })]));
+  t.same(
+    outcome.events.map((e) => [e.resource, e.property, e.desired, e.actual]),
+    [
+      [`file:${join(root, "new")}`, "ensure", '"link"', '"absent"'],
+      [`file:${join(root, "existing")}`, "owner", '"nobody"', '"root"'],
+    ],
   );
-  t.same(outcome.events.map((e) => [e.resource, e.property, e.desired, e.actual]), [
-    [`file:${join(root, "new")}`, "ensure", '"link"', '"absent"'],
-    [`file:${join(root, "existing")}`, "owner", '"nobody"', '"root"'],
-  ]);
   for (const name of ["new", "existing"]) t.equal((await lstat(join(root, name))).uid, nobody, `${name} is owned by nobody`);
   t.equal((await lstat(join(root, "new"))).gid, nogroup);
   t.equal((await lstat(join(root, "a"))).uid, 0, "the target keeps its owner");
@@ -111,7 +135,15 @@ t.test("mode is refused on a link, and target elsewhere", async (t) => {
       file(join(root, "d"), { ensure: "directory", purge: "yes" }),
     ]),
   );
-  t.same(outcome.events.map((e) => [e.property, eventResultWords.word(e.result)]), [["mode", "failed"], ["target", "failed"], ["target", "failed"], ["purge", "failed"]]);
+  t.same(
+    outcome.events.map((e) => [e.property, eventResultWords.word(e.result)]),
+    [
+      ["mode", "failed"],
+      ["target", "failed"],
+      ["target", "failed"],
+      ["purge", "failed"],
+    ],
+  );
   t.match(outcome.events[0].message, "a symlink has no mode of its own");
   t.match(outcome.events[1].message, 'target only applies to ensure "link", not "file"');
   t.match(outcome.events[2].message, "target must be an absolute path");

@@ -61,12 +61,23 @@ t.test("noop lists what would be purged and removes nothing", async (t) => {
   const before = await snapshot(root);
   const outcome = await apply(purgeCatalog(root), { noop: true });
   t.equal(outcome.status, ReportStatus.NOOP);
-  t.same(outcome.events.map((e) => [e.resource.slice(root.length + 5), eventResultWords.word(e.result)]), [["/d/junk", "noop"], ["/d/stray.conf", "noop"], ["/d/sub/extra.conf", "noop"]]);
+  t.same(
+    outcome.events.map((e) => [e.resource.slice(root.length + 5), eventResultWords.word(e.result)]),
+    [
+      ["/d/junk", "noop"],
+      ["/d/stray.conf", "noop"],
+      ["/d/sub/extra.conf", "noop"],
+    ],
+  );
   t.equal(outcome.counts.changed, 0);
   t.same(await snapshot(root), before);
 
   const flagged = await apply(purgeCatalog(root, { noop: true }));
-  t.same(flagged.events.map((e) => eventResultWords.word(e.result)), ["noop", "noop", "noop"], "a directory flagged noop purges nothing either");
+  t.same(
+    flagged.events.map((e) => eventResultWords.word(e.result)),
+    ["noop", "noop", "noop"],
+    "a directory flagged noop purges nothing either",
+  );
   t.same(await snapshot(root), before);
 });
 
@@ -82,7 +93,14 @@ t.test("a symlink beneath is removed as a link and never followed", async (t) =>
   const outside = await snapshot(join(root, "outside"));
 
   const outcome = await apply(catalogOf([dir(d, { purge: true }), file(join(d, "via/precious.txt"), { content: "keep me" })]));
-  t.same(outcome.events.map((e) => [e.resource.slice(d.length + 6), e.actual]), [["escape", '"link"'], ["file-link", '"link"'], ["real", '"directory"']]);
+  t.same(
+    outcome.events.map((e) => [e.resource.slice(d.length + 6), e.actual]),
+    [
+      ["escape", '"link"'],
+      ["file-link", '"link"'],
+      ["real", '"directory"'],
+    ],
+  );
   t.same((await readdir(d)).sort(), ["via"]);
   t.ok((await lstat(join(d, "via"))).isSymbolicLink());
   t.same(await snapshot(join(root, "outside")), outside, "nothing the links pointed at was touched");
@@ -92,7 +110,10 @@ t.test("a symlink beneath is removed as a link and never followed", async (t) =>
 t.test("a directory made in this run has nothing to purge; purge: false purges nothing", async (t) => {
   const root = t.testdir({ kept: { stray: "x" } });
   const outcome = await apply(catalogOf([dir(join(root, "new"), { purge: true }), dir(join(root, "kept"), { purge: false })]));
-  t.same(outcome.events.map((e) => [e.resource, e.property]), [[`file:${join(root, "new")}`, "ensure"]]);
+  t.same(
+    outcome.events.map((e) => [e.resource, e.property]),
+    [[`file:${join(root, "new")}`, "ensure"]],
+  );
   t.equal(await readFile(join(root, "kept/stray"), "utf8"), "x");
 });
 
@@ -100,7 +121,13 @@ t.test("purged files are kept in the bucket, except a sensitive directory's", as
   const root = t.testdir({ d: { "old.conf": "old settings\n" }, s: { "secret.key": "hunter2\n" }, state: {} });
   const bucket = new ContentBucket(join(root, "state/bucket"));
   const outcome = await apply(catalogOf([dir(join(root, "d"), { purge: true }), { ...dir(join(root, "s"), { purge: true }), sensitive: true }]), { bucket });
-  t.same(outcome.events.map((e) => [e.resource.slice(root.length + 5), e.actual]), [["/d/old.conf", '"file"'], ["/s/secret.key", "[redacted]"]]);
+  t.same(
+    outcome.events.map((e) => [e.resource.slice(root.length + 5), e.actual]),
+    [
+      ["/d/old.conf", '"file"'],
+      ["/s/secret.key", "[redacted]"],
+    ],
+  );
   t.equal(await readFile(bucket.pathOf(sha256Hex("old settings\n")), "utf8"), "old settings\n");
   t.same(await readdir(bucket.dir), [sha256Hex("old settings\n")], "nothing of the sensitive directory is kept");
 });

@@ -97,14 +97,20 @@ t.test("killed between switch and commit: the next run finishes the switch once 
 
   const noop = await cli("agent", [...applyArgs(s), "--noop"]);
   t.equal(noop.code, 0, `a noop run only reports (stderr: ${noop.stderr})`);
-  t.match((JSON.parse(noop.stdout) as ReportJson).events?.find((e) => e.resource === "image:webapp"), { property: "state", result: "noop", message: /would finish or undo the switch to sha256:\w+ interrupted at pending-commit/ });
+  t.match(
+    (JSON.parse(noop.stdout) as ReportJson).events?.find((e) => e.resource === "image:webapp"),
+    { property: "state", result: "noop", message: /would finish or undo the switch to sha256:\w+ interrupted at pending-commit/ },
+  );
   t.match(journal(s), { pending: { step: "pending-commit", to: v2 } }, "and leaves the journal as it was");
 
   await writeFile(s.go, "");
   const next = await cli("agent", applyArgs(s));
   t.equal(next.code, 2, next.stderr);
   const report = JSON.parse(next.stdout) as ReportJson;
-  t.match(report.events?.find((e) => e.resource === "image:webapp"), { result: "changed", message: /^committed: health check passed/ });
+  t.match(
+    report.events?.find((e) => e.resource === "image:webapp"),
+    { result: "changed", message: /^committed: health check passed/ },
+  );
   t.equal(report.events?.filter((e) => e.property === "refresh").length, 1, "the switch is made again: one restart, before the health check");
   t.match(journal(s), { committed: v2 });
   t.notOk(journal(s)?.pending, "the journal is closed");
@@ -125,7 +131,10 @@ t.test("killed between switch and commit: the next run undoes the switch when th
   // 6: failures, and changes (the app was restarted twice, onto the new image and back).
   t.equal(next.code, 6, "the run has failures");
   const report = JSON.parse(next.stdout) as ReportJson;
-  t.match(report.events?.find((e) => e.resource === "image:webapp"), { result: "failed", message: new RegExp(`^rolled-back to slots/${v1.slice(0, 12)}: health check failed`) });
+  t.match(
+    report.events?.find((e) => e.resource === "image:webapp"),
+    { result: "failed", message: new RegExp(`^rolled-back to slots/${v1.slice(0, 12)}: health check failed`) },
+  );
   t.equal(readlinkSync(join(s.app.path, "current")), `slots/${v1.slice(0, 12)}`);
   t.equal(await servedSoon(s.app, "1.0.0"), "1.0.0", "the old version serves again");
   t.match(journal(s), { committed: v1, bad: { digest: v2 } });

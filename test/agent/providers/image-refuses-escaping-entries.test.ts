@@ -86,33 +86,37 @@ t.test("escapeOf: the rules one entry at a time", async (t) => {
   t.match(escapeOf("FIFO", "pipe"), /is a FIFO/);
 });
 
-t.test("an image that would unpack past the free space is refused before a byte is written (and a gzip bomb by node-tar's ratio limit)", { skip: process.getuid?.() === 0 ? false : "needs root to mount a small tmpfs" }, async (t) => {
-  const dir = t.testdir({ src: {} });
-  // 24 MiB that do not compress, for a 16 MiB file system.
-  await writeFile(join(dir, "src/data.bin"), randomBytes(24 * 1024 * 1024));
-  const file = join(dir, "big.tar");
-  await createTar({ cwd: join(dir, "src"), file }, ["data.bin"]);
-  const bytes = new Uint8Array(await readFile(file));
-  const image: Image = { file, bytes, digest: sha256Hex(bytes) };
-  // Zeros: a gzip bomb (40 MiB from a few KiB) stops at node-tar's decompression ratio limit.
-  await writeFile(join(dir, "src/zeros.bin"), Buffer.alloc(40 * 1024 * 1024));
-  const bombFile = join(dir, "bomb.tar.gz");
-  await createTar({ cwd: join(dir, "src"), file: bombFile, gzip: true }, ["zeros.bin"]);
-  const bombBytes = new Uint8Array(await readFile(bombFile));
-  const bomb: Image = { file: bombFile, bytes: bombBytes, digest: sha256Hex(bombBytes) };
-  const small = join(dir, "small");
-  await mkdir(small);
-  t.equal(spawnSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", small]).status, 0, "a 16 MiB file system");
-  // Unmounted here, not in a teardown: the test dir is removed before teardowns run.
-  try {
-    const path = join(small, "srv/app");
-    const outcome = await applyImage(dir, "app", path, image);
-    t.equal(outcome.status, ReportStatus.FAILED);
-    t.match(outcome.events[0]?.message, /unpacks to 24\.0 MiB and .* has [\d.]+ MiB free \(5% is kept free\)/);
-    t.same(existsSync(join(path, "slots")) ? readdirSync(join(path, "slots")) : [], [], "no slot, no staging left");
-    const bombed = await applyImage(dir, "bomb", join(small, "srv/bomb"), bomb);
-    t.match(bombed.events[0]?.message, /max decompression ratio exceeded/, "the gzip bomb is refused too");
-  } finally {
-    spawnSync("umount", ["-l", small]);
-  }
-});
+t.test(
+  "an image that would unpack past the free space is refused before a byte is written (and a gzip bomb by node-tar's ratio limit)",
+  { skip: process.getuid?.() === 0 ? false : "needs root to mount a small tmpfs" },
+  async (t) => {
+    const dir = t.testdir({ src: {} });
+    // 24 MiB that do not compress, for a 16 MiB file system.
+    await writeFile(join(dir, "src/data.bin"), randomBytes(24 * 1024 * 1024));
+    const file = join(dir, "big.tar");
+    await createTar({ cwd: join(dir, "src"), file }, ["data.bin"]);
+    const bytes = new Uint8Array(await readFile(file));
+    const image: Image = { file, bytes, digest: sha256Hex(bytes) };
+    // Zeros: a gzip bomb (40 MiB from a few KiB) stops at node-tar's decompression ratio limit.
+    await writeFile(join(dir, "src/zeros.bin"), Buffer.alloc(40 * 1024 * 1024));
+    const bombFile = join(dir, "bomb.tar.gz");
+    await createTar({ cwd: join(dir, "src"), file: bombFile, gzip: true }, ["zeros.bin"]);
+    const bombBytes = new Uint8Array(await readFile(bombFile));
+    const bomb: Image = { file: bombFile, bytes: bombBytes, digest: sha256Hex(bombBytes) };
+    const small = join(dir, "small");
+    await mkdir(small);
+    t.equal(spawnSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", small]).status, 0, "a 16 MiB file system");
+    // Unmounted here, not in a teardown: the test dir is removed before teardowns run.
+    try {
+      const path = join(small, "srv/app");
+      const outcome = await applyImage(dir, "app", path, image);
+      t.equal(outcome.status, ReportStatus.FAILED);
+      t.match(outcome.events[0]?.message, /unpacks to 24\.0 MiB and .* has [\d.]+ MiB free \(5% is kept free\)/);
+      t.same(existsSync(join(path, "slots")) ? readdirSync(join(path, "slots")) : [], [], "no slot, no staging left");
+      const bombed = await applyImage(dir, "bomb", join(small, "srv/bomb"), bomb);
+      t.match(bombed.events[0]?.message, /max decompression ratio exceeded/, "the gzip bomb is refused too");
+    } finally {
+      spawnSync("umount", ["-l", small]);
+    }
+  },
+);

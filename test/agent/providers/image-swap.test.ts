@@ -59,12 +59,18 @@ t.test("a good update downloads, stages, switches, restarts the app, passes the 
   const update = await run(b, b.v2.digest);
   t.equal(update.status, ReportStatus.CHANGED, messages(update));
   t.match(imageEvent(update), { result: EventResult.CHANGED, message: /^committed: health check passed after \d+ attempt/ });
-  t.ok(update.events.some((e) => e.resource === "exec:restart-webapp" && e.property === "refresh"), "the app was restarted through the notify edge");
+  t.ok(
+    update.events.some((e) => e.resource === "exec:restart-webapp" && e.property === "refresh"),
+    "the app was restarted through the notify edge",
+  );
   t.equal(await served(b.app), "2.0.0", "the new image serves");
   t.equal(current(b), `slots/${b.v2.digest.slice(0, 12)}`);
   const log = messages(update);
   const order = ["downloading", "staged:", "activating:", "pending-commit:", "committed:"].map((state) => log.indexOf(`image:webapp: ${state}`));
-  t.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])), `every state in the log, in order:\n${log}`);
+  t.ok(
+    order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])),
+    `every state in the log, in order:\n${log}`,
+  );
   t.same(readdirSync(join(b.state, "image/downloads")), [], "the download is removed once unpacked");
 
   const again = await run(b, b.v2.digest);
@@ -78,7 +84,11 @@ t.test("a bad update fails its health check, is switched back, the old version s
 
   const bad = await run(b, b.bad.digest, { deadline: 3 });
   t.equal(bad.status, ReportStatus.FAILED, "the run has failures (the agent exits 4)");
-  t.match(imageEvent(bad), { result: EventResult.FAILED, property: "content_sha256", message: new RegExp(`^rolled-back to slots/${b.v1.digest.slice(0, 12)}: health check failed .*answered 500, expected 200`) });
+  t.match(imageEvent(bad), {
+    result: EventResult.FAILED,
+    property: "content_sha256",
+    message: new RegExp(`^rolled-back to slots/${b.v1.digest.slice(0, 12)}: health check failed .*answered 500, expected 200`),
+  });
   t.equal(bad.events.filter((e) => e.resource === "exec:restart-webapp" && e.property === "refresh").length, 2, "restarted onto the bad image, then again onto the old one");
   t.match(messages(bad), new RegExp(`image:webapp: rolling back to slots/${b.v1.digest.slice(0, 12)}: health check failed`));
   t.match(messages(bad), new RegExp(`image:webapp: rolled-back: sha256:${b.bad.digest} is marked bad`));
@@ -90,7 +100,10 @@ t.test("a bad update fails its health check, is switched back, the old version s
   t.equal(retry.status, ReportStatus.FAILED);
   t.match(imageEvent(retry), { result: EventResult.FAILED, message: /is not tried again until the catalog names another digest/ });
   t.equal(b.streams.asked.length, asked, "nothing downloaded");
-  t.notOk(retry.events.some((e) => e.resource === "exec:restart-webapp" && e.property === "refresh"), "nothing restarted");
+  t.notOk(
+    retry.events.some((e) => e.resource === "exec:restart-webapp" && e.property === "refresh"),
+    "nothing restarted",
+  );
   t.equal(await served(b.app), "1.0.0");
 
   const next = await run(b, b.v2.digest);

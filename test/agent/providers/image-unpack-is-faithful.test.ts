@@ -17,7 +17,7 @@ function gnuTar(dir: string, out: string, args: string[]): string {
 }
 
 t.test("setuid, setgid and sticky bits are cleared; the rest of the mode stays", async (t) => {
-  const dir = t.testdir({ tree: { "tool": "#!/bin/sh\n", "data": {} }, slots: {} });
+  const dir = t.testdir({ tree: { tool: "#!/bin/sh\n", data: {} }, slots: {} });
   chmodSync(join(dir, "tree/tool"), 0o6755);
   chmodSync(join(dir, "tree/data"), 0o1777);
   const image = gnuTar(join(dir, "tree"), dir, []);

@@ -66,7 +66,13 @@ libc6:i386:
   Candidate: (none)
   Version table:
 `;
-  t.same([...parseAptPolicy(out)], [["hello", "2.10-3"], ["libc6:i386", undefined]]);
+  t.same(
+    [...parseAptPolicy(out)],
+    [
+      ["hello", "2.10-3"],
+      ["libc6:i386", undefined],
+    ],
+  );
 });
 
 interface FakeApt {
@@ -116,7 +122,11 @@ t.test("one apt-get call installs, pins and removes every package of the run", a
   const aptGets = apt.calls.filter((c) => c[0] === "apt-get");
   t.equal(aptGets.length, 1, "one apt-get for all");
   t.same(aptGets[0].slice(aptGets[0].indexOf("--") + 1), ["sl", "hello", "jq=1.6-2.1", "broken-"]);
-  t.same(apt.calls.filter((c) => c[0] === "apt-cache"), [["apt-cache", "policy", "--", "hello"]], "one policy query, only for latest");
+  t.same(
+    apt.calls.filter((c) => c[0] === "apt-cache"),
+    [["apt-cache", "policy", "--", "hello"]],
+    "one policy query, only for latest",
+  );
   t.same(
     outcome.events.map((e) => [e.resource, e.desired, e.actual, eventResultWords.word(e.result)]),
     [
@@ -132,16 +142,25 @@ t.test("noop reports the same changes and calls no apt-get", async (t) => {
   const { apt, providers } = setup(t);
   const outcome = await apply(catalogOf([pkg("sl", "installed"), pkg("hello", "absent")]), { providers, noop: true });
   t.same(apt.calls, []);
-  t.same(outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]), [["package:sl", "noop"], ["package:hello", "noop"]]);
+  t.same(
+    outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]),
+    [
+      ["package:sl", "noop"],
+      ["package:hello", "noop"],
+    ],
+  );
 });
 
 t.test("a package that waits on another resource is not pulled into an earlier batch", async (t) => {
   const { dir, apt, providers } = setup(t);
   const conf = join(dir, "preseed");
-  const catalog = catalogOf([pkg("sl", "installed"), file(conf, { content: "x" }), pkg("jq", "installed")], [
-    { from: `file:${conf}`, to: "package:jq", kind: "require" },
-    { from: "package:sl", to: `file:${conf}`, kind: "require" },
-  ]);
+  const catalog = catalogOf(
+    [pkg("sl", "installed"), file(conf, { content: "x" }), pkg("jq", "installed")],
+    [
+      { from: `file:${conf}`, to: "package:jq", kind: "require" },
+      { from: "package:sl", to: `file:${conf}`, kind: "require" },
+    ],
+  );
   await apply(catalog, { providers });
   const aptGets = apt.calls.filter((c) => c[0] === "apt-get").map((c) => c.slice(c.indexOf("--") + 1));
   t.same(aptGets, [["sl"], ["jq"]], "jq installed after the file it requires");
@@ -152,7 +171,14 @@ t.test("a failed batch is retried package by package, and the report blames the 
   const outcome = await apply(catalogOf([pkg("sl", "installed"), pkg("no-such-pkg", "installed"), pkg("jq", "installed")]), { providers });
   const aptGets = apt.calls.filter((c) => c[0] === "apt-get").map((c) => c.slice(c.indexOf("--") + 1));
   t.same(aptGets, [["sl", "no-such-pkg", "jq"], ["sl"], ["no-such-pkg"], ["jq"]]);
-  t.same(outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]), [["package:sl", "changed"], ["package:no-such-pkg", "failed"], ["package:jq", "changed"]]);
+  t.same(
+    outcome.events.map((e) => [e.resource, eventResultWords.word(e.result)]),
+    [
+      ["package:sl", "changed"],
+      ["package:no-such-pkg", "failed"],
+      ["package:jq", "changed"],
+    ],
+  );
 });
 
 t.test("latest without a candidate fails with a hint", async (t) => {

@@ -23,7 +23,10 @@ function fakeSystemctl(units: Units) {
     const u = units[names[0]];
     switch (verb) {
       case "show":
-        return ok(names.map((n) => `LoadState=${units[n]?.load ?? (units[n] ? "loaded" : "not-found")}\nActiveState=${units[n]?.active ?? "inactive"}\nUnitFileState=${units[n]?.file ?? ""}`).join("\n\n") + "\n");
+        return ok(
+          names.map((n) => `LoadState=${units[n]?.load ?? (units[n] ? "loaded" : "not-found")}\nActiveState=${units[n]?.active ?? "inactive"}\nUnitFileState=${units[n]?.file ?? ""}`).join("\n\n") +
+            "\n",
+        );
       case "is-enabled":
         return u ? ok(`${u.file}\n`, u.file === "enabled" ? 0 : 1) : ok("", 1);
       case "start":
@@ -52,18 +55,31 @@ function providersWith(service: Provider) {
 }
 
 t.test("one systemctl show for every service, then only the verbs that fix what differs", async (t) => {
-  const units: Units = { web: { active: "inactive", file: "disabled" }, db: { active: "active", file: "enabled" }, old: { active: "active", file: "masked" }, cron: { active: "failed", file: "static" } };
+  const units: Units = {
+    web: { active: "inactive", file: "disabled" },
+    db: { active: "active", file: "enabled" },
+    old: { active: "active", file: "masked" },
+    cron: { active: "failed", file: "static" },
+  };
   const { run, calls } = fakeSystemctl(units);
   const providers = providersWith(createServiceProvider({ run, booted: () => true }));
-  const catalog = catalogOf([svc("web", { ensure: "running", enable: true }), svc("db", { ensure: "running", enable: true }), svc("old", { ensure: "stopped", enable: false }), svc("cron", { ensure: "stopped", enable: true })]);
+  const catalog = catalogOf([
+    svc("web", { ensure: "running", enable: true }),
+    svc("db", { ensure: "running", enable: true }),
+    svc("old", { ensure: "stopped", enable: false }),
+    svc("cron", { ensure: "stopped", enable: true }),
+  ]);
 
   const noop = await apply(catalog, { providers, noop: true });
   t.same(calls, ["show web db old cron"], "noop: one query, no verbs");
-  t.same(noop.events.map((e) => [e.resource, e.property, e.actual, eventResultWords.word(e.result)]), [
-    ["service:web", "enable", '"disabled"', "noop"],
-    ["service:web", "ensure", '"stopped"', "noop"],
-    ["service:old", "ensure", '"running"', "noop"],
-  ]);
+  t.same(
+    noop.events.map((e) => [e.resource, e.property, e.actual, eventResultWords.word(e.result)]),
+    [
+      ["service:web", "enable", '"disabled"', "noop"],
+      ["service:web", "ensure", '"stopped"', "noop"],
+      ["service:old", "ensure", '"running"', "noop"],
+    ],
+  );
 
   calls.length = 0;
   const real = await apply(catalog, { providers });
@@ -83,7 +99,11 @@ t.test("a changed unit file triggers one daemon-reload before the next service",
   const { run, calls } = fakeSystemctl({ app: { active: "inactive", file: "enabled" } });
   const service = createServiceProvider({ run, booted: () => true });
   const unitFile: Resource = { type: "file", title: "/etc/systemd/system/app.service", properties: {} };
-  const changesFile: Provider = { async checkApply() { return { changes: [{ property: "content", desired: "a", actual: "b" }], applied: true }; } };
+  const changesFile: Provider = {
+    async checkApply() {
+      return { changes: [{ property: "content", desired: "a", actual: "b" }], applied: true };
+    },
+  };
   await apply(catalogOf([unitFile, svc("app", { ensure: "running" })]), { providers: (type) => (type === "service" ? service : changesFile) });
   t.same(calls, ["show app", "daemon-reload", "show app", "start app"]);
 });
@@ -92,18 +112,28 @@ t.test("refresh restarts a running service, but not one just started", async (t)
   const units: Units = { web: { active: "active", file: "enabled" }, api: { active: "inactive", file: "enabled" } };
   const { run, calls } = fakeSystemctl(units);
   const service = createServiceProvider({ run, booted: () => true });
-  const notifier: Provider = { async checkApply() { return { changes: [{ property: "content", desired: "a", actual: "b" }], applied: true }; } };
-  const catalog = catalogOf([{ type: "file", title: "/etc/app.conf", properties: {} }, svc("web", {}), svc("api", { ensure: "running" })], [
-    { from: "file:/etc/app.conf", to: "service:web", kind: "notify" },
-    { from: "file:/etc/app.conf", to: "service:api", kind: "notify" },
-  ]);
+  const notifier: Provider = {
+    async checkApply() {
+      return { changes: [{ property: "content", desired: "a", actual: "b" }], applied: true };
+    },
+  };
+  const catalog = catalogOf(
+    [{ type: "file", title: "/etc/app.conf", properties: {} }, svc("web", {}), svc("api", { ensure: "running" })],
+    [
+      { from: "file:/etc/app.conf", to: "service:web", kind: "notify" },
+      { from: "file:/etc/app.conf", to: "service:api", kind: "notify" },
+    ],
+  );
   const outcome = await apply(catalog, { providers: (type) => (type === "service" ? service : notifier) });
   t.ok(calls.includes("restart web"));
   t.notOk(calls.includes("restart api"));
-  t.same(outcome.events.filter((e) => e.property === "refresh").map((e) => [e.resource, e.message]), [
-    ["service:web", "restarted (notified by file:/etc/app.conf)"],
-    ["service:api", "not restarted: started in this run (notified by file:/etc/app.conf)"],
-  ]);
+  t.same(
+    outcome.events.filter((e) => e.property === "refresh").map((e) => [e.resource, e.message]),
+    [
+      ["service:web", "restarted (notified by file:/etc/app.conf)"],
+      ["service:api", "not restarted: started in this run (notified by file:/etc/app.conf)"],
+    ],
+  );
 });
 
 t.test("without systemd: enable is managed offline, ensure and refresh are unknown", async (t) => {
@@ -111,7 +141,13 @@ t.test("without systemd: enable is managed offline, ensure and refresh are unkno
   const service = createServiceProvider({ run, booted: () => false });
   const outcome = await apply(catalogOf([svc("web", { ensure: "running", enable: true })]), { providers: providersWith(service) });
   t.same(calls, ["is-enabled web", "enable web"]);
-  t.same(outcome.events.map((e) => [e.property, eventResultWords.word(e.result)]), [["ensure", "unknown"], ["enable", "changed"]]);
+  t.same(
+    outcome.events.map((e) => [e.property, eventResultWords.word(e.result)]),
+    [
+      ["ensure", "unknown"],
+      ["enable", "changed"],
+    ],
+  );
   t.match(outcome.events[0].message, /systemd is not running here/);
   t.equal(outcome.status, ReportStatus.CHANGED);
   const refresh = await service.prepare!([], { noop: false, changed: [], signal: new AbortController().signal, mayApplyNow: () => true, fetchContent: async () => new Uint8Array() });
@@ -125,7 +161,10 @@ t.test("a unit that does not exist: unknown in noop (a package may bring it), a 
   const { run } = fakeSystemctl({});
   const providers = providersWith(createServiceProvider({ run, booted: () => true }));
   const catalog = catalogOf([svc("nginx", { ensure: "running" })]);
-  t.same((await apply(catalog, { providers, noop: true })).events.map((e) => eventResultWords.word(e.result)), ["unknown"]);
+  t.same(
+    (await apply(catalog, { providers, noop: true })).events.map((e) => eventResultWords.word(e.result)),
+    ["unknown"],
+  );
   const real = await apply(catalog, { providers });
   t.match(real.events[0], { result: EventResult.FAILED, message: /systemd has no unit named nginx/ });
 });

@@ -12,14 +12,25 @@ t.test("the command defaults to the title and the timeout to 300 seconds", async
 });
 
 t.test("guards, user and working directory are kept; paths normalised", async (t) => {
-  t.same(
-    normalised(t, execType, "init db", { command: "initdb", creates: "/var/lib/db//PG_VERSION", unless: "test -f /x", onlyif: "true", cwd: "/srv/", user: "postgres" }),
-    { command: "initdb", creates: "/var/lib/db/PG_VERSION", unless: "test -f /x", onlyif: "true", cwd: "/srv", user: "postgres", timeout: 300 },
-  );
+  t.same(normalised(t, execType, "init db", { command: "initdb", creates: "/var/lib/db//PG_VERSION", unless: "test -f /x", onlyif: "true", cwd: "/srv/", user: "postgres" }), {
+    command: "initdb",
+    creates: "/var/lib/db/PG_VERSION",
+    unless: "test -f /x",
+    onlyif: "true",
+    cwd: "/srv",
+    user: "postgres",
+    timeout: 300,
+  });
 });
 
 t.test("timeout: whole seconds or a duration, normalised to seconds; 0 is no limit", async (t) => {
-  const timeouts: [string | number, number][] = [[30, 30], ["30s", 30], ["5m", 300], ["1h30m", 5400], [0, 0]];
+  const timeouts: [string | number, number][] = [
+    [30, 30],
+    ["30s", 30],
+    ["5m", 300],
+    ["1h30m", 5400],
+    [0, 0],
+  ];
   for (const [given, seconds] of timeouts) {
     t.same(normalised(t, execType, "x", { timeout: given }).timeout, seconds, String(given));
   }

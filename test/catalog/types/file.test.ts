@@ -73,7 +73,5 @@ t.test("an unknown property is named, with a guess and the accepted list", async
   t.same(problems(fileType, "/f", { contnet: "x" }), [
     "contnet: file has no property `contnet`; did you mean `content`? (it takes ensure, content, content_sha256, mode, owner, group, target, purge)",
   ]);
-  t.same(problems(fileType, "/f", { colour: "red" }), [
-    "colour: file has no property `colour` (it takes ensure, content, content_sha256, mode, owner, group, target, purge)",
-  ]);
+  t.same(problems(fileType, "/f", { colour: "red" }), ["colour: file has no property `colour` (it takes ensure, content, content_sha256, mode, owner, group, target, purge)"]);
 });

@@ -45,7 +45,7 @@ t.test("wrong values", async (t) => {
 
 t.test("health problems carry their full path and land on `health`", async (t) => {
   const cases: [unknown, string][] = [
-    ["curl", "health: `health` must be a map with command, http, deadline, not \"curl\""],
+    ["curl", 'health: `health` must be a map with command, http, deadline, not "curl"'],
     [{}, "health: `health` needs either `command` or `http`, not both or neither"],
     [{ command: "true", http: { url: "http://x/" } }, "health: `health` needs either `command` or `http`, not both or neither"],
     [{ command: "true", deadline: "0s" }, 'health: `health.deadline` must be a duration like "30s", "5m" or "1h30m", or whole seconds (at least 1), not "0s"'],

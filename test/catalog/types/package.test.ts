@@ -16,12 +16,8 @@ t.test("a version pins the package", async (t) => {
 });
 
 t.test("anything else for ensure is named with the choices", async (t) => {
-  t.same(problems(packageType, "nginx", { ensure: "purged" }), [
-    'ensure: `ensure` must be installed, latest, absent or a version like "1.24.0-1", not "purged"',
-  ]);
-  t.same(problems(packageType, "nginx", { ensure: 1.2 }), [
-    'ensure: `ensure` must be installed, latest, absent or a version like "1.24.0-1", not the number 1.2',
-  ]);
+  t.same(problems(packageType, "nginx", { ensure: "purged" }), ['ensure: `ensure` must be installed, latest, absent or a version like "1.24.0-1", not "purged"']);
+  t.same(problems(packageType, "nginx", { ensure: 1.2 }), ['ensure: `ensure` must be installed, latest, absent or a version like "1.24.0-1", not the number 1.2']);
 });
 
 t.test("the title must be a Debian package name", async (t) => {

@@ -16,7 +16,13 @@ t.test("schemas list the properties they accept and refuse everything else", asy
     const schema = resourceType(name)!;
     t.notOk(schema.properties.includes("title"), `${name} does not take the meta key title`);
     const { problems } = schema.validate("x", { nonsense: 1 });
-    t.ok(problems.some((p) => p.property === "nonsense"), `${name} refuses an unknown property`);
-    t.ok(schema.validate("x", { constructor: 1 }).problems.some((p) => p.property === "constructor"), `${name} refuses a prototype name`);
+    t.ok(
+      problems.some((p) => p.property === "nonsense"),
+      `${name} refuses an unknown property`,
+    );
+    t.ok(
+      schema.validate("x", { constructor: 1 }).problems.some((p) => p.property === "constructor"),
+      `${name} refuses a prototype name`,
+    );
   }
 });

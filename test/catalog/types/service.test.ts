@@ -17,9 +17,7 @@ t.test("wrong values", async (t) => {
 });
 
 t.test("the title must be a unit name", async (t) => {
-  t.same(problems(serviceType, "my service", {}), [
-    ': `title` must be a systemd unit name like "nginx" or "getty@tty1.service", not "my service"',
-  ]);
+  t.same(problems(serviceType, "my service", {}), [': `title` must be a systemd unit name like "nginx" or "getty@tty1.service", not "my service"']);
   t.same(problems(serviceType, "a/b", {}).length, 1);
 });
 
