@@ -53,11 +53,11 @@ async function seedFleet(dataDir: string): Promise<void> {
   try {
     for (let i = 0; i < 1_000; i++) {
       const certname = `node-${String(i).padStart(4, "0")}`;
-      store.recordCheckin(certname, { os: { family: "debian" } }, new Date());
-      await store.saveReport(create(ReportSchema, { runId: `r-${i}`, certname, status: ReportStatus.UNCHANGED, startedAt: new Date().toISOString() }), new Date());
+      await store.nodes.recordCheckin(certname, { os: { family: "debian" } }, new Date());
+      await store.reports.saveReport(create(ReportSchema, { runId: `r-${i}`, certname, status: ReportStatus.UNCHANGED, startedAt: new Date().toISOString() }), new Date());
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -91,13 +91,13 @@ async function seed(store: Store, o: FleetBenchOptions, now: number): Promise<{ 
   const batch = 200;
   for (let start = 0; start < o.nodes; start += batch) {
     const end = Math.min(start + batch, o.nodes);
-    store.transaction(() => {
-      for (let i = start; i < end; i++) store.recordCheckin(certnameOf(i), factsOf(i), new Date(now - 20 * o.reportsPerNode * HOUR));
+    await store.transaction(async (tx) => {
+      for (let i = start; i < end; i++) await tx.nodes.recordCheckin(certnameOf(i), factsOf(i), new Date(now - 20 * o.reportsPerNode * HOUR));
     });
     for (let i = start; i < end; i++) {
       for (let k = 0; k < o.reportsPerNode; k++) {
         const r = runOf(i, k, o, now);
-        await store.saveReport(r, new Date(Date.parse(r.startedAt) + r.durationMs));
+        await store.reports.saveReport(r, new Date(Date.parse(r.startedAt) + r.durationMs));
       }
     }
   }
@@ -163,7 +163,7 @@ export async function benchFleet(o: FleetBenchOptions): Promise<Results> {
 
     const store = openStore(paths.database);
     const seeded = await seed(store, o, now);
-    store.close();
+    await store.close();
     const results: Results = {
       nodes: o.nodes,
       reports: seeded.reports,

@@ -279,7 +279,7 @@ async function measureAnalysis(base: string, o: HealthBenchOptions): Promise<Res
   try {
     seeded = await seed(store, o, from.getTime());
   } finally {
-    store.close();
+    await store.close();
   }
   const results: Results = {
     "seed nodes": o.nodes,
@@ -337,7 +337,7 @@ async function measureAnalysis(base: string, o: HealthBenchOptions): Promise<Res
     });
     process.stderr.write(`health bench: runAnalysis ${run!.outcome}: ${run!.checks.map((c) => `${c.check}${c.probe ? ` ${c.probe}` : ""} ${c.outcome}`).join(", ")}\n`);
   } finally {
-    store.close();
+    await store.close();
   }
   return results;
 }

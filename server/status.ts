@@ -165,7 +165,7 @@ export const MAX_NODE_LIMIT = 1000;
  * the store over per-node summaries kept on ingest; the status shown is
  * computed here, by nodeStatus, from the same row.
  */
-export function listNodes(store: Store, q: NodeQuery = {}): NodePage {
+export async function listNodes(store: Store, q: NodeQuery = {}): Promise<NodePage> {
   const options = statusOptions(q);
   const limit = q.limit ?? DEFAULT_NODE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_NODE_LIMIT) {
@@ -173,7 +173,7 @@ export function listNodes(store: Store, q: NodeQuery = {}): NodePage {
   }
   const offset = q.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `offset must be a whole number from 0, got ${offset}`);
-  const page = store.queryNodes({
+  const page = await store.nodes.queryNodes({
     ...options,
     status: q.status,
     search: q.search || undefined,
@@ -188,8 +188,8 @@ export function listNodes(store: Store, q: NodeQuery = {}): NodePage {
 }
 
 /** How many nodes are in each status; every status is present. */
-export function fleetSummary(store: Store, o: StatusOptions = {}): { total: number; byStatus: Record<NodeStatus, number> } {
-  const counts = store.countNodesByStatus(statusOptions(o));
+export async function fleetSummary(store: Store, o: StatusOptions = {}): Promise<{ total: number; byStatus: Record<NodeStatus, number> }> {
+  const counts = await store.nodes.countNodesByStatus(statusOptions(o));
   const byStatus = Object.fromEntries(NODE_STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<NodeStatus, number>;
   return { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus };
 }
@@ -210,13 +210,13 @@ const DAY_MS = 86_400_000;
 export const MAX_HISTORY_DAYS = 366;
 
 /** Runs per UTC day by run status for the last `days` days up to today, oldest first; days without runs are zeros. */
-export function driftHistory(store: Store, o: { days: number; now?: Date }): DriftDay[] {
+export async function driftHistory(store: Store, o: { days: number; now?: Date }): Promise<DriftDay[]> {
   if (!Number.isInteger(o.days) || o.days < 1 || o.days > MAX_HISTORY_DAYS) {
     throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `days must be a whole number from 1 to ${MAX_HISTORY_DAYS}, got ${o.days}`);
   }
   const today = Math.floor((o.now ?? new Date()).getTime() / DAY_MS) * DAY_MS;
   const days = Array.from({ length: o.days }, (_, i) => new Date(today - (o.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
-  const stored = new Map(store.reportDays(days[0], days[days.length - 1]).map((d) => [d.day, d]));
+  const stored = new Map((await store.nodes.reportDays(days[0], days[days.length - 1])).map((d) => [d.day, d]));
   return days.map((day) => {
     const d = stored.get(day);
     return { day, runs: d?.runs ?? 0, drifted: d?.drifted ?? 0, failed: d?.failed ?? 0, changed: d?.changed ?? 0, unchanged: d?.unchanged ?? 0, noop: d?.noop ?? 0 };
@@ -237,11 +237,11 @@ export interface NodeDetail extends NodeSummary {
 }
 
 /** One node in full, or undefined when the server has never heard of it. */
-export function nodeDetail(store: Store, certname: string, options: StatusOptions = {}): NodeDetail | undefined {
-  const node: NodeRecord | undefined = store.getNode(certname);
+export async function nodeDetail(store: Store, certname: string, options: StatusOptions = {}): Promise<NodeDetail | undefined> {
+  const node: NodeRecord | undefined = await store.nodes.getNode(certname);
   if (!node) return undefined;
-  const failure = store.getCompileFailure(certname);
-  const overview: NodeOverview = { ...node, latest: store.latestReportSummary(certname), compileFailureAt: failure?.at };
+  const failure = await store.catalogs.getCompileFailure(certname);
+  const overview: NodeOverview = { ...node, latest: await store.reports.latestReportSummary(certname), compileFailureAt: failure?.at };
   return {
     ...summarizeNode(overview, options),
     firstCheckinAt: node.firstCheckinAt,

@@ -10,7 +10,7 @@ import { verifyCsr, type VerifiedCsr } from "../../pki/csr.js";
 import { formatSha256 } from "../../pki/fingerprint.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
 import { AnclaError } from "../../proto/errors.js";
-import type { ApiTokenRecord, BootstrapTokenRecord, CertificateRecord, CertificateRequest, CertificateState, IssuedCertificate, Role, Store } from "../store/store.js";
+import type { ApiTokenRecord, BootstrapTokenRecord, CertificateRecord, CertificateRequest, CertificateState, IssuedCertificate, Role, Store, StoreParts } from "../store/store.js";
 import { hashSecret, newSecret, newTokenId } from "./secrets.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "./token-rules.js";
 
@@ -82,24 +82,24 @@ export class CertificateService {
    * as before. A request from the key of an expired, unrevoked certificate is a
    * renewal: it always waits for an operator, a bootstrap token does not sign it.
    */
-  submitCsr(csrPem: string, token: string | undefined, at: Date = new Date()): CsrAnswer {
+  async submitCsr(csrPem: string, token: string | undefined, at: Date = new Date()): Promise<CsrAnswer> {
     const csr = verifyCsr(csrPem);
     const { certname } = csr;
-    this.expireWaitingRequests(at);
-    const live = this.store.liveCertificate(certname, at);
+    await this.expireWaitingRequests(at);
+    const live = await this.store.certificates.liveCertificate(certname, at);
     if (live) return this.answerForLive(live, csr, at);
     // With no live certificate, a signed one for this key has expired.
-    const expired = this.store.signedCertificateForKey(certname, csr.publicKeySha256);
+    const expired = await this.store.certificates.signedCertificateForKey(certname, csr.publicKeySha256);
     const request: CertificateRequest = { certname, csrPem, publicKeySha256: csr.publicKeySha256, requestedAt: at, renewalOf: expired?.serialHex };
-    if (token && !expired) return this.signWithToken(request, csr, token, at);
+    if (token && !expired) return await this.signWithToken(request, csr, token, at);
     return this.waitForOperator(request, expired, at);
   }
 
-  private waitForOperator(request: CertificateRequest, expired: CertificateRecord | undefined, at: Date): CsrAnswer {
+  private async waitForOperator(request: CertificateRequest, expired: CertificateRecord | undefined, at: Date): Promise<CsrAnswer> {
     const { certname, publicKeySha256 } = request;
-    const waiting = this.store.pendingCertificate(certname);
+    const waiting = await this.store.certificates.pendingCertificate(certname);
     if (waiting && waiting.publicKeySha256 !== publicKeySha256) {
-      this.audit(at, `agent:${certname}`, "csr.refuse", certname, { reason: "another key's request waits", publicKeySha256, waitingPublicKeySha256: waiting.publicKeySha256 });
+      await this.audit(this.store, at, `agent:${certname}`, "csr.refuse", certname, { reason: "another key's request waits", publicKeySha256, waitingPublicKeySha256: waiting.publicKeySha256 });
       throw new AnclaError(
         "ANCLA_E_CSR_CONFLICT",
         `a request for "${certname}" with another key (${formatSha256(waiting.publicKeySha256)}) already waits; if it is not this host's, an operator rejects it (ancla cert reject ${certname}) and this host asks again`,
@@ -107,31 +107,31 @@ export class CertificateService {
     }
     if (!waiting) {
       const max = this.options.maxWaitingRequests ?? MAX_WAITING_REQUESTS;
-      if (this.store.countPendingRequests() >= max) {
+      if ((await this.store.certificates.countPendingRequests()) >= max) {
         throw new AnclaError("ANCLA_E_RESOURCE_EXHAUSTED", `${max} certificate requests already wait; an operator signs or rejects some (ancla cert list) before more are taken`);
       }
-      this.store.transaction(() => {
-        this.store.savePendingRequest(request);
-        this.audit(at, `agent:${certname}`, "csr.submit", certname, { publicKeySha256, renewalOf: request.renewalOf ?? null });
+      await this.store.transaction(async (tx) => {
+        await tx.certificates.savePendingRequest(request);
+        await this.audit(tx, at, `agent:${certname}`, "csr.submit", certname, { publicKeySha256, renewalOf: request.renewalOf ?? null });
       });
     }
     return { state: "pending", certname, message: pendingMessage(certname, publicKeySha256, expired) };
   }
 
   /** Waiting requests older than WAITING_REQUEST_TTL_MS are dropped (audited); their agents have long stopped waiting. */
-  private expireWaitingRequests(at: Date): void {
-    this.store.transaction(() => {
-      const names = this.store.expirePendingRequests(new Date(at.getTime() - WAITING_REQUEST_TTL_MS));
-      for (const certname of names) this.audit(at, "system", "csr.expire", certname, { olderThanDays: WAITING_REQUEST_TTL_MS / 86_400_000 });
+  private async expireWaitingRequests(at: Date): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const names = await tx.certificates.expirePendingRequests(new Date(at.getTime() - WAITING_REQUEST_TTL_MS));
+      for (const certname of names) await this.audit(tx, at, "system", "csr.expire", certname, { olderThanDays: WAITING_REQUEST_TTL_MS / 86_400_000 });
     });
   }
 
-  private answerForLive(live: CertificateRecord, csr: VerifiedCsr, at: Date): CsrAnswer {
+  private async answerForLive(live: CertificateRecord, csr: VerifiedCsr, at: Date): Promise<CsrAnswer> {
     const { certname } = csr;
     if (live.publicKeySha256 === csr.publicKeySha256) {
       return { state: "signed", certname, certPem: live.certPem, message: `"${certname}" already has a certificate for this key` };
     }
-    this.audit(at, `agent:${certname}`, "csr.reject", certname, { reason: "certname has a live certificate for another key", publicKeySha256: csr.publicKeySha256 });
+    await this.audit(this.store, at, `agent:${certname}`, "csr.reject", certname, { reason: "certname has a live certificate for another key", publicKeySha256: csr.publicKeySha256 });
     return {
       state: "rejected",
       certname,
@@ -139,9 +139,9 @@ export class CertificateService {
     };
   }
 
-  private signWithToken(request: CertificateRequest, csr: VerifiedCsr, token: string, at: Date): CsrAnswer {
+  private async signWithToken(request: CertificateRequest, csr: VerifiedCsr, token: string, at: Date): Promise<CsrAnswer> {
     const { certname } = request;
-    const record = this.store.findBootstrapToken(hashSecret(token));
+    const record = await this.store.certificates.findBootstrapToken(hashSecret(token));
     const usable =
       record !== undefined &&
       record.expiresAt > at &&
@@ -151,22 +151,22 @@ export class CertificateService {
     // One message for every reason: a caller guessing tokens learns nothing about which part failed.
     const refused = new AnclaError("ANCLA_E_TOKEN_INVALID", `the bootstrap token is invalid, expired, used, or not for "${certname}"`);
     if (!usable) {
-      this.audit(at, `agent:${certname}`, "csr.token-refused", certname, { tokenId: record?.id ?? null });
+      await this.audit(this.store, at, `agent:${certname}`, "csr.token-refused", certname, { tokenId: record?.id ?? null });
       throw refused;
     }
     // Issue before the transaction: RSA signing is slow, and the transaction only has to be atomic.
     const issued = this.issue(certname, csr.publicKeyPem, at);
-    this.store.transaction(() => {
-      if (!this.store.claimBootstrapToken(record.id, at)) throw refused;
-      this.store.insertSignedCertificate(request, issued);
-      this.audit(at, `bootstrap-token:${record.id}`, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.certificates.claimBootstrapToken(record.id, at))) throw refused;
+      await tx.certificates.insertSignedCertificate(request, issued);
+      await this.audit(tx, at, `bootstrap-token:${record.id}`, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
     });
     return { state: "signed", certname, certPem: issued.certPem, message: `"${certname}" signed with bootstrap token ${record.id}` };
   }
 
   /** What an agent polling for its certificate learns: the certificate only for the key it asked with. */
-  getCertificate(certname: string, publicKeySha256: string): { state: CertificateAnswerState; certPem?: string; message: string } {
-    const row = this.store.certificateForKey(certname, publicKeySha256);
+  async getCertificate(certname: string, publicKeySha256: string): Promise<{ state: CertificateAnswerState; certPem?: string; message: string }> {
+    const row = await this.store.certificates.certificateForKey(certname, publicKeySha256);
     if (!row) return { state: "unknown", message: `no request from "${certname}" for this key` };
     switch (row.state) {
       case "signed":
@@ -188,12 +188,12 @@ export class CertificateService {
    * certificate must not mint certificates for the thief's own key. Rotating
    * the key is `ancla cert revoke` and a new bootstrap, which an operator approves.
    */
-  renew(certname: string, csrPem: string, at: Date = new Date()): { certPem: string; notAfter: Date } {
+  async renew(certname: string, csrPem: string, at: Date = new Date()): Promise<{ certPem: string; notAfter: Date }> {
     const csr = verifyCsr(csrPem);
     if (csr.certname !== certname) throw new AnclaError("ANCLA_E_PERMISSION_DENIED", `"${certname}" may not request a certificate for "${csr.certname}"`);
-    const current = this.store.liveCertificate(certname, at);
+    const current = await this.store.certificates.liveCertificate(certname, at);
     if (current?.publicKeySha256 !== csr.publicKeySha256) {
-      this.audit(at, `agent:${certname}`, "cert.renew-refused", certname, { reason: "another key than the current certificate's", publicKeySha256: csr.publicKeySha256 });
+      await this.audit(this.store, at, `agent:${certname}`, "cert.renew-refused", certname, { reason: "another key than the current certificate's", publicKeySha256: csr.publicKeySha256 });
       throw new AnclaError(
         "ANCLA_E_PERMISSION_DENIED",
         `a renewal of "${certname}" must use the key of its current certificate; to change the key, an operator revokes it (ancla cert revoke ${certname}) and the host bootstraps again`,
@@ -201,26 +201,26 @@ export class CertificateService {
     }
     const issued = this.issue(certname, csr.publicKeyPem, at);
     const request: CertificateRequest = { certname, csrPem, publicKeySha256: csr.publicKeySha256, requestedAt: at };
-    this.store.transaction(() => {
-      this.store.insertSignedCertificate(request, issued);
-      this.audit(at, `agent:${certname}`, "cert.renew", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
+    await this.store.transaction(async (tx) => {
+      await tx.certificates.insertSignedCertificate(request, issued);
+      await this.audit(tx, at, `agent:${certname}`, "cert.renew", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString() });
     });
     return { certPem: issued.certPem, notAfter: issued.notAfter };
   }
 
   /** Signs the waiting request of `certname`. */
-  sign(certname: string, actor: string, at: Date = new Date()): CertificateSummary {
-    this.expireWaitingRequests(at);
-    const pending = this.store.pendingCertificate(certname);
+  async sign(certname: string, actor: string, at: Date = new Date()): Promise<CertificateSummary> {
+    await this.expireWaitingRequests(at);
+    const pending = await this.store.certificates.pendingCertificate(certname);
     if (!pending) {
-      if (this.store.liveCertificate(certname, at)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `"${certname}" is already signed and has no waiting request`);
+      if (await this.store.certificates.liveCertificate(certname, at)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `"${certname}" is already signed and has no waiting request`);
       throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `no waiting certificate request for "${certname}"`);
     }
     // Re-verified rather than trusted from the table: the key to certify comes from the CSR itself.
     const issued = this.issue(certname, verifyCsr(pending.csrPem).publicKeyPem, at);
-    this.store.transaction(() => {
-      this.store.markCertificateSigned(pending.id, issued);
-      this.audit(at, actor, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString(), renewalOf: pending.renewalOf ?? null });
+    await this.store.transaction(async (tx) => {
+      await tx.certificates.markCertificateSigned(pending.id, issued);
+      await this.audit(tx, at, actor, "cert.sign", certname, { serialHex: issued.serialHex, notAfter: issued.notAfter.toISOString(), renewalOf: pending.renewalOf ?? null });
     });
     return summary({ ...pending, state: "signed", ...issued });
   }
@@ -230,22 +230,22 @@ export class CertificateService {
    * request): the agent polling for it is told it was rejected and stops; the
    * host may bootstrap again later with a new request.
    */
-  reject(certname: string, actor: string, at: Date = new Date()): CertificateSummary {
-    this.expireWaitingRequests(at);
-    const pending = this.store.pendingCertificate(certname);
+  async reject(certname: string, actor: string, at: Date = new Date()): Promise<CertificateSummary> {
+    await this.expireWaitingRequests(at);
+    const pending = await this.store.certificates.pendingCertificate(certname);
     if (!pending) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `no waiting certificate request for "${certname}"`);
-    this.store.transaction(() => {
-      this.store.markCertificateRejected(pending.id, at);
-      this.audit(at, actor, "cert.reject", certname, { publicKeySha256: pending.publicKeySha256 });
+    await this.store.transaction(async (tx) => {
+      await tx.certificates.markCertificateRejected(pending.id, at);
+      await this.audit(tx, at, actor, "cert.reject", certname, { publicKeySha256: pending.publicKeySha256 });
     });
     return summary({ ...pending, state: "rejected", rejectedAt: at });
   }
 
   /** Revokes every signed certificate of `certname` and rebuilds the CRL. */
-  revoke(certname: string, actor: string, at: Date = new Date()): { certname: string; serials: string[] } {
-    const serials = this.store.transaction(() => {
-      const revoked = this.store.revokeCertificates(certname, at);
-      if (revoked.length > 0) this.audit(at, actor, "cert.revoke", certname, { serials: revoked });
+  async revoke(certname: string, actor: string, at: Date = new Date()): Promise<{ certname: string; serials: string[] }> {
+    const serials = await this.store.transaction(async (tx) => {
+      const revoked = await tx.certificates.revokeCertificates(certname, at);
+      if (revoked.length > 0) await this.audit(tx, at, actor, "cert.revoke", certname, { serials: revoked });
       return revoked;
     });
     if (serials.length === 0) throw new AnclaError("ANCLA_E_CERT_UNKNOWN", `"${certname}" has no signed certificate to revoke`);
@@ -254,23 +254,23 @@ export class CertificateService {
   }
 
   /** The newest request or certificate of every certname (expired waiting requests dropped first). */
-  list(at: Date = new Date()): CertificateSummary[] {
-    this.expireWaitingRequests(at);
-    return this.store.listCertificates().map(summary);
+  async list(at: Date = new Date()): Promise<CertificateSummary[]> {
+    await this.expireWaitingRequests(at);
+    return (await this.store.certificates.listCertificates()).map(summary);
   }
 
-  isRevoked(serialHex: string): boolean {
-    return this.store.isSerialRevoked(serialHex);
+  async isRevoked(serialHex: string): Promise<boolean> {
+    return await this.store.certificates.isSerialRevoked(serialHex);
   }
 
   /** The CA's CRL (DER), cached; rebuilt after a revocation and before half its validity has passed. */
-  crlDer(now: Date = new Date()): Uint8Array {
-    return this.revocationList(now).der;
+  async crlDer(now: Date = new Date()): Promise<Uint8Array> {
+    return (await this.revocationList(now)).der;
   }
 
-  revocationList(now: Date = new Date()): RevocationList {
+  async revocationList(now: Date = new Date()): Promise<RevocationList> {
     if (!this.crl || now.getTime() - this.crl.builtAt > CRL_VALIDITY_MS / 2) {
-      const der = buildCrl(this.ca, this.store.revokedCertificates(), now, new Date(now.getTime() + CRL_VALIDITY_MS));
+      const der = buildCrl(this.ca, await this.store.certificates.revokedCertificates(), now, new Date(now.getTime() + CRL_VALIDITY_MS));
       this.crl = { der, sha256: createHash("sha256").update(der).digest("hex"), builtAt: now.getTime() };
     }
     return this.crl;
@@ -281,7 +281,7 @@ export class CertificateService {
     this.crl = undefined;
   }
 
-  createBootstrapToken(opts: BootstrapTokenOptions, actor: string, at: Date = new Date()): CreatedToken {
+  async createBootstrapToken(opts: BootstrapTokenOptions, actor: string, at: Date = new Date()): Promise<CreatedToken> {
     const { ttlSeconds, certnameGlob } = opts;
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TOKEN_TTL_SECONDS) {
       throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `token ttl must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS} (7 days), got ${ttlSeconds}`);
@@ -291,33 +291,33 @@ export class CertificateService {
     const id = newTokenId();
     const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);
     const oneTime = opts.oneTime ?? true;
-    this.store.transaction(() => {
-      this.store.insertBootstrapToken({ id, secretSha256: hashSecret(token), certnameGlob, expiresAt, oneTime, createdBy: actor, createdAt: at });
-      this.audit(at, actor, "token.create", id, { certnameGlob: certnameGlob ?? null, expiresAt: expiresAt.toISOString(), oneTime });
+    await this.store.transaction(async (tx) => {
+      await tx.certificates.insertBootstrapToken({ id, secretSha256: hashSecret(token), certnameGlob, expiresAt, oneTime, createdBy: actor, createdAt: at });
+      await this.audit(tx, at, actor, "token.create", id, { certnameGlob: certnameGlob ?? null, expiresAt: expiresAt.toISOString(), oneTime });
     });
     return { token, id, expiresAt };
   }
 
   /** An operator token for the HTTP API. */
-  createApiToken(role: Role, name: string, actor = "system", at: Date = new Date()): { token: string; id: string } {
+  async createApiToken(role: Role, name: string, actor = "system", at: Date = new Date()): Promise<{ token: string; id: string }> {
     if (!ROLES.includes(role)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `unknown role "${role}"; use one of ${ROLES.join(", ")}`);
     const token = newSecret("api");
     const id = newTokenId();
-    this.store.transaction(() => {
-      this.store.insertApiToken({ id, secretSha256: hashSecret(token), role, name, createdAt: at });
-      this.audit(at, actor, "api-token.create", id, { role, name });
+    await this.store.transaction(async (tx) => {
+      await tx.access.insertApiToken({ id, secretSha256: hashSecret(token), role, name, createdAt: at });
+      await this.audit(tx, at, actor, "api-token.create", id, { role, name });
     });
     return { token, id };
   }
 
   /** Revokes a bootstrap token at once: it enrols no more agents. Revoking a revoked token changes nothing. */
-  revokeBootstrapToken(id: string, actor: string, at: Date = new Date()): BootstrapTokenRecord {
-    return this.store.transaction(() => {
-      const token = this.store.listBootstrapTokens().find((t) => t.id === id);
+  async revokeBootstrapToken(id: string, actor: string, at: Date = new Date()): Promise<BootstrapTokenRecord> {
+    return this.store.transaction(async (tx) => {
+      const token = (await tx.certificates.listBootstrapTokens()).find((t) => t.id === id);
       if (!token) throw new AnclaError("ANCLA_E_NOT_FOUND", `no bootstrap token "${id}"`);
       if (token.revokedAt) return token;
-      this.store.revokeBootstrapToken(id, at);
-      this.audit(at, actor, "token.revoke", id, { certnameGlob: token.certnameGlob ?? null });
+      await tx.certificates.revokeBootstrapToken(id, at);
+      await this.audit(tx, at, actor, "token.revoke", id, { certnameGlob: token.certnameGlob ?? null });
       return { ...token, revokedAt: at };
     });
   }
@@ -327,17 +327,17 @@ export class CertificateService {
    * dashboard sessions. The last live admin token stays: without it nobody
    * could make tokens or revoke anything again.
    */
-  revokeApiToken(id: string, actor: string, at: Date = new Date()): ApiTokenRecord {
-    return this.store.transaction(() => {
-      const token = this.store.getApiToken(id);
+  async revokeApiToken(id: string, actor: string, at: Date = new Date()): Promise<ApiTokenRecord> {
+    return this.store.transaction(async (tx) => {
+      const token = await tx.access.getApiToken(id);
       if (!token) throw new AnclaError("ANCLA_E_NOT_FOUND", `no API token "${id}"`);
       if (token.revokedAt) return token;
-      const admins = this.store.listApiTokens().filter((t) => t.role === "admin" && !t.revokedAt);
+      const admins = (await tx.access.listApiTokens()).filter((t) => t.role === "admin" && !t.revokedAt);
       if (token.role === "admin" && admins.length === 1) {
         throw new AnclaError("ANCLA_E_LAST_ADMIN_TOKEN", `API token ${id} ("${token.name}") is the last live admin token; create another admin token first`);
       }
-      this.store.revokeApiToken(id, at);
-      this.audit(at, actor, "api-token.revoke", id, { role: token.role, name: token.name });
+      await tx.access.revokeApiToken(id, at);
+      await this.audit(tx, at, actor, "api-token.revoke", id, { role: token.role, name: token.name });
       return { ...token, revokedAt: at };
     });
   }
@@ -348,8 +348,8 @@ export class CertificateService {
     return { certPem, serialHex: normalizeSerialHex(serialHex), notAfter: new Date(new X509Certificate(certPem).validTo), signedAt: at };
   }
 
-  private audit(at: Date, actor: string, action: string, target: string, detail: Record<string, unknown>): void {
-    this.store.appendAudit({ at, actor, action, target, detail });
+  private async audit(parts: StoreParts, at: Date, actor: string, action: string, target: string, detail: Record<string, unknown>): Promise<void> {
+    await parts.audit.appendAudit({ at, actor, action, target, detail });
   }
 }
 

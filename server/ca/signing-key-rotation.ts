@@ -13,7 +13,7 @@ import { AnclaError } from "../../proto/errors.js";
 import { dataDirPaths, type DataDirPaths } from "../datadir.js";
 import { writeFileDurableSync } from "../durable-write.js";
 import { readRuntime } from "../runtime.js";
-import { openStore } from "../store/sqlite.js";
+import { openStore } from "../store/sqlite/index.js";
 import { SERVER_CERT_DAYS } from "./server-certificates.js";
 
 export interface RotatedSigningKey {
@@ -25,7 +25,7 @@ export interface RotatedSigningKey {
   serverReloaded: boolean;
 }
 
-export function rotateSigningKey(dataDir: string, actor: string, now: Date = new Date()): RotatedSigningKey {
+export async function rotateSigningKey(dataDir: string, actor: string, now: Date = new Date()): Promise<RotatedSigningKey> {
   const paths = dataDirPaths(resolve(dataDir));
   if (!existsSync(paths.caCert)) throw new AnclaError("ANCLA_E_CA_MISSING", `${paths.caCert} not found`);
   const ca = { certPem: readFileSync(paths.caCert, "utf8"), keyPem: readFileSync(paths.caKey, "utf8") };
@@ -46,12 +46,18 @@ export function rotateSigningKey(dataDir: string, actor: string, now: Date = new
   const revokedSerial = normalizeSerialHex(old.serialNumber);
   const store = openStore(paths.database);
   try {
-    store.transaction(() => {
-      store.revokeServerCertificate(revokedSerial, old.subject.replaceAll("\n", ", "), now);
-      store.appendAudit({ at: now, actor, action: "signing-key.rotate", target: "catalog-signing", detail: { revokedSerial, serial: new X509Certificate(certPem).serialNumber.toLowerCase() } });
+    await store.transaction(async (tx) => {
+      await tx.certificates.revokeServerCertificate(revokedSerial, old.subject.replaceAll("\n", ", "), now);
+      await tx.audit.appendAudit({
+        at: now,
+        actor,
+        action: "signing-key.rotate",
+        target: "catalog-signing",
+        detail: { revokedSerial, serial: new X509Certificate(certPem).serialNumber.toLowerCase() },
+      });
     });
   } finally {
-    store.close();
+    await store.close();
   }
   const fresh = new X509Certificate(certPem);
   return { revokedSerial, serial: normalizeSerialHex(fresh.serialNumber), notAfter: new Date(fresh.validTo).toISOString(), serverReloaded: reloadRunningServer(paths) };

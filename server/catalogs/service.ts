@@ -2,7 +2,7 @@
 // modified". Compiling is skipped when neither the site version nor the node's
 // (non-volatile) facts changed since the last compile; signing is skipped when a
 // compile gives the same body as the catalog already issued.
-import { formatProblem, type CompileResult, type Facts, type ReleaseAt, type SiteCompiler, type SiteProblem } from "../../catalog/compiler.js";
+import { formatProblem, type CompileResult, type Facts, type ReleaseAt, type SiteCompiler } from "../../catalog/compiler.js";
 import { bodyDigest, canonicalJson, sha256Hex } from "../../catalog/canonical.js";
 import { withoutVolatileFacts } from "../../catalog/facts.js";
 import { decodeEnvelope, encodeEnvelope } from "../../catalog/envelope.js";
@@ -10,18 +10,11 @@ import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../cata
 import type { CertifiedKey } from "../../pki/ca.js";
 import { signEnvelope, type DsseEnvelope } from "../../pki/dsse.js";
 import { AnclaError } from "../../proto/errors.js";
-import type { StoredCatalog } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import type { ContentStore } from "./content-store.js";
 
-/** The part of the store this service needs. */
-export interface CatalogStore {
-  getCurrentCatalog(certname: string): StoredCatalog | undefined;
-  saveCatalog(c: StoredCatalog): void;
-  nextCatalogSerial(certname: string): number;
-  recordCompileFailure(certname: string, siteVersion: string, problems: SiteProblem[], at: Date): void;
-  clearCompileFailure(certname: string): void;
-  recordEnvironment(certname: string, environment: string): void;
-}
+/** The parts of the store this service needs. */
+export type CatalogServiceStore = Pick<Store, "catalogs" | "nodes" | "transaction">;
 
 export type CheckinAnswer = { notModified: true; digest: string } | { notModified: false; digest: string; envelope: DsseEnvelope };
 
@@ -77,7 +70,7 @@ export class CatalogService {
   private readonly now: () => Date;
 
   constructor(
-    private readonly store: CatalogStore,
+    private readonly store: CatalogServiceStore,
     private readonly compiler: SiteCompiler,
     private signer: CertifiedKey,
     private readonly content: ContentStore,
@@ -100,7 +93,7 @@ export class CatalogService {
     this.options.onSiteVersion?.(head);
     const siteVersion = this.options.placement ? await this.options.placement.versionFor(certname, head) : head;
     const inputsKey = inputsKeyOf(siteVersion, facts);
-    const current = this.issued.get(certname) ?? this.loadIssued(certname);
+    const current = this.issued.get(certname) ?? (await this.loadIssued(certname));
     const fresh = current !== undefined && this.isFresh(current);
     if (current && fresh && current.inputsKey === inputsKey) return answer(current, haveDigest);
     const failed = this.failed.get(certname);
@@ -144,14 +137,14 @@ export class CatalogService {
     }
     const inputsKey = inputsKeyOf(version, facts);
     if (!result.ok) {
-      this.store.recordCompileFailure(certname, version, result.problems, this.now());
+      await this.store.catalogs.recordCompileFailure(certname, version, result.problems, this.now());
       const error = new AnclaError("ANCLA_E_COMPILE", `site ${version} does not compile for ${certname}: ${result.problems.length} problem(s), first: ${formatProblem(result.problems[0])}`);
       this.failed.set(certname, { inputsKey, error });
       throw error;
     }
     this.failed.delete(certname);
-    this.store.clearCompileFailure(certname);
-    this.store.recordEnvironment(certname, result.currentEnvironment ?? result.environment);
+    await this.store.catalogs.clearCompileFailure(certname);
+    await this.store.nodes.recordEnvironment(certname, result.currentEnvironment ?? result.environment);
     for (const [sha, bytes] of result.contents) await this.content.put(sha, bytes);
     const digest = bodyDigest(result.body);
     // What the catalog names, as after a restart (loadIssued): files' content and images from the artifact store alike.
@@ -160,7 +153,7 @@ export class CatalogService {
     const current = this.issued.get(certname);
     let issued: Issued;
     if (current && this.isFresh(current) && current.digest === digest) issued = { ...current, inputsKey, contents };
-    else issued = this.sign(result.body, digest, inputsKey, contents);
+    else issued = await this.sign(result.body, digest, inputsKey, contents);
     this.issued.set(certname, issued);
     return issued;
   }
@@ -174,8 +167,8 @@ export class CatalogService {
   }
 
   /** May `certname` fetch content `sha256`? Only what its current catalog names. */
-  mayFetch(certname: string, sha256: string): boolean {
-    const current = this.issued.get(certname) ?? this.loadIssued(certname);
+  async mayFetch(certname: string, sha256: string): Promise<boolean> {
+    const current = this.issued.get(certname) ?? (await this.loadIssued(certname));
     return current?.contents.has(sha256) ?? false;
   }
 
@@ -184,33 +177,37 @@ export class CatalogService {
     return issued.signerCertPem === this.signer.certPem && issued.expiresAt - this.now().getTime() > (this.options.ttlSeconds * 1000) / 2;
   }
 
-  private sign(body: CatalogBody, digest: string, inputsKey: string, contents: Set<string>): Issued {
+  /** Signs the body as the node's next serial and stores it, in one transaction: two compiles of one node never take the same serial. */
+  private async sign(body: CatalogBody, digest: string, inputsKey: string, contents: Set<string>): Promise<Issued> {
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.options.ttlSeconds * 1000);
-    const catalog: Catalog = {
-      apiVersion: "ancla/v1",
-      ...body,
-      serial: this.store.nextCatalogSerial(body.certname),
-      digest,
-      compiledAt: now.toISOString(),
-      expiresAt: expiresAt.toISOString(),
-    };
-    const envelope = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), this.signer);
-    this.store.saveCatalog({
-      certname: body.certname,
-      serial: catalog.serial,
-      digest,
-      siteVersion: body.siteVersion,
-      inputsKey,
-      envelope: encodeEnvelope(envelope),
-      compiledAt: now,
+    const envelope = await this.store.transaction(async (tx) => {
+      const catalog: Catalog = {
+        apiVersion: "ancla/v1",
+        ...body,
+        serial: await tx.catalogs.nextCatalogSerial(body.certname),
+        digest,
+        compiledAt: now.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+      };
+      const signed = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), this.signer);
+      await tx.catalogs.saveCatalog({
+        certname: body.certname,
+        serial: catalog.serial,
+        digest,
+        siteVersion: body.siteVersion,
+        inputsKey,
+        envelope: encodeEnvelope(signed),
+        compiledAt: now,
+      });
+      return signed;
     });
     return { inputsKey, digest, envelope, expiresAt: expiresAt.getTime(), contents, signerCertPem: this.signer.certPem };
   }
 
   /** After a restart: the stored current catalog, so its serial and digest carry on. */
-  private loadIssued(certname: string): Issued | undefined {
-    const stored = this.store.getCurrentCatalog(certname);
+  private async loadIssued(certname: string): Promise<Issued | undefined> {
+    const stored = await this.store.catalogs.getCurrentCatalog(certname);
     if (!stored) return undefined;
     const envelope = decodeEnvelope(stored.envelope);
     const catalog = JSON.parse(Buffer.from(envelope.payload).toString("utf8")) as Catalog;

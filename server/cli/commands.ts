@@ -23,7 +23,7 @@ export const serverCommands: Record<string, Subcommand> = {
       ...JSON_FLAG,
     },
     async run(args) {
-      const result = initDataDir({ dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR, site: str(args, "site"), hostname: str(args, "hostname") });
+      const result = await initDataDir({ dataDir: str(args, "data-dir") ?? DEFAULT_DATA_DIR, site: str(args, "site"), hostname: str(args, "hostname") });
       if (bool(args, "json")) {
         process.stdout.write(JSON.stringify(result) + "\n");
       } else {
@@ -56,7 +56,7 @@ export const serverCommands: Record<string, Subcommand> = {
     positionals: [1, 1],
     async run(args) {
       if (args.positionals[0] !== "rotate") throw usageError(`ancla-server signing-key: the one action is rotate, not ${JSON.stringify(args.positionals[0])}`);
-      const result = rotateSigningKey(str(args, "data-dir") ?? DEFAULT_DATA_DIR, `${userInfo().username} (ancla-server signing-key rotate)`);
+      const result = await rotateSigningKey(str(args, "data-dir") ?? DEFAULT_DATA_DIR, `${userInfo().username} (ancla-server signing-key rotate)`);
       if (bool(args, "json")) process.stdout.write(JSON.stringify(result) + "\n");
       else {
         const reload = result.serverReloaded ? "the running server signs with the new key now" : "no server is running: it signs with the new key when it starts";

@@ -9,7 +9,7 @@ import { generateKeyPair } from "../../pki/keys.js";
 import { AnclaError } from "../../proto/errors.js";
 import { dataDirPaths, type DataDirPaths } from "../datadir.js";
 import type { ServerSettings } from "../settings.js";
-import { openStore } from "../store/sqlite.js";
+import { openStore } from "../store/sqlite/index.js";
 import { CertificateService } from "../ca/service.js";
 
 export interface InitOptions {
@@ -55,7 +55,7 @@ function prepareSite(paths: DataDirPaths, site: string | undefined): string {
   return abs;
 }
 
-export function initDataDir(opts: InitOptions): InitResult {
+export async function initDataDir(opts: InitOptions): Promise<InitResult> {
   const paths = dataDirPaths(resolve(opts.dataDir));
   if (existsSync(paths.caCert)) throw new AnclaError("ANCLA_E_CA_EXISTS", `${paths.caCert} exists`);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
@@ -83,9 +83,9 @@ export function initDataDir(opts: InitOptions): InitResult {
   const store = openStore(paths.database);
   let adminToken: string;
   try {
-    adminToken = new CertificateService(store, ca, { agentCertDays: settings.agentCertDays }).createApiToken("admin", "initial admin").token;
+    adminToken = (await new CertificateService(store, ca, { agentCertDays: settings.agentCertDays }).createApiToken("admin", "initial admin")).token;
   } finally {
-    store.close();
+    await store.close();
   }
   writePrivate(paths.adminToken, adminToken + "\n");
   // The CA goes last: its presence is what marks the data dir as initialised,

@@ -22,7 +22,7 @@ import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "../net/connect
 import { ServerMetrics } from "../metrics/metrics.js";
 import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js";
 import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
-import { openStore } from "../store/sqlite.js";
+import { openStore } from "../store/sqlite/index.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
 import { pruneReleases } from "../releases/retention.js";
 import { ReleaseTrees } from "../releases/tree.js";
@@ -149,19 +149,19 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const rollouts = new RolloutController({
     store: store.rollouts,
     health: store,
-    releases: store,
+    releases: store.releases,
     site,
     analysis: { health: store.health },
     budgets,
     runNow: watch,
-    audit: (actor, action, target, detail) => store.appendAudit({ at: new Date(), actor, action, target, detail }),
+    audit: (actor, action, target, detail) => store.audit.appendAudit({ at: new Date(), actor, action, target, detail }),
     logger,
   });
   await rollouts.start();
-  watch.onConnect((certname) => rollouts.connected(certname));
+  watch.onConnect((certname) => void rollouts.connected(certname));
   metrics.rollouts(() => rollouts.activeRollouts());
-  const trees = new ReleaseTrees(paths.releaseTrees, releaseBlobs, (version) => store.getRelease(version));
-  const placement = new ReleasePlacement(policy, rollouts, trees, (certname) => store.getNode(certname)?.environment);
+  const trees = new ReleaseTrees(paths.releaseTrees, releaseBlobs, (version) => store.releases.getRelease(version));
+  const placement = new ReleasePlacement(policy, rollouts, trees, async (certname) => (await store.nodes.getNode(certname))?.environment);
   const catalogs = new CatalogService(store, compiler, signer, content, {
     ttlSeconds: settings.catalogTtlSeconds,
     onCompiled: (seconds, ok) => metrics.compiled(seconds, ok),
@@ -267,7 +267,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       await compiler.close();
       await releases.settled();
       artifacts.close();
-      store.close();
+      await store.close();
       rmSync(paths.runtime, { force: true });
       logger.info("stopped");
     },

@@ -24,12 +24,12 @@ declare module "fastify" {
 }
 
 /** The caller's token record, from the Authorization header first, then the cookie; undefined when neither names a known token. */
-export function findCaller(store: Store, request: FastifyRequest): ApiTokenRecord | undefined {
+export async function findCaller(store: Store, request: FastifyRequest): Promise<ApiTokenRecord | undefined> {
   const header = BEARER.exec(request.headers.authorization ?? "");
-  if (header) return store.findApiToken(hashSecret(header[1]));
+  if (header) return await store.access.findApiToken(hashSecret(header[1]));
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie) return undefined;
-  const token = store.findSession(hashSecret(cookie), new Date());
+  const token = await store.access.findSession(hashSecret(cookie), new Date());
   if (token) request.viaCookie = true;
   return token;
 }
@@ -40,7 +40,7 @@ export function findCaller(store: Store, request: FastifyRequest): ApiTokenRecor
  */
 export function requireSession(store: Store): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
-    const token = findCaller(store, request);
+    const token = await findCaller(store, request);
     if (!token) {
       const next = request.method === "GET" ? request.url : undefined;
       await reply.redirect(`/login${queryString({ next })}`, 303);
@@ -75,16 +75,16 @@ function hostOf(url: string): string | undefined {
 }
 
 /** Opens a session for `token` and sets its cookie; only the id's SHA-256 is stored. */
-export function openSession(store: Store, reply: FastifyReply, token: ApiTokenRecord, at: Date = new Date()): void {
+export async function openSession(store: Store, reply: FastifyReply, token: ApiTokenRecord, at: Date = new Date()): Promise<void> {
   const id = randomBytes(32).toString("base64url");
-  store.createSession({ idSha256: hashSecret(id), tokenId: token.id, createdAt: at, expiresAt: new Date(at.getTime() + SESSION_SECONDS * 1000) });
+  await store.access.createSession({ idSha256: hashSecret(id), tokenId: token.id, createdAt: at, expiresAt: new Date(at.getTime() + SESSION_SECONDS * 1000) });
   void reply.setCookie(SESSION_COOKIE, id, { path: "/", httpOnly: true, secure: true, sameSite: "strict", maxAge: SESSION_SECONDS });
 }
 
 /** Deletes the request's session on the server (a copy of the cookie stops working too) and clears the cookie. */
-export function closeSession(store: Store, request: FastifyRequest, reply: FastifyReply): void {
+export async function closeSession(store: Store, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const cookie = request.cookies[SESSION_COOKIE];
-  if (cookie) store.deleteSession(hashSecret(cookie));
+  if (cookie) await store.access.deleteSession(hashSecret(cookie));
   void reply.clearCookie(SESSION_COOKIE, { path: "/", httpOnly: true, secure: true, sameSite: "strict" });
 }
 

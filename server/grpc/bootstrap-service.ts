@@ -9,9 +9,9 @@ type CertState = "pending" | "signed" | "rejected" | "revoked" | "unknown";
 export interface BootstrapDeps {
   caCertPem: string;
   certs: {
-    submitCsr(csrPem: string, token: string | undefined): { state: CertState; certname: string; certPem?: string; message: string };
-    getCertificate(certname: string, publicKeySha256: string): { state: CertState; certPem?: string; message: string };
-    crlDer(): Uint8Array;
+    submitCsr(csrPem: string, token: string | undefined): Promise<{ state: CertState; certname: string; certPem?: string; message: string }>;
+    getCertificate(certname: string, publicKeySha256: string): Promise<{ state: CertState; certPem?: string; message: string }>;
+    crlDer(): Promise<Uint8Array>;
   };
   /** Certificate requests per peer address; BOOTSTRAP_RATE_LIMIT by default. */
   rateLimit?: RateLimit;
@@ -36,13 +36,13 @@ const wireState: Record<CertState, CertificateState> = {
 export function bootstrapHandlers(deps: BootstrapDeps): ServiceHandlers<typeof BootstrapService> {
   const limiter = new PeerRateLimiter(deps.rateLimit ?? BOOTSTRAP_RATE_LIMIT);
   return {
-    getCABundle: async () => ({ caCertPem: deps.caCertPem, crlDer: deps.certs.crlDer() }),
+    getCABundle: async () => ({ caCertPem: deps.caCertPem, crlDer: await deps.certs.crlDer() }),
     submitCSR: async (req, call) => {
       const peer = peerHost(call.getPeer());
       limiter.check(peer, "certificate requests");
       let signedByToken = false;
       try {
-        const r = deps.certs.submitCsr(req.csrPem, req.token || undefined);
+        const r = await deps.certs.submitCsr(req.csrPem, req.token || undefined);
         signedByToken = req.token !== "" && r.state === "signed";
         return { state: wireState[r.state], certname: r.certname, certPem: r.certPem ?? "", message: r.message };
       } finally {
@@ -51,7 +51,7 @@ export function bootstrapHandlers(deps: BootstrapDeps): ServiceHandlers<typeof B
       }
     },
     getCertificate: async (req) => {
-      const r = deps.certs.getCertificate(req.certname, req.publicKeySha256);
+      const r = await deps.certs.getCertificate(req.certname, req.publicKeySha256);
       return { state: wireState[r.state], certPem: r.certPem ?? "", message: r.message };
     },
   };

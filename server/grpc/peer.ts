@@ -14,7 +14,7 @@ export interface PeerIdentity {
 
 export interface PeerTrust {
   caCertPem: string;
-  isRevoked(serialHex: string): boolean;
+  isRevoked(serialHex: string): Promise<boolean>;
 }
 
 /** Any call shape that names its peer (unary and streaming calls both do). */
@@ -27,7 +27,7 @@ export type CallWithPeer = Pick<ServerUnaryCall<unknown, unknown>, "getPeer">;
  */
 export type PeerCertificateSource = (call: CallWithPeer) => Buffer | undefined;
 
-export type PeerAuthenticator = (call: CallWithPeer) => PeerIdentity;
+export type PeerAuthenticator = (call: CallWithPeer) => Promise<PeerIdentity>;
 
 /**
  * Keeps each verified certificate by the DER Buffer listener.ts holds for its
@@ -46,7 +46,7 @@ export function peerAuthenticator(trust: PeerTrust, peerCertificate: PeerCertifi
     verified.set(raw, cert);
     return cert;
   };
-  return (call) => {
+  return async (call) => {
     const raw = peerCertificate(call);
     if (!raw) return rpcFail("ANCLA_E_UNAUTHENTICATED", "this service needs a client certificate; bootstrap the agent first");
     let cert: VerifiedCertificate;
@@ -56,7 +56,7 @@ export function peerAuthenticator(trust: PeerTrust, peerCertificate: PeerCertifi
       // verify.ts names what failed: "certificate refused: it expired at …", "… it was not issued by this CA".
       return rpcFail("ANCLA_E_UNAUTHENTICATED", (err as Error).message);
     }
-    if (trust.isRevoked(cert.serialHex)) return rpcFail("ANCLA_E_CERT_REVOKED", `certificate of ${cert.commonName} (serial ${cert.serialHex}) is revoked`);
+    if (await trust.isRevoked(cert.serialHex)) return rpcFail("ANCLA_E_CERT_REVOKED", `certificate of ${cert.commonName} (serial ${cert.serialHex}) is revoked`);
     return { certname: cert.commonName, serialHex: cert.serialHex };
   };
 }

@@ -19,7 +19,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 export function authenticate(store: Store): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const match = BEARER.exec(request.headers.authorization ?? "");
-    const token = match ? store.findApiToken(hashSecret(match[1])) : undefined;
+    const token = match ? await store.access.findApiToken(hashSecret(match[1])) : undefined;
     if (!token) {
       throw new AnclaError("ANCLA_E_UNAUTHENTICATED", "missing or unknown API token: send `Authorization: Bearer TOKEN` (ancla: --token or ANCLA_TOKEN)");
     }

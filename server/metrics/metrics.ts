@@ -93,8 +93,8 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
       help: "Nodes by status, evaluated at scrape time",
       labelNames: ["status"],
       registers: [this.registry],
-      collect() {
-        const { byStatus } = fleetSummary(store, statusOptions());
+      async collect() {
+        const { byStatus } = await fleetSummary(store, statusOptions());
         for (const status of NODE_STATUSES) this.set({ status }, byStatus[status]);
       },
     });
@@ -102,8 +102,8 @@ export class ServerMetrics implements AgentMetrics, CompileMetrics {
       name: "ancla_database_size_bytes",
       help: "Size of the server database",
       registers: [this.registry],
-      collect() {
-        this.set(store.sizeBytes());
+      async collect() {
+        this.set(await store.sizeBytes());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: "ancla_server_" });

@@ -13,7 +13,7 @@ export const DEFAULT_KEEP_RELEASES = 20;
 const YOUNG_BLOB_MS = 3_600_000;
 
 export interface ReleaseRetentionDeps {
-  store: Pick<Store, "listReleases" | "getRelease" | "deleteRelease" | "releaseVersionsInUse">;
+  store: Pick<Store, "releases" | "catalogs">;
   /** What the rollouts reference (RolloutController.referencedReleases). */
   referenced(): string[];
   /** The releases' content store directory (<data-dir>/releases). */
@@ -26,11 +26,11 @@ export interface ReleaseRetentionDeps {
 }
 
 export async function pruneReleases(deps: ReleaseRetentionDeps): Promise<{ releases: number; files: number }> {
-  const releases = deps.store.listReleases();
-  const keep = new Set([...releases.slice(0, deps.keep ?? DEFAULT_KEEP_RELEASES).map((r) => r.version), ...deps.store.releaseVersionsInUse(), ...deps.referenced()]);
+  const releases = await deps.store.releases.listReleases();
+  const keep = new Set([...releases.slice(0, deps.keep ?? DEFAULT_KEEP_RELEASES).map((r) => r.version), ...(await deps.store.catalogs.releaseVersionsInUse()), ...deps.referenced()]);
   let pruned = 0;
   for (const r of releases) {
-    if (keep.has(r.version) || !deps.store.deleteRelease(r.version)) continue;
+    if (keep.has(r.version) || !(await deps.store.releases.deleteRelease(r.version))) continue;
     await deps.trees.remove(r.version);
     deps.onPruned?.(r.version);
     pruned++;
@@ -42,7 +42,7 @@ export async function pruneReleases(deps: ReleaseRetentionDeps): Promise<{ relea
 /** Deletes the stored files no kept release lists (older than YOUNG_BLOB_MS). */
 async function removeUnlisted(deps: ReleaseRetentionDeps, kept: Set<string>): Promise<number> {
   const listed = new Set<string>();
-  for (const version of kept) for (const f of deps.store.getRelease(version)?.manifest ?? []) listed.add(f.sha256);
+  for (const version of kept) for (const f of (await deps.store.releases.getRelease(version))?.manifest ?? []) listed.add(f.sha256);
   const youngerThan = (deps.now?.() ?? new Date()).getTime() - YOUNG_BLOB_MS;
   let removed = 0;
   for (const prefix of await readdir(deps.blobsDir).catch(() => [] as string[])) {

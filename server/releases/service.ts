@@ -11,7 +11,7 @@ import { snapshotSite } from "./snapshot.js";
 
 const run = promisify(execFile);
 
-type ReleaseStore = Pick<Store, "saveRelease" | "getRelease">;
+type ReleaseParts = Pick<Store, "releases">;
 
 export class ReleaseService {
   /** Versions kept (or being kept): checked before the store, as this runs on every check-in. */
@@ -19,7 +19,7 @@ export class ReleaseService {
   private readonly taking = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly store: ReleaseStore,
+    private readonly store: ReleaseParts,
     private readonly blobs: ContentStore,
     private readonly siteDir: string,
     private readonly logger: Logger,
@@ -29,10 +29,6 @@ export class ReleaseService {
   /** A site version was seen: kept from now on, if it is not already. */
   observe(version: string): void {
     if (this.kept.has(version) || this.taking.has(version)) return;
-    if (this.store.getRelease(version)) {
-      this.kept.add(version);
-      return;
-    }
     const taking = this.keep(version).finally(() => this.taking.delete(version));
     this.taking.set(version, taking);
   }
@@ -49,6 +45,10 @@ export class ReleaseService {
 
   private async keep(version: string): Promise<void> {
     try {
+      if (await this.store.releases.getRelease(version)) {
+        this.kept.add(version);
+        return;
+      }
       const snapshot = await snapshotSite(this.siteDir, version, this.blobs);
       if (!snapshot.ok) {
         this.logger.info({ version, reason: snapshot.reason }, "release not kept yet");
@@ -56,7 +56,7 @@ export class ReleaseService {
       }
       const labels = await gitLabels(this.siteDir, version);
       const files = snapshot.files;
-      this.store.saveRelease({ version, ...labels, firstSeenAt: this.now(), files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), manifest: files });
+      await this.store.releases.saveRelease({ version, ...labels, firstSeenAt: this.now(), files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), manifest: files });
       this.kept.add(version);
       this.logger.info({ version, files: files.length }, "kept a new release");
     } catch (err) {

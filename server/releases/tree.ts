@@ -17,7 +17,7 @@ export class ReleaseTrees {
   constructor(
     private readonly root: string,
     private readonly blobs: ContentStore,
-    private readonly releaseOf: (version: string) => ReleaseRecord | undefined,
+    private readonly releaseOf: (version: string) => Promise<ReleaseRecord | undefined>,
   ) {}
 
   /** The directory holding release `version`'s site; refused when the server never kept that release. */
@@ -26,11 +26,16 @@ export class ReleaseTrees {
     if (existsSync(dir)) return Promise.resolve(dir);
     const running = this.building.get(dir);
     if (running) return running;
-    const release = this.releaseOf(version);
-    if (!release) return Promise.reject(new AnclaError("ANCLA_E_NOT_FOUND", `release ${version} is not kept on this server`));
-    const built = this.build(release, dir).finally(() => this.building.delete(dir));
+    // Registered before the release is even read, so two callers at once share one build.
+    const built = this.lookUpAndBuild(version, dir).finally(() => this.building.delete(dir));
     this.building.set(dir, built);
     return built;
+  }
+
+  private async lookUpAndBuild(version: string, dir: string): Promise<string> {
+    const release = await this.releaseOf(version);
+    if (!release) throw new AnclaError("ANCLA_E_NOT_FOUND", `release ${version} is not kept on this server`);
+    return this.build(release, dir);
   }
 
   /** Removes a pruned release's tree, if it was ever laid out. */

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { strategyOf, type DeliveryPolicy, type RolloutStep } from "../../catalog/site/delivery.js";
 import { AnclaError } from "../../proto/errors.js";
 import type { Logger } from "../log.js";
-import type { ReleaseSummary } from "../store/store.js";
+import type { ReleaseStore, ReleaseSummary } from "../store/store.js";
 import { ENDED_STATES, type GateFailure, type RolloutEvent, type RolloutNode, type RolloutReason, type RolloutRecord, type RolloutStore } from "../store/rollouts.js";
 import { firstRunDelayMs, runAnalysis, type AnalysisDeps, type AnalysisRun } from "../analysis/run.js";
 import { verdict, type Verdict } from "../analysis/verdict.js";
@@ -30,7 +30,7 @@ export interface RunNow {
 export interface RolloutControllerDeps {
   store: RolloutStore;
   health: HealthSource;
-  releases: { listReleases(): ReleaseSummary[]; getRelease(version: string): ReleaseSummary | undefined };
+  releases: Pick<ReleaseStore, "listReleases" | "getRelease">;
   /** The site's current version and its delivery policy. */
   site: { version(): Promise<string>; policy(version: string): Promise<DeliveryPolicy> };
   runNow?: RunNow;
@@ -39,7 +39,7 @@ export interface RolloutControllerDeps {
   /** The SLOs' budgets: an environment with freeze_on_exhausted_budget starts no rollout while one is spent. */
   budgets?: Pick<SloBudgets, "freezing">;
   /** Told each operator action and each decision the controller takes by itself (the audit log). */
-  audit?: (actor: string, action: string, target: string, detail: Record<string, unknown>) => void;
+  audit?: (actor: string, action: string, target: string, detail: Record<string, unknown>) => Promise<void>;
   logger: Logger;
   now?: () => Date;
   /** Milliseconds of a monotonic clock (performance.now in production). */
@@ -149,19 +149,23 @@ export class RolloutController {
     return head;
   }
 
-  /** A node opened its Watch stream: it is asked to run if a rollout still waits on it. */
-  connected(certname: string): void {
-    const reason = this.owed.get(certname) ?? this.pendingIn(certname);
-    if (reason === undefined) return;
-    this.owed.delete(certname);
-    this.deps.runNow?.nudge([certname], { reason });
+  /** A node opened its Watch stream: it is asked to run if a rollout still waits on it. Never rejects (a failure is logged). */
+  async connected(certname: string): Promise<void> {
+    try {
+      const reason = this.owed.get(certname) ?? (await this.pendingIn(certname));
+      if (reason === undefined) return;
+      this.owed.delete(certname);
+      this.deps.runNow?.nudge([certname], { reason });
+    } catch (err) {
+      this.deps.logger.error({ err, certname }, "asking a node to run failed");
+    }
   }
 
-  private pendingIn(certname: string): string | undefined {
+  private async pendingIn(certname: string): Promise<string | undefined> {
     for (const active of this.active.values()) {
       const node = active.moved.get(certname);
       if (!node || active.record.state === "paused") continue;
-      const state = movedNodeState(node, active.record.toRelease, active.record.strategy.gates, this.now(), this.deps.health);
+      const state = await movedNodeState(node, active.record.toRelease, active.record.strategy.gates, this.now(), this.deps.health);
       if (state.health === "pending") return `rollout ${active.record.id}`;
     }
     return undefined;
@@ -199,7 +203,7 @@ export class RolloutController {
     if (running) throw new AnclaError("ANCLA_E_ROLLOUT_ACTIVE", `environment ${environment} already has rollout ${running.record.id} (${running.record.state}); wait for it to end or abort it`);
     const nodes = await this.deps.store.environmentNodes(environment);
     if (nodes.length === 0) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `environment ${environment} has no nodes (a node joins it with its first compile)`);
-    const target = this.resolveRelease(opts.release);
+    const target = await this.resolveRelease(opts.release);
     const from = this.stable.get(environment) ?? head;
     if (target.version === from) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", `release ${target.version} is already the stable release of ${environment}`);
     const frozen = (await this.deps.budgets?.freezing(environment)) ?? [];
@@ -243,7 +247,7 @@ export class RolloutController {
         ...override,
       },
     );
-    this.deps.audit?.(by, "rollout.start", record.id, { environment, from, to: target.version, forced: Boolean(bad), ...override });
+    await this.deps.audit?.(by, "rollout.start", record.id, { environment, from, to: target.version, forced: Boolean(bad), ...override });
     await this.evaluate(active);
     return record;
   }
@@ -251,7 +255,7 @@ export class RolloutController {
   async pause(id: string, by: string): Promise<RolloutRecord> {
     const active = this.activeById(id, "pause");
     await this.setState(active, "paused", { kind: "operator", action: "pause", by, message: `paused by ${by}` });
-    this.deps.audit?.(by, "rollout.pause", id, {});
+    await this.deps.audit?.(by, "rollout.pause", id, {});
     return active.record;
   }
 
@@ -261,7 +265,7 @@ export class RolloutController {
     // As Argo Rollouts does: a resumed rollout counts its analysis afresh, from a run made now.
     active.analysis = { runs: [], nextAt: active.lastTick };
     await this.setState(active, "running", undefined, `resumed by ${by}`);
-    this.deps.audit?.(by, "rollout.resume", id, {});
+    await this.deps.audit?.(by, "rollout.resume", id, {});
     await this.evaluate(active);
     return active.record;
   }
@@ -271,7 +275,7 @@ export class RolloutController {
     if (by === active.record.createdBy) throw new AnclaError("ANCLA_E_SELF_APPROVAL", `rollout ${id} was started by ${by}, who cannot approve it too`);
     active.record.approvals.push({ by, at: this.now(), step: active.record.step, ...(ticket ? { ticket } : {}) });
     await this.setState(active, "running", undefined, `step ${active.record.step + 1} approved by ${by}${ticket ? ` (${ticket})` : ""}`);
-    this.deps.audit?.(by, "rollout.approve", id, { step: active.record.step, ticket: ticket ?? null });
+    await this.deps.audit?.(by, "rollout.approve", id, { step: active.record.step, ticket: ticket ?? null });
     await this.evaluate(active);
     return active.record;
   }
@@ -280,7 +284,7 @@ export class RolloutController {
   async end(id: string, by: string, action: "abort" | "rollback"): Promise<RolloutRecord> {
     const active = this.activeById(id, action);
     await this.finishBack(active, { kind: "operator", action, by, message: `${action === "abort" ? "aborted" : "rolled back"} by ${by}` });
-    this.deps.audit?.(by, `rollout.${action}`, id, {});
+    await this.deps.audit?.(by, `rollout.${action}`, id, {});
     return active.record;
   }
 
@@ -291,7 +295,7 @@ export class RolloutController {
     if (!rollout) throw new AnclaError("ANCLA_E_NOT_FOUND", `no rollout ${id}; \`ancla rollout list\` shows them`);
     const moved = await this.deps.store.rolloutNodes(id);
     const now = this.now();
-    const nodes = moved.map((n) => ({ ...n, ...movedNodeState(n, rollout.toRelease, rollout.strategy.gates, now, this.deps.health) }));
+    const nodes = await Promise.all(moved.map(async (n) => ({ ...n, ...(await movedNodeState(n, rollout.toRelease, rollout.strategy.gates, now, this.deps.health)) })));
     const movedNames = new Set(moved.map((n) => n.certname));
     const control = ENDED_STATES.includes(rollout.state) ? [] : (await this.deps.store.environmentNodes(rollout.environment)).map((n) => n.certname).filter((c) => !movedNames.has(c));
     return { rollout, nodes, control, events: await this.deps.store.rolloutEvents(id) };
@@ -333,7 +337,7 @@ export class RolloutController {
     const credit = Math.min(now - active.lastTick, this.tickMs * MAX_CREDIT_TICKS);
     active.lastTick = now;
     if (record.state === "paused" || ENDED_STATES.includes(record.state)) return;
-    const states = this.movedStates(active);
+    const states = await this.movedStates(active);
     await this.sampleGates(active, states);
     const failure = failingGate(record.strategy.gates, states);
     const analysis = failure ? undefined : await this.analyse(active);
@@ -341,7 +345,7 @@ export class RolloutController {
       const reason: RolloutReason = failure ? { kind: "gate", ...failure } : { kind: "gate", ...analysisFailure(active, analysis as Extract<Verdict, { kind: "fail" }>) };
       if (record.strategy.onFailure === "rollback") await this.finishBack(active, reason);
       else await this.setState(active, "paused", reason, `paused: gate ${reason.gate} failed: ${reason.message}`);
-      this.deps.audit?.(SYSTEM, record.strategy.onFailure === "rollback" ? "rollout.rollback" : "rollout.pause", record.id, {
+      await this.deps.audit?.(SYSTEM, record.strategy.onFailure === "rollback" ? "rollout.rollback" : "rollout.pause", record.id, {
         gate: reason.gate,
         value: reason.value,
         threshold: reason.threshold,
@@ -352,7 +356,7 @@ export class RolloutController {
     if (analysis?.kind === "pause") {
       const reason: RolloutReason = { kind: "gate", ...analysisFailure(active, analysis) };
       await this.setState(active, "paused", reason, `paused: ${analysis.message}`);
-      this.deps.audit?.(SYSTEM, "rollout.pause", record.id, { gate: "analysis", outcome: analysis.outcome, value: analysis.count, threshold: reason.threshold });
+      await this.deps.audit?.(SYSTEM, "rollout.pause", record.id, { gate: "analysis", outcome: analysis.outcome, value: analysis.count, threshold: reason.threshold });
       return;
     }
     if (record.state === "awaiting-approval") return;
@@ -436,7 +440,7 @@ export class RolloutController {
         if ((await this.moveTo(active, step)) || !allHealthy) return;
       }
       await this.nextStep(active);
-      allHealthy = this.movedStates(active).every((s) => s.health === "healthy") && analysisPassed;
+      allHealthy = (await this.movedStates(active)).every((s) => s.health === "healthy") && analysisPassed;
     }
   }
 
@@ -531,10 +535,10 @@ export class RolloutController {
     await this.event(active, "gates", `moved ${counts.moved}: ${counts.healthy} healthy, ${counts.failed} failed, ${counts.pending} pending, ${counts.late} late`, counts);
   }
 
-  private movedStates(active: Active): MovedNodeState[] {
+  private movedStates(active: Active): Promise<MovedNodeState[]> {
     const { record } = active;
     const now = this.now();
-    return [...active.moved.values()].map((n) => movedNodeState(n, record.toRelease, record.strategy.gates, now, this.deps.health));
+    return Promise.all([...active.moved.values()].map((n) => movedNodeState(n, record.toRelease, record.strategy.gates, now, this.deps.health)));
   }
 
   private async event(active: Active, kind: string, message: string, detail?: Record<string, unknown>): Promise<void> {
@@ -542,14 +546,14 @@ export class RolloutController {
     this.deps.logger.info({ rollout: active.record.id, environment: active.record.environment, kind }, message);
   }
 
-  private resolveRelease(text: string | undefined): ReleaseSummary {
-    const releases = this.deps.releases.listReleases();
+  private async resolveRelease(text: string | undefined): Promise<ReleaseSummary> {
+    const releases = await this.deps.releases.listReleases();
     if (text === undefined) {
       const newest = releases[0];
       if (!newest) throw new AnclaError("ANCLA_E_ROLLOUT_INVALID", "the server has kept no release yet (it keeps one once a node checks in)");
       return newest;
     }
-    const exact = this.deps.releases.getRelease(text);
+    const exact = await this.deps.releases.getRelease(text);
     if (exact) return exact;
     // A commit or version prefix, as people copy them from `git log` or `ancla release list`.
     const matching = text.length >= 7 ? releases.filter((r) => r.version.startsWith(text) || r.commit?.startsWith(text)) : [];

@@ -4,7 +4,7 @@
 // A node that never becomes healthy is a failure, not a silent wait.
 import type { RolloutGates } from "../../catalog/site/delivery.js";
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import type { CompileFailure, ReportSummary } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import type { GateFailure, RolloutNode } from "../store/rollouts.js";
 
 export type Health = "healthy" | "failed" | "pending" | "late";
@@ -19,24 +19,20 @@ export interface MovedNodeState {
 }
 
 /** Where a node's health is read from: the store's reports and compile failures. */
-export interface HealthSource {
-  latestReportSummary(certname: string): ReportSummary | undefined;
-  latestReport(certname: string): Report | undefined;
-  getCompileFailure(certname: string): CompileFailure | undefined;
-}
+export type HealthSource = Pick<Store, "reports" | "catalogs">;
 
 const IMAGE_ROLLED_BACK = "ANCLA_E_IMAGE_ROLLED_BACK";
 
-export function movedNodeState(node: RolloutNode, target: string, gates: RolloutGates, now: Date, source: HealthSource): MovedNodeState {
+export async function movedNodeState(node: RolloutNode, target: string, gates: RolloutGates, now: Date, source: HealthSource): Promise<MovedNodeState> {
   const { certname, movedAt } = node;
-  const run = source.latestReportSummary(certname);
+  const run = await source.reports.latestReportSummary(certname);
   // A noop run shows nothing about applying the release; one from before the move is about another release.
   if (run && run.siteVersion === target && !run.noop && run.receivedAt >= movedAt) {
     const lastRun = { runId: run.runId, status: run.status, at: run.receivedAt };
     if (run.status !== "failed") return { certname, health: "healthy", imageRolledBack: false, lastRun };
-    return { certname, health: "failed", imageRolledBack: imageRolledBack(source.latestReport(certname)), lastRun };
+    return { certname, health: "failed", imageRolledBack: imageRolledBack(await source.reports.latestReport(certname)), lastRun };
   }
-  const compile = source.getCompileFailure(certname);
+  const compile = await source.catalogs.getCompileFailure(certname);
   // It cannot even be compiled at the target release: as failed as a run.
   if (compile && compile.siteVersion === target && compile.at >= movedAt) return { certname, health: "failed", imageRolledBack: false };
   const late = now.getTime() - movedAt.getTime() > gates.reportWithinSeconds * 1000;

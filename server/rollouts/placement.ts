@@ -16,14 +16,14 @@ export class ReleasePlacement {
     private readonly controller: RolloutController,
     private readonly trees: ReleaseTrees,
     /** The environment the store recorded for a node (its last compile before a restart). */
-    private readonly recorded: (certname: string) => string | undefined,
+    private readonly recorded: (certname: string) => Promise<string | undefined>,
   ) {}
 
   /** The version `certname` is to be compiled at while the site is at `head`. */
   async versionFor(certname: string, head: string): Promise<string> {
     const policy = await this.policy.at(head);
     if (policy.strategies.size === 0 && this.controller.activeRollouts().length === 0) return head;
-    const environment = this.environmentOf(certname);
+    const environment = await this.environmentOf(certname);
     // A node never compiled: the current site places it, and its compile tells where (learn).
     if (environment === undefined) return head;
     return this.controller.releaseFor(certname, environment, head, policy);
@@ -39,10 +39,10 @@ export class ReleasePlacement {
     return version === head ? undefined : { version, dir: await this.trees.treeFor(version) };
   }
 
-  private environmentOf(certname: string): string | undefined {
+  private async environmentOf(certname: string): Promise<string | undefined> {
     let environment = this.environments.get(certname);
     if (environment === undefined) {
-      environment = this.recorded(certname);
+      environment = await this.recorded(certname);
       if (environment !== undefined) this.environments.set(certname, environment);
     }
     return environment;

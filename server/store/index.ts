@@ -2,5 +2,5 @@
 export * from "./store.js";
 export * from "./rollouts.js";
 export * from "./health.js";
-export { openStore } from "./sqlite.js";
-export { migrate, migrations, type Migration } from "./migrations.js";
+export { openStore } from "./sqlite/index.js";
+export { migrate, migrations, type Migration } from "./sqlite/migrations.js";

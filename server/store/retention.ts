@@ -32,7 +32,7 @@ export async function pruneReports(store: Store, opts: RetentionOptions): Promis
   const before = new Date((opts.now?.() ?? new Date()).getTime() - opts.days * DAY_MS);
   let total = 0;
   for (;;) {
-    const deleted = store.pruneReports(before, batch);
+    const deleted = await store.reports.pruneReports(before, batch);
     total += deleted;
     if (deleted < batch || opts.aborted?.()) return total;
     await new Promise((resolve) => setImmediate(resolve));

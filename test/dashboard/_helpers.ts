@@ -69,14 +69,14 @@ export async function login(target: Target, token: string): Promise<string> {
 }
 
 /** An operator API token of `role` for a running server, made through the CA service on its own database (as `init` makes the first one). */
-export function mintToken(dataDir: string, role: Role, name: string): string {
+export async function mintToken(dataDir: string, role: Role, name: string): Promise<string> {
   const paths = dataDirPaths(dataDir);
   const store = openStore(paths.database);
   try {
     const ca = { certPem: readFileSync(paths.caCert, "utf8"), keyPem: readFileSync(paths.caKey, "utf8") };
-    return new CertificateService(store, ca, { agentCertDays: 1 }).createApiToken(role, name).token;
+    return (await new CertificateService(store, ca, { agentCertDays: 1 }).createApiToken(role, name)).token;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -132,11 +132,11 @@ export async function startRolloutApi(t: Teardown, nodes: FleetNode[], policyYam
   const certs = new CertificateService(store, ca, { agentCertDays: 30 });
   const clock = { wall: Date.now(), mono: 0 };
   const policy = await policyOf(t, policyYaml);
-  for (const version of [V1, V2]) store.saveRelease({ version, firstSeenAt: new Date(clock.wall - (version === V1 ? 60_000 : 0)), files: 0, bytes: 0, manifest: [] });
+  for (const version of [V1, V2]) await store.releases.saveRelease({ version, firstSeenAt: new Date(clock.wall - (version === V1 ? 60_000 : 0)), files: 0, bytes: 0, manifest: [] });
   for (const n of nodes) {
-    store.recordCheckin(n.certname, { os: { family: "debian" }, canary: n.canary === true }, new Date(clock.wall));
-    store.recordEnvironment(n.certname, n.environment);
-    saveCatalogAt(store, ca, n.certname, V1, new Date(clock.wall));
+    await store.nodes.recordCheckin(n.certname, { os: { family: "debian" }, canary: n.canary === true }, new Date(clock.wall));
+    await store.nodes.recordEnvironment(n.certname, n.environment);
+    await saveCatalogAt(store, ca, n.certname, V1, new Date(clock.wall));
   }
   // Its timer never fires: the test ticks it.
   const controller = await startTestController(t, { store, clock, policy, head: V2, tickMs: 3_600_000 });
@@ -146,24 +146,24 @@ export async function startRolloutApi(t: Teardown, nodes: FleetNode[], policyYam
   const api = await startHttpApi({ store, certs, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, host: "127.0.0.1", port: 0, logger: createLogger("test", { level: "silent" }), rollouts: controller });
   t.teardown(() => api.close());
   const tokens = {
-    viewer: certs.createApiToken("viewer", "test viewer").token,
-    operator: certs.createApiToken("operator", "test operator").token,
-    admin: certs.createApiToken("admin", "test admin").token,
+    viewer: (await certs.createApiToken("viewer", "test viewer")).token,
+    operator: (await certs.createApiToken("operator", "test operator")).token,
+    admin: (await certs.createApiToken("admin", "test admin")).token,
   };
   const pass = (seconds: number) => passSeconds(clock, controller, seconds);
   const ran = async (certname: string, status: ReportStatus, version = V2): Promise<string> => {
     clock.wall += 1000;
     const runId = `run-${certname}-${clock.wall}`;
-    saveCatalogAt(store, ca, certname, version, new Date(clock.wall));
-    await store.saveReport(report({ runId, certname, siteVersion: version, status, startedAt: new Date(clock.wall).toISOString() }), new Date(clock.wall));
+    await saveCatalogAt(store, ca, certname, version, new Date(clock.wall));
+    await store.reports.saveReport(report({ runId, certname, siteVersion: version, status, startedAt: new Date(clock.wall).toISOString() }), new Date(clock.wall));
     return runId;
   };
   return { url: api.url, ca, store, certs, tokens, controller, clock, pass, ran };
 }
 
 /** A signed one-resource catalog for `certname` at `version`, as the server stores a compile (the node page decodes it). */
-export function saveCatalogAt(store: Store, ca: CertifiedKey, certname: string, version: string, at: Date): void {
-  const previous = store.getCurrentCatalog(certname)?.serial ?? 0;
+export async function saveCatalogAt(store: Store, ca: CertifiedKey, certname: string, version: string, at: Date): Promise<void> {
+  const previous = (await store.catalogs.getCurrentCatalog(certname))?.serial ?? 0;
   const catalog: Catalog = {
     apiVersion: "ancla/v1",
     certname,
@@ -176,5 +176,13 @@ export function saveCatalogAt(store: Store, ca: CertifiedKey, certname: string, 
     edges: [],
   };
   const envelope = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), ca);
-  store.saveCatalog({ certname, serial: catalog.serial, digest: catalog.digest, siteVersion: version, inputsKey: `k-${catalog.serial}`, envelope: encodeEnvelope(envelope), compiledAt: at });
+  await store.catalogs.saveCatalog({
+    certname,
+    serial: catalog.serial,
+    digest: catalog.digest,
+    siteVersion: version,
+    inputsKey: `k-${catalog.serial}`,
+    envelope: encodeEnvelope(envelope),
+    compiledAt: at,
+  });
 }

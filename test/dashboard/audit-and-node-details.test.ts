@@ -8,9 +8,9 @@ import { fetchPage } from "./_helpers.js";
 
 t.test("the audit page lists who changed what, newest first, escaped, paged", async (t) => {
   const api = await startTestApi(t);
-  api.certs.submitCsr(agentCsr("web-01").csrPem, undefined);
-  api.certs.sign("web-01", "token:alice");
-  api.store.appendAudit({ at: new Date(), actor: "token:<script>x</script>", action: "cert.revoke", target: "<b>web-02</b>", detail: { why: "<img src=x>" } });
+  await api.certs.submitCsr(agentCsr("web-01").csrPem, undefined);
+  await api.certs.sign("web-01", "token:alice");
+  await api.store.audit.appendAudit({ at: new Date(), actor: "token:<script>x</script>", action: "cert.revoke", target: "<b>web-02</b>", detail: { why: "<img src=x>" } });
   const res = await fetchPage(api, "/audit", { token: api.tokens.viewer });
   t.equal(res.status, 200, "a viewer reads it, as in the API");
   const rows = [...res.text.matchAll(/<tr data-id="(\d+)">/g)].map((m) => Number(m[1]));
@@ -25,7 +25,7 @@ t.test("the audit page lists who changed what, newest first, escaped, paged", as
   t.match(res.text, /&lt;script&gt;x&lt;\/script&gt;/);
   t.match(res.text, /<a href="\/audit" class="here">Audit<\/a>/, "reached from the top bar");
 
-  for (let i = 0; i < 120; i++) api.store.appendAudit({ at: new Date(), actor: "system", action: "test.fill", target: `n${i}`, detail: {} });
+  for (let i = 0; i < 120; i++) await api.store.audit.appendAudit({ at: new Date(), actor: "system", action: "test.fill", target: `n${i}`, detail: {} });
   const first = await fetchPage(api, "/audit", { token: api.tokens.viewer });
   const next = /href="\/audit\?before=(\d+)"/.exec(first.text);
   t.ok(next, "a full page links to older entries");
@@ -38,16 +38,16 @@ t.test("the audit page lists who changed what, newest first, escaped, paged", as
 
 t.test("the node page shows the certificate's state and sizes as sizes", async (t) => {
   const api = await startTestApi(t);
-  api.certs.submitCsr(agentCsr("db-01").csrPem, undefined);
-  api.certs.sign("db-01", "token:alice");
-  api.store.recordCheckin("db-01", { memory: { total_bytes: 8_589_934_592 } }, new Date());
+  await api.certs.submitCsr(agentCsr("db-01").csrPem, undefined);
+  await api.certs.sign("db-01", "token:alice");
+  await api.store.nodes.recordCheckin("db-01", { memory: { total_bytes: 8_589_934_592 } }, new Date());
   const signed = await fetchPage(api, "/nodes/db-01", { token: api.tokens.viewer });
   t.match(signed.text, /<dd id="certificate"><span class="badge s-signed">signed<\/span>/);
   t.match(signed.text, /title="8589934592">8\.0 GiB<\/a>/, "8 GiB of memory reads as 8.0 GiB, the exact number on hover");
-  api.certs.revoke("db-01", "token:alice");
+  await api.certs.revoke("db-01", "token:alice");
   const revoked = await fetchPage(api, "/nodes/db-01", { token: api.tokens.viewer });
   t.match(revoked.text, /<dd id="certificate"><span class="badge s-revoked">revoked<\/span> <span class="muted">the server refuses this node/, "a revoked node says so");
-  api.store.recordCheckin("lab-01", {}, new Date());
+  await api.store.nodes.recordCheckin("lab-01", {}, new Date());
   const none = await fetchPage(api, "/nodes/lab-01", { token: api.tokens.viewer });
   t.match(none.text, /<dd id="certificate"><span class="muted">none<\/span>/);
 });

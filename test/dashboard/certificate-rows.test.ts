@@ -19,14 +19,14 @@ t.test("each certificate row shows its state, times and key, and links only to n
   const api = await startTestApi(t);
   const { certs, store } = api;
   const waiting = agentCsr("new-01");
-  certs.submitCsr(waiting.csrPem, undefined);
-  for (const name of ["web-01", "ghost-01", "rej-01", "old-01"]) certs.submitCsr(agentCsr(name).csrPem, undefined);
-  store.recordCheckin("web-01", {}, new Date());
-  certs.sign("web-01", "ops");
-  certs.sign("ghost-01", "ops");
-  certs.reject("rej-01", "ops");
-  certs.sign("old-01", "ops");
-  certs.revoke("old-01", "ops");
+  await certs.submitCsr(waiting.csrPem, undefined);
+  for (const name of ["web-01", "ghost-01", "rej-01", "old-01"]) await certs.submitCsr(agentCsr(name).csrPem, undefined);
+  await store.nodes.recordCheckin("web-01", {}, new Date());
+  await certs.sign("web-01", "ops");
+  await certs.sign("ghost-01", "ops");
+  await certs.reject("rej-01", "ops");
+  await certs.sign("old-01", "ops");
+  await certs.revoke("old-01", "ops");
   // Certificates whose validity ended (issued long ago): one stays so, the other's host asks again with its key.
   const past = new Date(Date.now() - 86_400_000);
   const expiredKey = agentCsr("exp-01");
@@ -35,9 +35,9 @@ t.test("each certificate row shows its state, times and key, and links only to n
     ["e2", agentCsr("exp-02")],
   ] as const) {
     const request = { certname: c === expiredKey ? "exp-01" : "exp-02", csrPem: c.csrPem, publicKeySha256: publicKeySha256(c.keys.publicKeyPem), requestedAt: past };
-    store.insertSignedCertificate(request, { certPem: "-", serialHex, notAfter: past, signedAt: past });
+    await store.certificates.insertSignedCertificate(request, { certPem: "-", serialHex, notAfter: past, signedAt: past });
   }
-  certs.submitCsr(expiredKey.csrPem, undefined);
+  await certs.submitCsr(expiredKey.csrPem, undefined);
 
   const page = (await fetchPage(api, "/certificates", { cookie: await login(api, api.tokens.viewer) })).text;
   t.match(row(page, "new-01"), formatSha256(publicKeySha256(waiting.keys.publicKeyPem)), "the whole key fingerprint of a waiting request");

@@ -33,7 +33,7 @@ t.test("a viewer cannot sign; an operator signs and revokes from the page", { sk
   const bootstrap = cli("agent", ["bootstrap", ...args], { timeoutMs: 120_000 });
 
   const viewerContext = await openBrowser(t);
-  const viewer = await logIn(viewerContext, fleet.server.url, mintToken(fleet.dataDir, "viewer", "ops viewer"), "/certificates");
+  const viewer = await logIn(viewerContext, fleet.server.url, await mintToken(fleet.dataDir, "viewer", "ops viewer"), "/certificates");
   await waitForRequest(viewer, "new-01");
   const row = viewer.locator('tr[data-certname="new-01"]');
   t.equal(await row.count(), 1, "the waiting request is listed");
@@ -55,7 +55,7 @@ t.test("a viewer cannot sign; an operator signs and revokes from the page", { sk
   t.match(await viewer.textContent("main"), /needs the operator role/);
 
   const operatorContext = await openBrowser(t);
-  const operator = await logIn(operatorContext, fleet.server.url, mintToken(fleet.dataDir, "operator", "ops operator"), "/certificates");
+  const operator = await logIn(operatorContext, fleet.server.url, await mintToken(fleet.dataDir, "operator", "ops operator"), "/certificates");
   await waitForRequest(operator, "new-01");
   t.comment(`screenshot: ${await screenshot(t, operator, "pending")}`);
   await operator.click('tr[data-certname="new-01"] button:text("Sign")');

@@ -20,9 +20,9 @@ async function seedFleet(api: TestApi): Promise<void> {
   for (let i = 1; i <= 120; i++) {
     const name = `node-${String(i).padStart(3, "0")}`;
     const family = i % 3 === 0 ? "redhat" : "debian";
-    api.store.recordCheckin(name, { os: { family }, rack: `r${i % 4}` }, new Date(now - 1000));
+    await api.store.nodes.recordCheckin(name, { os: { family }, rack: `r${i % 4}` }, new Date(now - 1000));
     const drifted = i % 10 === 0;
-    await api.store.saveReport(
+    await api.store.reports.saveReport(
       report({
         runId: `run-${name}`,
         certname: name,
@@ -88,7 +88,7 @@ t.test("the node list is filtered, sorted and paged on the server", async (t) =>
 
 t.test("the report page pages events and filters changes on the server", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("web-01", {}, new Date());
+  await api.store.nodes.recordCheckin("web-01", {}, new Date());
   const events = Array.from({ length: 150 }, (_, i) => ({
     resource: `file:/srv/f${String(i).padStart(3, "0")}`,
     property: "content",
@@ -97,7 +97,7 @@ t.test("the report page pages events and filters changes on the server", async (
     result: i % 3 === 0 ? EventResult.CHANGED : EventResult.SKIPPED,
     message: i % 3 === 0 ? "" : "skipped because a dependency failed",
   }));
-  await api.store.saveReport(
+  await api.store.reports.saveReport(
     report({ runId: "run-big", certname: "web-01", status: ReportStatus.FAILED, events, logs: [{ time: "2026-01-01T10:00:00.000Z", level: LogLevel.ERROR, code: "ANCLA_E_X", message: "boom" }] }),
     new Date(),
   );
@@ -125,8 +125,8 @@ t.test("the report page pages events and filters changes on the server", async (
 
 t.test("a node whose site does not compile shows each problem with file:line:column", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("db-01", { os: { family: "debian" } }, new Date());
-  api.store.recordCompileFailure("db-01", "abc123", [{ file: "modules/db/module.yaml", line: 12, column: 7, message: 'unknown parameter "size"' }], new Date());
+  await api.store.nodes.recordCheckin("db-01", { os: { family: "debian" } }, new Date());
+  await api.store.catalogs.recordCompileFailure("db-01", "abc123", [{ file: "modules/db/module.yaml", line: 12, column: 7, message: 'unknown parameter "size"' }], new Date());
   const fleet = await fetchPage(api, "/?status=compile-failed", { token: api.tokens.viewer });
   t.same(listed(fleet.text), ["db-01"], "listed as compile-failed");
   const node = await fetchPage(api, "/nodes/db-01", { token: api.tokens.viewer });
@@ -143,7 +143,7 @@ t.test("certificates are filtered by certname and the signed list is paged", asy
   for (let i = 1; i <= 150; i++) {
     const certname = `host-${String(i).padStart(3, "0")}`;
     const request = { certname, csrPem: "(not read by the listing)", publicKeySha256: "0".repeat(64), requestedAt: at };
-    api.store.insertSignedCertificate(request, { certPem: "(not read)", serialHex: i.toString(16).padStart(2, "0"), notAfter: new Date(at.getTime() + 86_400_000), signedAt: at });
+    await api.store.certificates.insertSignedCertificate(request, { certPem: "(not read)", serialHex: i.toString(16).padStart(2, "0"), notAfter: new Date(at.getTime() + 86_400_000), signedAt: at });
   }
   const rows = (page: string): number => [...page.matchAll(/<tr data-certname="host-/g)].length;
   const first = await fetchPage(api, "/certificates", { token: api.tokens.viewer });
@@ -159,7 +159,7 @@ t.test("certificates are filtered by certname and the signed list is paged", asy
 
 t.test("the node page lists the current catalog's resources, a sensitive one's values hidden", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("web-01", {}, new Date());
+  await api.store.nodes.recordCheckin("web-01", {}, new Date());
   const catalog: Catalog = {
     apiVersion: "ancla/v1",
     certname: "web-01",
@@ -175,7 +175,7 @@ t.test("the node page lists the current catalog's resources, a sensitive one's v
     edges: [],
   };
   const envelope = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), api.ca);
-  api.store.saveCatalog({ certname: "web-01", serial: 3, digest: catalog.digest, siteVersion: "v7", inputsKey: "k", envelope: encodeEnvelope(envelope), compiledAt: new Date() });
+  await api.store.catalogs.saveCatalog({ certname: "web-01", serial: 3, digest: catalog.digest, siteVersion: "v7", inputsKey: "k", envelope: encodeEnvelope(envelope), compiledAt: new Date() });
   const node = await fetchPage(api, "/nodes/web-01", { token: api.tokens.viewer });
   t.equal(node.status, 200);
   t.match(node.text, /Catalog: 2 resources/);

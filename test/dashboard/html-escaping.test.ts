@@ -22,8 +22,8 @@ t.test("a hostile certname, fact, run id, event, diff and log line render escape
   const api = await startTestApi(t);
   const certname = `evil${XSS}`;
   const runId = `run-${XSS}`;
-  api.store.recordCheckin(certname, { os: { family: XSS }, [XSS]: "key" }, new Date());
-  await api.store.saveReport(
+  await api.store.nodes.recordCheckin(certname, { os: { family: XSS }, [XSS]: "key" }, new Date());
+  await api.store.reports.saveReport(
     report({
       runId,
       certname,
@@ -66,7 +66,7 @@ t.test("a release's hostile version, author, subject, file paths and link target
   const api = await startTestApi(t);
   // The site's git history and file names are whoever committed to it.
   const version = `sha256:${XSS}`;
-  api.store.saveRelease({
+  await api.store.releases.saveRelease({
     version,
     commit: "c".repeat(40),
     author: `Mallory ${XSS} <m@example.com>`,
@@ -106,7 +106,7 @@ t.test("a rollout's hostile certnames, starter, ticket, reason and history rende
     { certname: failing, environment: "production" },
   ]);
   // Token names are the operators' own text, and become the rollout's "started by".
-  const starter = api.certs.createApiToken("operator", `ops ${XSS}`).token;
+  const starter = (await api.certs.createApiToken("operator", `ops ${XSS}`)).token;
   const started = await call(api, "POST", "/api/v1/rollouts", { token: starter, body: JSON.stringify({ environment: "production" }) });
   t.equal(started.status, 201, started.status === 201 ? "the rollout starts" : JSON.stringify(started.body));
   const { id } = started.body as { id: string };

@@ -12,11 +12,11 @@ const skip = browserMissing();
 t.test("titles break between words only when needed; nothing overflows a phone screen", { skip }, async (t) => {
   const api = await startTestApi(t);
   const certname = "web-frontend-europe-west-01.example.org";
-  for (let i = 0; i < 30; i++) api.store.recordCheckin(i === 0 ? certname : `web-${String(i).padStart(2, "0")}.example.org`, { os: { family: "debian" }, rack: `r${i % 4}` }, new Date());
+  for (let i = 0; i < 30; i++) await api.store.nodes.recordCheckin(i === 0 ? certname : `web-${String(i).padStart(2, "0")}.example.org`, { os: { family: "debian" }, rack: `r${i % 4}` }, new Date());
   // A release: a 116-character version, a long subject and a deep path, none with room to spare.
   const version = `git:${"c3".repeat(20)}+sha256:${"3".repeat(64)}`;
   const deep = `modules/${"nginx-frontend-".repeat(6)}/templates/sites-available/default.conf.tmpl`;
-  api.store.saveRelease({
+  await api.store.releases.saveRelease({
     version,
     commit: "c3".repeat(20),
     author: "Ada Lovelace <ada@example.com>",

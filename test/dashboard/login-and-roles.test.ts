@@ -8,7 +8,7 @@ import { fetchPage, login } from "./_helpers.js";
 
 t.test("without a token every page redirects to the login page and shows no data", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("secret-node-01", { os: { family: "debian" } }, new Date());
+  await api.store.nodes.recordCheckin("secret-node-01", { os: { family: "debian" } }, new Date());
   for (const path of ["/", "/nodes/secret-node-01", "/reports/any-run", "/certificates", "/?status=drifted"]) {
     const res = await fetchPage(api, path);
     t.equal(res.status, 303, `${path} redirects`);
@@ -55,7 +55,7 @@ t.test("logging in sets a strict session cookie; a bad token is refused", async 
 
 t.test("pages accept the API's bearer token", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("web-01", {}, new Date());
+  await api.store.nodes.recordCheckin("web-01", {}, new Date());
   const res = await fetchPage(api, "/", { token: api.tokens.viewer });
   t.equal(res.status, 200);
   t.match(res.text, /web-01/);
@@ -66,7 +66,7 @@ t.test("pages accept the API's bearer token", async (t) => {
 
 t.test("a viewer sees certificates without buttons and cannot sign; an operator can", async (t) => {
   const api = await startTestApi(t);
-  api.certs.submitCsr(agentCsr("pending-01").csrPem, undefined);
+  await api.certs.submitCsr(agentCsr("pending-01").csrPem, undefined);
 
   const viewer = await login(api, api.tokens.viewer);
   const seen = await fetchPage(api, "/certificates", { cookie: viewer });
@@ -76,7 +76,7 @@ t.test("a viewer sees certificates without buttons and cannot sign; an operator 
   const refused = await fetchPage(api, "/certificates/pending-01/sign", { method: "POST", cookie: viewer });
   t.equal(refused.status, 403);
   t.match(refused.text, /needs the operator role/);
-  t.equal(api.store.pendingCertificate("pending-01")?.state, "pending", "still waiting");
+  t.equal((await api.store.certificates.pendingCertificate("pending-01"))?.state, "pending", "still waiting");
 
   const operator = await login(api, api.tokens.operator);
   const page = await fetchPage(api, "/certificates", { cookie: operator });
@@ -84,18 +84,18 @@ t.test("a viewer sees certificates without buttons and cannot sign; an operator 
   const signed = await fetchPage(api, "/certificates/pending-01/sign", { method: "POST", cookie: operator });
   t.equal(signed.status, 303);
   t.equal(signed.headers.location, "/certificates?done=signed&certname=pending-01");
-  t.ok(api.store.liveCertificate("pending-01", new Date()), "signed");
-  const audit = api.store.listAudit({ limit: 5 }).find((e) => e.action === "cert.sign");
+  t.ok(await api.store.certificates.liveCertificate("pending-01", new Date()), "signed");
+  const audit = (await api.store.audit.listAudit({ limit: 5 })).find((e) => e.action === "cert.sign");
   t.match(audit, { target: "pending-01", actor: /test operator/ }, "the audit log names the operator");
 
   const revoked = await fetchPage(api, "/certificates/pending-01/revoke", { method: "POST", token: api.tokens.operator, origin: null });
   t.equal(revoked.status, 303, "a bearer-token post needs no Origin (a browser cannot forge the header)");
-  t.equal(api.store.liveCertificate("pending-01", new Date()), undefined, "revoked");
+  t.equal(await api.store.certificates.liveCertificate("pending-01", new Date()), undefined, "revoked");
 });
 
 t.test("a cookie-authenticated form post from another origin is refused", async (t) => {
   const api = await startTestApi(t);
-  api.certs.submitCsr(agentCsr("pending-02").csrPem, undefined);
+  await api.certs.submitCsr(agentCsr("pending-02").csrPem, undefined);
   const operator = await login(api, api.tokens.operator);
   const forged = await fetchPage(api, "/certificates/pending-02/sign", { method: "POST", cookie: operator, origin: "https://evil.example" });
   t.equal(forged.status, 403);
@@ -104,5 +104,5 @@ t.test("a cookie-authenticated form post from another origin is refused", async 
   t.equal(bare.status, 403, "no Origin and no Referer: refused too");
   const forgedLogin = await fetchPage(api, "/login", { form: { token: api.tokens.operator }, origin: "https://evil.example" });
   t.equal(forgedLogin.status, 403, "login forgery refused");
-  t.equal(api.store.pendingCertificate("pending-02")?.state, "pending", "nothing signed");
+  t.equal((await api.store.certificates.pendingCertificate("pending-02"))?.state, "pending", "nothing signed");
 });

@@ -15,7 +15,7 @@ const FACTS = 250;
 
 t.test("catalog resources and facts come 200 a page with previous/next links", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("big-01", Object.fromEntries(Array.from({ length: FACTS }, (_, i) => [`fact_${String(i).padStart(3, "0")}`, `value-${i}`])), new Date());
+  await api.store.nodes.recordCheckin("big-01", Object.fromEntries(Array.from({ length: FACTS }, (_, i) => [`fact_${String(i).padStart(3, "0")}`, `value-${i}`])), new Date());
   const catalog: Catalog = {
     apiVersion: "ancla/v1",
     certname: "big-01",
@@ -28,7 +28,7 @@ t.test("catalog resources and facts come 200 a page with previous/next links", a
     edges: [],
   };
   const envelope = signEnvelope(CATALOG_PAYLOAD_TYPE, Buffer.from(canonicalJson(catalog)), api.ca);
-  api.store.saveCatalog({ certname: "big-01", serial: 1, digest: catalog.digest, siteVersion: "v1", inputsKey: "k", envelope: encodeEnvelope(envelope), compiledAt: new Date() });
+  await api.store.catalogs.saveCatalog({ certname: "big-01", serial: 1, digest: catalog.digest, siteVersion: "v1", inputsKey: "k", envelope: encodeEnvelope(envelope), compiledAt: new Date() });
 
   const resources = (text: string) => [...text.matchAll(/<code>file:\/etc\/f(\d+)<\/code>/g)].map((m) => Number(m[1]));
   const facts = (text: string) => [...text.matchAll(/<dt><code>fact_(\d+)<\/code><\/dt>/g)].map((m) => Number(m[1]));

@@ -26,7 +26,7 @@ function window(probe: string, n: number, ms: number, timeouts: number, agoMs: n
 t.test("a node's probes over the API and on its page", async (t) => {
   const api = await startTestApi(t);
   const viewer = { token: api.tokens.viewer };
-  api.store.recordCheckin("web-01", {}, new Date());
+  await api.store.nodes.recordCheckin("web-01", {}, new Date());
   const batch: HealthBatch = {
     batchId: "b-1",
     probes: [window("web-http", 90, 40, 10, 120_000), window("web-http", 100, 40, 0, 60_000), window("db-tcp", 50, 2, 0, 60_000)],
@@ -61,7 +61,7 @@ t.test("a node's probes over the API and on its page", async (t) => {
     /<td><code>web-http<\/code><\/td><td class="wrap"><span class="muted">no longer declared<\/span><\/td>\s*<td class="num">200<\/td><td class="num">timeout 10<\/td><td class="num">5 %<\/td>/,
   );
   t.match(page.text, /id="probe-chart"/, "a chart of P95 per minute");
-  api.store.recordCheckin("lab-01", {}, new Date());
+  await api.store.nodes.recordCheckin("lab-01", {}, new Date());
   const none = await fetchPage(api, "/nodes/lab-01", { token: api.tokens.viewer });
   t.match(none.text, /This node's catalog declares no probes/);
 });

@@ -51,7 +51,7 @@ function row(page: string, version: string): string {
 
 t.test("the list: newest first, short versions linked, labels, size, and where each is in use", async (t) => {
   const api = await startRolloutApi(t, FLEET);
-  api.store.saveRelease(v3(new Date(api.clock.wall - 3_600_000)));
+  await api.store.releases.saveRelease(v3(new Date(api.clock.wall - 3_600_000)));
   const rollout = await api.controller.startRollout({ environment: "production", release: V2, by: "token:1 (ops)" });
 
   const list = await fetchPage(api, "/releases", { token: api.tokens.viewer });
@@ -93,7 +93,7 @@ t.test("the list: newest first, short versions linked, labels, size, and where e
 
 t.test("one release: its labels, where it is in use, and its files", async (t) => {
   const api = await startRolloutApi(t, FLEET);
-  api.store.saveRelease(v3(new Date(api.clock.wall - 3_600_000)));
+  await api.store.releases.saveRelease(v3(new Date(api.clock.wall - 3_600_000)));
   const viewer = { token: api.tokens.viewer };
 
   const res = await fetchPage(api, releaseHref(V3), viewer);
@@ -126,7 +126,7 @@ t.test("a long release and a long list are paged; a version that is not kept get
   const api = await startTestApi(t);
   const version = `sha256:${"4".repeat(64)}`;
   const manifest = Array.from({ length: 450 }, (_, i) => ({ path: `files/f-${String(i).padStart(3, "0")}.txt`, sha256: "a".repeat(64), size: i, mode: 0o644 }));
-  api.store.saveRelease({ version, firstSeenAt: new Date(), files: manifest.length, bytes: 0, manifest });
+  await api.store.releases.saveRelease({ version, firstSeenAt: new Date(), files: manifest.length, bytes: 0, manifest });
   const viewer = { token: api.tokens.viewer };
   const href = releaseHref(version);
   const paths = (text: string): string[] => [...text.matchAll(/<code>(files\/f-\d+\.txt)<\/code>/g)].map((m) => m[1]);
@@ -153,14 +153,15 @@ t.test("a long release and a long list are paged; a version that is not kept get
     t.match(res.text, `<p class="error">no release ${missing} is kept: the releases page lists the kept ones</p>`);
   }
   // Retention deleted it: gone from the list, and its page is the 404 page.
-  api.store.deleteRelease(version);
+  await api.store.releases.deleteRelease(version);
   t.equal((await fetchPage(api, href, viewer)).status, 404, "a release retention deleted");
   t.match((await fetchPage(api, "/releases", viewer)).text, 'id="no-releases"', "no release left");
   t.equal((await fetchPage(api, "/releases")).status, 303, "without a session or token: to the login page");
 
   // More than a page of releases (retention runs hourly): 100 a page, newest first.
   const base = Date.now();
-  for (let i = 0; i < 101; i++) api.store.saveRelease({ version: `sha256:${i.toString(16).padStart(64, "0")}`, firstSeenAt: new Date(base - i * 1000), files: 0, bytes: 0, manifest: [] });
+  for (let i = 0; i < 101; i++)
+    await api.store.releases.saveRelease({ version: `sha256:${i.toString(16).padStart(64, "0")}`, firstSeenAt: new Date(base - i * 1000), files: 0, bytes: 0, manifest: [] });
   const rowsOf = (text: string): string[] => [...text.matchAll(/<tr data-version="([^"]+)">/g)].map((m) => m[1]);
   const newest = (await fetchPage(api, "/releases", viewer)).text;
   t.equal(rowsOf(newest).length, 100);

@@ -15,8 +15,8 @@ t.test("the cookie holds a session id, never the token", async (t) => {
   const id = sessionId(cookie);
   t.notOk(id.includes(api.tokens.viewer), "the token is not in the cookie");
   t.notMatch(id, /^ancla_at_/);
-  t.match(api.store.findSession(hashSecret(id), new Date()), { name: "test viewer" }, "stored by its hash");
-  t.equal(api.store.findSession(id, new Date()), undefined, "not stored in the clear");
+  t.match(await api.store.access.findSession(hashSecret(id), new Date()), { name: "test viewer" }, "stored by its hash");
+  t.equal(await api.store.access.findSession(id, new Date()), undefined, "not stored in the clear");
   t.equal((await fetchPage(api, "/", { cookie })).status, 200, "the session works");
   t.equal((await call(api, "GET", "/api/v1/nodes", { token: id })).status, 401, "a stolen cookie is no API token");
 });
@@ -35,7 +35,7 @@ t.test("logout deletes the session on the server", async (t) => {
 
 t.test("revoking the token ends its sessions", async (t) => {
   const api = await startTestApi(t);
-  const operator = api.certs.createApiToken("operator", "on-call");
+  const operator = await api.certs.createApiToken("operator", "on-call");
   const cookie = await login(api, operator.token);
   t.equal((await fetchPage(api, "/", { cookie })).status, 200);
   const revoked = await call(api, "DELETE", `/api/v1/api-tokens/${operator.id}`, { token: api.tokens.admin });
@@ -48,8 +48,8 @@ t.test("revoking the token ends its sessions", async (t) => {
 
 t.test("an expired session is no session", async (t) => {
   const api = await startTestApi(t);
-  const token = api.store.listApiTokens().find((x) => x.name === "test viewer")!;
+  const token = (await api.store.access.listApiTokens()).find((x) => x.name === "test viewer")!;
   const past = new Date(Date.now() - 13 * 3600_000);
-  api.store.createSession({ idSha256: hashSecret("old-session"), tokenId: token.id, createdAt: past, expiresAt: new Date(past.getTime() + 12 * 3600_000) });
+  await api.store.access.createSession({ idSha256: hashSecret("old-session"), tokenId: token.id, createdAt: past, expiresAt: new Date(past.getTime() + 12 * 3600_000) });
   t.equal((await fetchPage(api, "/", { cookie: "ancla_session=old-session" })).status, 303);
 });

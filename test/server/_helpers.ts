@@ -99,9 +99,9 @@ export async function startTestApi(t: Teardown, opts: { unresponsiveAfterMs?: nu
   });
   t.teardown(() => api.close());
   const tokens = {
-    viewer: certs.createApiToken("viewer", "test viewer").token,
-    operator: certs.createApiToken("operator", "test operator").token,
-    admin: certs.createApiToken("admin", "test admin").token,
+    viewer: (await certs.createApiToken("viewer", "test viewer")).token,
+    operator: (await certs.createApiToken("operator", "test operator")).token,
+    admin: (await certs.createApiToken("admin", "test admin")).token,
   };
   return { url: api.url, ca, store, certs, tokens };
 }

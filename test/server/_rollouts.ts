@@ -31,7 +31,7 @@ export async function startTestController(t: Teardown, opts: { store: Store; clo
   const controller = new RolloutController({
     store: store.rollouts,
     health: store,
-    releases: store,
+    releases: store.releases,
     site: { version: async () => head, policy: async () => policy },
     runNow: opts.runNow,
     logger: createLogger("test", { level: "silent" }),

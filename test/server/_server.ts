@@ -32,7 +32,7 @@ export async function startRealServer(t: Teardown, opts: Partial<Omit<StartOptio
   const site = join(dir, "site");
   writeFilesSite(site, join(dir, "managed"), 3);
   const dataDir = join(dir, "server");
-  const { adminToken } = initDataDir({ dataDir, site, hostname: "localhost" });
+  const { adminToken } = await initDataDir({ dataDir, site, hostname: "localhost" });
   const server = await startServer({ dataDir, grpc: "127.0.0.1:0", http: "127.0.0.1:0", ...opts });
   t.teardown(() => server.stop());
   const paths = dataDirPaths(dataDir);

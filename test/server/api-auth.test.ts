@@ -19,12 +19,12 @@ t.test("API authentication and roles", async (t) => {
   });
 
   t.test("viewers may not sign or revoke: 403", async (t) => {
-    api.certs.submitCsr(agentCsr("web-01").csrPem, undefined);
+    await api.certs.submitCsr(agentCsr("web-01").csrPem, undefined);
     const res = await call(api, "POST", "/api/v1/certs/web-01/sign", { token: api.tokens.viewer });
     t.equal(res.status, 403);
     t.match(res.body, { error: { code: "ANCLA_E_PERMISSION_DENIED", message: /needs the operator role/ } });
     t.equal((await call(api, "POST", "/api/v1/certs/web-01/revoke", { token: api.tokens.viewer })).status, 403);
-    t.equal(api.certs.list()[0].state, "pending", "nothing happened");
+    t.equal((await api.certs.list())[0].state, "pending", "nothing happened");
   });
 
   t.test("operators sign and revoke, and the audit log names them", async (t) => {
@@ -42,7 +42,7 @@ t.test("API authentication and roles", async (t) => {
   });
 
   t.test("operators reject a waiting request; viewers may not", async (t) => {
-    api.certs.submitCsr(agentCsr("web-07").csrPem, undefined);
+    await api.certs.submitCsr(agentCsr("web-07").csrPem, undefined);
     t.equal((await call(api, "POST", "/api/v1/certs/web-07/reject", { token: api.tokens.viewer })).status, 403);
     const rejected = await call(api, "POST", "/api/v1/certs/web-07/reject", { token: api.tokens.operator });
     t.equal(rejected.status, 200);
@@ -61,6 +61,6 @@ t.test("API authentication and roles", async (t) => {
     t.match(created, { id: /^[0-9a-f]{12}$/, one_time: true, certname_glob: "db-*" });
     const ttl = Date.parse(created.expires_at) - Date.now();
     t.ok(ttl > 590_000 && ttl <= 600_000, "expires after ttl_seconds");
-    t.equal(api.certs.submitCsr(agentCsr("db-01").csrPem, created.token).state, "signed", "the token works");
+    t.equal((await api.certs.submitCsr(agentCsr("db-01").csrPem, created.token)).state, "signed", "the token works");
   });
 });

@@ -45,7 +45,7 @@ t.test("API errors are JSON with a status that fits", async (t) => {
   });
 
   t.test("an unexpected failure: 500 without internals", async (t) => {
-    api.store.close();
+    await api.store.close();
     const res = await call(api, "GET", "/api/v1/certs", admin);
     t.equal(res.status, 500);
     t.same(res.body, { error: { code: "ANCLA_E_INTERNAL", message: "the server failed to handle the request; see its log" } });

@@ -8,7 +8,7 @@ t.test("nodes, node detail, latest report and the audit log over the API", async
   const api = await startTestApi(t);
   const viewer = { token: api.tokens.viewer };
   const now = new Date();
-  api.store.recordCheckin("web-01", { kernel: "linux" }, now);
+  await api.store.nodes.recordCheckin("web-01", { kernel: "linux" }, now);
   const drift = report({
     runId: "run-7",
     certname: "web-01",
@@ -17,8 +17,8 @@ t.test("nodes, node detail, latest report and the audit log over the API", async
     counts: { total: 4, changed: 1, corrective: 1 },
     events: [{ resource: "file:/etc/motd", property: "content", desired: '"hi"', actual: '"bye"', result: EventResult.CHANGED, corrective: true }],
   });
-  await api.store.saveReport(drift, now);
-  await api.store.saveReport(report({ runId: "run-8", certname: "db-01", status: ReportStatus.UNCHANGED }), now);
+  await api.store.reports.saveReport(drift, now);
+  await api.store.reports.saveReport(report({ runId: "run-8", certname: "db-01", status: ReportStatus.UNCHANGED }), now);
 
   t.test("GET /nodes lists every node with its status; ?status= filters", async (t) => {
     const all = (await call(api, "GET", "/api/v1/nodes", viewer)).body as { nodes: { certname: string; status: string }[] };
@@ -51,8 +51,8 @@ t.test("nodes, node detail, latest report and the audit log over the API", async
   });
 
   t.test("GET /audit pages newest first", async (t) => {
-    api.certs.createBootstrapToken({ ttlSeconds: 60 }, "a");
-    api.certs.createBootstrapToken({ ttlSeconds: 60 }, "b");
+    await api.certs.createBootstrapToken({ ttlSeconds: 60 }, "a");
+    await api.certs.createBootstrapToken({ ttlSeconds: 60 }, "b");
     const page = (await call(api, "GET", "/api/v1/audit?limit=1", viewer)).body as { entries: { id: number; actor: string }[]; next_before: number };
     t.equal(page.entries.length, 1);
     t.equal(page.entries[0].actor, "b");

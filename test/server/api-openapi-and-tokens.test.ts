@@ -60,9 +60,9 @@ t.test("OpenAPI, 401 everywhere, tokens and pending requests", async (t) => {
   });
 
   t.test("GET /certs?state=pending lists the waiting requests only", async (t) => {
-    api.certs.submitCsr(agentCsr("waiting-01").csrPem, undefined);
-    const created = api.certs.createBootstrapToken({ ttlSeconds: 60 }, "test");
-    api.certs.submitCsr(agentCsr("signed-01").csrPem, created.token);
+    await api.certs.submitCsr(agentCsr("waiting-01").csrPem, undefined);
+    const created = await api.certs.createBootstrapToken({ ttlSeconds: 60 }, "test");
+    await api.certs.submitCsr(agentCsr("signed-01").csrPem, created.token);
     const pending = (await call(api, "GET", "/api/v1/certs?state=pending", { token: api.tokens.viewer })).body as { certificates: { certname: string; state: string }[] };
     t.same(
       pending.certificates.map((c) => [c.certname, c.state]),

@@ -30,8 +30,8 @@ async function artifactApi(t: Test) {
   const certs = new CertificateService(store, ca, { agentCertDays: 30 });
   const api = await startHttpApi({ store, certs, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, host: "127.0.0.1", port: 0, logger: createLogger("test", { level: "silent" }), artifacts });
   t.teardown(() => api.close());
-  const client = (role: "viewer" | "operator") => new ApiClient({ url: api.url, token: certs.createApiToken(role, `test ${role}`).token, caPem: ca.certPem, caSource: "test" });
-  return { store, dir, artifacts, url: api.url, ca, operator: client("operator"), viewer: client("viewer") };
+  const client = async (role: "viewer" | "operator") => new ApiClient({ url: api.url, token: (await certs.createApiToken(role, `test ${role}`)).token, caPem: ca.certPem, caSource: "test" });
+  return { store, dir, artifacts, url: api.url, ca, operator: await client("operator"), viewer: await client("viewer") };
 }
 
 interface Pushed {
@@ -53,7 +53,7 @@ t.test("a push is stored by SHA-256, listed, audited; a repeat changes nothing; 
   t.match(pushed, { name: "webapp", version: "1.0.0", sha256: sha, size: image.length, created: true });
   t.same(readFileSync(join(a.dir, sha.slice(0, 2), sha)), image, "the bytes, content-addressed");
   t.same(readdirSync(join(a.dir, "tmp")), [], "no temp file left");
-  t.match(a.store.listAudit({ limit: 5 })[0], { action: "artifact.push", target: "webapp@1.0.0", detail: { sha256: sha, size: image.length, created: true } });
+  t.match((await a.store.audit.listAudit({ limit: 5 }))[0], { action: "artifact.push", target: "webapp@1.0.0", detail: { sha256: sha, size: image.length, created: true } });
 
   t.match(await push(a.operator, "webapp", "1.0.0", image), { sha256: sha, created: false }, "the same bytes again: nothing new");
   const conflict = await push(a.operator, "webapp", "1.0.0", randomBytes(5000)).catch((e: unknown) => e);

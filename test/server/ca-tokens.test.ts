@@ -14,75 +14,75 @@ function service(t: Parameters<typeof tempStore>[0]) {
 
 t.test("a valid bootstrap token signs at once, as a client certificate", async (t) => {
   const { store, certs } = service(t);
-  const { token } = certs.createBootstrapToken({ ttlSeconds: hour }, "admin");
-  const answer = certs.submitCsr(agentCsr("web-01").csrPem, token);
+  const { token } = await certs.createBootstrapToken({ ttlSeconds: hour }, "admin");
+  const answer = await certs.submitCsr(agentCsr("web-01").csrPem, token);
   t.equal(answer.state, "signed");
   t.equal(answer.certname, "web-01");
   const verified = verifyCertificate(answer.certPem!, ca.certPem, { usage: "client" });
   t.equal(verified.commonName, "web-01");
   const days = (verified.notAfter.getTime() - Date.now()) / 86_400_000;
   t.ok(days > 6.9 && days <= 7.01, "valid for agentCertDays");
-  t.equal(store.liveCertificate("web-01", new Date())?.serialHex, verified.serialHex, "stored as signed with its serial");
+  t.equal((await store.certificates.liveCertificate("web-01", new Date()))?.serialHex, verified.serialHex, "stored as signed with its serial");
   t.ok(
-    store.listAudit({ limit: 10 }).some((e) => e.action === "cert.sign" && e.target === "web-01"),
+    (await store.audit.listAudit({ limit: 10 })).some((e) => e.action === "cert.sign" && e.target === "web-01"),
     "audited",
   );
 });
 
 t.test("a one-time token signs once only", async (t) => {
   const { certs } = service(t);
-  const { token } = certs.createBootstrapToken({ ttlSeconds: hour }, "admin");
-  t.equal(certs.submitCsr(agentCsr("web-01").csrPem, token).state, "signed");
-  t.throws(() => certs.submitCsr(agentCsr("web-02").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" });
+  const { token } = await certs.createBootstrapToken({ ttlSeconds: hour }, "admin");
+  t.equal((await certs.submitCsr(agentCsr("web-01").csrPem, token)).state, "signed");
+  await t.rejects(() => certs.submitCsr(agentCsr("web-02").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" });
 });
 
 t.test("a reusable token signs many", async (t) => {
   const { certs } = service(t);
-  const { token } = certs.createBootstrapToken({ ttlSeconds: hour, oneTime: false }, "admin");
-  t.equal(certs.submitCsr(agentCsr("web-01").csrPem, token).state, "signed");
-  t.equal(certs.submitCsr(agentCsr("web-02").csrPem, token).state, "signed");
+  const { token } = await certs.createBootstrapToken({ ttlSeconds: hour, oneTime: false }, "admin");
+  t.equal((await certs.submitCsr(agentCsr("web-01").csrPem, token)).state, "signed");
+  t.equal((await certs.submitCsr(agentCsr("web-02").csrPem, token)).state, "signed");
 });
 
 t.test("an expired token is refused and signs nothing", async (t) => {
   const { store, certs } = service(t);
   const created = new Date(Date.now() - 2 * hour * 1000);
-  const { token } = certs.createBootstrapToken({ ttlSeconds: hour }, "admin", created);
-  t.throws(() => certs.submitCsr(agentCsr("web-01").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" });
-  t.equal(store.liveCertificate("web-01", new Date()), undefined);
-  t.equal(store.pendingCertificate("web-01"), undefined, "a refused token does not queue the request either");
+  const { token } = await certs.createBootstrapToken({ ttlSeconds: hour }, "admin", created);
+  await t.rejects(() => certs.submitCsr(agentCsr("web-01").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" });
+  t.equal(await store.certificates.liveCertificate("web-01", new Date()), undefined);
+  t.equal(await store.certificates.pendingCertificate("web-01"), undefined, "a refused token does not queue the request either");
 });
 
 t.test("a token limited by a certname glob refuses other names", async (t) => {
   const { certs } = service(t);
-  const { token } = certs.createBootstrapToken({ ttlSeconds: hour, certnameGlob: "web-*", oneTime: false }, "admin");
-  const err = t.throws(() => certs.submitCsr(agentCsr("db-01").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" }) as unknown as Error;
+  const { token } = await certs.createBootstrapToken({ ttlSeconds: hour, certnameGlob: "web-*", oneTime: false }, "admin");
+  const err = (await t.rejects(() => certs.submitCsr(agentCsr("db-01").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" })) as unknown as Error;
   t.match(err.message, /invalid, expired, used, or not for "db-01"/, "one message for every reason");
-  t.equal(certs.submitCsr(agentCsr("web-07").csrPem, token).state, "signed");
+  t.equal((await certs.submitCsr(agentCsr("web-07").csrPem, token)).state, "signed");
 });
 
 t.test("an unknown token is refused with the same message, and the attempt is audited", async (t) => {
   const { store, certs } = service(t);
-  const err = t.throws(() => certs.submitCsr(agentCsr("web-01").csrPem, "not-a-token")) as unknown as Error;
+  const err = (await t.rejects(() => certs.submitCsr(agentCsr("web-01").csrPem, "not-a-token"))) as unknown as Error;
   t.match(err.message, /invalid, expired, used, or not for "web-01"/);
-  t.ok(store.listAudit({ limit: 10 }).some((e) => e.action === "csr.token-refused"));
+  t.ok((await store.audit.listAudit({ limit: 10 })).some((e) => e.action === "csr.token-refused"));
 });
 
 t.test("only the token's hash is stored", async (t) => {
   const { store, certs } = service(t);
-  const { token, id } = certs.createBootstrapToken({ ttlSeconds: hour }, "admin");
-  const audit = JSON.stringify(store.listAudit({ limit: 10 }));
+  const { token, id } = await certs.createBootstrapToken({ ttlSeconds: hour }, "admin");
+  const audit = JSON.stringify(await store.audit.listAudit({ limit: 10 }));
   t.notOk(audit.includes(token), "the secret is not in the audit log");
   t.ok(audit.includes(id));
 });
 
 t.test("token options are checked", async (t) => {
   const { certs } = service(t);
-  t.throws(() => certs.createBootstrapToken({ ttlSeconds: 0 }, "admin"), { code: "ANCLA_E_INVALID_ARGUMENT" });
-  t.throws(() => certs.createBootstrapToken({ ttlSeconds: 1.5 }, "admin"), { code: "ANCLA_E_INVALID_ARGUMENT" });
-  t.throws(() => certs.createBootstrapToken({ ttlSeconds: hour, certnameGlob: " " }, "admin"), { code: "ANCLA_E_INVALID_ARGUMENT" });
+  await t.rejects(() => certs.createBootstrapToken({ ttlSeconds: 0 }, "admin"), { code: "ANCLA_E_INVALID_ARGUMENT" });
+  await t.rejects(() => certs.createBootstrapToken({ ttlSeconds: 1.5 }, "admin"), { code: "ANCLA_E_INVALID_ARGUMENT" });
+  await t.rejects(() => certs.createBootstrapToken({ ttlSeconds: hour, certnameGlob: " " }, "admin"), { code: "ANCLA_E_INVALID_ARGUMENT" });
 });
 
 t.test("a malformed CSR is refused as such", async (t) => {
   const { certs } = service(t);
-  t.throws(() => certs.submitCsr("-----BEGIN CERTIFICATE REQUEST-----\nnope\n-----END CERTIFICATE REQUEST-----\n", undefined), { code: "ANCLA_E_CSR_INVALID" });
+  await t.rejects(() => certs.submitCsr("-----BEGIN CERTIFICATE REQUEST-----\nnope\n-----END CERTIFICATE REQUEST-----\n", undefined), { code: "ANCLA_E_CSR_INVALID" });
 });

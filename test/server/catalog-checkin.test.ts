@@ -114,9 +114,9 @@ t.test("content named by digest is stored and only the node's catalog may fetch 
   const sha = catalog.resources.find((r) => r.title === "/etc/big.bin")?.properties.content_sha256 as string;
   t.match(sha, /^[0-9a-f]{64}$/);
   t.ok(content.has(sha), "stored");
-  t.ok(catalogs.mayFetch("web-01", sha));
-  t.notOk(catalogs.mayFetch("web-02", sha), "another node may not");
-  t.notOk(catalogs.mayFetch("web-01", "0".repeat(64)));
+  t.ok(await catalogs.mayFetch("web-01", sha));
+  t.notOk(await catalogs.mayFetch("web-02", sha), "another node may not");
+  t.notOk(await catalogs.mayFetch("web-01", "0".repeat(64)));
 });
 
 t.test("a compile failure is recorded and cleared by the next good compile", async (t) => {
@@ -125,10 +125,10 @@ t.test("a compile failure is recorded and cleared by the next good compile", asy
   await catalogs.checkin("web-01", facts(), "");
   writeFileSync(join(site, "nodes.yaml"), "nodes: [\n");
   await t.rejects(catalogs.checkin("web-01", facts(), ""), { code: "ANCLA_E_COMPILE", message: /nodes\.yaml:\d+:\d+/ });
-  t.ok(store.getCompileFailure("web-01"), "recorded");
+  t.ok(await store.catalogs.getCompileFailure("web-01"), "recorded");
   writeSite(site, "fixed");
   await catalogs.checkin("web-01", facts(), "");
-  t.notOk(store.getCompileFailure("web-01"), "cleared");
+  t.notOk(await store.catalogs.getCompileFailure("web-01"), "cleared");
 });
 
 t.test("a restarted server carries on from the stored catalog", async (t) => {

@@ -4,7 +4,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import t from "tap";
 import { decodeBuckets, encodeBuckets, Histogram } from "../../catalog/health/histogram.js";
-import { encodeDense, mergeEncoded } from "../../server/store/sqlite-health.js";
+import { encodeDense, mergeEncoded } from "../../server/store/sqlite/health.js";
 import { HEALTH_RETENTION, HOUR_MS, MINUTE_MS, type HealthBatch, type ProbeTotals, type ProbeWindowRecord, type SaturationRecord } from "../../server/store/index.js";
 import { createLogger } from "../../server/log.js";
 import { scheduleRetention } from "../../server/store/retention.js";

@@ -113,7 +113,7 @@ t.test("without an agent package there are no installer routes; a missing one st
   const server = await startRealServer(t);
   t.equal((await get(server, "/install.sh")).status, 404);
   const dir = tempDir(t);
-  initDataDir({ dataDir: dir, hostname: "localhost" });
+  await initDataDir({ dataDir: dir, hostname: "localhost" });
   await t.rejects(startServer({ dataDir: dir, grpc: "127.0.0.1:0", http: "127.0.0.1:0", agentPackage: join(dir, "missing.deb") }), { code: "ANCLA_E_CONFIG", message: /missing\.deb: ENOENT/ });
   t.ok(readFileSync(dataDirPaths(dir).caCert), "the data dir is untouched");
 });

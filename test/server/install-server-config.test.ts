@@ -42,7 +42,7 @@ t.test("unknown keys, wrong types and broken YAML are errors naming the file and
 t.test("ancla-server start --config: the file's settings apply, a flag wins over the file", async (t) => {
   const dir = tempDir(t);
   const dataDir = join(dir, "data");
-  initDataDir({ dataDir, hostname: "localhost" });
+  await initDataDir({ dataDir, hostname: "localhost" });
   const [grpcFromFile, grpcFromFlag] = [await freePort(), await freePort()];
   const config = join(dir, "server.yaml");
   writeFileSync(config, `data_dir: ${dataDir}\ngrpc: 127.0.0.1:${grpcFromFile}\nhttp: 127.0.0.1:0\n`);

@@ -13,9 +13,9 @@ const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3600_000);
 
 t.test("a deactivated node is out of lists and counts until it checks in again", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("old-01", { os: { family: "debian" } }, hoursAgo(48));
-  await api.store.saveReport(report({ runId: "r1", certname: "old-01", startedAt: hoursAgo(48).toISOString() }), hoursAgo(48));
-  api.store.recordCheckin("web-01", {}, new Date());
+  await api.store.nodes.recordCheckin("old-01", { os: { family: "debian" } }, hoursAgo(48));
+  await api.store.reports.saveReport(report({ runId: "r1", certname: "old-01", startedAt: hoursAgo(48).toISOString() }), hoursAgo(48));
+  await api.store.nodes.recordCheckin("web-01", {}, new Date());
   const summary = async () => ((await call(api, "GET", "/api/v1/fleet/summary", { token: api.tokens.viewer })).body as { by_status: Record<string, number> }).by_status;
   t.equal((await summary()).unresponsive, 1, "the retired host shows as unresponsive");
 
@@ -33,12 +33,12 @@ t.test("a deactivated node is out of lists and counts until it checks in again",
   t.equal((await summary()).unresponsive, 0, "and from the counts");
   t.match((await call(api, "GET", "/api/v1/nodes/old-01", { token: api.tokens.viewer })).body, { deactivated_at: /^\d{4}-/ }, "still shown on its own");
   t.match(
-    api.store.listAudit({ limit: 5 }).find((e) => e.action === "node.deactivate"),
+    (await api.store.audit.listAudit({ limit: 5 })).find((e) => e.action === "node.deactivate"),
     { target: "old-01", actor: /test operator/ },
   );
   t.equal((await call(api, "POST", "/api/v1/nodes/nope/deactivate", { token: api.tokens.operator })).status, 404);
 
-  api.store.recordCheckin("old-01", {}, new Date());
+  await api.store.nodes.recordCheckin("old-01", {}, new Date());
   const back = (await call(api, "GET", "/api/v1/nodes", { token: api.tokens.viewer })).body as { nodes: { certname: string }[] };
   t.same(
     back.nodes.map((n) => n.certname),
@@ -50,18 +50,18 @@ t.test("a deactivated node is out of lists and counts until it checks in again",
 
 t.test("removing a node deletes its data (admin only)", async (t) => {
   const api = await startTestApi(t);
-  api.store.recordCheckin("gone-01", { os: { family: "debian" } }, new Date());
-  await api.store.saveReport(report({ runId: "r1", certname: "gone-01", events: [{ resource: "file:/x", result: EventResult.CHANGED }] }), new Date());
-  await api.store.saveReport(report({ runId: "r1", certname: "kept-01" }), new Date());
+  await api.store.nodes.recordCheckin("gone-01", { os: { family: "debian" } }, new Date());
+  await api.store.reports.saveReport(report({ runId: "r1", certname: "gone-01", events: [{ resource: "file:/x", result: EventResult.CHANGED }] }), new Date());
+  await api.store.reports.saveReport(report({ runId: "r1", certname: "kept-01" }), new Date());
   t.equal((await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.operator })).status, 403, "operators cannot");
   const res = await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.admin });
   t.equal(res.status, 200, JSON.stringify(res.body));
   t.same(res.body, { certname: "gone-01", removed: true });
   t.equal((await call(api, "GET", "/api/v1/nodes/gone-01", { token: api.tokens.viewer })).status, 404);
-  t.equal(api.store.getReport("r1", "gone-01"), undefined, "its reports are gone");
-  t.match(api.store.getReport("r1"), { certname: "kept-01" }, "another node's run with the same id stays");
+  t.equal(await api.store.reports.getReport("r1", "gone-01"), undefined, "its reports are gone");
+  t.match(await api.store.reports.getReport("r1"), { certname: "kept-01" }, "another node's run with the same id stays");
   t.match(
-    api.store.listAudit({ limit: 5 }).find((e) => e.action === "node.remove"),
+    (await api.store.audit.listAudit({ limit: 5 })).find((e) => e.action === "node.remove"),
     { target: "gone-01" },
   );
   t.equal((await call(api, "DELETE", "/api/v1/nodes/gone-01", { token: api.tokens.admin })).status, 404, "removing twice: no such node");
@@ -72,7 +72,7 @@ t.test("ancla node deactivate and node remove", async (t) => {
   const caFile = join(tempDir(t), "ca.crt");
   writeFileSync(caFile, api.ca.certPem);
   const ancla = (args: string[]) => cli("ancla", [...args, "--url", api.url, "--token", api.tokens.admin, "--ca-file", caFile], { env: { ANCLA_URL: "", ANCLA_TOKEN: "", ANCLA_CA_FILE: "" } });
-  api.store.recordCheckin("old-01", {}, hoursAgo(48));
+  await api.store.nodes.recordCheckin("old-01", {}, hoursAgo(48));
   const off = await ancla(["node", "deactivate", "old-01"]);
   t.equal(off.code, 0, off.stderr);
   t.equal(off.stdout, "deactivated old-01; it comes back when it checks in again\n");

@@ -81,24 +81,24 @@ t.test("the SQL status filter and counts agree with nodeStatus on random fleets"
       const expected = new Map<string, NodeStatus>();
       for (const [i, spec] of specs.entries()) {
         const certname = `node-${String(i).padStart(2, "0")}`;
-        if (spec.checkin) store.recordCheckin(certname, { os: { family: "debian" } }, at(spec.firstAgo));
+        if (spec.checkin) await store.nodes.recordCheckin(certname, { os: { family: "debian" } }, at(spec.firstAgo));
         for (const [j, r] of spec.runs.entries()) {
           const { failed, corrective } = r;
           // The spec is in the store's words (a ReportSummary's); the report carries the enums.
           const events = r.events.map((e) => ({ resource: "file:/x", property: "content", ...e, result: eventResultWords.value(e.result) }));
-          await store.saveReport(
+          await store.reports.saveReport(
             report({ runId: `${certname}-${j}`, certname, status: reportStatusWords.value(r.status), noop: r.noop, startedAt: at(r.startedAgo).toISOString(), counts: { failed, corrective }, events }),
             at(r.receivedAgo),
           );
         }
-        if (spec.compile !== "none") store.recordCompileFailure(certname, "v2", [{ file: "nodes.yaml", line: 1, column: 1, message: "bad" }], at(0));
-        if (spec.compile === "cleared") store.clearCompileFailure(certname);
+        if (spec.compile !== "none") await store.catalogs.recordCompileFailure(certname, "v2", [{ file: "nodes.yaml", line: 1, column: 1, message: "bad" }], at(0));
+        if (spec.compile === "cleared") await store.catalogs.clearCompileFailure(certname);
         const overview = expectedOverview(certname, spec);
         if (overview) expected.set(certname, nodeStatus(overview, options));
       }
       runs++;
       for (const status of NODE_STATUSES) {
-        const page = listNodes(store, { ...options, status, limit: 1000 });
+        const page = await listNodes(store, { ...options, status, limit: 1000 });
         const want = [...expected]
           .filter(([, s]) => s === status)
           .map(([n]) => n)
@@ -106,7 +106,7 @@ t.test("the SQL status filter and counts agree with nodeStatus on random fleets"
         if (JSON.stringify(page.nodes.map((n) => n.certname)) !== JSON.stringify(want)) return false;
         if (page.total !== want.length || page.nodes.some((n) => n.status !== status)) return false;
       }
-      const summary = fleetSummary(store, options);
+      const summary = await fleetSummary(store, options);
       if (summary.total !== expected.size) return false;
       return NODE_STATUSES.every((s) => summary.byStatus[s] === [...expected.values()].filter((v) => v === s).length);
     }),

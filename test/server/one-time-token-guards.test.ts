@@ -13,35 +13,35 @@ const ca = createCertificateAuthority("Token guard CA");
 t.test("a used one-time token is refused by the service: audited, nothing signed", async (t) => {
   const { store } = tempStore(t);
   const certs = new CertificateService(store, ca, { agentCertDays: 7 });
-  const { token, id } = certs.createBootstrapToken({ ttlSeconds: 3600 }, "admin");
-  t.equal(certs.submitCsr(agentCsr("web-01").csrPem, token).state, "signed");
-  t.throws(() => certs.submitCsr(agentCsr("web-02").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" });
-  const refusals = store.listAudit({ limit: 20 }).filter((e) => e.action === "csr.token-refused" && e.target === "web-02");
+  const { token, id } = await certs.createBootstrapToken({ ttlSeconds: 3600 }, "admin");
+  t.equal((await certs.submitCsr(agentCsr("web-01").csrPem, token)).state, "signed");
+  await t.rejects(() => certs.submitCsr(agentCsr("web-02").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" });
+  const refusals = (await store.audit.listAudit({ limit: 20 })).filter((e) => e.action === "csr.token-refused" && e.target === "web-02");
   t.equal(refusals.length, 1, "the refusal is in the audit log, which only the service's own check writes");
-  t.equal(store.liveCertificate("web-02", new Date()), undefined, "no certificate for web-02");
-  t.equal(store.listAudit({ limit: 20 }).filter((e) => e.action === "cert.sign").length, 1, "one signature in all, by token " + id);
+  t.equal(await store.certificates.liveCertificate("web-02", new Date()), undefined, "no certificate for web-02");
+  t.equal((await store.audit.listAudit({ limit: 20 })).filter((e) => e.action === "cert.sign").length, 1, "one signature in all, by token " + id);
 });
 
 t.test("the store's claim lets one caller win a one-time token, even when both read it unused", async (t) => {
   const { store } = tempStore(t);
   const certs = new CertificateService(store, ca, { agentCertDays: 7 });
-  const { token } = certs.createBootstrapToken({ ttlSeconds: 3600 }, "admin");
+  const { token } = await certs.createBootstrapToken({ ttlSeconds: 3600 }, "admin");
   // Two servers on one database (or two requests in flight) both read the token as unused…
-  const first = store.findBootstrapToken(hashSecret(token));
-  const second = store.findBootstrapToken(hashSecret(token));
+  const first = await store.certificates.findBootstrapToken(hashSecret(token));
+  const second = await store.certificates.findBootstrapToken(hashSecret(token));
   t.ok(first && second && !first.usedAt && !second.usedAt, "both saw it unused");
   // …and then both claim it: only one may win.
-  t.equal(store.claimBootstrapToken(first!.id, new Date()), true, "the first claim wins");
-  t.equal(store.claimBootstrapToken(second!.id, new Date()), false, "the second loses");
+  t.equal(await store.certificates.claimBootstrapToken(first!.id, new Date()), true, "the first claim wins");
+  t.equal(await store.certificates.claimBootstrapToken(second!.id, new Date()), false, "the second loses");
 });
 
 t.test("a reusable token is claimed again and again; a revoked one never", async (t) => {
   const { store } = tempStore(t);
   const certs = new CertificateService(store, ca, { agentCertDays: 7 });
-  const reusable = certs.createBootstrapToken({ ttlSeconds: 3600, oneTime: false }, "admin");
-  t.equal(store.claimBootstrapToken(reusable.id, new Date()), true);
-  t.equal(store.claimBootstrapToken(reusable.id, new Date()), true);
-  const revoked = certs.createBootstrapToken({ ttlSeconds: 3600, oneTime: false }, "admin");
-  t.equal(store.revokeBootstrapToken(revoked.id, new Date()), true);
-  t.equal(store.claimBootstrapToken(revoked.id, new Date()), false, "a revoked token cannot be claimed even if a caller read it before the revocation");
+  const reusable = await certs.createBootstrapToken({ ttlSeconds: 3600, oneTime: false }, "admin");
+  t.equal(await store.certificates.claimBootstrapToken(reusable.id, new Date()), true);
+  t.equal(await store.certificates.claimBootstrapToken(reusable.id, new Date()), true);
+  const revoked = await certs.createBootstrapToken({ ttlSeconds: 3600, oneTime: false }, "admin");
+  t.equal(await store.certificates.revokeBootstrapToken(revoked.id, new Date()), true);
+  t.equal(await store.certificates.claimBootstrapToken(revoked.id, new Date()), false, "a revoked token cannot be claimed even if a caller read it before the revocation");
 });

@@ -17,14 +17,14 @@ t.test("ancla nodes, node show, report show --run and drift", async (t) => {
   const ago = (m: number) => new Date(now - m * 60_000);
   const diff = "--- /etc/motd\n+++ /etc/motd\n@@ -1 +1 @@\n-bye\n+hi\n";
   const drift = [{ resource: "file:/etc/motd", property: "content", desired: "hi", actual: "bye", result: EventResult.CHANGED, corrective: true, diff }];
-  api.store.recordCheckin("web-01", { os: { family: "debian" } }, ago(30));
-  api.store.recordCheckin("db-01", { os: { family: "redhat" } }, ago(30));
-  await api.store.saveReport(report({ runId: "web-old", certname: "web-01", status: ReportStatus.FAILED, startedAt: ago(20).toISOString(), counts: { failed: 1 } }), ago(20));
-  await api.store.saveReport(
+  await api.store.nodes.recordCheckin("web-01", { os: { family: "debian" } }, ago(30));
+  await api.store.nodes.recordCheckin("db-01", { os: { family: "redhat" } }, ago(30));
+  await api.store.reports.saveReport(report({ runId: "web-old", certname: "web-01", status: ReportStatus.FAILED, startedAt: ago(20).toISOString(), counts: { failed: 1 } }), ago(20));
+  await api.store.reports.saveReport(
     report({ runId: "web-new", certname: "web-01", status: ReportStatus.CHANGED, events: drift, startedAt: ago(10).toISOString(), counts: { total: 4, changed: 1, corrective: 1 } }),
     ago(10),
   );
-  await api.store.saveReport(report({ runId: "db-1", certname: "db-01", status: ReportStatus.UNCHANGED, startedAt: ago(5).toISOString() }), ago(5));
+  await api.store.reports.saveReport(report({ runId: "db-1", certname: "db-01", status: ReportStatus.UNCHANGED, startedAt: ago(5).toISOString() }), ago(5));
 
   t.test("nodes: filters by fact and search, sorts by status, and says when the list is cut", async (t) => {
     const table = await ancla(["nodes", "--sort", "status"]);

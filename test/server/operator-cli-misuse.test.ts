@@ -36,7 +36,7 @@ t.test("an invalid certname glob is refused: 400 from the API, one line from the
   const res = await call(api, "POST", "/api/v1/tokens", { token: api.tokens.admin, body: JSON.stringify({ certname_glob: "[" }) });
   t.equal(res.status, 400);
   t.match(res.body, { error: { code: "ANCLA_E_INVALID_ARGUMENT", message: /^certname_glob "\[" is not a valid glob: Missing closing: "\]"/ } });
-  t.same(api.store.listBootstrapTokens(), [], "no token was made");
+  t.same(await api.store.certificates.listBootstrapTokens(), [], "no token was made");
 
   const caFile = join(tempDir(t), "ca.crt");
   writeFileSync(caFile, api.ca.certPem);

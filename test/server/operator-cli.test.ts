@@ -20,7 +20,7 @@ t.test("ancla against a running API", async (t) => {
 
   t.test("cert list shows a waiting request; sign and revoke change it", async (t) => {
     const { csrPem, keys } = agentCsr("web-01");
-    api.certs.submitCsr(csrPem, undefined);
+    await api.certs.submitCsr(csrPem, undefined);
     const list = await ancla(["cert", "list"]);
     t.equal(list.code, 0, list.stderr);
     t.match(list.stdout, /^CERTNAME\s+STATE\s+SERIAL\s+NOT AFTER\s+KEY FINGERPRINT/);
@@ -34,15 +34,15 @@ t.test("ancla against a running API", async (t) => {
 
     const revoked = await ancla(["cert", "revoke", "web-01"]);
     t.equal(revoked.code, 0, revoked.stderr);
-    t.equal(api.certs.list()[0].state, "revoked");
+    t.equal((await api.certs.list())[0].state, "revoked");
   });
 
   t.test("cert reject refuses a waiting request", async (t) => {
-    api.certs.submitCsr(agentCsr("web-08").csrPem, undefined);
+    await api.certs.submitCsr(agentCsr("web-08").csrPem, undefined);
     const rejected = await ancla(["cert", "reject", "web-08"]);
     t.equal(rejected.code, 0, rejected.stderr);
     t.equal(rejected.stdout, "rejected the request of web-08\n");
-    t.equal(api.certs.list().find((c) => c.certname === "web-08")?.state, "rejected");
+    t.equal((await api.certs.list()).find((c) => c.certname === "web-08")?.state, "rejected");
     const again = await ancla(["cert", "reject", "web-08"]);
     t.equal(again.code, 1);
     t.match(again.stderr, /ANCLA_E_CERT_UNKNOWN: no waiting certificate request for "web-08"/);
@@ -54,7 +54,7 @@ t.test("ancla against a running API", async (t) => {
     const token = res.stdout.trim();
     t.match(token, /^ancla_bt_[A-Za-z0-9_-]{43}$/);
     t.match(res.stderr, /one-time, certnames matching db-\*, expires/);
-    t.equal(api.certs.submitCsr(agentCsr("db-01").csrPem, token).state, "signed");
+    t.equal((await api.certs.submitCsr(agentCsr("db-01").csrPem, token)).state, "signed");
     const json = JSON.parse((await ancla(["token", "create", "--reusable", "--json"])).stdout) as { one_time: boolean; expires_at: string };
     t.equal(json.one_time, false);
     t.ok(Date.parse(json.expires_at) - Date.now() > 3500_000, "default ttl is an hour");
@@ -62,7 +62,7 @@ t.test("ancla against a running API", async (t) => {
 
   t.test("nodes and report show", async (t) => {
     const events = [{ resource: "file:/etc/motd", property: "content", desired: '"a"', actual: '"b"', result: EventResult.CHANGED, corrective: true, message: "restored" }];
-    await api.store.saveReport(report({ runId: "run-42", certname: "web-01", status: ReportStatus.CHANGED, events, counts: { total: 2, changed: 1, corrective: 1 } }), new Date());
+    await api.store.reports.saveReport(report({ runId: "run-42", certname: "web-01", status: ReportStatus.CHANGED, events, counts: { total: 2, changed: 1, corrective: 1 } }), new Date());
     const nodes = await ancla(["nodes"]);
     t.equal(nodes.code, 0, nodes.stderr);
     t.match(nodes.stdout, /\nweb-01\s+drifted\s+\d{4}-/);

@@ -139,7 +139,7 @@ t.test("site validate", async (t) => {
     const api = await startTestApi(t);
     const caFile = join(scratch, "ca.crt");
     writeFileSync(caFile, api.ca.certPem);
-    for (const node of ["web-01", "app-01"]) api.store.recordCheckin(node, JSON.parse(readFileSync(join(FACTS, `${node}.json`), "utf8")), new Date());
+    for (const node of ["web-01", "app-01"]) await api.store.nodes.recordCheckin(node, JSON.parse(readFileSync(join(FACTS, `${node}.json`), "utf8")), new Date());
     const res = await ancla(["site", "validate", SITE, "--url", api.url, "--token", api.tokens.viewer, "--ca-file", caFile], env);
     t.equal(res.code, 0, res.stdout + res.stderr);
     t.match(res.stderr, /facts from the server: /);

@@ -17,22 +17,22 @@ t.test("a connection's certificate is verified once; revocation is checked on ev
   const ca = createCertificateAuthority("Ancla Test CA", 30);
   const der = clientCertDer(ca);
   const revoked = new Set<string>();
-  const trust: PeerTrust = { caCertPem: ca.certPem, isRevoked: (serial) => revoked.has(serial) };
+  const trust: PeerTrust = { caCertPem: ca.certPem, isRevoked: async (serial) => revoked.has(serial) };
   let connection = der;
   const authenticate = peerAuthenticator(trust, () => connection);
   const call = { getPeer: () => "127.0.0.1:5000" };
 
-  const identity = authenticate(call);
+  const identity = await authenticate(call);
   t.equal(identity.certname, "web-01");
 
   // Another CA from now on: the open connection's verified certificate is kept (not verified again) ...
   trust.caCertPem = createCertificateAuthority("Another CA", 30).certPem;
-  t.same(authenticate(call), identity, "the same connection is not verified again");
+  t.same(await authenticate(call), identity, "the same connection is not verified again");
   // ... while a new connection presenting the same bytes is verified anew.
   connection = Buffer.from(der);
-  t.throws(() => authenticate(call), /not issued by this CA/, "a new connection's certificate is verified");
+  await t.rejects(authenticate(call), /not issued by this CA/, "a new connection's certificate is verified");
 
   connection = der;
   revoked.add(identity.serialHex);
-  t.throws(() => authenticate(call), /ANCLA_E_CERT_REVOKED/, "a revoked certificate is refused though its verification is cached");
+  await t.rejects(authenticate(call), /ANCLA_E_CERT_REVOKED/, "a revoked certificate is refused though its verification is cached");
 });

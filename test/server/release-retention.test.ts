@@ -16,7 +16,7 @@ t.test("old releases no node or rollout references are pruned with their files a
   const dir = tempDir(t);
   const blobsDir = join(dir, "releases");
   const blobs = new ContentStore(blobsDir);
-  const trees = new ReleaseTrees(join(dir, "trees"), blobs, (v) => store.getRelease(v));
+  const trees = new ReleaseTrees(join(dir, "trees"), blobs, async (v) => await store.releases.getRelease(v));
   const shared = Buffer.from("nodes: []\n");
   const versions: string[] = [];
   const hour = 3_600_000;
@@ -27,7 +27,7 @@ t.test("old releases no node or rollout references are pruned with their files a
     await blobs.put(sha256Hex(own), own);
     const version = `sha256:${sha256Hex(`v${i}`)}`;
     versions.push(version);
-    store.saveRelease({
+    await store.releases.saveRelease({
       version,
       firstSeenAt: new Date(t0 + i * hour),
       files: 2,
@@ -45,15 +45,15 @@ t.test("old releases no node or rollout references are pruned with their files a
   }
   utimesSync(blobs.pathOf(sha256Hex(shared)), new Date(t0), new Date(t0));
   // web-01's current catalog is at release 0; a rollout references release 2; release 3's tree was laid out.
-  store.recordCheckin("web-01", {}, new Date(t0));
-  store.saveCatalog({ certname: "web-01", serial: 1, digest: "d".repeat(64), siteVersion: versions[0], inputsKey: "k", envelope: new Uint8Array([1]), compiledAt: new Date(t0) });
+  await store.nodes.recordCheckin("web-01", {}, new Date(t0));
+  await store.catalogs.saveCatalog({ certname: "web-01", serial: 1, digest: "d".repeat(64), siteVersion: versions[0], inputsKey: "k", envelope: new Uint8Array([1]), compiledAt: new Date(t0) });
   const tree3 = await trees.treeFor(versions[3]);
   const forgotten: string[] = [];
 
   const pruned = await pruneReleases({ store, referenced: () => [versions[2]], blobsDir, trees, keep: 20, onPruned: (v) => forgotten.push(v), now: () => new Date(t0 + 25 * hour) });
   t.same(pruned, { releases: 3, files: 2 }, "releases 1, 3 and 4 go; the files of 3 and 4 (1's is too young)");
   t.same(forgotten.sort(), [versions[1], versions[3], versions[4]].sort());
-  const left = new Set(store.listReleases().map((r) => r.version));
+  const left = new Set((await store.releases.listReleases()).map((r) => r.version));
   t.equal(left.size, 22);
   t.ok(left.has(versions[0]), "a node's current catalog keeps its release");
   t.ok(left.has(versions[2]), "a rollout keeps its release");

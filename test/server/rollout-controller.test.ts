@@ -49,10 +49,10 @@ async function fixture(t: Test, yaml = careful): Promise<Fixture> {
   };
   const policy = await policyOf(t, yaml);
   for (const [i, certname] of NODES.entries()) {
-    store.recordCheckin(certname, { canary: i === 2 }, new Date(clock.wall));
-    store.recordEnvironment(certname, "production");
+    await store.nodes.recordCheckin(certname, { canary: i === 2 }, new Date(clock.wall));
+    await store.nodes.recordEnvironment(certname, "production");
   }
-  for (const version of [V1, V2]) store.saveRelease({ version, firstSeenAt: new Date(clock.wall + (version === V2 ? 1000 : 0)), files: 0, bytes: 0, manifest: [] });
+  for (const version of [V1, V2]) await store.releases.saveRelease({ version, firstSeenAt: new Date(clock.wall + (version === V2 ? 1000 : 0)), files: 0, bytes: 0, manifest: [] });
   const make = () => startTestController(t, { store, clock, policy, head: V2, runNow });
   const controller = await make();
   // The environment's nodes run V1 until now: it becomes their stable release.
@@ -62,7 +62,10 @@ async function fixture(t: Test, yaml = careful): Promise<Fixture> {
 
 async function ran(f: Fixture, certname: string, status: ReportStatus, version = V2): Promise<void> {
   f.clock.wall += 1000;
-  await f.store.saveReport(report({ runId: `run-${certname}-${f.clock.wall}`, certname, siteVersion: version, status, startedAt: new Date(f.clock.wall).toISOString() }), new Date(f.clock.wall));
+  await f.store.reports.saveReport(
+    report({ runId: `run-${certname}-${f.clock.wall}`, certname, siteVersion: version, status, startedAt: new Date(f.clock.wall).toISOString() }),
+    new Date(f.clock.wall),
+  );
 }
 
 const pass = (f: Fixture, controller: RolloutController, seconds: number) => passSeconds(f.clock, controller, seconds);
@@ -212,15 +215,15 @@ t.test("a node asked to move while it held no Watch stream is asked again when i
   const controller = await startTestController(t, { store: f.store, clock: f.clock, policy: f.policy, head: V2, runNow });
   const started = await controller.startRollout({ environment: "production", by: "a" });
   t.same(asked, [["web-03"]]);
-  controller.connected("web-01");
+  await controller.connected("web-01");
   t.same(asked.length, 1, "a node the rollout does not wait on is not asked");
   away.clear();
-  controller.connected("web-03");
+  await controller.connected("web-03");
   t.same(asked, [["web-03"], ["web-03"]], "the canary is asked again as it connects");
-  controller.connected("web-03");
+  await controller.connected("web-03");
   t.same(asked.length, 3, "still pending on the target (as after a restart): asked at each connect");
   await ran(f, "web-03", ReportStatus.CHANGED);
-  controller.connected("web-03");
+  await controller.connected("web-03");
   t.same(asked.length, 3, "healthy on the target: not asked");
   t.equal((await controller.view(started.id)).rollout.state, "running");
 });

@@ -43,7 +43,7 @@ t.test("a rollout moves the canary, then the rest; a failed run rolls back by it
   git(site, "add", ".");
   git(site, "commit", "-q", "-m", "v1");
   const dataDir = join(dir, "server");
-  const { adminToken } = initDataDir({ dataDir, site, hostname: "localhost" });
+  const { adminToken } = await initDataDir({ dataDir, site, hostname: "localhost" });
   const grpcPort = await freePort();
   // A long compile limit: on a loaded machine a check-in would otherwise get its last good catalog while a compile finishes.
   const start = () => startServer({ dataDir, grpc: `127.0.0.1:${grpcPort}`, http: "127.0.0.1:0", limits: { compileTimeoutMs: 60_000 } });

@@ -35,7 +35,7 @@ t.test("the README's Limits table names every limit setting, and its server.yaml
 
 t.test("a zero limit or a malformed public_address stops the start before anything listens", async (t) => {
   const dir = tempDir(t);
-  initDataDir({ dataDir: dir, hostname: "localhost" });
+  await initDataDir({ dataDir: dir, hostname: "localhost" });
   const start = (extra: object) => startServer({ dataDir: dir, grpc: "127.0.0.1:0", http: "127.0.0.1:0", ...extra });
   await t.rejects(start({ limits: { maxFacts: 0 } }), { code: "ANCLA_E_CONFIG", message: "limit maxFacts must be a whole number from 1, got 0" });
   await t.rejects(start({ publicAddress: "no-port" }), { code: "ANCLA_E_USAGE", message: /public_address no-port: expected HOST:PORT/ });

@@ -11,7 +11,7 @@ import { tempDir } from "./_helpers.js";
 
 t.test("bad values are refused before the server starts", async (t) => {
   const dataDir = join(tempDir(t), "server");
-  initDataDir({ dataDir, hostname: "localhost" });
+  await initDataDir({ dataDir, hostname: "localhost" });
   for (const flag of [
     ["--report-retention-days", "1.5"],
     ["--report-retention-days", "a week"],
@@ -32,7 +32,7 @@ t.test("bad values are refused before the server starts", async (t) => {
 
 t.test("server.json: a misspelt key or a missing one is refused, naming the file and the key", async (t) => {
   const dataDir = join(tempDir(t), "server");
-  initDataDir({ dataDir, hostname: "localhost" });
+  await initDataDir({ dataDir, hostname: "localhost" });
   const settingsFile = dataDirPaths(dataDir).settings;
   const { site, hostname, grpc, http, catalogTtlSeconds, agentCertDays } = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
   const start = () => startServer({ dataDir, grpc: "127.0.0.1:0", http: "127.0.0.1:0" });

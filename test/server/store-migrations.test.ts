@@ -8,12 +8,12 @@ import { join } from "node:path";
 t.test("migrations apply once; reopening applies nothing and keeps the data", async (t) => {
   const file = join(tempDir(t), "ancla.db");
   const first = openStore(file);
-  first.recordCheckin("web-01", { os: { family: "debian" } }, new Date("2026-01-01T00:00:00Z"));
-  first.close();
+  await first.nodes.recordCheckin("web-01", { os: { family: "debian" } }, new Date("2026-01-01T00:00:00Z"));
+  await first.close();
 
   const second = openStore(file);
   t.teardown(() => second.close());
-  t.equal(second.getNode("web-01")?.certname, "web-01", "data survives a reopen");
+  t.equal((await second.nodes.getNode("web-01"))?.certname, "web-01", "data survives a reopen");
 
   const db = new BetterSqlite3(file);
   t.teardown(() => db.close());
@@ -43,7 +43,7 @@ t.test("a migration that fails leaves no trace, and the next open retries it", a
 
 t.test("the database runs in WAL mode", async (t) => {
   const file = join(tempDir(t), "ancla.db");
-  openStore(file).close();
+  await openStore(file).close();
   const db = new BetterSqlite3(file);
   t.teardown(() => db.close());
   t.equal(db.pragma("journal_mode", { simple: true }), "wal");
@@ -90,23 +90,23 @@ t.test("version 2 fills summaries, run statuses, diffs, daily rollups and fact r
   const store = openStore(file);
   t.teardown(() => store.close());
   const now = new Date("2026-03-02T09:00:00Z");
-  const [db, fresh, node] = listNodes(store, { now }).nodes;
+  const [db, fresh, node] = (await listNodes(store, { now })).nodes;
   t.match(node, { certname: "web-01", status: "drifted", lastRunId: "new", corrective: true });
   t.match(db, { certname: "db-01", status: "compile-failed" }, "compile failures carried over");
   t.match(fresh, { certname: "new-01", status: "unreported" }, "a node without reports");
-  t.same(listNodes(store, { now, fact: { path: "os.family", value: "debian" } }).total, 1, "facts indexed");
+  t.same((await listNodes(store, { now, fact: { path: "os.family", value: "debian" } })).total, 1, "facts indexed");
   t.same(
-    store.reportEvents("new", { limit: 10, offset: 0 }).events.map((e) => e.diff),
+    (await store.reports.reportEvents("new", { limit: 10, offset: 0 })).events.map((e) => e.diff),
     ["", "-x\n+y\n"],
     "diffs copied from the report",
   );
   t.same(
-    store.listReports({ changesOnly: true, limit: 10 }).reports.map((r) => r.runId),
+    (await store.reports.listReports({ changesOnly: true, limit: 10 })).reports.map((r) => r.runId),
     ["new"],
     "report flags filled",
   );
   t.same(
-    driftHistory(store, { days: 2, now }).map((d) => [d.day, d.runs, d.failed, d.drifted]),
+    (await driftHistory(store, { days: 2, now })).map((d) => [d.day, d.runs, d.failed, d.drifted]),
     [
       ["2026-03-01", 1, 1, 0],
       ["2026-03-02", 1, 0, 1],
@@ -143,18 +143,18 @@ t.test("version 5 keeps every report and event, keys run ids per node and orders
 
   const store = openStore(file);
   t.teardown(() => store.close());
-  t.equal(store.latestReport("web-01")?.runId, "fixed", "the summary now points at the run received last");
+  t.equal((await store.reports.latestReport("web-01"))?.runId, "fixed", "the summary now points at the run received last");
   t.same(
-    store.reportEvents("ahead", { limit: 10, offset: 0 }).events.map((e) => e.diff),
+    (await store.reports.reportEvents("ahead", { limit: 10, offset: 0 })).events.map((e) => e.diff),
     ["-a\n+b\n"],
     "events kept with their report",
   );
   t.same(
-    store.listReports({ limit: 10 }).reports.map((r) => r.runId),
+    (await store.reports.listReports({ limit: 10 })).reports.map((r) => r.runId),
     ["fixed", "ahead"],
   );
-  t.equal(await store.saveReport(report({ runId: "fixed", certname: "db-01" }), new Date()), true, "another node may reuse a run id");
-  t.equal(await store.saveReport(report({ runId: "fixed", certname: "web-01" }), new Date()), false, "the same node's run id stays idempotent");
-  t.equal(store.pruneReports(new Date("2026-03-03T00:00:00Z"), 10), 1, "retention (by receive time) still cascades to events");
-  t.same(store.reportEvents("ahead", { limit: 10, offset: 0 }).total, 0);
+  t.equal(await store.reports.saveReport(report({ runId: "fixed", certname: "db-01" }), new Date()), true, "another node may reuse a run id");
+  t.equal(await store.reports.saveReport(report({ runId: "fixed", certname: "web-01" }), new Date()), false, "the same node's run id stays idempotent");
+  t.equal(await store.reports.pruneReports(new Date("2026-03-03T00:00:00Z"), 10), 1, "retention (by receive time) still cascades to events");
+  t.same((await store.reports.reportEvents("ahead", { limit: 10, offset: 0 })).total, 0);
 });

@@ -15,7 +15,7 @@ interface Listed {
 
 t.test("a revoked API token gets 401 at once and stays listed as revoked", async (t) => {
   const api = await startTestApi(t);
-  const leaked = api.certs.createApiToken("operator", "ci runner");
+  const leaked = await api.certs.createApiToken("operator", "ci runner");
   t.equal((await call(api, "GET", "/api/v1/nodes", { token: leaked.token })).status, 200, "the token works before");
 
   const listed = await call(api, "GET", "/api/v1/api-tokens", { token: api.tokens.admin });
@@ -38,14 +38,14 @@ t.test("a revoked API token gets 401 at once and stays listed as revoked", async
   t.equal(again.status, 200, "revoking twice is harmless");
   t.equal((again.body as Listed).revoked_at, (revoked.body as Listed).revoked_at, "and keeps the first revocation time");
 
-  const audit = api.store.listAudit({ limit: 10 }).filter((e) => e.action === "api-token.revoke");
+  const audit = (await api.store.audit.listAudit({ limit: 10 })).filter((e) => e.action === "api-token.revoke");
   t.equal(audit.length, 1, "audited once");
   t.match(audit[0], { target: leaked.id, actor: /^token:.*\(test admin\)$/, detail: { role: "operator", name: "ci runner" } });
 });
 
 t.test("revoking API tokens: admin only, unknown ids 404, the last live admin token stays", async (t) => {
   const api = await startTestApi(t);
-  const victim = api.certs.createApiToken("viewer", "grafana");
+  const victim = await api.certs.createApiToken("viewer", "grafana");
   t.equal((await call(api, "DELETE", `/api/v1/api-tokens/${victim.id}`, { token: api.tokens.operator })).status, 403, "operators cannot revoke");
   t.equal((await call(api, "GET", "/api/v1/api-tokens", { token: api.tokens.viewer })).status, 403, "viewers cannot list");
   const unknown = await call(api, "DELETE", "/api/v1/api-tokens/nope", { token: api.tokens.admin });
@@ -60,7 +60,7 @@ t.test("revoking API tokens: admin only, unknown ids 404, the last live admin to
   t.equal((await call(api, "GET", "/api/v1/nodes", { token: api.tokens.admin })).status, 200, "the admin token still works");
 
   // With a second admin, the first may go (even revoking itself).
-  api.certs.createApiToken("admin", "second admin");
+  await api.certs.createApiToken("admin", "second admin");
   t.equal((await call(api, "DELETE", `/api/v1/api-tokens/${admin.id}`, { token: api.tokens.admin })).status, 200);
   t.equal((await call(api, "GET", "/api/v1/nodes", { token: api.tokens.admin })).status, 401);
 });
@@ -69,14 +69,14 @@ t.test("a revoked bootstrap token enrols no agent", async (t) => {
   const api = await startTestApi(t);
   const created = await call(api, "POST", "/api/v1/tokens", { token: api.tokens.admin, body: JSON.stringify({ one_time: false }) });
   const { token, id } = created.body as { token: string; id: string };
-  t.equal(api.certs.submitCsr(agentCsr("web-01").csrPem, token).state, "signed", "it enrols before");
+  t.equal((await api.certs.submitCsr(agentCsr("web-01").csrPem, token)).state, "signed", "it enrols before");
 
   t.equal((await call(api, "DELETE", `/api/v1/tokens/${id}`, { token: api.tokens.operator })).status, 403, "admin only");
   const revoked = await call(api, "DELETE", `/api/v1/tokens/${id}`, { token: api.tokens.admin });
   t.equal(revoked.status, 200, JSON.stringify(revoked.body));
   t.match(revoked.body, { id, one_time: false, revoked_at: /^\d{4}-/ });
-  t.throws(() => api.certs.submitCsr(agentCsr("web-02").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" }, "refused after");
-  t.equal(api.store.liveCertificate("web-02", new Date()), undefined, "no certificate issued");
+  await t.rejects(() => api.certs.submitCsr(agentCsr("web-02").csrPem, token), { code: "ANCLA_E_TOKEN_INVALID" }, "refused after");
+  t.equal(await api.store.certificates.liveCertificate("web-02", new Date()), undefined, "no certificate issued");
 
   const listed = (await call(api, "GET", "/api/v1/tokens", { token: api.tokens.admin })).body as { tokens: Listed[] };
   t.match(
@@ -84,7 +84,7 @@ t.test("a revoked bootstrap token enrols no agent", async (t) => {
     { id, revoked_at: /^\d{4}-/ },
   );
   t.match(
-    api.store.listAudit({ limit: 10 }).find((e) => e.action === "token.revoke"),
+    (await api.store.audit.listAudit({ limit: 10 })).find((e) => e.action === "token.revoke"),
     { target: id },
   );
   t.equal((await call(api, "DELETE", "/api/v1/tokens/nope", { token: api.tokens.admin })).status, 404);
@@ -106,7 +106,7 @@ t.test("ancla token list|revoke and api-token list|revoke", async (t) => {
   const noEnv = { ANCLA_URL: "", ANCLA_TOKEN: "", ANCLA_CA_FILE: "" };
   const ancla = (args: string[]) => cli("ancla", [...args, "--url", api.url, "--token", api.tokens.admin, "--ca-file", caFile], { env: noEnv });
 
-  const bootstrap = api.certs.createBootstrapToken({ ttlSeconds: 600, certnameGlob: "db-*" }, "test");
+  const bootstrap = await api.certs.createBootstrapToken({ ttlSeconds: 600, certnameGlob: "db-*" }, "test");
   const list = await ancla(["token", "list"]);
   t.equal(list.code, 0, list.stderr);
   t.match(list.stdout, new RegExp(`^ID\\s+STATE\\s+SCOPE[^\\n]*\\n${bootstrap.id}\\s+live\\s+db-\\*\\s+one-time`));
@@ -115,7 +115,7 @@ t.test("ancla token list|revoke and api-token list|revoke", async (t) => {
   t.match(revoke.stdout, new RegExp(`^bootstrap token ${bootstrap.id} revoked at \\d{4}-`));
   t.match((await ancla(["token", "list"])).stdout, new RegExp(`\\n${bootstrap.id}\\s+revoked\\s`));
 
-  const leaked = api.certs.createApiToken("viewer", "prometheus");
+  const leaked = await api.certs.createApiToken("viewer", "prometheus");
   const apiList = JSON.parse((await ancla(["api-token", "list", "--json"])).stdout) as Listed[];
   t.match(
     apiList.find((x) => x.id === leaked.id),

@@ -155,7 +155,7 @@ t.test("a stopping server ends its Watch streams with OK rather than cutting the
   const dir = tempDir(t);
   writeFilesSite(join(dir, "site"), join(dir, "managed"), 1);
   const dataDir = join(dir, "server");
-  const { adminToken } = initDataDir({ dataDir, site: join(dir, "site"), hostname: "localhost" });
+  const { adminToken } = await initDataDir({ dataDir, site: join(dir, "site"), hostname: "localhost" });
   const server = await startServer({ dataDir, grpc: "127.0.0.1:0", http: "127.0.0.1:0" });
   let stopped = false;
   t.teardown(() => (stopped ? undefined : server.stop()));

@@ -18,7 +18,7 @@ interface AuditQuerystring {
 export function auditPageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: AuditQuerystring }>("/audit", async (request, reply) => {
     const before = /^[1-9]\d{0,15}$/.test(request.query.before ?? "") ? Number(request.query.before) : undefined;
-    const entries = deps.store.listAudit({ limit: PER_PAGE, beforeId: before });
+    const entries = await deps.store.audit.listAudit({ limit: PER_PAGE, beforeId: before });
     const now = new Date();
     const older = entries.length === PER_PAGE && html`<a href="/audit${queryString({ before: entries[entries.length - 1].id })}">older entries →</a>`;
     const body = html`<h1>Audit log</h1>

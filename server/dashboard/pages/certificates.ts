@@ -20,9 +20,9 @@ interface CertnameParams {
 
 /** What each operator button does, and the notice shown after it (the "done" query parameter). */
 const CHANGES = {
-  sign: { done: "signed", notice: "Signed", run: (certs: CertificateService, certname: string, actor: string) => void certs.sign(certname, actor) },
-  reject: { done: "rejected", notice: "Rejected the request of", run: (certs: CertificateService, certname: string, actor: string) => void certs.reject(certname, actor) },
-  revoke: { done: "revoked", notice: "Revoked", run: (certs: CertificateService, certname: string, actor: string) => void certs.revoke(certname, actor) },
+  sign: { done: "signed", notice: "Signed", run: async (certs: CertificateService, certname: string, actor: string) => void (await certs.sign(certname, actor)) },
+  reject: { done: "rejected", notice: "Rejected the request of", run: async (certs: CertificateService, certname: string, actor: string) => void (await certs.reject(certname, actor)) },
+  revoke: { done: "revoked", notice: "Revoked", run: async (certs: CertificateService, certname: string, actor: string) => void (await certs.revoke(certname, actor)) },
 } as const;
 const DONE: Record<string, string> = Object.fromEntries(Object.values(CHANGES).map((c) => [c.done, c.notice]));
 /** Rows a page shows of the signed and of the revoked lists (a fleet has thousands). */
@@ -50,33 +50,40 @@ export function certificateRoutes(app: FastifyInstance, deps: Pick<ApiDeps, "cer
     const caller = request.apiToken!;
     const { done, certname } = request.query;
     const notice = done && certname && DONE[done] ? html`<p class="notice" role="status">${DONE[done]} ${certname}.</p>` : undefined;
-    const view: ListView = {
-      q: request.query.q?.trim().toLowerCase() || undefined,
-      page: pageNumber(request.query.page),
-      now: new Date(),
-      hasNode: (certname) => deps.store.getNode(certname) !== undefined,
-    };
-    const shown = view.q ? certs.list().filter((c) => c.certname.includes(view.q!)) : certs.list();
-    const body = certificatesBody(shown, view, canOperate(caller), notice);
+    const q = request.query.q?.trim().toLowerCase() || undefined;
+    const all = await certs.list();
+    const shown = q ? all.filter((c) => c.certname.includes(q)) : all;
+    const rows = pageRows(shown, pageNumber(request.query.page));
+    const nodes = new Set<string>();
+    for (const c of [...rows.pending, ...rows.signed, ...rows.other]) if (await deps.store.nodes.getNode(c.certname)) nodes.add(c.certname);
+    const view: ListView = { q, page: pageNumber(request.query.page), now: new Date(), hasNode: (certname) => nodes.has(certname) };
+    const body = certificatesBody(shown, rows, view, canOperate(caller), notice);
     return reply.type("text/html; charset=utf-8").send(page({ title: "Certificates", section: "certificates", request, body }));
   });
 
   const operator = { preHandler: requireRole("operator") };
   for (const [verb, change] of Object.entries(CHANGES)) {
     app.post<{ Params: CertnameParams }>(`/certificates/:certname/${verb}`, operator, async (request, reply) => {
-      change.run(certs, request.params.certname, actorOf(request));
+      await change.run(certs, request.params.certname, actorOf(request));
       return reply.redirect(`/certificates${queryString({ done: change.done, certname: request.params.certname })}`, 303);
     });
   }
 }
 
-function certificatesBody(all: CertificateSummary[], view: ListView, operator: boolean, notice: SafeHtml | undefined): SafeHtml {
-  const pending = all.filter((c) => c.state === "pending");
+/** What one page shows: every waiting request, and its page of the signed and of the revoked or rejected lists. */
+function pageRows(all: CertificateSummary[], page: number): { pending: CertificateSummary[]; signed: CertificateSummary[]; other: CertificateSummary[] } {
+  const from = (page - 1) * PER_PAGE;
+  return {
+    pending: all.filter((c) => c.state === "pending"),
+    signed: all.filter((c) => c.state === "signed").slice(from, from + PER_PAGE),
+    other: all.filter((c) => c.state === "revoked" || c.state === "rejected").slice(from, from + PER_PAGE),
+  };
+}
+
+function certificatesBody(all: CertificateSummary[], rows: ReturnType<typeof pageRows>, view: ListView, operator: boolean, notice: SafeHtml | undefined): SafeHtml {
+  const { pending, signed, other } = rows;
   const allSigned = all.filter((c) => c.state === "signed");
   const allOther = all.filter((c) => c.state === "revoked" || c.state === "rejected");
-  const from = (view.page - 1) * PER_PAGE;
-  const signed = allSigned.slice(from, from + PER_PAGE);
-  const other = allOther.slice(from, from + PER_PAGE);
   return html`<h1>Certificates</h1>
 ${notice}
 ${!operator && html`<p class="muted">Your token has the viewer role: signing, rejecting and revoking need the operator role.</p>`}

@@ -41,13 +41,13 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: FleetQuerystring }>("/", async (request, reply) => {
     const f = parseFilters(request.query);
     const options = deps.statusOptions();
-    const summary = fleetSummary(deps.store, options);
-    const nodes = listNodes(deps.store, { ...options, ...nodeQuery(f), limit: NODES_PER_PAGE, offset: (f.page - 1) * NODES_PER_PAGE });
+    const summary = await fleetSummary(deps.store, options);
+    const nodes = await listNodes(deps.store, { ...options, ...nodeQuery(f), limit: NODES_PER_PAGE, offset: (f.page - 1) * NODES_PER_PAGE });
     const body = html`<h1>Fleet</h1>
 ${certificateNotices(deps.serverCertificates?.() ?? {}, options.now ?? new Date())}
 ${tiles(summary, f)}
 <h2>Runs per day, last ${CHART_DAYS} days</h2>
-${driftChart(driftHistory(deps.store, { days: CHART_DAYS, now: options.now }))}
+${driftChart(await driftHistory(deps.store, { days: CHART_DAYS, now: options.now }))}
 <h2 id="nodes">Nodes</h2>
 ${filterForm(f)}
 ${nodeTable(nodes.nodes, f, options.now)}

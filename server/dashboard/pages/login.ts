@@ -15,7 +15,7 @@ interface LoginForm {
 export function loginRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: { next?: string } }>("/login", async (request, reply) => {
     const next = localPath(request.query.next);
-    if (findCaller(store, request)) return reply.redirect(next, 303);
+    if (await findCaller(store, request)) return reply.redirect(next, 303);
     return sendLogin(reply, 200, next);
   });
 
@@ -25,16 +25,16 @@ export function loginRoutes(app: FastifyInstance, store: Store): void {
     const next = localPath(request.body?.next);
     const secret = (request.body?.token ?? "").trim();
     if (!secret) return sendLogin(reply, 400, next, "Paste an API token.");
-    const token = store.findApiToken(hashSecret(secret));
+    const token = await store.access.findApiToken(hashSecret(secret));
     if (!token) return sendLogin(reply, 401, next, "That token is not known to this server (or was revoked).");
-    openSession(store, reply, token);
+    await openSession(store, reply, token);
     request.log.info({ token: token.id, role: token.role }, "dashboard login");
     return reply.redirect(next, 303);
   });
 
   app.post("/logout", async (request, reply) => {
     checkSameOrigin(request);
-    closeSession(store, request, reply);
+    await closeSession(store, request, reply);
     return reply.redirect("/login", 303);
   });
 }

@@ -36,11 +36,11 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { certname } = request.params;
     const self = (section: "resources" | "facts") => (pageNo: number) =>
       `${pathOf("nodes", certname)}${queryString({ ...request.query, [section]: pageNo })}#${section === "resources" ? "catalog" : "facts"}`;
-    const node = nodeDetail(deps.store, certname, deps.statusOptions());
+    const node = await nodeDetail(deps.store, certname, deps.statusOptions());
     if (!node) return sendError(reply, request, 404, `no node "${certname}" has checked in`);
-    const runs = deps.store.listReports({ certname, limit: RUNS_PER_PAGE, cursor: request.query.runs || undefined });
-    const certificate = deps.store.latestCertificate(certname);
-    const catalog = deps.store.getCurrentCatalog(certname);
+    const runs = await deps.store.reports.listReports({ certname, limit: RUNS_PER_PAGE, cursor: request.query.runs || undefined });
+    const certificate = await deps.store.certificates.latestCertificate(certname);
+    const catalog = await deps.store.catalogs.getCurrentCatalog(certname);
     // Decoded once: the probes and the catalog sections both read it.
     const decoded = catalog && storedCatalog(catalog.envelope);
     const placement: Placement = { release: catalog?.siteVersion, rollout: activeRollout(deps, node.environment) };

@@ -27,14 +27,14 @@ type Use = { kind: "stable"; environment: string } | { kind: "target"; rollout: 
 
 export function releasePageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: { page?: string } }>("/releases", async (request, reply) => {
-    const releases = pageOf(deps.store.listReleases(), request.query.page, RELEASES_PER_PAGE, (pageNo) => `/releases${queryString({ page: pageNo })}`);
+    const releases = pageOf(await deps.store.releases.listReleases(), request.query.page, RELEASES_PER_PAGE, (pageNo) => `/releases${queryString({ page: pageNo })}`);
     const body = listBody(releases, await releaseUses(deps), deps.rollouts !== undefined, new Date());
     return reply.type("text/html; charset=utf-8").send(page({ title: "Releases", section: "releases", request, body }));
   });
 
   app.get<{ Params: { version: string }; Querystring: { files?: string } }>("/releases/:version", async (request, reply) => {
     const { version: v } = request.params;
-    const release = deps.store.getRelease(v);
+    const release = await deps.store.releases.getRelease(v);
     if (!release) return sendError(reply, request, 404, `no release ${v} is kept: the releases page lists the kept ones`);
     const files = pageOf(release.manifest, request.query.files, FILES_PER_PAGE, (pageNo) => `${pathOf("releases", v)}${queryString({ files: pageNo })}#files`);
     const uses = deps.rollouts && ((await releaseUses(deps)).get(v) ?? []);

@@ -28,12 +28,12 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { runId: string }; Querystring: ReportQuerystring }>("/reports/:runId", async (request, reply) => {
     const { runId } = request.params;
     const node = request.query.node || undefined;
-    const report = deps.store.getReport(runId, node);
+    const report = await deps.store.reports.getReport(runId, node);
     if (!report) return sendError(reply, request, 404, `no report with run id "${runId}"`);
     const changesOnly = request.query.changes === "1";
     const pageNo = pageNumber(request.query.page);
-    const events = deps.store.reportEvents(runId, { changesOnly, limit: EVENTS_PER_PAGE, offset: (pageNo - 1) * EVENTS_PER_PAGE }, report.certname);
-    const summary = deps.store.getReportSummary(runId, report.certname);
+    const events = await deps.store.reports.reportEvents(runId, { changesOnly, limit: EVENTS_PER_PAGE, offset: (pageNo - 1) * EVENTS_PER_PAGE }, report.certname);
+    const summary = await deps.store.reports.getReportSummary(runId, report.certname);
     const body = html`${header(report, summary && runStatus(summary))}
 ${eventsSection(report, events.events, events.total, changesOnly, pageNo)}
 ${logsSection(report)}

@@ -82,6 +82,13 @@ interface NodeLookup {
   lastReport(certname: string): ReportSummary | undefined;
 }
 
+/** The release and last run of the nodes a page shows, read before it is rendered. */
+async function nodeLookup(store: Pick<Store, "catalogs" | "reports">, certnames: string[]): Promise<NodeLookup> {
+  const rows = await Promise.all(certnames.map(async (c) => ({ c, release: (await store.catalogs.getCurrentCatalog(c))?.siteVersion, lastReport: await store.reports.latestReportSummary(c) })));
+  const byName = new Map(rows.map((r) => [r.c, r]));
+  return { release: (c) => byName.get(c)?.release, lastReport: (c) => byName.get(c)?.lastReport };
+}
+
 type MovedNode = RolloutView["nodes"][number];
 
 export function rolloutPageRoutes(app: FastifyInstance, rollouts: RolloutController, store: Store): void {
@@ -95,7 +102,9 @@ export function rolloutPageRoutes(app: FastifyInstance, rollouts: RolloutControl
     const { id } = request.params;
     const view = await rollouts.view(id);
     const self = (section: "moved" | "control") => (pageNo: number) => `${pathOf("rollouts", id)}${queryString({ ...request.query, done: undefined, [section]: pageNo })}#${section}`;
-    const lookup: NodeLookup = { release: (c) => store.getCurrentCatalog(c)?.siteVersion, lastReport: (c) => store.latestReportSummary(c) };
+    const moved = pageOf(view.nodes, request.query.moved, NODES_PER_PAGE, self("moved"));
+    const control = pageOf(view.control, request.query.control, NODES_PER_PAGE, self("control"));
+    const lookup = await nodeLookup(store, [...moved.items.map((n) => n.certname), ...control.items]);
     const done = request.query.done && Object.hasOwn(ACTIONS, request.query.done) ? ACTIONS[request.query.done as Action] : undefined;
     const r = view.rollout;
     const now = new Date();
@@ -104,8 +113,8 @@ ${done && html`<p class="notice" role="status">${done.done}.</p>`}
 ${r.reason && reasonBlock(r.reason)}
 ${actionsBlock(r, canOperate(request.apiToken!))}
 ${stepsSection(r)}
-${movedSection(r, pageOf(view.nodes, request.query.moved, NODES_PER_PAGE, self("moved")), lookup, now)}
-${controlSection(r, pageOf(view.control, request.query.control, NODES_PER_PAGE, self("control")), lookup, now)}
+${movedSection(r, moved, lookup, now)}
+${controlSection(r, control, lookup, now)}
 ${gatesSection(r, view.events, now)}
 ${analysisSection(r.strategy.gates.analysis, view.events, now)}
 ${historySection(view.events, now)}`;

@@ -102,7 +102,7 @@ export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes 
           // The store reports any broken upload as "did not arrive whole"; one cut at the limit is a 413.
           throw tooLarge(maxBytes, "the upload");
         });
-        store.appendAudit({ at: new Date(), actor, action: "artifact.push", target: `${name}@${version}`, detail: { sha256: artifact.sha256, size: artifact.size, created } });
+        await store.audit.appendAudit({ at: new Date(), actor, action: "artifact.push", target: `${name}@${version}`, detail: { sha256: artifact.sha256, size: artifact.size, created } });
         return reply.code(201).send({ ...artifactView(artifact), created });
       },
     );

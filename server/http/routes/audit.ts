@@ -23,7 +23,7 @@ export function auditRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { preHandler: requireRole("viewer"), schema: { tags: ["audit"], summary: "who changed what and when, newest first", querystring: auditQuerySchema, response: responses(auditPageSchema) } },
     async (request) => {
       const { limit } = request.query;
-      const entries = deps.store.listAudit({ limit, beforeId: request.query.before });
+      const entries = await deps.store.audit.listAudit({ limit, beforeId: request.query.before });
       // A full page may have more behind it: hand back where to continue.
       const next = entries.length === limit ? entries[entries.length - 1].id : null;
       return { entries: entries.map(auditView), next_before: next };

@@ -19,7 +19,7 @@ export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const stored = deps.store.getCatalogByDigest(request.params.digest);
+      const stored = await deps.store.catalogs.getCatalogByDigest(request.params.digest);
       if (!stored) throw new AnclaError("ANCLA_E_NOT_FOUND", `no catalog with digest ${request.params.digest}`);
       return catalogView(stored);
     },

@@ -26,7 +26,7 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { state } = request.query;
-      const all = deps.certs.list();
+      const all = await deps.certs.list();
       return { certificates: (state ? all.filter((c) => c.state === state) : all).map(certView) };
     },
   );
@@ -34,13 +34,13 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post<{ Params: CertnameParams }>(
     "/certs/:certname/sign",
     { preHandler: requireRole("operator"), schema: { tags, summary: "sign the waiting request of a node (audited)", params: certnameParams, response: responses(certSchema) } },
-    async (request) => certView(deps.certs.sign(request.params.certname, actorOf(request))),
+    async (request) => certView(await deps.certs.sign(request.params.certname, actorOf(request))),
   );
 
   app.post<{ Params: CertnameParams }>(
     "/certs/:certname/reject",
     { preHandler: requireRole("operator"), schema: { tags, summary: "reject the waiting request of a node (audited)", params: certnameParams, response: responses(certSchema) } },
-    async (request) => certView(deps.certs.reject(request.params.certname, actorOf(request))),
+    async (request) => certView(await deps.certs.reject(request.params.certname, actorOf(request))),
   );
 
   app.post<{ Params: CertnameParams }>(
@@ -55,7 +55,7 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const revoked = deps.certs.revoke(request.params.certname, actorOf(request));
+      const revoked = await deps.certs.revoke(request.params.certname, actorOf(request));
       return { certname: revoked.certname, revoked_serials: revoked.serials };
     },
   );

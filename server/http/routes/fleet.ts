@@ -17,7 +17,7 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const tags = ["fleet"];
 
   app.get("/fleet/summary", { preHandler: viewer, schema: { tags, summary: "how many nodes are in each status", response: responses(summarySchema) } }, async () => {
-    const s = fleetSummary(deps.store, deps.statusOptions());
+    const s = await fleetSummary(deps.store, deps.statusOptions());
     return { total: s.total, by_status: s.byStatus };
   });
 
@@ -32,7 +32,7 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: responses(object({ days: arrayOf(daySchema) })),
       },
     },
-    async (request) => ({ days: driftHistory(deps.store, { days: request.query.days, now: deps.statusOptions().now }) }),
+    async (request) => ({ days: await driftHistory(deps.store, { days: request.query.days, now: deps.statusOptions().now }) }),
   );
 
   app.get(
@@ -41,6 +41,6 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       preHandler: viewer,
       schema: { tags, summary: "nodes the site does not compile for, newest first", response: responses(object({ failures: arrayOf(compileFailureSchema) })) },
     },
-    async () => ({ failures: deps.store.listCompileFailures().map(compileFailureView) }),
+    async () => ({ failures: (await deps.store.catalogs.listCompileFailures()).map(compileFailureView) }),
   );
 }

@@ -55,7 +55,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { preHandler: viewer, schema: { tags, summary: "nodes with their status, filtered, sorted and paged", querystring: nodesQuerySchema, response: responses(nodePageSchema) } },
     async (request) => {
       const { fact, ...q } = request.query;
-      const page = listNodes(deps.store, { ...deps.statusOptions(), ...q, fact: parseFact(fact) });
+      const page = await listNodes(deps.store, { ...deps.statusOptions(), ...q, fact: parseFact(fact) });
       return { total: page.total, limit: q.limit, offset: q.offset, nodes: page.nodes.map(nodeView) };
     },
   );
@@ -64,7 +64,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     "/nodes/:certname",
     { preHandler: viewer, schema: { tags, summary: "one node: status, last run, facts, compile failure", params: certnameParams, response: responses(nodeDetailSchema) } },
     async (request) => {
-      const node = nodeDetail(deps.store, request.params.certname, deps.statusOptions());
+      const node = await nodeDetail(deps.store, request.params.certname, deps.statusOptions());
       if (!node) throw unknownNode(request.params.certname);
       return nodeDetailView(node);
     },
@@ -74,7 +74,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     "/nodes/:certname/report",
     { preHandler: viewer, schema: { tags, summary: "the node's latest run report (protobuf JSON)", params: certnameParams, response: responses(protoReportSchema) } },
     async (request) => {
-      const report = deps.store.latestReport(request.params.certname);
+      const report = await deps.store.reports.latestReport(request.params.certname);
       if (!report) throw new AnclaError("ANCLA_E_NOT_FOUND", `no report from "${request.params.certname}"`);
       return reportToJson(report);
     },
@@ -84,7 +84,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     "/nodes/:certname/catalog",
     { preHandler: viewer, schema: { tags, summary: "the node's current catalog, decoded (sensitive values redacted)", params: certnameParams, response: responses(catalogSchema) } },
     async (request) => {
-      const stored = deps.store.getCurrentCatalog(request.params.certname);
+      const stored = await deps.store.catalogs.getCurrentCatalog(request.params.certname);
       if (!stored) throw new AnclaError("ANCLA_E_NOT_FOUND", `no catalog compiled for "${request.params.certname}"`);
       return catalogView(stored);
     },
@@ -104,8 +104,8 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { certname } = request.params;
-      if (!deps.store.getNode(certname)) throw unknownNode(certname);
-      const stored = deps.store.getCurrentCatalog(certname);
+      if (!(await deps.store.nodes.getNode(certname))) throw unknownNode(certname);
+      const stored = await deps.store.catalogs.getCurrentCatalog(certname);
       const declared = stored ? (storedCatalog(stored.envelope).probes ?? []) : [];
       return nodeProbesView(certname, await nodeProbes(deps.store.health, certname, declared, new Date(), request.query.minutes * 60_000));
     },
@@ -120,11 +120,11 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { certname } = request.params;
-      deps.store.transaction(() => {
-        if (!deps.store.deactivateNode(certname, new Date())) throw unknownNode(certname);
-        deps.store.appendAudit({ at: new Date(), actor: actorOf(request), action: "node.deactivate", target: certname, detail: {} });
+      await deps.store.transaction(async (tx) => {
+        if (!(await tx.nodes.deactivateNode(certname, new Date()))) throw unknownNode(certname);
+        await tx.audit.appendAudit({ at: new Date(), actor: actorOf(request), action: "node.deactivate", target: certname, detail: {} });
       });
-      return nodeDetailView(nodeDetail(deps.store, certname, deps.statusOptions())!);
+      return nodeDetailView((await nodeDetail(deps.store, certname, deps.statusOptions()))!);
     },
   );
 
@@ -141,9 +141,9 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const { certname } = request.params;
-      deps.store.transaction(() => {
-        if (!deps.store.removeNode(certname)) throw unknownNode(certname);
-        deps.store.appendAudit({ at: new Date(), actor: actorOf(request), action: "node.remove", target: certname, detail: {} });
+      await deps.store.transaction(async (tx) => {
+        if (!(await tx.nodes.removeNode(certname))) throw unknownNode(certname);
+        await tx.audit.appendAudit({ at: new Date(), actor: actorOf(request), action: "node.remove", target: certname, detail: {} });
       });
       return { certname, removed: true };
     },

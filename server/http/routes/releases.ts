@@ -43,7 +43,7 @@ export function releaseRoutes(app: FastifyInstance, deps: ApiDeps): void {
     "/releases",
     { preHandler: viewer, schema: { tags, summary: "the site versions the server kept, newest first", response: responses(object({ releases: arrayOf(releaseSchema) })) } },
     async () => ({
-      releases: deps.store.listReleases().map(releaseView),
+      releases: (await deps.store.releases.listReleases()).map(releaseView),
     }),
   );
   app.get<{ Params: { version: string } }>(
@@ -58,7 +58,7 @@ export function releaseRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const release = deps.store.getRelease(request.params.version);
+      const release = await deps.store.releases.getRelease(request.params.version);
       if (!release) throw new AnclaError("ANCLA_E_NOT_FOUND", `no release ${request.params.version}; \`ancla release list\` shows the kept ones`);
       return releaseDetailView(release);
     },

@@ -66,7 +66,7 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { preHandler: viewer, schema: { tags, summary: "run reports, newest first, keyset-paged", querystring: reportsQuerySchema, response: responses(reportPageSchema) } },
     async (request) => {
       const q = request.query;
-      const page = deps.store.listReports({
+      const page = await deps.store.reports.listReports({
         certname: q.node,
         status: q.status,
         changesOnly: q.changes_only,
@@ -85,7 +85,7 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
       preHandler: viewer,
       schema: { tags, summary: "one run report in full (protobuf JSON): events, logs, timings", params: runIdParams, querystring: runQuerySchema, response: responses(protoReportSchema) },
     },
-    async (request) => reportToJson(requireReport(deps, request.params.runId, request.query.node)),
+    async (request) => reportToJson(await requireReport(deps, request.params.runId, request.query.node)),
   );
 
   app.get<{ Params: { runId: string }; Querystring: EventsQuery }>(
@@ -105,15 +105,15 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const q = request.query;
       // One lookup of the run's row when it has events to show; only an empty page asks again whether the run exists
       // (the Store interface answers an unknown run as no events).
-      const page = deps.store.reportEvents(runId, { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit, offset: q.offset }, q.node);
-      if (page.total === 0 && !deps.store.getReportSummary(runId, q.node)) throw notFound(runId, q.node);
+      const page = await deps.store.reports.reportEvents(runId, { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit, offset: q.offset }, q.node);
+      if (page.total === 0 && !(await deps.store.reports.getReportSummary(runId, q.node))) throw notFound(runId, q.node);
       return { total: page.total, events: page.events.map(eventView) };
     },
   );
 }
 
-function requireReport(deps: ApiDeps, runId: string, node: string | undefined) {
-  const report = deps.store.getReport(runId, node);
+async function requireReport(deps: ApiDeps, runId: string, node: string | undefined) {
+  const report = await deps.store.reports.getReport(runId, node);
   if (!report) throw notFound(runId, node);
   return report;
 }

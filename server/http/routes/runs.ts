@@ -41,10 +41,10 @@ function certnameMatcher(glob: string): (certname: string) => boolean {
 }
 
 /** Every node the store knows (deactivated ones come back when they check in) and every node holding a stream. */
-function knownCertnames(deps: ApiDeps, watch: WatchHub): Set<string> {
+async function knownCertnames(deps: ApiDeps, watch: WatchHub): Promise<Set<string>> {
   const known = new Set(watch.connected());
   for (let offset = 0; ; offset += MAX_NODE_LIMIT) {
-    const page = listNodes(deps.store, { ...deps.statusOptions(), sort: "certname", limit: MAX_NODE_LIMIT, offset });
+    const page = await listNodes(deps.store, { ...deps.statusOptions(), sort: "certname", limit: MAX_NODE_LIMIT, offset });
     for (const node of page.nodes) known.add(node.certname);
     if (page.nodes.length < MAX_NODE_LIMIT) return known;
   }
@@ -66,13 +66,13 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps, watch: WatchHub):
       const { nodes: glob, noop = false } = request.body;
       const matches = certnameMatcher(glob);
       // Not .filter(matches): picomatch reads a second argument (filter's index) as "return a match object".
-      const certnames = [...knownCertnames(deps, watch)].filter((certname) => matches(certname)).sort();
+      const certnames = [...(await knownCertnames(deps, watch))].filter((certname) => matches(certname)).sort();
       if (certnames.length === 0) throw new AnclaError("ANCLA_E_NOT_FOUND", `no node matches "${glob}" (ancla nodes lists them)`);
       const actor = actorOf(request);
       const requestedAt = new Date();
       const { requestId, notConnected } = watch.nudge(certnames, { noop, reason: `ancla run by ${actor}` });
       const offline = new Set(notConnected);
-      deps.store.appendAudit({
+      await deps.store.audit.appendAudit({
         at: requestedAt,
         actor,
         action: "node.run",

@@ -86,20 +86,20 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const body = request.body ?? {};
       const oneTime = body.one_time ?? true;
       if (body.certname_glob) checkGlob(body.certname_glob);
-      const created = deps.certs.createBootstrapToken({ ttlSeconds: body.ttl_seconds ?? DEFAULT_TTL_SECONDS, certnameGlob: body.certname_glob ?? undefined, oneTime }, actorOf(request));
+      const created = await deps.certs.createBootstrapToken({ ttlSeconds: body.ttl_seconds ?? DEFAULT_TTL_SECONDS, certnameGlob: body.certname_glob ?? undefined, oneTime }, actorOf(request));
       void reply.code(201);
       return { token: created.token, id: created.id, expires_at: created.expiresAt.toISOString(), certname_glob: body.certname_glob ?? null, one_time: oneTime };
     },
   );
 
   app.get("/tokens", { preHandler: admin, schema: { tags, summary: "bootstrap tokens, newest first (never their secrets)", response: responses(tokenListSchema) } }, async () => ({
-    tokens: deps.store.listBootstrapTokens().map(bootstrapTokenView),
+    tokens: (await deps.store.certificates.listBootstrapTokens()).map(bootstrapTokenView),
   }));
 
   app.delete<{ Params: { id: string } }>(
     "/tokens/:id",
     { preHandler: admin, schema: { tags, summary: "revoke a bootstrap token at once: it enrols no more agents (audited)", params: idParams, response: responses(bootstrapTokenSchema) } },
-    async (request) => bootstrapTokenView(deps.certs.revokeBootstrapToken(request.params.id, actorOf(request))),
+    async (request) => bootstrapTokenView(await deps.certs.revokeBootstrapToken(request.params.id, actorOf(request))),
   );
 
   app.post<{ Body: { role: Role; name: string } }>(
@@ -115,7 +115,7 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const { role, name } = request.body;
-      const created = deps.certs.createApiToken(role, name, actorOf(request));
+      const created = await deps.certs.createApiToken(role, name, actorOf(request));
       void reply.code(201);
       return { ...created, role, name };
     },
@@ -125,7 +125,7 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     "/api-tokens",
     { preHandler: admin, schema: { tags, summary: "API tokens, newest first, revoked ones included (never their secrets)", response: responses(apiTokenListSchema) } },
     async () => ({
-      tokens: deps.store.listApiTokens().map(apiTokenView),
+      tokens: (await deps.store.access.listApiTokens()).map(apiTokenView),
     }),
   );
 
@@ -140,6 +140,6 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: responses(object(apiTokenInfo)),
       },
     },
-    async (request) => apiTokenView(deps.certs.revokeApiToken(request.params.id, actorOf(request))),
+    async (request) => apiTokenView(await deps.certs.revokeApiToken(request.params.id, actorOf(request))),
   );
 }

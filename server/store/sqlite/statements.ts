@@ -1,6 +1,7 @@
 // Prepared statements over one better-sqlite3 connection, each SQL text
 // prepared once and reused on every RPC; shared by the store's parts (one per
-// kind of data) so each reads and writes the same way.
+// kind of data) so each reads and writes the same way. Rows are typed by the
+// caller: each part declares the columns its queries select.
 import type { Database, Statement } from "better-sqlite3";
 
 export type Row = Record<string, unknown>;
@@ -19,12 +20,12 @@ export class Statements {
     return s;
   }
 
-  get(sql: string, ...params: unknown[]): Row | undefined {
-    return this.stmt(sql).get(...params) as Row | undefined;
+  get<T extends object = Row>(sql: string, ...params: unknown[]): T | undefined {
+    return this.stmt(sql).get(...params) as T | undefined;
   }
 
-  all(sql: string, ...params: unknown[]): Row[] {
-    return this.stmt(sql).all(...params) as Row[];
+  all<T extends object = Row>(sql: string, ...params: unknown[]): T[] {
+    return this.stmt(sql).all(...params) as T[];
   }
 
   /** Rows changed. */
@@ -32,12 +33,13 @@ export class Statements {
     return this.stmt(sql).run(...params).changes;
   }
 
+  /** `fn` in one synchronous transaction (a savepoint inside an open one). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
 }
 
 export const ms = (d: Date): number => d.getTime();
-export const date = (v: unknown): Date => new Date(v as number);
-export const optDate = (v: unknown): Date | undefined => (v === null || v === undefined ? undefined : new Date(v as number));
-export const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
+export const date = (v: number): Date => new Date(v);
+export const optDate = (v: number | null | undefined): Date | undefined => (v === null || v === undefined ? undefined : new Date(v));
+export const optStr = (v: string | null | undefined): string | undefined => (v === null || v === undefined ? undefined : v);

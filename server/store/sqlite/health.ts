@@ -20,8 +20,8 @@
 // minute. A cohort's totals over 10 minutes of 10,000 nodes are ten calls,
 // not 100,000.
 import { Buffer } from "node:buffer";
-import { Histogram, HISTOGRAM_BUCKETS } from "../../catalog/health/histogram.js";
-import { HEALTH_RETENTION, HOUR_MS, MINUTE_MS, type HealthBatch, type HealthStore, type NodeSaturation, type ProbeTotals, type ProbeWindowRecord } from "./health.js";
+import { Histogram, HISTOGRAM_BUCKETS } from "../../../catalog/health/histogram.js";
+import { HEALTH_RETENTION, HOUR_MS, MINUTE_MS, type HealthBatch, type HealthStore, type NodeSaturation, type ProbeTotals, type ProbeWindowRecord } from "../health.js";
 import { ms, type Row, type Statements } from "./statements.js";
 
 const floorTo = (t: number, unit: number): number => Math.floor(t / unit) * unit;

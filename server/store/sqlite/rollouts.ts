@@ -1,8 +1,8 @@
 // The SQLite implementation of RolloutStore, on the store's connection.
-import type { Strategy } from "../../catalog/site/delivery.js";
-import { AnclaError } from "../../proto/errors.js";
-import type { Approval, EnvironmentNode, RolloutEvent, RolloutNode, RolloutReason, RolloutRecord, RolloutState, RolloutStore } from "./rollouts.js";
-import { date, ms, optDate, type Row, type Statements } from "./statements.js";
+import type { Strategy } from "../../../catalog/site/delivery.js";
+import { AnclaError } from "../../../proto/errors.js";
+import type { Approval, EnvironmentNode, RolloutEvent, RolloutNode, RolloutReason, RolloutRecord, RolloutState, RolloutStore } from "../rollouts.js";
+import { date, ms, optDate, type Statements } from "./statements.js";
 
 const ROLLOUT_COLUMNS = `id, environment, from_release, to_release, strategy, state, step, step_started_at, baked_ms,
   created_by, created_at, updated_at, ended_at, reason, approvals`;
@@ -37,8 +37,8 @@ export class SqliteRolloutStore implements RolloutStore {
   }
 
   async badRelease(environment: string, version: string): Promise<{ rolloutId: string; reason: string; at: Date } | undefined> {
-    const r = this.q.get(`SELECT rollout_id, reason, at FROM bad_releases WHERE environment = ? AND version = ?`, environment, version);
-    return r && { rolloutId: r.rollout_id as string, reason: r.reason as string, at: date(r.at) };
+    const r = this.q.get<{ rollout_id: string; reason: string; at: number }>(`SELECT rollout_id, reason, at FROM bad_releases WHERE environment = ? AND version = ?`, environment, version);
+    return r && { rolloutId: r.rollout_id, reason: r.reason, at: date(r.at) };
   }
 
   async insertRollout(r: RolloutRecord): Promise<void> {
@@ -71,20 +71,20 @@ export class SqliteRolloutStore implements RolloutStore {
   }
 
   async getRollout(id: string): Promise<RolloutRecord | undefined> {
-    const r = this.q.get(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE id = ?`, id);
+    const r = this.q.get<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE id = ?`, id);
     return r && rolloutRecord(r);
   }
 
   async listRollouts(q: { environment?: string; limit: number }): Promise<RolloutRecord[]> {
     const rows =
       q.environment === undefined
-        ? this.q.all(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts ORDER BY created_at DESC, id LIMIT ?`, q.limit)
-        : this.q.all(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE environment = ? ORDER BY created_at DESC, id LIMIT ?`, q.environment, q.limit);
+        ? this.q.all<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts ORDER BY created_at DESC, id LIMIT ?`, q.limit)
+        : this.q.all<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE environment = ? ORDER BY created_at DESC, id LIMIT ?`, q.environment, q.limit);
     return rows.map(rolloutRecord);
   }
 
   async activeRollouts(): Promise<RolloutRecord[]> {
-    return this.q.all(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE ended_at IS NULL ORDER BY created_at`).map(rolloutRecord);
+    return this.q.all<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE ended_at IS NULL ORDER BY created_at`).map(rolloutRecord);
   }
 
   async moveNodes(rolloutId: string, certnames: string[], step: number, at: Date): Promise<void> {
@@ -95,8 +95,8 @@ export class SqliteRolloutStore implements RolloutStore {
 
   async rolloutNodes(rolloutId: string): Promise<RolloutNode[]> {
     return this.q
-      .all(`SELECT certname, step, moved_at FROM rollout_nodes WHERE rollout_id = ? ORDER BY moved_at, certname`, rolloutId)
-      .map((r) => ({ certname: r.certname as string, step: r.step as number, movedAt: date(r.moved_at) }));
+      .all<{ certname: string; step: number; moved_at: number }>(`SELECT certname, step, moved_at FROM rollout_nodes WHERE rollout_id = ? ORDER BY moved_at, certname`, rolloutId)
+      .map((r) => ({ certname: r.certname, step: r.step, movedAt: date(r.moved_at) }));
   }
 
   async appendRolloutEvent(rolloutId: string, e: RolloutEvent): Promise<void> {
@@ -104,22 +104,23 @@ export class SqliteRolloutStore implements RolloutStore {
   }
 
   async rolloutEvents(rolloutId: string): Promise<RolloutEvent[]> {
-    return this.q.all(`SELECT at, kind, message, detail FROM rollout_events WHERE rollout_id = ? ORDER BY id`, rolloutId).map((r) => ({
+    const rows = this.q.all<{ at: number; kind: string; message: string; detail: string | null }>(`SELECT at, kind, message, detail FROM rollout_events WHERE rollout_id = ? ORDER BY id`, rolloutId);
+    return rows.map((r) => ({
       at: date(r.at),
-      kind: r.kind as string,
-      message: r.message as string,
-      ...(r.detail === null ? {} : { detail: JSON.parse(r.detail as string) as Record<string, unknown> }),
+      kind: r.kind,
+      message: r.message,
+      ...(r.detail === null ? {} : { detail: JSON.parse(r.detail) as Record<string, unknown> }),
     }));
   }
 
   async environmentNodes(environment: string): Promise<EnvironmentNode[]> {
     return this.q
-      .all(
+      .all<{ certname: string; canary: number }>(
         `SELECT s.certname, EXISTS (SELECT 1 FROM node_facts f WHERE f.certname = s.certname AND f.path = 'canary' AND f.value = 'true') AS canary
          FROM node_summaries s WHERE s.environment = ? AND s.deactivated_at IS NULL ORDER BY s.certname`,
         environment,
       )
-      .map((r) => ({ certname: r.certname as string, canary: r.canary === 1 }));
+      .map((r) => ({ certname: r.certname, canary: r.canary === 1 }));
   }
 }
 
@@ -147,22 +148,40 @@ function approvalsJson(approvals: Approval[]): string {
   return JSON.stringify(approvals.map((a) => ({ ...a, at: ms(a.at) })));
 }
 
-function rolloutRecord(r: Row): RolloutRecord {
+interface RolloutRow {
+  id: string;
+  environment: string;
+  from_release: string;
+  to_release: string;
+  strategy: string;
+  state: RolloutState;
+  step: number;
+  step_started_at: number;
+  baked_ms: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
+  reason: string | null;
+  approvals: string;
+}
+
+function rolloutRecord(r: RolloutRow): RolloutRecord {
   return {
-    id: r.id as string,
-    environment: r.environment as string,
-    fromRelease: r.from_release as string,
-    toRelease: r.to_release as string,
-    strategy: JSON.parse(r.strategy as string) as Strategy,
-    state: r.state as RolloutState,
-    step: r.step as number,
+    id: r.id,
+    environment: r.environment,
+    fromRelease: r.from_release,
+    toRelease: r.to_release,
+    strategy: JSON.parse(r.strategy) as Strategy,
+    state: r.state,
+    step: r.step,
     stepStartedAt: date(r.step_started_at),
-    bakedMs: r.baked_ms as number,
-    createdBy: r.created_by as string,
+    bakedMs: r.baked_ms,
+    createdBy: r.created_by,
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
     endedAt: optDate(r.ended_at),
-    ...(r.reason === null ? {} : { reason: JSON.parse(r.reason as string) as RolloutReason }),
-    approvals: (JSON.parse(r.approvals as string) as (Omit<Approval, "at"> & { at: number })[]).map((a) => ({ ...a, at: new Date(a.at) })),
+    ...(r.reason === null ? {} : { reason: JSON.parse(r.reason) as RolloutReason }),
+    approvals: (JSON.parse(r.approvals) as (Omit<Approval, "at"> & { at: number })[]).map((a) => ({ ...a, at: new Date(a.at) })),
   };
 }

@@ -2,8 +2,8 @@
 // migration is never edited, a change is a new entry. Times are Unix epoch
 // milliseconds (INTEGER) so comparisons and ordering are exact.
 import type { Database } from "better-sqlite3";
-import { runStatus } from "../status.js";
-import { flattenFacts } from "./facts.js";
+import { runStatus } from "../../status.js";
+import { flattenFacts } from "../facts.js";
 
 export interface Migration {
   version: number;
