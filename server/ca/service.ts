@@ -23,19 +23,8 @@ export interface CsrAnswer {
   message: string;
 }
 
-export interface CertificateSummary {
-  certname: string;
-  state: CertificateState;
-  publicKeySha256: string;
-  serialHex?: string;
-  notAfter?: Date;
-  requestedAt: Date;
-  signedAt?: Date;
-  revokedAt?: Date;
-  rejectedAt?: Date;
-  /** A waiting renewal of this expired certificate (serial). */
-  renewalOf?: string;
-}
+/** A certificate row as operators see it: no CSR, no certificate bytes. */
+export type CertificateSummary = Omit<CertificateRecord, "id" | "csrPem" | "certPem">;
 
 export interface BootstrapTokenOptions {
   ttlSeconds: number;
