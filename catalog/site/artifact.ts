@@ -6,14 +6,14 @@
 import type { Addressed } from "./content.js";
 
 /** The digest pushed as `name@version`, or undefined when there is none. */
-export type ArtifactLookup = (name: string, version: string) => string | undefined;
+export type ArtifactLookup = (name: string, version: string) => Promise<string | undefined>;
 
 export const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const ARTIFACT_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+~_-]*$/;
 
 export type ArtifactResolved = { ok: true; addressed: Addressed & { artifact: string } } | { ok: false; message: string };
 
-export function resolveArtifact(ref: string, lookup: ArtifactLookup | undefined): ArtifactResolved {
+export async function resolveArtifact(ref: string, lookup: ArtifactLookup | undefined): Promise<ArtifactResolved> {
   const at = ref.lastIndexOf("@");
   const name = ref.slice(0, at);
   const version = ref.slice(at + 1);
@@ -26,7 +26,7 @@ export function resolveArtifact(ref: string, lookup: ArtifactLookup | undefined)
       message: `\`artifact: ${ref}\` needs the server's artifact store, and this compile has none (masterless, or outside the server); ship the image in the module with \`source: files/...\`, or let the server compile`,
     };
   }
-  const sha256 = lookup(name, version);
+  const sha256 = await lookup(name, version);
   if (!sha256) return { ok: false, message: `no artifact ${ref} in the server's artifact store; push it with \`ancla artifact push FILE --name ${name} --version ${version}\`` };
   return { ok: true, addressed: { content_sha256: sha256, artifact: ref } };
 }

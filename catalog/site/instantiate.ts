@@ -143,10 +143,11 @@ function resolveBody(m: Running, decl: ResourceDecl, scope: Scope, value: Evalua
   }
   if (body.kind === "content") return addressText(v, m.contents);
   if (body.kind === "artifact") {
-    const resolved = resolveArtifact(v, m.artifacts);
-    if (resolved.ok) return resolved.addressed;
-    m.report(body.value.where, resolved.message);
-    return undefined;
+    return resolveArtifact(v, m.artifacts).then((resolved) => {
+      if (resolved.ok) return resolved.addressed;
+      m.report(body.value.where, resolved.message);
+      return undefined;
+    });
   }
   if (body.kind === "template") {
     const rendered = render(m, v, scope);

@@ -30,13 +30,13 @@ export const DEFAULT_COMPILE_LIMITS: CompileLimits = {
 export interface CompilePoolOptions extends CompileLimits {
   siteDir: string;
   /** The server's artifact store, which each worker opens for `artifact: NAME@VERSION`. */
-  artifacts?: { dir: string; databaseFile: string };
+  artifacts?: { databaseFile: string };
 }
 
 /** What a worker is started with. */
 export interface CompileWorkerData {
   siteDir: string;
-  artifacts?: { dir: string; databaseFile: string };
+  artifacts?: { databaseFile: string };
 }
 
 export interface CompileRequest {

@@ -3,13 +3,13 @@
 // worker, which the pool ends, and never the server's event loop.
 import { parentPort, workerData } from "node:worker_threads";
 import { createSiteCompiler } from "../../catalog/site/compiler.js";
-import { ArtifactStore } from "../artifacts/store.js";
+import { openStore } from "../store/sqlite/index.js";
 import type { CompileReply, CompileRequest, CompileWorkerData } from "./compile-pool.js";
 
 const data = workerData as CompileWorkerData;
-// A connection of the worker's own: `artifact: NAME@VERSION` is looked up as the compile meets it.
-const artifacts = data.artifacts && new ArtifactStore(data.artifacts.dir, data.artifacts.databaseFile);
-const compiler = createSiteCompiler(data.siteDir, { artifacts: artifacts && ((name, version) => artifacts.lookup(name, version)?.sha256) });
+// A store of the worker's own (a thread cannot share the server's connection): `artifact: NAME@VERSION` is looked up as the compile meets it.
+const store = data.artifacts && openStore(data.artifacts.databaseFile);
+const compiler = createSiteCompiler(data.siteDir, { artifacts: store && (async (name, version) => (await store.artifacts.lookup(name, version))?.sha256) });
 
 parentPort!.on("message", (request: CompileRequest) => {
   void compile(request).then((reply) => parentPort!.postMessage(reply));

@@ -130,12 +130,12 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const store = openStore(paths.database);
   const certs = new CertificateService(store, ca, { agentCertDays: settings.agentCertDays });
   const content = new ContentStore(paths.content);
-  const artifacts = new ArtifactStore(paths.artifacts, paths.database);
+  const artifacts = new ArtifactStore(paths.artifacts, store);
   const statusOptions = (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: operations.unresponsiveAfterMs });
   const metrics = new ServerMetrics(store, statusOptions);
   const releaseBlobs = new ContentStore(paths.releases);
   const releases = new ReleaseService(store, releaseBlobs, settings.site, logger);
-  const compiler = new CompilePool({ ...limits, siteDir: settings.site, artifacts: { dir: paths.artifacts, databaseFile: paths.database } });
+  const compiler = new CompilePool({ ...limits, siteDir: settings.site, artifacts: { databaseFile: paths.database } });
 
   // The daemons' open Watch streams: `POST /api/v1/runs` and rollouts nudge through them; the gRPC endpoint ends them when it stops.
   const watch = new WatchHub();
@@ -266,7 +266,6 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
       await rollouts.stop();
       await compiler.close();
       await releases.settled();
-      artifacts.close();
       await store.close();
       rmSync(paths.runtime, { force: true });
       logger.info("stopped");

@@ -30,12 +30,12 @@ export async function operatorArtifactLookup(args: ParsedArgs, note: (line: stri
     return uncheckedLookup(note, "no server to look it up in (give --url/--token/--ca-file or --data-dir)");
   }
   const byRef = new Map(artifacts.map((a) => [`${a.name}@${a.version}`, a.sha256]));
-  return (name, version) => byRef.get(`${name}@${version}`);
+  return async (name, version) => byRef.get(`${name}@${version}`);
 }
 
 function uncheckedLookup(note: (line: string) => void, why: string): ArtifactLookup {
   const said = new Set<string>();
-  return (name, version) => {
+  return async (name, version) => {
     const ref = `${name}@${version}`;
     if (!said.has(ref)) {
       said.add(ref);

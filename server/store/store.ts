@@ -3,6 +3,7 @@
 // implementation and not a rewrite. SQLite (sqlite/) implements it today;
 // everything above (gRPC services, CA, HTTP API) depends only on these shapes.
 import type { AccessStore } from "./access.js";
+import type { ArtifactRecordStore } from "./artifacts.js";
 import type { AuditStore } from "./audit.js";
 import type { CatalogStore } from "./catalogs.js";
 import type { CertificateStore } from "./certificates.js";
@@ -13,6 +14,7 @@ import type { ReportStore } from "./reports.js";
 import type { RolloutStore } from "./rollouts.js";
 
 export type * from "./access.js";
+export type * from "./artifacts.js";
 export type * from "./audit.js";
 export type * from "./catalogs.js";
 export type * from "./certificates.js";
@@ -33,6 +35,8 @@ export interface StoreParts {
   /** Operators' API tokens and dashboard sessions. */
   readonly access: AccessStore;
   readonly releases: ReleaseStore;
+  /** Which SHA-256 each pushed NAME@VERSION names. */
+  readonly artifacts: ArtifactRecordStore;
   readonly audit: AuditStore;
   /** Delivery: stable releases, rollouts. */
   readonly rollouts: RolloutStore;

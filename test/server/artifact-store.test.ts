@@ -21,10 +21,9 @@ import { createCertificateAuthority } from "../../pki/ca.js";
 import { serverIdentity, tempDir, tempStore } from "./_helpers.js";
 
 async function artifactApi(t: Test) {
-  const { store, file } = tempStore(t);
+  const { store } = tempStore(t);
   const dir = join(tempDir(t), "artifacts");
-  const artifacts = new ArtifactStore(dir, file);
-  t.teardown(() => artifacts.close());
+  const artifacts = new ArtifactStore(dir, store);
   const ca = createCertificateAuthority("Test CA");
   const tls = serverIdentity(ca);
   const certs = new CertificateService(store, ca, { agentCertDays: 30 });
@@ -59,7 +58,7 @@ t.test("a push is stored by SHA-256, listed, audited; a repeat changes nothing; 
   const conflict = await push(a.operator, "webapp", "1.0.0", randomBytes(5000)).catch((e: unknown) => e);
   t.ok(conflict instanceof ApiError && conflict.status === 409 && conflict.code === "ANCLA_E_ARTIFACT_CONFLICT", String(conflict));
   t.match((conflict as Error).message, new RegExp(`webapp@1.0.0 is sha256:${sha}; these 5000 bytes are sha256:\\w+\\. Push them as a new version`));
-  t.equal(a.artifacts.lookup("webapp", "1.0.0")?.sha256, sha, "the first push stands");
+  t.equal((await a.artifacts.lookup("webapp", "1.0.0"))?.sha256, sha, "the first push stands");
   t.same(
     readdirSync(a.dir).filter((n) => n !== "tmp"),
     [sha.slice(0, 2)],
@@ -76,7 +75,7 @@ t.test("a viewer may list but not push; a bad name is refused; nothing is stored
   t.ok(denied instanceof ApiError && denied.status === 403 && denied.code === "ANCLA_E_PERMISSION_DENIED", String(denied));
   const bad = await push(a.operator, "-webapp", "1.0.0", randomBytes(3000)).catch((e: unknown) => e);
   t.ok(bad instanceof ApiError && bad.status === 400 && /artifact name "-webapp"/.test(bad.message), String(bad));
-  t.same(a.artifacts.list(), []);
+  t.same(await a.artifacts.list(), []);
   t.notOk(existsSync(a.dir) && readdirSync(a.dir).some((n) => n !== "tmp"), "no bytes stored");
 });
 
@@ -95,7 +94,7 @@ t.test("an upload cut short leaves no artifact and no file", async (t) => {
   });
   // The server notices the broken body on its own time.
   for (let i = 0; i < 50 && existsSync(join(a.dir, "tmp")) && readdirSync(join(a.dir, "tmp")).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-  t.same(a.artifacts.list(), [], "no artifact");
+  t.same(await a.artifacts.list(), [], "no artifact");
   t.same(readdirSync(join(a.dir, "tmp")), [], "the partial upload is removed");
   t.same(readdirSync(a.dir), ["tmp"], "nothing content-addressed");
 });
@@ -113,7 +112,7 @@ t.test("the compiler resolves artifact: NAME@VERSION through the store, and says
       },
     },
   });
-  const compiler = createSiteCompiler(site, { artifacts: (name, version) => a.artifacts.lookup(name, version)?.sha256 });
+  const compiler = createSiteCompiler(site, { artifacts: async (name, version) => (await a.artifacts.lookup(name, version))?.sha256 });
   const missing = await compiler.compile("web-01", {});
   t.same(missing.ok ? [] : missing.problems.map(formatProblem), [
     "modules/web/module.yaml:8:15: for node web-01: no artifact other@9 in the server's artifact store; push it with `ancla artifact push FILE --name other --version 9`",

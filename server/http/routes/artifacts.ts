@@ -117,7 +117,7 @@ export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes 
           response: responses({ type: "object", additionalProperties: false, required: ["artifacts"], properties: { artifacts: { type: "array", items: artifactSchema } } }),
         },
       },
-      async () => ({ artifacts: artifacts.list().map(artifactView) }),
+      async () => ({ artifacts: (await artifacts.list()).map(artifactView) }),
     );
   };
 }

@@ -6,6 +6,7 @@ import BetterSqlite3, { type Database } from "better-sqlite3";
 import { AnclaError } from "../../../proto/errors.js";
 import type { Store, StoreParts } from "../store.js";
 import { SqliteAccessStore } from "./access.js";
+import { SqliteArtifactRecordStore } from "./artifacts.js";
 import { SqliteAuditStore } from "./audit.js";
 import { SqliteCatalogStore } from "./catalogs.js";
 import { SqliteCertificateStore } from "./certificates.js";
@@ -43,6 +44,7 @@ function partsOn(q: Statements): StoreParts {
     certificates: new SqliteCertificateStore(q),
     access: new SqliteAccessStore(q),
     releases: new SqliteReleaseStore(q),
+    artifacts: new SqliteArtifactRecordStore(q),
     audit: new SqliteAuditStore(q),
     rollouts: new SqliteRolloutStore(q),
     health: new SqliteHealthStore(q),
@@ -111,6 +113,7 @@ class SqliteStore implements Store {
   readonly certificates;
   readonly access;
   readonly releases;
+  readonly artifacts;
   readonly audit;
   readonly rollouts;
   readonly health;
@@ -123,6 +126,7 @@ class SqliteStore implements Store {
     this.certificates = gated(this.inner.certificates, this.gate);
     this.access = gated(this.inner.access, this.gate);
     this.releases = gated(this.inner.releases, this.gate);
+    this.artifacts = gated(this.inner.artifacts, this.gate);
     this.audit = gated(this.inner.audit, this.gate);
     this.rollouts = gated(this.inner.rollouts, this.gate);
     this.health = gated(this.inner.health, this.gate);
