@@ -5,7 +5,7 @@ import { createCsr, isValidCertname } from "../pki/csr.js";
 import { formatSha256 } from "../pki/fingerprint.js";
 import { generateKeyPair, publicKeySha256 } from "../pki/keys.js";
 import { CertificateState } from "../proto/gen/ancla/v1/bootstrap_pb.js";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import { writeFileAtomic } from "./state/atomic-write.js";
 import type { StateLayout } from "./state/layout.js";
 import { enrollmentPath, type Enrollment } from "./settings.js";

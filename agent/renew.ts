@@ -11,7 +11,7 @@ import { formatSha256 } from "../pki/fingerprint.js";
 import { publicKeySha256 } from "../pki/keys.js";
 import { verifyCertificate } from "../pki/verify.js";
 import { CertificateState } from "../proto/gen/ancla/v1/bootstrap_pb.js";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import { writeFileAtomic } from "./state/atomic-write.js";
 import type { StateLayout } from "./state/layout.js";
 import { asTransportError, pinnedBootstrapClient, type AgentClient } from "./transport.js";

@@ -1,9 +1,9 @@
 // Agent settings: built-in defaults < what `bootstrap` recorded in the state
 // dir < /etc/ancla/agent.yaml (or --config) < command-line flags. The file is
-// read by the one config loader (proto/config.ts) against AGENT_YAML.
+// read by the one config loader (core/config.ts) against AGENT_YAML.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig, type ConfigSchema } from "../proto/config.js";
+import { loadConfig, type ConfigSchema } from "../core/config.js";
 
 export const DEFAULT_CONFIG = "/etc/ancla/agent.yaml";
 export const DEFAULT_STATE_DIR = "/var/lib/ancla";

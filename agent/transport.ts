@@ -8,7 +8,7 @@ import { connect as tlsConnect, type PeerCertificate } from "node:tls";
 import { AgentService, type ReportHealthRequestSchema } from "../proto/gen/ancla/v1/agent_pb.js";
 import { BootstrapService } from "../proto/gen/ancla/v1/bootstrap_pb.js";
 import { makeClient, type ServiceClient } from "../proto/grpc.js";
-import { AnclaError, codeForGrpcStatus, isAnclaError, isAnclaErrorCode, type GrpcStatusName } from "../proto/errors.js";
+import { AnclaError, codeForGrpcStatus, isAnclaError, isAnclaErrorCode, type GrpcStatusName } from "../core/errors.js";
 import { fingerprintMatches } from "../pki/fingerprint.js";
 import { subjectAltNames } from "../pki/subject-names.js";
 import type { StateLayout } from "./state/layout.js";

@@ -9,7 +9,7 @@ import { Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { DEFAULT_MAX_REPORT_LOG_LINES } from "../proto/limits.js";
+import { DEFAULT_MAX_REPORT_LOG_LINES } from "../core/limits.js";
 import { EventResult, ReportSchema, ReportStatus } from "../proto/gen/ancla/v1/agent_pb.js";
 import { dataDirPaths } from "../server/datadir.js";
 import { DEFAULT_MESSAGE_LIMITS } from "../server/grpc/limits.js";

@@ -7,8 +7,8 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Facts } from "../catalog/compiler.js";
-import { createSiteCompiler } from "../catalog/site/compiler.js";
+import type { Facts } from "../catalog/compile-seam.js";
+import { createSiteCompiler } from "../catalog/site/create-site-compiler.js";
 
 /** `modules` modules of 100 resources each: 10 declared one by one, 90 from a for_each over a typed list param. */
 export function writeGeneratedSite(dir: string, modules: number): void {

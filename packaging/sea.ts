@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import { AGENT_NODE_FLAGS, AGENT_RUNTIME_VERSION, ensureAgentRuntime } from "./agent-runtime.js";
 import { bundleAgentForSea } from "./bundle-agent.js";
 import { ROOT } from "./root.js";

@@ -16,7 +16,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import { AGENT_RUNTIME_VERSION, agentRuntimeDir, ensureAgentRuntime } from "./agent-runtime.js";
 import { underBuildLock } from "./build-lock.js";
 import { ROOT } from "./root.js";
@@ -26,6 +26,15 @@ export const NATIVE_HEADERS_VERSION = "24.18.1";
 
 /** The npm packages the server's bundle leaves out and ships as folders: better-sqlite3 and what it requires. */
 export const NATIVE_PACKAGES = ["better-sqlite3", "bindings", "file-uri-to-path"] as const;
+
+/**
+ * Whether a compiled better-sqlite3 addon is the safe build (see above): it adds
+ * environment cleanup hooks and never removes one, read from its dynamic imports.
+ */
+export function keepsCleanupHooks(addon: string): boolean {
+  const imports = spawnSync("nm", ["-D", "--undefined-only", addon], { encoding: "utf8" }).stdout ?? "";
+  return imports.includes("AddEnvironmentCleanupHook") && !imports.includes("RemoveEnvironmentCleanupHook");
+}
 
 function packageDir(name: string): string {
   return join(ROOT, "node_modules", name);
@@ -61,8 +70,7 @@ function rebuildNativeModules(runtimeVersion: string, dir: string): string {
     const addon = join(sqlite, "build/Release/better_sqlite3.node");
     // Its debugging symbols are of no use on a server (and Debian policy wants shipped objects stripped).
     run("strip", ["--strip-unneeded", addon], work);
-    const imports = spawnSync("nm", ["-D", "--undefined-only", addon], { encoding: "utf8" }).stdout;
-    if (!imports.includes("AddEnvironmentCleanupHook") || imports.includes("RemoveEnvironmentCleanupHook")) {
+    if (!keepsCleanupHooks(addon)) {
       throw new AnclaError("ANCLA_E_IO", `${addon} was built with an ObjectWrap that removes cleanup hooks (or nm failed): it would abort under Node 24`);
     }
     // Without their dot files (.npmignore and the like): npm's, not the package's.

@@ -2,7 +2,7 @@
 // for agents (client auth), the server (server auth) and the catalog signer.
 import { randomBytes } from "node:crypto";
 import forge from "node-forge";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import { generateKeyPair } from "./keys.js";
 import { normalizeSerialHex, positiveIntegerHex } from "./serial.js";
 

@@ -3,7 +3,7 @@
 // revoked serials. The agent reads one with every check-in; this uses der.ts,
 // not node-forge, which every agent run would otherwise load.
 import { createPublicKey, verify, X509Certificate } from "node:crypto";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import { certificateSubject, derElements, type DerElement } from "./der.js";
 import { normalizeSerialHex } from "./serial.js";
 

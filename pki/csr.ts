@@ -1,6 +1,6 @@
 // Certificate signing requests: the agent makes one, the server verifies it.
 import forge from "node-forge";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import { publicKeySha256 } from "./keys.js";
 
 const CERTNAME = /^[a-z0-9][a-z0-9._-]{0,252}$/;

@@ -2,7 +2,7 @@
 // must be checked over the exact bytes received, not over a re-encoding. It
 // reads what the agent reads (a certificate's CN, the CRL) without node-forge,
 // which every agent run would otherwise load.
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 
 export interface DerElement {
   tag: number;

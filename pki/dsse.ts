@@ -3,7 +3,7 @@
 // Signatures are RSASSA-PKCS1-v1_5 with SHA-256: deterministic, and the same scheme
 // as the CA's certificates and CRL, so one key type and one algorithm everywhere.
 import { sign, verify, X509Certificate } from "node:crypto";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import type { CertifiedKey } from "./ca.js";
 import { publicKeySha256 } from "./keys.js";
 import { verifyCertificate } from "./verify.js";

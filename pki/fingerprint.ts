@@ -1,6 +1,6 @@
 // The CA fingerprint agents pin: SHA-256 of the CA certificate's DER.
 import { timingSafeEqual, X509Certificate } from "node:crypto";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 
 const PLAIN_HEX = /^[0-9a-f]{64}$/i;
 const COLON_HEX = /^[0-9a-f]{2}(:[0-9a-f]{2}){31}$/i;

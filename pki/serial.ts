@@ -2,7 +2,7 @@
 // sometimes zero-padded), the CRL and the server's database. One canonical form
 // everywhere: lowercase hex, leading zeros stripped ("0" for zero). Comparing
 // serials is then plain string equality.
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 
 /** The canonical form of a serial: lowercase hex without leading zeros. */
 export function normalizeSerialHex(hex: string): string {

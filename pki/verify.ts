@@ -1,7 +1,7 @@
 // Checks that a certificate was issued by the CA, is within its validity
 // period and was issued for the expected usage.
 import { X509Certificate } from "node:crypto";
-import { AnclaError } from "../proto/errors.js";
+import { AnclaError } from "../core/errors.js";
 import type { CertificateUsage } from "./ca.js";
 import { certificateSubject, derElements, type DerElement } from "./der.js";
 import { normalizeSerialHex } from "./serial.js";

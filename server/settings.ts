@@ -2,7 +2,7 @@
 // dataDirPaths().settings), read by the one config loader. Apart from
 // datadir.ts so that what only needs the paths (the operator CLI) does not
 // load the YAML parser.
-import { loadConfig, type ConfigSchema } from "../proto/config.js";
+import { loadConfig, type ConfigSchema } from "../core/config.js";
 
 export interface ServerSettings {
   /** Absolute path of the site directory catalogs are compiled from. */

@@ -1,8 +1,8 @@
 // A node's status, derived from its latest report, its latest compile failure
 // and how long it has been silent. One function, so the API, the CLI and the
 // dashboard can never disagree about what "drifted" means.
-import type { SiteProblem } from "../catalog/compiler.js";
-import { AnclaError } from "../proto/errors.js";
+import type { SiteProblem } from "../catalog/compile-seam.js";
+import { AnclaError } from "../core/errors.js";
 import type { NodeOverview, NodeRecord, ReportCounts, ReportSummary, Store } from "./store/store.js";
 
 export const NODE_STATUSES = [

@@ -5,8 +5,8 @@
 import { hostname } from "node:os";
 import type { LogLine, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { isProblem, logLevelWords, reportToJson } from "../../proto/report-words.js";
-import { EXIT_FAILURE, JSON_FLAG, bool, str, parseDuration, usageError, type FlagSpec, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
-import { AnclaError } from "../../proto/errors.js";
+import { EXIT_FAILURE, JSON_FLAG, bool, str, parseDuration, usageError, type FlagSpec, type ParsedArgs, type Subcommand } from "../../core/cli.js";
+import { AnclaError } from "../../core/errors.js";
 import type { Catalog } from "../../catalog/model.js";
 import { DEFAULT_CONFIG, DEFAULT_FACTS_DIR, DEFAULT_STATE_DIR, loadSettings, type AgentSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";

@@ -7,7 +7,7 @@
 import { resourceRef, type Catalog, type Resource } from "../../catalog/model.js";
 import { create } from "@bufbuild/protobuf";
 import { LogLevel, ResourceTimingSchema, ReportStatus, type Event, type LogLine, type ResourceCounts, type ResourceTiming } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
+import { isAnclaError, type AnclaErrorCode } from "../../core/errors.js";
 import { ResourceFailure, type Provider, type ProviderContext, type RefreshResult } from "../providers/provider.js";
 import { providerFor } from "../providers/registry.js";
 import type { ContentBucket } from "../state/bucket.js";

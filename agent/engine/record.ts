@@ -4,7 +4,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { JsonValue } from "../../catalog/model.js";
 import { EventResult, EventSchema, LogLevel, LogLineSchema, ResourceCountsSchema, type Event, type LogLine, type ResourceCounts } from "../../proto/gen/ancla/v1/agent_pb.js";
-import type { AnclaErrorCode } from "../../proto/errors.js";
+import type { AnclaErrorCode } from "../../core/errors.js";
 import type { PropertyChange, UnknownProperty } from "../providers/provider.js";
 
 export const REDACTED = "[redacted]";

@@ -1,6 +1,6 @@
 // Every fact of this host: core facts, then external ones from the facts
 // directory over them (external.ts says why they win).
-import type { Facts } from "../../catalog/compiler.js";
+import type { Facts } from "../../catalog/compile-seam.js";
 import { collectCoreFacts } from "./core.js";
 import { collectExternalFacts } from "./external.js";
 

@@ -6,7 +6,7 @@
 // and cost half of the facts command's 0.12 s), and nothing can hang on DNS
 // or the kernel.
 import * as os from "node:os";
-import type { Facts } from "../../catalog/compiler.js";
+import type { Facts } from "../../catalog/compile-seam.js";
 import type { JsonValue } from "../../catalog/model.js";
 import { defaultRouteInterface, fqdn, osFamily, readOsRelease, virtualKind } from "./local.js";
 

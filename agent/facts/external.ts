@@ -8,7 +8,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { parse } from "yaml";
-import type { Facts } from "../../catalog/compiler.js";
+import type { Facts } from "../../catalog/compile-seam.js";
 import type { JsonValue } from "../../catalog/model.js";
 import { runCommand } from "../providers/command.js";
 

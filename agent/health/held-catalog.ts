@@ -6,7 +6,7 @@
 // when no --catalog is given.
 import { readFile } from "node:fs/promises";
 import type { Catalog } from "../../catalog/model.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { verifyCatalog } from "../run/verify-catalog.js";
 import type { AgentSettings } from "../settings.js";
 import { loadCachedEnvelope } from "../state/catalog-cache.js";

@@ -17,7 +17,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Catalog } from "../../catalog/model.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import type { AgentSettings } from "../settings.js";
 import { stateLayout, type StateLayout } from "../state/layout.js";
 import { agentClient, reportHealth, type AgentClient } from "../transport.js";

@@ -11,7 +11,7 @@
 // on disk lands where it ran.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ReportHealthRequestSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { isAnclaError } from "../../proto/errors.js";
+import { isAnclaError } from "../../core/errors.js";
 import { type HealthQueue, newBatchId } from "./queue.js";
 import type { SaturationWindowInit } from "./saturation.js";
 import type { ProbeWindowInit } from "./window.js";

@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { LogLevel, LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { exitCodeFor } from "../run/exit-code.js";
 import { convergeFrom, type CatalogSource, type ObtainedCatalog } from "../run/pipeline.js";
 import type { AgentSettings } from "../settings.js";

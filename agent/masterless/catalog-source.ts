@@ -6,9 +6,9 @@
 // and then counts like a server's catalog (certname, serial, expiry).
 import { readFile } from "node:fs/promises";
 import { canonicalJson, sha256Hex } from "../../catalog/canonical.js";
-import { formatProblem, type Facts } from "../../catalog/compiler.js";
+import { formatProblem, type Facts } from "../../catalog/compile-seam.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../catalog/model.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { siteVersion } from "../../catalog/site-version.js";
 import { parseStored } from "../state/catalog-cache.js";
 import { compileKey, keepCompile, keptCompile, type CompiledSite } from "./compiled-site-cache.js";
@@ -40,7 +40,7 @@ export async function compileSite(siteDir: string, certname: string, facts: Fact
 
 async function compileNow(siteDir: string, certname: string, facts: Facts): Promise<CompiledSite> {
   // Loaded only here: the site language (CEL, Liquid) is most of what a --catalog run would otherwise load.
-  const { createSiteCompiler } = await import("../../catalog/site/compiler.js");
+  const { createSiteCompiler } = await import("../../catalog/site/create-site-compiler.js");
   const result = await createSiteCompiler(siteDir).compile(certname, facts);
   if (!result.ok) {
     throw new AnclaError("ANCLA_E_COMPILE", `${siteDir} does not compile for ${certname}:\n  ${result.problems.map(formatProblem).join("\n  ")}`);

@@ -10,7 +10,7 @@ import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson, sha256Hex } from "../../catalog/canonical.js";
-import type { Facts } from "../../catalog/compiler.js";
+import type { Facts } from "../../catalog/compile-seam.js";
 import { withoutVolatileFacts } from "../../catalog/facts.js";
 import type { CatalogBody } from "../../catalog/model.js";
 import { writeFileAtomic } from "../state/atomic-write.js";

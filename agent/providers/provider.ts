@@ -2,7 +2,7 @@
 // right?" and, only when asked, makes it right. Noop and apply share the same
 // code path, so what a noop run reports is what a real run would do.
 import type { JsonValue, Resource } from "../../catalog/model.js";
-import { AnclaError, type AnclaErrorCode } from "../../proto/errors.js";
+import { AnclaError, type AnclaErrorCode } from "../../core/errors.js";
 import type { LogLevel } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ContentBucket } from "../state/bucket.js";
 import type { StagedWrites } from "../state/write-batch.js";

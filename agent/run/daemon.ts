@@ -16,7 +16,7 @@
 // It runs on its own timers; the run loop never waits for it, except once at stop.
 import type { AgentSettings } from "../settings.js";
 import { daemonHealth, type DaemonHealth } from "../health/monitor.js";
-import { isAnclaError } from "../../proto/errors.js";
+import { isAnclaError } from "../../core/errors.js";
 import type { RunNow } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { runOnce, type RunOnceOptions, type RunResult } from "./once.js";
 import { holdWatch, type WatchOptions, type WatchState } from "./watch.js";

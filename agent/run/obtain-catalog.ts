@@ -4,12 +4,12 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { Facts } from "../../catalog/compiler.js";
+import type { Facts } from "../../catalog/compile-seam.js";
 import { envelopeFromMessage } from "../../catalog/envelope.js";
 import type { Catalog } from "../../catalog/model.js";
 import { SERVER_CERT_RENEW_DAYS } from "../../pki/server-cert-renewal.js";
 import type { DsseEnvelope } from "../../pki/dsse.js";
-import { AnclaError, isAnclaError, type AnclaErrorCode } from "../../proto/errors.js";
+import { AnclaError, isAnclaError, type AnclaErrorCode } from "../../core/errors.js";
 import { loadCachedEnvelope, saveCachedEnvelope } from "../state/catalog-cache.js";
 import { acceptRevocations, loadRevocations, type HeldRevocations } from "../state/revocations.js";
 import type { StateLayout } from "../state/layout.js";

@@ -5,9 +5,9 @@
 // still delivered, and if that fails too, the next run's report says it was lost.
 import type { JsonObject } from "@bufbuild/protobuf";
 import { readFileSync } from "node:fs";
-import type { Facts } from "../../catalog/compiler.js";
+import type { Facts } from "../../catalog/compile-seam.js";
 import { LogLevel, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { collectFacts } from "../facts/all.js";
 import type { AgentSettings } from "../settings.js";
 import { ioError } from "../state/io-error.js";

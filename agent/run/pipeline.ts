@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { dirname } from "node:path";
 import type { Catalog } from "../../catalog/model.js";
 import { LogLevel, LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import type { AnclaError } from "../../proto/errors.js";
+import type { AnclaError } from "../../core/errors.js";
 import { applyCatalog, type ApplyContext } from "../engine/apply.js";
 import { removeOrphanTemps } from "../state/atomic-write.js";
 import { ContentBucket } from "../state/bucket.js";

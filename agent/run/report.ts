@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import type { Catalog } from "../../catalog/model.js";
 import { LogLevel, LogLineSchema, ReportSchema, ReportStatus, ResourceCountsSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../proto/limits.js";
+import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../core/limits.js";
 import type { ApplyOutcome } from "../engine/apply.js";
 
 export interface ReportParts {

@@ -3,7 +3,7 @@
 // and not older than the one already held.
 import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
 import { verifyEnvelope, type DsseEnvelope } from "../../pki/dsse.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 
 export interface VerifyContext {
   caCertPem: string;

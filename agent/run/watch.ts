@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RunNow, WatchEvent } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { AgentSettings } from "../settings.js";
 import { stateLayout } from "../state/layout.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { agentClient, asTransportError, type AgentClient } from "../transport.js";
 
 /** The first retry within a second, then twice as long each time, never longer than a minute. */

@@ -2,7 +2,7 @@
 // write, fsync and friends name no path ("ENOSPC: no space left on device,
 // write"), so every state and managed-file write wraps its failure in an
 // ANCLA_E_IO error that says what was being done to which path.
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 
 /** `doing` names the act and the path, e.g. "cannot write /etc/motd"; an AnclaError keeps its code and gets the context in front. */
 export function ioError(doing: string, err: unknown): AnclaError {

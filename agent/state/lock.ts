@@ -6,7 +6,7 @@
 import type { Stats } from "node:fs";
 import { mkdir, open, readFile, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { ioError } from "./io-error.js";
 import type { StateLayout } from "./layout.js";
 import { holdsOpen, writerAlive } from "./process-identity.js";

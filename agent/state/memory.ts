@@ -2,7 +2,7 @@
 // drift classification and the highest catalog serial seen (to refuse rollback).
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import type { DesiredMemory } from "../engine/drift.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import type { StateLayout } from "./layout.js";

@@ -5,7 +5,7 @@
 // `bad/` for a human, not dropped.
 import { mkdir, readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { TEMP_PREFIX, writeFileAtomic } from "./atomic-write.js";
 
 export class QueueDir {

@@ -1,7 +1,7 @@
 // One node's catalog from a loaded site: classify, resolve the data
 // hierarchy, then per module its parameters and resources, then the graph.
 // Every problem found on the way is collected; any problem means no catalog.
-import type { CompileResult, Facts, SiteProblem } from "../compiler.js";
+import type { CompileResult, Facts, SiteProblem } from "../compile-seam.js";
 import type { CatalogBody, Probe } from "../model.js";
 import type { ArtifactLookup } from "./artifact.js";
 import { classify } from "./classify.js";

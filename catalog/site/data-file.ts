@@ -1,7 +1,7 @@
 // One file of the data hierarchy (data/<path>): a flat map of `module.param`
 // keys to values. Read once per site version; which files a node sees is
 // decided per node by the hierarchy.
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import type { CelCache } from "../expr/cel.js";
 import { PARAM_NAME } from "./param-types.js";
 import { Reader } from "./reader.js";

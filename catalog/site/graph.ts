@@ -1,6 +1,6 @@
 // The checks that need every resource of the node at once: duplicate
 // `type:title`s, references to undeclared resources, and dependency cycles.
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import type { Edge, Resource } from "../model.js";
 import { cyclicComponents } from "../graph/scc.js";
 import type { RelationKind } from "./resource-decl.js";

@@ -2,7 +2,7 @@
 // specific first; the first file holding a `module.param` key wins. A level
 // whose expression fails (a fact the node does not have) is skipped, as Hiera
 // does, and so is a file that does not exist.
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import type { JsonValue } from "../model.js";
 import { confinedPath } from "../template/module-fs.js";
 import type { DataEntry } from "./data-file.js";

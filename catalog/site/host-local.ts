@@ -6,7 +6,7 @@
 // are compared as written (case-insensitive), never resolved: DNS could say
 // anything at probe time.
 import { isIP } from "node:net";
-import type { Facts } from "../compiler.js";
+import type { Facts } from "../compile-seam.js";
 
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, "");

@@ -4,10 +4,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isScalar, type YAMLMap } from "yaml";
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import type { CelCache } from "../expr/cel.js";
 import { moduleTemplates, type ModuleTemplates } from "../template/liquid.js";
-import type { Loads } from "./once.js";
+import type { SharedLoads } from "./shared-loads.js";
 import { PARAM_NAME, readParamSpec, type ParamSpec } from "./param-types.js";
 import { Reader, type Field } from "./reader.js";
 import { readProbe, type ProbeDecl } from "./probe-decl.js";
@@ -31,7 +31,7 @@ export interface Module {
 
 export type ModuleLoad = { kind: "ok"; module: Module } | { kind: "missing"; rel: string };
 
-export async function loadModule(siteDir: string, name: string, cel: CelCache, loads: Loads): Promise<ModuleLoad> {
+export async function loadModule(siteDir: string, name: string, cel: CelCache, loads: SharedLoads): Promise<ModuleLoad> {
   const rel = `modules/${name}/module.yaml`;
   const dir = path.join(siteDir, "modules", name);
   const loaded = await loadYaml(siteDir, rel);

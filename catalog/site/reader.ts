@@ -2,7 +2,7 @@
 // either returns the value it expected or records a located problem and
 // returns undefined, so one pass over a file reports every mistake in it.
 import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import { problemAt, type Located, type YamlFile } from "./yaml-file.js";
 
 export interface Field {

@@ -4,7 +4,7 @@
 // the last matching rule with an `environment:` names the node's environment.
 import picomatch from "picomatch";
 import type { YAMLMap } from "yaml";
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import type { CelCache } from "../expr/cel.js";
 import { PARAM_NAME } from "./param-types.js";
 import { Reader, type Field } from "./reader.js";

@@ -1,7 +1,7 @@
 // What expressions and templates see, kept twice: as JSON for Liquid and as
 // CEL values for expressions. Each variable is converted once when it is
 // bound (facts once per compile, params once per module, each once per item).
-import type { Facts } from "../compiler.js";
+import type { Facts } from "../compile-seam.js";
 import type { Bindings } from "../expr/cel.js";
 import type { CelInput } from "@bufbuild/cel";
 import { toCel } from "../expr/convert.js";

@@ -2,7 +2,7 @@
 // (strategies, analysis, SLOs): each reader gives the value or reports a
 // located problem and gives undefined, worded the same way in every section.
 import { isScalar, type Node } from "yaml";
-import { durationSeconds } from "../../proto/duration.js";
+import { durationSeconds } from "../../core/duration.js";
 import { describe, type Field, type Reader } from "./reader.js";
 
 export function integer(reader: Reader, field: Field, what: string, min: number, max: number): number | undefined {

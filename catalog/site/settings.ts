@@ -2,7 +2,7 @@
 // list of paths under data/ interpolated per node) and how releases spread
 // through environments (delivery.ts).
 import { isScalar } from "yaml";
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import type { CelCache } from "../expr/cel.js";
 import { DELIVERY_KEYS, emptyDelivery, readDelivery, type DeliveryPolicy } from "./delivery.js";
 import { describe, Reader, type Field } from "./reader.js";

@@ -1,12 +1,12 @@
 // A site as read at one version: parsed and compiled once, then shared by
 // every node's compile. ancla.yaml and nodes.yaml are read up front; modules
 // and data files when a node first needs them, each once.
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 import { CelCache } from "../expr/cel.js";
 import { loadDataFile, type DataFile } from "./data-file.js";
 import { loadModule, type ModuleLoad } from "./module.js";
 import { readRules, type Rule } from "./rules.js";
-import { Loads } from "./once.js";
+import { SharedLoads } from "./shared-loads.js";
 import { loadSettings, type Settings } from "./settings.js";
 import { loadYaml, problemAtStart } from "./yaml-file.js";
 
@@ -19,12 +19,12 @@ export interface Site {
   /** `rel` is relative to data/. */
   dataFile(rel: string): Promise<DataFile>;
   /** Every read from disk after the first load goes through here. */
-  loads: Loads;
+  loads: SharedLoads;
 }
 
 export async function loadSite(root: string): Promise<Site> {
   const cel = new CelCache();
-  const loads = new Loads();
+  const loads = new SharedLoads();
   const settings = await loadSettings(root, cel);
   const problems = [...settings.problems];
   const rules = await loadRules(root, cel, problems);

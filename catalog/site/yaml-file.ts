@@ -3,7 +3,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { isAlias, isMap, isPair, isSeq, LineCounter, parseDocument, type Alias, type Document, type Node } from "yaml";
-import type { SiteProblem } from "../compiler.js";
+import type { SiteProblem } from "../compile-seam.js";
 
 export interface YamlFile {
   /** Path relative to the site dir, with `/` separators: what problems show. */

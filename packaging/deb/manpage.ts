@@ -1,6 +1,6 @@
 // A manual page (troff, man(7) macros) rendered from a CLI's command table, so
 // `man ancla-agent` can never disagree with `ancla-agent --help`.
-import type { Subcommand } from "../../proto/cli.js";
+import type { Subcommand } from "../../core/cli.js";
 
 export interface ManPage {
   name: string;

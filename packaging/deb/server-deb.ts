@@ -11,7 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { ensureAgentRuntime } from "../agent-runtime.js";
 import { bundleServer, SERVER_ENTRIES } from "../bundle-server.js";
 import { ROOT } from "../root.js";

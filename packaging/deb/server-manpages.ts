@@ -4,7 +4,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import type { Subcommand } from "../../proto/cli.js";
+import type { Subcommand } from "../../core/cli.js";
 import { serverCommands } from "../../server/cli/commands.js";
 import { LIMIT_SETTINGS, SERVICE_SETTINGS } from "../../server/cli/config.js";
 import type { DebFile } from "./build-deb.js";

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ARTIFACT_NAME, ARTIFACT_VERSION } from "../../catalog/site/artifact.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { ContentStore } from "../catalogs/content-store.js";
 import type { Artifact, Store } from "../store/store.js";
 

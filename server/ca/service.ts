@@ -9,7 +9,7 @@ import { buildCrl } from "../../pki/crl.js";
 import { verifyCsr, type VerifiedCsr } from "../../pki/csr.js";
 import { formatSha256 } from "../../pki/fingerprint.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import type { ApiTokenRecord, BootstrapTokenRecord, CertificateRecord, CertificateRequest, CertificateState, IssuedCertificate, Role, Store, StoreParts } from "../store/store.js";
 import { hashSecret, newSecret, newTokenId } from "./secrets.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "./token-rules.js";

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { issueCertificate, randomSerialHex } from "../../pki/ca.js";
 import { generateKeyPair } from "../../pki/keys.js";
 import { normalizeSerialHex } from "../../pki/serial.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { dataDirPaths, type DataDirPaths } from "../datadir.js";
 import { writeFileDurableSync } from "../durable-write.js";
 import { readRuntime } from "../runtime.js";

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../../catalog/compiler.js";
+import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../../catalog/compile-seam.js";
 import { siteVersion } from "../../catalog/site-version.js";
 import { problemAtStart } from "../../catalog/site/yaml-file.js";
 

@@ -2,7 +2,7 @@
 // on its own thread and heap, so that a site that loops or balloons costs this
 // worker, which the pool ends, and never the server's event loop.
 import { parentPort, workerData } from "node:worker_threads";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
+import { createSiteCompiler } from "../../catalog/site/create-site-compiler.js";
 import { openStore } from "../store/sqlite/index.js";
 import type { CompileReply, CompileRequest, CompileWorkerData } from "./compile-pool.js";
 

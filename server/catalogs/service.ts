@@ -2,14 +2,14 @@
 // modified". Compiling is skipped when neither the site version nor the node's
 // (non-volatile) facts changed since the last compile; signing is skipped when a
 // compile gives the same body as the catalog already issued.
-import { formatProblem, type CompileResult, type Facts, type ReleaseAt, type SiteCompiler } from "../../catalog/compiler.js";
+import { formatProblem, type CompileResult, type Facts, type ReleaseAt, type SiteCompiler } from "../../catalog/compile-seam.js";
 import { bodyDigest, canonicalJson, sha256Hex } from "../../catalog/canonical.js";
 import { withoutVolatileFacts } from "../../catalog/facts.js";
 import { decodeEnvelope, encodeEnvelope } from "../../catalog/envelope.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog, type CatalogBody } from "../../catalog/model.js";
 import type { CertifiedKey } from "../../pki/ca.js";
 import { signEnvelope, type DsseEnvelope } from "../../pki/dsse.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import type { Store } from "../store/store.js";
 import type { ContentStore } from "./content-store.js";
 

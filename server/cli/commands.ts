@@ -1,7 +1,7 @@
 // The ancla-server commands, a table apart from main.ts so the package's
 // manual page is rendered from the same table `--help` prints.
 import { userInfo } from "node:os";
-import { JSON_FLAG, str, bool, usageError, type FlagSpec, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, str, bool, usageError, type FlagSpec, type Subcommand } from "../../core/cli.js";
 import { rotateSigningKey } from "../ca/signing-key-rotation.js";
 import { DEFAULT_DATA_DIR } from "../datadir.js";
 import { readServerConfig } from "./config.js";

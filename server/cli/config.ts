@@ -1,9 +1,9 @@
 // `ancla-server start --config FILE`: the settings an installed server runs
 // with (/etc/ancla/server.yaml in the package), as YAML with snake_case keys.
 // Precedence: flags, then this file, then the data dir's server.json.
-// The file is read by the one config loader (proto/config.ts): an unknown key
+// The file is read by the one config loader (core/config.ts): an unknown key
 // or a wrong value is an error naming the file, the position and the key.
-import { loadConfig, type ConfigSchema } from "../../proto/config.js";
+import { loadConfig, type ConfigSchema } from "../../core/config.js";
 import type { ServerLimits } from "./start.js";
 
 export interface ServerConfigFile {

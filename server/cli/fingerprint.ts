@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { certificateFingerprint } from "../../pki/fingerprint.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { dataDirPaths } from "../datadir.js";
 
 export function caFingerprint(dataDir: string): { caCert: string; caFingerprint: string } {

@@ -1,5 +1,5 @@
 // Flag values both server-side CLIs (ancla-server, ancla) parse the same way.
-import { str, usageError, type ParsedArgs } from "../../proto/cli.js";
+import { str, usageError, type ParsedArgs } from "../../core/cli.js";
 
 /** A whole-number flag within [min, max]; a usage error (exit 64) before anything runs; undefined when absent. */
 export function wholeNumberFlag(args: ParsedArgs, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

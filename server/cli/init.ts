@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { createCertificateAuthority, issueCertificate, randomSerialHex, type CertifiedKey } from "../../pki/ca.js";
 import { certificateFingerprint } from "../../pki/fingerprint.js";
 import { generateKeyPair } from "../../pki/keys.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { dataDirPaths, type DataDirPaths } from "../datadir.js";
 import type { ServerSettings } from "../settings.js";
 import { openStore } from "../store/sqlite/index.js";

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // ancla-server: init a data dir, start serving.
-import { runCli } from "../../proto/cli.js";
+import { runCli } from "../../core/cli.js";
 import { serverCommands } from "./commands.js";
 
 await runCli("ancla-server", serverCommands);

@@ -2,7 +2,7 @@
 // from an initialised data dir until SIGTERM/SIGINT, then stop gracefully.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { ArtifactStore } from "../artifacts/store.js";
 import { CatalogService } from "../catalogs/service.js";
 import { CompilePool, DEFAULT_COMPILE_LIMITS, type CompileLimits } from "../catalogs/compile-pool.js";

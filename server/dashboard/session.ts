@@ -6,7 +6,7 @@
 // does not work against the API. Form posts are checked against cross-site forgery.
 import { randomBytes } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { hashSecret } from "../ca/secrets.js";
 import type { ApiTokenRecord, Store } from "../store/store.js";
 import { queryString } from "./urls.js";

@@ -6,7 +6,7 @@ import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { AgentService, Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import type { ServiceHandlers } from "../../proto/grpc.js";
 import { upgradeLegacyReport } from "../../proto/report-words.js";
-import type { Facts } from "../../catalog/compiler.js";
+import type { Facts } from "../../catalog/compile-seam.js";
 import { envelopeToMessage } from "../../catalog/envelope.js";
 import type { CatalogService } from "../catalogs/service.js";
 import type { AgentMetrics } from "../metrics/metrics.js";

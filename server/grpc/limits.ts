@@ -5,7 +5,7 @@
 // INVALID_ARGUMENT naming the bound and the value, before any store or compile
 // work, so a hostile or broken node costs the server a decode and a walk.
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../proto/limits.js";
+import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../core/limits.js";
 import { rpcFail } from "./status.js";
 
 export interface MessageLimits {

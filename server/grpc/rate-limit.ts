@@ -1,6 +1,6 @@
 // A token bucket per peer address, for the services anyone may call without
 // credentials (certificate requests): a burst is fine, a flood is refused.
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 
 export interface RateLimit {
   /** Calls a fresh address may make at once. */

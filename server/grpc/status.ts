@@ -1,9 +1,9 @@
-// Maps Ancla's error catalog (proto/errors.ts, which names each code's gRPC
+// Maps Ancla's error catalog (core/errors.ts, which names each code's gRPC
 // status) onto grpc-js, so agents see a precise status and the same stable
 // ANCLA_E_* code in the details. The server's own failures leave as a generic
 // INTERNAL, and are logged with their cause and counted, so "see its log" is true.
 import { status } from "@grpc/grpc-js";
-import { AnclaError, errorCatalog, errorEntries, type AnclaErrorCode } from "../../proto/errors.js";
+import { AnclaError, errorCatalog, errorEntries, type AnclaErrorCode } from "../../core/errors.js";
 import { RpcError, type ServiceHandlers } from "../../proto/grpc.js";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 

@@ -1,7 +1,7 @@
 // Operator authentication: a bearer token from api_tokens, and a role ladder
 // viewer < operator < admin checked per route.
 import type { FastifyRequest } from "fastify";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { hashSecret } from "../ca/secrets.js";
 import type { ApiTokenRecord, Role, Store } from "../store/store.js";
 

@@ -1,10 +1,10 @@
 // How errors leave the API: always JSON `{error: {code, message}}` with the
-// status of the stable ANCLA_E_* code's entry in proto/errors.ts, so scripts
+// status of the stable ANCLA_E_* code's entry in core/errors.ts, so scripts
 // branch on the code and humans read the message. Internals never leak: the server's own failure (an
 // unexpected error, or a code that is no refusal) is logged and answered with a
 // generic 500 ANCLA_E_INTERNAL.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { errorCatalog, errorEntries, isAnclaError } from "../../proto/errors.js";
+import { errorCatalog, errorEntries, isAnclaError } from "../../core/errors.js";
 
 export interface ErrorBody {
   error: { code: string; message: string };

@@ -1,6 +1,6 @@
 // The API's JSON shapes: snake_case keys, ISO-8601 times, absent values as null,
 // so every field is always present for scripts.
-import type { SiteProblem } from "../../catalog/compiler.js";
+import type { SiteProblem } from "../../catalog/compile-seam.js";
 import { shownProperties } from "../../catalog/diff.js";
 import { storedCatalog } from "../../catalog/envelope.js";
 import type { NodeProbes } from "../health/node-probes.js";

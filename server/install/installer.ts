@@ -5,7 +5,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import { certificateFingerprint } from "../../pki/fingerprint.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { renderInstallScript } from "./script.js";
 
 export interface InstallOptions {

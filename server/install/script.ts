@@ -2,7 +2,7 @@
 // per request with this server's address, its TLS key pin, its CA fingerprint
 // and the agent package's SHA-256 baked in. POSIX sh (Debian's dash), so it
 // runs on a host that has nothing but the base system and curl.
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 
 export interface InstallScriptValues {
   /** https://HOST:PORT: this server's configured name and HTTPS port. */

@@ -1,7 +1,7 @@
 // `ancla analysis show ROLLOUT_ID` and `ancla slo list`: the numbers behind
 // every rollout decision and every error budget, as tables or as the API's
 // JSON.
-import { JSON_FLAG, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, type Subcommand } from "../../core/cli.js";
 import type { analysisView } from "../http/routes/rollouts.js";
 import type { sloView } from "../http/routes/slos.js";
 import { ApiClient } from "./client.js";

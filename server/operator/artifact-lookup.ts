@@ -4,9 +4,9 @@
 // one the references cannot be checked, so they compile to a placeholder
 // digest and stderr says so, instead of failing a review on a laptop (as
 // `puppet parser validate` does not need the Puppet Server either).
-import { isAnclaError } from "../../proto/errors.js";
+import { isAnclaError } from "../../core/errors.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
-import type { ParsedArgs } from "../../proto/cli.js";
+import type { ParsedArgs } from "../../core/cli.js";
 import { ApiClient, ApiError } from "./client.js";
 import { resolveConnection } from "./connection.js";
 

@@ -5,8 +5,8 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Transform } from "node:stream";
-import { JSON_FLAG, str, usageError, type Subcommand } from "../../proto/cli.js";
-import { AnclaError } from "../../proto/errors.js";
+import { JSON_FLAG, str, usageError, type Subcommand } from "../../core/cli.js";
+import { AnclaError } from "../../core/errors.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";

@@ -1,5 +1,5 @@
 // `ancla cert list | sign NAME | reject NAME | revoke NAME`
-import { JSON_FLAG, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, type Subcommand } from "../../core/cli.js";
 import type { CertView } from "../http/views.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";

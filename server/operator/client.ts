@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { isIP } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { subjectAltNames } from "../../pki/subject-names.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import type { Connection } from "./connection.js";
 
 /** The API answered with an error; the message is `CODE: what happened`, the line runCli prints. */

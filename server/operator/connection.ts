@@ -2,9 +2,9 @@
 // server host) the data dir, like `puppetserver ca`. Each of URL, token and CA
 // is resolved on its own, so `--token` can override just the token.
 import { readFileSync } from "node:fs";
-import type { FlagSpec, ParsedArgs } from "../../proto/cli.js";
-import { str, usageError } from "../../proto/cli.js";
-import { AnclaError } from "../../proto/errors.js";
+import type { FlagSpec, ParsedArgs } from "../../core/cli.js";
+import { str, usageError } from "../../core/cli.js";
+import { AnclaError } from "../../core/errors.js";
 import { dataDirPaths, DEFAULT_DATA_DIR } from "../datadir.js";
 
 export interface Connection {

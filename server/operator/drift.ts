@@ -1,5 +1,5 @@
 // `ancla drift`: the fleet at a glance — nodes by status, runs per day by result.
-import { JSON_FLAG, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, type Subcommand } from "../../core/cli.js";
 import { wholeNumberFlag } from "../cli/flags.js";
 import { MAX_HISTORY_DAYS, NODE_STATUSES, type DriftDay, type NodeStatus } from "../status.js";
 import { ApiClient } from "./client.js";

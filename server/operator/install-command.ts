@@ -5,8 +5,8 @@
 // (-k only skips the CA check, as the host does not know Ancla's CA yet), and
 // the script is saved to a file and run only once fully downloaded (a pipe
 // into sh would run half a script, and hide a refused download behind sh's 0).
-import { JSON_FLAG, bool, parseDuration, str, usageError, type Subcommand } from "../../proto/cli.js";
-import { AnclaError } from "../../proto/errors.js";
+import { JSON_FLAG, bool, parseDuration, str, usageError, type Subcommand } from "../../core/cli.js";
+import { AnclaError } from "../../core/errors.js";
 import { ApiClient, ApiError } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `ancla`: the operator CLI. It talks to the server's HTTPS API; see
 // connection.ts for where it finds the URL, token and CA.
-import { JSON_FLAG, runCli } from "../../proto/cli.js";
+import { JSON_FLAG, runCli } from "../../core/cli.js";
 import { CONNECTION_FLAGS } from "./connection.js";
 import { artifactCommands } from "./artifact.js";
 import { releaseCommands } from "./release.js";

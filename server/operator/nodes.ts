@@ -1,7 +1,7 @@
 // `ancla nodes [--status S] [--search TEXT] [--fact PATH=VALUE] [--sort KEY] [--limit N]`
 // and `ancla node show NAME`.
-import { formatProblem } from "../../catalog/compiler.js";
-import { JSON_FLAG, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { formatProblem } from "../../catalog/compile-seam.js";
+import { JSON_FLAG, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
 import { wholeNumberFlag } from "../cli/flags.js";
 import type { NodeDetailView, NodeView, nodeProbesView } from "../http/views.js";
 

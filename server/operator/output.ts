@@ -1,6 +1,6 @@
 // Output for the operator CLI: aligned tables for people, JSON for scripts.
-import type { ParsedArgs } from "../../proto/cli.js";
-import { bool } from "../../proto/cli.js";
+import type { ParsedArgs } from "../../core/cli.js";
+import { bool } from "../../core/cli.js";
 
 export type Cell = string | number | boolean | null | undefined;
 

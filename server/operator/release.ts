@@ -1,6 +1,6 @@
 // `ancla release list|show VERSION`: the site versions the server kept, which
 // rollouts move nodes between, and what one of them holds.
-import { JSON_FLAG, usageError, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, usageError, type Subcommand } from "../../core/cli.js";
 import { shortVersion } from "../releases/version.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";

@@ -1,6 +1,6 @@
 // `ancla report show NAME [--run ID]`: the node's latest run (or the one named), events first.
 import type { JsonValue } from "@bufbuild/protobuf";
-import { JSON_FLAG, str, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, str, type Subcommand } from "../../core/cli.js";
 import type { Report } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";

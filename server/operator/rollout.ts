@@ -1,7 +1,7 @@
 // `ancla rollout start|status|list|pause|resume|approve|abort|rollback`: move
 // an environment to a new release in the steps of its strategy, and follow or
 // steer it. Each prints the rollout (--json: the API's object, with its id).
-import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";

@@ -4,7 +4,7 @@
 // is printed as its report arrives. Nodes not connected run at their next
 // interval and are not waited for.
 import { setTimeout as sleep } from "node:timers/promises";
-import { JSON_FLAG, bool, EXIT_FAILURE, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, EXIT_FAILURE, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
 import type { ReportSummaryView } from "../http/views.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";

@@ -5,11 +5,11 @@
 // editors and terminals can jump to it).
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { formatProblem, type Facts, type SiteCompiler, type SiteProblem } from "../../catalog/compiler.js";
+import { formatProblem, type Facts, type SiteCompiler, type SiteProblem } from "../../catalog/compile-seam.js";
 import { plural } from "../../catalog/diff.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
-import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
-import { AnclaError, isAnclaError } from "../../proto/errors.js";
+import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
+import { AnclaError, isAnclaError } from "../../core/errors.js";
 import type { NodeDetailView, NodeView } from "../http/views.js";
 import { ApiClient } from "./client.js";
 import { operatorArtifactLookup } from "./artifact-lookup.js";
@@ -62,7 +62,7 @@ interface NodeValidation {
  * YAML) is most of what `ancla` would otherwise load before it can print --help.
  */
 export async function siteCompiler(siteDir: string, artifacts: ArtifactLookup): Promise<SiteCompiler> {
-  const { createSiteCompiler } = await import("../../catalog/site/compiler.js");
+  const { createSiteCompiler } = await import("../../catalog/site/create-site-compiler.js");
   return createSiteCompiler(siteDir, { artifacts });
 }
 

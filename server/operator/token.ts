@@ -1,7 +1,7 @@
 // `ancla token create|list|revoke`: bootstrap tokens, which sign an agent's request at once.
 // `ancla api-token create|list|revoke`: operator API tokens with a role (e.g. viewer, for Prometheus).
 // All admin only; a revocation is immediate and audited.
-import { JSON_FLAG, bool, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../proto/cli.js";
+import { JSON_FLAG, bool, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../ca/token-rules.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";

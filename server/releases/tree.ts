@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, rename, rm, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { sha256Hex } from "../../catalog/canonical.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import type { ContentStore } from "../catalogs/content-store.js";
 import type { ReleaseRecord } from "../store/store.js";
 

@@ -12,7 +12,7 @@
 // nor a jump of the wall clock shortens or lengthens it.
 import { randomBytes } from "node:crypto";
 import { strategyOf, type DeliveryPolicy, type RolloutStep } from "../../catalog/site/delivery.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import type { Logger } from "../log.js";
 import type { ReleaseStore, ReleaseSummary } from "../store/store.js";
 import { ENDED_STATES, type GateFailure, type RolloutEvent, type RolloutNode, type RolloutReason, type RolloutRecord, type RolloutStore } from "../store/rollouts.js";

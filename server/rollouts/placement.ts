@@ -2,7 +2,7 @@
 // site's delivery policy (policy.ts), the node's environment and the
 // rollouts (controller.ts) decide it. A site with no strategy at all takes
 // the early way out, so it compiles exactly as before rollouts existed.
-import type { ReleaseAt } from "../../catalog/compiler.js";
+import type { ReleaseAt } from "../../catalog/compile-seam.js";
 import type { ReleaseTrees } from "../releases/tree.js";
 import type { RolloutController } from "./controller.js";
 import type { SitePolicy } from "./policy.js";

@@ -1,6 +1,6 @@
 // The store's part for compiled catalogs: each node's signed catalogs by
 // serial, and the latest compile failure per node.
-import type { SiteProblem } from "../../catalog/compiler.js";
+import type { SiteProblem } from "../../catalog/compile-seam.js";
 
 export interface StoredCatalog {
   certname: string;

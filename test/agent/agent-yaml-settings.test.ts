@@ -6,7 +6,7 @@ import t, { type Test } from "tap";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { settingsTable } from "../../proto/config.js";
+import { settingsTable } from "../../core/config.js";
 import { AGENT_YAML, DEFAULT_FACTS_DIR, enrollmentPath, loadSettings } from "../../agent/settings.js";
 import { ROOT } from "../helpers/processes.js";
 

@@ -11,7 +11,7 @@ import { createCertificateAuthority, issueCertificate, randomSerialHex } from ".
 import { certificateFingerprint } from "../../pki/fingerprint.js";
 import { generateKeyPair } from "../../pki/keys.js";
 import { BootstrapService, CertificateState } from "../../proto/gen/ancla/v1/bootstrap_pb.js";
-import { isAnclaError, type AnclaError } from "../../proto/errors.js";
+import { isAnclaError, type AnclaError } from "../../core/errors.js";
 import { addService } from "../../proto/grpc.js";
 
 const ca = createCertificateAuthority("Ancla Test CA", 30);

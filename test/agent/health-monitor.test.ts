@@ -27,7 +27,7 @@ import { CATALOG_PAYLOAD_TYPE, type Catalog, type Probe } from "../../catalog/mo
 import { createCertificateAuthority, issueCertificate } from "../../pki/ca.js";
 import { signEnvelope } from "../../pki/dsse.js";
 import { generateKeyPair } from "../../pki/keys.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { ReportSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { eventually } from "../server/_helpers.js";
 import { catalogOf, file } from "./_helpers.js";

@@ -46,7 +46,7 @@ t.test("never half-written: no temp file is read as a batch; a broken file is mo
 
 t.test("the sender queues what the server does not take and delivers it oldest first on the next send", async (t) => {
   const { HealthSender } = await import("../../agent/health/sender.js");
-  const { AnclaError } = await import("../../proto/errors.js");
+  const { AnclaError } = await import("../../core/errors.js");
   const layout = stateLayout(t.testdir({}));
   let away = true;
   const got: string[] = [];
@@ -92,7 +92,7 @@ const endedOf = (b: { probes?: { endedAtMs?: bigint }[] }) => (b.probes ?? []).m
 /** A sender over a counting queue whose server is away until `server.away` is false; what it took, in order. */
 async function harness(t: Test, layout: ReturnType<typeof stateLayout>, windowsPerBatch?: number, entriesPerBatch?: number, clockFrom = 1_000_000) {
   const { HealthSender } = await import("../../agent/health/sender.js");
-  const { AnclaError } = await import("../../proto/errors.js");
+  const { AnclaError } = await import("../../core/errors.js");
   const server = { away: true, takes: (_id: string) => !server.away, attempts: [] as string[], delivered: [] as { batchId: string; ended: number[]; saturation: number; sentAtMs?: bigint }[] };
   const queue = new CountingQueue(layout, undefined, windowsPerBatch, entriesPerBatch);
   let clock = clockFrom;
@@ -250,7 +250,7 @@ t.test("a merged batch stays within the server's windows a batch", async (t) => 
 
 t.test("lazy delivery keeps the rules: a refused batch is dropped and logged, a broken file moved aside, the fresh batch last", async (t) => {
   const { HealthSender } = await import("../../agent/health/sender.js");
-  const { AnclaError } = await import("../../proto/errors.js");
+  const { AnclaError } = await import("../../core/errors.js");
   const layout = stateLayout(t.testdir({}));
   const queue = new CountingQueue(layout);
   const [a, bad, refused, b] = [batch(1000), newBatchId(2000), batch(3000), batch(4000)];

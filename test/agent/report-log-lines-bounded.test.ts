@@ -5,7 +5,7 @@ import t from "tap";
 import { create } from "@bufbuild/protobuf";
 import { LogLevel, LogLineSchema } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { buildReport } from "../../agent/run/report.js";
-import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../proto/limits.js";
+import { DEFAULT_MAX_REPORT_LOG_LINES } from "../../core/limits.js";
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => create(LogLineSchema, { time: new Date().toISOString(), level: LogLevel.INFO, message: `line ${i}` }));
 

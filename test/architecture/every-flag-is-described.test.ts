@@ -5,7 +5,7 @@ import t from "tap";
 import { commands as agentCommands } from "../../agent/cli/commands.js";
 import { operatorCommands } from "../../packaging/deb/server-manpages.js";
 import { esc, renderManPage } from "../../packaging/deb/manpage.js";
-import { commandHelp, flagLabel, type Subcommand } from "../../proto/cli.js";
+import { commandHelp, flagLabel, type Subcommand } from "../../core/cli.js";
 import { serverCommands } from "../../server/cli/commands.js";
 
 t.test("each command's help lists each of its flags with what it does", async (t) => {

@@ -1,7 +1,7 @@
 // Shared by the catalog tests: compile a site written into a tap test dir.
 import type { Test } from "tap";
-import { formatProblem, type CompileResult, type Facts } from "../../catalog/compiler.js";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
+import { formatProblem, type CompileResult, type Facts } from "../../catalog/compile-seam.js";
+import { createSiteCompiler } from "../../catalog/site/create-site-compiler.js";
 import type { CatalogBody } from "../../catalog/model.js";
 
 export type SiteFiles = NonNullable<Parameters<Test["testdir"]>[0]>;

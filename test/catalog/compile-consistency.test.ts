@@ -1,7 +1,7 @@
 // A catalog never claims one site version while holding files of another:
 // the compiler retries when the version moves during a compile, and gives up when it keeps moving.
 import t, { type Test } from "tap";
-import type { SiteCompiler } from "../../catalog/compiler.js";
+import type { SiteCompiler } from "../../catalog/compile-seam.js";
 import { expectOk, problemLines, site } from "./_helpers.js";
 
 const files = site({ base: "resources:\n  - type: file\n    title: /srv/a\n" });
@@ -9,7 +9,7 @@ const files = site({ base: "resources:\n  - type: file\n    title: /srv/a\n" });
 /** A compiler over `files` whose site version answers `versions` in turn, then the last one forever. */
 async function withVersions(t: Test, versions: string[]): Promise<SiteCompiler> {
   let call = 0;
-  const { createSiteCompiler } = await t.mockImport<typeof import("../../catalog/site/compiler.js")>("../../catalog/site/compiler.js", {
+  const { createSiteCompiler } = await t.mockImport<typeof import("../../catalog/site/create-site-compiler.js")>("../../catalog/site/create-site-compiler.js", {
     "../../catalog/site-version.js": { siteVersion: async () => versions[Math.min(call++, versions.length - 1)] },
   });
   return createSiteCompiler(t.testdir(files));

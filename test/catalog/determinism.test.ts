@@ -2,8 +2,8 @@
 import t from "tap";
 import { bodyDigest, canonicalJson } from "../../catalog/canonical.js";
 import fc from "fast-check";
-import type { CompileResult, Facts } from "../../catalog/compiler.js";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
+import type { CompileResult, Facts } from "../../catalog/compile-seam.js";
+import { createSiteCompiler } from "../../catalog/site/create-site-compiler.js";
 import { expectOk, site } from "./_helpers.js";
 
 const files = site(

@@ -3,7 +3,7 @@
 // place nodes, without modules. A name that cannot be an environment (it is
 // used in commands, URLs and metric labels) is a problem at its position.
 import t from "tap";
-import type { CompileResult } from "../../catalog/compiler.js";
+import type { CompileResult } from "../../catalog/compile-seam.js";
 import { compileFiles, problemLines } from "./_helpers.js";
 
 const base = { "module.yaml": "resources:\n  - type: file\n    title: /srv/base\n    ensure: directory\n" };

@@ -1,7 +1,7 @@
 // A require chain as long as a generated site can make must not overflow the
 // stack when the compiler looks for cycles (it used a recursive Tarjan).
 import t from "tap";
-import type { SiteProblem } from "../../catalog/compiler.js";
+import type { SiteProblem } from "../../catalog/compile-seam.js";
 import { link, type Declared } from "../../catalog/site/graph.js";
 
 const LENGTH = 100_000;

@@ -6,7 +6,7 @@ import path from "node:path";
 import fc from "fast-check";
 import t from "tap";
 import { bodyDigest } from "../../catalog/canonical.js";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
+import { createSiteCompiler } from "../../catalog/site/create-site-compiler.js";
 
 const FILES: { [rel: string]: string } = {
   "ancla.yaml": 'hierarchy: ["nodes/${node.name}.yaml", "os/${facts.os.family}.yaml", "common.yaml"]\n',

@@ -2,7 +2,7 @@
 // the compile warns (as puppet-lint does) at its title, and still gives the catalog.
 import t from "tap";
 import { compileFiles, expectOk, site } from "./_helpers.js";
-import { formatProblem } from "../../catalog/compiler.js";
+import { formatProblem } from "../../catalog/compile-seam.js";
 
 const MODULE = `resources:
   - type: exec

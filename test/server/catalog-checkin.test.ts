@@ -5,8 +5,8 @@
 import t from "tap";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Facts, SiteCompiler } from "../../catalog/compiler.js";
-import { createSiteCompiler } from "../../catalog/site/compiler.js";
+import type { Facts, SiteCompiler } from "../../catalog/compile-seam.js";
+import { createSiteCompiler } from "../../catalog/site/create-site-compiler.js";
 import { CATALOG_PAYLOAD_TYPE, type Catalog } from "../../catalog/model.js";
 import { createCertificateAuthority, issueCertificate, randomSerialHex } from "../../pki/ca.js";
 import { verifyEnvelope } from "../../pki/dsse.js";

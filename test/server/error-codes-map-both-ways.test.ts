@@ -1,9 +1,9 @@
-// proto/errors.ts is the one table of codes: each code's gRPC status as the
+// core/errors.ts is the one table of codes: each code's gRPC status as the
 // server sends it and the agent reads it back, and its HTTP status.
 import t from "tap";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { asTransportError } from "../../agent/transport.js";
-import { AnclaError, errorEntries, type AnclaErrorCode } from "../../proto/errors.js";
+import { AnclaError, errorEntries, type AnclaErrorCode } from "../../core/errors.js";
 import { toRpcError } from "../../server/grpc/status.js";
 import { toHttpError } from "../../server/http/errors.js";
 

@@ -6,7 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { createCertificateAuthority, issueCertificate, randomSerialHex } from "../../pki/ca.js";
 import { generateKeyPair } from "../../pki/keys.js";
 import { AgentService } from "../../proto/gen/ancla/v1/agent_pb.js";
-import { AnclaError } from "../../proto/errors.js";
+import { AnclaError } from "../../core/errors.js";
 import { addService, makeClient, type ServiceHandlers } from "../../proto/grpc.js";
 import { reportingInternalErrors, rpcFail } from "../../server/grpc/status.js";
 

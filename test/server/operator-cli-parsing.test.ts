@@ -3,7 +3,7 @@
 // the flags every command takes listed in the top-level help.
 import t from "tap";
 import { cli } from "../helpers/processes.js";
-import { ANCLA_VERSION } from "../../proto/version.js";
+import { ANCLA_VERSION } from "../../core/version.js";
 import { startRealServer } from "./_server.js";
 
 t.test("a global flag before the command is the command's flag", async (t) => {

@@ -44,7 +44,7 @@ interface ListView {
   hasNode(certname: string): boolean;
 }
 
-export function certificateRoutes(app: FastifyInstance, deps: Pick<ApiDeps, "certs" | "store">): void {
+export function certificatePageRoutes(app: FastifyInstance, deps: Pick<ApiDeps, "certs" | "store">): void {
   const { certs } = deps;
   app.get<{ Querystring: CertificatesQuerystring }>("/certificates", async (request, reply) => {
     const caller = request.apiToken!;

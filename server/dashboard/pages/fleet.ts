@@ -3,7 +3,7 @@
 // summaries (kept on ingest), one page of nodes at a time.
 import type { FastifyInstance } from "fastify";
 import { SERVER_CERT_RENEW_DAYS } from "../../../pki/server-cert-renewal.js";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { driftHistory, fleetSummary, isNodeStatus, listNodes, NODE_STATUSES, type NodeQuery, type NodeStatus, type NodeSummary } from "../../status.js";
 import { driftChart } from "../chart.js";
@@ -37,7 +37,7 @@ interface Filters {
   page: number;
 }
 
-export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function fleetPageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Querystring: FleetQuerystring }>("/", async (request, reply) => {
     const f = parseFilters(request.query);
     const options = deps.statusOptions();

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { storedCatalog } from "../../../catalog/envelope.js";
 import { nodeProbes } from "../../health/node-probes.js";
 import { probesSection } from "./node-probes.js";
-import { formatProblem } from "../../../catalog/compiler.js";
+import { formatProblem } from "../../../catalog/compile-seam.js";
 import type { Catalog, Resource } from "../../../catalog/model.js";
 import { certificateStatus, type CertificateStatus } from "../../ca/status.js";
 import { clockSkewSeconds, nodeDetail, runStatus, type NodeDetail } from "../../status.js";
@@ -31,7 +31,7 @@ interface NodeQuerystring {
   facts?: string;
 }
 
-export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function nodePageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { certname: string }; Querystring: NodeQuerystring }>("/nodes/:certname", async (request, reply) => {
     const { certname } = request.params;
     const self = (section: "resources" | "facts") => (pageNo: number) =>

@@ -24,7 +24,7 @@ interface ReportQuerystring {
   node?: string;
 }
 
-export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function reportPageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { runId: string }; Querystring: ReportQuerystring }>("/reports/:runId", async (request, reply) => {
     const { runId } = request.params;
     const node = request.query.node || undefined;

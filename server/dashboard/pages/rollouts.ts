@@ -5,7 +5,7 @@
 // the same controller as the API and the CLI, under the token's name, so it
 // checks and audits each of them exactly as there.
 import type { FastifyInstance } from "fastify";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { actorOf, requireRole } from "../../http/auth.js";
 import { rolloutView, stepsView } from "../../http/routes/rollouts.js";
 import { describeStep } from "../../rollouts/cohorts.js";

@@ -4,7 +4,7 @@
 // raw-body parser applies to these routes only.
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import type { Artifact, ArtifactStore } from "../../artifacts/store.js";
 import type { Store } from "../../store/store.js";
 import { actorOf, authenticate, requireRole } from "../auth.js";

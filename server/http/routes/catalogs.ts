@@ -1,6 +1,6 @@
 // Catalogs by digest: what a report's catalog_digest names, decoded.
 import type { FastifyInstance } from "fastify";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { requireRole } from "../auth.js";
 import { catalogSchema, fields, responses } from "../schemas.js";
 import { catalogView } from "../views.js";

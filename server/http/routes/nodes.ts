@@ -1,7 +1,7 @@
 // Nodes: the filtered, sorted, paged list; one node; its latest report; its current catalog.
 import { ENVIRONMENT_NAME } from "../../../catalog/site/rules.js";
 import type { FastifyInstance } from "fastify";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { reportToJson } from "../../../proto/report-words.js";
 import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
 import { actorOf, requireRole } from "../auth.js";

@@ -2,7 +2,7 @@
 // first, and one with its files. Viewer role: they hold no secrets beyond
 // what catalogs already show (file names and digests, not bytes).
 import type { FastifyInstance } from "fastify";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { fileMode } from "../../releases/version.js";
 import type { ReleaseRecord, ReleaseSummary } from "../../store/store.js";
 import { requireRole } from "../auth.js";

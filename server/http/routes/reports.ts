@@ -1,6 +1,6 @@
 // Reports: paged (keyset) with filters, one report in full, its events.
 import type { FastifyInstance } from "fastify";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { reportStatusWords, reportToJson } from "../../../proto/report-words.js";
 import { MAX_REPORT_PAGE } from "../../store/store.js";
 import { requireRole } from "../auth.js";

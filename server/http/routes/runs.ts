@@ -5,7 +5,7 @@
 // the reports for runs that started after `requested_at`).
 import type { FastifyInstance } from "fastify";
 import picomatch from "picomatch";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { listNodes, MAX_NODE_LIMIT } from "../../status.js";
 import type { WatchHub } from "../../watch/hub.js";
 import { actorOf, requireRole } from "../auth.js";

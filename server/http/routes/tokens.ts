@@ -2,7 +2,7 @@
 // Either kind is revoked at once by DELETE; revoked tokens stay listed, with when.
 import type { FastifyInstance } from "fastify";
 import picomatch from "picomatch";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/token-rules.js";
 import type { ApiTokenRecord, BootstrapTokenRecord, Role } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";

@@ -1,5 +1,5 @@
 // The SQLite implementation of ArtifactRecordStore.
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import type { Artifact, ArtifactRecordStore } from "../artifacts.js";
 import { date, ms, type Statements } from "./statements.js";
 

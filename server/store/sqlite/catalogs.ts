@@ -1,6 +1,6 @@
 // The SQLite implementation of CatalogStore.
-import type { SiteProblem } from "../../../catalog/compiler.js";
-import { AnclaError } from "../../../proto/errors.js";
+import type { SiteProblem } from "../../../catalog/compile-seam.js";
+import { AnclaError } from "../../../core/errors.js";
 import type { CatalogStore, CompileFailure, StoredCatalog } from "../catalogs.js";
 import { date, ms, type Statements } from "./statements.js";
 import { ensureNode } from "./summaries.js";

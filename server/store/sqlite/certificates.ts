@@ -1,6 +1,6 @@
 // The SQLite implementation of CertificateStore.
 import { normalizeSerialHex } from "../../../pki/serial.js";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import type { BootstrapTokenRecord, CertificateRecord, CertificateRequest, CertificateState, CertificateStore, IssuedCertificate } from "../certificates.js";
 import { date, ms, optDate, optStr, type Statements } from "./statements.js";
 

@@ -3,7 +3,7 @@
 // Every part works on the one connection; its methods do their SQL before
 // they return (better-sqlite3 is synchronous) and resolve at once.
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import type { Store, StoreParts } from "../store.js";
 import { SqliteAccessStore } from "./access.js";
 import { SqliteArtifactRecordStore } from "./artifacts.js";

@@ -1,6 +1,6 @@
 // The SQLite implementation of ReportStore.
 import { create, type JsonValue } from "@bufbuild/protobuf";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import { EventSchema, type Event, type Report } from "../../../proto/gen/ancla/v1/agent_pb.js";
 import { eventResultWords, reportFromJson, reportStatusWords, reportToJson } from "../../../proto/report-words.js";
 import { countsOf, eventFlags } from "../../report-status.js";

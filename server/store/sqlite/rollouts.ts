@@ -1,6 +1,6 @@
 // The SQLite implementation of RolloutStore, on the store's connection.
 import type { Strategy } from "../../../catalog/site/delivery.js";
-import { AnclaError } from "../../../proto/errors.js";
+import { AnclaError } from "../../../core/errors.js";
 import type { Approval, EnvironmentNode, RolloutEvent, RolloutNode, RolloutReason, RolloutRecord, RolloutState, RolloutStore } from "../rollouts.js";
 import { date, ms, optDate, type Statements } from "./statements.js";
 

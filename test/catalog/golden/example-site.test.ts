@@ -7,9 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { canonicalJson } from "../../../catalog/canonical.js";
-import type { CompileResult, Facts } from "../../../catalog/compiler.js";
-import { formatProblem } from "../../../catalog/compiler.js";
-import { createSiteCompiler } from "../../../catalog/site/compiler.js";
+import type { CompileResult, Facts } from "../../../catalog/compile-seam.js";
+import { formatProblem } from "../../../catalog/compile-seam.js";
+import { createSiteCompiler } from "../../../catalog/site/create-site-compiler.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../../..");

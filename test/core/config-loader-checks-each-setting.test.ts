@@ -1,4 +1,4 @@
-// proto/config.ts, the one loader of the config files: a file read against
+// core/config.ts, the one loader of the config files: a file read against
 // its schema gives typed, scaled values with the defaults filled in, or one
 // error naming the file, the position, the key and what is wrong; an unknown
 // key is refused with the known ones listed, never taken as the default.
@@ -6,7 +6,7 @@ import t, { type Test } from "tap";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, settingsTable, type ConfigSchema } from "../../proto/config.js";
+import { loadConfig, settingsTable, type ConfigSchema } from "../../core/config.js";
 
 const SCHEMA = {
   name: { field: "name", type: "string", description: "what it is called" },

@@ -1,6 +1,6 @@
 // Shared command-line plumbing for the three binaries (ancla-server, ancla-agent,
 // ancla): strict flag parsing, --help, and the one-clear-line failure contract.
-// It lives in proto/ because agent/ and server/ may not import each other.
+// It lives in core/ because agent/ and server/ may not import each other.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { durationSeconds } from "./duration.js";
 import { AnclaError } from "./errors.js";

@@ -6,7 +6,7 @@
 // wrong. Unknown keys are refused with the known ones listed: a typo that
 // silently means "the default" is found only when it matters.
 // JSON is YAML, so server.json goes through the same parser and its errors
-// carry positions too. It lives in proto/ because both the agent and the
+// carry positions too. It lives in core/ because both the agent and the
 // server read config files.
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";

@@ -2,7 +2,7 @@
 // parsed and compiled once per site version; a node's compile only evaluates
 // expressions and assembles its catalog.
 import path from "node:path";
-import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../compiler.js";
+import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../compile-seam.js";
 import { siteVersion } from "../site-version.js";
 import type { ArtifactLookup } from "./artifact.js";
 import { compileNode, environmentOf } from "./compile-node.js";

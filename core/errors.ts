@@ -1,7 +1,7 @@
 // The one catalog of Ancla errors. Codes are stable (they appear in reports,
 // logs and gRPC details, and users search for them); messages say what to do.
-// It lives in proto/ because every layer above (pki, catalog, agent, server)
-// raises these and proto/ is the layer they all share.
+// It lives in core/ because every layer above (proto, pki, catalog, agent,
+// server) raises these and core/ is the floor they all stand on.
 
 /** gRPC status codes by name, so this file needs no gRPC library (the server and agent map names to numbers). */
 export type GrpcStatusName = "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "PERMISSION_DENIED" | "UNAUTHENTICATED" | "NOT_FOUND" | "ALREADY_EXISTS" | "RESOURCE_EXHAUSTED" | "UNAVAILABLE" | "INTERNAL";
