@@ -3,7 +3,7 @@
 // dashboard can never disagree about what "drifted" means.
 import type { SiteProblem } from "../catalog/compile-seam.js";
 import { AnclaError } from "../core/errors.js";
-import type { NodeOverview, NodeRecord, ReportCounts, ReportSummary, Store } from "./store/store.js";
+import type { NodeOverview, NodeRecord, NodeSort, ReportCounts, ReportSummary, Store } from "./store/store.js";
 
 export const NODE_STATUSES = [
   "compile-failed",
@@ -144,7 +144,7 @@ export interface NodeQuery extends StatusOptions {
   fact?: { path: string; value: string };
   /** Only nodes in this environment (as of their last successful compile). */
   environment?: string;
-  sort?: "certname" | "status" | "last_run";
+  sort?: NodeSort;
   order?: "asc" | "desc";
   /** Default 100, at most 1000. */
   limit?: number;
@@ -155,6 +155,9 @@ export interface NodePage {
   /** All nodes matching the query, not just this page. */
   total: number;
   nodes: NodeSummary[];
+  /** The page's size and position as used (the defaults when the query left them out). */
+  limit: number;
+  offset: number;
 }
 
 export const DEFAULT_NODE_LIMIT = 100;
@@ -184,7 +187,7 @@ export async function listNodes(store: Store, q: NodeQuery = {}): Promise<NodePa
     limit,
     offset,
   });
-  return { total: page.total, nodes: page.nodes.map((n) => summarizeNode(n, options)) };
+  return { total: page.total, nodes: page.nodes.map((n) => summarizeNode(n, options)), limit, offset };
 }
 
 /** How many nodes are in each status; every status is present. */
@@ -207,6 +210,8 @@ export interface DriftDay {
 }
 
 const DAY_MS = 86_400_000;
+/** How many days of drift history the API and the dashboard show unless asked. */
+export const DEFAULT_HISTORY_DAYS = 30;
 export const MAX_HISTORY_DAYS = 366;
 
 /** Runs per UTC day by run status for the last `days` days up to today, oldest first; days without runs are zeros. */

@@ -3,7 +3,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server as TlsServer } from "node:tls";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify from "fastify";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { CertificateService } from "../ca/service.js";
 import { dashboardRoutes } from "../dashboard/index.js";
@@ -16,14 +16,14 @@ import type { RolloutController } from "../rollouts/controller.js";
 import type { SloBudgets } from "../slo/service.js";
 import type { Store } from "../store/store.js";
 import { WatchHub } from "../watch/hub.js";
-import { authenticate } from "./auth.js";
+import { authenticated } from "./auth.js";
 import { countInternalErrors, handleError, handleNotFound } from "./errors.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { auditRoutes } from "./routes/audit.js";
 import { releaseRoutes } from "./routes/releases.js";
 import { catalogRoutes } from "./routes/catalogs.js";
 import { certRoutes } from "./routes/certs.js";
-import type { ApiDeps } from "./routes/deps.js";
+import type { ApiDeps, ApiInstance } from "./routes/deps.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { installRoutes } from "./routes/install.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -107,12 +107,15 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   // Before the routes: swagger collects their schemas as they are added.
   await app.register(swagger, OPENAPI);
   const watch = opts.watch ?? new WatchHub();
-  await app.register(async (api: FastifyInstance) => registerApi(api, deps, watch), { prefix: "/api/v1" });
-  if (opts.artifacts) await app.register(artifactRoutes(opts.artifacts, opts.store, opts.maxArtifactBytes), { prefix: "/api/v1" });
+  await app.register(
+    authenticated(deps.store, (api) => registerApi(api, deps, watch)),
+    { prefix: "/api/v1" },
+  );
+  if (opts.artifacts) await app.register(authenticated(opts.store, artifactRoutes(opts.artifacts, opts.store, opts.maxArtifactBytes)), { prefix: "/api/v1" });
   if (opts.install) await app.register(installRoutes(opts.install, opts.store));
   // The API's description is public (it holds no data), so clients can read it before they have a token.
   app.get("/api/v1/openapi.json", async () => app.swagger());
-  await app.register(metricsRoutes(metrics, opts.store));
+  await app.register(authenticated(opts.store, metricsRoutes(metrics)));
   await app.register(dashboardRoutes(deps));
   await app.listen({ host: opts.host, port: opts.port });
   return {
@@ -122,8 +125,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   };
 }
 
-async function registerApi(api: FastifyInstance, deps: ApiDeps, watch: WatchHub): Promise<void> {
-  api.addHook("onRequest", authenticate(deps.store));
+async function registerApi(api: ApiInstance, deps: ApiDeps, watch: WatchHub): Promise<void> {
   certRoutes(api, deps);
   tokenRoutes(api, deps);
   nodeRoutes(api, deps);

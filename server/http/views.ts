@@ -1,39 +1,21 @@
-// The API's JSON shapes: snake_case keys, ISO-8601 times, absent values as null,
-// so every field is always present for scripts.
-import type { SiteProblem } from "../../catalog/compile-seam.js";
+// The API's JSON values, built to the shapes in schemas.ts: snake_case keys,
+// ISO-8601 times, absent values as null, so every field is always present for scripts.
 import { shownProperties } from "../../catalog/diff.js";
 import { storedCatalog } from "../../catalog/envelope.js";
 import type { NodeProbes } from "../health/node-probes.js";
-import { resourceRef, type Edge, type JsonValue } from "../../catalog/model.js";
+import { resourceRef } from "../../catalog/model.js";
 import { formatSha256 } from "../../pki/fingerprint.js";
 import type { Event } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { eventResultWords } from "../../proto/report-words.js";
 import type { CertificateSummary } from "../ca/service.js";
 import { certificateStatus } from "../ca/status.js";
 import { clockSkewSeconds, runStatus, type NodeDetail, type NodeSummary } from "../status.js";
-import type { CompileFailure, ReportCounts, ReportSummary, StoredAuditEntry, StoredCatalog } from "../store/store.js";
+import type { CompileFailure, ReportSummary, StoredAuditEntry, StoredCatalog } from "../store/store.js";
+import type { AuditEntryJson, CatalogJson, CertJson, CompileFailureJson, EventJson, NodeDetailJson, NodeJson, NodeProbesJson, ReportSummaryJson } from "./schemas.js";
 
 const iso = (d: Date | undefined): string | null => (d ? d.toISOString() : null);
 
-export interface CertView {
-  certname: string;
-  state: string;
-  /** The state as shown: pending, pending renewal, signed, expired, revoked, rejected (server/ca/status.ts). */
-  status: string;
-  public_key_sha256: string;
-  /** "SHA256:AB:CD:…", as the waiting agent prints it. */
-  public_key_fingerprint: string;
-  serial: string | null;
-  not_after: string | null;
-  requested_at: string;
-  signed_at: string | null;
-  revoked_at: string | null;
-  rejected_at: string | null;
-  /** A waiting renewal: the serial of the expired certificate whose key asks again. */
-  renewal_of: string | null;
-}
-
-export function certView(c: CertificateSummary): CertView {
+export function certView(c: CertificateSummary): CertJson {
   return {
     certname: c.certname,
     state: c.state,
@@ -50,30 +32,7 @@ export function certView(c: CertificateSummary): CertView {
   };
 }
 
-export interface NodeView {
-  certname: string;
-  status: string;
-  last_checkin_at: string;
-  last_report_at: string | null;
-  last_run_id: string | null;
-  last_run_at: string | null;
-  /** The latest run's agent clock minus the server's (start + duration vs receive time); flagged past ±60. */
-  clock_skew_seconds: number | null;
-  /** The agent's status of the latest run: changed | unchanged | failed | noop. */
-  last_run_status: string | null;
-  last_run_noop: boolean | null;
-  last_run_duration_ms: number | null;
-  catalog_digest: string | null;
-  site_version: string | null;
-  counts: ReportCounts | null;
-  corrective: boolean | null;
-  failed: boolean | null;
-  compile_failed_at: string | null;
-  /** From its last successful compile; null before one. */
-  environment: string | null;
-}
-
-export function nodeView(n: NodeSummary): NodeView {
+export function nodeView(n: NodeSummary): NodeJson {
   return {
     certname: n.certname,
     status: n.status,
@@ -95,15 +54,7 @@ export function nodeView(n: NodeSummary): NodeView {
   };
 }
 
-export interface NodeDetailView extends NodeView {
-  first_checkin_at: string;
-  deactivated_at: string | null;
-  facts: Record<string, unknown> | null;
-  facts_updated_at: string | null;
-  compile_failure: { site_version: string; at: string; problems: SiteProblem[] } | null;
-}
-
-export function nodeDetailView(n: NodeDetail): NodeDetailView {
+export function nodeDetailView(n: NodeDetail): NodeDetailJson {
   const f = n.compileFailure;
   return {
     ...nodeView(n),
@@ -115,42 +66,11 @@ export function nodeDetailView(n: NodeDetail): NodeDetailView {
   };
 }
 
-export interface AuditView {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  detail: Record<string, unknown>;
-}
-
-export function auditView(e: StoredAuditEntry): AuditView {
+export function auditView(e: StoredAuditEntry): AuditEntryJson {
   return { id: e.id, at: e.at.toISOString(), actor: e.actor, action: e.action, target: e.target, detail: e.detail };
 }
 
-export interface ReportSummaryView {
-  run_id: string;
-  certname: string;
-  /** As the agent reported it: changed | unchanged | failed | noop. */
-  status: string;
-  /** What the run means for its node (failed, drifted, noop-pending, changed, unchanged). */
-  run_status: string;
-  noop: boolean;
-  catalog_digest: string;
-  site_version: string;
-  started_at: string;
-  received_at: string;
-  duration_ms: number;
-  /** The agent's clock minus the server's, as far as this report tells (server/status.ts clockSkewSeconds). */
-  clock_skew_seconds: number;
-  counts: ReportCounts;
-  has_changes: boolean;
-  has_corrective: boolean;
-  has_failed_event: boolean;
-  has_pending_noop: boolean;
-}
-
-export function reportSummaryView(r: ReportSummary): ReportSummaryView {
+export function reportSummaryView(r: ReportSummary): ReportSummaryJson {
   return {
     run_id: r.runId,
     certname: r.certname,
@@ -171,47 +91,16 @@ export function reportSummaryView(r: ReportSummary): ReportSummaryView {
   };
 }
 
-export interface EventView {
-  resource: string;
-  property: string;
-  desired: string;
-  actual: string;
-  result: string;
-  corrective: boolean;
-  message: string;
-  /** Unified diff of a file's content; empty when none (or redacted). */
-  diff: string;
-}
-
-export function eventView(e: Event): EventView {
+export function eventView(e: Event): EventJson {
   return { resource: e.resource, property: e.property, desired: e.desired, actual: e.actual, result: eventResultWords.word(e.result), corrective: e.corrective, message: e.message, diff: e.diff };
 }
 
-export interface CompileFailureView {
-  certname: string;
-  site_version: string;
-  at: string;
-  problems: SiteProblem[];
-}
-
-export function compileFailureView(f: CompileFailure): CompileFailureView {
+export function compileFailureView(f: CompileFailure): CompileFailureJson {
   return { certname: f.certname, site_version: f.siteVersion, at: f.at.toISOString(), problems: f.problems };
 }
 
-export interface CatalogView {
-  certname: string;
-  serial: number;
-  digest: string;
-  site_version: string;
-  compiled_at: string;
-  expires_at: string;
-  /** Properties as a person may see them: file content by digest, sensitive values redacted. */
-  resources: { ref: string; type: string; title: string; properties: Record<string, JsonValue> }[];
-  edges: Edge[];
-}
-
 /** A stored catalog decoded from its signed envelope (the bytes the agents verify). */
-export function catalogView(stored: StoredCatalog): CatalogView {
+export function catalogView(stored: StoredCatalog): CatalogJson {
   const catalog = storedCatalog(stored.envelope);
   return {
     certname: catalog.certname,
@@ -225,7 +114,7 @@ export function catalogView(stored: StoredCatalog): CatalogView {
   };
 }
 
-export function nodeProbesView(certname: string, n: NodeProbes) {
+export function nodeProbesView(certname: string, n: NodeProbes): NodeProbesJson {
   return {
     certname,
     from: n.from.toISOString(),

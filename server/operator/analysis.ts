@@ -2,15 +2,13 @@
 // every rollout decision and every error budget, as tables or as the API's
 // JSON.
 import { JSON_FLAG, type Subcommand } from "../../core/cli.js";
-import type { analysisView } from "../http/routes/rollouts.js";
-import type { sloView } from "../http/routes/slos.js";
+import type { AnalysisJson } from "../http/routes/rollouts.js";
+import type { SloJson } from "../http/routes/slos.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
 
 /** The API's shapes, from the views that make them. */
-export type AnalysisJson = ReturnType<typeof analysisView>;
-export type SloJson = ReturnType<typeof sloView>;
 
 function analysisText(a: AnalysisJson): string {
   if (a.template === null) return `rollout ${a.rollout} has no analysis gate\n`;

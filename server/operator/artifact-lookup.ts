@@ -9,15 +9,10 @@ import type { ArtifactLookup } from "../../catalog/site/artifact.js";
 import type { ParsedArgs } from "../../core/cli.js";
 import { ApiClient, ApiError } from "./client.js";
 import { resolveConnection } from "./connection.js";
+import type { ArtifactJson } from "../http/routes/artifacts.js";
 
 /** Stands for an artifact that could not be looked up: not a digest any content has. */
 export const UNCHECKED_ARTIFACT_SHA256 = "0".repeat(64);
-
-interface ArtifactJson {
-  name: string;
-  version: string;
-  sha256: string;
-}
 
 export async function operatorArtifactLookup(args: ParsedArgs, note: (line: string) => void): Promise<ArtifactLookup> {
   let artifacts: ArtifactJson[];

@@ -10,16 +10,7 @@ import { AnclaError } from "../../core/errors.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
-
-interface ArtifactJson {
-  name: string;
-  version: string;
-  sha256: string;
-  size: number;
-  pushed_by: string;
-  pushed_at: string;
-  created?: boolean;
-}
+import type { ArtifactJson, PushedArtifactJson } from "../http/routes/artifacts.js";
 
 export const artifactCommands: Record<string, Subcommand> = {
   "artifact push": {
@@ -41,7 +32,7 @@ export const artifactCommands: Record<string, Subcommand> = {
       const client = new ApiClient(resolveConnection(args));
       const bar = process.stderr.isTTY ? progressBar(`${name}@${version}`, size) : undefined;
       const stream = createReadStream(file).pipe(counting((sent) => bar?.(sent)));
-      const pushed = await client.put<ArtifactJson>(`/artifacts/${encodeURIComponent(name)}/${encodeURIComponent(version)}`, stream, size).finally(() => bar && process.stderr.write("\n"));
+      const pushed = await client.put<PushedArtifactJson>(`/artifacts/${encodeURIComponent(name)}/${encodeURIComponent(version)}`, stream, size).finally(() => bar && process.stderr.write("\n"));
       print(args, pushed, () => `${pushed.created ? "pushed" : "already stored:"} ${pushed.name}@${pushed.version} sha256:${pushed.sha256} (${bytes(pushed.size)})\n`);
       return 0;
     },

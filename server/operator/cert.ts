@@ -1,6 +1,6 @@
 // `ancla cert list | sign NAME | reject NAME | revoke NAME`
 import { JSON_FLAG, type Subcommand } from "../../core/cli.js";
-import type { CertView } from "../http/views.js";
+import type { CertJson } from "../http/schemas.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
@@ -9,14 +9,14 @@ const flags = { ...CONNECTION_FLAGS, ...JSON_FLAG } as const;
 const path = (name: string, action: string): string => `/certs/${encodeURIComponent(name)}/${action}`;
 
 /** `cert VERB NAME`: POST /certs/NAME/VERB, printing the certificate it answers with. */
-function certAction(verb: string, summary: string, describe: (cert: CertView) => string): Subcommand {
+function certAction(verb: string, summary: string, describe: (cert: CertJson) => string): Subcommand {
   return {
     usage: `cert ${verb} NAME [--json]`,
     summary,
     flags,
     positionals: [1, 1],
     async run(args) {
-      const cert = await new ApiClient(resolveConnection(args)).post<CertView>(path(args.positionals[0], verb));
+      const cert = await new ApiClient(resolveConnection(args)).post<CertJson>(path(args.positionals[0], verb));
       print(args, cert, () => `${describe(cert)}\n`);
       return 0;
     },
@@ -29,7 +29,7 @@ export const certCommands: Record<string, Subcommand> = {
     summary: "list certificate requests and certificates: state (pending, pending renewal, signed, expired, revoked, rejected) and key fingerprint",
     flags,
     async run(args) {
-      const { certificates } = await new ApiClient(resolveConnection(args)).get<{ certificates: CertView[] }>("/certs");
+      const { certificates } = await new ApiClient(resolveConnection(args)).get<{ certificates: CertJson[] }>("/certs");
       print(args, certificates, () =>
         // The whole key fingerprint: the operator compares it with the one the waiting agent printed.
         table(

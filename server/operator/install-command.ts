@@ -9,14 +9,7 @@ import { JSON_FLAG, bool, parseDuration, str, usageError, type Subcommand } from
 import { AnclaError } from "../../core/errors.js";
 import { ApiClient, ApiError } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
-
-interface InstallInfo {
-  hostname: string;
-  grpc_port: number;
-  pin: string;
-  ca_fingerprint: string;
-  agent_package: { sha256: string; size: number };
-}
+import type { InstallInfoJson } from "../http/routes/install.js";
 
 export interface InstallCommandParts {
   /** https://HOST:PORT the host fetches from. */
@@ -78,9 +71,9 @@ export const installCommandCommands: Record<string, Subcommand> = {
  * The server's install details. A server started without an agent package has
  * no install routes at all: say that and how to give it one, not "no route".
  */
-async function installInfo(client: ApiClient): Promise<InstallInfo> {
+async function installInfo(client: ApiClient): Promise<InstallInfoJson> {
   try {
-    return await client.get<InstallInfo>("/install");
+    return await client.get<InstallInfoJson>("/install");
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404)) throw err;
     throw new AnclaError(

@@ -3,10 +3,9 @@
 import { formatProblem } from "../../catalog/compile-seam.js";
 import { JSON_FLAG, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
 import { wholeNumberFlag } from "../cli/flags.js";
-import type { NodeDetailView, NodeView, nodeProbesView } from "../http/views.js";
+import type { NodeDetailJson, NodeJson, NodeProbesJson } from "../http/schemas.js";
 
 /** The API's shape, from the view that makes it. */
-export type NodeProbesJson = ReturnType<typeof nodeProbesView>;
 
 function probesText(v: NodeProbesJson, minutes: number): string {
   if (v.probes.length === 0) return `${v.certname} declares no probes and reported none in the last ${minutes} minutes\n`;
@@ -34,13 +33,13 @@ import { CLOCK_SKEW_FLAG_SECONDS, isClockSkewed, isNodeStatus, MAX_NODE_LIMIT, N
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
+import { NODE_SORTS } from "../store/nodes.js";
 
 const flags = { ...CONNECTION_FLAGS, ...JSON_FLAG } as const;
-const SORTS = ["certname", "status", "last_run"];
 
 export const nodeCommands: Record<string, Subcommand> = {
   nodes: {
-    usage: "nodes [--status S] [--environment ENV] [--search TEXT] [--fact PATH=VALUE] [--sort certname|status|last_run] [--limit N] [--json]",
+    usage: `nodes [--status S] [--environment ENV] [--search TEXT] [--fact PATH=VALUE] [--sort ${NODE_SORTS.join("|")}] [--limit N] [--json]`,
     summary: `list nodes and their status (${NODE_STATUSES.join(", ")})`,
     flags: {
       ...flags,
@@ -48,13 +47,13 @@ export const nodeCommands: Record<string, Subcommand> = {
       environment: { type: "string", value: "ENV", help: "only nodes in this environment" },
       search: { type: "string", value: "TEXT", help: "only nodes whose certname contains TEXT" },
       fact: { type: "string", value: "PATH=VALUE", help: "only nodes with this fact value (e.g. os.family=debian)" },
-      sort: { type: "string", value: "KEY", help: "certname, status or last_run" },
+      sort: { type: "string", value: "KEY", help: `one of ${NODE_SORTS.join(", ")}` },
       limit: { type: "string", value: "N", help: "at most N nodes" },
     },
     async run(args) {
       // Checked here too, so a typo is a usage error (exit 64) before any network call.
       const query = nodesQuery(args);
-      const page = await new ApiClient(resolveConnection(args)).get<{ total: number; nodes: NodeView[] }>(`/nodes?${query}`);
+      const page = await new ApiClient(resolveConnection(args)).get<{ total: number; nodes: NodeJson[] }>(`/nodes?${query}`);
       print(args, page.nodes, () => {
         const rows = table(
           // ENVIRONMENT last: scripts reading the columns before it keep working.
@@ -73,7 +72,7 @@ export const nodeCommands: Record<string, Subcommand> = {
     flags,
     positionals: [1, 1],
     async run(args) {
-      const node = await new ApiClient(resolveConnection(args)).get<NodeDetailView>(`/nodes/${encodeURIComponent(args.positionals[0])}`);
+      const node = await new ApiClient(resolveConnection(args)).get<NodeDetailJson>(`/nodes/${encodeURIComponent(args.positionals[0])}`);
       print(args, node, () => describeNode(node));
       return 0;
     },
@@ -93,7 +92,7 @@ export const nodeCommands: Record<string, Subcommand> = {
   "node deactivate": nodeChange(
     "deactivate",
     "leave a node out of lists and counts (and unresponsive) until it checks in again (operator)",
-    (client, path) => client.post<NodeDetailView>(`${path}/deactivate`),
+    (client, path) => client.post<NodeDetailJson>(`${path}/deactivate`),
     (name) => `deactivated ${name}; it comes back when it checks in again`,
   ),
   "node remove": nodeChange(
@@ -125,7 +124,7 @@ function nodesQuery(args: ParsedArgs): URLSearchParams {
   const status = str(args, "status");
   if (status !== undefined && !isNodeStatus(status)) throw usageError(`unknown --status "${status}"; use one of ${NODE_STATUSES.join(", ")}`);
   const sort = str(args, "sort");
-  if (sort !== undefined && !SORTS.includes(sort)) throw usageError(`unknown --sort "${sort}"; use one of ${SORTS.join(", ")}`);
+  if (sort !== undefined && !(NODE_SORTS as readonly string[]).includes(sort)) throw usageError(`unknown --sort "${sort}"; use one of ${NODE_SORTS.join(", ")}`);
   const fact = str(args, "fact");
   if (fact !== undefined && !/^[^=]+=/.test(fact)) throw usageError(`--fact ${fact}: expected PATH=VALUE, e.g. os.family=debian`);
   const limit = wholeNumberFlag(args, "limit", 1, MAX_NODE_LIMIT) ?? MAX_NODE_LIMIT;
@@ -141,7 +140,7 @@ function agentClock(skew: number | null): string {
   return isClockSkewed(skew) ? `${offset}  CLOCK SKEW: ${skew > 0 ? "ahead" : "behind"} by more than ${CLOCK_SKEW_FLAG_SECONDS} s (check NTP on the node)` : offset;
 }
 
-function describeNode(n: NodeDetailView): string {
+function describeNode(n: NodeDetailJson): string {
   const c = n.counts;
   const lines = [
     `${n.certname}: ${n.status}${n.deactivated_at ? ` (deactivated ${when(n.deactivated_at)}, until it checks in again)` : ""}`,

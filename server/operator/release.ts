@@ -5,20 +5,7 @@ import { shortVersion } from "../releases/version.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
-
-interface ReleaseJson {
-  version: string;
-  commit: string | null;
-  author: string | null;
-  subject: string | null;
-  first_seen_at: string;
-  files: number;
-  bytes: number;
-}
-
-interface ReleaseDetailJson extends ReleaseJson {
-  manifest: { path: string; sha256: string; size: number; mode: string; link: string | null }[];
-}
+import type { ReleaseDetailJson, ReleaseJson } from "../http/routes/releases.js";
 
 // The rollout commands import it from here too.
 export { shortVersion };

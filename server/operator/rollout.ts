@@ -6,30 +6,7 @@ import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
 import { shortVersion } from "./release.js";
-
-/** A rollout as the API gives it (server/http/routes/rollouts.ts): what the CLI and the tests read. */
-export interface RolloutJson {
-  id: string;
-  environment: string;
-  from_release: string;
-  to_release: string;
-  state: string;
-  step: number;
-  steps: { index: number; kind: string; text: string; state: "done" | "current" | "pending" }[];
-  strategy: string;
-  baked_seconds: number;
-  created_by: string;
-  created_at: string;
-  ended_at: string | null;
-  reason: { kind: string; message: string; gate?: string; value?: number; threshold?: string; nodes?: string[] } | null;
-  approvals: { by: string; at: string; step: number; ticket: string | null }[];
-}
-
-export interface RolloutDetailJson extends RolloutJson {
-  nodes: { certname: string; step: number; moved_at: string; health: string; last_run: { run_id: string; status: string; at: string } | null }[];
-  control: string[];
-  events: { at: string; kind: string; message: string; detail: Record<string, unknown> | null }[];
-}
+import type { RolloutDetailJson, RolloutJson } from "../http/routes/rollouts.js";
 
 function stepLine(r: RolloutJson): string {
   const mark = { done: "✓", current: "▶", pending: "·" } as const;

@@ -5,24 +5,17 @@
 // interval and are not waited for.
 import { setTimeout as sleep } from "node:timers/promises";
 import { JSON_FLAG, bool, EXIT_FAILURE, parseDuration, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
-import type { ReportSummaryView } from "../http/views.js";
+import type { RunAnswerJson } from "../http/routes/runs.js";
+import type { ReportSummaryJson } from "../http/schemas.js";
+import { MAX_REPORT_PAGE } from "../store/reports.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
-
-interface RunAnswer {
-  requested_at: string;
-  request_id: string;
-  nodes: { certname: string; connected: boolean }[];
-}
 
 /** How long --wait waits by default: a long run on a big host, with room to spare. */
 const DEFAULT_TIMEOUT = "5m";
 
 /** How often --wait reads the reports: results show within half a second of arriving. */
 const POLL_MS = 500;
-
-/** The most reports the API gives per page. */
-const PAGE = 500;
 
 const NOT_CONNECTED = "not connected (runs at its next interval)";
 
@@ -44,7 +37,7 @@ export const runCommands: Record<string, Subcommand> = {
       const timeoutSeconds = waitTimeout(args);
       const noop = bool(args, "noop");
       const client = new ApiClient(resolveConnection(args));
-      const answer = await client.post<RunAnswer>("/runs", { nodes: args.positionals[0], noop });
+      const answer = await client.post<RunAnswerJson>("/runs", { nodes: args.positionals[0], noop });
       if (timeoutSeconds === undefined) return printAsked(args, answer);
       return waitAndPrint(args, client, answer, { noop, timeoutMs: timeoutSeconds * 1000 });
     },
@@ -63,14 +56,14 @@ function waitTimeout(args: ParsedArgs): number | undefined {
   return seconds;
 }
 
-function printAsked(args: ParsedArgs, answer: RunAnswer): number {
+function printAsked(args: ParsedArgs, answer: RunAnswerJson): number {
   if (bool(args, "json")) process.stdout.write(JSON.stringify(answer, null, 2) + "\n");
   else for (const n of answer.nodes) process.stdout.write(`${n.certname}: ${n.connected ? "asked to run now" : NOT_CONNECTED}\n`);
   return 0;
 }
 
 /** One line per node as its run's report arrives; 1 when a run failed or a node did not report in time. */
-async function waitAndPrint(args: ParsedArgs, client: ApiClient, answer: RunAnswer, opts: { noop: boolean; timeoutMs: number }): Promise<number> {
+async function waitAndPrint(args: ParsedArgs, client: ApiClient, answer: RunAnswerJson, opts: { noop: boolean; timeoutMs: number }): Promise<number> {
   const json = bool(args, "json");
   const say = (line: string) => json || process.stdout.write(line + "\n");
   for (const n of answer.nodes) if (!n.connected) say(`${n.certname}: ${NOT_CONNECTED}`);
@@ -86,7 +79,7 @@ async function waitAndPrint(args: ParsedArgs, client: ApiClient, answer: RunAnsw
   return failed || late.length > 0 ? EXIT_FAILURE : 0;
 }
 
-function resultLine(r: ReportSummaryView): string {
+function resultLine(r: ReportSummaryJson): string {
   return `${r.certname}: ${r.status}${r.noop ? " (noop)" : ""}, ${r.counts.changed} changed, ${r.counts.failed} failed, ${(r.duration_ms / 1000).toFixed(1)} s (run ${r.run_id})`;
 }
 
@@ -96,9 +89,9 @@ async function waitForRuns(
   certnames: string[],
   requestedAt: number,
   opts: { noop: boolean; timeoutMs: number },
-  onResult: (r: ReportSummaryView) => void,
-): Promise<Map<string, ReportSummaryView>> {
-  const results = new Map<string, ReportSummaryView>();
+  onResult: (r: ReportSummaryJson) => void,
+): Promise<Map<string, ReportSummaryJson>> {
+  const results = new Map<string, ReportSummaryJson>();
   const pending = new Set(certnames);
   for (const deadline = Date.now() + opts.timeoutMs; pending.size > 0; await sleep(POLL_MS)) {
     for (const report of await reportsReceivedSince(client, requestedAt)) {
@@ -119,15 +112,15 @@ async function waitForRuns(
  * clock says. A --noop request waits for a noop run: the node runs an
  * enforcing run another request asked for apart from it.
  */
-function answers(report: ReportSummaryView, requestedAt: number, noop: boolean): boolean {
+function answers(report: ReportSummaryJson, requestedAt: number, noop: boolean): boolean {
   return Date.parse(report.received_at) - report.duration_ms >= requestedAt && (!noop || report.noop);
 }
 
 /** Every report the server received at or after `since`, oldest first (the API pages newest first by receive time). */
-async function reportsReceivedSince(client: ApiClient, since: number): Promise<ReportSummaryView[]> {
-  const found: ReportSummaryView[] = [];
+async function reportsReceivedSince(client: ApiClient, since: number): Promise<ReportSummaryJson[]> {
+  const found: ReportSummaryJson[] = [];
   for (let cursor: string | null = null; ; ) {
-    const page: { reports: ReportSummaryView[]; next: string | null } = await client.get(`/reports?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page: { reports: ReportSummaryJson[]; next: string | null } = await client.get(`/reports?limit=${MAX_REPORT_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     const recent = page.reports.filter((r) => Date.parse(r.received_at) >= since);
     found.push(...recent);
     if (recent.length < page.reports.length || !page.next) return found.reverse();

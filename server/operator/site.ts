@@ -10,7 +10,7 @@ import { plural } from "../../catalog/diff.js";
 import type { ArtifactLookup } from "../../catalog/site/artifact.js";
 import { JSON_FLAG, bool, str, usageError, type ParsedArgs, type Subcommand } from "../../core/cli.js";
 import { AnclaError, isAnclaError } from "../../core/errors.js";
-import type { NodeDetailView, NodeView } from "../http/views.js";
+import type { NodeDetailJson, NodeJson } from "../http/schemas.js";
 import { ApiClient } from "./client.js";
 import { operatorArtifactLookup } from "./artifact-lookup.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
@@ -162,10 +162,10 @@ async function fromFactsDir(dir: string, wanted: (name: string) => boolean, patt
 /** The server's nodes and their last facts; none when no server is configured or it cannot be reached. */
 async function fromServer(args: ParsedArgs, wanted: (name: string) => boolean): Promise<FactSet[]> {
   let client: ApiClient;
-  let nodes: NodeView[];
+  let nodes: NodeJson[];
   try {
     client = new ApiClient(resolveConnection(args));
-    nodes = (await client.get<{ nodes: NodeView[] }>("/nodes")).nodes;
+    nodes = (await client.get<{ nodes: NodeJson[] }>("/nodes")).nodes;
   } catch (err) {
     // Only "there is no server here" falls back; a server that refuses us is a real error to report.
     if (!isAnclaError(err, "ANCLA_E_CONFIG") && !isAnclaError(err, "ANCLA_E_SERVER_UNREACHABLE")) throw err;
@@ -173,7 +173,7 @@ async function fromServer(args: ParsedArgs, wanted: (name: string) => boolean): 
   }
   const sets: FactSet[] = [];
   for (const { certname } of nodes.filter((n) => wanted(n.certname))) {
-    const detail = await client.get<NodeDetailView>(`/nodes/${encodeURIComponent(certname)}`);
+    const detail = await client.get<NodeDetailJson>(`/nodes/${encodeURIComponent(certname)}`);
     sets.push({ certname, facts: (detail.facts ?? {}) as Facts });
   }
   if (sets.length > 0) note(`facts from the server: ${sets.map((s) => s.certname).join(", ")}`);

@@ -6,35 +6,9 @@ import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../ca/token-rules.js";
 import { ApiClient } from "./client.js";
 import { CONNECTION_FLAGS, resolveConnection } from "./connection.js";
 import { print, table, when } from "./output.js";
-
-interface BootstrapTokenView {
-  id: string;
-  certname_glob: string | null;
-  expires_at: string;
-  one_time: boolean;
-  used_at: string | null;
-  created_by: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-interface ApiTokenView {
-  id: string;
-  role: string;
-  name: string;
-  created_at: string;
-  revoked_at: string | null;
-}
+import type { ApiTokenJson, BootstrapTokenJson, CreatedApiTokenJson, CreatedTokenJson } from "../http/routes/tokens.js";
 
 const listFlags = { ...CONNECTION_FLAGS, ...JSON_FLAG } as const;
-
-interface CreatedToken {
-  token: string;
-  id: string;
-  expires_at: string;
-  certname_glob: string | null;
-  one_time: boolean;
-}
 
 export const tokenCommands: Record<string, Subcommand> = {
   "token create": {
@@ -51,7 +25,7 @@ export const tokenCommands: Record<string, Subcommand> = {
       const ttl = parseDuration(str(args, "ttl") ?? "1h");
       if (ttl > MAX_TOKEN_TTL_SECONDS) throw usageError(`--ttl ${str(args, "ttl")}: a bootstrap token lives at most 7d (${MAX_TOKEN_TTL_SECONDS} seconds)`);
       const body = { ttl_seconds: ttl, certname_glob: str(args, "certname-glob") ?? null, one_time: !bool(args, "reusable") };
-      const created = await new ApiClient(resolveConnection(args)).post<CreatedToken>("/tokens", body);
+      const created = await new ApiClient(resolveConnection(args)).post<CreatedTokenJson>("/tokens", body);
       const scope = created.certname_glob ? `certnames matching ${created.certname_glob}` : "any certname";
       return printSecret(args, created, `token ${created.id}: ${created.one_time ? "one-time" : "reusable"}, ${scope}, expires ${created.expires_at}`);
     },
@@ -61,7 +35,7 @@ export const tokenCommands: Record<string, Subcommand> = {
     summary: "list bootstrap tokens, newest first (never their secrets)",
     flags: listFlags,
     async run(args) {
-      const { tokens } = await new ApiClient(resolveConnection(args)).get<{ tokens: BootstrapTokenView[] }>("/tokens");
+      const { tokens } = await new ApiClient(resolveConnection(args)).get<{ tokens: BootstrapTokenJson[] }>("/tokens");
       print(args, tokens, () =>
         table(
           ["ID", "STATE", "SCOPE", "KIND", "EXPIRES", "CREATED BY"],
@@ -71,7 +45,7 @@ export const tokenCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
-  "token revoke": revokeCommand<BootstrapTokenView>("token", "/tokens", "revoke a bootstrap token at once: it enrols no more agents", (t) => `bootstrap token ${t.id}`),
+  "token revoke": revokeCommand<BootstrapTokenJson>("token", "/tokens", "revoke a bootstrap token at once: it enrols no more agents", (t) => `bootstrap token ${t.id}`),
   "api-token create": {
     usage: "api-token create --role viewer|operator|admin --name NAME [--json]",
     summary: "create an API token with a role (admin only), e.g. a viewer token for Prometheus' /metrics scrape",
@@ -87,7 +61,7 @@ export const tokenCommands: Record<string, Subcommand> = {
       if (role === undefined || !(ROLES as readonly string[]).includes(role))
         throw usageError(`${role === undefined ? "--role is required" : `--role ${role} is no role`}: one of ${ROLES.join(", ")}`);
       if (!name) throw usageError("--name is required: who or what the token is for (it names the token in the audit log)");
-      const created = await new ApiClient(resolveConnection(args)).post<{ token: string; id: string; role: string; name: string }>("/api-tokens", { role, name });
+      const created = await new ApiClient(resolveConnection(args)).post<CreatedApiTokenJson>("/api-tokens", { role, name });
       return printSecret(args, created, `API token ${created.id}: ${created.role} role, "${created.name}"`);
     },
   },
@@ -96,7 +70,7 @@ export const tokenCommands: Record<string, Subcommand> = {
     summary: "list API tokens, newest first, revoked ones included (never their secrets)",
     flags: listFlags,
     async run(args) {
-      const { tokens } = await new ApiClient(resolveConnection(args)).get<{ tokens: ApiTokenView[] }>("/api-tokens");
+      const { tokens } = await new ApiClient(resolveConnection(args)).get<{ tokens: ApiTokenJson[] }>("/api-tokens");
       print(args, tokens, () =>
         table(
           ["ID", "ROLE", "NAME", "CREATED", "REVOKED"],
@@ -106,7 +80,7 @@ export const tokenCommands: Record<string, Subcommand> = {
       return 0;
     },
   },
-  "api-token revoke": revokeCommand<ApiTokenView>(
+  "api-token revoke": revokeCommand<ApiTokenJson>(
     "api-token",
     "/api-tokens",
     "revoke an API token at once: its next request is refused and its dashboard sessions end",
@@ -130,7 +104,7 @@ function revokeCommand<T extends { id: string; revoked_at: string | null }>(grou
 }
 
 /** What a bootstrap token can still do, as the list shows it. */
-function bootstrapState(t: BootstrapTokenView): string {
+function bootstrapState(t: BootstrapTokenJson): string {
   if (t.revoked_at) return "revoked";
   if (t.one_time && t.used_at) return "used";
   return Date.parse(t.expires_at) <= Date.now() ? "expired" : "live";

@@ -59,6 +59,10 @@ export interface NodeOverview {
  * from the stored summaries; server/status.ts owns what each status means and
  * the tests hold the two to agreement.
  */
+/** The orders a node list can be sorted in: the API, the dashboard's fleet page and `ancla nodes --sort` offer these. */
+export const NODE_SORTS = ["certname", "status", "last_run"] as const;
+export type NodeSort = (typeof NODE_SORTS)[number];
+
 export interface NodeFilter {
   now: Date;
   unresponsiveAfterMs: number;
@@ -68,7 +72,7 @@ export interface NodeFilter {
   environment?: string;
   /** A flattened fact path (dots between keys, array items by index) equal to a value, compared as text. */
   fact?: { path: string; value: string };
-  sort: "certname" | "status" | "last_run";
+  sort: NodeSort;
   order: "asc" | "desc";
   limit: number;
   offset: number;

@@ -8,7 +8,7 @@
 // reason names the gate and the node. A server killed during a wait step
 // resumes the rollout at that step.
 import t from "tap";
-import type { RolloutDetailJson as Rollout } from "../../server/operator/rollout.js";
+import type { RolloutDetailJson as Rollout } from "../../server/http/routes/rollouts.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDaemon } from "../helpers/daemons.js";

@@ -5,7 +5,7 @@
 // back by itself, the canary compiled at the stable release again; and a
 // server restarted mid-rollout resumes it at the same step.
 import t from "tap";
-import type { RolloutDetailJson as Rollout } from "../../server/operator/rollout.js";
+import type { RolloutDetailJson as Rollout } from "../../server/http/routes/rollouts.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";

@@ -6,6 +6,7 @@ import { SERVER_CERT_RENEW_DAYS } from "../../../pki/server-cert-renewal.js";
 import { AnclaError } from "../../../core/errors.js";
 import type { ApiDeps } from "../../http/routes/deps.js";
 import { driftHistory, fleetSummary, isNodeStatus, listNodes, NODE_STATUSES, type NodeQuery, type NodeStatus, type NodeSummary } from "../../status.js";
+import { NODE_SORTS, type NodeSort } from "../../store/nodes.js";
 import { driftChart } from "../chart.js";
 import { clockSkewFlag, count, shortDigest, version, when } from "../format.js";
 import { html, type SafeHtml } from "../html.js";
@@ -14,8 +15,6 @@ import { badge, page } from "../layout.js";
 
 const NODES_PER_PAGE = 50;
 const CHART_DAYS = 30;
-const SORTS = ["certname", "status", "last_run"] as const;
-type Sort = (typeof SORTS)[number];
 
 /** The fleet page's query string, as the filter form and the links write it. */
 interface FleetQuerystring {
@@ -32,7 +31,7 @@ interface Filters {
   status?: NodeStatus;
   q?: string;
   fact?: string;
-  sort: Sort;
+  sort: NodeSort;
   order: "asc" | "desc";
   page: number;
 }
@@ -78,7 +77,7 @@ function parseFilters(q: FleetQuerystring): Filters {
   if (fact !== undefined && !/^[^=]+=/.test(fact)) {
     throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `the fact filter "${fact}" needs the form path=value, e.g. os.family=debian`);
   }
-  const sort = (SORTS as readonly string[]).includes(q.sort ?? "") ? (q.sort as Sort) : "certname";
+  const sort = (NODE_SORTS as readonly string[]).includes(q.sort ?? "") ? (q.sort as NodeSort) : "certname";
   return { status, q: q.q?.trim() || undefined, fact, sort, order: q.order === "desc" ? "desc" : "asc", page: pageNumber(q.page) };
 }
 
@@ -113,7 +112,7 @@ ${(f.status || f.q || f.fact) && html`<a href="/#nodes">clear filters</a>`}
 </form>`;
 }
 
-function sortHeader(f: Filters, sort: Sort, label: string): SafeHtml {
+function sortHeader(f: Filters, sort: NodeSort, label: string): SafeHtml {
   const here = f.sort === sort;
   const order = here && f.order === "asc" ? "desc" : "asc";
   return html`<a href="${fleetHref(f, { sort, order })}#nodes">${label}${here ? (f.order === "asc" ? " ▲" : " ▼") : ""}</a>`;

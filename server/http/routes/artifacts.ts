@@ -2,31 +2,25 @@
 // artifact store, which hashes it on the way and keeps nothing half-written;
 // audited) and list them (viewer). A plugin of its own under /api/v1, so its
 // raw-body parser applies to these routes only.
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { AnclaError } from "../../../core/errors.js";
 import type { Artifact, ArtifactStore } from "../../artifacts/store.js";
 import type { Store } from "../../store/store.js";
-import { actorOf, authenticate, requireRole } from "../auth.js";
-import { responses } from "../schemas.js";
+import { actorOf, requireRole } from "../auth.js";
+import Type, { type Static } from "typebox";
+import { arrayOf, int, object, responses, str, time } from "../schemas.js";
+import type { ApiInstance } from "./deps.js";
 
 const tags = ["artifacts"];
 
-const artifactSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["name", "version", "sha256", "size", "pushed_by", "pushed_at"],
-  properties: {
-    name: { type: "string" },
-    version: { type: "string" },
-    sha256: { type: "string" },
-    size: { type: "integer" },
-    pushed_by: { type: "string" },
-    pushed_at: { type: "string", format: "date-time" },
-  },
-};
+const artifactProperties = { name: str, version: str, sha256: str, size: int, pushed_by: str, pushed_at: time };
+const artifactSchema = object(artifactProperties);
+export type ArtifactJson = Static<typeof artifactSchema>;
+const pushedSchema = object({ ...artifactProperties, created: Type.Boolean({ description: "false: this very file was pushed before under this name and version" }) });
+export type PushedArtifactJson = Static<typeof pushedSchema>;
 
-export function artifactView(a: Artifact) {
+export function artifactView(a: Artifact): ArtifactJson {
   return { name: a.name, version: a.version, sha256: a.sha256, size: a.size, pushed_by: a.pushedBy, pushed_at: a.pushedAt.toISOString() };
 }
 
@@ -67,16 +61,16 @@ function refuseDeclaredSize(max: number) {
   };
 }
 
-export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes = DEFAULT_MAX_ARTIFACT_BYTES): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
-    app.addHook("onRequest", authenticate(store));
+/** The artifact routes, for a scope of their own (their raw-body parser applies to them only) behind authenticated(). */
+export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes = DEFAULT_MAX_ARTIFACT_BYTES): (app: ApiInstance) => Promise<void> {
+  return async (app) => {
     // Only raw bytes: a JSON body used to reach the store parsed, a 500.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", (request, _payload, done) => done(unsupportedMediaType(request.headers["content-type"])));
     // The body is handed over unread: the store streams it to disk, up to the limit.
     app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
-    app.put<{ Params: { name: string; version: string }; Body: Readable }>(
+    app.put(
       "/artifacts/:name/:version",
       {
         onRequest: refuseDeclaredSize(maxBytes),
@@ -85,17 +79,19 @@ export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes 
           tags,
           summary:
             "push an artifact (an image tar or tar.gz) as NAME@VERSION: the body is the file (application/octet-stream, at most the server's max_artifact_bytes: 413 above it, 415 for another media type); audited",
-          params: { type: "object", required: ["name", "version"], properties: { name: { type: "string" }, version: { type: "string" } } },
-          response: responses({ ...artifactSchema, required: [...artifactSchema.required, "created"], properties: { ...artifactSchema.properties, created: { type: "boolean" } } }, 201),
+          params: object({ name: str, version: str }),
+          response: responses(pushedSchema, 201),
         },
       },
       async (request, reply) => {
         const { name, version } = request.params;
         const actor = actorOf(request);
         const limit = new ByteLimit(maxBytes);
+        // The octet-stream parser above hands the body over as the request stream (no schema describes it).
+        const body = request.body as Readable;
         // A client that goes away mid-upload fails the store's write instead of stalling it.
-        request.body.once("error", (err) => limit.destroy(err));
-        const { artifact, created } = await artifacts.receive(name, version, request.body.pipe(limit), actor).catch((err: unknown) => {
+        body.once("error", (err) => limit.destroy(err));
+        const { artifact, created } = await artifacts.receive(name, version, body.pipe(limit), actor).catch((err: unknown) => {
           if (!limit.exceeded) throw err;
           // The rest of the body is not read: the answer ends the connection instead.
           void reply.header("connection", "close");
@@ -114,7 +110,7 @@ export function artifactRoutes(artifacts: ArtifactStore, store: Store, maxBytes 
         schema: {
           tags,
           summary: "every pushed artifact: name, version, SHA-256, size, who pushed it when",
-          response: responses({ type: "object", additionalProperties: false, required: ["artifacts"], properties: { artifacts: { type: "array", items: artifactSchema } } }),
+          response: responses(object({ artifacts: arrayOf(artifactSchema) })),
         },
       },
       async () => ({ artifacts: (await artifacts.list()).map(artifactView) }),

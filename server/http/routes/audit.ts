@@ -1,28 +1,25 @@
 // The audit log, newest first, paged by id.
-import type { FastifyInstance } from "fastify";
 import { requireRole } from "../auth.js";
-import { arrayOf, auditEntrySchema, fields, object, position, responses } from "../schemas.js";
+import Type from "typebox";
+import { arrayOf, auditEntrySchema, nullableInt, object, opt, position, responses } from "../schemas.js";
 import { auditView } from "../views.js";
-import type { ApiDeps } from "./deps.js";
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
-interface AuditQuery {
-  limit: number;
-  before?: number;
-}
+const DEFAULT_AUDIT_PAGE = 100;
 
-const auditQuerySchema = fields({
-  limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-  before: position(1),
+const auditQuerySchema = object({
+  limit: opt(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_AUDIT_PAGE })),
+  before: opt(position(1)),
 });
 
-const auditPageSchema = object({ entries: arrayOf(auditEntrySchema), next_before: { type: ["integer", "null"] } });
+const auditPageSchema = object({ entries: arrayOf(auditEntrySchema), next_before: nullableInt });
 
-export function auditRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get<{ Querystring: AuditQuery }>(
+export function auditRoutes(app: ApiInstance, deps: ApiDeps): void {
+  app.get(
     "/audit",
     { preHandler: requireRole("viewer"), schema: { tags: ["audit"], summary: "who changed what and when, newest first", querystring: auditQuerySchema, response: responses(auditPageSchema) } },
     async (request) => {
-      const { limit } = request.query;
+      const { limit = DEFAULT_AUDIT_PAGE } = request.query;
       const entries = await deps.store.audit.listAudit({ limit, beforeId: request.query.before });
       // A full page may have more behind it: hand back where to continue.
       const next = entries.length === limit ? entries[entries.length - 1].id : null;

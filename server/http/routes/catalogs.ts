@@ -1,20 +1,20 @@
 // Catalogs by digest: what a report's catalog_digest names, decoded.
-import type { FastifyInstance } from "fastify";
 import { AnclaError } from "../../../core/errors.js";
 import { requireRole } from "../auth.js";
-import { catalogSchema, fields, responses } from "../schemas.js";
+import Type from "typebox";
+import { catalogSchema, object, responses } from "../schemas.js";
 import { catalogView } from "../views.js";
-import type { ApiDeps } from "./deps.js";
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
-export function catalogRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get<{ Params: { digest: string } }>(
+export function catalogRoutes(app: ApiInstance, deps: ApiDeps): void {
+  app.get(
     "/catalogs/:digest",
     {
       preHandler: requireRole("viewer"),
       schema: {
         tags: ["catalogs"],
         summary: "a catalog by its body digest (the newest issued with that digest), decoded",
-        params: fields({ digest: { type: "string", pattern: "^[0-9a-f]{64}$" } }, ["digest"]),
+        params: object({ digest: Type.String({ pattern: "^[0-9a-f]{64}$" }) }),
         response: responses(catalogSchema),
       },
     },

@@ -1,26 +1,21 @@
 // Certificates: list (optionally only one state, e.g. the pending requests), sign or reject a waiting request, revoke.
-import type { FastifyInstance } from "fastify";
 import { actorOf, requireRole } from "../auth.js";
-import { arrayOf, certnameParams, certSchema, fields, object, responses } from "../schemas.js";
+import { arrayOf, certnameParams, certSchema, object, opt, responses, str, words } from "../schemas.js";
 import { certView } from "../views.js";
-import type { ApiDeps } from "./deps.js";
-
-interface CertnameParams {
-  certname: string;
-}
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
 const tags = ["certificates"];
 const STATES = ["pending", "signed", "rejected", "revoked"] as const;
 
-export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get<{ Querystring: { state?: (typeof STATES)[number] } }>(
+export function certRoutes(app: ApiInstance, deps: ApiDeps): void {
+  app.get(
     "/certs",
     {
       preHandler: requireRole("viewer"),
       schema: {
         tags,
         summary: "the newest request or certificate of every certname; ?state=pending lists the waiting requests",
-        querystring: fields({ state: { type: "string", enum: [...STATES] } }),
+        querystring: object({ state: opt(words(STATES)) }),
         response: responses(object({ certificates: arrayOf(certSchema) })),
       },
     },
@@ -31,19 +26,19 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.post<{ Params: CertnameParams }>(
+  app.post(
     "/certs/:certname/sign",
     { preHandler: requireRole("operator"), schema: { tags, summary: "sign the waiting request of a node (audited)", params: certnameParams, response: responses(certSchema) } },
     async (request) => certView(await deps.certs.sign(request.params.certname, actorOf(request))),
   );
 
-  app.post<{ Params: CertnameParams }>(
+  app.post(
     "/certs/:certname/reject",
     { preHandler: requireRole("operator"), schema: { tags, summary: "reject the waiting request of a node (audited)", params: certnameParams, response: responses(certSchema) } },
     async (request) => certView(await deps.certs.reject(request.params.certname, actorOf(request))),
   );
 
-  app.post<{ Params: CertnameParams }>(
+  app.post(
     "/certs/:certname/revoke",
     {
       preHandler: requireRole("operator"),
@@ -51,7 +46,7 @@ export function certRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags,
         summary: "revoke every certificate of a node (audited)",
         params: certnameParams,
-        response: responses(object({ certname: { type: "string" }, revoked_serials: arrayOf({ type: "string" }) })),
+        response: responses(object({ certname: str, revoked_serials: arrayOf(str) })),
       },
     },
     async (request) => {

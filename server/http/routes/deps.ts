@@ -1,3 +1,5 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { CertificateService } from "../../ca/service.js";
 import type { RolloutController } from "../../rollouts/controller.js";
 import type { SloBudgets } from "../../slo/service.js";
@@ -17,3 +19,6 @@ export interface ApiDeps {
   /** The SLOs' budgets (API, dashboard); given with the rollout controller. */
   slos?: SloBudgets;
 }
+
+/** The API's fastify scope, typed by its TypeBox schemas: a route's params, query and body are what its schema says, and its answer must fit its response schema. */
+export type ApiInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;

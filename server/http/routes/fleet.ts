@@ -1,18 +1,16 @@
 // The fleet at a glance: counts by status, drift over time, standing compile failures.
-import type { FastifyInstance } from "fastify";
-import { driftHistory, fleetSummary, MAX_HISTORY_DAYS, NODE_STATUSES } from "../../status.js";
+import { DEFAULT_HISTORY_DAYS, driftHistory, fleetSummary, MAX_HISTORY_DAYS, NODE_STATUSES, type NodeStatus } from "../../status.js";
 import { requireRole } from "../auth.js";
-import { arrayOf, compileFailureSchema, fields, object, responses } from "../schemas.js";
+import Type from "typebox";
+import { arrayOf, compileFailureSchema, int, object, opt, responses } from "../schemas.js";
 import { compileFailureView } from "../views.js";
-import type { ApiDeps } from "./deps.js";
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
-const count = { type: "integer" } as const;
+const summarySchema = object({ total: int, by_status: object(Object.fromEntries(NODE_STATUSES.map((s) => [s, int])) as Record<NodeStatus, typeof int>) });
 
-const summarySchema = object({ total: count, by_status: object(Object.fromEntries(NODE_STATUSES.map((s) => [s, count]))) });
+const daySchema = object({ day: Type.String({ format: "date" }), runs: int, drifted: int, failed: int, changed: int, unchanged: int, noop: int });
 
-const daySchema = object({ day: { type: "string", format: "date" }, runs: count, drifted: count, failed: count, changed: count, unchanged: count, noop: count });
-
-export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function fleetRoutes(app: ApiInstance, deps: ApiDeps): void {
   const viewer = requireRole("viewer");
   const tags = ["fleet"];
 
@@ -21,18 +19,18 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { total: s.total, by_status: s.byStatus };
   });
 
-  app.get<{ Querystring: { days: number } }>(
+  app.get(
     "/fleet/drift",
     {
       preHandler: viewer,
       schema: {
         tags,
         summary: "runs per UTC day by run status (drift over time), oldest first",
-        querystring: fields({ days: { type: "integer", minimum: 1, maximum: MAX_HISTORY_DAYS, default: 30 } }),
+        querystring: object({ days: opt(Type.Integer({ minimum: 1, maximum: MAX_HISTORY_DAYS, default: DEFAULT_HISTORY_DAYS })) }),
         response: responses(object({ days: arrayOf(daySchema) })),
       },
     },
-    async (request) => ({ days: await driftHistory(deps.store, { days: request.query.days, now: deps.statusOptions().now }) }),
+    async (request) => ({ days: await driftHistory(deps.store, { days: request.query.days ?? DEFAULT_HISTORY_DAYS, now: deps.statusOptions().now }) }),
   );
 
   app.get(

@@ -9,12 +9,12 @@ import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { createReadStream } from "node:fs";
 import type { Store } from "../../store/store.js";
 import { Installer, type InstallOptions } from "../../install/installer.js";
-import { authenticate, requireRole } from "../auth.js";
-import { object, responses } from "../schemas.js";
+import type { Static } from "typebox";
+import { authenticated, requireRole } from "../auth.js";
+import { int, object, responses, str } from "../schemas.js";
 
-const str = { type: "string" } as const;
-const int = { type: "integer" } as const;
 const installInfoSchema = object({ hostname: str, grpc_port: int, pin: str, ca_fingerprint: str, agent_package: object({ sha256: str, size: int }) });
+export type InstallInfoJson = Static<typeof installInfoSchema>;
 
 export function installRoutes(opts: InstallOptions, store: Store): FastifyPluginAsync {
   const installer = new Installer(opts);
@@ -27,8 +27,7 @@ export function installRoutes(opts: InstallOptions, store: Store): FastifyPlugin
     });
 
     await app.register(
-      async (api: FastifyInstance) => {
-        api.addHook("onRequest", authenticate(store));
+      authenticated(store, (api) => {
         api.get(
           "/install",
           {
@@ -44,7 +43,7 @@ export function installRoutes(opts: InstallOptions, store: Store): FastifyPlugin
             return { hostname: info.hostname, grpc_port: info.grpcPort, pin: info.pin, ca_fingerprint: info.caFingerprint, agent_package: info.agentPackage };
           },
         );
-      },
+      }),
       { prefix: "/api/v1" },
     );
   };

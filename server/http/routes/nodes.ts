@@ -1,43 +1,48 @@
 // Nodes: the filtered, sorted, paged list; one node; its latest report; its current catalog.
 import { ENVIRONMENT_NAME } from "../../../catalog/site/rules.js";
-import type { FastifyInstance } from "fastify";
+import Type from "typebox";
 import { AnclaError } from "../../../core/errors.js";
 import { reportToJson } from "../../../proto/report-words.js";
-import { listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES, type NodeStatus } from "../../status.js";
+import { DEFAULT_NODE_LIMIT, listNodes, MAX_NODE_LIMIT, nodeDetail, NODE_STATUSES } from "../../status.js";
 import { actorOf, requireRole } from "../auth.js";
-import { arrayOf, catalogSchema, certnameParams, fields, nodeDetailSchema, nodeProbesSchema, nodeSchema, object, position, protoReportSchema, responses } from "../schemas.js";
+import {
+  arrayOf,
+  bool,
+  catalogSchema,
+  certnameParams,
+  int,
+  nodeDetailSchema,
+  nodeProbesSchema,
+  nodeSchema,
+  nodeSortSchema,
+  object,
+  opt,
+  position,
+  protoReportSchema,
+  responses,
+  str,
+  words,
+} from "../schemas.js";
 import { catalogView, nodeDetailView, nodeProbesView, nodeView } from "../views.js";
 import { storedCatalog } from "../../../catalog/envelope.js";
 import { nodeProbes } from "../../health/node-probes.js";
-import type { ApiDeps } from "./deps.js";
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
-interface CertnameParams {
-  certname: string;
-}
+/** How far back a node's probes page looks unless asked. */
+const DEFAULT_PROBE_MINUTES = 60;
 
-interface NodesQuery {
-  status?: NodeStatus;
-  search?: string;
-  environment?: string;
-  fact?: string;
-  sort?: "certname" | "status" | "last_run";
-  order?: "asc" | "desc";
-  limit?: number;
-  offset?: number;
-}
-
-const nodesQuerySchema = fields({
-  status: { type: "string", enum: [...NODE_STATUSES] },
-  search: { type: "string", maxLength: 256, description: "certname substring, case-insensitive" },
-  environment: { type: "string", pattern: ENVIRONMENT_NAME.source, description: "only the nodes in this environment (nodes.yaml `environment:`)" },
-  fact: { type: "string", pattern: "^[^=]+=", maxLength: 1024, description: "PATH=VALUE: a dotted fact path equal to a value, e.g. os.family=debian" },
-  sort: { type: "string", enum: ["certname", "status", "last_run"], default: "certname" },
-  order: { type: "string", enum: ["asc", "desc"], default: "asc" },
-  limit: { type: "integer", minimum: 1, maximum: MAX_NODE_LIMIT, default: 100 },
-  offset: { ...position(0), default: 0 },
+const nodesQuerySchema = object({
+  status: opt(words(NODE_STATUSES)),
+  search: opt(Type.String({ maxLength: 256, description: "certname substring, case-insensitive" })),
+  environment: opt(Type.String({ pattern: ENVIRONMENT_NAME.source, description: "only the nodes in this environment (nodes.yaml `environment:`)" })),
+  fact: opt(Type.String({ pattern: "^[^=]+=", maxLength: 1024, description: "PATH=VALUE: a dotted fact path equal to a value, e.g. os.family=debian" })),
+  sort: opt(nodeSortSchema),
+  order: opt(words(["asc", "desc"], { default: "asc" })),
+  limit: opt(Type.Integer({ minimum: 1, maximum: MAX_NODE_LIMIT, default: DEFAULT_NODE_LIMIT })),
+  offset: opt(position(0, { default: 0 })),
 });
 
-const nodePageSchema = object({ total: { type: "integer" }, limit: { type: "integer" }, offset: { type: "integer" }, nodes: arrayOf(nodeSchema) });
+const nodePageSchema = object({ total: int, limit: int, offset: int, nodes: arrayOf(nodeSchema) });
 
 /** "os.family=debian" → { path, value }; the value may itself hold "=". */
 function parseFact(fact: string | undefined): { path: string; value: string } | undefined {
@@ -46,21 +51,21 @@ function parseFact(fact: string | undefined): { path: string; value: string } | 
   return { path: fact.slice(0, i), value: fact.slice(i + 1) };
 }
 
-export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function nodeRoutes(app: ApiInstance, deps: ApiDeps): void {
   const viewer = requireRole("viewer");
   const tags = ["nodes"];
 
-  app.get<{ Querystring: NodesQuery }>(
+  app.get(
     "/nodes",
     { preHandler: viewer, schema: { tags, summary: "nodes with their status, filtered, sorted and paged", querystring: nodesQuerySchema, response: responses(nodePageSchema) } },
     async (request) => {
       const { fact, ...q } = request.query;
       const page = await listNodes(deps.store, { ...deps.statusOptions(), ...q, fact: parseFact(fact) });
-      return { total: page.total, limit: q.limit, offset: q.offset, nodes: page.nodes.map(nodeView) };
+      return { total: page.total, limit: page.limit, offset: page.offset, nodes: page.nodes.map(nodeView) };
     },
   );
 
-  app.get<{ Params: CertnameParams }>(
+  app.get(
     "/nodes/:certname",
     { preHandler: viewer, schema: { tags, summary: "one node: status, last run, facts, compile failure", params: certnameParams, response: responses(nodeDetailSchema) } },
     async (request) => {
@@ -70,7 +75,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<{ Params: CertnameParams }>(
+  app.get(
     "/nodes/:certname/report",
     { preHandler: viewer, schema: { tags, summary: "the node's latest run report (protobuf JSON)", params: certnameParams, response: responses(protoReportSchema) } },
     async (request) => {
@@ -80,7 +85,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<{ Params: CertnameParams }>(
+  app.get(
     "/nodes/:certname/catalog",
     { preHandler: viewer, schema: { tags, summary: "the node's current catalog, decoded (sensitive values redacted)", params: certnameParams, response: responses(catalogSchema) } },
     async (request) => {
@@ -90,7 +95,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.get<{ Params: CertnameParams; Querystring: { minutes: number } }>(
+  app.get(
     "/nodes/:certname/probes",
     {
       preHandler: viewer,
@@ -98,7 +103,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags,
         summary: "the node's probes: what its catalog declares and what they measured over the last minutes (attempts, errors by kind, latency quantiles, per-minute points)",
         params: certnameParams,
-        querystring: fields({ minutes: { type: "integer", minimum: 1, maximum: 35 * 24 * 60, default: 60 } }),
+        querystring: object({ minutes: opt(Type.Integer({ minimum: 1, maximum: 35 * 24 * 60, default: DEFAULT_PROBE_MINUTES })) }),
         response: responses(nodeProbesSchema),
       },
     },
@@ -107,12 +112,12 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!(await deps.store.nodes.getNode(certname))) throw unknownNode(certname);
       const stored = await deps.store.catalogs.getCurrentCatalog(certname);
       const declared = stored ? (storedCatalog(stored.envelope).probes ?? []) : [];
-      return nodeProbesView(certname, await nodeProbes(deps.store.health, certname, declared, new Date(), request.query.minutes * 60_000));
+      return nodeProbesView(certname, await nodeProbes(deps.store.health, certname, declared, new Date(), (request.query.minutes ?? DEFAULT_PROBE_MINUTES) * 60_000));
     },
   );
 
   // Puppet's `node deactivate`: a retired host stops counting (and never turns "unresponsive"); its next check-in brings it back.
-  app.post<{ Params: CertnameParams }>(
+  app.post(
     "/nodes/:certname/deactivate",
     {
       preHandler: requireRole("operator"),
@@ -128,7 +133,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.delete<{ Params: CertnameParams }>(
+  app.delete(
     "/nodes/:certname",
     {
       preHandler: requireRole("admin"),
@@ -136,7 +141,7 @@ export function nodeRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags,
         summary: "delete the node's data: facts, reports, catalogs, compile failure (admin, audited); its certificate stays (ancla cert revoke)",
         params: certnameParams,
-        response: responses(object({ certname: { type: "string" }, removed: { type: "boolean" } })),
+        response: responses(object({ certname: str, removed: bool })),
       },
     },
     async (request) => {

@@ -1,67 +1,48 @@
 // Reports: paged (keyset) with filters, one report in full, its events.
-import type { FastifyInstance } from "fastify";
 import { AnclaError } from "../../../core/errors.js";
 import { reportStatusWords, reportToJson } from "../../../proto/report-words.js";
 import { MAX_REPORT_PAGE } from "../../store/store.js";
 import { requireRole } from "../auth.js";
-import { arrayOf, eventSchema, fields, object, position, protoReportSchema, reportSummarySchema, responses } from "../schemas.js";
+import Type from "typebox";
+import { arrayOf, eventSchema, int, nullableStr, object, opt, position, protoReportSchema, reportSummarySchema, responses, words } from "../schemas.js";
 import { eventView, reportSummaryView } from "../views.js";
-import type { ApiDeps } from "./deps.js";
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
-interface ReportsQuery {
-  node?: string;
-  status?: string;
-  changes_only?: boolean;
-  corrective_only?: boolean;
-  since?: string;
-  limit: number;
-  cursor?: string;
-}
+const DEFAULT_REPORT_PAGE = 50;
+const DEFAULT_EVENT_PAGE = 200;
 
-interface RunQuery {
-  node?: string;
-}
-
-interface EventsQuery extends RunQuery {
-  changes_only?: boolean;
-  corrective_only?: boolean;
-  limit: number;
-  offset: number;
-}
-
-const reportsQuerySchema = fields({
-  node: { type: "string", minLength: 1, description: "certname" },
-  status: { type: "string", enum: [...reportStatusWords.words], description: "the run's status as the agent reported it" },
-  changes_only: { type: "boolean", description: "only runs with at least one changed event" },
-  corrective_only: { type: "boolean", description: "only runs that corrected drift" },
-  since: { type: "string", format: "date-time", description: "runs started at or after this time" },
-  limit: { type: "integer", minimum: 1, maximum: MAX_REPORT_PAGE, default: 50 },
-  cursor: { type: "string", maxLength: 200, description: "the `next` of the previous page" },
+const reportsQuerySchema = object({
+  node: opt(Type.String({ minLength: 1, description: "certname" })),
+  status: opt(words(reportStatusWords.words, { description: "the run's status as the agent reported it" })),
+  changes_only: opt(Type.Boolean({ description: "only runs with at least one changed event" })),
+  corrective_only: opt(Type.Boolean({ description: "only runs that corrected drift" })),
+  since: opt(Type.String({ format: "date-time", description: "runs started at or after this time" })),
+  limit: opt(Type.Integer({ minimum: 1, maximum: MAX_REPORT_PAGE, default: DEFAULT_REPORT_PAGE })),
+  cursor: opt(Type.String({ maxLength: 200, description: "the `next` of the previous page" })),
 });
 
-const reportPageSchema = object({ reports: arrayOf(reportSummarySchema), next: { type: ["string", "null"] } });
+const reportPageSchema = object({ reports: arrayOf(reportSummarySchema), next: nullableStr });
 
 // Run ids are unique per node: a run id two nodes reported needs the node (409 ANCLA_E_RUN_ID_AMBIGUOUS without it).
-const runNode = { type: "string", minLength: 1, description: "certname of the run's node; needed when several nodes reported the run id" } as const;
-const runQuerySchema = fields({ node: runNode });
-
-const eventsQuerySchema = fields({
+const runNode = opt(Type.String({ minLength: 1, description: "certname of the run's node; needed when several nodes reported the run id" }));
+const runQuerySchema = object({ node: runNode });
+const eventsQuerySchema = object({
   node: runNode,
-  changes_only: { type: "boolean" },
-  corrective_only: { type: "boolean" },
-  limit: { type: "integer", minimum: 1, maximum: 1000, default: 200 },
-  offset: { ...position(0), default: 0 },
+  changes_only: opt(Type.Boolean()),
+  corrective_only: opt(Type.Boolean()),
+  limit: opt(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_EVENT_PAGE })),
+  offset: opt(position(0, { default: 0 })),
 });
 
-const eventPageSchema = object({ total: { type: "integer" }, events: arrayOf(eventSchema) });
+const eventPageSchema = object({ total: int, events: arrayOf(eventSchema) });
 
-const runIdParams = fields({ runId: { type: "string", minLength: 1, maxLength: 128 } }, ["runId"]);
+const runIdParams = object({ runId: Type.String({ minLength: 1, maxLength: 128 }) });
 
-export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function reportRoutes(app: ApiInstance, deps: ApiDeps): void {
   const viewer = requireRole("viewer");
   const tags = ["reports"];
 
-  app.get<{ Querystring: ReportsQuery }>(
+  app.get(
     "/reports",
     { preHandler: viewer, schema: { tags, summary: "run reports, newest first, keyset-paged", querystring: reportsQuerySchema, response: responses(reportPageSchema) } },
     async (request) => {
@@ -72,14 +53,14 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
         changesOnly: q.changes_only,
         correctiveOnly: q.corrective_only,
         since: q.since === undefined ? undefined : new Date(q.since),
-        limit: q.limit,
+        limit: q.limit ?? DEFAULT_REPORT_PAGE,
         cursor: q.cursor,
       });
       return { reports: page.reports.map(reportSummaryView), next: page.next ?? null };
     },
   );
 
-  app.get<{ Params: { runId: string }; Querystring: RunQuery }>(
+  app.get(
     "/reports/:runId",
     {
       preHandler: viewer,
@@ -88,7 +69,7 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => reportToJson(await requireReport(deps, request.params.runId, request.query.node)),
   );
 
-  app.get<{ Params: { runId: string }; Querystring: EventsQuery }>(
+  app.get(
     "/reports/:runId/events",
     {
       preHandler: viewer,
@@ -105,7 +86,11 @@ export function reportRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const q = request.query;
       // One lookup of the run's row when it has events to show; only an empty page asks again whether the run exists
       // (the Store interface answers an unknown run as no events).
-      const page = await deps.store.reports.reportEvents(runId, { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit, offset: q.offset }, q.node);
+      const page = await deps.store.reports.reportEvents(
+        runId,
+        { changesOnly: q.changes_only, correctiveOnly: q.corrective_only, limit: q.limit ?? DEFAULT_EVENT_PAGE, offset: q.offset ?? 0 },
+        q.node,
+      );
       if (page.total === 0 && !(await deps.store.reports.getReportSummary(runId, q.node))) throw notFound(runId, q.node);
       return { total: page.total, events: page.events.map(eventView) };
     },

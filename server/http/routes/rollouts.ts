@@ -1,86 +1,93 @@
 // Rollouts: start one into an environment, follow it, and act on it (pause,
 // resume, approve, abort, rollback). Reading is for viewers; acting moves
 // nodes between releases, so it is for operators, and audited.
-import type { FastifyInstance } from "fastify";
 import type { RolloutStep } from "../../../catalog/site/delivery.js";
 import type { AnalysisRun } from "../../analysis/run.js";
 import { describeStep } from "../../rollouts/cohorts.js";
 import type { RolloutController, RolloutView } from "../../rollouts/controller.js";
 import { ROLLOUT_STATES, type RolloutRecord } from "../../store/rollouts.js";
 import { actorOf, requireRole } from "../auth.js";
-import { arrayOf, fields, object, responses } from "../schemas.js";
+import type { ApiInstance } from "./deps.js";
+import Type, { type Static } from "typebox";
+import { arrayOf, bool, idParams, int, nullable, nullableObject, nullableStr, nullableTime, num, object, opt, responses, str, time, words } from "../schemas.js";
 
 const tags = ["rollouts"];
-const str = { type: "string" } as const;
-const nullableStr = { type: ["string", "null"] } as const;
-const time = { type: "string", format: "date-time" } as const;
-const nullableTime = { type: ["string", "null"], format: "date-time" } as const;
-const int = { type: "integer" } as const;
-const anyObject = { type: "object", additionalProperties: true } as const;
-const nullableObject = { type: ["object", "null"], additionalProperties: true } as const;
-
-const stepSchema = object({ index: int, kind: str, text: str, state: { type: "string", enum: ["done", "current", "pending"] } });
+const stepSchema = object({ index: int, kind: str, text: str, state: words(["done", "current", "pending"]) });
 const approvalSchema = object({ by: str, at: time, step: int, ticket: nullableStr });
 const rolloutProperties = {
   id: str,
   environment: str,
   from_release: str,
   to_release: str,
-  state: { type: "string", enum: [...ROLLOUT_STATES] },
-  step: { ...int, description: "index of the current step; equal to the number of steps once they are all done and the last nodes move" },
+  state: words(ROLLOUT_STATES),
+  step: Type.Integer({ description: "index of the current step; equal to the number of steps once they are all done and the last nodes move" }),
   steps: arrayOf(stepSchema),
   strategy: str,
   on_failure: str,
-  gates: anyObject,
+  gates: object({
+    failed_runs: Type.Union([str, int], { description: 'a share of the moved nodes ("10%") or a count' }),
+    image_rollback: bool,
+    report_within_seconds: int,
+    analysis: nullableStr,
+  }),
   baked_seconds: int,
   created_by: str,
   created_at: time,
   updated_at: time,
   ended_at: nullableTime,
-  reason: { ...nullableObject, description: "why it paused or ended: a gate (gate, value, threshold, nodes, message) or an operator (action, by, message)" },
+  reason: nullable(
+    object({
+      kind: str,
+      message: str,
+      gate: opt(str),
+      value: opt(num),
+      threshold: opt(str),
+      nodes: opt(arrayOf(str)),
+      action: opt(str),
+      by: opt(str),
+    }),
+    { description: "why it paused or ended: a gate (gate, value, threshold, nodes, message) or an operator (action, by, message)" },
+  ),
   approvals: arrayOf(approvalSchema),
-} as const;
+};
 const rolloutSchema = object(rolloutProperties);
-const lastRunSchema = { type: ["object", "null"], additionalProperties: false, required: ["run_id", "status", "at"], properties: { run_id: str, status: str, at: time } } as const;
+export type RolloutJson = Static<typeof rolloutSchema>;
 const movedNodeSchema = object({
   certname: str,
   step: int,
   moved_at: time,
-  health: { type: "string", enum: ["healthy", "failed", "pending", "late"] },
-  image_rolled_back: { type: "boolean" },
-  last_run: lastRunSchema,
+  health: words(["healthy", "failed", "pending", "late"]),
+  image_rolled_back: bool,
+  last_run: nullable(object({ run_id: str, status: str, at: time })),
 });
 const eventSchema = object({ at: time, kind: str, message: str, detail: nullableObject });
 const rolloutDetailSchema = object({ ...rolloutProperties, nodes: arrayOf(movedNodeSchema), control: arrayOf(str), events: arrayOf(eventSchema) });
+export type RolloutDetailJson = Static<typeof rolloutDetailSchema>;
 
-const nullableNum = { type: ["number", "null"] } as const;
-const outcome = { type: "string", enum: ["pass", "fail", "inconclusive", "error"] } as const;
+const outcome = words(["pass", "fail", "inconclusive", "error"]);
 const checkResultSchema = object({
   check: str,
   probe: nullableStr,
-  query: { ...nullableStr, description: "a prometheus check's query as sent, its placeholders filled in" },
+  query: nullable(str, { description: "a prometheus check's query as sent, its placeholders filled in" }),
   outcome,
-  canary: { ...nullableNum, description: "the moved nodes' value (ms for latency checks, a fraction for rates and saturation)" },
-  control: { ...nullableNum, description: "the control's value, when the check compares" },
+  canary: nullable(num, { description: "the moved nodes' value (ms for latency checks, a fraction for rates and saturation)" }),
+  control: nullable(num, { description: "the control's value, when the check compares" }),
   threshold: str,
   samples: object({ canary: int, control: int }),
   message: str,
 });
 const analysisRunSchema = object({ at: time, template: str, from: time, to: time, outcome, canary_nodes: int, control_nodes: int, checks: arrayOf(checkResultSchema) });
 export const analysisSchema = object({ rollout: str, template: nullableStr, runs: arrayOf(analysisRunSchema) });
+export type AnalysisJson = Static<typeof analysisSchema>;
 
-const idParams = fields({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
-const startBody = fields(
-  {
-    environment: { type: "string", minLength: 1, maxLength: 63 },
-    release: { type: "string", minLength: 1, maxLength: 256 },
-    force: { type: "boolean" },
-    override_freeze: { type: "string", minLength: 1, maxLength: 500, description: "an admin's reason to start although a spent error budget freezes the environment (audited)" },
-  },
-  ["environment"],
-);
-const approveBody = fields({ ticket: { type: "string", minLength: 1, maxLength: 200 } });
-const listQuery = fields({ environment: { type: "string", minLength: 1, maxLength: 63 }, limit: { type: "integer", minimum: 1, maximum: 500 } });
+const startBody = object({
+  environment: Type.String({ minLength: 1, maxLength: 63 }),
+  release: opt(Type.String({ minLength: 1, maxLength: 256 })),
+  force: opt(bool),
+  override_freeze: opt(Type.String({ minLength: 1, maxLength: 500, description: "an admin's reason to start although a spent error budget freezes the environment (audited)" })),
+});
+const approveBody = object({ ticket: opt(Type.String({ minLength: 1, maxLength: 200 })) });
+const listQuery = object({ environment: opt(Type.String({ minLength: 1, maxLength: 63 })), limit: opt(Type.Integer({ minimum: 1, maximum: 500 })) });
 
 /** Each step of the strategy marked done, current or pending (the dashboard shows the same marks). */
 export function stepsView(r: RolloutRecord) {
@@ -89,7 +96,7 @@ export function stepsView(r: RolloutRecord) {
   return r.strategy.steps.map((s: RolloutStep, index) => ({ index, kind: s.kind, text: describeStep(s), state: state(index) }));
 }
 
-export function rolloutView(r: RolloutRecord) {
+export function rolloutView(r: RolloutRecord): RolloutJson {
   return {
     id: r.id,
     environment: r.environment,
@@ -117,7 +124,7 @@ export function rolloutView(r: RolloutRecord) {
 }
 
 /** Every analysis run of a rollout, oldest first: each check's measured values, threshold, samples and outcome. */
-export function analysisView(v: RolloutView) {
+export function analysisView(v: RolloutView): AnalysisJson {
   const runs = v.events.flatMap((e) => (e.kind === "analysis" && e.detail?.run ? [{ at: e.at, run: e.detail.run as AnalysisRun }] : []));
   return {
     rollout: v.rollout.id,
@@ -145,7 +152,7 @@ export function analysisView(v: RolloutView) {
   };
 }
 
-export function rolloutDetailView(v: RolloutView) {
+export function rolloutDetailView(v: RolloutView): RolloutDetailJson {
   return {
     ...rolloutView(v.rollout),
     nodes: v.nodes.map((n) => ({
@@ -170,16 +177,16 @@ const ACTIONS: Record<Action, string> = {
 };
 
 export function rolloutRoutes(controller: RolloutController) {
-  return async (app: FastifyInstance): Promise<void> => {
+  return async (app: ApiInstance): Promise<void> => {
     const viewer = requireRole("viewer");
     const operator = requireRole("operator");
-    app.get<{ Querystring: { environment?: string; limit?: number } }>(
+    app.get(
       "/rollouts",
       { preHandler: viewer, schema: { tags, summary: "rollouts, newest first", querystring: listQuery, response: responses(object({ rollouts: arrayOf(rolloutSchema) })) } },
       async (request) => ({ rollouts: (await controller.list({ environment: request.query.environment, limit: request.query.limit ?? 50 })).map(rolloutView) }),
     );
     const admin = requireRole("admin");
-    app.post<{ Body: { environment: string; release?: string; force?: boolean; override_freeze?: string } }>(
+    app.post(
       "/rollouts",
       {
         preHandler: operator,
@@ -193,7 +200,7 @@ export function rolloutRoutes(controller: RolloutController) {
         return reply.code(201).send(rolloutDetailView(await controller.view(started.id)));
       },
     );
-    app.get<{ Params: { id: string } }>(
+    app.get(
       "/rollouts/:id",
       {
         preHandler: viewer,
@@ -201,7 +208,7 @@ export function rolloutRoutes(controller: RolloutController) {
       },
       async (request) => rolloutDetailView(await controller.view(request.params.id)),
     );
-    app.get<{ Params: { id: string } }>(
+    app.get(
       "/rollouts/:id/analysis",
       {
         preHandler: viewer,
@@ -210,20 +217,16 @@ export function rolloutRoutes(controller: RolloutController) {
       async (request) => analysisView(await controller.view(request.params.id)),
     );
     for (const action of Object.keys(ACTIONS) as Action[]) {
-      app.post<{ Params: { id: string } }>(
-        `/rollouts/:id/${action}`,
-        { preHandler: operator, schema: { tags, summary: ACTIONS[action], params: idParams, response: responses(rolloutDetailSchema) } },
-        async (request) => {
-          const { id } = request.params;
-          const by = actorOf(request);
-          if (action === "pause") await controller.pause(id, by);
-          else if (action === "resume") await controller.resume(id, by);
-          else await controller.end(id, by, action);
-          return rolloutDetailView(await controller.view(id));
-        },
-      );
+      app.post(`/rollouts/:id/${action}`, { preHandler: operator, schema: { tags, summary: ACTIONS[action], params: idParams, response: responses(rolloutDetailSchema) } }, async (request) => {
+        const { id } = request.params;
+        const by = actorOf(request);
+        if (action === "pause") await controller.pause(id, by);
+        else if (action === "resume") await controller.resume(id, by);
+        else await controller.end(id, by, action);
+        return rolloutDetailView(await controller.view(id));
+      });
     }
-    app.post<{ Params: { id: string }; Body: { ticket?: string } | undefined }>(
+    app.post(
       "/rollouts/:id/approve",
       {
         preHandler: operator,

@@ -3,33 +3,26 @@
 // without an open stream is answered `connected: false`: it runs at its next
 // interval. Waiting for the results is the caller's (`ancla run --wait` polls
 // the reports for runs that started after `requested_at`).
-import type { FastifyInstance } from "fastify";
 import picomatch from "picomatch";
 import { AnclaError } from "../../../core/errors.js";
 import { listNodes, MAX_NODE_LIMIT } from "../../status.js";
 import type { WatchHub } from "../../watch/hub.js";
 import { actorOf, requireRole } from "../auth.js";
-import { arrayOf, fields, object, responses } from "../schemas.js";
-import type { ApiDeps } from "./deps.js";
+import Type, { type Static } from "typebox";
+import { arrayOf, object, opt, responses, str } from "../schemas.js";
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
-interface RunBody {
-  nodes: string;
-  noop?: boolean;
-}
-
-const runBodySchema = fields(
-  {
-    nodes: { type: "string", minLength: 1, maxLength: 256, description: "certname glob (picomatch), e.g. web-* or {web,db}-0[1-3]" },
-    noop: { type: "boolean", description: "a noop run: report what would change, change nothing (this run only)" },
-  },
-  ["nodes"],
-);
+const runBodySchema = object({
+  nodes: Type.String({ minLength: 1, maxLength: 256, description: "certname glob (picomatch), e.g. web-* or {web,db}-0[1-3]" }),
+  noop: opt(Type.Boolean({ description: "a noop run: report what would change, change nothing (this run only)" })),
+});
 
 const runAnswerSchema = object({
-  requested_at: { type: "string", format: "date-time", description: "the server's time of the request: the runs it asked for start after it" },
-  request_id: { type: "string", description: "the request's id, in each agent's log" },
-  nodes: arrayOf(object({ certname: { type: "string" }, connected: { type: "boolean", description: "false: no Watch stream open, it runs at its next interval" } })),
+  requested_at: Type.String({ format: "date-time", description: "the server's time of the request: the runs it asked for start after it" }),
+  request_id: Type.String({ description: "the request's id, in each agent's log" }),
+  nodes: arrayOf(object({ certname: str, connected: Type.Boolean({ description: "false: no Watch stream open, it runs at its next interval" }) })),
 });
+export type RunAnswerJson = Static<typeof runAnswerSchema>;
 
 /** Matches certnames the way nodes.yaml rules do; a glob picomatch would read as something else ("[" as a literal) is refused. */
 function certnameMatcher(glob: string): (certname: string) => boolean {
@@ -50,8 +43,8 @@ async function knownCertnames(deps: ApiDeps, watch: WatchHub): Promise<Set<strin
   }
 }
 
-export function runRoutes(app: FastifyInstance, deps: ApiDeps, watch: WatchHub): void {
-  app.post<{ Body: RunBody }>(
+export function runRoutes(app: ApiInstance, deps: ApiDeps, watch: WatchHub): void {
+  app.post(
     "/runs",
     {
       preHandler: requireRole("operator"),

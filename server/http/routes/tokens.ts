@@ -1,52 +1,45 @@
 // Tokens (admin only: a bootstrap token mints agent identities, an API token grants a role).
 // Either kind is revoked at once by DELETE; revoked tokens stay listed, with when.
-import type { FastifyInstance } from "fastify";
 import picomatch from "picomatch";
 import { AnclaError } from "../../../core/errors.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/token-rules.js";
-import type { ApiTokenRecord, BootstrapTokenRecord, Role } from "../../store/store.js";
+import type { ApiTokenRecord, BootstrapTokenRecord } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";
-import { arrayOf, fields, object, responses } from "../schemas.js";
-import type { ApiDeps } from "./deps.js";
+import Type, { type Static } from "typebox";
+import { arrayOf, bool, idParams, nullableStr, nullableTime, object, opt, responses, str, time, words } from "../schemas.js";
+import type { ApiDeps, ApiInstance } from "./deps.js";
 
-interface TokenBody {
-  ttl_seconds?: number;
-  certname_glob?: string | null;
-  one_time?: boolean;
-}
-
-const time = { type: "string", format: "date-time" } as const;
-const nullableStr = { type: ["string", "null"] } as const;
-const nullableTime = { ...nullableStr, format: "date-time" } as const;
-
-const tokenBodySchema = fields({
-  ttl_seconds: { type: "integer", minimum: 1, maximum: MAX_TOKEN_TTL_SECONDS },
-  certname_glob: { type: ["string", "null"], minLength: 1 },
-  one_time: { type: "boolean" },
+const tokenBodySchema = object({
+  ttl_seconds: opt(Type.Integer({ minimum: 1, maximum: MAX_TOKEN_TTL_SECONDS })),
+  certname_glob: opt(Type.Unsafe<string | null>({ type: ["string", "null"], minLength: 1 })),
+  one_time: opt(bool),
 });
 
-const createdTokenSchema = object({ token: { type: "string" }, id: { type: "string" }, expires_at: time, certname_glob: nullableStr, one_time: { type: "boolean" } });
+const createdTokenSchema = object({ token: str, id: str, expires_at: time, certname_glob: nullableStr, one_time: bool });
+export type CreatedTokenJson = Static<typeof createdTokenSchema>;
 
 const bootstrapTokenSchema = object({
-  id: { type: "string" },
+  id: str,
   certname_glob: nullableStr,
   expires_at: time,
-  one_time: { type: "boolean" },
+  one_time: bool,
   used_at: nullableTime,
-  created_by: { type: "string" },
+  created_by: str,
   created_at: time,
   revoked_at: nullableTime,
 });
+export type BootstrapTokenJson = Static<typeof bootstrapTokenSchema>;
 const tokenListSchema = object({ tokens: arrayOf(bootstrapTokenSchema) });
 
-const apiTokenBodySchema = fields({ role: { type: "string", enum: [...ROLES] }, name: { type: "string", minLength: 1, maxLength: 100 } }, ["role", "name"]);
-const apiTokenSchema = object({ token: { type: "string" }, id: { type: "string" }, role: { type: "string" }, name: { type: "string" } });
-const apiTokenInfo = { id: { type: "string" }, role: { type: "string" }, name: { type: "string" }, created_at: time, revoked_at: nullableTime } as const;
-const apiTokenListSchema = object({ tokens: arrayOf(object(apiTokenInfo)) });
-const idParams = fields({ id: { type: "string", minLength: 1, maxLength: 64 } }, ["id"]);
+const apiTokenBodySchema = object({ role: words(ROLES), name: Type.String({ minLength: 1, maxLength: 100 }) });
+const apiTokenSchema = object({ token: str, id: str, role: str, name: str });
+export type CreatedApiTokenJson = Static<typeof apiTokenSchema>;
+const apiTokenInfoSchema = object({ id: str, role: str, name: str, created_at: time, revoked_at: nullableTime });
+export type ApiTokenJson = Static<typeof apiTokenInfoSchema>;
+const apiTokenListSchema = object({ tokens: arrayOf(apiTokenInfoSchema) });
 
 /** A bootstrap token as listed: never its secret (nor its hash). */
-function bootstrapTokenView(t: BootstrapTokenRecord) {
+function bootstrapTokenView(t: BootstrapTokenRecord): BootstrapTokenJson {
   return {
     id: t.id,
     certname_glob: t.certnameGlob ?? null,
@@ -60,7 +53,7 @@ function bootstrapTokenView(t: BootstrapTokenRecord) {
 }
 
 /** An API token as listed: never its secret (nor its hash). */
-function apiTokenView(t: ApiTokenRecord) {
+function apiTokenView(t: ApiTokenRecord): ApiTokenJson {
   return { id: t.id, role: t.role, name: t.name, created_at: t.createdAt.toISOString(), revoked_at: t.revokedAt?.toISOString() ?? null };
 }
 
@@ -76,10 +69,10 @@ function checkGlob(glob: string): void {
 }
 const tags = ["tokens"];
 
-export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
   const admin = requireRole("admin");
 
-  app.post<{ Body: TokenBody | undefined }>(
+  app.post(
     "/tokens",
     { preHandler: admin, schema: { tags, summary: "create an agent bootstrap token (audited); the secret is shown only here", body: tokenBodySchema, response: responses(createdTokenSchema, 201) } },
     async (request, reply) => {
@@ -96,13 +89,13 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     tokens: (await deps.store.certificates.listBootstrapTokens()).map(bootstrapTokenView),
   }));
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     "/tokens/:id",
     { preHandler: admin, schema: { tags, summary: "revoke a bootstrap token at once: it enrols no more agents (audited)", params: idParams, response: responses(bootstrapTokenSchema) } },
     async (request) => bootstrapTokenView(await deps.certs.revokeBootstrapToken(request.params.id, actorOf(request))),
   );
 
-  app.post<{ Body: { role: Role; name: string } }>(
+  app.post(
     "/api-tokens",
     {
       preHandler: admin,
@@ -129,7 +122,7 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     "/api-tokens/:id",
     {
       preHandler: admin,
@@ -137,7 +130,7 @@ export function tokenRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tags,
         summary: "revoke an API token at once: its next request is a 401 and its dashboard sessions end (audited); the last live admin token cannot be revoked",
         params: idParams,
-        response: responses(object(apiTokenInfo)),
+        response: responses(apiTokenInfoSchema),
       },
     },
     async (request) => apiTokenView(await deps.certs.revokeApiToken(request.params.id, actorOf(request))),
