@@ -5,16 +5,17 @@ import { join } from "node:path";
 import { removeOrphanTemps, tempPathFor, writeFileAtomic } from "../../agent/state/atomic-write.js";
 import { ReportStatus } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { apply, catalogOf, file, fillUp, smallFileSystem, tmpfsUnavailable } from "./_helpers.js";
+import { workDir } from "../helpers/processes.js";
 
 t.test("applying files leaves only the files, no temp files", async (t) => {
-  const root = t.testdir({ existing: "old" });
+  const root = workDir(t, { existing: "old" });
   const outcome = await apply(catalogOf([file(join(root, "existing"), { content: "replaced" }), file(join(root, "new"), { content: "new", mode: "0640" })]));
   t.equal(outcome.status, ReportStatus.CHANGED);
   t.same((await readdir(root)).sort(), ["existing", "new"]);
 });
 
 t.test("a failed write removes its temp file and leaves the target as it was", async (t) => {
-  const root = t.testdir({ target: {} });
+  const root = workDir(t, { target: {} });
   // Renaming a file over a directory fails after the temp file has been written.
   await t.rejects(writeFileAtomic(join(root, "target"), "data"), { code: "ANCLA_E_IO", message: `cannot write ${join(root, "target")}: illegal operation on a directory (EISDIR)` });
   t.same(await readdir(root), ["target"]);
@@ -22,7 +23,7 @@ t.test("a failed write removes its temp file and leaves the target as it was", a
 });
 
 t.test("the written file has the requested mode and content", async (t) => {
-  const root = t.testdir({});
+  const root = workDir(t, {});
   await mkdir(join(root, "d"));
   await writeFileAtomic(join(root, "d/f"), new TextEncoder().encode("bytes"), { mode: 0o640 });
   t.equal(await readFile(join(root, "d/f"), "utf8"), "bytes");
@@ -30,7 +31,7 @@ t.test("the written file has the requested mode and content", async (t) => {
 });
 
 t.test("replacing a file keeps the mode and owner the catalog does not manage", async (t) => {
-  const path = join(t.testdir({}), "f");
+  const path = join(workDir(t, {}), "f");
   await writeFileAtomic(path, "old", { mode: 0o600, uid: 65534, gid: 65534 });
   await apply(catalogOf([file(path, { content: "new" })]));
   const st = await stat(path);
@@ -53,7 +54,7 @@ t.test("on a full disk the error names the file and ENOSPC; no temp file is left
 });
 
 t.test("temp files are named for their writer's pid; those of writers that are gone are removed, nothing else", async (t) => {
-  const root = t.testdir({ managed: {}, other: {} });
+  const root = workDir(t, { managed: {}, other: {} });
   const dir = join(root, "managed");
   const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
   const sleeper = spawn("sleep", ["120"], { stdio: "ignore" });

@@ -8,9 +8,10 @@ import { once } from "node:events";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../agent/state/atomic-write.js";
+import { workDir } from "../helpers/processes.js";
 
 t.test("a replaced file gets a new inode, and a reader never sees a partial file", async (t) => {
-  const path = join(t.testdir({}), "big");
+  const path = join(workDir(t, {}), "big");
   const size = 2 * 1024 * 1024;
   await writeFileAtomic(path, Buffer.alloc(size, 0));
   // A reader in its own process reads the whole file over and over; every read must be one

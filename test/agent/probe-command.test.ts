@@ -15,7 +15,7 @@ import { CATALOG_PAYLOAD_TYPE, type Catalog, type Probe } from "../../catalog/mo
 import { createCertificateAuthority, issueCertificate } from "../../pki/ca.js";
 import { signEnvelope } from "../../pki/dsse.js";
 import { generateKeyPair } from "../../pki/keys.js";
-import { freePort, ROOT, type Exec } from "../helpers/processes.js";
+import { freePort, ROOT, type Exec, workDir } from "../helpers/processes.js";
 import { catalogOf } from "./_helpers.js";
 
 interface ProbeJson {
@@ -65,7 +65,7 @@ const probe = (name: string, spec: Pick<Probe, "http" | "tcp" | "command">, time
 
 t.test("each probe once: one line each with its kind, ok and latency; --json the same as an array; exit 0", async (t) => {
   const { url, port } = await target(t);
-  const dir = t.testdir({});
+  const dir = workDir(t, {});
   const file = catalogFile(dir, [
     probe("web-http", { http: { url: `${url}/ok`, status: 200, body: "heal+thy" } }),
     probe("web-tcp", { tcp: { host: "127.0.0.1", port } }),
@@ -98,7 +98,7 @@ t.test("each probe once: one line each with its kind, ok and latency; --json the
 
 t.test("any probe failing: exit 1, each failure with its kind and why", async (t) => {
   const { url } = await target(t);
-  const dir = t.testdir({});
+  const dir = workDir(t, {});
   const closed = await freePort();
   const file = catalogFile(dir, [
     probe("fine", { http: { url: `${url}/ok`, status: 200 } }),
@@ -139,7 +139,7 @@ t.test("any probe failing: exit 1, each failure with its kind and why", async (t
 
 t.test("without --catalog: the catalog the agent holds, verified; none at all is misuse", async (t) => {
   const { url } = await target(t);
-  const dir = t.testdir({});
+  const dir = workDir(t, {});
   const layout = stateLayout(join(dir, "state"));
   const state = ["--state-dir", layout.dir];
 
@@ -172,7 +172,7 @@ t.test("without --catalog: the catalog the agent holds, verified; none at all is
 });
 
 t.test("misuse is exit 64 with one line; a malformed probe in a file is refused", async (t) => {
-  const dir = t.testdir({});
+  const dir = workDir(t, {});
   const state = ["--state-dir", join(dir, "state")];
   for (const [args, pattern] of [
     [["probe", "--frobnicate", ...state], /^error: ANCLA_E_USAGE: ancla-agent probe: Unknown option '--frobnicate'/],

@@ -5,6 +5,7 @@ import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { acquireRunLock } from "../../agent/state/lock.js";
 import { stateLayout } from "../../agent/state/layout.js";
 import { fillUp, smallFileSystem, tmpfsUnavailable } from "./_helpers.js";
+import { workDir } from "../helpers/processes.js";
 
 /** A process that runs until the test ends (stopped then, also when the test fails). */
 function longLived(t: Test, argv: string[]): ChildProcess {
@@ -19,7 +20,7 @@ function longLived(t: Test, argv: string[]): ChildProcess {
 }
 
 t.test("a held lock refuses a second run, naming the holder; release frees it", async (t) => {
-  const layout = stateLayout(t.testdir({}));
+  const layout = stateLayout(workDir(t, {}));
   const lock = await acquireRunLock(layout);
   t.equal((await readFile(layout.runLock, "utf8")).trim(), String(process.pid));
   await t.rejects(acquireRunLock(layout), { name: "AnclaError", code: "ANCLA_E_LOCKED", message: new RegExp(`held by pid ${process.pid}$`) });
@@ -30,7 +31,7 @@ t.test("a held lock refuses a second run, naming the holder; release frees it", 
 });
 
 t.test("a lock left by a dead process is stale and taken over", async (t) => {
-  const layout = stateLayout(t.testdir({}));
+  const layout = stateLayout(workDir(t, {}));
   const dead = spawnSync(process.execPath, ["-e", ""]).pid;
   t.ok(dead);
   await writeFile(layout.runLock, `${dead}\n`);
@@ -40,13 +41,13 @@ t.test("a lock left by a dead process is stale and taken over", async (t) => {
 });
 
 t.test("a lock still being written (no pid yet) is respected", async (t) => {
-  const layout = stateLayout(t.testdir({}));
+  const layout = stateLayout(workDir(t, {}));
   await writeFile(layout.runLock, "");
   await t.rejects(acquireRunLock(layout), { code: "ANCLA_E_LOCKED" });
 });
 
 t.test("release does not remove a lock another process has taken over", async (t) => {
-  const layout = stateLayout(t.testdir({}));
+  const layout = stateLayout(workDir(t, {}));
   const lock = await acquireRunLock(layout);
   await writeFile(layout.runLock, "1\n");
   await lock.release();
@@ -54,7 +55,7 @@ t.test("release does not remove a lock another process has taken over", async (t
 });
 
 t.test("a lock whose pid the kernel gave to another program is stale and taken over", async (t) => {
-  const layout = stateLayout(t.testdir({}));
+  const layout = stateLayout(workDir(t, {}));
   const sleeper = longLived(t, ["sleep", "120"]);
   // What a crash followed by pid reuse looks like: `sleep 120 & echo $! > run.lock`.
   await writeFile(layout.runLock, `${sleeper.pid}\n`);
@@ -64,7 +65,7 @@ t.test("a lock whose pid the kernel gave to another program is stale and taken o
 });
 
 t.test("a lock is held only while its holder keeps it open, whatever the pid in it", async (t) => {
-  const layout = stateLayout(t.testdir({}));
+  const layout = stateLayout(workDir(t, {}));
   const script = `const fs = require("node:fs");
     const fd = fs.openSync(process.argv[1], "w");
     fs.writeSync(fd, process.pid + "\\n");

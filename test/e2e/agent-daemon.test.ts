@@ -5,10 +5,10 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { enroll, startFleet, writeFilesSite } from "../helpers/fleet.js";
-import { ROOT } from "../helpers/processes.js";
+import { ROOT, workDir } from "../helpers/processes.js";
 
 t.test("the daemon runs on its interval, survives the server going away, and stops on SIGTERM", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   const site = join(base, "site");
   writeFilesSite(site, join(base, "managed"), 2);
   const fleet = await startFleet(base, site);

@@ -14,11 +14,11 @@ import { formatSha256 } from "../../pki/fingerprint.js";
 import { publicKeySha256 } from "../../pki/keys.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { enroll, parseReport, startFleet, writeFilesSite, type Agent, type Fleet } from "../helpers/fleet.js";
-import { cli } from "../helpers/processes.js";
+import { cli, workDir } from "../helpers/processes.js";
 
 /** A server with one site file and app-01 enrolled with a token. */
 async function enrolledAgent(t: Test): Promise<{ base: string; fleet: Fleet; agent: Agent }> {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   const site = join(base, "site");
   writeFilesSite(site, join(base, "managed"), 1);
   const fleet = await startFleet(base, site);

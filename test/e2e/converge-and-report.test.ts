@@ -6,11 +6,12 @@ import t from "tap";
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { enroll, parseReport, startFleet, writeFilesSite } from "../helpers/fleet.js";
+import { workDir } from "../helpers/processes.js";
 
 const parse = parseReport;
 
 t.test("an agent converges a site, stays idempotent, and reports drift and intent", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   const site = join(base, "site");
   const root = join(base, "managed");
   writeFilesSite(site, root, 49);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { AgentService } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { makeClient } from "../../proto/grpc.js";
 import { enroll, parseReport, startFleet, type Agent, type ReportJson } from "../helpers/fleet.js";
+import { workDir } from "../helpers/processes.js";
 
 // Over the 16 KiB the compiler inlines, so the catalog names it by digest and the agent fetches it.
 const BIG = `${"# web-01 only\n".repeat(2000)}`;
@@ -38,7 +39,7 @@ async function fetchAll(client: ReturnType<typeof clientFor>, sha256: string): P
 const codes = (r: ReportJson): string[] => (r.logs ?? []).flatMap((l) => (l.code ? [l.code] : []));
 
 t.test("content and freshness guards hold against a real server", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   const site = join(base, "site");
   const root = join(base, "managed");
   writeSite(site, root, "v1");

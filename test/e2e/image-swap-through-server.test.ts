@@ -9,7 +9,7 @@ import t from "tap";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { enroll, parseReport, startFleet } from "../helpers/fleet.js";
-import { freePort } from "../helpers/processes.js";
+import { freePort, workDir } from "../helpers/processes.js";
 import { agentClient } from "../../agent/transport.js";
 import { stateLayout } from "../../agent/state/layout.js";
 import { appSetup, buildImage, served, stopApp } from "../agent/providers/_image-app.js";
@@ -41,7 +41,7 @@ function writeSite(site: string, app: Awaited<ReturnType<typeof appSetup>>, vers
 }
 
 t.test("ancla artifact push, a site with artifact: app@1.0.0, the agent fetching it over mTLS and committing", async (t) => {
-  const base = t.testdir({ site: {} });
+  const base = workDir(t, { site: {} });
   const site = join(base, "site");
   const app = await appSetup(base, await freePort());
   t.teardown(() => stopApp(app));

@@ -9,13 +9,13 @@ import { join } from "node:path";
 import { AgentService } from "../../proto/gen/ancla/v1/agent_pb.js";
 import { makeClient } from "../../proto/grpc.js";
 import { agentAt, enroll, parseReport, startFleet, writeFilesSite, type ReportJson } from "../helpers/fleet.js";
-import { cli } from "../helpers/processes.js";
+import { cli, workDir } from "../helpers/processes.js";
 
 const parse = parseReport;
 const codes = (r: ReportJson) => (r.logs ?? []).map((l) => l.code).filter(Boolean);
 
 t.test("the server and the agent refuse what they must", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   const site = join(base, "site");
   const root = join(base, "managed");
   writeFilesSite(site, root, 3);

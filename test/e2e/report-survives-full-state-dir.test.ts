@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { agentAt, enroll, parseReport, startFleet, type Fleet, type ReportJson } from "../helpers/fleet.js";
 import { smallFileSystem, tmpfsUnavailable } from "../agent/_helpers.js";
+import { workDir } from "../helpers/processes.js";
 
 function writeSite(site: string, managed: string, stateDir: string): void {
   mkdirSync(join(site, "modules/app"), { recursive: true });
@@ -36,7 +37,7 @@ async function onServer(fleet: Fleet, runId: string): Promise<ReportJson | undef
 }
 
 t.test("a report the full state dir cannot take is delivered, or else announced as lost by the next run", { skip: tmpfsUnavailable() }, async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   const managed = join(base, "managed");
   // The state dir is a small file system of its own (a link to it, so removing the test dir leaves the mount alone).
   const stateDir = agentAt(base, "web-01").stateDir;

@@ -12,7 +12,7 @@ import type { RolloutDetailJson as Rollout } from "../../server/http/routes/roll
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDaemon } from "../helpers/daemons.js";
-import { git } from "../helpers/processes.js";
+import { git, workDir } from "../helpers/processes.js";
 import { enroll, startFleet, writeFilesSite, type Fleet } from "../helpers/fleet.js";
 import { dataDirPaths } from "../../server/datadir.js";
 import { readRuntime } from "../../server/runtime.js";
@@ -46,7 +46,7 @@ async function json<T>(fleet: Fleet, args: string[]): Promise<T> {
 }
 
 t.test("a rollout through real daemons: steps, control, automatic rollback, restart", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   const site = join(base, "site");
   const managed = join(base, "managed");
   writeFilesSite(site, managed, 2);

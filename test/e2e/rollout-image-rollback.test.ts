@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startDaemon } from "../helpers/daemons.js";
 import { enroll, startFleet, type Fleet } from "../helpers/fleet.js";
-import { freePort } from "../helpers/processes.js";
+import { freePort, workDir } from "../helpers/processes.js";
 import { eventually } from "../server/_helpers.js";
 import { appSetup, buildImage, served, stopApp, type AppSetup } from "../agent/providers/_image-app.js";
 
@@ -52,7 +52,7 @@ async function push(t: Test, fleet: Fleet, file: string, version: string): Promi
 }
 
 t.test("an image whose health check fails on the canary stops the rollout by itself", async (t) => {
-  const base = t.testdir({ site: {} });
+  const base = workDir(t, { site: {} });
   const site = join(base, "site");
   const apps = new Map<string, AppSetup>();
   for (const certname of NODES) {

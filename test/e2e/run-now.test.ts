@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { enroll, startFleet, writeFilesSite, type Fleet } from "../helpers/fleet.js";
 import { startDaemon, type Daemon } from "../helpers/daemons.js";
 import { eventually } from "../server/_helpers.js";
+import { workDir } from "../helpers/processes.js";
 
 /** A site whose db-* nodes also get a command that always fails. */
 function writeSite(site: string, managed: string): void {
@@ -30,7 +31,7 @@ const watchConnections = (d: Daemon) =>
     .filter((l) => l.startsWith("watch: connected")).length;
 
 t.test("ancla run over Watch", async (t) => {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   writeSite(join(base, "site"), join(base, "managed"));
   const fleet = await startFleet(base, join(base, "site"));
   t.teardown(() => fleet.stop());

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { startFleet } from "../helpers/fleet.js";
-import { cli } from "../helpers/processes.js";
+import { cli, workDir } from "../helpers/processes.js";
 
 function writeSite(dir: string, version: string): void {
   mkdirSync(join(dir, "modules/app"), { recursive: true });
@@ -16,7 +16,7 @@ function writeSite(dir: string, version: string): void {
 }
 
 t.test("artifact references in a site under review", async (t) => {
-  const base = t.testdir();
+  const base = workDir(t);
   const [v1Site, v2Site, unknownSite] = ["v1", "v2", "unknown"].map((d) => join(base, d));
   writeSite(v1Site, "1.0.0");
   writeSite(v2Site, "2.0.0");

@@ -2,7 +2,7 @@
 import type { Test } from "tap";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, freePort, startServer, type Exec, type RunningServer } from "./processes.js";
+import { cli, freePort, startServer, type Exec, type RunningServer, workDir } from "./processes.js";
 
 /**
  * A site whose "files" module manages `count` files (49 files + their directory
@@ -24,8 +24,8 @@ export interface Fleet {
   server: RunningServer;
   grpcPort: number;
   fingerprint: string;
-  /** Runs `ancla` against this server (found through --data-dir, as on the server host). */
-  ancla(args: string[]): Promise<Exec>;
+  /** Runs `ancla` against this server (found through --data-dir, as on the server host); `input` on its stdin. */
+  ancla(args: string[], input?: string): Promise<Exec>;
   token(): Promise<string>;
   restart(): Promise<void>;
   stop(): Promise<number>;
@@ -42,7 +42,7 @@ export async function startFleet(base: string, siteDir: string): Promise<Fleet> 
     grpcPort,
     fingerprint: caFingerprint,
     server: await startServer(dataDir, grpcPort),
-    ancla: (args) => cli("ancla", [...args, "--data-dir", dataDir]),
+    ancla: (args, input) => cli("ancla", [...args, "--data-dir", dataDir], { input }),
     async token() {
       const r = await fleet.ancla(["token", "create", "--ttl", "1h", "--json"]);
       if (r.code !== 0) throw new Error(`token create failed: ${r.stderr}`);
@@ -84,7 +84,7 @@ export async function enroll(fleet: Fleet, base: string, certname: string, token
  * test's end, and web-01 enrolled with a token and converged by a first run.
  */
 export async function fleetWithAgent(t: Test): Promise<{ base: string; fleet: Fleet; agent: Agent }> {
-  const base = t.testdir({ site: {}, managed: {} });
+  const base = workDir(t, { site: {}, managed: {} });
   writeFilesSite(join(base, "site"), join(base, "managed"), 2);
   const fleet = await startFleet(base, join(base, "site"));
   t.teardown(() => fleet.stop());

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Test } from "tap";
 import { waitForRuntime } from "../../server/runtime.js";
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
@@ -20,11 +21,14 @@ export interface Exec {
   stderr: string;
 }
 
-/** Runs a built CLI to completion. */
-export function cli(which: keyof typeof BIN, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Exec> {
+/** Runs a built CLI to completion; `input` is its stdin (empty when absent). */
+export function cli(which: keyof typeof BIN, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string | Buffer } = {}): Promise<Exec> {
   if (!existsSync(BIN[which])) throw new Error(`${BIN[which]} is missing: run \`npm run build\` first`);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN[which], ...args], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN[which], ...args], { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+    // A CLI may exit without reading its stdin: the broken pipe is its business, not the test's.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(opts.input);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -36,6 +40,18 @@ export function cli(which: keyof typeof BIN, args: string[], opts: { env?: NodeJ
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+/**
+ * t.testdir(content) for a test that starts processes in it: removed only
+ * after the test's teardowns have stopped them. tap removes a testdir before
+ * running teardowns registered after it, so a server or daemon still writing
+ * there made that removal fail now and then (ENOTEMPTY); a teardown registered
+ * first puts tap's teardowns inside the removal.
+ */
+export function workDir(t: Test, content?: Parameters<Test["testdir"]>[0]): string {
+  t.teardown(() => undefined);
+  return t.testdir(content);
 }
 
 /** A free TCP port on loopback (so a restarted server can come back on the same address). */

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startFleet, writeFilesSite, type Fleet } from "../helpers/fleet.js";
 import { rootTest, type DebianRoot } from "./debian-root.js";
 import { bootHost, buildAgentDebs, eventually, packageTestSkip } from "./_packages.js";
+import { workDir } from "../helpers/processes.js";
 
 const CERTNAME = "pkg-01";
 const TREE = "/var/tmp/ancla-pkg";
@@ -19,7 +20,7 @@ function contentOf(root: DebianRoot, name: string): string {
 rootTest(
   "the agent package installs, enrols, runs as a service, upgrades in place and purges clean",
   async (root, t) => {
-    const base = t.testdir();
+    const base = workDir(t);
     t.setTimeout(600_000);
     const [v1, v2] = await buildAgentDebs(base, "0.1.0", "0.1.1");
     const siteDir = join(base, "site");

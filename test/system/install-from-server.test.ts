@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Test } from "tap";
 import { dataDirPaths } from "../../server/datadir.js";
 import { waitForRuntime } from "../../server/runtime.js";
-import { cli, freePort, ROOT } from "../helpers/processes.js";
+import { cli, freePort, ROOT, workDir } from "../helpers/processes.js";
 import { writeFilesSite } from "../helpers/fleet.js";
 import { call } from "../server/_helpers.js";
 import { bootHost, buildAgentDebs, eventually, packageTestSkip } from "./_packages.js";
@@ -60,7 +60,7 @@ rootTest(
   "a host installs the agent from the server with the printed one-liner, which refuses another server's key and a package that does not match",
   async (root, t) => {
     t.setTimeout(900_000);
-    const base = t.testdir();
+    const base = workDir(t);
     const [agentDeb, otherDeb] = await buildAgentDebs(base, "0.1.0", "0.1.1");
     const offered = join(base, "offered.deb");
     copyFileSync(agentDeb, offered);

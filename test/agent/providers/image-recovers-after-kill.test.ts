@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cli, freePort, ROOT } from "../../helpers/processes.js";
+import { cli, freePort, ROOT, workDir } from "../../helpers/processes.js";
 import { appSetup, buildImage, servedSoon, stopApp, type AppSetup } from "./_image-app.js";
 
 interface Site {
@@ -21,7 +21,7 @@ interface Site {
 }
 
 async function siteWithImage(t: Test, deadline: string): Promise<Site> {
-  const dir = t.testdir({});
+  const dir = workDir(t, {});
   const app = await appSetup(dir, await freePort());
   t.teardown(() => stopApp(app));
   const go = join(dir, "go");
