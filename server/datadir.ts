@@ -24,6 +24,8 @@ export function dataDirPaths(dir: string) {
     releases: join(dir, "releases"),
     /** Releases laid out as site directories to compile from: a cache, rebuilt from `releases` when missing. */
     releaseTrees: join(dir, "release-trees"),
+    /** The local KMS provider's key-encryption keys (0600 files in a 0700 directory): they unseal every secret. */
+    kms: join(dir, "kms"),
     /** Written by `start`: the URL the API actually listens on (port 0 resolved). */
     runtime: join(dir, "runtime.json"),
   };

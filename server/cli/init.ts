@@ -1,5 +1,6 @@
 // `ancla-server init`: the CA, the server's TLS identity, the catalog-signing
-// key, the database and the first admin token, all inside --data-dir.
+// key, the key-encryption key for secrets, the database and the first admin
+// token, all inside --data-dir.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -11,6 +12,7 @@ import { dataDirPaths, type DataDirPaths } from "../datadir.js";
 import type { ServerSettings } from "../settings.js";
 import { openStore } from "../store/sqlite/index.js";
 import { CertificateService } from "../ca/service.js";
+import { LocalKms } from "../secrets/local-kms.js";
 
 export interface InitOptions {
   dataDir: string;
@@ -79,6 +81,8 @@ export async function initDataDir(opts: InitOptions): Promise<InitResult> {
     agentCertDays: 90,
   };
   writePrivate(paths.settings, JSON.stringify(settings, null, 2) + "\n");
+  // The first key-encryption key of the local KMS provider, which seals every secret.
+  new LocalKms(paths.kms, { createFirst: true });
 
   const store = openStore(paths.database);
   let adminToken: string;

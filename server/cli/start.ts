@@ -23,6 +23,8 @@ import { ServerMetrics } from "../metrics/metrics.js";
 import { DEFAULT_UNRESPONSIVE_AFTER_MS, type StatusOptions } from "../status.js";
 import { DEFAULT_RETENTION_DAYS, scheduleRetention } from "../store/retention.js";
 import { openStore } from "../store/sqlite/index.js";
+import { LocalKms } from "../secrets/local-kms.js";
+import { SecretService } from "../secrets/service.js";
 import { writeRuntime, type RuntimeInfo } from "../runtime.js";
 import { pruneReleases } from "../releases/retention.js";
 import { ReleaseTrees } from "../releases/tree.js";
@@ -131,6 +133,9 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
   const certs = new CertificateService(store, ca, { agentCertDays: settings.agentCertDays });
   const content = new ContentStore(paths.content);
   const artifacts = new ArtifactStore(paths.artifacts, store);
+  // A data dir from before secrets gets its first key-encryption key here; one whose keys are lost does not start.
+  const secrets = new SecretService(store, new LocalKms(paths.kms, { createFirst: (await store.secrets.kekVersionsInUse()).length === 0 }));
+  await secrets.checkKeys();
   const statusOptions = (): StatusOptions => ({ now: new Date(), unresponsiveAfterMs: operations.unresponsiveAfterMs });
   const metrics = new ServerMetrics(store, statusOptions);
   const releaseBlobs = new ContentStore(paths.releases);
@@ -199,6 +204,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     watch,
     rollouts,
     slos: budgets,
+    secrets,
     connections: limits,
     maxArtifactBytes: limits.maxArtifactBytes,
     serverCertificates: () => expiries,

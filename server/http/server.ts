@@ -31,6 +31,8 @@ import { nodeRoutes } from "./routes/nodes.js";
 import { reportRoutes } from "./routes/reports.js";
 import { rolloutRoutes } from "./routes/rollouts.js";
 import { sloRoutes } from "./routes/slos.js";
+import { secretRoutes } from "./routes/secrets.js";
+import type { SecretService } from "../secrets/service.js";
 import { runRoutes } from "./routes/runs.js";
 import { tokenRoutes } from "./routes/tokens.js";
 
@@ -53,6 +55,8 @@ export interface HttpApiOptions {
   rollouts?: RolloutController;
   /** Serves /api/v1/slos and the SLO page when given. */
   slos?: SloBudgets;
+  /** Serves /api/v1/secrets and /api/v1/kms when given. */
+  secrets?: SecretService;
   /** Serves /api/v1/artifacts (push and list) when given. */
   artifacts?: ArtifactStore;
   /** Serves the agent installer (/install.sh, /install/ancla-agent.deb, /api/v1/install) when given. */
@@ -92,6 +96,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
     serverCertificates: opts.serverCertificates,
     rollouts: opts.rollouts,
     slos: opts.slos,
+    secrets: opts.secrets,
   };
   capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   boundHandshakeTime(app.server as unknown as TlsServer, limits.handshakeTimeoutMs);
@@ -137,6 +142,7 @@ async function registerApi(api: ApiInstance, deps: ApiDeps, watch: WatchHub): Pr
   runRoutes(api, deps, watch);
   if (deps.rollouts) await rolloutRoutes(deps.rollouts)(api);
   if (deps.slos) await sloRoutes(deps.slos)(api);
+  if (deps.secrets) await secretRoutes(deps.secrets)(api);
 }
 
 /** The OpenAPI document's frame; the paths come from the tagged routes' schemas (untagged ones, like the dashboard's, stay out). */

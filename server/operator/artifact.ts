@@ -32,7 +32,7 @@ export const artifactCommands: Record<string, Subcommand> = {
       const client = new ApiClient(resolveConnection(args));
       const bar = process.stderr.isTTY ? progressBar(`${name}@${version}`, size) : undefined;
       const stream = createReadStream(file).pipe(counting((sent) => bar?.(sent)));
-      const pushed = await client.put<PushedArtifactJson>(`/artifacts/${encodeURIComponent(name)}/${encodeURIComponent(version)}`, stream, size).finally(() => bar && process.stderr.write("\n"));
+      const pushed = await client.upload<PushedArtifactJson>(`/artifacts/${encodeURIComponent(name)}/${encodeURIComponent(version)}`, stream, size).finally(() => bar && process.stderr.write("\n"));
       print(args, pushed, () => `${pushed.created ? "pushed" : "already stored:"} ${pushed.name}@${pushed.version} sha256:${pushed.sha256} (${bytes(pushed.size)})\n`);
       return 0;
     },

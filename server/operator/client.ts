@@ -40,8 +40,12 @@ export class ApiClient {
     return this.send<T>("DELETE", path);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.send<T>("PUT", path, { json: body });
+  }
+
   /** PUTs a stream of `size` bytes (a file) as the body, without holding it in memory. */
-  put<T>(path: string, stream: Readable, size: number): Promise<T> {
+  upload<T>(path: string, stream: Readable, size: number): Promise<T> {
     return this.send<T>("PUT", path, { stream, size });
   }
 

@@ -14,6 +14,7 @@ import { reportCommands } from "./report.js";
 import { runCommands } from "./run.js";
 import { rolloutCommands } from "./rollout.js";
 import { analysisCommands } from "./analysis.js";
+import { secretCommands } from "./secret.js";
 import { siteCommands } from "./site.js";
 import { tokenCommands } from "./token.js";
 
@@ -31,6 +32,7 @@ await runCli(
     ...releaseCommands,
     ...rolloutCommands,
     ...analysisCommands,
+    ...secretCommands,
     ...runCommands,
     ...installCommandCommands,
   },

@@ -12,6 +12,7 @@ import type { NodeStore } from "./nodes.js";
 import type { ReleaseStore } from "./releases.js";
 import type { ReportStore } from "./reports.js";
 import type { RolloutStore } from "./rollouts.js";
+import type { SecretStore } from "./secrets.js";
 
 export type * from "./access.js";
 export type * from "./artifacts.js";
@@ -21,6 +22,7 @@ export type * from "./certificates.js";
 export type * from "./nodes.js";
 export type * from "./releases.js";
 export type * from "./reports.js";
+export type * from "./secrets.js";
 export { MAX_REPORT_PAGE } from "./reports.js";
 
 /** The parts, as a transaction hands them to its body. */
@@ -42,6 +44,8 @@ export interface StoreParts {
   readonly rollouts: RolloutStore;
   /** Probe windows and host saturation from agents. */
   readonly health: HealthStore;
+  /** Secrets' scopes and their versions, sealed: ciphertext and wrapped data keys, never a value. */
+  readonly secrets: SecretStore;
 }
 
 export interface Store extends StoreParts {

@@ -9,6 +9,8 @@ import { createCertificateAuthority, issueCertificate, randomSerialHex, type Cer
 import { createCsr } from "../../pki/csr.js";
 import { generateKeyPair, type KeyPair } from "../../pki/keys.js";
 import { ReportSchema, ReportStatus, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
+import { LocalKms } from "../../server/secrets/local-kms.js";
+import { SecretService } from "../../server/secrets/service.js";
 import { CertificateService } from "../../server/ca/service.js";
 import { startHttpApi } from "../../server/http/server.js";
 import { createLogger } from "../../server/log.js";
@@ -87,9 +89,11 @@ export async function startTestApi(t: Teardown, opts: { unresponsiveAfterMs?: nu
   const ca = createCertificateAuthority("Test CA");
   const tls = serverIdentity(ca);
   const certs = new CertificateService(store, ca, { agentCertDays: 30 });
+  const secrets = new SecretService(store, new LocalKms(join(tempDir(t), "kms"), { createFirst: true }));
   const api = await startHttpApi({
     store,
     certs,
+    secrets,
     tlsCertPem: tls.certPem,
     tlsKeyPem: tls.keyPem,
     host: "127.0.0.1",

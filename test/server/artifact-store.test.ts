@@ -42,7 +42,7 @@ interface Pushed {
 }
 
 const push = (client: ApiClient, name: string, version: string, bytes: Buffer) =>
-  client.put<Pushed>(`/artifacts/${name}/${version}`, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), bytes.length);
+  client.upload<Pushed>(`/artifacts/${name}/${version}`, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]), bytes.length);
 
 t.test("a push is stored by SHA-256, listed, audited; a repeat changes nothing; other bytes under the same name@version are refused", async (t) => {
   const a = await artifactApi(t);

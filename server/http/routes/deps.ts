@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { CertificateService } from "../../ca/service.js";
 import type { RolloutController } from "../../rollouts/controller.js";
+import type { SecretService } from "../../secrets/service.js";
 import type { SloBudgets } from "../../slo/service.js";
 import type { StatusOptions } from "../../status.js";
 import type { Store } from "../../store/store.js";
@@ -18,6 +19,8 @@ export interface ApiDeps {
   rollouts?: RolloutController;
   /** The SLOs' budgets (API, dashboard); given with the rollout controller. */
   slos?: SloBudgets;
+  /** Secrets (set, rotate, list, delete) and the KEK rotation; absent: the server keeps no secrets (tests of other parts). */
+  secrets?: SecretService;
 }
 
 /** The API's fastify scope, typed by its TypeBox schemas: a route's params, query and body are what its schema says, and its answer must fit its response schema. */

@@ -3,7 +3,7 @@
 // without an open stream is answered `connected: false`: it runs at its next
 // interval. Waiting for the results is the caller's (`ancla run --wait` polls
 // the reports for runs that started after `requested_at`).
-import picomatch from "picomatch";
+import { certnameGlob } from "../../../catalog/certname-glob.js";
 import { AnclaError } from "../../../core/errors.js";
 import { listNodes, MAX_NODE_LIMIT } from "../../status.js";
 import type { WatchHub } from "../../watch/hub.js";
@@ -23,15 +23,6 @@ const runAnswerSchema = object({
   nodes: arrayOf(object({ certname: str, connected: Type.Boolean({ description: "false: no Watch stream open, it runs at its next interval" }) })),
 });
 export type RunAnswerJson = Static<typeof runAnswerSchema>;
-
-/** Matches certnames the way nodes.yaml rules do; a glob picomatch would read as something else ("[" as a literal) is refused. */
-function certnameMatcher(glob: string): (certname: string) => boolean {
-  try {
-    return picomatch(glob, { dot: true, strictBrackets: true });
-  } catch (err) {
-    throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `nodes "${glob}" is not a valid glob: ${(err as Error).message}`);
-  }
-}
 
 /** Every node the store knows (deactivated ones come back when they check in) and every node holding a stream. */
 async function knownCertnames(deps: ApiDeps, watch: WatchHub): Promise<Set<string>> {
@@ -57,9 +48,8 @@ export function runRoutes(app: ApiInstance, deps: ApiDeps, watch: WatchHub): voi
     },
     async (request, reply) => {
       const { nodes: glob, noop = false } = request.body;
-      const matches = certnameMatcher(glob);
-      // Not .filter(matches): picomatch reads a second argument (filter's index) as "return a match object".
-      const certnames = [...(await knownCertnames(deps, watch))].filter((certname) => matches(certname)).sort();
+      const matches = certnameGlob(glob, "nodes");
+      const certnames = [...(await knownCertnames(deps, watch))].filter(matches).sort();
       if (certnames.length === 0) throw new AnclaError("ANCLA_E_NOT_FOUND", `no node matches "${glob}" (ancla nodes lists them)`);
       const actor = actorOf(request);
       const requestedAt = new Date();

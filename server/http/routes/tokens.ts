@@ -1,7 +1,6 @@
 // Tokens (admin only: a bootstrap token mints agent identities, an API token grants a role).
 // Either kind is revoked at once by DELETE; revoked tokens stay listed, with when.
-import picomatch from "picomatch";
-import { AnclaError } from "../../../core/errors.js";
+import { certnameGlob } from "../../../catalog/certname-glob.js";
 import { MAX_TOKEN_TTL_SECONDS, ROLES } from "../../ca/token-rules.js";
 import type { ApiTokenRecord, BootstrapTokenRecord } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";
@@ -59,14 +58,6 @@ function apiTokenView(t: ApiTokenRecord): ApiTokenJson {
 
 const DEFAULT_TTL_SECONDS = 3600;
 
-/** A glob picomatch would quietly read as something else ("[" as a literal) is refused, so a token is never scoped by a typo. */
-function checkGlob(glob: string): void {
-  try {
-    picomatch.makeRe(glob, { strictBrackets: true });
-  } catch (err) {
-    throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `certname_glob "${glob}" is not a valid glob: ${(err as Error).message}`);
-  }
-}
 const tags = ["tokens"];
 
 export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
@@ -78,7 +69,7 @@ export function tokenRoutes(app: ApiInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const body = request.body ?? {};
       const oneTime = body.one_time ?? true;
-      if (body.certname_glob) checkGlob(body.certname_glob);
+      if (body.certname_glob) certnameGlob(body.certname_glob, "certname_glob");
       const created = await deps.certs.createBootstrapToken({ ttlSeconds: body.ttl_seconds ?? DEFAULT_TTL_SECONDS, certnameGlob: body.certname_glob ?? undefined, oneTime }, actorOf(request));
       void reply.code(201);
       return { token: created.token, id: created.id, expires_at: created.expiresAt.toISOString(), certname_glob: body.certname_glob ?? null, one_time: oneTime };

@@ -16,6 +16,7 @@ import { SqliteNodeStore } from "./nodes.js";
 import { SqliteReleaseStore } from "./releases.js";
 import { SqliteReportStore } from "./reports.js";
 import { SqliteRolloutStore } from "./rollouts.js";
+import { SqliteSecretStore } from "./secrets.js";
 import { Statements } from "./statements.js";
 
 /** Opens (creating if needed) and migrates the database at `file`. */
@@ -48,6 +49,7 @@ function partsOn(q: Statements): StoreParts {
     audit: new SqliteAuditStore(q),
     rollouts: new SqliteRolloutStore(q),
     health: new SqliteHealthStore(q),
+    secrets: new SqliteSecretStore(q),
   };
 }
 
@@ -117,6 +119,7 @@ class SqliteStore implements Store {
   readonly audit;
   readonly rollouts;
   readonly health;
+  readonly secrets;
 
   constructor(private readonly db: Database) {
     this.inner = partsOn(new Statements(db));
@@ -130,6 +133,7 @@ class SqliteStore implements Store {
     this.audit = gated(this.inner.audit, this.gate);
     this.rollouts = gated(this.inner.rollouts, this.gate);
     this.health = gated(this.inner.health, this.gate);
+    this.secrets = gated(this.inner.secrets, this.gate);
   }
 
   transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {

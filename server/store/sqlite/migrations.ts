@@ -482,6 +482,38 @@ export const migrations: readonly Migration[] = [
       INSERT INTO health_state (id, minutes_from) VALUES (1, 0);
     `,
   },
+  {
+    version: 12,
+    name: "secrets: scopes and sealed versions (issue 15)",
+    sql: `
+      -- A secret's scope and description; never its value.
+      CREATE TABLE secrets (
+        name         TEXT PRIMARY KEY,
+        environment  TEXT,
+        nodes_glob   TEXT,
+        description  TEXT,
+        created_by   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        updated_by   TEXT NOT NULL,
+        updated_at   INTEGER NOT NULL
+      );
+      -- Each version sealed on its own (server/secrets/seal.ts): AES-256-GCM under a data key of its
+      -- own, that key wrapped by the KMS's key-encryption key kek_version. Plaintext is never stored.
+      CREATE TABLE secret_versions (
+        name         TEXT NOT NULL REFERENCES secrets (name) ON DELETE CASCADE,
+        version      INTEGER NOT NULL,
+        kek_version  INTEGER NOT NULL,
+        wrapped_key  BLOB NOT NULL,
+        iv           BLOB NOT NULL,
+        ciphertext   BLOB NOT NULL,
+        tag          BLOB NOT NULL,
+        created_by   TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+      ) WITHOUT ROWID;
+      CREATE INDEX secret_versions_by_kek ON secret_versions (kek_version);
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */
