@@ -113,7 +113,7 @@ t.test("limit and offset page through; total counts every match", async (t) => {
     [...first.nodes, ...second.nodes].map((n) => n.certname),
     (await listNodes(store, { now })).nodes.map((n) => n.certname),
   );
-  t.same(await listNodes(store, { now, offset: 10 }), { total: 4, nodes: [] }, "past the end: no rows, still the total");
+  t.same(await listNodes(store, { now, offset: 10 }), { total: 4, nodes: [], limit: 100, offset: 10 }, "past the end: no rows, still the total, and the page it was");
   await t.rejects(() => listNodes(store, { now, limit: 1001 }), { code: "ANCLA_E_INVALID_ARGUMENT" });
   await t.rejects(() => listNodes(store, { now, limit: 0 }), { code: "ANCLA_E_INVALID_ARGUMENT" });
   await t.rejects(() => listNodes(store, { now, offset: -1 }), { code: "ANCLA_E_INVALID_ARGUMENT" });
