@@ -17,6 +17,7 @@ import { nodePageRoutes } from "./pages/node.js";
 import { releasePageRoutes } from "./pages/releases.js";
 import { reportPageRoutes } from "./pages/report.js";
 import { rolloutPageRoutes } from "./pages/rollouts.js";
+import { secretPageRoutes } from "./pages/secrets.js";
 import { sloPageRoutes } from "./pages/slos.js";
 import { requireSession } from "./session.js";
 
@@ -40,6 +41,7 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
     app.addHook("onRequest", async (request, reply) => {
       void reply.headers(SECURITY_HEADERS);
       request.rolloutsShown = deps.rollouts !== undefined;
+      request.secretsShown = deps.secrets !== undefined;
     });
     assetRoutes(app);
     loginRoutes(app, deps.store);
@@ -51,6 +53,7 @@ export function dashboardRoutes(deps: ApiDeps): FastifyPluginAsync {
       releasePageRoutes(pages, deps);
       if (deps.rollouts) rolloutPageRoutes(pages, deps.rollouts, deps.store);
       if (deps.slos) sloPageRoutes(pages, deps.slos);
+      if (deps.secrets) secretPageRoutes(pages, deps.secrets);
       certificatePageRoutes(pages, deps);
       auditPageRoutes(pages, deps);
     });

@@ -52,7 +52,7 @@ const nameOf = (args: ParsedArgs): string => encodeURIComponent(args.positionals
 export const secretCommands: Record<string, Subcommand> = {
   "secret set": {
     usage: "secret set NAME [--env ENV] [--nodes GLOB] [--description TEXT] [--from-file FILE] [--json] < value",
-    summary: 'store a secret, sealed (admin): a new secret, or a new version of NAME with this value and scope; sites use it as ${secret("NAME")}',
+    summary: "store a secret, sealed (admin): a new secret, or a new version of NAME with this value and scope",
     flags: {
       ...CONNECTION_FLAGS,
       env: { type: "string", value: "ENV", help: "only nodes of this environment may use it (default: any)" },
@@ -73,7 +73,7 @@ export const secretCommands: Record<string, Subcommand> = {
   },
   "secret rotate": {
     usage: "secret rotate NAME [--from-file FILE] [--json] < value",
-    summary: "give a secret a new version with a new value, its scope unchanged (admin); catalogs that use it are compiled with it",
+    summary: "give a secret a new version with a new value, its scope unchanged (admin)",
     flags: { ...CONNECTION_FLAGS, ...VALUE_FLAGS, ...JSON_FLAG },
     positionals: [1, 1],
     async run(args) {
@@ -102,7 +102,7 @@ export const secretCommands: Record<string, Subcommand> = {
   },
   "secret delete": {
     usage: "secret delete NAME [--json]",
-    summary: "delete a secret and every version of it (admin); sites that use it stop compiling for the nodes that did",
+    summary: "delete a secret and every version of it (admin)",
     flags: { ...CONNECTION_FLAGS, ...JSON_FLAG },
     positionals: [1, 1],
     async run(args) {

@@ -1,8 +1,8 @@
 // Secrets on the server: set, rotate, list, delete, and the KEK rotation that
 // re-wraps every data key. Values arrive as bytes, are sealed at once
 // (seal.ts) and are never stored, logged, audited or answered in the clear;
-// the only way back to a value is reveal(), for the compiler that encrypts it
-// to a node.
+// reveal() is the one way back to a value, kept for the compile step that is
+// to encrypt it to each node (no route calls it).
 import { ENVIRONMENT_NAME } from "../../catalog/site/rules.js";
 import { certnameGlob } from "../../catalog/certname-glob.js";
 import { AnclaError } from "../../core/errors.js";
@@ -10,7 +10,7 @@ import type { SecretRecord, SecretScope, Store } from "../store/store.js";
 import type { Kms } from "./kms.js";
 import { seal, unseal } from "./seal.js";
 
-/** What sites write in `secret("NAME")`: a letter, then letters, digits, `_`, `-` or `.`. */
+/** A secret's name: a letter, then letters, digits, `_`, `-` or `.` (what a site will write in `secret("NAME")`). */
 export const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
 /** 64 KiB: a private key or a kubeconfig, far below what a catalog should carry. */
 export const MAX_SECRET_BYTES = 64 * 1024;
