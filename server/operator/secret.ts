@@ -27,7 +27,7 @@ async function readValue(args: ParsedArgs): Promise<Buffer> {
       throw new AnclaError("ANCLA_E_IO", `--from-file ${file}: ${(err as Error).message}`);
     }
   }
-  if (process.stdin.isTTY) process.stderr.write("type the value, then Ctrl-D (it is not echoed back anywhere)\n");
+  if (process.stdin.isTTY) process.stderr.write("type the value, then Enter and Ctrl-D (the terminal shows what you type: pipe it in or use --from-file to keep it off the screen)\n");
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const value = Buffer.concat(chunks);
