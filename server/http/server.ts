@@ -3,7 +3,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server as TlsServer } from "node:tls";
 import swagger from "@fastify/swagger";
-import Fastify from "fastify";
+import Fastify, { type InjectOptions, type LightMyRequestResponse } from "fastify";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { CertificateService } from "../ca/service.js";
 import { dashboardRoutes } from "../dashboard/index.js";
@@ -71,6 +71,8 @@ export interface HttpApiOptions {
 
 export interface HttpApi {
   url: string;
+  /** A request answered in process, with no socket or TLS (fastify's inject): for tests and tools that need neither. */
+  inject(request: InjectOptions): Promise<LightMyRequestResponse>;
   /** The TLS certificate new connections get (a renewal, without a restart). */
   setCertificate(certPem: string, keyPem: string): void;
   close(): Promise<void>;
@@ -126,6 +128,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<HttpApi> {
   return {
     url: urlOf(app.server.address() as AddressInfo, opts.host),
     setCertificate: (certPem, keyPem) => (app.server as import("node:https").Server).setSecureContext({ cert: certPem, key: keyPem }),
+    inject: (request) => app.inject(request),
     close: () => app.close(),
   };
 }

@@ -158,7 +158,7 @@ export async function startRolloutApi(t: Teardown, nodes: FleetNode[], policyYam
     await store.reports.saveReport(report({ runId, certname, siteVersion: version, status, startedAt: new Date(clock.wall).toISOString() }), new Date(clock.wall));
     return runId;
   };
-  return { url: api.url, ca, store, certs, tokens, controller, clock, pass, ran };
+  return { url: api.url, ca, inject: api.inject, store, certs, tokens, controller, clock, pass, ran };
 }
 
 /** A signed one-resource catalog for `certname` at `version`, as the server stores a compile (the node page decodes it). */

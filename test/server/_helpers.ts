@@ -12,7 +12,7 @@ import { ReportSchema, ReportStatus, type Report } from "../../proto/gen/ancla/v
 import { LocalKms } from "../../server/secrets/local-kms.js";
 import { SecretService } from "../../server/secrets/service.js";
 import { CertificateService } from "../../server/ca/service.js";
-import { startHttpApi } from "../../server/http/server.js";
+import { startHttpApi, type HttpApi } from "../../server/http/server.js";
 import { createLogger } from "../../server/log.js";
 import { openStore, type Role, type Store } from "../../server/store/index.js";
 
@@ -78,6 +78,8 @@ export function report(init: MessageInitShape<typeof ReportSchema>): Report {
 export interface TestApi {
   url: string;
   ca: CertifiedKey;
+  /** The API in process (no socket, no TLS): what call() uses when it is there. */
+  inject: HttpApi["inject"];
   store: Store;
   certs: CertificateService;
   tokens: Record<Role, string>;
@@ -107,7 +109,7 @@ export async function startTestApi(t: Teardown, opts: { unresponsiveAfterMs?: nu
     operator: (await certs.createApiToken("operator", "test operator")).token,
     admin: (await certs.createApiToken("admin", "test admin")).token,
   };
-  return { url: api.url, ca, store, certs, tokens };
+  return { url: api.url, ca, inject: api.inject, store, certs, tokens };
 }
 
 export interface RawResponse {
@@ -115,11 +117,26 @@ export interface RawResponse {
   body: unknown;
 }
 
-/** One HTTPS request, CA-pinned, with `body` sent verbatim (so tests can send broken JSON). */
-export function call(api: Pick<TestApi, "url" | "ca">, method: string, path: string, opts: { token?: string; body?: string; contentType?: string } = {}): Promise<RawResponse> {
+/**
+ * One request with `body` sent verbatim (so tests can send broken JSON): in
+ * process when the API is a test API (fastify's inject: the same routes,
+ * hooks and serialisation, without a TLS handshake per call), otherwise over
+ * HTTPS, CA-pinned.
+ */
+export async function call(
+  api: Pick<TestApi, "url" | "ca"> & Partial<Pick<TestApi, "inject">>,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: string; contentType?: string } = {},
+): Promise<RawResponse> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers["content-type"] = opts.contentType ?? "application/json";
+  if (api.inject) {
+    const res = await api.inject({ method: method as "GET", url: path, headers, payload: opts.body });
+    const json = String(res.headers["content-type"] ?? "").includes("json");
+    return { status: res.statusCode, body: res.body ? (json ? JSON.parse(res.body) : res.body) : undefined };
+  }
   return new Promise((resolve, reject) => {
     const req = httpsRequest(new URL(path, api.url), { method, headers, ca: api.ca.certPem, servername: "localhost" }, (res) => {
       const chunks: Buffer[] = [];
