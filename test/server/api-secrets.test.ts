@@ -38,7 +38,11 @@ t.test("the secrets API by role, and its refusals", async (t) => {
   t.equal(extra.status, 400, "an unknown body field (a value in the clear) is refused");
   t.match(await call(api, "POST", "/api/v1/secrets/nope/rotate", { token: admin, body: json({ value_base64: b64("x") }) }), { status: 404, body: { error: { code: "ANCLA_E_NOT_FOUND" } } });
   t.match(await call(api, "DELETE", "/api/v1/secrets/nope", { token: admin }), { status: 404 });
-  t.match((await call(api, "GET", "/api/v1/secrets", { token: operator })).body, { secrets: [{ name: "db-password" }] }, "the refusals stored nothing");
+  t.same(
+    ((await call(api, "GET", "/api/v1/secrets", { token: operator })).body as { secrets: { name: string }[] }).secrets.map((s) => s.name),
+    ["db-password"],
+    "the refusals stored nothing",
+  );
 
   const rotated = await call(api, "POST", "/api/v1/secrets/db-password/rotate", { token: admin, body: json({ value_base64: b64("second") }) });
   t.match(rotated, { status: 200, body: { version: 2, environment: "production", nodes: "db-*" } });
