@@ -25,8 +25,8 @@ export function sha256Hex(data: string | Uint8Array): string {
   return hash("sha256", data, "hex");
 }
 
-/** The content digest of a catalog body: what agents send as `have_digest`. */
+/** The content digest of a catalog body: what agents send as `have_digest`. Absent parts are left out, so older catalogs keep theirs. */
 export function bodyDigest(body: CatalogBody): string {
-  const { certname, siteVersion, resources, edges } = body;
-  return sha256Hex(canonicalJson({ certname, siteVersion, resources, edges } satisfies CatalogBody as unknown as JsonValue));
+  const { certname, siteVersion, resources, edges, probes, secrets } = body;
+  return sha256Hex(canonicalJson({ certname, siteVersion, resources, edges, probes, secrets } satisfies CatalogBody as unknown as JsonValue));
 }

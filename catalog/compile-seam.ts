@@ -2,6 +2,8 @@
 // Whatever implements `SiteCompiler` turns (site version, certname, facts) into a
 // deterministic catalog body plus the content it refers to by digest.
 import type { CatalogBody, JsonValue } from "./model.js";
+import type { SecretDirectory } from "./secrets/directory.js";
+import type { SecretUse } from "./secrets/markers.js";
 
 export type Facts = { [key: string]: JsonValue };
 
@@ -28,6 +30,8 @@ export type CompileResult = (
        * another environment does not flip between the two releases' answers.
        */
       currentEnvironment?: string;
+      /** The secrets its resources were bound to (none: absent), by name. */
+      secrets?: SecretUse[];
     }
   | { ok: false; problems: SiteProblem[] }
 ) & {
@@ -41,11 +45,17 @@ export interface ReleaseAt {
   dir: string;
 }
 
+export interface CompileOptions {
+  /** A kept release to compile at; absent: the site as it is now. */
+  at?: ReleaseAt;
+  /** The secrets the node's resources may bind; absent: none exist (every use blocks its resource). */
+  secrets?: SecretDirectory;
+}
+
 export interface SiteCompiler {
   /** The git commit of the site, or a content hash when it is not a repository. Cheap enough to call on every check-in. */
   siteVersion(): Promise<string>;
-  /** At the site as it is now, or at an earlier release when `at` is given. */
-  compile(certname: string, facts: Facts, at?: ReleaseAt): Promise<CompileResult>;
+  compile(certname: string, facts: Facts, options?: CompileOptions): Promise<CompileResult>;
 }
 
 export function formatProblem(p: SiteProblem): string {

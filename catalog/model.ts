@@ -1,5 +1,7 @@
 // The catalog: what one node should look like. It is the payload of a signed
 // DSSE envelope (payloadType CATALOG_PAYLOAD_TYPE), serialised in canonical JSON.
+import type { SealedToKey, WrappedValueKey } from "../pki/seal-to-key.js";
+import type { SecretUse } from "./secrets/markers.js";
 
 export const CATALOG_PAYLOAD_TYPE = "application/vnd.ancla.catalog.v1+json";
 
@@ -12,8 +14,13 @@ export interface Resource {
   properties: { [key: string]: JsonValue };
   /** Report what would change but change nothing. */
   noop?: boolean;
-  /** Values are redacted in reports and logs. */
+  /** Values are redacted in reports and logs (always so for a resource that uses a secret). */
   sensitive?: boolean;
+  /**
+   * Why the compile could not complete it (a secret that does not exist): the
+   * agent fails it, and skips what depends on it, without touching the host.
+   */
+  blocked?: string;
 }
 
 export type EdgeKind = "require" | "notify";
@@ -52,6 +59,8 @@ export interface CatalogBody {
   edges: Edge[];
   /** Absent when the node has none, so catalogs without probes keep their bytes. */
   probes?: Probe[];
+  /** The secrets its resources use (absent when none), and the key (SHA-256 of the node's public key) they are sealed to. */
+  secrets?: { sealedTo: string; uses: SecretUse[] };
 }
 
 /** What the server signs: the body plus issuance metadata. */
@@ -63,6 +72,11 @@ export interface Catalog extends CatalogBody {
   digest: string;
   compiledAt: string;
   expiresAt: string;
+  /**
+   * The values of `secrets.uses`, sealed to the node's key when signed (fresh
+   * randomness each time, so outside the digest; inside the signature).
+   */
+  sealed?: { key: WrappedValueKey; values: { [name: string]: SealedToKey } };
 }
 
 export function resourceRef(r: Pick<Resource, "type" | "title">): string {

@@ -92,6 +92,7 @@ export const errorEntries = {
   ANCLA_E_SECRET_UNREADABLE: own(
     "a sealed secret does not decrypt: its ciphertext or wrapped data key was altered, or its key-encryption key is gone; restore the data dir's kms/ keys from backup, or set the secret again",
   ),
+  ANCLA_E_SECRET_MISSING: own("a resource uses a secret the server does not hold: `ancla secret set NAME` makes it, and the node's next run applies the resource"),
   ANCLA_E_KMS: own("the key-encryption key provider failed; the message says which key and why"),
   ANCLA_E_SELF_APPROVAL: { hint: "a rollout step needs the approval of someone other than who started the rollout", http: 403, grpc: "PERMISSION_DENIED" },
 } as const satisfies Record<string, ErrorEntry>;

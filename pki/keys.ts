@@ -1,5 +1,5 @@
 // RSA key pairs (node:crypto) and public-key fingerprints.
-import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 
 export interface KeyPair {
   privateKeyPem: string;
@@ -16,9 +16,10 @@ export function generateKeyPair(bits = 2048): KeyPair {
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
 }
 
-/** SHA-256 (lowercase hex) of the DER SubjectPublicKeyInfo of a public key, private key or certificate PEM. */
-export function publicKeySha256(pem: string): string {
+/** SHA-256 (lowercase hex) of the DER SubjectPublicKeyInfo of a public key (PEM or object), private key or certificate PEM. */
+export function publicKeySha256(key: string | KeyObject): string {
   // createPublicKey derives the public half from a private key and extracts it from a certificate.
-  const spki = createPublicKey(pem).export({ type: "spki", format: "der" });
+  const publicKey = typeof key === "string" ? createPublicKey(key) : key;
+  const spki = publicKey.export({ type: "spki", format: "der" });
   return createHash("sha256").update(spki).digest("hex");
 }

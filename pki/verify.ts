@@ -1,6 +1,6 @@
 // Checks that a certificate was issued by the CA, is within its validity
 // period and was issued for the expected usage.
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, type KeyObject } from "node:crypto";
 import { AnclaError } from "../core/errors.js";
 import type { CertificateUsage } from "./ca.js";
 import { certificateSubject, derElements, type DerElement } from "./der.js";
@@ -12,6 +12,8 @@ export interface VerifiedCertificate {
   serialHex: string;
   notAfter: Date;
   usage: CertificateUsage;
+  /** What secrets in a node's catalog are sealed to (pki/seal-to-key.ts). */
+  publicKey: KeyObject;
 }
 
 /** The extKeyUsage OID each usage requires. */
@@ -34,7 +36,7 @@ export function verifyCertificate(cert: string | Uint8Array, caCertPem: string, 
   if (now > notAfter) fail(`it expired at ${notAfter.toISOString()}`);
   // keyUsage here is Node's list of extKeyUsage OIDs (undefined when the extension is absent).
   if (!(x.keyUsage ?? []).includes(USAGE_OID[opts.usage])) fail(`it was not issued for ${opts.usage} use`);
-  return { commonName: commonName(x), serialHex: normalizeSerialHex(x.serialNumber), notAfter, usage: opts.usage };
+  return { commonName: commonName(x), serialHex: normalizeSerialHex(x.serialNumber), notAfter, usage: opts.usage, publicKey: x.publicKey };
 }
 
 function parse(cert: string | Uint8Array): X509Certificate {

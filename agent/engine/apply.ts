@@ -13,6 +13,7 @@ import { providerFor } from "../providers/registry.js";
 import type { ContentBucket } from "../state/bucket.js";
 import { WriteBatch } from "../state/write-batch.js";
 import { desiredDigest, isCorrective, nextMemory, type DesiredMemory } from "./drift.js";
+import { resolveSecrets } from "./secrets.js";
 import { buildGraph, type GraphNode } from "./graph.js";
 import { RunRecord } from "./record.js";
 
@@ -35,6 +36,8 @@ export interface ApplyContext {
   streamContent?(sha256: string, offset: number): AsyncIterable<Uint8Array>;
   /** The agent's state dir, where providers keep state across runs (an image's journal); none: providers that need it fail. */
   stateDir?: string;
+  /** The node's private key (PEM), which opens the catalog's secrets; none: resources that use one fail. */
+  nodeKeyPem?: string;
 }
 
 /** Generous: one call may be a batched apt install of every package in the catalog. */
@@ -56,7 +59,8 @@ export interface ApplyOutcome {
 type NodeOutcome = "ok" | "failed" | "skipped";
 
 export async function applyCatalog(catalog: Catalog, ctx: ApplyContext): Promise<ApplyOutcome> {
-  const run = new Run(catalog, ctx);
+  const { resources, original } = resolveSecrets(catalog, ctx.nodeKeyPem);
+  const run = new Run(resources === catalog.resources ? catalog : { ...catalog, resources }, ctx, original);
   await run.converge();
   return run.outcome();
 }
@@ -92,6 +96,8 @@ class Run {
   constructor(
     private readonly catalog: Catalog,
     private readonly ctx: ApplyContext,
+    /** The catalog's own resource behind each copy with its secrets in place: what drift memory digests. */
+    private readonly original: WeakMap<Resource, Resource>,
   ) {
     this.record = new RunRecord(catalog.resources.length, ctx.log);
     this.baseProviderFor = ctx.providers ?? providerFor;
@@ -235,6 +241,8 @@ class Run {
 
   private async evaluate(node: GraphNode): Promise<NodeOutcome> {
     if (node.problem) return this.fail(node, "", node.problem, "ANCLA_E_RESOURCE_FAILED");
+    const { blocked } = node.resource;
+    if (blocked) return this.fail(node, "", blocked, this.original.has(node.resource) ? "ANCLA_E_SECRET_UNREADABLE" : "ANCLA_E_SECRET_MISSING");
     const blocker = node.requires.find((dep) => this.outcomes.get(dep.ref) !== "ok");
     if (blocker) {
       const why = this.outcomes.get(blocker.ref) === "skipped" ? "was skipped" : "failed";
@@ -259,7 +267,7 @@ class Run {
   private async checkApply(node: GraphNode, provider: Provider, ctx: ProviderContext): Promise<boolean> {
     const { resource, ref } = node;
     const noop = this.ctx.noop || resource.noop === true;
-    const digest = desiredDigest(resource);
+    const digest = desiredDigest(this.original.get(resource) ?? resource);
     const { changes, applied, unknown = [] } = await provider.checkApply(resource, !noop, ctx);
     const sensitive = resource.sensitive === true;
     if (unknown.length > 0) this.record.unknown(ref, unknown, sensitive);

@@ -4,6 +4,7 @@
 // catalog comes from (and, for a server run, delivering the report) differs.
 // The caller holds the run lock around it.
 import { create } from "@bufbuild/protobuf";
+import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Catalog } from "../../catalog/model.js";
 import { LogLevel, LogLineSchema, type LogLine, type Report } from "../../proto/gen/ancla/v1/agent_pb.js";
@@ -63,6 +64,7 @@ export async function convergeFrom(opts: PipelineOptions): Promise<Report> {
         log: opts.log,
         bucket: new ContentBucket(layout.bucket),
         stateDir: layout.dir,
+        nodeKeyPem: catalog.secrets ? await nodeKey(layout) : undefined,
       })
     : undefined;
   if (catalog && outcome && !noop) {
@@ -75,6 +77,11 @@ export async function convergeFrom(opts: PipelineOptions): Promise<Report> {
   const report = buildReport({ certname: opts.certname, started, noop, catalog, source: obtained.source, outcome, logs });
   for (const line of late) say(report, line, opts.log);
   return report;
+}
+
+/** The agent's private key, read only for a catalog that carries secrets; none when it was never bootstrapped. */
+async function nodeKey(layout: StateLayout): Promise<string | undefined> {
+  return readFile(layout.agentKey, "utf8").catch(() => undefined);
 }
 
 /** A line the report gets after it was built, shown as it happens like the others. */

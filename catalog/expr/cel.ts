@@ -1,8 +1,9 @@
 // CEL expressions (@bufbuild/cel): compiled once per distinct source text and
 // cached, because parsing and planning cost ~0.7 ms while evaluating costs a
 // few µs, and a site repeats the same expressions for every node it compiles.
-import { celEnv, celList, celMap, isCelError, isCelList, isCelMap, parse, plan, type CelInput } from "@bufbuild/cel";
+import { CelScalar, celEnv, celFunc, celList, celMap, isCelError, isCelList, isCelMap, parse, plan, type CelInput } from "@bufbuild/cel";
 import type { JsonValue } from "../model.js";
+import { SECRET_NAME, SECRET_NAME_RULE, secretMarker } from "../secrets/markers.js";
 import { fromCel } from "./convert.js";
 
 /** The variables an expression sees (node, facts, params, data, each), already in CEL form. */
@@ -18,12 +19,20 @@ export interface Program {
    * A variable not in here cannot change what the expression gives.
    */
   readonly identifiers: ReadonlySet<string>;
+  /** The names this expression passes to `secret()` as string literals: where a problem with one of them points. */
+  readonly secrets: ReadonlySet<string>;
   run(bindings: Bindings): Evaluated;
 }
 
 export type Compiled = { ok: true; program: Program } | { ok: false; message: string /** where in the source the parser stopped, when it said */; offset?: number };
 
-const ENV = celEnv();
+/** `secret("NAME")`: a marker the compiler binds to the secret's version (catalog/secrets/markers.ts), never the value. */
+const SECRET = celFunc("secret", [CelScalar.STRING], CelScalar.STRING, (name: string) => {
+  if (!SECRET_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a secret name: ${SECRET_NAME_RULE}`);
+  return secretMarker(name);
+});
+
+const ENV = celEnv({ funcs: [SECRET] });
 /** The parser's own prefix, e.g. "<input>:1:17: found + but expecting end of input". */
 const PARSER_POSITION = /^<input>:(\d+):(\d+): (.*)$/s;
 
@@ -44,10 +53,11 @@ export class CelCache {
 function compileCel(source: string): Compiled {
   let run: ReturnType<typeof plan>;
   let identifiers: Set<string>;
+  let secrets: Set<string>;
   let path: string[] | undefined;
   try {
     const parsed = parse(source);
-    identifiers = identifiersOf(parsed);
+    ({ identifiers, secrets } = namesIn(parsed));
     path = selectPath(parsed.expr);
     run = plan(ENV, parsed);
   } catch (err) {
@@ -58,6 +68,7 @@ function compileCel(source: string): Compiled {
     program: {
       source,
       identifiers,
+      secrets,
       run(bindings: Bindings): Evaluated {
         if (path) {
           const found = select(bindings, path);
@@ -120,26 +131,40 @@ function select(bindings: Bindings, path: string[]): unknown {
   return isCelMap(value) || isCelList(value) ? value : undefined;
 }
 
-/** The names of every identifier node in the parsed expression, however deep (a generic walk, so no kind of node is missed). */
-function identifiersOf(tree: unknown): Set<string> {
-  const out = new Set<string>();
+interface ExprNode {
+  exprKind?: { case?: string; value?: { name?: unknown; function?: unknown; target?: unknown; args?: ExprNode[]; constantKind?: { case?: string; value?: unknown } } };
+}
+
+/**
+ * The names of every identifier node in the parsed expression, however deep (a
+ * generic walk, so no kind of node is missed), and the literal names given to
+ * `secret()`.
+ */
+function namesIn(tree: unknown): { identifiers: Set<string>; secrets: Set<string> } {
+  const identifiers = new Set<string>();
+  const secrets = new Set<string>();
   const walk = (node: unknown): void => {
     if (node === null || typeof node !== "object") return;
     if (Array.isArray(node)) {
       for (const item of node) walk(item);
       return;
     }
-    const kind = (node as { exprKind?: { case?: string; value?: { name?: unknown } } }).exprKind;
+    const kind = (node as ExprNode).exprKind;
     if (kind?.case === "identExpr" && typeof kind.value?.name === "string") {
       const name = kind.value.name;
-      out.add(name);
+      identifiers.add(name);
       // `.each` names the root-level `each`.
-      if (name.startsWith(".")) out.add(name.slice(1));
+      if (name.startsWith(".")) identifiers.add(name.slice(1));
+    }
+    if (kind?.case === "callExpr" && kind.value?.function === "secret" && !kind.value.target) {
+      const literal = kind.value.args?.[0]?.exprKind;
+      const constant = literal?.case === "constExpr" ? literal.value?.constantKind : undefined;
+      if (constant?.case === "stringValue" && typeof constant.value === "string") secrets.add(constant.value);
     }
     for (const child of Object.values(node)) walk(child);
   };
   walk(tree);
-  return out;
+  return { identifiers, secrets };
 }
 
 function parseProblem(source: string, raw: string): Compiled {

@@ -2,6 +2,7 @@
 // hierarchy, then per module its parameters and resources, then the graph.
 // Every problem found on the way is collected; any problem means no catalog.
 import type { CompileResult, Facts, SiteProblem } from "../compile-seam.js";
+import { SecretDirectory } from "../secrets/directory.js";
 import type { CatalogBody, Probe } from "../model.js";
 import type { ArtifactLookup } from "./artifact.js";
 import { classify } from "./classify.js";
@@ -14,9 +15,16 @@ import { resolveParams } from "./params.js";
 import { bind, nodeScope } from "./scope.js";
 import type { Site } from "./site.js";
 import type { Sink } from "./value.js";
+import type { SecretBinding } from "./bind-secrets.js";
 import { formatWhere } from "./yaml-file.js";
 
-export async function compileNode(site: Site, version: string, certname: string, facts: Facts, artifacts?: ArtifactLookup): Promise<CompileResult> {
+/** What a compile reads besides the site and the facts: the server's artifacts and secrets (none when masterless). */
+export interface NodeInputs {
+  artifacts?: ArtifactLookup;
+  secrets?: SecretDirectory;
+}
+
+export async function compileNode(site: Site, version: string, certname: string, facts: Facts, { artifacts, secrets }: NodeInputs = {}): Promise<CompileResult> {
   const problems: SiteProblem[] = [...site.problems];
   const report: Sink = (where, message) => problems.push({ ...where, message });
   const warnings: SiteProblem[] = [];
@@ -30,6 +38,7 @@ export async function compileNode(site: Site, version: string, certname: string,
   const uncertain = new Set<string>();
   const probes: DeclaredProbe[] = [];
   const localOnly = site.settings.probes.localOnly ? ownNames(certname, facts) : undefined;
+  const binding: SecretBinding = { directory: secrets ?? SecretDirectory.NONE, certname, environment: classes.environment, uses: new Map() };
   // One module at a time: the order of resources (and thus the catalog bytes) must not depend on I/O timing.
   for (const use of classes.modules) {
     const load = await site.module(use.name);
@@ -42,7 +51,7 @@ export async function compileNode(site: Site, version: string, certname: string,
     // A wrong parameter is unknown, not the end of the module: its resources are still checked.
     const params = resolveParams(module, classes.params.get(module.name), data, scope, report);
     const moduleScope = bind(withData, "params", params.json, params.cel);
-    declared.push(...(await instantiate({ module, contents, report, warn, artifacts, unknown: params.unknown, uncertain }, moduleScope)));
+    declared.push(...(await instantiate({ module, contents, report, warn, artifacts, secrets: binding, unknown: params.unknown, uncertain }, moduleScope)));
     probes.push(...instantiateProbes({ module, report, unknown: params.unknown, localOnly }, moduleScope));
   }
   const edges = link(uncertain.size > 0 ? withoutUncertain(declared, uncertain) : declared, problems);
@@ -52,7 +61,8 @@ export async function compileNode(site: Site, version: string, certname: string,
   const body: CatalogBody = { certname, siteVersion: version, resources: declared.map((d) => d.resource!), edges };
   // Left out when there are none, so a catalog without probes keeps its bytes and digest.
   if (unique.length > 0) body.probes = unique;
-  return { ok: true, body, contents, environment: classes.environment, ...found };
+  const uses = [...binding.uses].map(([name, version]) => ({ name, version })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { ok: true, body, contents, environment: classes.environment, ...(uses.length > 0 ? { secrets: uses } : {}), ...found };
 }
 
 /** The environment the site places a node in, without compiling it (its rules' problems are the compile's to report). */

@@ -2,6 +2,7 @@
 // large content (and anything that is not text) by digest, its bytes served
 // separately (FetchContent) from `CompileResult.contents`.
 import { sha256Hex } from "../canonical.js";
+import { hasMarker } from "../secrets/markers.js";
 
 /** Up to this many bytes, content is inline: one fetch less for the agent, a catalog still small. */
 export const INLINE_LIMIT = 16 * 1024;
@@ -10,8 +11,9 @@ export type Addressed = { content: string } | { content_sha256: string };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** Text holding a secret stays inline, however long: the agent puts the value in place within the catalog it decrypts. */
 export function addressText(text: string, contents: Map<string, Uint8Array>): Addressed {
-  if (text.length <= INLINE_LIMIT / 4 || Buffer.byteLength(text) <= INLINE_LIMIT) return { content: text };
+  if (text.length <= INLINE_LIMIT / 4 || Buffer.byteLength(text) <= INLINE_LIMIT || hasMarker(text)) return { content: text };
   return byDigest(new TextEncoder().encode(text), contents);
 }
 

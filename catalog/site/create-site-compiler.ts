@@ -2,10 +2,10 @@
 // parsed and compiled once per site version; a node's compile only evaluates
 // expressions and assembles its catalog.
 import path from "node:path";
-import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../compile-seam.js";
+import type { CompileOptions, CompileResult, Facts, ReleaseAt, SiteCompiler } from "../compile-seam.js";
 import { siteVersion } from "../site-version.js";
 import type { ArtifactLookup } from "./artifact.js";
-import { compileNode, environmentOf } from "./compile-node.js";
+import { compileNode, environmentOf, type NodeInputs } from "./compile-node.js";
 import { loadSite, type Site } from "./site.js";
 import { problemAtStart } from "./yaml-file.js";
 
@@ -37,16 +37,17 @@ export function createSiteCompiler(siteDir: string, options: SiteCompilerOptions
     if (releases.size > RELEASES_LOADED) releases.delete(releases.keys().next().value!);
     return site;
   };
-  const compileAt = async (certname: string, facts: Facts, at: ReleaseAt): Promise<CompileResult> => {
+  const compileAt = async (certname: string, facts: Facts, at: ReleaseAt, secrets: CompileOptions["secrets"]): Promise<CompileResult> => {
     // A release's tree never changes: loaded once, no second look at its version.
-    const result = await compileNode(await releaseSite(at), at.version, certname, facts, options.artifacts);
+    const result = await compileNode(await releaseSite(at), at.version, certname, facts, { artifacts: options.artifacts, secrets });
     if (!result.ok) return result;
     const current = await siteAt(await siteVersion(root)).site;
     return { ...result, currentEnvironment: environmentOf(current, certname, facts) };
   };
   return {
     siteVersion: () => siteVersion(root),
-    compile: (certname: string, facts: Facts, at?: ReleaseAt) => (at ? compileAt(certname, facts, at) : compileConsistent(root, siteAt, certname, facts, options.artifacts)),
+    compile: (certname: string, facts: Facts, { at, secrets }: CompileOptions = {}) =>
+      at ? compileAt(certname, facts, at, secrets) : compileConsistent(root, siteAt, certname, facts, { artifacts: options.artifacts, secrets }),
   };
 }
 
@@ -57,19 +58,13 @@ export function createSiteCompiler(siteDir: string, options: SiteCompilerOptions
  * A compile that only used what was already loaded for its version needs no
  * second look, which halves the file-system work per check-in.
  */
-async function compileConsistent(
-  root: string,
-  siteAt: (version: string) => { site: Promise<Site>; fresh: boolean },
-  certname: string,
-  facts: Facts,
-  artifacts: ArtifactLookup | undefined,
-): Promise<CompileResult> {
+async function compileConsistent(root: string, siteAt: (version: string) => { site: Promise<Site>; fresh: boolean }, certname: string, facts: Facts, inputs: NodeInputs): Promise<CompileResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const before = await siteVersion(root);
     const { site: loading, fresh } = siteAt(before);
     const site = await loading;
     const loadsBefore = site.loads.started;
-    const result = await compileNode(site, before, certname, facts, artifacts);
+    const result = await compileNode(site, before, certname, facts, inputs);
     if (!fresh && site.loads.started === loadsBefore) return result;
     if ((await siteVersion(root)) === before) return result;
   }

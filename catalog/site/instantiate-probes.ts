@@ -3,6 +3,7 @@
 // each checked by probeSchema), plus the site's `probes: { local_only }` rule.
 import type { JsonValue, Probe } from "../model.js";
 import { probeHost, probeSchema, toProbe } from "../types/probe.js";
+import { holdsMarker } from "../secrets/markers.js";
 import { isHostLocal } from "./host-local.js";
 import { condition, evaluator, iterations, type Evaluator, type Instantiating } from "./instantiate.js";
 import type { ProbeDecl } from "./probe-decl.js";
@@ -46,6 +47,11 @@ function declare(m: ProbeInstantiating, decl: ProbeDecl, scope: Scope, value: Ev
   for (const p of decl.properties) {
     const v = value(p.value, scope);
     if (v === undefined) return undefined;
+    // A probe's fields are shown on the node page and in health reports, and the agent never decrypts them.
+    if (holdsMarker(v) || holdsMarker(name)) {
+      m.report(p.value.where, `probe ${name}: a probe cannot use a secret`);
+      return undefined;
+    }
     properties[p.key] = v;
   }
   const validated = probeSchema.validate(name, properties);

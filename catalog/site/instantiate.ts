@@ -5,6 +5,8 @@ import type { JsonValue, Resource } from "../model.js";
 import type { Rendered } from "../template/liquid.js";
 import { resourceType } from "../types/registry.js";
 import { resolveArtifact, type ArtifactLookup } from "./artifact.js";
+import { holdsMarker } from "../secrets/markers.js";
+import { bindSecrets, type SecretBinding } from "./bind-secrets.js";
 import { addressBytes, addressText, type Addressed } from "./content.js";
 import type { Declared, Relation } from "./graph.js";
 import type { Module } from "./module.js";
@@ -29,6 +31,8 @@ export interface Instantiating {
   uncertain: Set<string>;
   /** The server's artifact store; none where there is no server (masterless). */
   artifacts?: ArtifactLookup;
+  /** The secrets this node may use, and the ones its resources bound. */
+  secrets: SecretBinding;
 }
 
 /** Per module and node: renders of templates that do not read `each` are the same for every item. */
@@ -120,15 +124,22 @@ function finish(m: Running, decl: ResourceDecl, scope: Scope, value: Evaluator, 
   const noop = decl.noop && boolOf(decl.noop, "`noop`", scope, value, report);
   const sensitive = decl.sensitive && boolOf(decl.sensitive, "`sensitive`", scope, value, report);
   if (typeof title !== "string") return undefined;
+  if (holdsMarker(title)) {
+    report(decl.title.value.where, "a secret cannot be part of a title: titles are shown in reports and logs");
+    return undefined;
+  }
   const declared: Declared = { ref: `${decl.type}:${title}`, where: decl.title.value.where, relations };
   if (!ok || (decl.body && !body)) return declared;
   const validated = resourceType(decl.type)!.validate(title, properties);
   for (const p of validated.problems) report(propertyWhere(decl, p.property), p.message);
   if (validated.problems.length > 0) return declared;
   for (const w of validated.warnings ?? []) m.warn(propertyWhere(decl, w.property), `${declared.ref}: ${w.message}`);
-  const resource: Resource = { type: decl.type, title, properties: validated.properties };
+  const bound = bindSecrets(m.secrets, decl, declared.ref, validated.properties, report, m.warn);
+  if (!bound.ok) return declared;
+  const resource: Resource = { type: decl.type, title, properties: bound.properties };
   if (noop) resource.noop = true;
-  if (sensitive) resource.sensitive = true;
+  if (sensitive || bound.sensitive) resource.sensitive = true;
+  if (bound.blocked) resource.blocked = bound.blocked;
   declared.resource = resource;
   return declared;
 }

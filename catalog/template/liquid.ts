@@ -4,6 +4,7 @@
 // parsed once (one engine lives as long as the site version that holds its files).
 import { Liquid, LiquidError, type Template } from "liquidjs";
 import type { JsonValue } from "../model.js";
+import { SECRET_NAME, SECRET_NAME_RULE, secretMarker } from "../secrets/markers.js";
 import { moduleTemplatesFs, confinedPath } from "./module-fs.js";
 
 export type Rendered = { ok: true; text: string } | { ok: false; message: string };
@@ -38,6 +39,11 @@ export function moduleTemplates(files: ReadonlyMap<string, string>): ModuleTempl
     ownPropertyOnly: true,
     cache: true,
     ...LIMITS,
+  });
+  // `{{ "NAME" | secret }}`: the same marker as CEL's secret("NAME"), bound and checked once the resource is evaluated.
+  engine.registerFilter("secret", (name: unknown) => {
+    if (typeof name !== "string" || !SECRET_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a secret name: ${SECRET_NAME_RULE}`);
+    return secretMarker(name);
   });
   const parsed = new Map<string, Parsed>();
   const parse = (name: string): Parsed => {

@@ -7,7 +7,8 @@ import { availableParallelism } from "node:os";
 import { extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { CompileResult, Facts, ReleaseAt, SiteCompiler } from "../../catalog/compile-seam.js";
+import type { CompileOptions, CompileResult, Facts, ReleaseAt, SiteCompiler } from "../../catalog/compile-seam.js";
+import type { SecretDirectory, SecretEntry } from "../../catalog/secrets/directory.js";
 import { siteVersion } from "../../catalog/site-version.js";
 import { problemAtStart } from "../../catalog/site/yaml-file.js";
 
@@ -44,12 +45,15 @@ export interface CompileRequest {
   facts: Facts;
   /** A kept release to compile at; absent: the site as it is now. */
   at?: ReleaseAt;
+  /** The secrets by digest; their list only when this worker has not been sent it yet. */
+  secrets?: { digest: string; list?: readonly SecretEntry[] };
 }
 
 /** A worker's first message says it has loaded the compiler; each further one answers a request. */
 export type CompileReply = { ready: true } | { result: CompileResult } | { error: string };
 
-interface Job extends CompileRequest {
+interface Job extends Omit<CompileRequest, "secrets"> {
+  secrets?: SecretDirectory;
   resolve(result: CompileResult): void;
   reject(err: Error): void;
 }
@@ -63,6 +67,8 @@ interface Slot {
   crash?: Error;
   /** It has loaded the compiler and said so. */
   ready?: boolean;
+  /** The digest of the secrets it was last sent. */
+  secretsDigest?: string;
 }
 
 // The worker beside this file: compile-worker.ts under the test loader, .js once built.
@@ -92,10 +98,10 @@ export class CompilePool implements SiteCompiler {
     return siteVersion(this.root);
   }
 
-  compile(certname: string, facts: Facts, at?: ReleaseAt): Promise<CompileResult> {
+  compile(certname: string, facts: Facts, { at, secrets }: CompileOptions = {}): Promise<CompileResult> {
     if (this.closed) return Promise.reject(new Error("the compile pool is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ certname, facts, at, resolve, reject });
+      this.queue.push({ certname, facts, at, secrets, resolve, reject });
       this.dispatch();
     });
   }
@@ -124,7 +130,10 @@ export class CompilePool implements SiteCompiler {
       slot.ending = "timeout";
       void slot.worker.terminate();
     }, this.options.compileTimeoutMs);
-    slot.worker.postMessage({ certname: job.certname, facts: job.facts, at: job.at } satisfies CompileRequest);
+    const { secrets } = job;
+    const sent = secrets && { digest: secrets.digest, list: slot.secretsDigest === secrets.digest ? undefined : secrets.list };
+    if (secrets) slot.secretsDigest = secrets.digest;
+    slot.worker.postMessage({ certname: job.certname, facts: job.facts, at: job.at, secrets: sent } satisfies CompileRequest);
   }
 
   private spawn(): void {

@@ -2,6 +2,7 @@
 // on its own thread and heap, so that a site that loops or balloons costs this
 // worker, which the pool ends, and never the server's event loop.
 import { parentPort, workerData } from "node:worker_threads";
+import { SecretDirectory } from "../../catalog/secrets/directory.js";
 import { createSiteCompiler } from "../../catalog/site/create-site-compiler.js";
 import { openStore } from "../store/sqlite/index.js";
 import type { CompileReply, CompileRequest, CompileWorkerData } from "./compile-pool.js";
@@ -16,9 +17,15 @@ parentPort!.on("message", (request: CompileRequest) => {
 });
 parentPort!.postMessage({ ready: true } satisfies CompileReply);
 
-async function compile({ certname, facts, at }: CompileRequest): Promise<CompileReply> {
+/** The last list of secrets seen, as a directory: it changes only when a secret does. */
+let directory: SecretDirectory | undefined;
+
+async function compile({ certname, facts, at, secrets }: CompileRequest): Promise<CompileReply> {
   try {
-    return { result: await compiler.compile(certname, facts, at) };
+    // The pool sends the list once per worker and digest.
+    if (secrets?.list && directory?.digest !== secrets.digest) directory = new SecretDirectory(secrets.list);
+    if (secrets && directory?.digest !== secrets.digest) return { error: `the pool sent secrets ${secrets.digest} without their list` };
+    return { result: await compiler.compile(certname, facts, { at, secrets: secrets && directory }) };
   } catch (err) {
     return { error: (err as Error).stack ?? String(err) };
   }

@@ -175,6 +175,7 @@ export async function startServer(opts: StartOptions): Promise<{ runtime: Runtim
     onSiteVersion: (version) => releases.observe(version),
     onReadyLater: (certname) => watch.nudge([certname], { reason: "its new catalog is ready" }),
     placement,
+    secrets,
   });
 
   // Read once and again after each renewal or reload, not on every /metrics scrape and dashboard page.

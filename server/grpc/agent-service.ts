@@ -54,13 +54,13 @@ export function agentHandlers(deps: AgentServiceDeps): ServiceHandlers<typeof Ag
   const limits = deps.limits ?? DEFAULT_MESSAGE_LIMITS;
   return {
     getCatalog: async (req, call) => {
-      const { certname } = await authenticatePeer(call);
+      const { certname, publicKey } = await authenticatePeer(call);
       if (req.haveDigest && !isSha256Hex(req.haveDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_digest must be 64 lowercase hex characters");
       if (req.haveCrlDigest && !isSha256Hex(req.haveCrlDigest)) rpcFail("ANCLA_E_INVALID_ARGUMENT", "have_crl_digest must be 64 lowercase hex characters");
       const facts = (req.facts ?? {}) as JsonObject as Facts;
       checkFacts(facts, limits);
       await deps.store.nodes.recordCheckin(certname, facts, new Date());
-      const answer = await deps.catalogs.checkin(certname, facts, req.haveDigest).catch((err: unknown) => {
+      const answer = await deps.catalogs.checkin(certname, facts, req.haveDigest, publicKey).catch((err: unknown) => {
         deps.metrics?.checkin("failed");
         throw err;
       });

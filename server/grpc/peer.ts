@@ -4,12 +4,15 @@
 // service shares the port), so every agent RPC checks the chain, validity and
 // revocation here, and says which of them failed.
 import type { ServerUnaryCall } from "@grpc/grpc-js";
+import type { KeyObject } from "node:crypto";
 import { verifyCertificate, type VerifiedCertificate } from "../../pki/verify.js";
 import { rpcFail } from "./status.js";
 
 export interface PeerIdentity {
   certname: string;
   serialHex: string;
+  /** The key of its certificate: what its catalog's secrets are sealed to. */
+  publicKey: KeyObject;
 }
 
 export interface PeerTrust {
@@ -57,6 +60,6 @@ export function peerAuthenticator(trust: PeerTrust, peerCertificate: PeerCertifi
       return rpcFail("ANCLA_E_UNAUTHENTICATED", (err as Error).message);
     }
     if (await trust.isRevoked(cert.serialHex)) return rpcFail("ANCLA_E_CERT_REVOKED", `certificate of ${cert.commonName} (serial ${cert.serialHex}) is revoked`);
-    return { certname: cert.commonName, serialHex: cert.serialHex };
+    return { certname: cert.commonName, serialHex: cert.serialHex, publicKey: cert.publicKey };
   };
 }

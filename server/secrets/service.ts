@@ -1,17 +1,20 @@
 // Secrets on the server: set, rotate, list, delete, and the KEK rotation that
 // re-wraps every data key. Values arrive as bytes, are sealed at once
 // (seal.ts) and are never stored, logged, audited or answered in the clear;
-// reveal() is the one way back to a value, kept for the compile step that is
-// to encrypt it to each node (no route calls it).
+// reveal() is the one way back to a value, for sealing it to a node's key in
+// its catalog (sealFor; no route calls either).
 import { ENVIRONMENT_NAME } from "../../catalog/site/rules.js";
 import { certnameGlob } from "../../catalog/certname-glob.js";
+import { SECRET_NAME, SECRET_NAME_RULE } from "../../catalog/secrets/markers.js";
 import { AnclaError } from "../../core/errors.js";
 import type { SecretRecord, SecretScope, Store } from "../store/store.js";
+import type { KeyObject } from "node:crypto";
+import { SecretDirectory } from "../../catalog/secrets/directory.js";
+import type { SecretUse } from "../../catalog/secrets/markers.js";
+import { sealSecrets, type SealedSecrets } from "../../catalog/secrets/sealed.js";
 import type { Kms } from "./kms.js";
 import { seal, unseal } from "./seal.js";
 
-/** A secret's name: a letter, then letters, digits, `_`, `-` or `.` (what a site will write in `secret("NAME")`). */
-export const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
 /** 64 KiB: a private key or a kubeconfig, far below what a catalog should carry. */
 export const MAX_SECRET_BYTES = 64 * 1024;
 /** Attempts at storing a new version when another writer of the same secret took its number first. */
@@ -32,6 +35,9 @@ export interface KekRotation {
 type SecretParts = Pick<Store, "secrets" | "audit" | "transaction">;
 
 export class SecretService {
+  /** What compiles bind secrets with: read once, then again after each change made here. */
+  private cached?: Promise<SecretDirectory>;
+
   constructor(
     private readonly store: SecretParts,
     private readonly kms: Kms,
@@ -69,6 +75,25 @@ export class SecretService {
     return this.store.secrets.listSecrets();
   }
 
+  /** Every secret's name, current version and scope, for compiles. */
+  directory(): Promise<SecretDirectory> {
+    this.cached ??= this.list().then((all) => new SecretDirectory(all.map((s) => ({ name: s.name, version: s.version, environment: s.environment, nodesGlob: s.nodesGlob }))));
+    // A failed read is not kept: the next check-in reads again.
+    this.cached.catch(() => (this.cached = undefined));
+    return this.cached;
+  }
+
+  /** The values of `uses` sealed to a node's key for its catalog; each value is in the clear only while it is sealed again. */
+  async sealFor(certname: string, to: KeyObject, uses: readonly SecretUse[]): Promise<SealedSecrets> {
+    const values: (SecretUse & { value: Buffer })[] = [];
+    try {
+      for (const use of uses) values.push({ ...use, value: (await this.reveal(use.name, use.version)).value });
+      return sealSecrets(to, certname, values);
+    } finally {
+      for (const v of values) v.value.fill(0);
+    }
+  }
+
   /** Creates the secret, or gives it a new version with this value and scope (audited: secret.set, never the value). */
   async set(input: SecretInput, by: string): Promise<SecretRecord> {
     checkName(input.name);
@@ -92,6 +117,7 @@ export class SecretService {
       if (!(await tx.secrets.deleteSecret(name))) throw unknown(name);
       await tx.audit.appendAudit({ at: new Date(), actor: by, action: "secret.delete", target: name, detail: {} });
     });
+    this.cached = undefined;
   }
 
   /** The value of the newest version (or `version`), for the compiler only; never answered over the API. */
@@ -140,7 +166,10 @@ export class SecretService {
         await tx.audit.appendAudit({ at, actor: by, action, target: input.name, detail });
         return true;
       });
-      if (stored) return (await this.store.secrets.getSecret(input.name))!;
+      if (stored) {
+        this.cached = undefined;
+        return (await this.store.secrets.getSecret(input.name))!;
+      }
       if (attempt === ATTEMPTS) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `secret "${input.name}" kept changing while it was being set; try again`);
     }
   }
@@ -155,7 +184,7 @@ export class SecretService {
 const unknown = (name: string) => new AnclaError("ANCLA_E_NOT_FOUND", `no secret "${name}" (ancla secret list shows them)`);
 
 function checkName(name: string): void {
-  if (!SECRET_NAME.test(name)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `"${name}" is not a secret name: a letter, then up to 127 letters, digits, "_", "-" or "."`);
+  if (!SECRET_NAME.test(name)) throw new AnclaError("ANCLA_E_INVALID_ARGUMENT", `"${name}" is not a secret name: ${SECRET_NAME_RULE}`);
 }
 
 function checkValue(name: string, value: Uint8Array): void {

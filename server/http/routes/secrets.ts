@@ -3,7 +3,8 @@
 // and when, never a value), delete (admin), and the KEK rotation. Nothing
 // here answers a value: there is no route that reads one back.
 import Type, { type Static } from "typebox";
-import { MAX_SECRET_BYTES, SECRET_NAME, type SecretService } from "../../secrets/service.js";
+import { SECRET_NAME } from "../../../catalog/secrets/markers.js";
+import { MAX_SECRET_BYTES, type SecretService } from "../../secrets/service.js";
 import type { SecretRecord } from "../../store/store.js";
 import { actorOf, requireRole } from "../auth.js";
 import { arrayOf, bool, int, nullable, nullableStr, object, opt, responses, str, time } from "../schemas.js";
