@@ -10,8 +10,12 @@ import { join } from "node:path";
 import type { Facts } from "../catalog/compile-seam.js";
 import { createSiteCompiler } from "../catalog/site/create-site-compiler.js";
 
-/** `modules` modules of 100 resources each: 10 declared one by one, 90 from a for_each over a typed list param. */
-export function writeGeneratedSite(dir: string, modules: number): void {
+/**
+ * `modules` modules of 100 resources each: 10 declared one by one, 90 from a
+ * for_each over a typed list param; the first `secretsPerModule` static files
+ * of each module carry a secret of their own (`s_MODULE_I`).
+ */
+export function writeGeneratedSite(dir: string, modules: number, secretsPerModule = 0): void {
   mkdirSync(join(dir, "data"), { recursive: true });
   writeFileSync(join(dir, "ancla.yaml"), 'hierarchy: ["nodes/${node.name}.yaml", "os/${facts.os.family}.yaml", "common.yaml"]\n');
   const names = Array.from({ length: modules }, (_, m) => `mod${m}`);
@@ -26,7 +30,7 @@ export function writeGeneratedSite(dir: string, modules: number): void {
       [
         "  - type: file",
         `    title: "/srv/${name}/\${node.name}/static${i}.conf"`,
-        `    content: "static ${i} of ${name} on \${node.name} (\${facts.os.family})\\n"`,
+        `    content: "static ${i} of ${name} on \${node.name} (\${facts.os.family})${i < secretsPerModule ? ` password=\${secret(\\"s_${name}_${i}\\")}` : ""}\\n"`,
         '    mode: "0644"',
         `    require: ["file:/srv/${name}/\${node.name}"]`,
       ].join("\n"),
@@ -54,11 +58,11 @@ export function writeGeneratedSite(dir: string, modules: number): void {
   }
 }
 
-function facts(i: number): Facts {
+export function facts(i: number): Facts {
   return { os: { family: "debian", release: "12" }, hostname: `node-${i}`, cpu: { count: 2 }, networking: { ip: `10.0.${i >> 8}.${i & 255}` } };
 }
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 export async function benchCompile(opts: { repeats: number; nodes: number }): Promise<Record<string, number>> {
   const base = mkdtempSync(join(tmpdir(), "ancla-bench-compile-"));

@@ -8,6 +8,7 @@ import { benchCompile } from "./compile.js";
 import { benchFleet } from "./fleet.js";
 import { benchHealth } from "./health.js";
 import { benchRollout } from "./rollout.js";
+import { benchSecrets } from "./secrets.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -34,6 +35,10 @@ const benches: Record<string, { describe: string; run(): Promise<Flat> }> = {
   compile: {
     describe: "site compile, in-process on one core: a 1,000-resource catalog (p50/p90 of repeated compiles) and 1,000 nodes of 100 resources",
     run: () => benchCompile({ repeats: env("ANCLA_BENCH_REPEATS", 50), nodes: env("ANCLA_BENCH_NODES", 1000) }),
+  },
+  secrets: {
+    describe: "a 1,000-resource catalog compiled without secrets and with 50 (revealed through the local KMS and sealed to the node's key), alternated; the agent opening the 50 (median ms)",
+    run: () => benchSecrets({ repeats: env("ANCLA_BENCH_REPEATS", 30) }),
   },
   checkins: {
     describe: "check-ins against a real server process on loopback from simulated agents in this process (median of rounds)",
