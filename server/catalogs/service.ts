@@ -51,6 +51,8 @@ export interface CatalogSecrets {
   directory(): Promise<SecretDirectory>;
   /** The values of `uses`, sealed to `to` for `certname`. */
   sealFor(certname: string, to: KeyObject, uses: readonly SecretUse[]): Promise<NonNullable<Catalog["sealed"]>>;
+  /** Destroys the versions no node's current catalog holds any more. */
+  retireUnused(): Promise<unknown>;
 }
 
 /** What a node's compile reads besides the site: its facts, the secrets, and the key its catalog's secrets are sealed to. */
@@ -241,12 +243,16 @@ export class CatalogService {
         envelope: encodeEnvelope(signed),
         compiledAt: now,
       });
+      // What the node now holds, in place of what it held: the versions it no longer needs may be retired.
+      await tx.secrets.recordDeliveries(body.certname, body.secrets?.uses ?? []);
       if (body.secrets) {
         const detail = { serial: catalog.serial, secrets: body.secrets.uses.map((u) => `${u.name}@${u.version}`), sealed_to: body.secrets.sealedTo };
         await tx.audit.appendAudit({ at: now, actor: "server", action: "secret.deliver", target: body.certname, detail });
       }
       return signed;
     });
+    // After the catalog is stored (never before: a version is destroyed only once no stored catalog names it).
+    await this.options.secrets?.retireUnused();
     return { inputsKey, digest, envelope, expiresAt: expiresAt.getTime(), contents, signerCertPem: this.signer.certPem };
   }
 

@@ -112,6 +112,19 @@ export class SecretService {
     return this.addVersion({ name, value, environment: existing.environment, nodesGlob: existing.nodesGlob, description: existing.description }, by, "secret.rotate");
   }
 
+  /**
+   * Destroys each version older than its secret's newest once no active
+   * node's current catalog holds it (audited: secret.retire): what a rotation
+   * replaced is unreadable from then on, even with the KEK.
+   */
+  async retireUnused(): Promise<{ name: string; version: number }[]> {
+    return this.store.transaction(async (tx) => {
+      const retired = await tx.secrets.retireUnused();
+      for (const r of retired) await tx.audit.appendAudit({ at: new Date(), actor: "server", action: "secret.retire", target: r.name, detail: { version: r.version } });
+      return retired;
+    });
+  }
+
   async delete(name: string, by: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       if (!(await tx.secrets.deleteSecret(name))) throw unknown(name);

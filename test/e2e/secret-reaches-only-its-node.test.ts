@@ -4,7 +4,8 @@
 // cache, drift memory, queued reports), the agents' output (reports, events,
 // logs), the server's log, API answers, metrics and dashboard pages in
 // Chromium. It is in the managed file only. A node out of the secret's scope
-// never gets it; a rotation changes the file as intent; a secret not set yet
+// never gets it; a rotation changes the file as intent and retires the old
+// version once no catalog holds it; a secret not set yet
 // fails only the resource that uses it, until it is set.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { get } from "node:https";
@@ -115,6 +116,16 @@ t.test("a secret reaches the file of the node in its scope, and nothing else any
     parseReport(third.stdout).events?.map((e) => [e.resource, e.property, e.corrective ?? false]),
     [[`file:${managed}/web-01/db.conf`, "content", false]],
     "the rotation is a change of intent, of db.conf only",
+  );
+  // batch-01 never held it, and web-01 now holds version 2: version 1 is destroyed.
+  const listed = JSON.parse((await fleet.ancla(["secret", "list", "--json"])).stdout) as { name: string; version: number; versions: number }[];
+  t.same(
+    listed.map((s) => [s.name, s.version, s.versions]),
+    [
+      ["api-key", 1, 1],
+      ["db-password", 2, 1],
+    ],
+    "the rotated-out version is retired once no node's catalog holds it",
   );
   const fourth = await run(web, "web-01 run 4");
   t.equal(fourth.code, 0, "and then in sync");

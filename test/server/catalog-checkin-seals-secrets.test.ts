@@ -2,7 +2,8 @@
 // the certificate the node checked in with: only that key opens them; the
 // same key again is "not modified" without a compile; a new key (a
 // re-bootstrapped node) or a rotated secret is a new catalog; each delivery is
-// audited with its serial. The digest also covers probes, so a facts change
+// audited with its serial; a rotated-out version is destroyed once no active
+// node's catalog holds it. The digest also covers probes, so a facts change
 // that changes only a probe is a new catalog.
 import t from "tap";
 import { createPublicKey } from "node:crypto";
@@ -109,4 +110,29 @@ t.test("a rotation is a new catalog with the new version; a probe-only change is
 t.test("a check-in without a key cannot be given a catalog that carries secrets", async (t) => {
   const { catalogs } = await setup(t);
   await t.rejects(catalogs.checkin("web-01", facts, ""), { code: "ANCLA_E_INTERNAL", message: /uses secrets, but the check-in named no key/ });
+});
+
+t.test("a rotated-out version is destroyed once no active node's catalog holds it, and audited", async (t) => {
+  const { store, secrets, catalogs } = await setup(t);
+  const key = createPublicKey(keyA.publicKeyPem);
+  const web1 = await catalogs.checkin("web-01", facts, "", key);
+  const web2 = await catalogs.checkin("web-02", facts, "", key);
+  await catalogs.checkin("db-03", facts, "", key);
+  await store.nodes.recordCheckin("db-03", facts, new Date());
+  await store.nodes.deactivateNode("db-03", new Date());
+  await secrets.rotate("db", Buffer.from("second-pass"), "admin");
+  t.ok(await store.secrets.sealedVersion("db", 1), "no catalog has moved yet: version 1 stays");
+
+  await catalogs.checkin("web-01", facts, web1.digest, key);
+  t.ok(await store.secrets.sealedVersion("db", 1), "web-02 still holds version 1");
+  await catalogs.checkin("web-02", facts, web2.digest, key);
+  t.equal(await store.secrets.sealedVersion("db", 1), undefined, "destroyed once the last active node moved on (db-03 is deactivated)");
+  t.equal((await secrets.reveal("db")).value.toString(), "second-pass");
+  await t.rejects(secrets.reveal("db", 1), { code: "ANCLA_E_NOT_FOUND" }, "the old version is unreadable");
+  t.same((await store.secrets.getSecret("db"))?.versions, 1);
+  const retired = (await store.audit.listAudit({ limit: 20 })).filter((e) => e.action === "secret.retire");
+  t.same(
+    retired.map((e) => [e.target, e.detail]),
+    [["db", { version: 1 }]],
+  );
 });

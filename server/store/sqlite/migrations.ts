@@ -514,6 +514,20 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX secret_versions_by_kek ON secret_versions (kek_version);
     `,
   },
+  {
+    version: 13,
+    name: "secret deliveries: which versions each node's current catalog holds (issue 15)",
+    sql: `
+      -- Replaced with each catalog signed for the node: an older version that no row names is retired.
+      CREATE TABLE secret_deliveries (
+        certname  TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        PRIMARY KEY (certname, name)
+      ) WITHOUT ROWID;
+      CREATE INDEX secret_deliveries_by_version ON secret_deliveries (name, version);
+    `,
+  },
 ];
 
 /** Version 2's rows from version 1's: run statuses, diffs, summaries, rollups, fact rows. */

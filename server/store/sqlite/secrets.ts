@@ -102,6 +102,24 @@ export class SqliteSecretStore implements SecretStore {
   async deleteSecret(name: string): Promise<boolean> {
     return this.q.run("DELETE FROM secrets WHERE name = ?", name) > 0;
   }
+
+  async recordDeliveries(certname: string, uses: readonly { name: string; version: number }[]): Promise<void> {
+    this.q.run("DELETE FROM secret_deliveries WHERE certname = ?", certname);
+    for (const u of uses) this.q.run("INSERT INTO secret_deliveries (certname, name, version) VALUES (?, ?, ?)", certname, u.name, u.version);
+  }
+
+  async retireUnused(): Promise<{ name: string; version: number }[]> {
+    // A deactivated node's catalog is not waited for: it is gone from the fleet.
+    return this.q
+      .all<{ name: string; version: number }>(
+        `DELETE FROM secret_versions AS v
+        WHERE v.version < (SELECT MAX(version) FROM secret_versions n WHERE n.name = v.name)
+          AND NOT EXISTS (SELECT 1 FROM secret_deliveries d LEFT JOIN node_summaries s ON s.certname = d.certname
+                           WHERE d.name = v.name AND d.version = v.version AND s.deactivated_at IS NULL)
+        RETURNING name, version`,
+      )
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version - b.version));
+  }
 }
 
 function secretOf(r: SecretRow): SecretRecord {
