@@ -7,37 +7,19 @@
 // never gets it; a rotation changes the file as intent and retires the old
 // version once no catalog holds it; a secret not set yet
 // fails only the resource that uses it, until it is set.
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { get } from "node:https";
 import { join } from "node:path";
 import t from "tap";
 import { dataDirPaths } from "../../server/datadir.js";
 import { browserMissing, logIn, openBrowser } from "../helpers/browser.js";
 import { enroll, parseReport, startFleet } from "../helpers/fleet.js";
+import { filesBelow, whereIs } from "../helpers/plaintext.js";
 import { workDir } from "../helpers/processes.js";
 
 const FIRST = "pg-Pa55-first-2b7f1c";
 const SECOND = "pg-Pa55-second-93d0aa";
 const API_KEY = "api-key-5e1d77f0";
-
-function filesBelow(dir: string): { path: string; bytes: Buffer }[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => ({ path, bytes: readFileSync(path) }));
-}
-
-/** Where a plaintext (as is, base64 or hex) shows up among named texts and files. */
-function whereIs(plaintext: string, texts: Record<string, string>, files: { path: string; bytes: Buffer }[]): string[] {
-  const forms = [plaintext, Buffer.from(plaintext).toString("base64"), Buffer.from(plaintext).toString("hex")];
-  return [
-    ...Object.entries(texts)
-      .filter(([, text]) => forms.some((f) => text.includes(f)))
-      .map(([name]) => name),
-    ...files.filter((f) => forms.some((form) => f.bytes.includes(form))).map((f) => f.path),
-  ];
-}
 
 /** GET a path of the server's HTTPS side as the admin (API answers, /metrics). */
 function fetchAsAdmin(url: string, dataDir: string, path: string): Promise<string> {

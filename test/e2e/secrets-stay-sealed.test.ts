@@ -3,30 +3,15 @@
 // audit), and is on no byte of the data dir (SQLite file and WAL included)
 // nor in the server's log, through a rotation of the secret, a rotation of the
 // key-encryption key and a restart.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { startFleet } from "../helpers/fleet.js";
+import { filesBelow, whereIs } from "../helpers/plaintext.js";
 import { workDir } from "../helpers/processes.js";
 
 const FIRST = "pg-Pa55word-first-0815";
 const SECOND = "pg-Pa55word-second-4242";
-
-/** Every file below `dir`, with its bytes. */
-function filesBelow(dir: string): { path: string; bytes: Buffer }[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => ({ path, bytes: readFileSync(path) }));
-}
-
-/** The places a plaintext shows up in: a file's path, or "the server log". */
-function whereIs(plaintext: string, files: { path: string; bytes: Buffer }[], log: string): string[] {
-  const forms = [plaintext, Buffer.from(plaintext).toString("base64"), Buffer.from(plaintext).toString("hex")];
-  const found = files.filter((f) => forms.some((form) => f.bytes.includes(form))).map((f) => f.path);
-  return forms.some((form) => log.includes(form)) ? [...found, "the server log"] : found;
-}
 
 t.test("a secret set, rotated and re-keyed on a real server stays sealed", async (t) => {
   const base = workDir(t);
@@ -78,7 +63,7 @@ t.test("a secret set, rotated and re-keyed on a real server stays sealed", async
 
   const log = firstLog + fleet.server.logs();
   for (const plaintext of [FIRST, SECOND]) {
-    t.same(whereIs(plaintext, filesBelow(fleet.dataDir), log), [], `"${plaintext.slice(0, 12)}…" is nowhere in the data dir (ancla.db and its WAL included) or the log`);
+    t.same(whereIs(plaintext, { "the server log": log }, filesBelow(fleet.dataDir)), [], `"${plaintext.slice(0, 12)}…" is nowhere in the data dir (ancla.db and its WAL included) or the log`);
   }
   t.ok(
     filesBelow(fleet.dataDir).some((f) => f.path.endsWith("ancla.db-wal") || f.path.endsWith("ancla.db")),
