@@ -56,7 +56,7 @@ export const errorEntries = {
   ANCLA_E_CATALOG_STALE: own("the catalog is older than the one this agent already holds"),
   ANCLA_E_CATALOG_EXPIRED: own("the catalog has expired"),
   ANCLA_E_CATALOG_MALFORMED: own("the catalog payload is not a valid Ancla catalog"),
-  ANCLA_E_NO_CATALOG: own("no catalog: the server is unreachable and no cached catalog is held"),
+  ANCLA_E_NO_CATALOG: own("no catalog to apply: the server gave none (the line before says why) and this agent holds no cached one"),
   ANCLA_E_COMPILE: { hint: "the site does not compile for this node", http: 422, grpc: "FAILED_PRECONDITION", generic: true },
   ANCLA_E_SITE: own("the site is invalid"),
   ANCLA_E_SERVER_UNREACHABLE: { hint: "the server cannot be reached", http: 503, grpc: "UNAVAILABLE" },
