@@ -73,7 +73,7 @@ export async function benchSecrets(opts: { repeats: number }): Promise<Record<st
     const openMs: number[] = [];
     for (let i = 0; i < opts.repeats; i++) {
       const t0 = performance.now();
-      const { resources } = resolveSecrets(catalog!, node.privateKeyPem);
+      const { resources } = await resolveSecrets(catalog!, node.privateKeyPem);
       openMs.push(performance.now() - t0);
       if (resources.some((r) => r.blocked)) throw new Error("a secret did not open");
     }

@@ -59,7 +59,7 @@ export interface ApplyOutcome {
 type NodeOutcome = "ok" | "failed" | "skipped";
 
 export async function applyCatalog(catalog: Catalog, ctx: ApplyContext): Promise<ApplyOutcome> {
-  const { resources, original } = resolveSecrets(catalog, ctx.nodeKeyPem);
+  const { resources, original } = await resolveSecrets(catalog, ctx.nodeKeyPem);
   const run = new Run(resources === catalog.resources ? catalog : { ...catalog, resources }, ctx, original);
   await run.converge();
   return run.outcome();

@@ -7,7 +7,7 @@
 // version: a rotation is a change of intent, and no digest of a value is kept.
 import type { Catalog, Resource } from "../../catalog/model.js";
 import { holdsMarker, mapMarked, replaceMarkers } from "../../catalog/secrets/markers.js";
-import { openSecrets, type Opened } from "../../catalog/secrets/sealed.js";
+import type { Opened } from "../../catalog/secrets/sealed.js";
 
 export interface ResolvedResources {
   /** The catalog's resources, those that use secrets replaced by resolved copies. */
@@ -17,11 +17,12 @@ export interface ResolvedResources {
 }
 
 /** `privateKeyPem`: the node's key; none (a masterless agent never bootstrapped) blocks every resource that uses a secret. */
-export function resolveSecrets(catalog: Catalog, privateKeyPem: string | undefined): ResolvedResources {
+export async function resolveSecrets(catalog: Catalog, privateKeyPem: string | undefined): Promise<ResolvedResources> {
   const original = new WeakMap<Resource, Resource>();
   const uses = catalog.secrets?.uses ?? [];
   if (uses.length === 0 && !catalog.resources.some((r) => r.sensitive && holdsMarker(r.properties))) return { resources: catalog.resources, original };
-  const opened = privateKeyPem ? openSecrets(catalog, privateKeyPem) : new Map<string, Opened>();
+  // Loaded only for a catalog that carries secrets: an unchanged run of one that does not loads no X.509 or key code (test/packaging/agent-bundle).
+  const opened = privateKeyPem && uses.length > 0 ? (await import("../../catalog/secrets/sealed.js")).openSecrets(catalog, privateKeyPem) : new Map<string, Opened>();
   const versions = new Map(uses.map((u) => [u.name, u.version]));
   const texts = new Map<string, string>();
   /** The value's text, or why this node cannot have it. */
