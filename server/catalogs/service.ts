@@ -223,6 +223,7 @@ export class CatalogService {
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.options.ttlSeconds * 1000);
     const sealed = body.secrets && (await this.sealSecrets(body.certname, body.secrets.uses, nodeKey));
+    let released = false;
     const envelope = await this.store.transaction(async (tx) => {
       const catalog: Catalog = {
         apiVersion: "ancla/v1",
@@ -244,15 +245,16 @@ export class CatalogService {
         compiledAt: now,
       });
       // What the node now holds, in place of what it held: the versions it no longer needs may be retired.
-      await tx.secrets.recordDeliveries(body.certname, body.secrets?.uses ?? []);
+      released = await tx.secrets.recordDeliveries(body.certname, body.secrets?.uses ?? []);
       if (body.secrets) {
         const detail = { serial: catalog.serial, secrets: body.secrets.uses.map((u) => `${u.name}@${u.version}`), sealed_to: body.secrets.sealedTo };
         await tx.audit.appendAudit({ at: now, actor: "server", action: "secret.deliver", target: body.certname, detail });
       }
       return signed;
     });
-    // After the catalog is stored (never before: a version is destroyed only once no stored catalog names it).
-    await this.options.secrets?.retireUnused();
+    // After the catalog is stored (never before: a version is destroyed only once no stored catalog names it),
+    // and only when the node let go of a version: a catalog without secrets costs no query here.
+    if (released) await this.options.secrets?.retireUnused();
     return { inputsKey, digest, envelope, expiresAt: expiresAt.getTime(), contents, signerCertPem: this.signer.certPem };
   }
 

@@ -77,9 +77,12 @@ export class SecretService {
 
   /** Every secret's name, current version and scope, for compiles. */
   directory(): Promise<SecretDirectory> {
-    this.cached ??= this.list().then((all) => new SecretDirectory(all.map((s) => ({ name: s.name, version: s.version, environment: s.environment, nodesGlob: s.nodesGlob }))));
-    // A failed read is not kept: the next check-in reads again.
-    this.cached.catch(() => (this.cached = undefined));
+    if (!this.cached) {
+      const reading = this.list().then((all) => new SecretDirectory(all.map((s) => ({ name: s.name, version: s.version, environment: s.environment, nodesGlob: s.nodesGlob }))));
+      // A failed read is not kept: the next check-in reads again.
+      reading.catch(() => this.cached === reading && (this.cached = undefined));
+      this.cached = reading;
+    }
     return this.cached;
   }
 

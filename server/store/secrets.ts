@@ -55,8 +55,8 @@ export interface SecretStore {
   kekVersionsInUse(): Promise<number[]>;
   /** Deletes the secret and every version of it; false when there was none. */
   deleteSecret(name: string): Promise<boolean>;
-  /** The versions the node's current catalog holds, in place of those its previous one held. */
-  recordDeliveries(certname: string, uses: readonly { name: string; version: number }[]): Promise<void>;
+  /** The versions the node's current catalog holds, in place of those its previous one held; true when it no longer holds one it held. */
+  recordDeliveries(certname: string, uses: readonly { name: string; version: number }[]): Promise<boolean>;
   /**
    * Deletes every version older than its secret's newest that no active
    * node's current catalog holds (ciphertext and wrapped key: it is

@@ -103,9 +103,14 @@ export class SqliteSecretStore implements SecretStore {
     return this.q.run("DELETE FROM secrets WHERE name = ?", name) > 0;
   }
 
-  async recordDeliveries(certname: string, uses: readonly { name: string; version: number }[]): Promise<void> {
+  async recordDeliveries(certname: string, uses: readonly { name: string; version: number }[]): Promise<boolean> {
+    const held = this.q.all<{ name: string; version: number }>("SELECT name, version FROM secret_deliveries WHERE certname = ?", certname);
+    const now = new Set(uses.map((u) => `${u.name}@${u.version}`));
+    const released = held.some((h) => !now.has(`${h.name}@${h.version}`));
+    if (held.length === 0 && uses.length === 0) return false;
     this.q.run("DELETE FROM secret_deliveries WHERE certname = ?", certname);
     for (const u of uses) this.q.run("INSERT INTO secret_deliveries (certname, name, version) VALUES (?, ?, ?)", certname, u.name, u.version);
+    return released;
   }
 
   async retireUnused(): Promise<{ name: string; version: number }[]> {
